@@ -1,0 +1,58 @@
+"""What a guardrail decides, independent of mode: act on a resource, or skip it and say why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Mode(StrEnum):
+    DRY_RUN = "dry-run"
+    ENFORCE = "enforce"
+
+
+class Outcome(StrEnum):
+    PENDING = "pending"  # audit written, the change not yet confirmed
+    APPLIED = "applied"
+    WOULD_APPLY = "would-apply"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"  # already handled for this trigger; nothing done
+    DEFERRED = "deferred"  # throttled; handled by the next invocation of the sweep
+    RESTORED = "restored"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A governed resource: its ARN (the audit key) and a human name."""
+
+    arn: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """A change a guardrail wants made, with the state before it (enough to restore it)."""
+
+    guardrail: str
+    resource: Resource
+    action: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A resource the guardrail would act on, but must not (exempt, invalid tag, ...)."""
+
+    guardrail: str
+    resource: Resource
+    reason: str
+    before: Mapping[str, Any] = field(default_factory=dict)
+
+
+Decision = PlannedAction | Skip

@@ -1,0 +1,1 @@
+"""Adapters: the only modules that call AWS. They turn ``ClientError`` into ``ecoguard.errors``."""

@@ -1,0 +1,73 @@
+"""CloudWatch Logs: list log groups page by page, read tags, write retention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.errors import translate
+from ecoguard.guardrails.log_retention import LogGroup
+from ecoguard.policy import check_retention_days
+
+# DescribeLogGroups returns at most 50 groups a page.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LogGroupPage:
+    groups: tuple[LogGroup, ...]
+    next_token: str | None
+
+
+def _group(raw: dict[str, Any]) -> LogGroup:
+    arn = raw.get("logGroupArn") or str(raw["arn"]).removesuffix(":*")
+    return LogGroup(name=raw["logGroupName"], arn=arn, retention_days=raw.get("retentionInDays"))
+
+
+class LogsAdapter:
+    def __init__(self, logs: Any) -> None:
+        self._logs = logs
+
+    def page(self, token: str | None) -> LogGroupPage:
+        kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
+        if token:
+            kwargs["nextToken"] = token
+        try:
+            response = self._logs.describe_log_groups(**kwargs)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        groups = tuple(_group(raw) for raw in response.get("logGroups", []))
+        return LogGroupPage(groups, response.get("nextToken") or None)
+
+    def find(self, name: str) -> LogGroup | None:
+        """The group with exactly this name, or None if it no longer exists."""
+        try:
+            response = self._logs.describe_log_groups(logGroupNamePrefix=name, limit=PAGE_SIZE)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        for raw in response.get("logGroups", []):
+            if raw["logGroupName"] == name:
+                return _group(raw)
+        return None
+
+    def tags(self, group: LogGroup) -> dict[str, str]:
+        try:
+            response = self._logs.list_tags_for_resource(resourceArn=group.arn)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        return dict(response.get("tags", {}))
+
+    def set_retention(self, name: str, days: int | None) -> None:
+        """Set a retention, or remove it (``None``: keep logs forever) when restoring."""
+        if days is not None:
+            # The simulator accepts any integer; the real API accepts only RETENTION_DAYS.
+            check_retention_days(days)
+        try:
+            if days is None:
+                self._logs.delete_retention_policy(logGroupName=name)
+            else:
+                self._logs.put_retention_policy(logGroupName=name, retentionInDays=days)
+        except ClientError as exc:
+            raise translate(exc) from exc

@@ -1,0 +1,193 @@
+"""The audit trail: one DynamoDB item per decision, written before any change is made.
+
+Keys: ``pk`` is the resource ARN, ``sk`` is ``<trigger id>#<action>``. The trigger id is the
+EventBridge event id (or the sweep's run id), so a duplicate delivery of the same event maps
+to the same item and the conditional write turns it into a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.actions import Mode, Outcome, Resource
+from ecoguard.errors import AwsError, translate
+
+GUARDRAIL_INDEX = "by-guardrail"
+
+
+class AuditUnavailable(Exception):
+    """The audit record could not be written, so the change must not be made."""
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    guardrail: str
+    resource: Resource
+    action: str
+    trigger_id: str
+    trigger: str
+    outcome: Outcome
+    mode: Mode
+    reason: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    recorded_at: datetime
+    ttl_days: int
+    error: str | None = None
+
+    @property
+    def pk(self) -> str:
+        return self.resource.arn
+
+    @property
+    def sk(self) -> str:
+        return f"{self.trigger_id}#{self.action}"
+
+    def with_outcome(self, outcome: Outcome, error: str | None = None) -> AuditRecord:
+        return replace(self, outcome=outcome, error=error)
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "pk": {"S": self.pk},
+            "sk": {"S": self.sk},
+            "kind": {"S": "decision"},
+            "guardrail": {"S": self.guardrail},
+            "resource_name": {"S": self.resource.name},
+            "resource_kind": {"S": self.resource.kind},
+            "action": {"S": self.action},
+            "trigger_id": {"S": self.trigger_id},
+            "trigger": {"S": self.trigger},
+            "outcome": {"S": self.outcome.value},
+            "mode": {"S": self.mode.value},
+            "reason": {"S": self.reason},
+            "before": {"S": json.dumps(dict(self.before), sort_keys=True)},
+            "after": {"S": json.dumps(dict(self.after), sort_keys=True)},
+            "recorded_at": {"S": self.recorded_at.isoformat()},
+            "ttl_days": {"N": str(self.ttl_days)},
+            "expires_at": {"N": str(int((self.recorded_at + timedelta(days=self.ttl_days)).timestamp()))},
+        }
+        if self.error:
+            item["error"] = {"S": self.error[:2000]}
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> AuditRecord:
+        def s(key: str) -> str:
+            return str(item[key]["S"])
+
+        return cls(
+            guardrail=s("guardrail"),
+            resource=Resource(arn=s("pk"), name=s("resource_name"), kind=s("resource_kind")),
+            action=s("action"),
+            trigger_id=s("trigger_id"),
+            trigger=s("trigger"),
+            outcome=Outcome(s("outcome")),
+            mode=Mode(s("mode")),
+            reason=s("reason"),
+            before=json.loads(s("before")),
+            after=json.loads(s("after")),
+            recorded_at=datetime.fromisoformat(s("recorded_at")),
+            ttl_days=int(item["ttl_days"]["N"]),
+            error=item["error"]["S"] if "error" in item else None,
+        )
+
+
+class AuditTrail:
+    """DynamoDB-backed audit trail (the table is ``AuditTable`` in template.yaml)."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    def begin(self, record: AuditRecord) -> bool:
+        """Write the record unless this trigger already handled this action.
+
+        Returns False for a duplicate. A record left ``pending`` (the invocation stopped
+        between the write and the change) may be taken over.
+        """
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=record.to_item(),
+                ConditionExpression="attribute_not_exists(pk) OR outcome = :pending",
+                ExpressionAttributeValues={":pending": {"S": Outcome.PENDING.value}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise AuditUnavailable(str(translate(exc))) from exc
+        return True
+
+    def finish(self, record: AuditRecord) -> None:
+        try:
+            self._db.put_item(TableName=self._table, Item=record.to_item())
+        except ClientError as exc:
+            raise AuditUnavailable(str(translate(exc))) from exc
+
+    def get(self, pk: str, sk: str) -> AuditRecord | None:
+        try:
+            response = self._db.get_item(TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        item = response.get("Item")
+        return AuditRecord.from_item(item) if item and item.get("kind", {}).get("S") == "decision" else None
+
+    def records(self, guardrail: str | None = None) -> Iterator[AuditRecord]:
+        """Every decision record, oldest first per guardrail (paginated)."""
+        kwargs: dict[str, Any] = {"TableName": self._table}
+        if guardrail:
+            kwargs.update(
+                IndexName=GUARDRAIL_INDEX,
+                KeyConditionExpression="guardrail = :g",
+                ExpressionAttributeValues={":g": {"S": guardrail}},
+            )
+        operation = "query" if guardrail else "scan"
+        try:
+            for page in self._db.get_paginator(operation).paginate(**kwargs):
+                for item in page.get("Items", []):
+                    if item.get("kind", {}).get("S") == "decision":
+                        yield AuditRecord.from_item(item)
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    # Sweep checkpoints live in the same table under pk "checkpoint#<guardrail>".
+
+    def load_checkpoint(self, guardrail: str, run_id: str) -> dict[str, Any] | None:
+        try:
+            response = self._db.get_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"checkpoint#{guardrail}"}, "sk": {"S": run_id}},
+                ConsistentRead=True,
+            )
+        except ClientError as exc:
+            raise AuditUnavailable(str(translate(exc))) from exc
+        item = response.get("Item")
+        return json.loads(item["state"]["S"]) if item else None
+
+    def save_checkpoint(self, guardrail: str, run_id: str, state: Mapping[str, Any], expires_at: int) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"checkpoint#{guardrail}"},
+                    "sk": {"S": run_id},
+                    "kind": {"S": "checkpoint"},
+                    "state": {"S": json.dumps(dict(state), sort_keys=True)},
+                    "expires_at": {"N": str(expires_at)},
+                },
+            )
+        except ClientError as exc:
+            raise AuditUnavailable(str(translate(exc))) from exc
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, AwsError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+

@@ -1,0 +1,54 @@
+"""Domain errors raised by adapters, so decisions and runners never inspect botocore."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "SlowDown",
+    }
+)
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NoSuchEntity", "NotFound", "ParameterNotFound"})
+
+
+class AwsError(Exception):
+    """An AWS call failed. ``code`` is the AWS error code."""
+
+    def __init__(self, operation: str, code: str, message: str) -> None:
+        super().__init__(f"{operation}: {code}: {message}")
+        self.operation = operation
+        self.code = code
+
+
+class Throttled(AwsError):
+    """Still throttled after the SDK's retries; try again in a later invocation."""
+
+
+class AccessDenied(AwsError):
+    pass
+
+
+class NotFound(AwsError):
+    pass
+
+
+def translate(exc: ClientError) -> AwsError:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", "Unknown"))
+    message = str(error.get("Message", ""))
+    operation = exc.operation_name
+    if code in THROTTLING_CODES:
+        return Throttled(operation, code, message)
+    if code in ACCESS_DENIED_CODES:
+        return AccessDenied(operation, code, message)
+    if code in NOT_FOUND_CODES:
+        return NotFound(operation, code, message)
+    return AwsError(operation, code, message)

@@ -1,0 +1,187 @@
+"""Turn decisions into audited outcomes. The only place that knows the mode.
+
+For every decision, in this order:
+
+1. write the audit record (``pending`` in enforce, ``would-apply`` in dry-run, ``skipped``);
+   if that write fails, do nothing else;
+2. in enforce mode only, make the change through the guardrail's applier;
+3. write the final outcome (``applied`` or ``failed``) over the pending record.
+
+A duplicate (same trigger, resource and action already recorded) does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from ecoguard.actions import Decision, Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
+from ecoguard.errors import Throttled
+
+logger = Logger(child=True)
+
+Applier = Callable[[PlannedAction], None]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What caused this run: its id keys idempotency; the description goes in the audit."""
+
+    id: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    resource: str
+    outcome: Outcome
+    reason: str
+    before: Mapping[str, object]
+    after: Mapping[str, object]
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    guardrail: str
+    mode: Mode
+    evaluated: int = 0
+    compliant: int = 0
+    entries: list[Entry] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for entry in self.entries if entry.outcome is outcome)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "guardrail": self.guardrail,
+            "mode": self.mode.value,
+            "evaluated": self.evaluated,
+            "compliant": self.compliant,
+            **{outcome.value: self.count(outcome) for outcome in Outcome if self.count(outcome)},
+        }
+
+
+class Executor:
+    def __init__(
+        self,
+        *,
+        audit: AuditTrail,
+        mode: Mode,
+        trigger: Trigger,
+        clock: Callable[[], datetime],
+        ttl_days: int,
+        appliers: Mapping[str, Applier],
+        summary: RunSummary,
+    ) -> None:
+        self._audit = audit
+        self._mode = mode
+        self._trigger = trigger
+        self._clock = clock
+        self._ttl_days = ttl_days
+        self._appliers = appliers
+        self.summary = summary
+
+    def execute(self, decision: Decision) -> Outcome:
+        if isinstance(decision, Skip):
+            record = self._record(decision, "skip", Outcome.SKIPPED, decision.reason, decision.before, {})
+        else:
+            initial = Outcome.PENDING if self._mode is Mode.ENFORCE else Outcome.WOULD_APPLY
+            record = self._record(decision, decision.action, initial, decision.reason, decision.before, decision.after)
+
+        try:
+            fresh = self._audit.begin(record)
+        except AuditUnavailable as exc:
+            logger.error("audit write failed; not acting", extra={"resource": record.pk, "error": str(exc)})
+            return self._note(record.with_outcome(Outcome.FAILED, f"audit unavailable, not acted: {exc}"))
+        if not fresh:
+            return self._note(record.with_outcome(Outcome.DUPLICATE))
+        if record.outcome is not Outcome.PENDING:
+            return self._note(record)
+
+        assert isinstance(decision, PlannedAction)
+        try:
+            self._appliers[decision.action](decision)
+        except Throttled:
+            # The pending record is taken over when the sweep resumes at this resource.
+            return self._note(record.with_outcome(Outcome.DEFERRED))
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded, and the sweep goes on
+            final = record.with_outcome(Outcome.FAILED, describe_error(exc))
+        else:
+            final = record.with_outcome(Outcome.APPLIED)
+        try:
+            self._audit.finish(final)
+        except AuditUnavailable as exc:
+            # The pending record already holds the state before the change.
+            logger.error("could not record the final outcome", extra={"resource": record.pk, "error": str(exc)})
+        return self._note(final)
+
+    def fail(self, guardrail: str, resource: Resource, error: str) -> Outcome:
+        """Record a resource that could not be evaluated (for example, its tags were unreadable)."""
+        record = AuditRecord(
+            guardrail=guardrail,
+            resource=resource,
+            action="evaluate",
+            trigger_id=self._trigger.id,
+            trigger=self._trigger.description,
+            outcome=Outcome.FAILED,
+            mode=self._mode,
+            reason="could not evaluate",
+            before={},
+            after={},
+            recorded_at=self._clock(),
+            ttl_days=self._ttl_days,
+            error=error,
+        )
+        try:
+            self._audit.finish(record)
+        except AuditUnavailable as exc:
+            logger.error("could not record a failure", extra={"resource": record.pk, "error": str(exc)})
+        return self._note(record)
+
+    def _record(
+        self,
+        decision: Decision,
+        action: str,
+        outcome: Outcome,
+        reason: str,
+        before: Mapping[str, object],
+        after: Mapping[str, object],
+    ) -> AuditRecord:
+        return AuditRecord(
+            guardrail=decision.guardrail,
+            resource=decision.resource,
+            action=action,
+            trigger_id=self._trigger.id,
+            trigger=self._trigger.description,
+            outcome=outcome,
+            mode=self._mode,
+            reason=reason,
+            before=before,
+            after=after,
+            recorded_at=self._clock(),
+            ttl_days=self._ttl_days,
+        )
+
+    def _note(self, record: AuditRecord) -> Outcome:
+        self.summary.entries.append(
+            Entry(record.resource.name, record.outcome, record.reason, record.before, record.after, record.error)
+        )
+        log = logger.warning if record.outcome is Outcome.FAILED else logger.info
+        log(
+            "decision",
+            extra={
+                "guardrail": record.guardrail,
+                "resource": record.pk,
+                "outcome": record.outcome.value,
+                "reason": record.reason,
+                "before": dict(record.before),
+                "after": dict(record.after),
+                "error": record.error,
+            },
+        )
+        return record.outcome

@@ -1,0 +1,88 @@
+"""Log retention: give governed log groups that keep logs forever a retention.
+
+Rules, in order:
+
+1. Out of scope (prefix not governed, or the guardrail disabled): no decision.
+2. An explicit retention within the ceiling is compliant. Without ``max_days`` an explicit
+   retention is never shortened, however long.
+3. ``ecoguard:exempt=true``: skipped, with the reason recorded.
+4. ``ecoguard:retention-days=N`` replaces the policy's days and ceiling for that group; an N
+   that CloudWatch Logs does not accept is skipped, never applied.
+5. Otherwise: set the policy's days (no retention), or the ceiling (retention above it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ecoguard.actions import Decision, PlannedAction, Resource, Skip
+from ecoguard.guardrails.tags import is_exempt
+from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy
+
+GUARDRAIL = "log-retention"
+ACTION = "put-retention-policy"
+RETENTION_TAG = "ecoguard:retention-days"
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    name: str
+    arn: str
+    retention_days: int | None
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::Logs::LogGroup")
+
+
+def in_scope(name: str, policy: LogRetentionPolicy) -> bool:
+    if not policy.enabled:
+        return False
+    return policy.all_groups or any(name.startswith(prefix) for prefix in policy.prefixes)
+
+
+def is_candidate(group: LogGroup, policy: LogRetentionPolicy) -> bool:
+    """Whether the group may need a change, before its tags are known.
+
+    Only candidates have their tags read, which keeps a sweep near one listing call per
+    page plus one write per group that needs one.
+    """
+    if not in_scope(group.name, policy):
+        return False
+    if group.retention_days is None:
+        return True
+    return policy.max_days is not None and group.retention_days > policy.max_days
+
+
+def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetentionPolicy) -> Decision | None:
+    """Decide for one candidate group. ``None`` means compliant or out of scope."""
+    if not is_candidate(group, policy):
+        return None
+    before = {"retentionInDays": group.retention_days}
+    if is_exempt(tags):
+        return Skip(GUARDRAIL, group.resource, "tagged ecoguard:exempt=true", before)
+
+    default_days, max_days = policy.default_days, policy.max_days
+    if RETENTION_TAG in tags:
+        raw = tags[RETENTION_TAG].strip()
+        if not raw.isdigit() or int(raw) not in RETENTION_DAYS:
+            return Skip(
+                GUARDRAIL,
+                group.resource,
+                f"tag {RETENTION_TAG}={raw!r} is not a retention CloudWatch Logs accepts",
+                before,
+            )
+        default_days = max_days = int(raw)
+
+    if group.retention_days is None:
+        target = default_days
+        why = f"no retention (logs kept forever) -> {target} days"
+    elif max_days is not None and group.retention_days > max_days:
+        target = max_days
+        why = f"retention {group.retention_days} days exceeds the maximum {max_days} days"
+    else:
+        return None
+    if RETENTION_TAG in tags:
+        why += f" (from tag {RETENTION_TAG})"
+    return PlannedAction(GUARDRAIL, group.resource, ACTION, before, {"retentionInDays": target}, why)

@@ -1,0 +1,105 @@
+"""What every handler does around its guardrail: settings, policy, continuation, metrics, notice."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from ecoguard.actions import Outcome
+from ecoguard.adapters.clients import client
+from ecoguard.adapters.parameters import fetch_policy_override
+from ecoguard.events import EventError
+from ecoguard.executor import RunSummary, Trigger
+from ecoguard.notify import Notifier
+from ecoguard.policy import Policy, build_policy
+from ecoguard.settings import Settings, load_settings
+
+logger = Logger(child=True)
+
+CONTINUATION_KEY = "ecoguard-continuation"
+# A sweep that is still throttled after this many hand-offs stops and alarms (Errors metric)
+# rather than loop for ever; the next scheduled sweep starts afresh.
+MAX_HOPS = 200
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    guardrail: str
+    trigger: Trigger
+    hop: int
+
+    def next(self) -> Continuation:
+        return Continuation(self.guardrail, self.trigger, self.hop + 1)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            CONTINUATION_KEY: {
+                "guardrail": self.guardrail,
+                "run_id": self.trigger.id,
+                "description": self.trigger.description,
+                "hop": self.hop,
+            }
+        }
+
+
+def parse_continuation(event: object, guardrail: str) -> Continuation | None:
+    if not isinstance(event, dict) or CONTINUATION_KEY not in event:
+        return None
+    body = event[CONTINUATION_KEY]
+    try:
+        continuation = Continuation(
+            guardrail=str(body["guardrail"]),
+            trigger=Trigger(id=str(body["run_id"]), description=str(body["description"])),
+            hop=int(body["hop"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EventError(f"malformed continuation: {exc}") from exc
+    if continuation.guardrail != guardrail:
+        raise EventError(f"continuation for {continuation.guardrail} sent to the {guardrail} function")
+    return continuation
+
+
+def load_configuration() -> tuple[Settings, Policy]:
+    """Settings from the environment, then the policy. Either may raise; nothing has been done yet."""
+    settings = load_settings()
+    policy = build_policy(
+        override_text=fetch_policy_override(settings.policy_parameter),
+        override_source=f"SSM parameter {settings.policy_parameter}",
+        log_retention_days=settings.log_retention_days,
+    )
+    return settings, policy
+
+
+def hand_off(settings: Settings, continuation: Continuation) -> dict[str, Any] | None:
+    """Carry an unfinished sweep on in a new invocation. Returns the payload when run locally."""
+    if continuation.hop > MAX_HOPS:
+        raise RuntimeError(f"sweep {continuation.trigger.id} still unfinished after {MAX_HOPS} invocations")
+    payload = continuation.payload()
+    if settings.continuation == "return":
+        return payload
+    if not settings.function_name:
+        raise RuntimeError("AWS_LAMBDA_FUNCTION_NAME is not set; cannot continue the sweep")
+    client("lambda").invoke(FunctionName=settings.function_name, InvocationType="Event", Payload=json.dumps(payload))
+    return None
+
+
+def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -> None:
+    metrics.add_dimension(name="guardrail", value=summary.guardrail)
+    metrics.add_metric(name="ResourcesEvaluated", unit=MetricUnit.Count, value=summary.evaluated)
+    metrics.add_metric(
+        name="ActionsPlanned", unit=MetricUnit.Count, value=summary.count(Outcome.WOULD_APPLY) + summary.count(Outcome.APPLIED)
+    )
+    metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=summary.count(Outcome.APPLIED))
+    metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=summary.count(Outcome.FAILED))
+    metrics.add_metric(name="ResourcesSkipped", unit=MetricUnit.Count, value=summary.count(Outcome.SKIPPED))
+    Notifier(client("sns"), settings.topic_arn).publish(summary)
+    logger.info("run summary", extra={"summary": summary.as_dict()})

@@ -1,0 +1,138 @@
+"""The ecoguard policy: what each guardrail governs and how.
+
+The policy is assembled from up to three layers, later ones winning key by key:
+
+1. the bundled ``policies/default.yaml``;
+2. stack parameters passed as environment variables (``LogRetentionDays``);
+3. the optional override document in SSM Parameter Store.
+
+The merged document is validated once. Any invalid field raises ``PolicyError`` naming
+the field, and the function acts on nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# The only values PutRetentionPolicy accepts (CloudWatch Logs API reference, retentionInDays).
+RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+class PolicyError(ValueError):
+    """The policy document is invalid; nothing may be acted on."""
+
+
+def check_retention_days(days: int) -> int:
+    if days not in RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in RETENTION_DAYS)
+        raise ValueError(f"{days} is not a retention CloudWatch Logs accepts ({allowed})")
+    return days
+
+
+RetentionDays = Annotated[int, AfterValidator(check_retention_days)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class AuditPolicy(_Strict):
+    ttl_days: int = Field(default=400, ge=1, le=3650, description="Days before an audit record expires.")
+
+
+class LogRetentionPolicy(_Strict):
+    """CloudWatch Logs retention for ML and Lambda log groups.
+
+    Example::
+
+        log_retention:
+          prefixes: [/aws/sagemaker/, /aws/lambda/]
+          default_days: 30
+          max_days: 365
+    """
+
+    enabled: bool = True
+    prefixes: tuple[Annotated[str, Field(min_length=1, max_length=512)], ...] = (
+        "/aws/sagemaker/",
+        "/aws/lambda/",
+    )
+    all_groups: bool = Field(default=False, description="Govern every log group, ignoring prefixes.")
+    default_days: RetentionDays = Field(default=30, description="Retention given to groups that have none.")
+    max_days: RetentionDays | None = Field(
+        default=None, description="Explicit retentions longer than this are shortened to it; null never shortens."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> LogRetentionPolicy:
+        if self.max_days is not None and self.max_days < self.default_days:
+            raise ValueError(f"max_days ({self.max_days}) is shorter than default_days ({self.default_days})")
+        if not self.all_groups and not self.prefixes:
+            raise ValueError("prefixes is empty: list at least one prefix, or set all_groups: true")
+        return self
+
+
+class Policy(_Strict):
+    version: Literal[1]
+    audit: AuditPolicy = AuditPolicy()
+    log_retention: LogRetentionPolicy = LogRetentionPolicy()
+
+
+def bundled_policy_text() -> str:
+    return resources.files("ecoguard").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+
+
+def parse_document(text: str, source: str) -> dict[str, Any]:
+    """Parse a YAML (or JSON) policy document into a mapping."""
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy from {source} is not valid YAML or JSON: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise PolicyError(f"policy from {source} must be a mapping at the top level, not {type(loaded).__name__}")
+    return loaded
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into ``base``: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_policy(
+    *,
+    override_text: str | None = None,
+    override_source: str = "override",
+    log_retention_days: int | None = None,
+    bundled_text: str | None = None,
+) -> Policy:
+    """Assemble and validate the policy. Raises ``PolicyError`` naming the first invalid field."""
+    document = parse_document(bundled_text if bundled_text is not None else bundled_policy_text(), "bundled default")
+    if log_retention_days is not None:
+        document = merge(document, {"log_retention": {"default_days": log_retention_days}})
+    if override_text:
+        document = merge(document, parse_document(override_text, override_source))
+    try:
+        return Policy.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(document)"
+        raise PolicyError(
+            f"invalid policy field {field}: {first['msg']} (input: {first.get('input')!r}; "
+            f"{exc.error_count()} error(s) in all)"
+        ) from exc

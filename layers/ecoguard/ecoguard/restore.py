@@ -1,0 +1,77 @@
+"""Undo an applied action from its audit record.
+
+A restore only goes ahead when the resource is still in the state ecoguard left it in, so it
+never overwrites a change someone made since. It is itself audited, before it acts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
+
+
+class Restorer(Protocol):
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        """The resource's state now, in the shape of the record's ``after``; None if it is gone."""
+
+    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    outcome: Outcome
+    message: str
+
+
+def restore(
+    record: AuditRecord,
+    *,
+    restorer: Restorer,
+    audit: AuditTrail,
+    mode: Mode,
+    clock: Callable[[], datetime],
+) -> RestoreResult:
+    if record.outcome is not Outcome.APPLIED:
+        return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
+    current = restorer.current(record)
+    if current is None:
+        return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
+    if dict(current) != dict(record.after):
+        return RestoreResult(
+            Outcome.SKIPPED,
+            f"{record.resource.name} changed since ecoguard acted (now {dict(current)}, "
+            f"ecoguard set {dict(record.after)}); not restoring over it",
+        )
+    undo = AuditRecord(
+        guardrail=record.guardrail,
+        resource=record.resource,
+        action=f"restore:{record.action}",
+        trigger_id=f"restore:{record.sk}",
+        trigger=f"restore of {record.pk} {record.sk}",
+        outcome=Outcome.PENDING if mode is Mode.ENFORCE else Outcome.WOULD_APPLY,
+        mode=mode,
+        reason=f"restore {dict(record.after)} -> {dict(record.before)}",
+        before=current,
+        after=record.before,
+        recorded_at=clock(),
+        ttl_days=record.ttl_days,
+    )
+    try:
+        if not audit.begin(undo):
+            return RestoreResult(Outcome.DUPLICATE, "already restored")
+    except AuditUnavailable as exc:
+        return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
+    if mode is Mode.DRY_RUN:
+        return RestoreResult(Outcome.WOULD_APPLY, f"would {undo.reason}")
+    try:
+        restorer.apply(record, record.before)
+    except Exception as exc:  # noqa: BLE001 - recorded and reported
+        audit.finish(undo.with_outcome(Outcome.FAILED, describe_error(exc)))
+        return RestoreResult(Outcome.FAILED, describe_error(exc))
+    audit.finish(undo.with_outcome(Outcome.RESTORED))
+    return RestoreResult(Outcome.RESTORED, undo.reason)

@@ -1,0 +1,168 @@
+"""Run the log-retention guardrail: a resumable sweep, or one newly created group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from ecoguard.actions import Mode, Outcome, PlannedAction
+from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.events import EventBridgeEvent, EventError, parse_cloudtrail
+from ecoguard.errors import AwsError, NotFound, Throttled
+from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.guardrails.log_retention import ACTION, GUARDRAIL, LogGroup, decide_retention, in_scope, is_candidate
+from ecoguard.policy import Policy
+
+logger = Logger(child=True)
+
+# Stop this long before the Lambda deadline, leaving time to save the checkpoint.
+DEADLINE_MARGIN_MS = 20_000
+CHECKPOINT_TTL = timedelta(days=7)
+
+
+def created_log_group(event: EventBridgeEvent) -> str | None:
+    """The group a CloudTrail ``CreateLogGroup`` event created; None for other or failed calls."""
+    call = parse_cloudtrail(event)
+    if call.eventName != "CreateLogGroup" or call.errorCode:
+        logger.info("ignoring API call", extra={"event_name": call.eventName, "error_code": call.errorCode})
+        return None
+    name = (call.requestParameters or {}).get("logGroupName")
+    if not isinstance(name, str) or not name:
+        raise EventError("malformed CreateLogGroup event: requestParameters.logGroupName is missing")
+    return name
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    summary: RunSummary
+    finished: bool
+
+
+class LogRetentionRunner:
+    def __init__(
+        self,
+        *,
+        logs: LogsAdapter,
+        audit: AuditTrail,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        self._logs = logs
+        self._audit = audit
+        self._policy = policy
+        self._mode = mode
+        self._clock = clock
+        self._remaining_ms = remaining_ms
+
+    def _executor(self, trigger: Trigger) -> Executor:
+        return Executor(
+            audit=self._audit,
+            mode=self._mode,
+            trigger=trigger,
+            clock=self._clock,
+            ttl_days=self._policy.audit.ttl_days,
+            appliers={ACTION: self._apply},
+            summary=RunSummary(GUARDRAIL, self._mode),
+        )
+
+    def _apply(self, action: PlannedAction) -> None:
+        self._logs.set_retention(action.resource.name, action.after["retentionInDays"])
+
+    def on_created(self, name: str | None, trigger: Trigger) -> RunSummary:
+        """Handle a CreateLogGroup event: decide for that one group at once."""
+        executor = self._executor(trigger)
+        if name is None or not in_scope(name, self._policy.log_retention):
+            return executor.summary
+        group = self._logs.find(name)
+        if group is None:
+            logger.info("log group no longer exists", extra={"log_group": name})
+            return executor.summary
+        outcome = self._evaluate(group, executor)
+        if outcome is Outcome.DEFERRED:
+            # Let Lambda's retry (and then the dead-letter queue) take it; the daily sweep also catches up.
+            raise Throttled("PutRetentionPolicy", "Throttling", f"deferred {name}")
+        return executor.summary
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        """Sweep every log group, resuming from this run's checkpoint if there is one."""
+        executor = self._executor(trigger)
+        state = self._audit.load_checkpoint(GUARDRAIL, trigger.id) or {"token": None, "offset": 0, "done": False}
+        if state.get("done"):
+            logger.info("sweep already finished for this run", extra={"run_id": trigger.id})
+            return SweepResult(executor.summary, finished=True)
+        token: str | None = state["token"]
+        offset: int = state["offset"]
+        while True:
+            if self._out_of_time():
+                return self._pause(trigger, executor, token, offset)
+            try:
+                page = self._logs.page(token)
+            except Throttled:
+                return self._pause(trigger, executor, token, offset)
+            for index in range(offset, len(page.groups)):
+                if self._out_of_time():
+                    return self._pause(trigger, executor, token, index)
+                try:
+                    outcome = self._evaluate(page.groups[index], executor)
+                except Throttled:
+                    outcome = Outcome.DEFERRED
+                if outcome is Outcome.DEFERRED:
+                    return self._pause(trigger, executor, token, index)
+            if page.next_token is None:
+                self._save(trigger, {"token": None, "offset": 0, "done": True})
+                return SweepResult(executor.summary, finished=True)
+            token, offset = page.next_token, 0
+
+    def _evaluate(self, group: LogGroup, executor: Executor) -> Outcome | None:
+        policy = self._policy.log_retention
+        executor.summary.evaluated += 1
+        if not is_candidate(group, policy):
+            if in_scope(group.name, policy):
+                executor.summary.compliant += 1
+            return None
+        try:
+            tags = self._logs.tags(group)
+        except Throttled:
+            raise
+        except NotFound:
+            return None  # deleted since it was listed
+        except AwsError as exc:
+            return executor.fail(GUARDRAIL, group.resource, str(exc))
+        decision = decide_retention(group, tags, policy)
+        if decision is None:
+            executor.summary.compliant += 1
+            return None
+        return executor.execute(decision)
+
+    def _out_of_time(self) -> bool:
+        return self._remaining_ms() < DEADLINE_MARGIN_MS
+
+    def _pause(self, trigger: Trigger, executor: Executor, token: str | None, offset: int) -> SweepResult:
+        self._save(trigger, {"token": token, "offset": offset, "done": False})
+        logger.info("sweep paused; it carries on in the next invocation", extra={"run_id": trigger.id, "offset": offset})
+        return SweepResult(executor.summary, finished=False)
+
+    def _save(self, trigger: Trigger, state: dict[str, object]) -> None:
+        expires = int((self._clock() + CHECKPOINT_TTL).timestamp())
+        self._audit.save_checkpoint(GUARDRAIL, trigger.id, state, expires)
+
+
+class LogRetentionRestorer:
+    """Puts a log group's retention back to what the audit record says it was."""
+
+    def __init__(self, logs: LogsAdapter) -> None:
+        self._logs = logs
+
+    def current(self, record: AuditRecord) -> dict[str, int | None] | None:
+        group = self._logs.find(record.resource.name)
+        return None if group is None else {"retentionInDays": group.retention_days}
+
+    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
+        self._logs.set_retention(record.resource.name, state.get("retentionInDays"))

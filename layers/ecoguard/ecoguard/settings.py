@@ -1,0 +1,40 @@
+"""Function settings, read from the environment once per invocation and validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ecoguard.actions import Mode
+
+
+class SettingsError(ValueError):
+    """The function's environment is invalid; nothing may be acted on."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    mode: Mode = Field(alias="ECOGUARD_MODE")
+    audit_table: str = Field(alias="ECOGUARD_AUDIT_TABLE", min_length=3)
+    topic_arn: str | None = Field(default=None, alias="ECOGUARD_TOPIC_ARN")
+    policy_parameter: str | None = Field(default=None, alias="ECOGUARD_POLICY_PARAMETER")
+    log_retention_days: int | None = Field(default=None, alias="ECOGUARD_LOG_RETENTION_DAYS")
+    # "lambda": a sweep that runs out of time invokes its own function again to carry on.
+    # "return": it returns the continuation instead (the local runner drives it).
+    continuation: Literal["lambda", "return"] = Field(default="lambda", alias="ECOGUARD_CONTINUATION")
+    function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    cleaned = {k: v for k, v in env.items() if k.startswith(("ECOGUARD_", "AWS_LAMBDA_")) and v != ""}
+    try:
+        return Settings.model_validate(cleaned)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"invalid setting {name}: {first['msg']} (input: {first.get('input')!r})") from exc
