@@ -1,0 +1,123 @@
+"""Shared fixtures: the event corpus, a simulated account with the stack provisioned, and
+botocore hooks that count or fail API calls."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from ecoguard.adapters.clients import client
+from ecoguard.audit import AuditRecord, AuditTrail
+from tools.ecoguard_local.account import ACCOUNT, REGION, provision
+from tools.ecoguard_local.invoke import invoke, reset_caches
+from tools.ecoguard_local.template import Resolver, load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+REFERENCE_EVENTS = ROOT.parent / "shared" / "reference" / "aws-events"
+
+
+def load_event(relative: str) -> dict[str, Any]:
+    """An event from events/, e.g. ``load_event("log_retention/scheduled-sweep.json")``."""
+    return json.loads((EVENTS / relative).read_text())
+
+
+def event_files() -> list[Path]:
+    return sorted(EVENTS.glob("*/*.json"))
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        reset_caches()
+        yield
+    reset_caches()
+
+
+@dataclass
+class Stack:
+    """The stack's resources in the simulated account, and a way to invoke its functions."""
+
+    resolver: Resolver
+    template: dict[str, Any]
+    env: dict[str, str] = field(default_factory=lambda: {"POWERTOOLS_METRICS_DISABLED": "true"})
+
+    @property
+    def audit(self) -> AuditTrail:
+        return AuditTrail(boto3.client("dynamodb", region_name=REGION), self.resolver.refs["AuditTable"])
+
+    def records(self) -> list[AuditRecord]:
+        return list(self.audit.records())
+
+    def invoke(self, function: str, event: dict[str, Any], **kwargs: Any) -> list[dict[str, Any]]:
+        env = {**self.env, **kwargs.pop("env", {})}
+        return invoke(function, event, self.resolver, env=env, template=self.template, **kwargs)
+
+
+@pytest.fixture
+def stack(aws: None) -> Stack:
+    template = load_template()
+    return Stack(provision(template), template)
+
+
+@dataclass
+class CallLog:
+    """Counts the API operations made by ecoguard's cached clients."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    params: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.calls[model.name] += 1
+        self.params.append((model.name, params))
+
+
+def record_calls(*services: str) -> CallLog:
+    log = CallLog()
+    for service in services:
+        client(service).meta.events.register("provide-client-params", lambda params, model, **kw: log(model, params))
+    return log
+
+
+def fail_calls(
+    service: str, operation: str, code: str, *, rate: float = 1.0, seed: int = 7, when: Callable[[dict[str, Any]], bool] | None = None
+) -> Counter[str]:
+    """Make ``operation`` fail with ``code`` (after the SDK's retries would have given up).
+
+    Raising from ``before-call`` skips botocore's retry loop, so each injected error reaches
+    ecoguard exactly as an exhausted retry would. Returns a counter of injected failures.
+    """
+    rng = random.Random(seed)
+    injected: Counter[str] = Counter()
+    event_service = client(service).meta.service_model.service_id.hyphenize()
+
+    def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
+        body = params.get("body", {})
+        payload = json.loads(body) if isinstance(body, (bytes, str)) and body else {}
+        if (when is None or when(payload)) and rng.random() < rate:
+            injected[model.name] += 1
+            raise ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, model.name)
+
+    client(service).meta.events.register(f"before-call.{event_service}.{operation}", hook)
+    return injected
+
+
+__all__ = ["ACCOUNT", "REGION", "CallLog", "Stack", "event_files", "fail_calls", "load_event", "record_calls"]

@@ -1,0 +1,1 @@
+"""Developer tools: local invoke and the demo."""

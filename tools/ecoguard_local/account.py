@@ -1,0 +1,110 @@
+"""Provision the stack's stateful resources (table, topic, parameter, queue, log groups) from
+template.yaml into the current account: the in-process moto account, as a stand-in for
+``sam deploy``. Functions are not deployed; ``invoke`` runs their handlers in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+
+from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = "ecoguard-demo"
+
+
+def provision(
+    template: Mapping[str, Any] | None = None,
+    *,
+    stack: str = STACK,
+    region: str = REGION,
+    account: str = ACCOUNT,
+    parameters: Mapping[str, str] | None = None,
+) -> Resolver:
+    """Create what the functions need and return a resolver for their environment."""
+    template = template or load_template()
+    resolver = Resolver(
+        parameters={**parameter_defaults(template), **(parameters or {})},
+        pseudo={
+            "AWS::StackName": stack,
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        },
+    )
+    for logical_id, resource in template["Resources"].items():
+        creator = _CREATORS.get(resource["Type"])
+        if creator is not None:
+            creator(logical_id, resolver.resolve(resource.get("Properties", {})), resolver, region, account, stack)
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            name = resolver.resolve(resource["Properties"].get("FunctionName", f"{stack}-{logical_id}"))
+            resolver.refs[logical_id] = name
+            resolver.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return resolver
+
+
+def _table(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
+    name = props.get("TableName", f"{stack}-{logical_id}")
+    db = boto3.client("dynamodb", region_name=region)
+    kwargs = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode") if k in props}
+    db.create_table(TableName=name, **kwargs)
+    if "TimeToLiveSpecification" in props:
+        db.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+    r.refs[logical_id] = name
+    r.attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+
+
+def _topic(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
+    arn = boto3.client("sns", region_name=region).create_topic(Name=props.get("TopicName", f"{stack}-{logical_id}"))["TopicArn"]
+    r.refs[logical_id] = arn
+    r.attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[1]
+
+
+def _parameter(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
+    boto3.client("ssm", region_name=region).put_parameter(
+        Name=props["Name"], Type=props.get("Type", "String"), Value=props["Value"], Overwrite=True
+    )
+    r.refs[logical_id] = props["Name"]
+
+
+def _queue(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
+    sqs = boto3.client("sqs", region_name=region)
+    name = props.get("QueueName", f"{stack}-{logical_id}")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    r.refs[logical_id] = url
+    r.attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{region}:{account}:{name}"
+    r.attributes[(logical_id, "QueueName")] = name
+
+
+def _key(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
+    meta = boto3.client("kms", region_name=region).create_key(Description=props.get("Description", logical_id))["KeyMetadata"]
+    r.refs[logical_id] = meta["KeyId"]
+    r.attributes[(logical_id, "Arn")] = meta["Arn"]
+
+
+def _log_group(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
+    logs = boto3.client("logs", region_name=region)
+    logs.create_log_group(logGroupName=props["LogGroupName"])
+    if "RetentionInDays" in props:
+        logs.put_retention_policy(logGroupName=props["LogGroupName"], retentionInDays=int(props["RetentionInDays"]))
+    r.refs[logical_id] = props["LogGroupName"]
+
+
+_CREATORS = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SNS::Topic": _topic,
+    "AWS::SSM::Parameter": _parameter,
+    "AWS::SQS::Queue": _queue,
+    "AWS::KMS::Key": _key,
+    "AWS::Logs::LogGroup": _log_group,
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str)

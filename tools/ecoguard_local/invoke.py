@@ -1,0 +1,121 @@
+"""Invoke a function's handler in-process, configured from template.yaml like ``sam local invoke``.
+
+CodeUri, Handler, Timeout and the Environment (Globals merged with the function's own) come
+from the template; Refs resolve against the provisioned resources. A sweep that hands off to
+a new invocation returns its continuation here (``ECOGUARD_CONTINUATION=return``), and
+``invoke`` runs it, as Lambda would run the asynchronous self-invocation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+
+from ecoguard.adapters.clients import reset_clients
+from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
+
+
+@dataclass
+class LocalContext:
+    """The parts of the Lambda context object ecoguard and Powertools use."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    timeout_s: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    remaining_ms: Callable[[], int] | None = None
+    _start: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self.remaining_ms is not None:
+            return self.remaining_ms()
+        return int(self.timeout_s * 1000 - (time.monotonic() - self._start) * 1000)
+
+
+_modules: dict[str, ModuleType] = {}
+
+
+def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    module_name, function_name = spec.handler.rsplit(".", 1)
+    path = spec.code_uri / f"{module_name.replace('.', '/')}.py"
+    key = str(path)
+    if key not in _modules:
+        unique = f"ecoguard_function_{spec.logical_id}_{module_name}"
+        loader_spec = importlib.util.spec_from_file_location(unique, path)
+        assert loader_spec and loader_spec.loader, f"cannot load {path}"
+        module = importlib.util.module_from_spec(loader_spec)
+        loader_spec.loader.exec_module(module)
+        _modules[key] = module
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(_modules[key], function_name)
+    return handler
+
+
+@contextmanager
+def function_environment(spec: FunctionSpec, resolver: Resolver, extra: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    env = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = str(resolver.refs.get(spec.logical_id, spec.logical_id))
+    env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(spec.memory)
+    env["ECOGUARD_CONTINUATION"] = "return"
+    env.update(extra)
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def reset_caches() -> None:
+    """Forget cached clients and parameters, as a new Lambda execution environment would."""
+    reset_clients()
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+
+
+def invoke(
+    logical_id: str,
+    event: dict[str, Any],
+    resolver: Resolver,
+    *,
+    env: Mapping[str, str] | None = None,
+    remaining_ms: Callable[[], int] | None = None,
+    max_hops: int = 500,
+    template: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the handler for ``event``, then any continuations it hands off. Returns every result."""
+    spec = functions(template or load_template())[logical_id]
+    results: list[dict[str, Any]] = []
+    with function_environment(spec, resolver, env or {}) as environment:
+        handler = load_handler(spec)
+        payload: dict[str, Any] | None = event
+        while payload is not None:
+            if len(results) >= max_hops:
+                raise RuntimeError(f"{logical_id} handed off more than {max_hops} times")
+            context = LocalContext(
+                function_name=environment["AWS_LAMBDA_FUNCTION_NAME"],
+                memory_limit_in_mb=spec.memory,
+                invoked_function_arn=resolver.attributes.get((logical_id, "Arn"), logical_id),
+                timeout_s=spec.timeout,
+                remaining_ms=remaining_ms,
+            )
+            result = handler(payload, context)
+            results.append(result)
+            payload = result.get("continuation") if isinstance(result, dict) else None
+    return results
