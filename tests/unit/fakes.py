@@ -1,0 +1,48 @@
+"""In-memory fakes of ecoguard's ports, for unit tests without AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ecoguard.actions import Outcome
+from ecoguard.audit import AuditRecord, AuditUnavailable
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+class MemoryAuditTrail:
+    """Same contract as ``ecoguard.audit.AuditTrail``; ``journal`` keeps every write in order."""
+
+    def __init__(self, *, unavailable: bool = False) -> None:
+        self.items: dict[tuple[str, str], AuditRecord] = {}
+        self.journal: list[tuple[str, AuditRecord]] = []
+        self.checkpoints: dict[tuple[str, str], dict[str, Any]] = {}
+        self.unavailable = unavailable
+
+    def begin(self, record: AuditRecord) -> bool:
+        if self.unavailable:
+            raise AuditUnavailable("injected: DynamoDB unavailable")
+        existing = self.items.get((record.pk, record.sk))
+        if existing is not None and existing.outcome is not Outcome.PENDING:
+            return False
+        self.items[(record.pk, record.sk)] = record
+        self.journal.append(("begin", record))
+        return True
+
+    def finish(self, record: AuditRecord) -> None:
+        if self.unavailable:
+            raise AuditUnavailable("injected: DynamoDB unavailable")
+        self.items[(record.pk, record.sk)] = record
+        self.journal.append(("finish", record))
+
+    def load_checkpoint(self, guardrail: str, run_id: str) -> dict[str, Any] | None:
+        return self.checkpoints.get((guardrail, run_id))
+
+    def save_checkpoint(self, guardrail: str, run_id: str, state: Mapping[str, Any], expires_at: int) -> None:
+        self.checkpoints[(guardrail, run_id)] = dict(state)

@@ -1,0 +1,144 @@
+"""The sweep's resume logic, against an in-memory log service: no group skipped, none done twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.logs import LogGroupPage
+from ecoguard.errors import AccessDenied, Throttled
+from ecoguard.executor import Trigger
+from ecoguard.guardrails.log_retention import LogGroup
+from ecoguard.policy import build_policy
+from ecoguard.runners.log_retention import DEADLINE_MARGIN_MS, LogRetentionRunner
+from tests.unit.fakes import MemoryAuditTrail, clock
+
+
+class FakeLogs:
+    def __init__(self, count: int, page_size: int = 7) -> None:
+        self.retention: dict[str, int | None] = {f"/aws/lambda/fn-{i:03d}": None for i in range(count)}
+        self.tags_of: dict[str, dict[str, str]] = {}
+        self.page_size = page_size
+        self.puts: Counter[str] = Counter()
+        self.throttle_next_puts = 0
+        self.deny_tags: set[str] = set()
+
+    def _group(self, name: str) -> LogGroup:
+        return LogGroup(name, f"arn:{name}", self.retention[name])
+
+    def page(self, token: str | None) -> LogGroupPage:
+        names = sorted(self.retention)
+        start = int(token or 0)
+        end = start + self.page_size
+        return LogGroupPage(tuple(self._group(n) for n in names[start:end]), str(end) if end < len(names) else None)
+
+    def find(self, name: str) -> LogGroup | None:
+        return self._group(name) if name in self.retention else None
+
+    def tags(self, group: LogGroup) -> dict[str, str]:
+        if group.name in self.deny_tags:
+            raise AccessDenied("ListTagsForResource", "AccessDeniedException", "denied")
+        return self.tags_of.get(group.name, {})
+
+    def set_retention(self, name: str, days: int | None) -> None:
+        if self.throttle_next_puts:
+            self.throttle_next_puts -= 1
+            raise Throttled("PutRetentionPolicy", "ThrottlingException", "rate exceeded")
+        self.puts[name] += 1
+        self.retention[name] = days
+
+
+class Budget:
+    """Remaining time that drops by ``cost_ms`` every time it is read."""
+
+    def __init__(self, total_ms: int, cost_ms: int) -> None:
+        self.left = total_ms
+        self.cost = cost_ms
+
+    def __call__(self) -> int:
+        self.left -= self.cost
+        return self.left
+
+
+def runner(logs: FakeLogs, audit: MemoryAuditTrail, remaining=lambda: 900_000, mode: Mode = Mode.ENFORCE) -> LogRetentionRunner:  # type: ignore[no-untyped-def]
+    return LogRetentionRunner(
+        logs=logs,  # type: ignore[arg-type]
+        audit=audit,  # type: ignore[arg-type]
+        policy=build_policy(),
+        mode=mode,
+        clock=clock,
+        remaining_ms=remaining,
+    )
+
+
+def test_given_time_for_everything_then_one_invocation_sets_every_group() -> None:
+    logs, audit = FakeLogs(30), MemoryAuditTrail()
+    result = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert result.finished
+    assert set(logs.retention.values()) == {30}
+    assert audit.checkpoints[("log-retention", "run-1")]["done"] is True
+
+
+def test_given_a_short_deadline_then_the_sweep_resumes_across_invocations_without_skipping_or_repeating() -> None:
+    logs, audit = FakeLogs(50), MemoryAuditTrail()
+    invocations = 0
+    finished = False
+    while not finished:
+        invocations += 1
+        # Each invocation has time for about 10 groups before the margin is reached.
+        budget = Budget(DEADLINE_MARGIN_MS + 10_000, 1_000)
+        finished = runner(logs, audit, budget).sweep(Trigger("run-1", "test")).finished
+        assert invocations < 50
+    assert invocations > 3
+    assert set(logs.retention.values()) == {30}
+    assert set(logs.puts.values()) == {1}, "every group set exactly once"
+
+
+def test_given_throttling_that_outlasts_retries_then_the_sweep_pauses_at_that_group_and_finishes_later() -> None:
+    logs, audit = FakeLogs(20), MemoryAuditTrail()
+    logs.throttle_next_puts = 1
+    first = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert not first.finished
+    assert first.summary.count(Outcome.DEFERRED) == 1
+    second = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert second.finished
+    assert set(logs.retention.values()) == {30}
+    assert set(logs.puts.values()) == {1}
+
+
+def test_given_a_finished_run_when_its_event_is_delivered_again_then_nothing_is_done() -> None:
+    logs, audit = FakeLogs(5), MemoryAuditTrail()
+    runner(logs, audit).sweep(Trigger("run-1", "test"))
+    logs.retention = dict.fromkeys(logs.retention)  # someone removes every retention again
+    again = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert again.finished and again.summary.evaluated == 0
+    assert set(logs.retention.values()) == {None}
+
+
+def test_given_unreadable_tags_on_one_group_then_it_is_recorded_failed_and_the_sweep_goes_on() -> None:
+    logs, audit = FakeLogs(10), MemoryAuditTrail()
+    denied = sorted(logs.retention)[4]
+    logs.deny_tags.add(denied)
+    result = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert result.finished
+    assert logs.retention[denied] is None
+    assert sum(v == 30 for v in logs.retention.values()) == 9
+    failed = [r for r in audit.items.values() if r.outcome is Outcome.FAILED]
+    assert [r.resource.name for r in failed] == [denied]
+    assert "AccessDeniedException" in (failed[0].error or "")
+
+
+@pytest.mark.parametrize("name", [None, "/ecs/not-governed"])
+def test_given_a_created_group_out_of_scope_then_nothing_is_read_or_written(name: str | None) -> None:
+    logs, audit = FakeLogs(0), MemoryAuditTrail()
+    summary = runner(logs, audit).on_created(name, Trigger("evt", "test"))
+    assert summary.entries == [] and audit.journal == []
+
+
+def test_given_a_created_group_when_throttled_then_the_invocation_fails_for_lambda_to_retry() -> None:
+    logs, audit = FakeLogs(1), MemoryAuditTrail()
+    logs.throttle_next_puts = 1
+    with pytest.raises(Throttled):
+        runner(logs, audit).on_created(next(iter(logs.retention)), Trigger("evt", "test"))

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.executor import Entry, RunSummary
+from ecoguard.notify import MAX_LISTED, Notifier, render
+
+
+def summary(outcomes: list[Outcome]) -> RunSummary:
+    s = RunSummary("log-retention", Mode.ENFORCE, evaluated=len(outcomes))
+    s.entries = [Entry(f"/aws/lambda/g{i}", o, "no retention -> 30 days", {}, {}) for i, o in enumerate(outcomes)]
+    return s
+
+
+class FakeSns:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, **kwargs: Any) -> None:
+        if self.fail:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "down"}}, "Publish")
+        self.published.append(kwargs)
+
+
+def test_render_counts_outcomes_and_lists_resources_within_sns_limits() -> None:
+    subject, message = render(summary([Outcome.APPLIED] * 30 + [Outcome.FAILED]))
+    assert subject.startswith("ecoguard log-retention (enforce): 30 applied, 1 failed")
+    assert len(subject) <= 100
+    assert message.count("\n- ") == MAX_LISTED
+    assert "and 11 more in the audit table" in message
+
+
+def test_given_only_compliant_resources_then_no_message_is_sent() -> None:
+    sns = FakeSns()
+    assert Notifier(sns, "arn:topic").publish(summary([])) is False
+    assert sns.published == []
+
+
+def test_given_sns_is_down_then_publish_reports_failure_without_raising() -> None:
+    assert Notifier(FakeSns(fail=True), "arn:topic").publish(summary([Outcome.APPLIED])) is False
+
+
+def test_given_actions_then_one_message_goes_to_the_topic() -> None:
+    sns = FakeSns()
+    assert Notifier(sns, "arn:topic").publish(summary([Outcome.WOULD_APPLY])) is True
+    assert sns.published[0]["TopicArn"] == "arn:topic"
