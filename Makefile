@@ -20,12 +20,14 @@ export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
-.PHONY: help demo test check lint typecheck unit functional template invoke build validate restore clean
+.PHONY: help demo test check lint typecheck unit functional template invoke build validate audit restore docs clean
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
 	@echo "make test     every test: lint, types, unit, functional, template (sam validate/build)"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<dir>/<file>.json [AWS=1] [MODE=enforce]"
+	@echo "make audit STACK=<stack>                     list a deployed stack's audit records"
+	@echo "make restore STACK=<stack> PK=<arn> SK=<sk> [APPLY=1]   undo an applied action"
 	@echo "make build    sam build (arm64 layer)"
 
 $(PY312):
@@ -51,12 +53,23 @@ demo: $(VENV)/.installed
 invoke: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local invoke $(FN) $(EVENT) $(if $(AWS),--aws) $(if $(MODE),--mode $(MODE)) $(if $(STACK),--stack $(STACK))
 
+audit: $(VENV)/.installed
+	$(PY) -m tools.ecoguard_local audit $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL))
+
+restore: $(VENV)/.installed
+	$(PY) -m tools.ecoguard_local restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) --pk '$(PK)' --sk '$(SK)' $(if $(APPLY),--apply)
+
+docs: $(VENV)/.installed
+	$(PY) -m tools.ecoguard_local.schema
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy layers/ecoguard/ecoguard functions tools
+	$(VENV)/bin/mypy layers/ecoguard/ecoguard tools
+	@# Every handler is a module named app, so each is checked on its own.
+	for app in functions/*/app.py; do $(VENV)/bin/mypy $$app || exit 1; done
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q

@@ -98,7 +98,13 @@ def record_calls(*services: str) -> CallLog:
 
 
 def fail_calls(
-    service: str, operation: str, code: str, *, rate: float = 1.0, seed: int = 7, when: Callable[[dict[str, Any]], bool] | None = None
+    service: str,
+    operation: str,
+    code: str,
+    *,
+    rate: float = 1.0,
+    seed: int = 7,
+    when: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Counter[str]:
     """Make ``operation`` fail with ``code`` (after the SDK's retries would have given up).
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.conftest import REFERENCE_EVENTS, event_files
 
 from ecoguard.events import EventError, parse_aws_time, parse_cloudtrail, parse_event, status_key
-from tests.conftest import REFERENCE_EVENTS, event_files
 
 # The CloudWatch alarm Lambda-action payload is not an EventBridge event (QUIRKS.md section 2).
 NOT_EVENTBRIDGE = {"cloudwatch-alarm-lambda-action-payload.powertools-test-event.json"}
@@ -29,7 +29,9 @@ def test_every_sample_event_in_events_dir_parses(path: Path) -> None:
 
 
 def test_the_lambda_action_payload_is_rejected_as_not_an_eventbridge_event() -> None:
-    payload = json.loads((REFERENCE_EVENTS / "cloudwatch-alarm-lambda-action-payload.powertools-test-event.json").read_text())
+    payload = json.loads(
+        (REFERENCE_EVENTS / "cloudwatch-alarm-lambda-action-payload.powertools-test-event.json").read_text()
+    )
     with pytest.raises(EventError, match="malformed event: field id"):
         parse_event(payload)
 
@@ -64,7 +66,15 @@ def test_statuses_in_event_and_api_spelling_compare_equal() -> None:
 
 def test_a_scheduler_event_with_a_string_detail_parses() -> None:
     event = parse_event(
-        {"id": "x", "detail-type": "Scheduled Event", "source": "aws.scheduler", "account": "1", "time": "2024-01-01T00:00:00Z", "region": "us-east-1", "detail": "{}"}
+        {
+            "id": "x",
+            "detail-type": "Scheduled Event",
+            "source": "aws.scheduler",
+            "account": "1",
+            "time": "2024-01-01T00:00:00Z",
+            "region": "us-east-1",
+            "detail": "{}",
+        }
     )
     assert event.detail == {}
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.fakes import MemoryAuditTrail, clock
 
 from ecoguard.actions import Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
-from tests.unit.fakes import MemoryAuditTrail, clock
 
 RESOURCE = Resource("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/a", "/aws/lambda/a", "AWS::Logs::LogGroup")
 ACTION = PlannedAction("log-retention", RESOURCE, "put", {"retentionInDays": None}, {"retentionInDays": 30}, "why")
@@ -82,7 +82,9 @@ def test_given_a_pending_record_left_by_a_stopped_invocation_then_it_is_taken_ov
 
 def test_given_the_change_fails_then_the_failure_and_its_error_are_recorded() -> None:
     audit = MemoryAuditTrail()
-    outcome = executor(audit, Applier(audit, AccessDenied("PutRetentionPolicy", "AccessDeniedException", "no"))).execute(ACTION)
+    outcome = executor(
+        audit, Applier(audit, AccessDenied("PutRetentionPolicy", "AccessDeniedException", "no"))
+    ).execute(ACTION)
     assert outcome is Outcome.FAILED
     [record] = audit.items.values()
     assert record.outcome is Outcome.FAILED and "AccessDeniedException" in (record.error or "")

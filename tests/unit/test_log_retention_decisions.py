@@ -39,7 +39,9 @@ def test_given_a_maximum_then_a_shorter_retention_is_kept() -> None:
     assert decide_retention(group(retention=90), {}, CAPPED) is None
 
 
-@pytest.mark.parametrize("name", ["/ecs/annotation-ui", "/aws/apigateway/x", "aws/lambda/no-leading-slash", "/aws/sagemaker"])
+@pytest.mark.parametrize(
+    "name", ["/ecs/annotation-ui", "/aws/apigateway/x", "aws/lambda/no-leading-slash", "/aws/sagemaker"]
+)
 def test_given_a_group_outside_the_prefixes_then_no_decision(name: str) -> None:
     assert not in_scope(name, POLICY)
     assert decide_retention(group(name), {}, POLICY) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from tests.unit.fakes import MemoryAuditTrail, clock
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.logs import LogGroupPage
@@ -13,7 +14,6 @@ from ecoguard.executor import Trigger
 from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.policy import build_policy
 from ecoguard.runners.log_retention import DEADLINE_MARGIN_MS, LogRetentionRunner
-from tests.unit.fakes import MemoryAuditTrail, clock
 
 
 class FakeLogs:
@@ -62,7 +62,9 @@ class Budget:
         return self.left
 
 
-def runner(logs: FakeLogs, audit: MemoryAuditTrail, remaining=lambda: 900_000, mode: Mode = Mode.ENFORCE) -> LogRetentionRunner:  # type: ignore[no-untyped-def]
+def runner(
+    logs: FakeLogs, audit: MemoryAuditTrail, remaining=lambda: 900_000, mode: Mode = Mode.ENFORCE
+) -> LogRetentionRunner:  # type: ignore[no-untyped-def]
     return LogRetentionRunner(
         logs=logs,  # type: ignore[arg-type]
         audit=audit,  # type: ignore[arg-type]

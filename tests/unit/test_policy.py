@@ -47,7 +47,7 @@ def test_given_an_invalid_policy_when_loaded_then_the_error_names_the_field(over
 
 
 def test_given_a_stack_parameter_outside_the_allowed_set_when_loaded_then_it_is_rejected() -> None:
-    with pytest.raises(PolicyError, match="log_retention.default_days"):
+    with pytest.raises(PolicyError, match=r"log_retention\.default_days"):
         build_policy(log_retention_days=31)
 
 
@@ -74,3 +74,9 @@ def test_the_policy_schema_rejects_unknown_keys_everywhere() -> None:
 
 def test_retention_days_are_the_cloudwatch_logs_set() -> None:
     assert RETENTION_DAYS[0] == 1 and RETENTION_DAYS[-1] == 3653 and len(RETENTION_DAYS) == 22
+
+
+def test_the_published_policy_schema_is_current() -> None:
+    from tools.ecoguard_local.schema import SCHEMA, policy_schema
+
+    assert SCHEMA.read_text() == policy_schema(), "run `make docs`"

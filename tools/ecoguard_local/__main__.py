@@ -21,6 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--stack", default=None, help="with --aws: the deployed stack to read resource names from")
     run.add_argument("--mode", choices=["dry-run", "enforce"], default=None, help="override the stack's Mode")
     run.add_argument("--no-seed", action="store_true", help="simulator: do not seed the demo log groups")
+    listing = commands.add_parser("audit", help="list the audit records of a deployed stack")
+    restoring = commands.add_parser("restore", help="restore a resource from its audit record")
+    for sub in (listing, restoring):
+        where = sub.add_mutually_exclusive_group(required=True)
+        where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
+        where.add_argument("--table", help="the audit table's name")
+    listing.add_argument("--guardrail", default=None)
+    restoring.add_argument("--pk", required=True, help="the record's pk (the resource ARN)")
+    restoring.add_argument("--sk", required=True, help="the record's sk (<trigger>#<action>)")
+    restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -28,12 +38,36 @@ def main(argv: list[str] | None = None) -> int:
 
         demo()
         return 0
+    if args.command in ("audit", "restore"):
+        return operate(args)
     from tools.ecoguard_local.cli_invoke import run_invoke
 
-    results = run_invoke(args.function, json.loads(args.event.read_text()), aws=args.aws, stack=args.stack,
-                         mode=args.mode, seed=not args.no_seed)
+    results = run_invoke(
+        args.function,
+        json.loads(args.event.read_text()),
+        aws=args.aws,
+        stack=args.stack,
+        mode=args.mode,
+        seed=not args.no_seed,
+    )
     Console().print_json(json.dumps(results, default=str))
     return 0
+
+
+def operate(args: argparse.Namespace) -> int:
+    import boto3
+
+    from tools.ecoguard_local import operations
+
+    session = boto3.session.Session()
+    table = args.table or operations.audit_table_of(session, args.stack)
+    console = Console()
+    if args.command == "audit":
+        console.print_json(json.dumps(operations.list_records(session, table, args.guardrail), default=str))
+        return 0
+    result = operations.restore_record(session, table, args.pk, args.sk, apply=args.apply)
+    console.print(f"{result.outcome.value}: {result.message}")
+    return 0 if result.outcome.value in ("restored", "would-apply", "duplicate") else 1
 
 
 if __name__ == "__main__":

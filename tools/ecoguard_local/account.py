@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -40,7 +41,9 @@ def provision(
     for logical_id, resource in template["Resources"].items():
         creator = _CREATORS.get(resource["Type"])
         if creator is not None:
-            creator(logical_id, resolver.resolve(resource.get("Properties", {})), resolver, region, account, stack)
+            creator(
+                logical_id, resolver.resolve(resource.get("Properties", {})), resolver, _Where(region, account, stack)
+            )
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] == "AWS::Serverless::Function":
             name = resolver.resolve(resource["Properties"].get("FunctionName", f"{stack}-{logical_id}"))
@@ -49,47 +52,62 @@ def provision(
     return resolver
 
 
-def _table(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
-    name = props.get("TableName", f"{stack}-{logical_id}")
-    db = boto3.client("dynamodb", region_name=region)
-    kwargs = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode") if k in props}
+@dataclass(frozen=True)
+class _Where:
+    region: str
+    account: str
+    stack: str
+
+
+def _table(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    name = props.get("TableName", f"{where.stack}-{logical_id}")
+    db = boto3.client("dynamodb", region_name=where.region)
+    kwargs = {
+        k: props[k]
+        for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+        if k in props
+    }
     db.create_table(TableName=name, **kwargs)
     if "TimeToLiveSpecification" in props:
         db.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
     r.refs[logical_id] = name
-    r.attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+    r.attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{where.region}:{where.account}:table/{name}"
 
 
-def _topic(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
-    arn = boto3.client("sns", region_name=region).create_topic(Name=props.get("TopicName", f"{stack}-{logical_id}"))["TopicArn"]
+def _topic(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    arn = boto3.client("sns", region_name=where.region).create_topic(
+        Name=props.get("TopicName", f"{where.stack}-{logical_id}")
+    )["TopicArn"]
     r.refs[logical_id] = arn
     r.attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[1]
 
 
-def _parameter(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
-    boto3.client("ssm", region_name=region).put_parameter(
+def _parameter(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    boto3.client("ssm", region_name=where.region).put_parameter(
         Name=props["Name"], Type=props.get("Type", "String"), Value=props["Value"], Overwrite=True
     )
     r.refs[logical_id] = props["Name"]
 
 
-def _queue(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
-    sqs = boto3.client("sqs", region_name=region)
-    name = props.get("QueueName", f"{stack}-{logical_id}")
+def _queue(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    sqs = boto3.client("sqs", region_name=where.region)
+    name = props.get("QueueName", f"{where.stack}-{logical_id}")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     r.refs[logical_id] = url
-    r.attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{region}:{account}:{name}"
+    r.attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{where.region}:{where.account}:{name}"
     r.attributes[(logical_id, "QueueName")] = name
 
 
-def _key(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
-    meta = boto3.client("kms", region_name=region).create_key(Description=props.get("Description", logical_id))["KeyMetadata"]
+def _key(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    meta = boto3.client("kms", region_name=where.region).create_key(Description=props.get("Description", logical_id))[
+        "KeyMetadata"
+    ]
     r.refs[logical_id] = meta["KeyId"]
     r.attributes[(logical_id, "Arn")] = meta["Arn"]
 
 
-def _log_group(logical_id: str, props: dict[str, Any], r: Resolver, region: str, account: str, stack: str) -> None:
-    logs = boto3.client("logs", region_name=region)
+def _log_group(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    logs = boto3.client("logs", region_name=where.region)
     logs.create_log_group(logGroupName=props["LogGroupName"])
     if "RetentionInDays" in props:
         logs.put_retention_policy(logGroupName=props["LogGroupName"], retentionInDays=int(props["RetentionInDays"]))

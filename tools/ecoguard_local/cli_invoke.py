@@ -33,7 +33,13 @@ def run_invoke(
         results = invoke(function, event, resolver, env=env, template=template)
         audit = AuditTrail(boto3.client("dynamodb", region_name=REGION), resolver.refs["AuditTable"])
         records = [
-            {"resource": r.resource.name, "outcome": r.outcome.value, "reason": r.reason, "before": r.before, "after": r.after}
+            {
+                "resource": r.resource.name,
+                "outcome": r.outcome.value,
+                "reason": r.reason,
+                "before": r.before,
+                "after": r.after,
+            }
             for r in audit.records()
         ]
         return {"results": results, "audit_records": records}

@@ -12,7 +12,6 @@ import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,11 +20,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ecoguard.actions import Mode, Outcome
-from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.restore import restore
 from ecoguard.adapters.logs import LogsAdapter
-from ecoguard.runners.log_retention import LogRetentionRestorer
+from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.invocation import utc_now
+from ecoguard.restore import restore
+from ecoguard.runners.log_retention import LogRetentionRestorer
 from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision
 from tools.ecoguard_local.invoke import invoke, reset_caches
 from tools.ecoguard_local.router import EventRouter
@@ -37,10 +36,11 @@ QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 def fake_credentials() -> None:
+    # Placeholder credentials for the in-process simulator; nothing leaves the machine.
     os.environ.update(
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_SESSION_TOKEN="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106
+        AWS_SESSION_TOKEN="testing",  # noqa: S106
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
     )
@@ -70,7 +70,8 @@ def outcome_table(title: str, records: Iterable[AuditRecord], compliant: int) ->
         reasons = Counter(_reason_kind(r) for r in rows)
         why = "\n".join(f"{reason} ({count})" for reason, count in reasons.most_common())
         examples = "\n".join(
-            f"{r.resource.name}: {_days(r.before)} -> {_days(r.after)}" if r.after else r.resource.name for r in rows[:3]
+            f"{r.resource.name}: {_days(r.before)} -> {_days(r.after)}" if r.after else r.resource.name
+            for r in rows[:3]
         )
         table.add_row(outcome.value, str(len(rows)), why, examples)
     table.add_row("compliant", str(compliant), "explicit retention kept (never shortened)", "")
@@ -124,9 +125,11 @@ def run_demo(console: Console) -> dict[str, Any]:
             duplicate = [invoke(fn, ev, resolver, env=env, template=template) for fn, ev in deliveries]
 
             after = retention_snapshot()
-            records = [r for r in audit.records("log-retention") if r.mode is mode and not r.action.startswith("restore")]
+            records = [
+                r for r in audit.records("log-retention") if r.mode is mode and not r.action.startswith("restore")
+            ]
             changed = sorted(name for name in after if name in before and after[name] != before[name])
-            compliant = sum(r.get("compliant", 0) for r in sweep)  # type: ignore[misc]
+            compliant = sum(r.get("compliant", 0) for r in sweep)
             console.print(outcome_table(f"log-retention, {mode.value}", records, compliant))
             console.print(
                 f"Log groups whose retention changed: [bold]{len(changed)}[/]"
@@ -141,7 +144,7 @@ def run_demo(console: Console) -> dict[str, Any]:
         result = restore(applied, restorer=restorer, audit=audit, mode=Mode.ENFORCE, clock=utc_now)
         console.print(
             f"Restore {applied.resource.name} from its audit record: {result.outcome.value}: {result.message}. "
-            f"Any applied record can be undone with: make restore PK=<arn> SK=<sk>"
+            f"Any applied record can be undone with: make restore STACK=<stack> PK=<arn> SK=<sk> APPLY=1"
         )
         results["restore"] = result.outcome.value
         return results

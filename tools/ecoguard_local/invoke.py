@@ -85,8 +85,8 @@ def function_environment(spec: FunctionSpec, resolver: Resolver, extra: Mapping[
 def reset_caches() -> None:
     """Forget cached clients and parameters, as a new Lambda execution environment would."""
     reset_clients()
-    parameters.clear_caches()
-    parameters.base.DEFAULT_PROVIDERS.clear()
+    # Drops the cached SSM provider (and its boto3 client) along with its values.
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def invoke(

@@ -52,7 +52,7 @@ class EventRouter:
     def route(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         """Put ``event`` on the bus; return (function, delivered event) for every match."""
         events = boto3.client("events", region_name=self.region)
-        entry = {
+        entry: Any = {
             "Source": event["source"],
             "DetailType": event["detail-type"],
             "Detail": json.dumps(event.get("detail", {})),

@@ -132,7 +132,9 @@ class AuditTrail:
 
     def get(self, pk: str, sk: str) -> AuditRecord | None:
         try:
-            response = self._db.get_item(TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+            response = self._db.get_item(
+                TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+            )
         except ClientError as exc:
             raise translate(exc) from exc
         item = response.get("Item")
@@ -190,4 +192,3 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, AwsError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
-

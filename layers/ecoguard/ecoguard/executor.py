@@ -88,10 +88,24 @@ class Executor:
 
     def execute(self, decision: Decision) -> Outcome:
         if isinstance(decision, Skip):
-            record = self._record(decision, "skip", Outcome.SKIPPED, decision.reason, decision.before, {})
+            record = self._record(
+                decision,
+                action="skip",
+                outcome=Outcome.SKIPPED,
+                reason=decision.reason,
+                before=decision.before,
+                after={},
+            )
         else:
             initial = Outcome.PENDING if self._mode is Mode.ENFORCE else Outcome.WOULD_APPLY
-            record = self._record(decision, decision.action, initial, decision.reason, decision.before, decision.after)
+            record = self._record(
+                decision,
+                action=decision.action,
+                outcome=initial,
+                reason=decision.reason,
+                before=decision.before,
+                after=decision.after,
+            )
 
         try:
             fresh = self._audit.begin(record)
@@ -146,6 +160,7 @@ class Executor:
     def _record(
         self,
         decision: Decision,
+        *,
         action: str,
         outcome: Outcome,
         reason: str,

@@ -96,7 +96,9 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     metrics.add_dimension(name="guardrail", value=summary.guardrail)
     metrics.add_metric(name="ResourcesEvaluated", unit=MetricUnit.Count, value=summary.evaluated)
     metrics.add_metric(
-        name="ActionsPlanned", unit=MetricUnit.Count, value=summary.count(Outcome.WOULD_APPLY) + summary.count(Outcome.APPLIED)
+        name="ActionsPlanned",
+        unit=MetricUnit.Count,
+        value=summary.count(Outcome.WOULD_APPLY) + summary.count(Outcome.APPLIED),
     )
     metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=summary.count(Outcome.APPLIED))
     metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=summary.count(Outcome.FAILED))

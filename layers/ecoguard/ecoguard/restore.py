@@ -47,15 +47,19 @@ def restore(
             f"{record.resource.name} changed since ecoguard acted (now {dict(current)}, "
             f"ecoguard set {dict(record.after)}); not restoring over it",
         )
+    reason = f"restore {dict(record.after)} -> {dict(record.before)}"
+    if mode is Mode.DRY_RUN:
+        # A preview for the operator: nothing is changed, so nothing is recorded.
+        return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}")
     undo = AuditRecord(
         guardrail=record.guardrail,
         resource=record.resource,
         action=f"restore:{record.action}",
         trigger_id=f"restore:{record.sk}",
         trigger=f"restore of {record.pk} {record.sk}",
-        outcome=Outcome.PENDING if mode is Mode.ENFORCE else Outcome.WOULD_APPLY,
+        outcome=Outcome.PENDING,
         mode=mode,
-        reason=f"restore {dict(record.after)} -> {dict(record.before)}",
+        reason=reason,
         before=current,
         after=record.before,
         recorded_at=clock(),
@@ -66,8 +70,6 @@ def restore(
             return RestoreResult(Outcome.DUPLICATE, "already restored")
     except AuditUnavailable as exc:
         return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
-    if mode is Mode.DRY_RUN:
-        return RestoreResult(Outcome.WOULD_APPLY, f"would {undo.reason}")
     try:
         restorer.apply(record, record.before)
     except Exception as exc:  # noqa: BLE001 - recorded and reported

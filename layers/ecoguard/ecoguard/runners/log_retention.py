@@ -12,8 +12,8 @@ from aws_lambda_powertools import Logger
 from ecoguard.actions import Mode, Outcome, PlannedAction
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.events import EventBridgeEvent, EventError, parse_cloudtrail
 from ecoguard.errors import AwsError, NotFound, Throttled
+from ecoguard.events import EventBridgeEvent, EventError, parse_cloudtrail
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.log_retention import ACTION, GUARDRAIL, LogGroup, decide_retention, in_scope, is_candidate
 from ecoguard.policy import Policy
@@ -146,7 +146,9 @@ class LogRetentionRunner:
 
     def _pause(self, trigger: Trigger, executor: Executor, token: str | None, offset: int) -> SweepResult:
         self._save(trigger, {"token": token, "offset": offset, "done": False})
-        logger.info("sweep paused; it carries on in the next invocation", extra={"run_id": trigger.id, "offset": offset})
+        logger.info(
+            "sweep paused; it carries on in the next invocation", extra={"run_id": trigger.id, "offset": offset}
+        )
         return SweepResult(executor.summary, finished=False)
 
     def _save(self, trigger: Trigger, state: dict[str, object]) -> None:

@@ -1,0 +1,263 @@
+"""LogRetentionFunction end to end: the handler from template.yaml, on a simulated account."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.events import EventError
+from ecoguard.policy import PolicyError
+from ecoguard.settings import SettingsError
+from tools.ecoguard_local.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
+
+FN = "LogRetentionFunction"
+SWEEP = "log_retention/scheduled-sweep.json"
+CREATED = "log_retention/cloudtrail-createloggroup.json"
+OUT_OF_SCOPE = ("/ecs/", "/aws/apigateway/", "/aws/codebuild/")
+
+
+def expected_after_enforce(name: str, retention: int | None, tags: dict[str, str]) -> int | None:
+    if name.startswith(OUT_OF_SCOPE) or retention is not None:
+        return retention
+    if tags.get("ecoguard:exempt", "").lower() == "true":
+        return None
+    if tags.get("ecoguard:retention-days") == "7":
+        return 7
+    if "ecoguard:retention-days" in tags:
+        return None  # an invalid value: skipped
+    return 30
+
+
+def created_event(name: str, event_id: str = "efb309eb-0000-0000-0000-000000000001") -> dict[str, Any]:
+    event = copy.deepcopy(load_event(CREATED))
+    event["id"] = event_id
+    event["detail"]["requestParameters"]["logGroupName"] = name
+    return event
+
+
+def logs() -> Any:
+    return boto3.client("logs", region_name=REGION)
+
+
+@pytest.fixture
+def seeded(stack: Stack) -> Stack:
+    seed_log_groups()
+    return stack
+
+
+@pytest.mark.parametrize(
+    "path", sorted(Path(p) for p in event_files() if p.parent.name == "log_retention"), ids=lambda p: p.name
+)
+def test_given_each_sample_event_when_invoked_in_dry_run_then_it_succeeds_and_changes_nothing(
+    seeded: Stack, path: Path
+) -> None:
+    before = retention_snapshot()
+    [result] = seeded.invoke(FN, json.loads(path.read_text()), env={"ECOGUARD_MODE": "dry-run"})
+    assert retention_snapshot() == before
+    assert result["mode"] == "dry-run"
+    assert result.get("would-apply", 0) >= 1
+
+
+def test_given_a_seeded_account_when_enforce_sweeps_then_every_group_ends_as_the_policy_says(seeded: Stack) -> None:
+    [result] = seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True
+    after = retention_snapshot()
+    for name, retention, tags in LOG_GROUPS:
+        assert after[name] == expected_after_enforce(name, retention, tags), name
+    records = seeded.records()
+    applied = {r.resource.name for r in records if r.outcome is Outcome.APPLIED}
+    assert applied == {n for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None}
+    skipped = {r.resource.name: r.reason for r in records if r.outcome is Outcome.SKIPPED}
+    assert skipped["/aws/lambda/legal-hold-exporter"] == "tagged ecoguard:exempt=true"
+    assert "not a retention" in skipped["/aws/sagemaker/Endpoints/recsys-two-tower"]
+    assert all(r.before == {"retentionInDays": None} for r in records if r.outcome is Outcome.APPLIED)
+
+
+def test_given_a_seeded_account_when_dry_run_sweeps_then_nothing_changes_and_every_would_apply_is_recorded(
+    seeded: Stack,
+) -> None:
+    before = retention_snapshot()
+    [result] = seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
+    assert retention_snapshot() == before
+    would = {r.resource.name: r for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY}
+    assert set(would) == {n for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None}
+    assert result["would-apply"] == len(would)
+    assert would["/aws/sagemaker/TrainingJobs"].after == {"retentionInDays": 30}
+    assert all(r.mode is Mode.DRY_RUN for r in would.values())
+
+
+def test_given_dry_run_then_no_write_call_reaches_cloudwatch_logs(seeded: Stack) -> None:
+    calls = record_calls("logs")
+    seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
+    assert set(calls.calls) <= {"DescribeLogGroups", "ListTagsForResource"}
+
+
+def test_given_a_create_log_group_event_then_that_group_gets_its_retention_at_once(stack: Stack) -> None:
+    logs().create_log_group(logGroupName="/aws/sagemaker/Endpoints/new-model")
+    [result] = stack.invoke(FN, created_event("/aws/sagemaker/Endpoints/new-model"), env={"ECOGUARD_MODE": "enforce"})
+    assert result["applied"] == 1
+    assert retention_snapshot()["/aws/sagemaker/Endpoints/new-model"] == 30
+
+
+def test_given_the_same_event_delivered_twice_then_the_second_changes_nothing(stack: Stack) -> None:
+    logs().create_log_group(logGroupName="/aws/lambda/twice")
+    event = created_event("/aws/lambda/twice")
+    stack.invoke(FN, event, env={"ECOGUARD_MODE": "dry-run"})
+    calls = record_calls("logs")
+    [second] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "dry-run"})
+    assert second.get("duplicate") == 1 and "would-apply" not in second
+    assert len([r for r in stack.records() if r.resource.name == "/aws/lambda/twice"]) == 1
+    assert "PutRetentionPolicy" not in calls.calls
+
+    stack.invoke(FN, event | {"id": "enforce-1"}, env={"ECOGUARD_MODE": "enforce"})
+    [again] = stack.invoke(FN, event | {"id": "enforce-1"}, env={"ECOGUARD_MODE": "enforce"})
+    assert again.get("applied", 0) == 0
+    assert Counter(r.outcome for r in stack.records())[Outcome.APPLIED] == 1
+
+
+def test_given_a_failed_or_other_api_call_then_it_is_ignored(stack: Stack) -> None:
+    event = created_event("/aws/lambda/denied")
+    event["detail"]["errorCode"] = "AccessDenied"
+    calls = record_calls("logs")
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert result["evaluated"] == 0 and not calls.calls
+
+
+def test_given_throttling_on_30_percent_of_writes_then_every_group_is_handled_across_invocations(seeded: Stack) -> None:
+    injected = fail_calls("logs", "PutRetentionPolicy", "ThrottlingException", rate=0.3)
+    calls = record_calls("logs")
+    results = seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert injected["PutRetentionPolicy"] >= 5
+    assert len(results) == injected["PutRetentionPolicy"] + 1, "one hand-off per throttled write"
+    assert results[-1]["finished"] is True
+    after = retention_snapshot()
+    for name, retention, tags in LOG_GROUPS:
+        assert after[name] == expected_after_enforce(name, retention, tags), name
+    # Every attempt, throttled ones included.
+    puts = Counter(p["logGroupName"] for op, p in calls.params if op == "PutRetentionPolicy")
+    expected = {n for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None}
+    assert set(puts) == expected
+    assert sum(puts.values()) == len(expected) + injected["PutRetentionPolicy"], (
+        "no group written twice once it succeeded"
+    )
+    applied = Counter(r.resource.name for r in seeded.records() if r.outcome is Outcome.APPLIED)
+    assert set(applied.values()) == {1} and set(applied) == expected
+
+
+def test_given_a_sweep_larger_than_one_invocation_then_it_hands_off_and_finishes(seeded: Stack) -> None:
+    reads = {"n": 0}
+
+    def remaining() -> int:
+        reads["n"] += 1
+        return 60_000 - (reads["n"] % 15) * 3_000  # about 15 groups per invocation
+
+    results = seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"}, remaining_ms=remaining)
+    assert len(results) > 2 and results[-1]["finished"]
+    assert all(r["continuation"] for r in results[:-1])
+    applied = Counter(r.resource.name for r in seeded.records() if r.outcome is Outcome.APPLIED)
+    assert set(applied.values()) == {1}
+    assert len(applied) == sum(1 for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None)
+
+
+def test_the_sweep_makes_one_listing_call_per_page_and_reads_tags_only_for_candidates(seeded: Stack) -> None:
+    calls = record_calls("logs")
+    seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    total = len(LOG_GROUPS) + 1  # plus the stack's own log group
+    candidates = sum(1 for n, r, _ in LOG_GROUPS if r is None and not n.startswith(OUT_OF_SCOPE))
+    writes = sum(1 for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None)
+    assert calls.calls["DescribeLogGroups"] == -(-total // 50)
+    assert calls.calls["ListTagsForResource"] == candidates
+    assert calls.calls["PutRetentionPolicy"] == writes
+    assert all(p.get("limit") == 50 for op, p in calls.params if op == "DescribeLogGroups")
+
+
+def test_given_an_invalid_policy_in_ssm_then_the_function_fails_clearly_and_acts_on_nothing(seeded: Stack) -> None:
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=seeded.resolver.refs["PolicyParameter"],
+        Value="log_retention: {default_days: 31}",
+        Type="String",
+        Overwrite=True,
+    )
+    before = retention_snapshot()
+    with pytest.raises(PolicyError, match=r"log_retention\.default_days"):
+        seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert retention_snapshot() == before
+    assert seeded.records() == []
+
+
+def test_given_a_policy_override_in_ssm_then_it_is_applied(seeded: Stack) -> None:
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=seeded.resolver.refs["PolicyParameter"],
+        Value='{"log_retention": {"prefixes": ["/aws/lambda/"], "default_days": 14}}',
+        Type="String",
+        Overwrite=True,
+    )
+    seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    after = retention_snapshot()
+    assert after["/aws/lambda/feature-pipeline-ingest"] == 14
+    assert after["/aws/sagemaker/TrainingJobs"] is None
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda e: e.pop("id"),
+        lambda e: e.update(time="last tuesday"),
+        lambda e: e["detail"]["requestParameters"].pop("logGroupName"),
+        lambda e: e.update({"detail-type": "Object Created"}),
+    ],
+    ids=["no-id", "bad-time", "no-log-group-name", "wrong-detail-type"],
+)
+def test_given_a_malformed_event_then_the_function_fails_clearly_and_acts_on_nothing(stack: Stack, mutate) -> None:  # type: ignore[no-untyped-def]
+    logs().create_log_group(logGroupName="/aws/lambda/echoapi")
+    event = copy.deepcopy(load_event(CREATED))
+    mutate(event)
+    with pytest.raises(EventError):
+        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert retention_snapshot()["/aws/lambda/echoapi"] is None
+    assert stack.records() == []
+
+
+def test_given_an_invalid_mode_then_the_function_fails_clearly_and_acts_on_nothing(seeded: Stack) -> None:
+    before = retention_snapshot()
+    with pytest.raises(SettingsError, match="ECOGUARD_MODE"):
+        seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforced"})
+    assert retention_snapshot() == before
+
+
+def test_given_sns_is_unavailable_then_every_action_is_still_recorded(seeded: Stack) -> None:
+    fail_calls("sns", "Publish", "InternalError")
+    [result] = seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["applied"] == len([r for r in seeded.records() if r.outcome is Outcome.APPLIED]) > 0
+
+
+def test_given_dynamodb_is_unavailable_then_nothing_is_changed(seeded: Stack) -> None:
+    fail_calls("dynamodb", "PutItem", "InternalServerError")
+    before = retention_snapshot()
+    with pytest.raises(Exception, match="InternalServerError"):
+        # The checkpoint cannot be saved either, so the invocation fails and Lambda retries it.
+        seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert retention_snapshot() == before
+
+
+def test_given_a_run_then_a_summary_is_published_to_the_notification_topic(seeded: Stack) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    boto3.client("sns", region_name=REGION).subscribe(
+        TopicArn=seeded.resolver.refs["NotificationTopic"],
+        Protocol="sqs",
+        Endpoint=f"arn:aws:sqs:{REGION}:123456789012:inbox",
+    )
+    seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
+    [message] = sqs.receive_message(QueueUrl=url).get("Messages", [])
+    body = json.loads(message["Body"])
+    assert body["Subject"].startswith("ecoguard log-retention (dry-run):")
+    assert "would-apply" in body["Message"]

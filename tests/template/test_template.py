@@ -1,0 +1,174 @@
+"""template.yaml: its shape, its event routing, and that the SAM CLI lints and builds it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.events.models import EventPattern
+
+from ecoguard.policy import RETENTION_DAYS
+from tests.conftest import REFERENCE_EVENTS, ROOT, event_files
+from tools.ecoguard_local.template import functions, load_template
+
+TEMPLATE = load_template()
+FUNCTIONS = functions(TEMPLATE)
+RESOURCES = TEMPLATE["Resources"]
+
+
+def snake(logical_id: str) -> str:
+    name = logical_id.removesuffix("Function")
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def events_of(logical_id: str) -> list[Path]:
+    return sorted((ROOT / "events" / snake(logical_id)).glob("*.json"))
+
+
+def patterns_of(logical_id: str) -> list[dict[str, Any]]:
+    return [s["Properties"]["Pattern"] for s in FUNCTIONS[logical_id].events.values() if s["Type"] == "EventBridgeRule"]
+
+
+def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(event))
+
+
+def test_mode_defaults_to_dry_run_and_allows_only_dry_run_or_enforce() -> None:
+    mode = TEMPLATE["Parameters"]["Mode"]
+    assert mode["Default"] == "dry-run" and mode["AllowedValues"] == ["dry-run", "enforce"]
+
+
+def test_log_retention_days_allows_exactly_what_cloudwatch_logs_accepts() -> None:
+    days = TEMPLATE["Parameters"]["LogRetentionDays"]
+    assert days["Default"] == 30 and tuple(days["AllowedValues"]) == RETENTION_DAYS
+
+
+def test_globals_run_python312_on_arm64_with_at_most_256_mb_the_layer_and_the_mode() -> None:
+    g = TEMPLATE["Globals"]["Function"]
+    assert g["Runtime"] == "python3.12" and g["Architectures"] == ["arm64"] and g["MemorySize"] <= 256
+    assert g["Layers"] == [{"Ref": "EcoguardLayer"}]
+    assert g["Environment"]["Variables"]["ECOGUARD_MODE"] == {"Ref": "Mode"}
+    assert g["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+
+
+def test_the_layer_builds_for_arm64_with_sams_python_builder() -> None:
+    layer = RESOURCES["EcoguardLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert not (ROOT / layer["Properties"]["ContentUri"] / "python").exists(), "SAM adds python/ itself"
+
+
+def test_the_audit_table_is_on_demand_encrypted_recoverable_expiring_and_retained() -> None:
+    table = RESOURCES["AuditTable"]
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_the_notification_topic_is_encrypted() -> None:
+    assert RESOURCES["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
+
+
+def test_the_dead_letter_queue_is_watched_by_an_alarm() -> None:
+    alarm = RESOURCES["DeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}
+    assert alarm["AlarmActions"] == [{"Ref": "NotificationTopic"}]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_function_has_its_own_log_group_with_a_retention(logical_id: str) -> None:
+    ref = FUNCTIONS[logical_id].properties["LoggingConfig"]["LogGroup"]["Ref"]
+    group = RESOURCES[ref]["Properties"]
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    name = FUNCTIONS[logical_id].properties["FunctionName"]["Fn::Sub"]
+    assert group["LogGroupName"]["Fn::Sub"] == f"/aws/lambda/{name}"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_function_has_sample_events(logical_id: str) -> None:
+    assert events_of(logical_id), f"events/{snake(logical_id)}/ has no event files"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_function_policy_has_no_wildcard_actions(logical_id: str) -> None:
+    for statement in FUNCTIONS[logical_id].properties["Policies"][0]["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in a for a in actions), statement["Sid"]
+        if statement["Effect"] == "Allow":
+            assert statement["Resource"] != "*", statement["Sid"]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_each_rule_pattern_matches_its_own_events_and_no_other_functions(logical_id: str) -> None:
+    own = [json.loads(p.read_text()) for p in events_of(logical_id)]
+    patterned = [e for e in own if e["detail-type"] != "Scheduled Event"]
+    for pattern in patterns_of(logical_id):
+        assert any(matches(pattern, e) for e in patterned)
+    for other in FUNCTIONS:
+        if other == logical_id:
+            continue
+        for path in events_of(other):
+            event = json.loads(path.read_text())
+            assert not any(matches(p, event) for p in patterns_of(logical_id)), f"{logical_id} matches {path}"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_scheduled_sample_events_belong_only_to_functions_with_a_schedule(logical_id: str) -> None:
+    has_schedule = any(s["Type"] == "Schedule" for s in FUNCTIONS[logical_id].events.values())
+    scheduled = [p for p in events_of(logical_id) if json.loads(p.read_text())["detail-type"] == "Scheduled Event"]
+    assert bool(scheduled) == has_schedule
+
+
+def test_the_create_log_group_pattern_matches_no_unrelated_aws_event() -> None:
+    [pattern] = patterns_of("LogRetentionFunction")
+    for path in REFERENCE_EVENTS.glob("*.json"):
+        event = json.loads(path.read_text())
+        expected = path.name.startswith("aws-api-call-via-cloudtrail-logs-createloggroup")
+        assert matches(pattern, event) is expected, path.name
+
+
+def test_every_sample_event_names_its_source() -> None:
+    sources = (ROOT / "events" / "SOURCES.md").read_text()
+    for path in event_files():
+        assert f"{path.parent.name}/{path.name}" in sources, path
+
+
+def sam() -> str:
+    path = os.environ.get("SAM_CLI") or shutil.which("sam")
+    if not path or not Path(path).exists():
+        pytest.fail("the SAM CLI is not installed: run the tests with `make test`, which installs it in .venv-sam")
+    return path
+
+
+def run_sam(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    return subprocess.run([sam(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+@pytest.mark.template
+def test_sam_validate_lint_passes() -> None:
+    result = run_sam("validate", "--lint", "--template-file", "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.template
+def test_sam_build_succeeds_and_the_layers_compiled_extensions_are_aarch64(tmp_path: Path) -> None:
+    result = run_sam("build", "--build-dir", str(tmp_path / "build"), "--template-file", "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    layer = tmp_path / "build" / "EcoguardLayer" / "python"
+    assert (layer / "ecoguard" / "policies" / "default.yaml").is_file()
+    extensions = list(layer.rglob("*.so"))
+    assert any("pydantic_core" in str(p) for p in extensions)
+    for extension in extensions:
+        header = extension.read_bytes()[:20]
+        assert header[:4] == b"\x7fELF", extension
+        machine = int.from_bytes(header[18:20], "little")
+        assert machine == 0xB7, f"{extension.name} is not aarch64 (e_machine={machine:#x})"

@@ -1,0 +1,54 @@
+"""Operator commands on a deployed stack: list the audit trail, restore from a record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from ecoguard.actions import Mode
+from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.invocation import utc_now
+from ecoguard.restore import Restorer, RestoreResult, restore
+from ecoguard.runners.log_retention import LogRetentionRestorer
+
+RESTORERS: dict[str, Callable[[boto3.session.Session], Restorer]] = {
+    "log-retention": lambda session: LogRetentionRestorer(LogsAdapter(session.client("logs"))),
+}
+
+
+def audit_table_of(session: boto3.session.Session, stack: str) -> str:
+    resource = session.client("cloudformation").describe_stack_resource(StackName=stack, LogicalResourceId="AuditTable")
+    return str(resource["StackResourceDetail"]["PhysicalResourceId"])
+
+
+def list_records(session: boto3.session.Session, table: str, guardrail: str | None = None) -> list[dict[str, Any]]:
+    trail = AuditTrail(session.client("dynamodb"), table)
+    return [as_row(r) for r in sorted(trail.records(guardrail), key=lambda r: r.recorded_at)]
+
+
+def as_row(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "recorded_at": record.recorded_at.isoformat(),
+        "guardrail": record.guardrail,
+        "outcome": record.outcome.value,
+        "mode": record.mode.value,
+        "resource": record.resource.name,
+        "reason": record.reason,
+        "before": dict(record.before),
+        "after": dict(record.after),
+        "error": record.error,
+        "pk": record.pk,
+        "sk": record.sk,
+    }
+
+
+def restore_record(session: boto3.session.Session, table: str, pk: str, sk: str, *, apply: bool) -> RestoreResult:
+    trail = AuditTrail(session.client("dynamodb"), table)
+    record = trail.get(pk, sk)
+    if record is None:
+        raise SystemExit(f"no audit record {pk} {sk} in {table}")
+    restorer = RESTORERS[record.guardrail](session)
+    return restore(record, restorer=restorer, audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now)
