@@ -11,11 +11,13 @@ from tools.ecoguard_local import operations
 from tools.ecoguard_local.__main__ import main
 from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
 
+SWEEP = "log_retention/scheduled-sweep.json"
+
 
 @pytest.fixture
 def enforced(stack: Stack) -> Stack:
     seed_log_groups()
-    stack.invoke("LogRetentionFunction", load_event("log_retention/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"})
+    stack.invoke("LogRetentionFunction", load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     return stack
 
 
@@ -56,14 +58,16 @@ def test_given_the_group_changed_since_then_restore_refuses_to_overwrite_it(enfo
 
 def test_given_a_dry_run_record_then_there_is_nothing_to_restore(stack: Stack) -> None:
     seed_log_groups()
-    stack.invoke("LogRetentionFunction", load_event("log_retention/scheduled-sweep.json"), env={"ECOGUARD_MODE": "dry-run"})
+    stack.invoke("LogRetentionFunction", load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
     record = next(r for r in stack.records() if r.outcome is Outcome.WOULD_APPLY)
     session = boto3.session.Session(region_name=REGION)
     result = operations.restore_record(session, stack.resolver.refs["AuditTable"], record.pk, record.sk, apply=True)
     assert result.outcome is Outcome.SKIPPED and "would-apply" in result.message
 
 
-def test_the_audit_command_lists_every_record_with_its_reason(enforced: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_audit_command_lists_every_record_with_its_reason(
+    enforced: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["audit", "--table", enforced.resolver.refs["AuditTable"], "--guardrail", "log-retention"]) == 0
     out = capsys.readouterr().out
     assert '"outcome": "applied"' in out and "tagged ecoguard:exempt=true" in out
