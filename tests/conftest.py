@@ -24,7 +24,9 @@ from tools.ecoguard_local.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
-REFERENCE_EVENTS = ROOT.parent / "shared" / "reference" / "aws-events"
+# A copy of ../shared/reference/aws-events (AWS-authored events; provenance in its SOURCES.md),
+# so the tests need nothing outside the repository.
+REFERENCE_EVENTS = ROOT / "tests" / "fixtures" / "aws-events"
 
 
 def load_event(relative: str) -> dict[str, Any]:

@@ -17,6 +17,10 @@ def reference_events() -> list[Path]:
     return sorted(p for p in REFERENCE_EVENTS.glob("*.json") if p.name not in NOT_EVENTBRIDGE)
 
 
+def test_the_reference_corpus_is_complete() -> None:
+    assert len(reference_events()) == 29  # 30 parseable files, less the Lambda-action payload
+
+
 @pytest.mark.parametrize("path", reference_events(), ids=lambda p: p.name)
 def test_every_aws_authored_event_in_the_reference_corpus_parses(path: Path) -> None:
     event = parse_event(json.loads(path.read_text()))

@@ -8,12 +8,12 @@ import pytest
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 from ecoguard.actions import Mode, Outcome
-from ecoguard.adapters.logs import LogGroupPage
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Trigger
 from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.policy import build_policy
-from ecoguard.runners.log_retention import DEADLINE_MARGIN_MS, LogRetentionRunner
+from ecoguard.runners.log_retention import LogRetentionRunner
+from ecoguard.sweep import DEADLINE_MARGIN_MS, Page
 
 
 class FakeLogs:
@@ -28,11 +28,11 @@ class FakeLogs:
     def _group(self, name: str) -> LogGroup:
         return LogGroup(name, f"arn:{name}", self.retention[name])
 
-    def page(self, token: str | None) -> LogGroupPage:
+    def page(self, token: str | None) -> Page[LogGroup]:
         names = sorted(self.retention)
         start = int(token or 0)
         end = start + self.page_size
-        return LogGroupPage(tuple(self._group(n) for n in names[start:end]), str(end) if end < len(names) else None)
+        return Page(tuple(self._group(n) for n in names[start:end]), str(end) if end < len(names) else None)
 
     def find(self, name: str) -> LogGroup | None:
         return self._group(name) if name in self.retention else None

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.actions import Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.parameters import fetch_policy_override
-from ecoguard.events import EventError
+from ecoguard.events import SCHEDULED_EVENT, EventBridgeEvent, EventError, parse_event
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.notify import Notifier
 from ecoguard.policy import Policy, build_policy
 from ecoguard.settings import Settings, load_settings
+from ecoguard.sweep import SweepResult
 
 logger = Logger(child=True)
 
@@ -105,3 +108,43 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     metrics.add_metric(name="ResourcesSkipped", unit=MetricUnit.Count, value=summary.count(Outcome.SKIPPED))
     Notifier(client("sns"), settings.topic_arn).publish(summary)
     logger.info("run summary", extra={"summary": summary.as_dict()})
+
+
+type Route[R] = Callable[[R, EventBridgeEvent, Trigger], RunSummary]
+
+
+@dataclass(frozen=True)
+class GuardrailApp[R]:
+    """The shape every guardrail function shares.
+
+    ``build`` wires the runner from settings and policy; ``sweep`` handles the schedule (and
+    its continuations); ``routes`` maps other detail-types to the runner. Anything else is
+    rejected. Validation of the event, the settings and the policy all happen before any call.
+    """
+
+    guardrail: str
+    build: Callable[[Settings, Policy, LambdaContext], R]
+    routes: Mapping[str, Route[R]]
+    sweep: Callable[[R, Trigger], SweepResult] | None = None
+
+    def handle(self, event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
+        continuation = parse_continuation(event, self.guardrail)
+        parsed = parse_event(event) if continuation is None else None
+        if parsed is not None:
+            route = self.routes.get(parsed.detail_type)
+            if route is None and not (parsed.detail_type == SCHEDULED_EVENT and self.sweep):
+                raise EventError(f"the {self.guardrail} function does not handle {parsed.detail_type!r} events")
+        settings, policy = load_configuration()
+        runner = self.build(settings, policy, context)
+        if parsed is not None:
+            trigger = Trigger(parsed.id, f"{parsed.detail_type} {parsed.id}")
+            if parsed.detail_type != SCHEDULED_EVENT or not self.sweep:
+                summary = self.routes[parsed.detail_type](runner, parsed, trigger)
+                publish_results(metrics, settings, summary)
+                return summary.as_dict()
+            continuation = Continuation(self.guardrail, trigger, hop=0)
+        assert continuation is not None and self.sweep is not None
+        result = self.sweep(runner, continuation.trigger)
+        publish_results(metrics, settings, result.summary)
+        next_step = None if result.finished else hand_off(settings, continuation.next())
+        return {**result.summary.as_dict(), "finished": result.finished, "continuation": next_step}

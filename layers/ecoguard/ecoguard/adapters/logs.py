@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,15 +9,10 @@ from botocore.exceptions import ClientError
 from ecoguard.errors import translate
 from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.policy import check_retention_days
+from ecoguard.sweep import Page
 
 # DescribeLogGroups returns at most 50 groups a page.
 PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class LogGroupPage:
-    groups: tuple[LogGroup, ...]
-    next_token: str | None
 
 
 def _group(raw: dict[str, Any]) -> LogGroup:
@@ -30,7 +24,7 @@ class LogsAdapter:
     def __init__(self, logs: Any) -> None:
         self._logs = logs
 
-    def page(self, token: str | None) -> LogGroupPage:
+    def page(self, token: str | None) -> Page[LogGroup]:
         kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
         if token:
             kwargs["nextToken"] = token
@@ -39,7 +33,7 @@ class LogsAdapter:
         except ClientError as exc:
             raise translate(exc) from exc
         groups = tuple(_group(raw) for raw in response.get("logGroups", []))
-        return LogGroupPage(groups, response.get("nextToken") or None)
+        return Page(groups, response.get("nextToken") or None)
 
     def find(self, name: str) -> LogGroup | None:
         """The group with exactly this name, or None if it no longer exists."""

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,12 +16,9 @@ from ecoguard.events import EventBridgeEvent, EventError, parse_cloudtrail
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.log_retention import ACTION, GUARDRAIL, LogGroup, decide_retention, in_scope, is_candidate
 from ecoguard.policy import Policy
+from ecoguard.sweep import Sweep, SweepResult
 
 logger = Logger(child=True)
-
-# Stop this long before the Lambda deadline, leaving time to save the checkpoint.
-DEADLINE_MARGIN_MS = 20_000
-CHECKPOINT_TTL = timedelta(days=7)
 
 
 def created_log_group(event: EventBridgeEvent) -> str | None:
@@ -35,12 +31,6 @@ def created_log_group(event: EventBridgeEvent) -> str | None:
     if not isinstance(name, str) or not name:
         raise EventError("malformed CreateLogGroup event: requestParameters.logGroupName is missing")
     return name
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    summary: RunSummary
-    finished: bool
 
 
 class LogRetentionRunner:
@@ -59,7 +49,7 @@ class LogRetentionRunner:
         self._policy = policy
         self._mode = mode
         self._clock = clock
-        self._remaining_ms = remaining_ms
+        self._sweep = Sweep[LogGroup](GUARDRAIL, audit, clock, remaining_ms)
 
     def _executor(self, trigger: Trigger) -> Executor:
         return Executor(
@@ -84,41 +74,14 @@ class LogRetentionRunner:
         if group is None:
             logger.info("log group no longer exists", extra={"log_group": name})
             return executor.summary
-        outcome = self._evaluate(group, executor)
-        if outcome is Outcome.DEFERRED:
+        if self._evaluate(group, executor) is Outcome.DEFERRED:
             # Let Lambda's retry (and then the dead-letter queue) take it; the daily sweep also catches up.
             raise Throttled("PutRetentionPolicy", "Throttling", f"deferred {name}")
         return executor.summary
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         """Sweep every log group, resuming from this run's checkpoint if there is one."""
-        executor = self._executor(trigger)
-        state = self._audit.load_checkpoint(GUARDRAIL, trigger.id) or {"token": None, "offset": 0, "done": False}
-        if state.get("done"):
-            logger.info("sweep already finished for this run", extra={"run_id": trigger.id})
-            return SweepResult(executor.summary, finished=True)
-        token: str | None = state["token"]
-        offset: int = state["offset"]
-        while True:
-            if self._out_of_time():
-                return self._pause(trigger, executor, token, offset)
-            try:
-                page = self._logs.page(token)
-            except Throttled:
-                return self._pause(trigger, executor, token, offset)
-            for index in range(offset, len(page.groups)):
-                if self._out_of_time():
-                    return self._pause(trigger, executor, token, index)
-                try:
-                    outcome = self._evaluate(page.groups[index], executor)
-                except Throttled:
-                    outcome = Outcome.DEFERRED
-                if outcome is Outcome.DEFERRED:
-                    return self._pause(trigger, executor, token, index)
-            if page.next_token is None:
-                self._save(trigger, {"token": None, "offset": 0, "done": True})
-                return SweepResult(executor.summary, finished=True)
-            token, offset = page.next_token, 0
+        return self._sweep.run(trigger, self._executor(trigger), self._logs.page, self._evaluate)
 
     def _evaluate(self, group: LogGroup, executor: Executor) -> Outcome | None:
         policy = self._policy.log_retention
@@ -140,20 +103,6 @@ class LogRetentionRunner:
             executor.summary.compliant += 1
             return None
         return executor.execute(decision)
-
-    def _out_of_time(self) -> bool:
-        return self._remaining_ms() < DEADLINE_MARGIN_MS
-
-    def _pause(self, trigger: Trigger, executor: Executor, token: str | None, offset: int) -> SweepResult:
-        self._save(trigger, {"token": token, "offset": offset, "done": False})
-        logger.info(
-            "sweep paused; it carries on in the next invocation", extra={"run_id": trigger.id, "offset": offset}
-        )
-        return SweepResult(executor.summary, finished=False)
-
-    def _save(self, trigger: Trigger, state: dict[str, object]) -> None:
-        expires = int((self._clock() + CHECKPOINT_TTL).timestamp())
-        self._audit.save_checkpoint(GUARDRAIL, trigger.id, state, expires)
 
 
 class LogRetentionRestorer:
