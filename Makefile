@@ -27,7 +27,7 @@ help:
 	@echo "make test     every test: lint, types, unit, functional, template (sam validate/build)"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<dir>/<file>.json [AWS=1] [MODE=enforce]"
 	@echo "make audit STACK=<stack>                     list a deployed stack's audit records"
-	@echo "make restore STACK=<stack> PK=<arn> SK=<sk> [APPLY=1]   undo an applied action"
+	@echo "make restore STACK=<stack> ID=<action_id> [APPLY=1]   undo an applied action"
 	@echo "make build    sam build (arm64 layer)"
 
 $(PY312):
@@ -38,6 +38,7 @@ $(VENV)/.installed: requirements-dev.txt layers/ecoguard/requirements.txt
 	$(PY312) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV_SAM)/.installed: requirements-sam.txt
@@ -57,7 +58,7 @@ audit: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local audit $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL))
 
 restore: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) --pk '$(PK)' --sk '$(SK)' $(if $(APPLY),--apply)
+	$(PY) -m tools.ecoguard_local restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
 
 docs: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local.schema

@@ -38,6 +38,11 @@ def event_files() -> list[Path]:
     return sorted(EVENTS.glob("*/*.json"))
 
 
+def eventbridge_files() -> list[Path]:
+    """Sample events that are EventBridge events (others are direct invocations, like a restore)."""
+    return [p for p in event_files() if "detail-type" in json.loads(p.read_text())]
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name, value in {
@@ -128,4 +133,14 @@ def fail_calls(
     return injected
 
 
-__all__ = ["ACCOUNT", "REGION", "CallLog", "Stack", "event_files", "fail_calls", "load_event", "record_calls"]
+__all__ = [
+    "ACCOUNT",
+    "REGION",
+    "CallLog",
+    "Stack",
+    "event_files",
+    "eventbridge_files",
+    "fail_calls",
+    "load_event",
+    "record_calls",
+]

@@ -21,36 +21,36 @@ def enforced(stack: Stack) -> Stack:
     return stack
 
 
-def applied(stack: Stack, name: str) -> tuple[str, str]:
+def applied(stack: Stack, name: str) -> str:
     record = next(r for r in stack.records() if r.resource.name == name and r.outcome is Outcome.APPLIED)
-    return record.pk, record.sk
+    return record.action_id
 
 
 def test_given_an_applied_record_when_restored_then_the_group_keeps_logs_forever_again(enforced: Stack) -> None:
-    pk, sk = applied(enforced, "/aws/sagemaker/TrainingJobs")
+    action_id = applied(enforced, "/aws/sagemaker/TrainingJobs")
     table = enforced.resolver.refs["AuditTable"]
     session = boto3.session.Session(region_name=REGION)
-    preview = operations.restore_record(session, table, pk, sk, apply=False)
+    preview = operations.restore_record(session, table, action_id, apply=False)
     assert preview.outcome is Outcome.WOULD_APPLY
     assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] == 30
 
-    result = operations.restore_record(session, table, pk, sk, apply=True)
+    result = operations.restore_record(session, table, action_id, apply=True)
     assert result.outcome is Outcome.RESTORED
     assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] is None
     undo = [r for r in enforced.records() if r.action == "restore:put-retention-policy"]
     assert [(u.outcome, u.before, u.after) for u in undo] == [
         (Outcome.RESTORED, {"retentionInDays": 30}, {"retentionInDays": None})
     ]
-    assert operations.restore_record(session, table, pk, sk, apply=True).outcome is Outcome.SKIPPED
+    assert operations.restore_record(session, table, action_id, apply=True).outcome is Outcome.SKIPPED
 
 
 def test_given_the_group_changed_since_then_restore_refuses_to_overwrite_it(enforced: Stack) -> None:
-    pk, sk = applied(enforced, "/aws/lambda/feature-pipeline-ingest")
+    action_id = applied(enforced, "/aws/lambda/feature-pipeline-ingest")
     boto3.client("logs", region_name=REGION).put_retention_policy(
         logGroupName="/aws/lambda/feature-pipeline-ingest", retentionInDays=90
     )
     session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, enforced.resolver.refs["AuditTable"], pk, sk, apply=True)
+    result = operations.restore_record(session, enforced.resolver.refs["AuditTable"], action_id, apply=True)
     assert result.outcome is Outcome.SKIPPED
     assert "changed since ecoguard acted" in result.message
     assert retention_snapshot()["/aws/lambda/feature-pipeline-ingest"] == 90
@@ -61,7 +61,7 @@ def test_given_a_dry_run_record_then_there_is_nothing_to_restore(stack: Stack) -
     stack.invoke("LogRetentionFunction", load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
     record = next(r for r in stack.records() if r.outcome is Outcome.WOULD_APPLY)
     session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, stack.resolver.refs["AuditTable"], record.pk, record.sk, apply=True)
+    result = operations.restore_record(session, stack.resolver.refs["AuditTable"], record.action_id, apply=True)
     assert result.outcome is Outcome.SKIPPED and "would-apply" in result.message
 
 

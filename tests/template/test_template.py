@@ -30,6 +30,11 @@ def events_of(logical_id: str) -> list[Path]:
     return sorted((ROOT / "events" / snake(logical_id)).glob("*.json"))
 
 
+def eventbridge_events_of(logical_id: str) -> list[dict[str, Any]]:
+    events = [json.loads(p.read_text()) for p in events_of(logical_id)]
+    return [e for e in events if "detail-type" in e]
+
+
 def patterns_of(logical_id: str) -> list[dict[str, Any]]:
     return [s["Properties"]["Pattern"] for s in FUNCTIONS[logical_id].events.values() if s["Type"] == "EventBridgeRule"]
 
@@ -108,23 +113,29 @@ def test_every_function_policy_has_no_wildcard_actions(logical_id: str) -> None:
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_each_rule_pattern_matches_its_own_events_and_no_other_functions(logical_id: str) -> None:
-    own = [json.loads(p.read_text()) for p in events_of(logical_id)]
-    patterned = [e for e in own if e["detail-type"] != "Scheduled Event"]
+    patterned = [e for e in eventbridge_events_of(logical_id) if e["detail-type"] != "Scheduled Event"]
     for pattern in patterns_of(logical_id):
         assert any(matches(pattern, e) for e in patterned)
     for other in FUNCTIONS:
         if other == logical_id:
             continue
-        for path in events_of(other):
-            event = json.loads(path.read_text())
-            assert not any(matches(p, event) for p in patterns_of(logical_id)), f"{logical_id} matches {path}"
+        for event in eventbridge_events_of(other):
+            assert not any(matches(p, event) for p in patterns_of(logical_id)), (
+                f"{logical_id} matches {other}'s {event}"
+            )
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_scheduled_sample_events_belong_only_to_functions_with_a_schedule(logical_id: str) -> None:
     has_schedule = any(s["Type"] == "Schedule" for s in FUNCTIONS[logical_id].events.values())
-    scheduled = [p for p in events_of(logical_id) if json.loads(p.read_text())["detail-type"] == "Scheduled Event"]
+    scheduled = [e for e in eventbridge_events_of(logical_id) if e["detail-type"] == "Scheduled Event"]
     assert bool(scheduled) == has_schedule
+
+
+def test_functions_without_event_sources_are_invoked_directly_by_their_sample_events() -> None:
+    for logical_id, spec in FUNCTIONS.items():
+        if not spec.events:
+            assert not eventbridge_events_of(logical_id), logical_id
 
 
 def test_the_create_log_group_pattern_matches_no_unrelated_aws_event() -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.conftest import REFERENCE_EVENTS, event_files
+from tests.conftest import REFERENCE_EVENTS, eventbridge_files
 
 from ecoguard.events import EventError, parse_aws_time, parse_cloudtrail, parse_event, status_key
 
@@ -27,7 +27,7 @@ def test_every_aws_authored_event_in_the_reference_corpus_parses(path: Path) -> 
     assert event.id and event.detail_type and event.time.tzinfo is not None
 
 
-@pytest.mark.parametrize("path", event_files(), ids=lambda p: str(p.relative_to(p.parents[1])))
+@pytest.mark.parametrize("path", eventbridge_files(), ids=lambda p: str(p.relative_to(p.parents[1])))
 def test_every_sample_event_in_events_dir_parses(path: Path) -> None:
     assert parse_event(json.loads(path.read_text())).source.startswith("aws.")
 

@@ -1,4 +1,4 @@
-"""``python -m tools.ecoguard_local demo | invoke FN EVENT``."""
+"""The ``ecoguard`` command: ``demo``, ``invoke FN EVENT``, ``audit``, ``restore ACTION_ID``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.console import Console
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.ecoguard_local")
+    parser = argparse.ArgumentParser(prog="ecoguard")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="the guided demo on a simulated account")
     run = commands.add_parser("invoke", help="invoke one function's handler, like sam local invoke")
@@ -28,8 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
         where.add_argument("--table", help="the audit table's name")
     listing.add_argument("--guardrail", default=None)
-    restoring.add_argument("--pk", required=True, help="the record's pk (the resource ARN)")
-    restoring.add_argument("--sk", required=True, help="the record's sk (<trigger>#<action>)")
+    restoring.add_argument("action_id", help="the record's action_id (shown by `ecoguard audit`)")
     restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
     args = parser.parse_args(argv)
 
@@ -65,7 +64,7 @@ def operate(args: argparse.Namespace) -> int:
     if args.command == "audit":
         console.print_json(json.dumps(operations.list_records(session, table, args.guardrail), default=str))
         return 0
-    result = operations.restore_record(session, table, args.pk, args.sk, apply=args.apply)
+    result = operations.restore_record(session, table, args.action_id, apply=args.apply)
     console.print(f"{result.outcome.value}: {result.message}")
     return 0 if result.outcome.value in ("restored", "would-apply", "duplicate") else 1
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 
 from ecoguard.actions import Mode
-from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.invocation import utc_now
-from ecoguard.restore import Restorer, RestoreResult, restore
-from ecoguard.runners.log_retention import LogRetentionRestorer
-
-RESTORERS: dict[str, Callable[[boto3.session.Session], Restorer]] = {
-    "log-retention": lambda session: LogRetentionRestorer(LogsAdapter(session.client("logs"))),
-}
+from ecoguard.restore import RestoreResult, restore
+from ecoguard.restorers import restorer_for
 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
@@ -40,15 +34,20 @@ def as_row(record: AuditRecord) -> dict[str, Any]:
         "before": dict(record.before),
         "after": dict(record.after),
         "error": record.error,
+        "action_id": record.action_id,
         "pk": record.pk,
         "sk": record.sk,
     }
 
 
-def restore_record(session: boto3.session.Session, table: str, pk: str, sk: str, *, apply: bool) -> RestoreResult:
+def restore_record(session: boto3.session.Session, table: str, action_id: str, *, apply: bool) -> RestoreResult:
     trail = AuditTrail(session.client("dynamodb"), table)
-    record = trail.get(pk, sk)
+    record = trail.find(action_id)
     if record is None:
-        raise SystemExit(f"no audit record {pk} {sk} in {table}")
-    restorer = RESTORERS[record.guardrail](session)
+        raise SystemExit(f"no audit record with action id {action_id} in {table}")
+
+    def client(service: str) -> Any:
+        return session.client(service)  # type: ignore[call-overload]
+
+    restorer = restorer_for(record.guardrail, client)
     return restore(record, restorer=restorer, audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now)

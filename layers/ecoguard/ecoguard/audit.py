@@ -7,6 +7,7 @@ to the same item and the conditional write turns it into a no-op.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -19,6 +20,12 @@ from ecoguard.actions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
 
 GUARDRAIL_INDEX = "by-guardrail"
+ACTION_ID_INDEX = "by-action-id"
+
+
+def action_id_of(pk: str, sk: str) -> str:
+    """A short, stable id for one record, for ``ecoguard restore <action-id>``."""
+    return hashlib.sha256(f"{pk}\n{sk}".encode()).hexdigest()[:16]
 
 
 class AuditUnavailable(Exception):
@@ -49,6 +56,10 @@ class AuditRecord:
     def sk(self) -> str:
         return f"{self.trigger_id}#{self.action}"
 
+    @property
+    def action_id(self) -> str:
+        return action_id_of(self.pk, self.sk)
+
     def with_outcome(self, outcome: Outcome, error: str | None = None) -> AuditRecord:
         return replace(self, outcome=outcome, error=error)
 
@@ -57,6 +68,7 @@ class AuditRecord:
             "pk": {"S": self.pk},
             "sk": {"S": self.sk},
             "kind": {"S": "decision"},
+            "action_id": {"S": self.action_id},
             "guardrail": {"S": self.guardrail},
             "resource_name": {"S": self.resource.name},
             "resource_kind": {"S": self.resource.kind},
@@ -139,6 +151,20 @@ class AuditTrail:
             raise translate(exc) from exc
         item = response.get("Item")
         return AuditRecord.from_item(item) if item and item.get("kind", {}).get("S") == "decision" else None
+
+    def find(self, action_id: str) -> AuditRecord | None:
+        """The record with this action id (see ``action_id_of``)."""
+        try:
+            response = self._db.query(
+                TableName=self._table,
+                IndexName=ACTION_ID_INDEX,
+                KeyConditionExpression="action_id = :a",
+                ExpressionAttributeValues={":a": {"S": action_id}},
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+        items = response.get("Items", [])
+        return self.get(items[0]["pk"]["S"], items[0]["sk"]["S"]) if items else None
 
     def records(self, guardrail: str | None = None) -> Iterator[AuditRecord]:
         """Every decision record, oldest first per guardrail (paginated)."""

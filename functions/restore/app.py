@@ -1,0 +1,58 @@
+"""RestoreFunction: undo one applied action from its audit record.
+
+Invoked directly (not by EventBridge), for example::
+
+    aws lambda invoke --function-name <stack>-restore \
+      --payload '{"action_id": "3f2a9c0d1e4b5a6c", "apply": true}' out.json
+
+Without ``"apply": true`` it only reports what it would do. The restore goes ahead only if the
+resource is still as ecoguard left it, and is itself audited before it acts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ecoguard.actions import Mode
+from ecoguard.adapters.clients import client
+from ecoguard.audit import AuditTrail
+from ecoguard.events import EventError
+from ecoguard.invocation import utc_now
+from ecoguard.restore import restore
+from ecoguard.restorers import restorer_for
+from ecoguard.settings import load_settings
+
+logger = Logger()
+
+
+class RestoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    apply: bool = False
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        request = RestoreRequest.model_validate(event)
+    except ValidationError as exc:
+        raise EventError(f"malformed restore request: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+    settings = load_settings()
+    audit = AuditTrail(client("dynamodb"), settings.audit_table)
+    record = audit.find(request.action_id)
+    if record is None:
+        return {"outcome": "not-found", "message": f"no audit record with action id {request.action_id}"}
+    result = restore(
+        record,
+        restorer=restorer_for(record.guardrail, client),
+        audit=audit,
+        mode=Mode.ENFORCE if request.apply else Mode.DRY_RUN,
+        clock=utc_now,
+    )
+    logger.info("restore", extra={"action_id": request.action_id, "outcome": result.outcome.value})
+    return {"outcome": result.outcome.value, "message": result.message, "resource": record.resource.name}

@@ -1,0 +1,23 @@
+"""Which restorer undoes which guardrail's actions. Each guardrail registers its own here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.restore import Restorer
+from ecoguard.runners.log_retention import LogRetentionRestorer
+
+# guardrail -> factory taking a boto3-client factory (``service -> client``)
+RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
+    "log-retention": lambda client: LogRetentionRestorer(LogsAdapter(client("logs"))),
+}
+
+
+def restorer_for(guardrail: str, client: Callable[[str], Any]) -> Restorer:
+    try:
+        factory = RESTORERS[guardrail]
+    except KeyError:
+        raise ValueError(f"no restorer for guardrail {guardrail!r}") from None
+    return factory(client)

@@ -1,0 +1,40 @@
+"""RestoreFunction: undo by action id, invoked directly like `aws lambda invoke`."""
+
+from __future__ import annotations
+
+import pytest
+from tests.conftest import Stack, load_event
+
+from ecoguard.actions import Outcome
+from ecoguard.events import EventError
+from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
+
+FN = "RestoreFunction"
+
+
+def test_given_an_applied_action_when_restore_is_invoked_then_preview_first_then_apply(stack: Stack) -> None:
+    seed_log_groups()
+    stack.invoke(
+        "LogRetentionFunction", load_event("log_retention/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+    )
+    record = next(r for r in stack.records() if r.resource.name == "/aws/lambda/echoapi")
+    assert record.outcome is Outcome.APPLIED
+
+    [preview] = stack.invoke(FN, {"action_id": record.action_id})
+    assert preview["outcome"] == "would-apply"
+    assert retention_snapshot()["/aws/lambda/echoapi"] == 30
+
+    [done] = stack.invoke(FN, {"action_id": record.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    assert retention_snapshot()["/aws/lambda/echoapi"] is None
+
+
+def test_given_the_sample_event_for_an_unknown_action_then_it_reports_not_found(stack: Stack) -> None:
+    [result] = stack.invoke(FN, load_event("restore/preview.json"))
+    assert result["outcome"] == "not-found"
+
+
+@pytest.mark.parametrize("event", [{}, {"action_id": "../etc"}, {"action_id": "0123456789abcdef", "force": True}])
+def test_given_a_malformed_request_then_it_is_rejected(stack: Stack, event: dict[str, object]) -> None:
+    with pytest.raises(EventError, match="malformed restore request"):
+        stack.invoke(FN, event)
