@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from tests.unit.fakes import MemoryAuditTrail, clock
 
-from ecoguard.actions import Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.actions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
 
@@ -106,3 +106,17 @@ def test_the_audit_record_keys_make_duplicates_collide_and_distinct_triggers_not
     executor(audit, Applier(audit), trigger="evt-1").execute(ACTION)
     executor(audit, Applier(audit), trigger="evt-2").execute(ACTION)
     assert sorted(sk for _, sk in audit.items) == ["evt-1#put", "evt-2#put"]
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_given_a_finding_then_it_is_recorded_with_its_evidence_and_nothing_is_applied(mode: Mode) -> None:
+    audit = MemoryAuditTrail()
+    applier = Applier(audit)
+    finding = Finding(
+        "training-guard", RESOURCE, "no-managed-spot", "eligible for Managed Spot", {"instance": "ml.p3.2xlarge"}
+    )
+    assert executor(audit, applier, mode).execute(finding) is Outcome.FINDING
+    assert applier.calls == []
+    [record] = audit.items.values()
+    assert record.sk == "evt-1#finding:no-managed-spot"
+    assert record.before == {"instance": "ml.p3.2xlarge"}

@@ -22,6 +22,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # already handled for this trigger; nothing done
     DEFERRED = "deferred"  # throttled; handled by the next invocation of the sweep
     RESTORED = "restored"
+    FINDING = "finding"  # advice only: recorded and reported, never acted on
 
 
 @dataclass(frozen=True)
@@ -55,4 +56,15 @@ class Skip:
     before: Mapping[str, Any] = field(default_factory=dict)
 
 
-Decision = PlannedAction | Skip
+@dataclass(frozen=True)
+class Finding:
+    """Advice about a resource. Recorded in the audit trail and the report; no action, in any mode."""
+
+    guardrail: str
+    resource: Resource
+    kind: str  # a stable identifier, e.g. "no-managed-spot"; part of the audit key
+    reason: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+Decision = PlannedAction | Skip | Finding

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import Decision, Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.actions import Decision, Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
 from ecoguard.errors import Throttled
 
@@ -87,7 +87,16 @@ class Executor:
         self.summary = summary
 
     def execute(self, decision: Decision) -> Outcome:
-        if isinstance(decision, Skip):
+        if isinstance(decision, Finding):
+            record = self._record(
+                decision,
+                action=f"finding:{decision.kind}",
+                outcome=Outcome.FINDING,
+                reason=decision.reason,
+                before=decision.evidence,
+                after={},
+            )
+        elif isinstance(decision, Skip):
             record = self._record(
                 decision,
                 action="skip",

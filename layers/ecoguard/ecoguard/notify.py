@@ -15,7 +15,7 @@ from ecoguard.executor import RunSummary
 logger = Logger(child=True)
 
 # Outcomes worth a message; a run that only found compliant resources stays quiet.
-NOTEWORTHY = (Outcome.APPLIED, Outcome.WOULD_APPLY, Outcome.FAILED, Outcome.SKIPPED)
+NOTEWORTHY = (Outcome.APPLIED, Outcome.WOULD_APPLY, Outcome.FAILED, Outcome.SKIPPED, Outcome.FINDING)
 MAX_LISTED = 20
 
 
