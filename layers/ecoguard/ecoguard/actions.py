@@ -44,6 +44,8 @@ class PlannedAction:
     before: Mapping[str, Any]
     after: Mapping[str, Any]
     reason: str
+    # What the action avoids (ecoguard.impact.Estimate.to_dict()); None when not estimated.
+    impact: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Skip:
     resource: Resource
     reason: str
     before: Mapping[str, Any] = field(default_factory=dict)
+    impact: Mapping[str, Any] | None = None  # what acting would have avoided
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Finding:
     kind: str  # a stable identifier, e.g. "no-managed-spot"; part of the audit key
     reason: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    impact: Mapping[str, Any] | None = None  # what following the advice would avoid
 
 
 Decision = PlannedAction | Skip | Finding

@@ -47,6 +47,7 @@ class AuditRecord:
     recorded_at: datetime
     ttl_days: int
     error: str | None = None
+    impact: Mapping[str, Any] | None = None
 
     @property
     def pk(self) -> str:
@@ -86,6 +87,8 @@ class AuditRecord:
         }
         if self.error:
             item["error"] = {"S": self.error[:2000]}
+        if self.impact is not None:
+            item["impact"] = {"S": json.dumps(dict(self.impact), sort_keys=True)}
         return item
 
     @classmethod
@@ -107,6 +110,7 @@ class AuditRecord:
             recorded_at=datetime.fromisoformat(s("recorded_at")),
             ttl_days=int(item["ttl_days"]["N"]),
             error=item["error"]["S"] if "error" in item else None,
+            impact=json.loads(item["impact"]["S"]) if "impact" in item else None,
         )
 
 

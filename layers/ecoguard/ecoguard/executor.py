@@ -189,6 +189,7 @@ class Executor:
             after=after,
             recorded_at=self._clock(),
             ttl_days=self._ttl_days,
+            impact=decision.impact,
         )
 
     def _note(self, record: AuditRecord) -> Outcome:

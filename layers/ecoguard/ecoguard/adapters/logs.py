@@ -17,7 +17,12 @@ PAGE_SIZE = 50
 
 def _group(raw: dict[str, Any]) -> LogGroup:
     arn = raw.get("logGroupArn") or str(raw["arn"]).removesuffix(":*")
-    return LogGroup(name=raw["logGroupName"], arn=arn, retention_days=raw.get("retentionInDays"))
+    return LogGroup(
+        name=raw["logGroupName"],
+        arn=arn,
+        retention_days=raw.get("retentionInDays"),
+        stored_bytes=raw.get("storedBytes"),
+    )
 
 
 class LogsAdapter:

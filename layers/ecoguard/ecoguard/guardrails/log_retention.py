@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ecoguard.actions import Decision, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import HOURS_PER_DAY, region_of, storage_estimate
 from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy
 
 GUARDRAIL = "log-retention"
@@ -30,6 +32,7 @@ class LogGroup:
     name: str
     arn: str
     retention_days: int | None
+    stored_bytes: int | None = None
 
     @property
     def resource(self) -> Resource:
@@ -55,13 +58,26 @@ def is_candidate(group: LogGroup, policy: LogRetentionPolicy) -> bool:
     return policy.max_days is not None and group.retention_days > policy.max_days
 
 
+def retention_impact(group: LogGroup) -> dict[str, Any]:
+    """Expiry removes at most what the group stores now: the per-day storage of those bytes."""
+    estimate = storage_estimate(
+        group.stored_bytes or 0,
+        hours=HOURS_PER_DAY,
+        region=region_of(group.arn),
+        medium="hdd",
+        replication_key="replication_default",
+        period="per day, upper bound (bytes stored now)",
+    )
+    return estimate.to_dict()
+
+
 def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetentionPolicy) -> Decision | None:
     """Decide for one candidate group. ``None`` means compliant or out of scope."""
     if not is_candidate(group, policy):
         return None
     before = {"retentionInDays": group.retention_days}
     if is_exempt(tags):
-        return Skip(GUARDRAIL, group.resource, "tagged ecoguard:exempt=true", before)
+        return Skip(GUARDRAIL, group.resource, "tagged ecoguard:exempt=true", before, retention_impact(group))
 
     default_days, max_days = policy.default_days, policy.max_days
     if RETENTION_TAG in tags:
@@ -85,4 +101,5 @@ def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetent
         return None
     if RETENTION_TAG in tags:
         why += f" (from tag {RETENTION_TAG})"
-    return PlannedAction(GUARDRAIL, group.resource, ACTION, before, {"retentionInDays": target}, why)
+    after = {"retentionInDays": target}
+    return PlannedAction(GUARDRAIL, group.resource, ACTION, before, after, why, retention_impact(group))

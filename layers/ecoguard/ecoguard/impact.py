@@ -1,0 +1,203 @@
+"""Energy, carbon and cost estimates, by the Cloud Carbon Footprint (CCF) method.
+
+Compute: average watts = min + utilization x (max - min), per vCPU and per GPU; plus the memory
+above the processor's GB per chip at CCF's memory coefficient; x hours x PUE; x the region's grid
+factor for CO2e; the on-demand price x hours for cost. Storage: TB-hours x the medium's Wh/TBh x
+replication x PUE.
+
+Every coefficient comes from ``data/*.csv`` with its source (see data/SOURCES.md). A figure that has
+no source (H100, Inferentia or Trainium power; prices outside us-east-1) makes that part of the
+estimate ``None`` and names what is unknown: the estimate never invents a number.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ecoguard.instances import lookup
+
+METHOD = "ccf-2024/ecoguard-1"
+HOURS_PER_DAY = 24.0
+
+# The instance table's accelerator names, as CCF's GPU table spells them.
+_GPU_ALIASES = {"NVIDIA A100": "NVIDIA Tesla A100", "NVIDIA V100": "NVIDIA Tesla V100"}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What an action avoids (or a resource uses) over ``period``. ``None`` means unknown."""
+
+    kwh: float | None
+    kg_co2e: float | None
+    usd: float | None
+    period: str
+    basis: str
+    unknown: tuple[str, ...] = ()
+    sources: tuple[str, ...] = field(default_factory=tuple)
+    method: str = METHOD
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kwh": self.kwh,
+            "kg_co2e": self.kg_co2e,
+            "usd": self.usd,
+            "period": self.period,
+            "basis": self.basis,
+            "unknown": list(self.unknown),
+            "method": self.method,
+        }
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("ecoguard").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def coefficients() -> dict[str, float]:
+    return {row["name"]: float(row["value"]) for row in _rows("ccf-coefficients.csv")}
+
+
+@cache
+def gpu_watts() -> dict[str, tuple[float, float]]:
+    return {row["gpu_model"]: (float(row["min_watts"]), float(row["max_watts"])) for row in _rows("carbon-gpus.csv")}
+
+
+@cache
+def cpu_families() -> dict[str, tuple[float, float, float]]:
+    return {
+        row["family"]: (
+            float(row["min_watts_per_vcpu"]),
+            float(row["max_watts_per_vcpu"]),
+            float(row["memory_gb_per_chip"]),
+        )
+        for row in _rows("cpu-microarchitectures.csv")
+    }
+
+
+@dataclass(frozen=True)
+class GridFactor:
+    region: str
+    t_co2e_per_kwh: float
+    data_year: str
+    source: str
+
+
+@cache
+def grid_factors() -> dict[str, GridFactor]:
+    return {
+        row["region"]: GridFactor(row["region"], float(row["grid_tco2e_per_kwh"]), row["data_year"], row["source"])
+        for row in _rows("carbon-regions.csv")
+    }
+
+
+@cache
+def prices() -> dict[str, tuple[float, str]]:
+    return {row["instance_type"]: (float(row["usd_per_hour"]), row["region"]) for row in _rows("sagemaker-prices.csv")}
+
+
+def grid_factor(region: str) -> tuple[GridFactor, bool]:
+    """The region's factor, or CCF's average for regions it does not list (second value False)."""
+    factors = grid_factors()
+    if region in factors:
+        return factors[region], True
+    return factors["Unknown"], False
+
+
+def price_per_hour(instance_type: str, region: str) -> float | None:
+    entry = prices().get(instance_type)
+    if entry is None or entry[1] != region:
+        return None
+    return entry[0]
+
+
+def compute_estimate(
+    instance_type: str,
+    *,
+    count: int,
+    hours: float,
+    region: str,
+    utilization_pct: float | None,
+    period: str,
+) -> Estimate:
+    """Energy, carbon and cost of ``count`` instances for ``hours`` at the given utilization."""
+    unknown: list[str] = []
+    c = coefficients()
+    instance = lookup(instance_type)
+    price = price_per_hour(instance_type, region)
+    usd = None if price is None else price * hours * count
+    if price is None:
+        unknown.append(f"no sourced on-demand price for {instance_type} in {region}")
+    if instance is None:
+        unknown.insert(0, f"{instance_type} is not in the instance table")
+        return Estimate(None, None, usd, period, f"{count} x {instance_type} for {hours:g} h", tuple(unknown))
+
+    measured = utilization_pct is not None
+    utilization = (utilization_pct if measured else c["default_utilization"]) / 100  # type: ignore[operator]
+    family = instance_type.split(".")[1]
+    min_w, max_w, gb_per_chip = cpu_families().get(
+        family, (c["min_watts_unknown_cpu"], c["max_watts_unknown_cpu"], c["memory_gb_per_chip_unknown"])
+    )
+    watts = instance.vcpu * (min_w + utilization * (max_w - min_w))
+    if instance.accelerator_count:
+        model = instance.accelerator_model or ""
+        gpu = gpu_watts().get(_GPU_ALIASES.get(model, model))
+        if gpu is None:
+            unknown.insert(0, f"power of {model} is not published in CCF or any sourced dataset")
+            return Estimate(None, None, usd, period, f"{count} x {instance_type} for {hours:g} h", tuple(unknown))
+        watts += instance.accelerator_count * (gpu[0] + utilization * (gpu[1] - gpu[0]))
+    memory_kwh = max(0.0, instance.memory_gib - gb_per_chip) * c["memory_kwh_per_gb_hour"] * hours
+    kwh = (watts * hours / 1000 + memory_kwh) * c["pue"] * count
+    factor, listed = grid_factor(region)
+    if not listed:
+        unknown.append(f"no grid factor for {region}: CCF's average used")
+    basis = (
+        f"{count} x {instance_type} for {hours:g} h at "
+        f"{'measured' if measured else 'CCF default'} {utilization * 100:g}% utilization, "
+        f"PUE {c['pue']}, grid {factor.t_co2e_per_kwh * 1e6:.1f} gCO2e/kWh ({factor.region}, {factor.data_year})"
+    )
+    return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, usd, period, basis, tuple(unknown))
+
+
+def storage_estimate(
+    stored_bytes: int, *, hours: float, region: str, medium: str, replication_key: str, period: str
+) -> Estimate:
+    """Energy and carbon of keeping ``stored_bytes`` for ``hours`` (cost is not estimated)."""
+    c = coefficients()
+    coefficient = c["hdd_wh_per_tb_hour"] if medium == "hdd" else c["ssd_wh_per_tb_hour"]
+    replication = c[replication_key]
+    terabyte_hours = stored_bytes / 1e12 * hours
+    kwh = terabyte_hours * coefficient * replication * c["pue"] / 1000
+    factor, listed = grid_factor(region)
+    unknown = ["storage price not estimated"]
+    if not listed:
+        unknown.append(f"no grid factor for {region}: CCF's average used")
+    basis = (
+        f"{stored_bytes:,} bytes for {hours:g} h, {medium.upper()} {coefficient} Wh/TBh x replication "
+        f"{replication:g} x PUE {c['pue']}"
+    )
+    return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, None, period, basis, tuple(unknown))
+
+
+def region_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else "unknown"
+
+
+def totals(estimates: list[Mapping[str, Any]]) -> dict[str, float]:
+    """Sum the known parts of many estimates; unknown parts are left out and counted."""
+    out = {"kwh": 0.0, "kg_co2e": 0.0, "usd": 0.0, "unknown_kwh": 0.0, "unknown_usd": 0.0}
+    for estimate in estimates:
+        for key in ("kwh", "kg_co2e", "usd"):
+            value = estimate.get(key)
+            if value is None:
+                if key != "kg_co2e":
+                    out[f"unknown_{key}"] += 1
+            else:
+                out[key] += float(value)
+    return out
