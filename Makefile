@@ -20,7 +20,7 @@ export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
-.PHONY: help demo test check lint typecheck unit functional template invoke build validate audit restore docs clean
+.PHONY: help demo test check lint typecheck unit functional template invoke build validate audit restore report regions docs clean
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -62,6 +62,12 @@ restore: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local.schema
+
+report: $(VENV)/.installed
+	$(PY) -m tools.ecoguard_local report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML))
+
+regions: $(VENV)/.installed
+	$(PY) -m tools.ecoguard_local regions
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

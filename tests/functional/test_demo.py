@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from rich.console import Console
 
@@ -17,5 +18,6 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
     assert len(results["log-retention/enforce"]["changed"]) > 50
     assert results["log-retention/dry-run"]["redelivery_actions"] == 0
     assert results["log-retention/restore"] == "restored"
+    assert Path(results["report"]["path"]).read_text().count("<svg") >= 2
     text = out.getvalue()
     assert "would-apply" in text and "applied" in text and "tagged ecoguard:exempt=true" in text

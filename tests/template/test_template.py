@@ -204,3 +204,23 @@ def test_sam_build_succeeds_and_the_layers_compiled_extensions_are_aarch64(tmp_p
         assert header[:4] == b"\x7fELF", extension
         machine = int.from_bytes(header[18:20], "little")
         assert machine == 0xB7, f"{extension.name} is not aarch64 (e_machine={machine:#x})"
+
+
+def test_the_dashboard_body_is_valid_json_with_every_widget_titled() -> None:
+    body = RESOURCES["ImpactDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    substituted = body.replace("${AWS::Region}", "us-east-1").replace("${AWS::StackName}", "ecoguard")
+    substituted = substituted.replace("${DeadLetterQueue.QueueName}", "dlq")
+    assert "${" not in substituted
+    dashboard = json.loads(substituted)
+    titles = [w["properties"]["title"] for w in dashboard["widgets"]]
+    assert any("kgCO2e avoided" in t for t in titles) and any("USD avoided" in t for t in titles)
+    assert any("errors" in t.lower() for t in titles)
+
+
+def test_the_report_bucket_is_private_encrypted_and_expires_reports() -> None:
+    bucket = RESOURCES["ReportBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-dated-reports"]["ExpirationInDays"] > 0
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] > 0

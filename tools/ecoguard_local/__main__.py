@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-seed", action="store_true", help="simulator: do not seed the demo log groups")
     listing = commands.add_parser("audit", help="list the audit records of a deployed stack")
     restoring = commands.add_parser("restore", help="restore a resource from its audit record")
-    for sub in (listing, restoring):
+    reporting = commands.add_parser("report", help="the impact report from a deployed stack's audit table")
+    reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
+    reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
+    commands.add_parser("regions", help="rank AWS regions by grid carbon intensity, with sources")
+    for sub in (listing, restoring, reporting):
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
         where.add_argument("--table", help="the audit table's name")
@@ -37,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
 
         demo()
         return 0
-    if args.command in ("audit", "restore"):
+    if args.command == "regions":
+        from tools.ecoguard_local.reporting import regions_table
+
+        Console().print(regions_table())
+        return 0
+    if args.command in ("audit", "restore", "report"):
         return operate(args)
     from tools.ecoguard_local.cli_invoke import run_invoke
 
@@ -63,6 +72,14 @@ def operate(args: argparse.Namespace) -> int:
     console = Console()
     if args.command == "audit":
         console.print_json(json.dumps(operations.list_records(session, table, args.guardrail), default=str))
+        return 0
+    if args.command == "report":
+        from tools.ecoguard_local.reporting import report_from_table, report_table, write_report
+
+        report = report_from_table(session.client("dynamodb"), table, console)
+        console.print(report_table(report))
+        for path in write_report(report, args.html, args.json):
+            console.print(f"wrote {path}")
         return 0
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
     console.print(f"{result.outcome.value}: {result.message}")

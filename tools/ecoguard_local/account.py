@@ -114,6 +114,15 @@ def _log_group(logical_id: str, props: dict[str, Any], r: Resolver, where: _Wher
     r.refs[logical_id] = props["LogGroupName"]
 
 
+def _bucket(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
+    name = props.get("BucketName", f"{where.stack}-{logical_id}".lower())
+    s3 = boto3.client("s3", region_name=where.region)
+    # Only the bucket: its CloudFormation lifecycle shape is checked by the template tests, not here.
+    s3.create_bucket(Bucket=name)
+    r.refs[logical_id] = name
+    r.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+
+
 _CREATORS = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SNS::Topic": _topic,
@@ -121,6 +130,7 @@ _CREATORS = {
     "AWS::SQS::Queue": _queue,
     "AWS::KMS::Key": _key,
     "AWS::Logs::LogGroup": _log_group,
+    "AWS::S3::Bucket": _bucket,
 }
 
 

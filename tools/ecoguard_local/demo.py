@@ -17,13 +17,17 @@ from rich.console import Console
 from ecoguard.actions import Mode, Outcome
 from ecoguard.audit import AuditTrail
 from ecoguard.invocation import utc_now
+from ecoguard.report import build_report
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
 from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision
 from tools.ecoguard_local.invoke import reset_caches
+from tools.ecoguard_local.reporting import report_table, write_report
 from tools.ecoguard_local.router import EventRouter
 from tools.ecoguard_local.scenes import DemoContext, scenes
-from tools.ecoguard_local.template import load_template
+from tools.ecoguard_local.template import ROOT, load_template
+
+REPORT_DIR = ROOT / "dist"
 
 
 def fake_credentials() -> None:
@@ -84,6 +88,13 @@ def run_demo(console: Console) -> dict[str, Any]:
             )
             results[f"{scene.guardrail}/restore"] = result.outcome.value
         console.print("On a deployed stack: [bold]ecoguard restore <action_id> --stack <stack> --apply[/]")
+
+        console.rule("[bold]impact")
+        report = build_report(audit.records(), utc_now())
+        console.print(report_table(report))
+        [html_path, _] = write_report(report, REPORT_DIR / "ecoguard-report.html", REPORT_DIR / "ecoguard-report.json")
+        console.print(f"HTML report (open it in a browser): [bold]{html_path.resolve()}[/]")
+        results["report"] = {"path": str(html_path.resolve()), "records": report.records}
         return results
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -43,6 +44,7 @@ class Entry:
     before: Mapping[str, object]
     after: Mapping[str, object]
     error: str | None = None
+    impact: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -55,6 +57,14 @@ class RunSummary:
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for entry in self.entries if entry.outcome is outcome)
+
+    def impact_total(self, outcomes: tuple[Outcome, ...], key: str) -> float:
+        """The sum of the known ``key`` (kwh, kg_co2e, usd) of the entries with these outcomes."""
+        return sum(
+            float(entry.impact[key])
+            for entry in self.entries
+            if entry.outcome in outcomes and entry.impact and entry.impact.get(key) is not None
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -194,7 +204,15 @@ class Executor:
 
     def _note(self, record: AuditRecord) -> Outcome:
         self.summary.entries.append(
-            Entry(record.resource.name, record.outcome, record.reason, record.before, record.after, record.error)
+            Entry(
+                record.resource.name,
+                record.outcome,
+                record.reason,
+                record.before,
+                record.after,
+                record.error,
+                record.impact,
+            )
         )
         log = logger.warning if record.outcome is Outcome.FAILED else logger.info
         log(

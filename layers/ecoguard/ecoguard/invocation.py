@@ -106,6 +106,13 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=summary.count(Outcome.APPLIED))
     metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=summary.count(Outcome.FAILED))
     metrics.add_metric(name="ResourcesSkipped", unit=MetricUnit.Count, value=summary.count(Outcome.SKIPPED))
+    metrics.add_metric(name="Findings", unit=MetricUnit.Count, value=summary.count(Outcome.FINDING))
+    applied = (Outcome.APPLIED,)
+    potential = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)
+    metrics.add_metric(name="KWhAvoided", unit=MetricUnit.Count, value=summary.impact_total(applied, "kwh"))
+    metrics.add_metric(name="KgCO2eAvoided", unit=MetricUnit.Count, value=summary.impact_total(applied, "kg_co2e"))
+    metrics.add_metric(name="UsdAvoided", unit=MetricUnit.Count, value=summary.impact_total(applied, "usd"))
+    metrics.add_metric(name="KgCO2ePotential", unit=MetricUnit.Count, value=summary.impact_total(potential, "kg_co2e"))
     Notifier(client("sns"), settings.topic_arn).publish(summary)
     logger.info("run summary", extra={"summary": summary.as_dict()})
 

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     topic_arn: str | None = Field(default=None, alias="ECOGUARD_TOPIC_ARN")
     policy_parameter: str | None = Field(default=None, alias="ECOGUARD_POLICY_PARAMETER")
     log_retention_days: int | None = Field(default=None, alias="ECOGUARD_LOG_RETENTION_DAYS")
+    report_bucket: str | None = Field(default=None, alias="ECOGUARD_REPORT_BUCKET")
     # "lambda": a sweep that runs out of time invokes its own function again to carry on.
     # "return": it returns the continuation instead (the local runner drives it).
     continuation: Literal["lambda", "return"] = Field(default="lambda", alias="ECOGUARD_CONTINUATION")

@@ -1,0 +1,54 @@
+"""ImpactReportFunction: the weekly report of what ecoguard did and saved, from the audit trail.
+
+Writes HTML (charts as inline SVG) and JSON to the stack's report bucket, and a short summary to
+the notification topic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from ecoguard.adapters.clients import client
+from ecoguard.adapters.reports import ReportStore
+from ecoguard.audit import AuditTrail
+from ecoguard.events import SCHEDULED_EVENT, EventError, parse_event
+from ecoguard.invocation import utc_now
+from ecoguard.report import build_report, render_html, render_json
+from ecoguard.settings import SettingsError, load_settings
+
+logger = Logger()
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = parse_event(event)
+    if parsed.detail_type != SCHEDULED_EVENT:
+        raise EventError(f"ImpactReportFunction does not handle {parsed.detail_type!r} events")
+    settings = load_settings()
+    if not settings.report_bucket:
+        raise SettingsError("invalid setting ECOGUARD_REPORT_BUCKET: required by ImpactReportFunction")
+    report = build_report(AuditTrail(client("dynamodb"), settings.audit_table).records(), utc_now())
+    keys = ReportStore(client("s3"), settings.report_bucket).publish(
+        report.generated_at, render_html(report), render_json(report)
+    )
+    metrics.add_metric(name="AuditRecordsReported", unit=MetricUnit.Count, value=report.records)
+    summary = (
+        f"ecoguard weekly impact: {report.records} audit records. Saved {report.saved.kwh:.3f} kWh, "
+        f"{report.saved.kg_co2e:.3f} kgCO2e, {report.saved.usd:.2f} USD (known parts). If enforced, dry-run and "
+        f"advice would add {report.potential.kg_co2e:.3f} kgCO2e. Report: s3://{settings.report_bucket}/{keys[0]}"
+    )
+    if settings.topic_arn:
+        try:
+            client("sns").publish(TopicArn=settings.topic_arn, Subject="ecoguard weekly impact report", Message=summary)
+        except ClientError as exc:
+            logger.error("notification failed; the report is in S3", extra={"error": str(exc)})
+    logger.info("report written", extra={"keys": keys, "records": report.records})
+    return {"records": report.records, "keys": keys, "saved": report.saved.as_dict()}
