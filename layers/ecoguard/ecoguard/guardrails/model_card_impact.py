@@ -1,0 +1,118 @@
+"""Record a completed training job's energy and carbon in the model cards that reference it.
+
+SageMaker Model Cards have no environmental field; ``additional_information.custom_details`` is a
+string map (keys ``[a-zA-Z_][a-zA-Z0-9_]*``, values at most 1,024 characters). The keys follow the
+Hugging Face ``co2_eq_emissions`` metadata (emissions in grams, source, training type, location,
+hardware used), plus energy, PUE, grid-factor source and method. Everything else in the card is
+kept exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ecoguard.actions import Decision, Finding, PlannedAction, Resource
+from ecoguard.impact import Estimate, grid_factor
+from ecoguard.instances import lookup
+
+GUARDRAIL = "model-card-impact"
+ACTION = "update-model-card"
+KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+MAX_VALUE_LENGTH = 1024
+ARCHIVED = "Archived"
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    name: str
+    arn: str
+    region: str
+    instance_type: str
+    instance_count: int
+    billable_seconds: int | None  # None when SageMaker reports no billable or training time
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    name: str
+    arn: str
+    status: str
+    content: Mapping[str, Any]
+
+
+def hardware(run: TrainingRun) -> str:
+    instance = lookup(run.instance_type)
+    text = f"{run.instance_count} x {run.instance_type}"
+    if instance and instance.accelerator_count:
+        text += f" ({instance.accelerator_count} x {instance.accelerator_model} each)"
+    return text
+
+
+def custom_details(run: TrainingRun, estimate: Estimate) -> dict[str, str]:
+    factor, listed = grid_factor(run.region)
+    grams = "unknown" if estimate.kg_co2e is None else f"{estimate.kg_co2e * 1000:.3f}"
+    details = {
+        "co2_eq_emissions_emissions_grams": grams,
+        "co2_eq_emissions_source": f"ecoguard estimate, method {estimate.method} (Cloud Carbon Footprint)",
+        "co2_eq_emissions_training_type": "SageMaker training job",
+        "co2_eq_emissions_geographical_location": run.region,
+        "co2_eq_emissions_hardware_used": hardware(run),
+        "energy_kwh": "unknown" if estimate.kwh is None else f"{estimate.kwh:.6f}",
+        "pue": "1.135 (CCF AWS average)",
+        "grid_factor_source": f"{factor.source} ({factor.data_year})" if listed else "CCF average (region not listed)",
+        "estimation_method": estimate.basis,
+        "ecoguard_training_job": run.arn,
+    }
+    if estimate.unknown:
+        details["estimate_unknown_parts"] = "; ".join(estimate.unknown)
+    return {k: v[:MAX_VALUE_LENGTH] for k, v in details.items() if KEY_PATTERN.match(k)}
+
+
+def references(card: ModelCard, run: TrainingRun) -> bool:
+    details = card.content.get("training_details", {}).get("training_job_details", {})
+    return isinstance(details, Mapping) and details.get("training_arn") == run.arn
+
+
+def with_details(content: Mapping[str, Any], details: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of ``content`` whose custom details include ``details``; nothing else changes."""
+    updated = json.loads(json.dumps(content))
+    info = updated.setdefault("additional_information", {})
+    info["custom_details"] = {**info.get("custom_details", {}), **details}
+    return dict(updated)
+
+
+def decide_card(card: ModelCard, run: TrainingRun, details: Mapping[str, str]) -> Decision:
+    """Write the estimate into the card. The estimate is what the job used, not a saving, so it is
+    kept in the card and the record's ``after``, never in ``impact`` (which the report sums)."""
+    resource = Resource(card.arn, card.name, "AWS::SageMaker::ModelCard")
+    current = dict(card.content.get("additional_information", {}).get("custom_details", {}))
+    if card.status == ARCHIVED:
+        return Finding(
+            GUARDRAIL, resource, "archived-card", "model card is archived; estimate not written", dict(details)
+        )
+    if all(current.get(k) == v for k, v in details.items()):
+        return Finding(GUARDRAIL, resource, "already-recorded", "model card already carries this estimate", {})
+    return PlannedAction(
+        GUARDRAIL,
+        resource,
+        ACTION,
+        before={"custom_details": current},
+        after={"custom_details": {**current, **details}},
+        reason=f"record the energy and carbon of training job {run.name}",
+    )
+
+
+def unattached(run: TrainingRun, estimate: Mapping[str, Any]) -> Finding:
+    """No card references the job: keep the estimate in the audit trail, to attach later."""
+    resource = Resource(run.arn, run.name, "AWS::SageMaker::TrainingJob")
+    return Finding(
+        GUARDRAIL,
+        resource,
+        "training-impact-unattached",
+        "no model card references this training job; its estimate is kept here to attach later",
+        {"training_job_arn": run.arn, "hardware": hardware(run), "billable_seconds": run.billable_seconds, **estimate},
+    )

@@ -1,0 +1,128 @@
+"""The model-card impact record against moto's SageMaker.
+
+Shim: moto 5.2.5's DescribeTrainingJob returns no BillableTimeInSeconds; `billable_time_shim`
+adds it to the parsed response (botocore after-call hook), as SageMaker reports it for a
+completed job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from tests.conftest import REGION, Stack, record_calls
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.clients import client
+from ecoguard.adapters.model_cards import ModelCardAdapter
+from ecoguard.audit import AuditTrail
+from ecoguard.executor import Trigger
+from ecoguard.invocation import utc_now
+from ecoguard.restore import restore
+from ecoguard.runners.model_card_impact import ModelCardImpactRestorer, ModelCardImpactRunner
+
+ROLE = "arn:aws:iam::123456789012:role/training"
+
+
+def billable_time_shim(seconds: int) -> None:
+    def add(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.setdefault("BillableTimeInSeconds", seconds)
+
+    client("sagemaker").meta.events.register("after-call.sagemaker.DescribeTrainingJob", add)
+
+
+def training_job(name: str, instance_type: str = "ml.g5.xlarge", count: int = 2) -> str:
+    sm = boto3.client("sagemaker", region_name=REGION)
+    sm.create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        OutputDataConfig={"S3OutputPath": "s3://bucket/out"},
+        ResourceConfig={"InstanceType": instance_type, "InstanceCount": count, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+    )
+    return str(sm.describe_training_job(TrainingJobName=name)["TrainingJobArn"])
+
+
+def model_card(name: str, training_arn: str) -> None:
+    content = {
+        "model_overview": {"model_id": "churn", "model_description": "owner text"},
+        "training_details": {"training_job_details": {"training_arn": training_arn}},
+        "additional_information": {"caveats_and_recommendations": "owner caveat", "custom_details": {"team": "growth"}},
+    }
+    boto3.client("sagemaker", region_name=REGION).create_model_card(
+        ModelCardName=name, Content=json.dumps(content), ModelCardStatus="Draft"
+    )
+
+
+def card(name: str) -> dict[str, Any]:
+    raw = boto3.client("sagemaker", region_name=REGION).describe_model_card(ModelCardName=name)
+    return {"version": raw["ModelCardVersion"], "content": json.loads(raw["Content"])}
+
+
+@pytest.fixture
+def run(stack: Stack) -> Callable[[str, Mode], Any]:
+    billable_time_shim(7200)
+
+    def go(job: str, mode: Mode) -> Any:
+        audit = AuditTrail(client("dynamodb"), stack.resolver.refs["AuditTable"])
+        runner = ModelCardImpactRunner(
+            cards=ModelCardAdapter(client("sagemaker")), audit=audit, mode=mode, clock=utc_now, ttl_days=30
+        )
+        return runner.on_training_completed(job, Trigger(f"evt-{job}-{mode.value}", "test"))
+
+    return go
+
+
+def test_given_a_card_for_the_job_when_enforced_then_a_new_version_carries_the_estimate_and_keeps_the_rest(
+    stack: Stack, run: Callable[[str, Mode], Any]
+) -> None:
+    model_card("churn-card", training_job("churn-train"))
+    summary = run("churn-train", Mode.ENFORCE)
+    assert summary.count(Outcome.APPLIED) == 1
+    after = card("churn-card")
+    assert after["version"] == 2
+    details = after["content"]["additional_information"]["custom_details"]
+    assert details["team"] == "growth"
+    assert float(details["co2_eq_emissions_emissions_grams"]) > 0
+    assert details["co2_eq_emissions_hardware_used"] == "2 x ml.g5.xlarge (1 x NVIDIA A10G each)"
+    assert after["content"]["model_overview"]["model_description"] == "owner text"
+    assert after["content"]["additional_information"]["caveats_and_recommendations"] == "owner caveat"
+
+
+def test_given_dry_run_then_the_card_is_not_written(stack: Stack, run: Callable[[str, Mode], Any]) -> None:
+    model_card("churn-card", training_job("churn-train"))
+    calls = record_calls("sagemaker")
+    summary = run("churn-train", Mode.DRY_RUN)
+    assert summary.count(Outcome.WOULD_APPLY) == 1
+    assert "UpdateModelCard" not in calls.calls
+    assert card("churn-card")["version"] == 1
+
+
+def test_given_no_card_references_the_job_then_the_estimate_is_kept_as_a_finding(
+    stack: Stack, run: Callable[[str, Mode], Any]
+) -> None:
+    training_job("orphan-train")
+    summary = run("orphan-train", Mode.ENFORCE)
+    [record] = [r for r in stack.records() if r.outcome is Outcome.FINDING]
+    assert summary.count(Outcome.FINDING) == 1
+    assert record.before["kwh"] > 0 and record.before["hardware"].startswith("2 x ml.g5.xlarge")
+    assert record.impact is None
+
+
+def test_given_an_applied_update_when_restored_then_the_previous_details_return(
+    stack: Stack, run: Callable[[str, Mode], Any]
+) -> None:
+    model_card("churn-card", training_job("churn-train"))
+    run("churn-train", Mode.ENFORCE)
+    [applied] = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
+    audit = AuditTrail(client("dynamodb"), stack.resolver.refs["AuditTable"])
+    restorer = ModelCardImpactRestorer(ModelCardAdapter(client("sagemaker")))
+    result = restore(applied, restorer=restorer, audit=audit, mode=Mode.ENFORCE, clock=utc_now)
+    assert result.outcome is Outcome.RESTORED
+    restored = card("churn-card")
+    assert restored["content"]["additional_information"]["custom_details"] == {"team": "growth"}
+    assert restored["content"]["model_overview"]["model_description"] == "owner text"
