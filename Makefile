@@ -90,7 +90,7 @@ template: $(VENV)/.installed $(VENV_SAM)/.installed
 check: lint typecheck
 
 test: $(VENV)/.installed $(VENV_SAM)/.installed lint typecheck
-	$(PY) -m pytest -q
+	ECOGUARD_LEAST_PRIVILEGE=1 $(PY) -m pytest -q
 
 validate: $(VENV_SAM)/.installed
 	$(SAM) validate --lint

@@ -4,6 +4,7 @@ botocore hooks that count or fail API calls."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -144,3 +145,27 @@ __all__ = [
     "load_event",
     "record_calls",
 ]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With ECOGUARD_LEAST_PRIVILEGE=1 (``make test``), fail the run on any IAM mismatch."""
+    if os.environ.get("ECOGUARD_LEAST_PRIVILEGE") != "1" or exitstatus != 0:
+        return
+    from tests.least_privilege import allowed_actions, expanded_policies, iam_action, mismatches
+    from tools.ecoguard_local.invoke import API_CALLS
+
+    used = {fn: {iam_action(service, op) for service, op in calls} for fn, calls in API_CALLS.items()}
+    granted = {fn: allowed_actions(statements) for fn, statements in expanded_policies(load_template()).items()}
+    problems = mismatches(used, granted)
+    report = ROOT / "dist" / "least-privilege.json"
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(
+        json.dumps({"used": {k: sorted(v) for k, v in used.items()}, "problems": problems}, indent=2, sort_keys=True)
+    )
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"least privilege: {len(problems)} mismatch(es); details in {report.relative_to(ROOT)}")
+        for problem in problems:
+            reporter.write_line(f"  {problem}", red=True)
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,9 +6,9 @@ import json
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, fail_calls, load_event
 
 from ecoguard.events import EventError
+from tests.conftest import REGION, Stack, fail_calls, load_event
 from tools.ecoguard_local.seed import seed_log_groups
 
 FN = "ImpactReportFunction"

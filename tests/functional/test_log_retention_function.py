@@ -10,12 +10,12 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.events import EventError
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
 from tools.ecoguard_local.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
@@ -261,3 +261,39 @@ def test_given_a_run_then_a_summary_is_published_to_the_notification_topic(seede
     body = json.loads(message["Body"])
     assert body["Subject"].startswith("ecoguard log-retention (dry-run):")
     assert "would-apply" in body["Message"]
+
+
+def lambda_async_invoke_shim() -> list[dict[str, Any]]:
+    """moto 5.2.5 runs Lambda Invoke in Docker, which is not here: answer an asynchronous invoke
+    as Lambda does (202, empty body) and keep the request, so the hand-off can be checked."""
+    from botocore.awsrequest import AWSResponse
+
+    from ecoguard.adapters.clients import client
+
+    requests: list[dict[str, Any]] = []
+
+    def answer(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        requests.append(params)
+        return AWSResponse("", 202, {}, None), {"StatusCode": 202, "Payload": b""}
+
+    client("lambda").meta.events.register("before-call.lambda.Invoke", answer)
+    return requests
+
+
+def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_asynchronously_to_carry_on(
+    seeded: Stack,
+) -> None:
+    invoked = lambda_async_invoke_shim()
+    [result] = seeded.invoke(
+        FN,
+        load_event(SWEEP),
+        env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+        remaining_ms=lambda: 10_000,  # already inside the deadline margin
+    )
+    assert result["finished"] is False and result["continuation"] is None
+    [request] = invoked
+    assert request["url_path"].endswith(f"/functions/{seeded.resolver.refs[FN]}/invocations")
+    assert request["headers"]["X-Amz-Invocation-Type"] == "Event"
+    payload = json.loads(request["body"])
+    assert payload["ecoguard-continuation"]["run_id"] == load_event(SWEEP)["id"]
+    assert payload["ecoguard-continuation"]["hop"] == 1

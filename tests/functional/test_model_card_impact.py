@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
@@ -23,6 +22,7 @@ from ecoguard.executor import Trigger
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.runners.model_card_impact import ModelCardImpactRestorer, ModelCardImpactRunner
+from tests.conftest import REGION, Stack, record_calls
 
 ROLE = "arn:aws:iam::123456789012:role/training"
 

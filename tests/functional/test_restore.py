@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, load_event
 
 from ecoguard.actions import Outcome
+from tests.conftest import REGION, Stack, load_event
 from tools.ecoguard_local import operations
 from tools.ecoguard_local.__main__ import main
 from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
-from tests.conftest import Stack, load_event
 
 from ecoguard.actions import Outcome
 from ecoguard.events import EventError
+from tests.conftest import REGION, Stack, load_event
 from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
 
 FN = "RestoreFunction"
@@ -38,3 +39,21 @@ def test_given_the_sample_event_for_an_unknown_action_then_it_reports_not_found(
 def test_given_a_malformed_request_then_it_is_rejected(stack: Stack, event: dict[str, object]) -> None:
     with pytest.raises(EventError, match="malformed restore request"):
         stack.invoke(FN, event)
+
+
+def test_given_a_shortened_retention_when_restored_then_the_longer_one_returns(stack: Stack) -> None:
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=stack.resolver.refs["PolicyParameter"], Value='{"log_retention": {"max_days": 365}}', Overwrite=True
+    )
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName="/aws/sagemaker/Endpoints/kept-ten-years")
+    logs.put_retention_policy(logGroupName="/aws/sagemaker/Endpoints/kept-ten-years", retentionInDays=3653)
+    stack.invoke(
+        "LogRetentionFunction", load_event("log_retention/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+    )
+    record = next(r for r in stack.records() if r.resource.name.endswith("kept-ten-years"))
+    assert (record.before, record.after) == ({"retentionInDays": 3653}, {"retentionInDays": 365})
+
+    [done] = stack.invoke(FN, {"action_id": record.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    assert retention_snapshot()["/aws/sagemaker/Endpoints/kept-ten-years"] == 3653

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack
 
 from ecoguard.state import StateConflict, StateStore
+from tests.conftest import REGION, Stack
 
 
 def store(stack: Stack) -> StateStore:

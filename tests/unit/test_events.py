@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.conftest import REFERENCE_EVENTS, eventbridge_files
 
 from ecoguard.events import EventError, parse_aws_time, parse_cloudtrail, parse_event, status_key
+from tests.conftest import REFERENCE_EVENTS, eventbridge_files
 
 # The CloudWatch alarm Lambda-action payload is not an EventBridge event (QUIRKS.md section 2).
 NOT_EVENTBRIDGE = {"cloudwatch-alarm-lambda-action-payload.powertools-test-event.json"}

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.fakes import MemoryAuditTrail, clock
 
 from ecoguard.actions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
+from tests.unit.fakes import MemoryAuditTrail, clock
 
 RESOURCE = Resource("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/a", "/aws/lambda/a", "AWS::Logs::LogGroup")
 ACTION = PlannedAction("log-retention", RESOURCE, "put", {"retentionInDays": None}, {"retentionInDays": 30}, "why")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from tests.unit.fakes import MemoryAuditTrail, clock
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.errors import AccessDenied, Throttled
@@ -14,6 +13,7 @@ from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.policy import build_policy
 from ecoguard.runners.log_retention import LogRetentionRunner
 from ecoguard.sweep import DEADLINE_MARGIN_MS, Page
+from tests.unit.fakes import MemoryAuditTrail, clock
 
 
 class FakeLogs:

@@ -12,6 +12,7 @@ import importlib.util
 import os
 import time
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
+from botocore.client import BaseClient
 
 from ecoguard.adapters.clients import reset_clients
 from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
@@ -46,6 +48,26 @@ class LocalContext:
 
 
 _modules: dict[str, ModuleType] = {}
+
+# Every AWS operation each function made, as (service signing name, operation), across this
+# process: the least-privilege test compares it with the function's IAM policy.
+API_CALLS: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+
+
+@contextmanager
+def recording_api_calls(logical_id: str) -> Iterator[None]:
+    client_class: Any = BaseClient  # _make_api_call is private to botocore, so untyped here
+    original = client_class._make_api_call
+
+    def record(self: BaseClient, operation_name: str, api_params: Any) -> Any:
+        API_CALLS[logical_id][(self.meta.service_model.signing_name, operation_name)] += 1
+        return original(self, operation_name, api_params)
+
+    client_class._make_api_call = record
+    try:
+        yield
+    finally:
+        client_class._make_api_call = original
 
 
 def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -115,7 +137,8 @@ def invoke(
                 timeout_s=spec.timeout,
                 remaining_ms=remaining_ms,
             )
-            result = handler(payload, context)
+            with recording_api_calls(logical_id):
+                result = handler(payload, context)
             results.append(result)
             payload = result.get("continuation") if isinstance(result, dict) else None
     return results

@@ -1,0 +1,95 @@
+"""Least privilege, measured: the IAM actions each function's tests made, against the policy its role
+gets from template.yaml once SAM has expanded it (aws-sam-translator).
+
+Run by ``make test`` (``ECOGUARD_LEAST_PRIVILEGE=1``): at the end of the session, every function must
+have been invoked, every operation it made must be granted, and every granted action must have been
+used, apart from the actions AWS services use on the function's behalf (listed below, with why).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from samtranslator.translator.transform import transform
+
+# botocore signing name -> IAM service prefix, where they differ.
+SERVICE_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag", "events": "events"}
+# Operations whose IAM action is not "<prefix>:<OperationName>" (Service Authorization Reference).
+ACTION_OF_OPERATION = {
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "PutBucketLifecycleConfiguration"): "s3:PutLifecycleConfiguration",
+    ("s3", "DeleteBucketLifecycle"): "s3:PutLifecycleConfiguration",
+    ("s3", "GetBucketIntelligentTieringConfiguration"): "s3:GetIntelligentTieringConfiguration",
+    ("s3", "PutBucketIntelligentTieringConfiguration"): "s3:PutIntelligentTieringConfiguration",
+    ("s3", "DeleteBucketIntelligentTieringConfiguration"): "s3:PutIntelligentTieringConfiguration",
+    ("s3", "ListBucketIntelligentTieringConfigurations"): "s3:GetIntelligentTieringConfiguration",
+    ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+}
+# Granted but used by AWS on the function's behalf, never called by ecoguard's code.
+SERVICE_SIDE = {
+    "sqs:SendMessage": "Lambda writes failed asynchronous events to the dead-letter queue",
+    "kms:GenerateDataKey": "SNS encrypts a published message with the topic's key, as the publisher",
+    "kms:Decrypt": "SNS encrypts a published message with the topic's key, as the publisher",
+}
+# AWSLambdaBasicExecutionRole, which SAM attaches to every function: the runtime writes the logs.
+RUNTIME_MANAGED_POLICY = "AWSLambdaBasicExecutionRole"
+
+
+def iam_action(signing_name: str, operation: str) -> str:
+    prefix = SERVICE_PREFIX.get(signing_name, signing_name)
+    return ACTION_OF_OPERATION.get((prefix, operation), f"{prefix}:{operation}")
+
+
+def expanded_policies(template: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Function logical id -> its role's inline policy statements, as SAM would deploy them."""
+    packaged = copy.deepcopy(dict(template))
+    for resource in packaged["Resources"].values():
+        for key in ("CodeUri", "ContentUri"):
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = "s3://artifacts/code.zip"  # what `sam package` puts there
+
+    class ManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {RUNTIME_MANAGED_POLICY: f"arn:aws:iam::aws:policy/service-role/{RUNTIME_MANAGED_POLICY}"}
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    output = transform(packaged, {"AWS::Region": "us-east-1"}, ManagedPolicies())
+    statements: dict[str, list[dict[str, Any]]] = {}
+    for logical_id, resource in output["Resources"].items():
+        if resource["Type"] != "AWS::Lambda::Function":
+            continue
+        role = resource["Properties"]["Role"]["Fn::GetAtt"][0]
+        policies = output["Resources"][role]["Properties"].get("Policies", [])
+        statements[logical_id] = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+    return statements
+
+
+def allowed_actions(statements: Iterable[Mapping[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        listed = statement["Action"]
+        actions.update([listed] if isinstance(listed, str) else listed)
+    return actions
+
+
+def mismatches(used: Mapping[str, Iterable[str]], granted: Mapping[str, set[str]]) -> list[str]:
+    problems = []
+    for function, actions in sorted(granted.items()):
+        if function not in used:
+            problems.append(f"{function}: never invoked by the tests, so its grants are unproven")
+            continue
+        made = set(used[function])
+        for action in sorted(made - actions):
+            problems.append(f"{function}: calls {action}, which its role does not grant")
+        for action in sorted(actions - made - set(SERVICE_SIDE)):
+            problems.append(f"{function}: is granted {action}, which no test saw it use")
+    return problems
