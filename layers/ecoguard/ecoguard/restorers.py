@@ -6,12 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.restore import Restorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
+from ecoguard.runners.training_guard import TrainingGuardRestorer
 
 # guardrail -> factory taking a boto3-client factory (``service -> client``)
 RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     "log-retention": lambda client: LogRetentionRestorer(LogsAdapter(client("logs"))),
+    "training-guard": lambda client: TrainingGuardRestorer(SageMakerTrainingAdapter(client("sagemaker"))),
 }
 
 
