@@ -23,7 +23,7 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, event_files, load_event, record_calls
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
@@ -209,3 +209,29 @@ def test_given_a_stopped_job_then_restore_recreates_it_under_a_new_name_once(
     assert again.outcome is Outcome.DUPLICATE
     with pytest.raises(Exception, match="Could not find"):
         sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-2")
+
+
+def test_given_throttled_metric_reads_then_the_sweep_hands_off_and_every_job_is_judged_once(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    injected = fail_calls("cloudwatch", "GetMetricData", "Throttling", rate=0.5, seed=3)
+    calls = record_calls("sagemaker")
+    results = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert injected["GetMetricData"] >= 1
+    assert len(results) == injected["GetMetricData"] + 1 and results[-1]["finished"] is True
+    assert {n for n, s in statuses().items() if s == "Stopping"} == SHOULD_STOP
+    assert calls.calls["StopTrainingJob"] == 2, "no job stopped twice across the hand-offs"
+
+
+def test_given_stop_is_denied_then_the_failure_is_recorded_and_the_sweep_goes_on(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    fail_calls(
+        "sagemaker", "StopTrainingJob", "AccessDeniedException", when=lambda p: p["TrainingJobName"] == "resnet-idle"
+    )
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["failed"] == 1 and result["applied"] == 1
+    failed = next(r for r in stack.records() if r.outcome is Outcome.FAILED)
+    assert failed.resource.name == "resnet-idle" and "AccessDenied" in (failed.error or "")
+    assert failed.before["utilization"]["peak"] == 2.5, "the pending record kept the evidence"
+    assert statuses()["xgboost-cpu"] == "Stopping"
