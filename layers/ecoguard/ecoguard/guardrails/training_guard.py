@@ -39,6 +39,8 @@ MIN_UTIL_TAG = "ecoguard:min-gpu-util"
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
 IN_PROGRESS = "InProgress"
 STOPPED_STATE = {"TrainingJobStatus": "Stopped"}
+# The window ends this long before now, so the last period's datapoints have reached CloudWatch.
+INGESTION_LAG = timedelta(minutes=2)
 
 # CreateTrainingJob request fields that DescribeTrainingJob also returns: everything else in
 # the description (status, times, artifacts, billable seconds, ...) is read-only.
@@ -185,7 +187,8 @@ def plan_observation(
     if job.training_start is None:
         return None
     period = policy.period_seconds
-    end = datetime.fromtimestamp(now.timestamp() // period * period, tz=now.tzinfo)
+    lagged = (now - INGESTION_LAG).timestamp()
+    end = datetime.fromtimestamp(lagged // period * period, tz=now.tzinfo)
     start = end - timedelta(minutes=policy.window_minutes)
     if start < job.training_start + timedelta(minutes=policy.warmup_minutes):
         return None  # still in warm-up, or not yet a whole window after it
