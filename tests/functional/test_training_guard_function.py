@@ -116,6 +116,8 @@ def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_t
 
     # One listing page each; one GetMetricData per job judged (busy, idle, cpu, exempt, four-host).
     assert calls.calls["ListTrainingJobs"] == 1 and calls.calls["ListHyperParameterTuningJobs"] == 1
+    listing = next(p for op, p in calls.params if op == "ListTrainingJobs")
+    assert listing["StatusEquals"] == "InProgress" and listing["MaxResults"] == 100
     assert calls.calls["GetMetricData"] == 5
     assert calls.calls["StopTrainingJob"] == 2
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]

@@ -46,8 +46,8 @@ from ecoguard.sweep import Sweep, SweepResult
 logger = Logger(child=True)
 
 TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
-# Debugger / profiler rules whose IssuesFound means "look at this job's utilization now".
-LOW_UTILIZATION_RULES = ("lowgpuutilization", "gpumemoryincrease", "cpubottleneck", "batchsize")
+# Debugger / profiler rules that report under-used GPUs: their IssuesFound means "look at this job now".
+LOW_UTILIZATION_RULES = ("lowgpuutilization", "batchsize")
 ISSUES_FOUND = "IssuesFound"
 
 
@@ -169,7 +169,10 @@ class TrainingGuardRunner:
             return None
         except AwsError as exc:
             # The ARN is unknown when the description failed; the name keys the record.
-            resource = Resource(f"{ref.kind}-job/{ref.name}", ref.name, "AWS::SageMaker::TrainingJob")
+            kind = (
+                "AWS::SageMaker::TrainingJob" if ref.kind == "training" else "AWS::SageMaker::HyperParameterTuningJob"
+            )
+            resource = Resource(f"{ref.kind}-job/{ref.name}", ref.name, kind)
             return executor.fail(GUARDRAIL, resource, str(exc))
         if isinstance(job, TuningJob):
             for finding in advise_tuning(job, self._policy):
