@@ -22,7 +22,7 @@ from ecoguard.guardrails.training_guard import (
     decide_stop,
     plan_observation,
 )
-from ecoguard.policy import TrainingGuardPolicy
+from ecoguard.policy import PolicyError, TrainingGuardPolicy, build_policy
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 POLICY = TrainingGuardPolicy()
@@ -279,3 +279,23 @@ def test_given_a_tuning_job_then_its_strategy_and_early_stopping_are_advised(
 def test_given_a_window_that_is_not_whole_periods_then_the_policy_is_rejected() -> None:
     with pytest.raises(ValueError, match="whole number of periods"):
         TrainingGuardPolicy(window_minutes=62, period_seconds=300)
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ("training_guard: {min_gpu_util_percent: 0}", "training_guard.min_gpu_util_percent"),
+        ("training_guard: {min_cpu_util_percent: 101}", "training_guard.min_cpu_util_percent"),
+        ("training_guard: {period_seconds: 120}", "training_guard.period_seconds"),
+        ("training_guard: {warmup_minutes: -1}", "training_guard.warmup_minutes"),
+        ("training_guard: {stop: true}", "training_guard.stop"),
+    ],
+)
+def test_given_an_invalid_training_guard_policy_then_the_error_names_the_field(override: str, field: str) -> None:
+    with pytest.raises(PolicyError, match=f"invalid policy field {field}"):
+        build_policy(override_text=override)
+
+
+def test_given_the_bundled_policy_then_the_training_guard_defaults_are_the_documented_ones() -> None:
+    policy = build_policy().training_guard
+    assert (policy.min_gpu_util_percent, policy.window_minutes, policy.warmup_minutes) == (10, 60, 20)
