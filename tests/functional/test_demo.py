@@ -19,5 +19,9 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
     assert results["log-retention/dry-run"]["redelivery_actions"] == 0
     assert results["log-retention/restore"] == "restored"
     assert Path(results["report"]["path"]).read_text().count("<svg") >= 2
+    assert results["training-guard/dry-run"]["would_stop"] == ["resnet-idle", "xgboost-cpu"]
+    assert results["training-guard/dry-run"]["stopped"] == []
+    assert results["training-guard/enforce"]["stopped"] == ["resnet-idle", "xgboost-cpu"]
+    assert results["training-guard/restore"] == "restored"
     text = out.getvalue()
     assert "would-apply" in text and "applied" in text and "tagged ecoguard:exempt=true" in text

@@ -7,14 +7,17 @@ from typing import Any
 
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
+from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.restore import Restorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
 from ecoguard.runners.model_card_impact import ModelCardImpactRestorer
+from ecoguard.runners.training_guard import TrainingGuardRestorer
 
 # guardrail -> factory taking a boto3-client factory (``service -> client``)
 RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     "log-retention": lambda client: LogRetentionRestorer(LogsAdapter(client("logs"))),
     "model-card-impact": lambda client: ModelCardImpactRestorer(ModelCardAdapter(client("sagemaker"))),
+    "training-guard": lambda client: TrainingGuardRestorer(SageMakerTrainingAdapter(client("sagemaker"))),
 }
 
 

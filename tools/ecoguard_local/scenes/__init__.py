@@ -60,5 +60,6 @@ class Scene(Protocol):
 
 def scenes() -> list[Scene]:
     from tools.ecoguard_local.scenes.log_retention import LogRetentionScene
+    from tools.ecoguard_local.scenes.training_guard import TrainingGuardScene
 
-    return [LogRetentionScene()]
+    return [LogRetentionScene(), TrainingGuardScene()]

@@ -1,0 +1,53 @@
+"""TrainingGuardFunction: stop SageMaker training jobs whose GPUs (or CPUs) stay idle.
+
+Triggers: ``SageMaker Training Job State Change`` events (that job, at once: InProgress events,
+or a Debugger/profiler low-utilization rule that found issues), a sweep every 15 minutes over
+in-progress training and tuning jobs, and its own continuation of an unfinished sweep.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecoguard.adapters.clients import client
+from ecoguard.adapters.metrics import MetricsAdapter
+from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
+from ecoguard.audit import AuditTrail
+from ecoguard.guardrails.training_guard import GUARDRAIL
+from ecoguard.invocation import GuardrailApp, utc_now
+from ecoguard.policy import Policy
+from ecoguard.runners.training_guard import TRAINING_STATE_CHANGE, TrainingGuardRunner
+from ecoguard.settings import Settings
+
+logger = Logger()
+metrics = Metrics()
+
+
+def build(settings: Settings, policy: Policy, context: LambdaContext) -> TrainingGuardRunner:
+    return TrainingGuardRunner(
+        jobs=SageMakerTrainingAdapter(client("sagemaker")),
+        metrics=MetricsAdapter(client("cloudwatch")),
+        audit=AuditTrail(client("dynamodb"), settings.audit_table),
+        policy=policy,
+        mode=settings.mode,
+        clock=utc_now,
+        remaining_ms=context.get_remaining_time_in_millis,
+    )
+
+
+APP = GuardrailApp(
+    guardrail=GUARDRAIL,
+    build=build,
+    routes={TRAINING_STATE_CHANGE: TrainingGuardRunner.on_state_change},
+    sweep=TrainingGuardRunner.sweep,
+)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return APP.handle(event, context, metrics)

@@ -1,0 +1,245 @@
+"""Run the training guard: a resumable sweep of in-progress jobs, or one job named by an event.
+
+Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
+
+- a stop (or would-stop) is keyed by the event id or the sweep's run id, like every action;
+- a finding is about the job's configuration, which does not change while it runs, so its
+  trigger id is ``config``: each finding is recorded once per job (until the record expires),
+  not on every 15-minute sweep;
+- a skip (exempt, unknown instance type, invalid tag) is keyed by the UTC day
+  (``skip-YYYY-MM-DD``): at most one record per job per day, since tags can change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ecoguard.actions import Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
+from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.errors import AwsError, NotFound, Throttled
+from ecoguard.events import AwsTime, EventBridgeEvent, EventError
+from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.guardrails.training_guard import (
+    ACTION,
+    GUARDRAIL,
+    IN_PROGRESS,
+    NAMESPACE,
+    STOPPED_STATE,
+    Observation,
+    TrainingJob,
+    TuningJob,
+    advise,
+    advise_tuning,
+    decide_stop,
+    plan_observation,
+)
+from ecoguard.policy import Policy
+from ecoguard.sweep import Sweep, SweepResult
+
+logger = Logger(child=True)
+
+TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
+# Debugger / profiler rules that report under-used GPUs: their IssuesFound means "look at this job now".
+LOW_UTILIZATION_RULES = ("lowgpuutilization", "batchsize")
+ISSUES_FOUND = "IssuesFound"
+
+
+class RuleStatus(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    RuleConfigurationName: str = ""
+    RuleEvaluationStatus: str = ""
+
+
+class TrainingStateChangeDetail(BaseModel):
+    """The ``detail`` of a ``SageMaker Training Job State Change`` event (timestamps in any AWS form)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    TrainingJobName: str = Field(min_length=1, max_length=MAX_NAME)
+    TrainingJobStatus: str = Field(min_length=1)
+    SecondaryStatus: str | None = None
+    TrainingStartTime: AwsTime | None = None
+    LastModifiedTime: AwsTime | None = None
+    DebugRuleEvaluationStatuses: tuple[RuleStatus, ...] = ()
+    ProfilerRuleEvaluationStatuses: tuple[RuleStatus, ...] = ()
+
+    def low_utilization_issues(self) -> list[str]:
+        statuses = self.DebugRuleEvaluationStatuses + self.ProfilerRuleEvaluationStatuses
+        return [
+            s.RuleConfigurationName
+            for s in statuses
+            if s.RuleEvaluationStatus == ISSUES_FOUND
+            and any(rule in s.RuleConfigurationName.lower() for rule in LOW_UTILIZATION_RULES)
+        ]
+
+
+def parse_training_event(event: EventBridgeEvent) -> TrainingStateChangeDetail:
+    try:
+        return TrainingStateChangeDetail.model_validate(event.detail)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise EventError(f"malformed training job state change: field detail.{field}: {first['msg']}") from exc
+
+
+def worth_evaluating(detail: TrainingStateChangeDetail) -> bool:
+    """InProgress events (the job started or changed phase), or a low-utilization rule that found issues.
+
+    A rule's IssuesFound is a reason to look at the metrics now, never a reason to stop by itself.
+    Events for finished jobs are ignored without a call: AWS may deliver them out of order.
+    """
+    return detail.TrainingJobStatus == IN_PROGRESS or bool(detail.low_utilization_issues())
+
+
+class TrainingGuardRunner:
+    def __init__(
+        self,
+        *,
+        jobs: SageMakerTrainingAdapter,
+        metrics: MetricsAdapter,
+        audit: AuditTrail,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        self._jobs = jobs
+        self._metrics = metrics
+        self._audit = audit
+        self._policy = policy.training_guard
+        self._ttl_days = policy.audit.ttl_days
+        self._mode = mode
+        self._clock = clock
+        self._sweep = Sweep[JobRef](GUARDRAIL, audit, clock, remaining_ms)
+
+    def _executor(self, trigger: Trigger, summary: RunSummary) -> Executor:
+        return Executor(
+            audit=self._audit,
+            mode=self._mode,
+            trigger=trigger,
+            clock=self._clock,
+            ttl_days=self._ttl_days,
+            appliers={ACTION: self._apply},
+            summary=summary,
+        )
+
+    def _apply(self, action: PlannedAction) -> None:
+        self._jobs.stop(action.resource.name)
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        executor = self._executor(trigger, RunSummary(GUARDRAIL, self._mode))
+        return self._sweep.run(
+            trigger, executor, self._jobs.page, lambda ref, ex: self._evaluate(ref, ex, trigger.description)
+        )
+
+    def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
+        detail = parse_training_event(event)
+        executor = self._executor(trigger, RunSummary(GUARDRAIL, self._mode))
+        if not worth_evaluating(detail):
+            logger.info(
+                "ignoring training job event",
+                extra={"job": detail.TrainingJobName, "status": detail.TrainingJobStatus},
+            )
+            return executor.summary
+        issues = detail.low_utilization_issues()
+        if issues:
+            logger.info("low-utilization rule found issues; evaluating", extra={"rules": issues})
+        outcome = self._evaluate(JobRef("training", detail.TrainingJobName), executor, trigger.description)
+        if outcome is Outcome.DEFERRED:
+            raise Throttled("StopTrainingJob", "Throttling", f"deferred {detail.TrainingJobName}")
+        return executor.summary
+
+    def _evaluate(self, ref: JobRef, executor: Executor, cause: str) -> Outcome | None:
+        executor.summary.evaluated += 1
+        now = self._clock()
+        config_exec = self._executor(Trigger("config", f"configuration review ({cause})"), executor.summary)
+        try:
+            job = self._jobs.tuning_job(ref.name) if ref.kind == "tuning" else self._jobs.training_job(ref.name)
+        except Throttled:
+            raise
+        except NotFound:
+            return None
+        except AwsError as exc:
+            # The ARN is unknown when the description failed; the name keys the record.
+            kind = (
+                "AWS::SageMaker::TrainingJob" if ref.kind == "training" else "AWS::SageMaker::HyperParameterTuningJob"
+            )
+            resource = Resource(f"{ref.kind}-job/{ref.name}", ref.name, kind)
+            return executor.fail(GUARDRAIL, resource, str(exc))
+        if isinstance(job, TuningJob):
+            for finding in advise_tuning(job, self._policy):
+                config_exec.execute(finding)
+            return None
+        if job is None or job.status != IN_PROGRESS:
+            # Confirmed by DescribeTrainingJob: a finished job is never acted on, whatever the event said.
+            return None
+        for finding in advise(job, self._policy, now):
+            config_exec.execute(finding)
+        return self._judge(job, executor, cause, now)
+
+    def _judge(self, job: TrainingJob, executor: Executor, cause: str, now: datetime) -> Outcome | None:
+        plan = plan_observation(job, self._policy, now)
+        if plan is None:
+            executor.summary.compliant += 1
+            return None
+        if isinstance(plan, Skip):
+            return self._skip_executor(plan, executor, cause, now)
+        try:
+            series = self._series(plan)
+        except Throttled:
+            raise
+        except AwsError as exc:
+            return executor.fail(GUARDRAIL, job.resource, str(exc))
+        decision = decide_stop(job, plan, series)
+        if decision is None:
+            executor.summary.compliant += 1
+            return None
+        if isinstance(decision, Skip):
+            return self._skip_executor(decision, executor, cause, now)
+        return executor.execute(decision)
+
+    def _skip_executor(self, skip: Skip, executor: Executor, cause: str, now: datetime) -> Outcome:
+        day = self._executor(Trigger(f"skip-{now.date().isoformat()}", cause), executor.summary)
+        return day.execute(skip)
+
+    def _series(self, plan: Observation) -> dict[str, dict[datetime, float]]:
+        queries = [MetricQuery(NAMESPACE, plan.metric, (("Host", host),)) for host in plan.hosts]
+        results = self._metrics.series(queries, plan.start, plan.end, plan.period_seconds)
+        return dict(zip(plan.hosts, results, strict=True))
+
+
+class TrainingGuardRestorer:
+    """A stopped training job cannot be resumed: restoring re-creates it from its recorded
+    configuration under a new name, ``<name>-restored-<n>``, and leaves the stopped job as it is."""
+
+    def __init__(self, jobs: SageMakerTrainingAdapter) -> None:
+        self._jobs = jobs
+
+    def current(self, record: AuditRecord) -> dict[str, str] | None:
+        status = self._jobs.status(record.resource.name)
+        if status is None:
+            return None
+        # Stopping becomes Stopped without anyone's intervention.
+        return dict(STOPPED_STATE) if status in ("Stopping", "Stopped") else {"TrainingJobStatus": status}
+
+    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
+        config = state.get("config")
+        if not isinstance(config, Mapping) or not config:
+            raise ValueError("the audit record holds no job configuration to re-create the job from")
+        self._jobs.create(self.new_name(record.resource.name), config)
+
+    def new_name(self, name: str) -> str:
+        for n in range(1, 100):
+            suffix = f"-restored-{n}"
+            candidate = f"{name[: MAX_NAME - len(suffix)].rstrip('-')}{suffix}"
+            if self._jobs.status(candidate) is None:
+                return candidate
+        raise ValueError(f"{name} has been restored 99 times already")

@@ -1,0 +1,239 @@
+"""TrainingGuardFunction end to end: the handler from template.yaml, on a simulated account.
+
+moto 5.2.5 gaps met here, each covered by the named shim in tools/ecoguard_local/training_jobs.py:
+
+- ``moto_jobs_finish_at_once``: training jobs are Completed the moment they are created, so no
+  job would ever be InProgress. ``RunningTrainingJobs.start`` holds them in progress.
+- ``moto_has_no_stop_training_job``: StopTrainingJob is not implemented. ``RunningTrainingJobs.install``
+  adds it (InProgress -> Stopping; any other status -> ValidationException, as AWS answers).
+- GetMetricData ignores the namespace when dimensions are given, and does not enforce 500
+  queries a call: the namespace of every query is asserted from the recorded calls below, and
+  the limit in ``MetricsAdapter`` (tests/unit/test_metrics_adapter.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
+from ecoguard.events import EventError
+from ecoguard.restore import restore
+from ecoguard.runners.training_guard import TrainingGuardRestorer
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
+
+FN = "TrainingGuardFunction"
+SWEEP = "training_guard/scheduled-sweep.json"
+EPOCH_EVENT = "training_guard/training-job-state-change.json"
+ISO_EVENT = "training_guard/training-job-state-change-iso.json"
+
+EXTRA_JOBS = (
+    SeededJob("idle-but-exempt", "ml.g5.xlarge", 1, 120, (1.0,), tags=(("ecoguard:exempt", "true"),)),
+    SeededJob("mystery-instance", "ml.x99.mega", 1, 120, (0.0,)),
+    SeededJob("one-idle-host-of-four", "ml.g5.xlarge", 4, 120, (0.0, 40.0, 40.0, 40.0)),
+)
+ALL_JOBS = DEMO_JOBS + EXTRA_JOBS
+SHOULD_STOP = {"resnet-idle", "xgboost-cpu"}
+
+
+def sagemaker() -> Any:
+    return boto3.client("sagemaker", region_name=REGION)
+
+
+def statuses() -> dict[str, str]:
+    return {j.name: sagemaker().describe_training_job(TrainingJobName=j.name)["TrainingJobStatus"] for j in ALL_JOBS}
+
+
+@pytest.fixture
+def running(stack: Stack) -> Iterator[RunningTrainingJobs]:
+    with RunningTrainingJobs.install():
+        yield seed_training_jobs(ALL_JOBS, datetime.now(UTC))
+
+
+def state_change(name: str, status: str = "InProgress", **detail: Any) -> dict[str, Any]:
+    event = copy.deepcopy(load_event(EPOCH_EVENT))
+    event["id"] = f"evt-{name}-{status}"
+    event["detail"].update(TrainingJobName=name, TrainingJobStatus=status, SecondaryStatus="Training", **detail)
+    return event
+
+
+@pytest.mark.parametrize(
+    "path", sorted(Path(p) for p in event_files() if p.parent.name == "training_guard"), ids=lambda p: p.name
+)
+def test_given_each_sample_event_when_invoked_in_dry_run_then_it_succeeds_and_stops_nothing(
+    running: RunningTrainingJobs, stack: Stack, path: Path
+) -> None:
+    before = statuses()
+    calls = record_calls("sagemaker")
+    [result] = stack.invoke(FN, json.loads(path.read_text()), env={"ECOGUARD_MODE": "dry-run"})
+    assert statuses() == before
+    assert result["mode"] == "dry-run"
+    assert "StopTrainingJob" not in calls.calls
+
+
+@pytest.mark.parametrize("path", [EPOCH_EVENT, ISO_EVENT])
+def test_given_the_aws_authored_completed_events_in_both_timestamp_styles_then_they_are_accepted_and_ignored(
+    stack: Stack, path: str
+) -> None:
+    calls = record_calls("sagemaker")
+    [result] = stack.invoke(FN, load_event(path), env={"ECOGUARD_MODE": "enforce"})
+    assert result["evaluated"] == 0
+    assert not calls.calls, "an event for a finished job needs no call"
+
+
+def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_the_window_are_stopped(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    calls = record_calls("sagemaker", "cloudwatch")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True
+    after = statuses()
+    assert {n for n, s in after.items() if s == "Stopping"} == SHOULD_STOP
+    assert {n for n, s in after.items() if s == "InProgress"} == {j.name for j in ALL_JOBS} - SHOULD_STOP
+
+    records = stack.records()
+    applied = {r.resource.name: r for r in records if r.outcome is Outcome.APPLIED}
+    assert set(applied) == SHOULD_STOP
+    idle = applied["resnet-idle"]
+    assert idle.before["utilization"]["host_means"] == {"resnet-idle/algo-1": 2.0, "resnet-idle/algo-2": 3.0}
+    assert idle.before["utilization"]["threshold"] == 10
+    assert idle.before["config"]["ResourceConfig"]["InstanceType"] == "ml.g5.12xlarge"
+    assert applied["xgboost-cpu"].before["utilization"]["metric"] == "CPUUtilization"
+    skipped = {r.resource.name: r.reason for r in records if r.outcome is Outcome.SKIPPED}
+    assert skipped["idle-but-exempt"].startswith("tagged ecoguard:exempt=true")
+    assert "unknown instance type 'ml.x99.mega'" in skipped["mystery-instance"]
+    assert set(skipped) == {"idle-but-exempt", "mystery-instance"}
+
+    # One listing page each; one GetMetricData per job judged (busy, idle, cpu, exempt, four-host).
+    assert calls.calls["ListTrainingJobs"] == 1 and calls.calls["ListHyperParameterTuningJobs"] == 1
+    listing = next(p for op, p in calls.params if op == "ListTrainingJobs")
+    assert listing["StatusEquals"] == "InProgress" and listing["MaxResults"] == 100
+    assert calls.calls["GetMetricData"] == 5
+    assert calls.calls["StopTrainingJob"] == 2
+    queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
+    # moto ignores the namespace when dimensions are given; assert the one we send.
+    assert {q["MetricStat"]["Metric"]["Namespace"] for q in queries} == {"/aws/sagemaker/TrainingJobs"}
+    assert len(queries) == 1 + 2 + 1 + 1 + 4
+
+
+def test_given_dry_run_sweeps_then_nothing_is_stopped_and_each_would_stop_is_recorded(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    calls = record_calls("sagemaker")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
+    assert set(statuses().values()) == {"InProgress"}
+    assert "StopTrainingJob" not in calls.calls
+    assert set(calls.calls) <= {
+        "ListTrainingJobs",
+        "ListHyperParameterTuningJobs",
+        "DescribeTrainingJob",
+        "ListTags",
+    }
+    would = {r.resource.name for r in stack.records() if r.outcome is Outcome.WOULD_APPLY}
+    assert would == SHOULD_STOP and result["would-apply"] == 2
+    assert all(r.mode is Mode.DRY_RUN for r in stack.records())
+
+
+def test_given_two_sweeps_then_findings_are_recorded_once_per_job_not_on_every_sweep(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
+    first = Counter((r.resource.name, r.action) for r in stack.records() if r.outcome is Outcome.FINDING)
+    [again] = stack.invoke(FN, load_event(SWEEP) | {"id": "second-sweep"}, env={"ECOGUARD_MODE": "dry-run"})
+    second = Counter((r.resource.name, r.action) for r in stack.records() if r.outcome is Outcome.FINDING)
+    assert first == second and max(second.values()) == 1
+    assert ("llm-finetune-busy", "finding:trainium-alternative") in second
+    assert ("llm-finetune-busy", "finding:no-managed-spot") in second
+    assert again.get("finding", 0) == 0 and again["duplicate"] >= len(first)
+
+
+def test_given_an_in_progress_event_for_a_job_that_has_finished_then_nothing_is_done(stack: Stack) -> None:
+    # Out of order: the InProgress event arrives after the job completed (moto's jobs are Completed at once).
+    with RunningTrainingJobs.install():
+        seed_training_jobs([SeededJob("late-event", "ml.g5.xlarge", 1, 120, (0.0,))], datetime.now(UTC))
+        sagemaker().stop_training_job(TrainingJobName="late-event")
+        calls = record_calls("sagemaker", "cloudwatch")
+        [result] = stack.invoke(FN, state_change("late-event"), env={"ECOGUARD_MODE": "enforce"})
+    assert calls.calls["DescribeTrainingJob"] == 1, "the state is confirmed before anything else"
+    assert "StopTrainingJob" not in calls.calls and "GetMetricData" not in calls.calls
+    assert result.get("applied", 0) == 0 and not stack.records()
+
+
+def test_given_an_in_progress_event_for_an_idle_job_then_it_is_stopped_at_once(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    [result] = stack.invoke(FN, state_change("resnet-idle"), env={"ECOGUARD_MODE": "enforce"})
+    assert result["applied"] == 1
+    assert statuses()["resnet-idle"] == "Stopping"
+
+
+def test_given_a_low_gpu_rule_that_found_issues_on_a_busy_job_then_metrics_decide_and_it_runs_on(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    rule = [{"RuleConfigurationName": "LowGPUUtilization", "RuleEvaluationStatus": "IssuesFound"}]
+    event = state_change("llm-finetune-busy", ProfilerRuleEvaluationStatuses=rule)
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert result["evaluated"] == 1 and result.get("applied", 0) == 0
+    assert statuses()["llm-finetune-busy"] == "InProgress"
+
+
+def test_given_a_malformed_training_event_then_the_error_names_the_field_and_nothing_is_called(stack: Stack) -> None:
+    event = state_change("x")
+    del event["detail"]["TrainingJobName"]
+    calls = record_calls("sagemaker")
+    with pytest.raises(EventError, match=r"detail\.TrainingJobName"):
+        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert not calls.calls
+
+
+def test_given_a_stopped_job_then_restore_recreates_it_under_a_new_name_once(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    record = next(r for r in stack.records() if r.outcome is Outcome.APPLIED and r.resource.name == "resnet-idle")
+    restorer = TrainingGuardRestorer(SageMakerTrainingAdapter(sagemaker()))
+    result = restore(record, restorer=restorer, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    assert result.outcome is Outcome.RESTORED
+    recreated = sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-1")
+    assert recreated["ResourceConfig"] == record.before["config"]["ResourceConfig"]
+    assert recreated["RoleArn"] == record.before["config"]["RoleArn"]
+    again = restore(record, restorer=restorer, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    assert again.outcome is Outcome.DUPLICATE
+    with pytest.raises(Exception, match="Could not find"):
+        sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-2")
+
+
+def test_given_throttled_metric_reads_then_the_sweep_hands_off_and_every_job_is_judged_once(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    injected = fail_calls("cloudwatch", "GetMetricData", "Throttling", rate=0.5, seed=3)
+    calls = record_calls("sagemaker")
+    results = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert injected["GetMetricData"] >= 1
+    assert len(results) == injected["GetMetricData"] + 1 and results[-1]["finished"] is True
+    assert {n for n, s in statuses().items() if s == "Stopping"} == SHOULD_STOP
+    assert calls.calls["StopTrainingJob"] == 2, "no job stopped twice across the hand-offs"
+
+
+def test_given_stop_is_denied_then_the_failure_is_recorded_and_the_sweep_goes_on(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    fail_calls(
+        "sagemaker", "StopTrainingJob", "AccessDeniedException", when=lambda p: p["TrainingJobName"] == "resnet-idle"
+    )
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["failed"] == 1 and result["applied"] == 1
+    failed = next(r for r in stack.records() if r.outcome is Outcome.FAILED)
+    assert failed.resource.name == "resnet-idle" and "AccessDenied" in (failed.error or "")
+    assert failed.before["utilization"]["peak"] == 2.5, "the pending record kept the evidence"
+    assert statuses()["xgboost-cpu"] == "Stopping"

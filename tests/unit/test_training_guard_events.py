@@ -1,0 +1,130 @@
+"""Training job state-change events and the restorer's naming: pure, no AWS."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from ecoguard.actions import Mode, Outcome, Resource
+from ecoguard.audit import AuditRecord
+from ecoguard.events import EventError, parse_event
+from ecoguard.runners.training_guard import TrainingGuardRestorer, parse_training_event, worth_evaluating
+from tests.conftest import load_event
+
+
+def detail_of(path: str, **changes: Any) -> Any:
+    event = copy.deepcopy(load_event(path))
+    event["detail"].update(changes)
+    return parse_training_event(parse_event(event))
+
+
+@pytest.mark.parametrize(
+    ("path", "start"),
+    [
+        ("training_guard/training-job-state-change.json", datetime(2020, 3, 10, 9, 18, 9, 50000, tzinfo=UTC)),
+        ("training_guard/training-job-state-change-iso.json", datetime(2018, 10, 6, 12, 26, 13, tzinfo=UTC)),
+    ],
+)
+def test_given_the_aws_authored_events_then_both_timestamp_styles_parse(path: str, start: datetime) -> None:
+    detail = detail_of(path)
+    assert detail.TrainingStartTime == start
+    assert detail.TrainingJobName == "89c96cc8-dded-4739-afcc-6f1dc936701d"
+    assert not worth_evaluating(detail), "a Completed job is never evaluated"
+
+
+def test_given_an_epoch_millis_number_then_it_parses_too() -> None:
+    detail = detail_of("training_guard/training-job-state-change.json", TrainingStartTime=1583831889050)
+    assert detail.TrainingStartTime == datetime(2020, 3, 10, 9, 18, 9, 50000, tzinfo=UTC)
+
+
+def test_given_an_in_progress_event_then_it_is_evaluated() -> None:
+    assert worth_evaluating(detail_of("training_guard/training-job-state-change.json", TrainingJobStatus="InProgress"))
+
+
+@pytest.mark.parametrize(
+    ("field", "rule", "status", "expected"),
+    [
+        ("ProfilerRuleEvaluationStatuses", "LowGPUUtilization", "IssuesFound", True),
+        ("DebugRuleEvaluationStatuses", "LowGPUUtilization-1a2b", "IssuesFound", True),
+        ("ProfilerRuleEvaluationStatuses", "LowGPUUtilization", "NoIssuesFound", False),
+        ("DebugRuleEvaluationStatuses", "VanishingGradient", "IssuesFound", False),
+    ],
+)
+def test_given_rule_statuses_then_only_low_utilization_issues_ask_for_an_evaluation(
+    field: str, rule: str, status: str, expected: bool
+) -> None:
+    statuses = [{"RuleConfigurationName": rule, "RuleEvaluationStatus": status}]
+    detail = detail_of("training_guard/training-job-state-change.json", **{field: statuses})
+    assert worth_evaluating(detail) is expected
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"TrainingJobName": ""}, "detail.TrainingJobName"),
+        ({"TrainingJobName": "x" * 64}, "detail.TrainingJobName"),
+        ({"TrainingStartTime": "yesterday"}, "detail.TrainingStartTime"),
+        ({"TrainingJobStatus": None}, "detail.TrainingJobStatus"),
+    ],
+)
+def test_given_a_malformed_detail_then_the_error_names_the_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(EventError, match=field.replace(".", r"\.")):
+        detail_of("training_guard/training-job-state-change.json", **change)
+
+
+class FakeJobs:
+    def __init__(self, existing: set[str]) -> None:
+        self.existing = existing
+        self.created: list[tuple[str, dict[str, Any]]] = []
+
+    def status(self, name: str) -> str | None:
+        return "Stopping" if name in self.existing else None
+
+    def create(self, name: str, request: Any) -> str:
+        self.created.append((name, dict(request)))
+        return f"arn:{name}"
+
+
+def record(name: str, before: dict[str, Any]) -> AuditRecord:
+    return AuditRecord(
+        guardrail="training-guard",
+        resource=Resource(f"arn:aws:sagemaker:us-east-1:1:training-job/{name}", name, "AWS::SageMaker::TrainingJob"),
+        action="stop-training-job",
+        trigger_id="t",
+        trigger="t",
+        outcome=Outcome.APPLIED,
+        mode=Mode.ENFORCE,
+        reason="idle",
+        before=before,
+        after={"TrainingJobStatus": "Stopped"},
+        recorded_at=datetime(2026, 11, 26, tzinfo=UTC),
+        ttl_days=1,
+    )
+
+
+def test_given_a_63_character_name_then_the_restored_name_stays_within_63() -> None:
+    name = "a" * 63
+    jobs = FakeJobs({name, f"{'a' * 52}-restored-1"})
+    restorer = TrainingGuardRestorer(jobs)  # type: ignore[arg-type]
+    new = restorer.new_name(name)
+    assert new == f"{'a' * 52}-restored-2" and len(new) == 63
+
+
+def test_given_a_record_then_apply_creates_the_recorded_configuration_and_current_reads_stopping_as_stopped() -> None:
+    jobs = FakeJobs({"bert"})
+    restorer = TrainingGuardRestorer(jobs)  # type: ignore[arg-type]
+    config = {"RoleArn": "arn:aws:iam::1:role/r", "ResourceConfig": {"InstanceType": "ml.g5.xlarge"}}
+    rec = record("bert", {"TrainingJobStatus": "InProgress", "config": config})
+    assert restorer.current(rec) == {"TrainingJobStatus": "Stopped"}
+    restorer.apply(rec, rec.before)
+    assert jobs.created == [("bert-restored-1", config)]
+
+
+def test_given_a_record_without_configuration_then_nothing_is_created() -> None:
+    jobs = FakeJobs({"bert"})
+    with pytest.raises(ValueError, match="no job configuration"):
+        TrainingGuardRestorer(jobs).apply(record("bert", {}), {})  # type: ignore[arg-type]
+    assert jobs.created == []
