@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -145,6 +146,19 @@ __all__ = [
     "load_event",
     "record_calls",
 ]
+
+
+def lambda_async_invoke_shim() -> list[dict[str, Any]]:
+    """moto 5.2.5 runs Lambda Invoke in Docker, which is not here: answer an asynchronous invoke
+    as Lambda does (202, empty body) and keep the request, so the hand-off can be checked."""
+    requests: list[dict[str, Any]] = []
+
+    def answer(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        requests.append(params)
+        return AWSResponse("", 202, {}, None), {"StatusCode": 202, "Payload": b""}
+
+    client("lambda").meta.events.register("before-call.lambda.Invoke", answer)
+    return requests
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

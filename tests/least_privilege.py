@@ -32,11 +32,14 @@ ACTION_OF_OPERATION = {
     ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
     ("lambda", "Invoke"): "lambda:InvokeFunction",
 }
-# Granted but used by AWS on the function's behalf, never called by ecoguard's code.
+# Granted but never an API call of ecoguard's code: used by AWS on the function's behalf, or
+# authorized implicitly as part of another call.
 SERVICE_SIDE = {
     "sqs:SendMessage": "Lambda writes failed asynchronous events to the dead-letter queue",
     "kms:GenerateDataKey": "SNS encrypts a published message with the topic's key, as the publisher",
     "kms:Decrypt": "SNS encrypts a published message with the topic's key, as the publisher",
+    "iam:PassRole": "SageMaker checks it when CreateTrainingJob passes the job's role; it is not an API call",
+    "sagemaker:AddTags": "CreateTrainingJob with Tags is also authorized as sagemaker:AddTags (tag on create)",
 }
 # AWSLambdaBasicExecutionRole, which SAM attaches to every function: the runtime writes the logs.
 RUNTIME_MANAGED_POLICY = "AWSLambdaBasicExecutionRole"

@@ -15,7 +15,7 @@ from ecoguard.actions import Mode, Outcome
 from ecoguard.events import EventError
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
-from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tests.conftest import REGION, Stack, event_files, fail_calls, lambda_async_invoke_shim, load_event, record_calls
 from tools.ecoguard_local.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
@@ -261,23 +261,6 @@ def test_given_a_run_then_a_summary_is_published_to_the_notification_topic(seede
     body = json.loads(message["Body"])
     assert body["Subject"].startswith("ecoguard log-retention (dry-run):")
     assert "would-apply" in body["Message"]
-
-
-def lambda_async_invoke_shim() -> list[dict[str, Any]]:
-    """moto 5.2.5 runs Lambda Invoke in Docker, which is not here: answer an asynchronous invoke
-    as Lambda does (202, empty body) and keep the request, so the hand-off can be checked."""
-    from botocore.awsrequest import AWSResponse
-
-    from ecoguard.adapters.clients import client
-
-    requests: list[dict[str, Any]] = []
-
-    def answer(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        requests.append(params)
-        return AWSResponse("", 202, {}, None), {"StatusCode": 202, "Payload": b""}
-
-    client("lambda").meta.events.register("before-call.lambda.Invoke", answer)
-    return requests
 
 
 def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_asynchronously_to_carry_on(

@@ -82,13 +82,15 @@ def test_given_each_sample_event_when_invoked_in_dry_run_then_it_succeeds_and_st
 
 
 @pytest.mark.parametrize("path", [EPOCH_EVENT, ISO_EVENT])
-def test_given_the_aws_authored_completed_events_in_both_timestamp_styles_then_they_are_accepted_and_ignored(
+def test_given_the_aws_authored_completed_events_in_both_timestamp_styles_then_they_are_accepted_and_not_guarded(
     stack: Stack, path: str
 ) -> None:
     calls = record_calls("sagemaker")
     [result] = stack.invoke(FN, load_event(path), env={"ECOGUARD_MODE": "enforce"})
+    # A completed job goes to the model-card impact record, which finds no such job here.
+    assert result["guardrail"] == "model-card-impact"
     assert result["evaluated"] == 0
-    assert not calls.calls, "an event for a finished job needs no call"
+    assert set(calls.calls) == {"DescribeTrainingJob"}, "a finished job is never stopped"
 
 
 def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_the_window_are_stopped(

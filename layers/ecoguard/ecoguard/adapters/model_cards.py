@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ecoguard.errors import translate
+from ecoguard.errors import NotFound, translate
 from ecoguard.guardrails.model_card_impact import ModelCard, TrainingRun
 from ecoguard.impact import region_of
 
@@ -24,7 +24,12 @@ class ModelCardAdapter:
         try:
             job = self._sm.describe_training_job(TrainingJobName=name)
         except ClientError as exc:
-            raise translate(exc) from exc
+            error = translate(exc)
+            # SageMaker answers a missing job with ValidationException ("Requested resource not found").
+            message = str(error).lower()
+            if isinstance(error, NotFound) or "not found" in message or "could not find" in message:
+                return None
+            raise error from exc
         if job.get("TrainingJobStatus") != "Completed":
             return None
         config = job.get("ResourceConfig", {})

@@ -1,0 +1,27 @@
+"""Training job state changes go to two places: a running job to the training guard, a completed
+one to the model-card impact record. One function receives both (one EventBridge rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecoguard.events import EventBridgeEvent, status_key
+from ecoguard.executor import RunSummary, Trigger
+from ecoguard.runners.model_card_impact import ModelCardImpactRunner
+from ecoguard.runners.training_guard import TrainingGuardRunner, parse_training_event
+from ecoguard.sweep import SweepResult
+
+
+@dataclass(frozen=True)
+class TrainingRunners:
+    guard: TrainingGuardRunner
+    impact: ModelCardImpactRunner
+
+    def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
+        detail = parse_training_event(event)
+        if status_key(detail.TrainingJobStatus) == "completed":
+            return self.impact.on_training_completed(detail.TrainingJobName, trigger)
+        return self.guard.on_state_change(event, trigger)
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        return self.guard.sweep(trigger)
