@@ -6,12 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.restore import Restorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
+from ecoguard.runners.storage_lifecycle import StorageLifecycleRestorer
 
 # guardrail -> factory taking a boto3-client factory (``service -> client``)
 RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     "log-retention": lambda client: LogRetentionRestorer(LogsAdapter(client("logs"))),
+    "storage-lifecycle": lambda client: StorageLifecycleRestorer(
+        S3Adapter(client("s3"), client("s3").meta.region_name)
+    ),
 }
 
 
