@@ -1,0 +1,237 @@
+"""StorageLifecycleFunction end to end: the handler from template.yaml, on a simulated account.
+
+moto gaps covered by the named fake ``tools.ecoguard_local.s3_shim.FakeS3ConfigStore``: it does not
+store Intelligent-Tiering configurations, and drops ``ObjectSizeGreaterThan`` and
+``NewerNoncurrentVersions`` from lifecycle rules (both used here: an owner's size filter, ecoguard's
+noncurrent rule).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import Stack, event_files, load_event, record_calls
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.clients import client
+from ecoguard.invocation import utc_now
+from ecoguard.restore import restore
+from ecoguard.restorers import restorer_for
+from tools.ecoguard_local.s3_shim import FakeS3ConfigStore, fake_s3_configs
+from tools.ecoguard_local.seed_s3 import BUCKETS, CONFLICTING_RULE, OWNER_RULES, OWNER_TIERING, seed_buckets
+
+FN = "StorageLifecycleFunction"
+SWEEP = "storage_lifecycle/scheduled-sweep.json"
+CREATED = "storage_lifecycle/cloudtrail-createbucket.json"
+WRITES = {
+    "PutBucketLifecycleConfiguration",
+    "DeleteBucketLifecycle",
+    "PutBucketIntelligentTieringConfiguration",
+    "DeleteBucketIntelligentTieringConfiguration",
+}
+
+
+@pytest.fixture
+def store(stack: Stack) -> Iterator[FakeS3ConfigStore]:
+    with fake_s3_configs() as fake:
+        yield fake
+
+
+@pytest.fixture
+def seeded(stack: Stack, store: FakeS3ConfigStore) -> Stack:
+    seed_buckets()
+    return stack
+
+
+def sweep_event(event_id: str = "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa") -> dict[str, Any]:
+    event = copy.deepcopy(load_event(SWEEP))
+    event["id"] = event_id
+    return event
+
+
+def rules_of(store: FakeS3ConfigStore, bucket: str) -> dict[str, dict[str, Any]]:
+    return {r["ID"]: r for r in store.lifecycle.get(bucket, {}).get("Rules", [])}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(Path(p) for p in event_files() if p.parent.name == "storage_lifecycle"), ids=lambda p: p.name
+)
+def test_given_each_sample_event_when_invoked_in_dry_run_then_it_writes_nothing_to_any_bucket(
+    seeded: Stack, store: FakeS3ConfigStore, path: Path
+) -> None:
+    event = json.loads(path.read_text())
+    if "bucketName" in json.dumps(event):
+        client("s3").create_bucket(Bucket=event["detail"]["requestParameters"]["bucketName"])
+    before = copy.deepcopy((store.lifecycle, store.tiering))
+    calls = record_calls("s3")
+    [result] = seeded.invoke(FN, event, env={"ECOGUARD_MODE": "dry-run"})
+    assert result["mode"] == "dry-run" and result.get("would-apply", 0) >= 1
+    assert not WRITES & set(calls.calls), calls.calls
+    assert (store.lifecycle, store.tiering) == before
+
+
+def test_given_a_seeded_account_when_enforce_sweeps_then_each_class_gets_its_rules_and_owner_rules_stay(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    [result] = seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True
+
+    raw = rules_of(store, "ml-raw-landing")
+    assert raw["ecoguard-raw"]["Transitions"] == [{"Days": 90, "StorageClass": "GLACIER"}]
+    assert set(raw) == {"ecoguard-raw", "ecoguard-abort-multipart"}
+    feature = rules_of(store, "ml-feature-sets")
+    assert feature["ecoguard-recreatable"]["Transitions"] == [{"Days": 30, "StorageClass": "ONEZONE_IA"}]
+    assert feature["ecoguard-noncurrent"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 30,
+        "NewerNoncurrentVersions": 3,
+    }
+    artifact = rules_of(store, "ml-model-artifacts")
+    assert artifact["ecoguard-artifact"]["Transitions"] == [{"Days": 0, "StorageClass": "INTELLIGENT_TIERING"}]
+    assert store.tiering["ml-model-artifacts"] == {
+        "team-archive": OWNER_TIERING,
+        "ecoguard-archive": {
+            "Id": "ecoguard-archive",
+            "Status": "Enabled",
+            "Tierings": [
+                {"Days": 90, "AccessTier": "ARCHIVE_ACCESS"},
+                {"Days": 180, "AccessTier": "DEEP_ARCHIVE_ACCESS"},
+            ],
+        },
+    }
+    assert rules_of(store, "ml-training-logs")["ecoguard-log"]["Expiration"] == {"Days": 90}
+
+    lake = store.lifecycle["ml-datalake"]
+    assert lake["Rules"][: len(OWNER_RULES)] == OWNER_RULES  # exactly as read, in place
+    assert lake["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
+    assert {r["ID"] for r in lake["Rules"][len(OWNER_RULES) :]} == {
+        "ecoguard-raw-raw",
+        "ecoguard-recreatable-train",
+        "ecoguard-recreatable-validation",
+        "ecoguard-recreatable-test",
+        "ecoguard-abort-multipart",
+    }
+
+    conflict = store.lifecycle["ml-compliance-archive"]["Rules"]
+    assert conflict[0] == CONFLICTING_RULE and [r["ID"] for r in conflict[1:]] == ["ecoguard-abort-multipart"]
+    assert store.lifecycle["ml-legal-hold"]["Rules"] == OWNER_RULES
+    assert "ml-misc-bucket" not in store.lifecycle and "ml-eu-replica" not in store.lifecycle
+
+    records = seeded.records()
+    skipped = {r.resource.name: r.reason for r in records if r.outcome is Outcome.SKIPPED}
+    assert skipped["ml-legal-hold"] == "tagged ecoguard:exempt=true"
+    assert "owner-keep-seven-years" in skipped["ml-compliance-archive"] and "ecoguard-raw" in skipped[
+        "ml-compliance-archive"
+    ]
+    assert "ecoguard:data-class='hot'" in skipped["ml-misc-bucket"]
+    applied = {r.resource.name for r in records if r.outcome is Outcome.APPLIED}
+    assert applied == {b.name for b in BUCKETS if b.name not in ("ml-legal-hold", "ml-misc-bucket", "ml-eu-replica")}
+    diff = next(r.reason for r in records if r.resource.name == "ml-datalake" and r.outcome is Outcome.APPLIED)
+    assert "+ ecoguard-raw-raw" in diff and "= 2 owner rule(s) written back unchanged" in diff
+
+
+def test_given_an_enforced_sweep_when_swept_again_then_nothing_is_written(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    after_first = copy.deepcopy((store.lifecycle, store.tiering))
+    calls = record_calls("s3")
+    [result] = seeded.invoke(FN, sweep_event("second-sweep"), env={"ECOGUARD_MODE": "enforce"})
+    assert not WRITES & set(calls.calls), calls.calls
+    assert result.get("applied", 0) == 0 and (store.lifecycle, store.tiering) == after_first
+
+
+def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_the_functions_region(
+    seeded: Stack,
+) -> None:
+    calls = record_calls("s3")
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
+    listings = [p for op, p in calls.params if op == "ListBuckets"]
+    assert listings == [{"MaxBuckets": 10_000, "BucketRegion": "us-east-1"}]
+    # Per governed bucket: tags; then, unless exempt, versioning, lifecycle and tiering, and nothing else.
+    assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1
+    assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
+
+
+def test_given_the_owner_changes_the_rules_after_the_decision_when_writing_then_the_merge_is_redone(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    late_rule = {
+        "ID": "owner-late",
+        "Filter": {"Prefix": "late/"},
+        "Status": "Enabled",
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 3},
+    }
+    reads = {"n": 0}
+
+    def owner_writes_between_read_and_write(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Bucket") == "ml-raw-landing":
+            reads["n"] += 1
+            if reads["n"] == 2:  # the re-read just before the write
+                store.lifecycle["ml-raw-landing"] = {"Rules": [late_rule]}
+
+    client("s3").meta.events.register(
+        "before-parameter-build.s3.GetBucketLifecycleConfiguration", owner_writes_between_read_and_write
+    )
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    rules = store.lifecycle["ml-raw-landing"]["Rules"]
+    assert rules[0] == late_rule and [r["ID"] for r in rules[1:]] == ["ecoguard-raw", "ecoguard-abort-multipart"]
+    [record] = [r for r in seeded.records() if r.resource.name == "ml-raw-landing"]
+    assert record.before["lifecycle"] == {"Rules": [late_rule]}
+
+
+def test_given_an_enforced_sweep_when_each_bucket_is_restored_then_it_is_exactly_as_before(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    original = copy.deepcopy((store.lifecycle, store.tiering))
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    applied = [r for r in seeded.records() if r.outcome is Outcome.APPLIED]
+    assert len(applied) == 6
+    for record in applied:
+        result = restore(
+            record, restorer=restorer_for(record.guardrail, client), audit=seeded.audit, mode=Mode.ENFORCE, clock=utc_now
+        )
+        assert result.outcome is Outcome.RESTORED, result.message
+    lifecycle, tiering = original
+    assert store.lifecycle == lifecycle
+    assert {b: c for b, c in store.tiering.items() if c} == {b: c for b, c in tiering.items() if c}
+    restores = [r for r in seeded.records() if r.action.startswith("restore:")]
+    assert len(restores) == 6 and all(r.outcome is Outcome.RESTORED for r in restores)
+
+
+def test_given_the_owner_changed_the_bucket_since_when_restoring_then_it_refuses(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    [record] = [r for r in seeded.records() if r.resource.name == "ml-training-logs"]
+    store.lifecycle["ml-training-logs"]["Rules"].append(
+        {"ID": "owner-new", "Filter": {"Prefix": "x/"}, "Status": "Enabled", "Expiration": {"Days": 5}}
+    )
+    changed = copy.deepcopy(store.lifecycle["ml-training-logs"])
+    result = restore(
+        record, restorer=restorer_for(record.guardrail, client), audit=seeded.audit, mode=Mode.ENFORCE, clock=utc_now
+    )
+    assert result.outcome is Outcome.SKIPPED and "changed since ecoguard acted" in result.message
+    assert store.lifecycle["ml-training-logs"] == changed
+
+
+def test_given_a_create_bucket_event_when_enforced_then_only_that_bucket_is_governed(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    event = load_event(CREATED)
+    client("s3").create_bucket(Bucket="bucket-test-iad")
+    calls = record_calls("s3")
+    [result] = seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert result["applied"] == 1 and "ListBuckets" not in calls.calls
+    assert set(rules_of(store, "bucket-test-iad")) == {
+        "ecoguard-raw-raw",
+        "ecoguard-recreatable-train",
+        "ecoguard-recreatable-validation",
+        "ecoguard-recreatable-test",
+        "ecoguard-abort-multipart",
+    }
+    assert "ml-raw-landing" not in store.lifecycle
