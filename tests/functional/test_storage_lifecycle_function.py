@@ -124,9 +124,10 @@ def test_given_a_seeded_account_when_enforce_sweeps_then_each_class_gets_its_rul
     records = seeded.records()
     skipped = {r.resource.name: r.reason for r in records if r.outcome is Outcome.SKIPPED}
     assert skipped["ml-legal-hold"] == "tagged ecoguard:exempt=true"
-    assert "owner-keep-seven-years" in skipped["ml-compliance-archive"] and "ecoguard-raw" in skipped[
-        "ml-compliance-archive"
-    ]
+    assert (
+        "owner-keep-seven-years" in skipped["ml-compliance-archive"]
+        and "ecoguard-raw" in skipped["ml-compliance-archive"]
+    )
     assert "ecoguard:data-class='hot'" in skipped["ml-misc-bucket"]
     applied = {r.resource.name for r in records if r.outcome is Outcome.APPLIED}
     assert applied == {b.name for b in BUCKETS if b.name not in ("ml-legal-hold", "ml-misc-bucket", "ml-eu-replica")}
@@ -193,7 +194,11 @@ def test_given_an_enforced_sweep_when_each_bucket_is_restored_then_it_is_exactly
     assert len(applied) == 6
     for record in applied:
         result = restore(
-            record, restorer=restorer_for(record.guardrail, client), audit=seeded.audit, mode=Mode.ENFORCE, clock=utc_now
+            record,
+            restorer=restorer_for(record.guardrail, client),
+            audit=seeded.audit,
+            mode=Mode.ENFORCE,
+            clock=utc_now,
         )
         assert result.outcome is Outcome.RESTORED, result.message
     lifecycle, tiering = original

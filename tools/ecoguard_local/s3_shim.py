@@ -22,6 +22,8 @@ import boto3
 from botocore import handlers
 from botocore.awsrequest import AWSResponse
 
+from tools.ecoguard_local.account import ACCOUNT
+
 OPERATIONS = (
     "PutBucketLifecycleConfiguration",
     "GetBucketLifecycleConfiguration",
@@ -44,17 +46,16 @@ def _error(status: int, code: str, message: str) -> tuple[AWSResponse, dict[str,
 
 
 def _bucket_exists(name: str) -> bool:
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.s3.models import s3_backends
 
-    return name in s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets
+    return name in s3_backends[ACCOUNT]["aws"].buckets
 
 
 class FakeS3ConfigStore:
     def __init__(self) -> None:
         self.lifecycle: dict[str, dict[str, Any]] = {}
         self.tiering: dict[str, dict[str, dict[str, Any]]] = {}
-        self._specs = [
+        self._specs: list[tuple[str, Any]] = [
             spec
             for op in OPERATIONS
             for spec in ((f"before-parameter-build.s3.{op}", self._stash), (f"before-call.s3.{op}", self._serve))

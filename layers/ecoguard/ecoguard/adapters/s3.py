@@ -109,13 +109,18 @@ class S3Adapter:
     def config(self, name: str) -> BucketConfig:
         return BucketConfig(self.lifecycle(name), self.tiering(name))
 
-    def write(self, name: str, current: BucketConfig, target: BucketConfig) -> None:
-        """Change the bucket from ``current`` (just read) to ``target``; only what differs is written."""
+    def write(self, name: str, current: BucketConfig, target: BucketConfig, *, restoring: bool = False) -> None:
+        """Change the bucket from ``current`` (just read) to ``target``; only what differs is written.
+
+        ecoguard's new rules are checked against S3's constraints first. A restore puts back exactly
+        what the bucket held before, which S3 had already accepted, so it is not checked again.
+        """
         if target.lifecycle != current.lifecycle:
-            self._write_lifecycle(name, target.lifecycle)
+            self._write_lifecycle(name, target.lifecycle, current.lifecycle, check=not restoring)
         for config_id, config in sorted(target.tiering.items()):
             if current.tiering.get(config_id) != config:
-                check_tiering(config)
+                if not restoring:
+                    check_tiering(config)
                 self._call(
                     "put_bucket_intelligent_tiering_configuration",
                     Bucket=name,
@@ -127,15 +132,20 @@ class S3Adapter:
                 raise ValueError(f"refusing to delete {config_id}: not an ecoguard configuration")
             self._call("delete_bucket_intelligent_tiering_configuration", Bucket=name, Id=config_id)
 
-    def _write_lifecycle(self, name: str, config: Mapping[str, Any] | None) -> None:
+    def _write_lifecycle(
+        self, name: str, config: Mapping[str, Any] | None, current: Mapping[str, Any] | None, *, check: bool
+    ) -> None:
         if config is None:
             self._call("delete_bucket_lifecycle", Bucket=name)
             return
         rules = list(config["Rules"])
         check_rule_count(rules)
+        existing = list((current or {}).get("Rules", []))
         for rule in rules:
-            if is_owned(rule):
-                check_rule(rule)  # the owner's rules are S3's to judge, and are sent back as read
+            # Rules ecoguard writes anew are checked; the owner's, and any a restore puts back,
+            # are sent back exactly as S3 already accepted them.
+            if check and is_owned(rule) and rule not in existing:
+                check_rule(rule)
         kwargs: dict[str, Any] = {"Bucket": name, "LifecycleConfiguration": {"Rules": rules}}
         if "TransitionDefaultMinimumObjectSize" in config:
             kwargs["TransitionDefaultMinimumObjectSize"] = config["TransitionDefaultMinimumObjectSize"]

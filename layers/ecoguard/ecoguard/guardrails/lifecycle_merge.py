@@ -50,8 +50,8 @@ class Scope:
 def scope_of(rule: Rule) -> Scope:
     if "Filter" not in rule:
         return Scope(prefix=str(rule.get("Prefix") or ""))  # the legacy top-level Prefix
-    flt = rule["Filter"] or {}
-    body = flt.get("And", flt)
+    flt: Mapping[str, Any] = rule["Filter"] or {}
+    body: Mapping[str, Any] = flt.get("And") or flt
     tags = list(body.get("Tags", []))
     if "Tag" in body:
         tags.append(body["Tag"])

@@ -22,7 +22,14 @@ from typing import Any
 
 MAX_RULES = 1000
 MAX_RULE_ID = 255
-WATERFALL: tuple[str, ...] = ("STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
+WATERFALL: tuple[str, ...] = (
+    "STANDARD_IA",
+    "INTELLIGENT_TIERING",
+    "ONEZONE_IA",
+    "GLACIER_IR",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+)
 MIN_DAYS_BEFORE: Mapping[str, int] = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
 MIN_STORAGE_DAYS: Mapping[str, int] = {
     "STANDARD_IA": 30,
@@ -44,8 +51,12 @@ def check_rule(rule: Mapping[str, Any]) -> None:
         raise LifecycleRuleError(f"rule ID {rule_id!r} must be 1-{MAX_RULE_ID} characters")
     if rule.get("Status") not in ("Enabled", "Disabled"):
         raise LifecycleRuleError(f"{rule_id}: Status must be Enabled or Disabled")
-    _check_steps(rule_id, [(t["StorageClass"], int(t["Days"])) for t in rule.get("Transitions", [])],
-                 rule.get("Expiration", {}).get("Days"), "Days")
+    _check_steps(
+        rule_id,
+        [(t["StorageClass"], int(t["Days"])) for t in rule.get("Transitions", [])],
+        rule.get("Expiration", {}).get("Days"),
+        "Days",
+    )
     _check_steps(
         rule_id,
         [(t["StorageClass"], int(t["NoncurrentDays"])) for t in rule.get("NoncurrentVersionTransitions", [])],

@@ -146,4 +146,4 @@ class StorageLifecycleRestorer:
 
     def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
         name = record.resource.name
-        self._s3.write(name, self._s3.config(name), BucketConfig.from_state(state))
+        self._s3.write(name, self._s3.config(name), BucketConfig.from_state(state), restoring=True)
