@@ -84,6 +84,8 @@ def run_demo(console: Console) -> dict[str, Any]:
             )
             results[f"{scene.guardrail}/restore"] = result.outcome.value
         console.print("On a deployed stack: [bold]ecoguard restore <action_id> --stack <stack> --apply[/]")
+        for scene in all_scenes:
+            getattr(scene, "teardown", lambda: None)()  # e.g. simulator shims (s3_shim) end with the demo
         return results
 
 

@@ -52,6 +52,8 @@ def _bucket_exists(name: str) -> bool:
 
 
 class FakeS3ConfigStore:
+    _installed: list[FakeS3ConfigStore] = []  # noqa: RUF012 - at most one; a newer install evicts a leaked one
+
     def __init__(self) -> None:
         self.lifecycle: dict[str, dict[str, Any]] = {}
         self.tiering: dict[str, dict[str, dict[str, Any]]] = {}
@@ -62,12 +64,17 @@ class FakeS3ConfigStore:
         ]
 
     def install(self) -> None:
+        for stale in list(FakeS3ConfigStore._installed):
+            stale.uninstall()
+        FakeS3ConfigStore._installed.append(self)
         handlers.BUILTIN_HANDLERS.extend(self._specs)
         if boto3.DEFAULT_SESSION is not None:
             for event, handler in self._specs:
                 boto3.DEFAULT_SESSION._session.register(event, handler)
 
     def uninstall(self) -> None:
+        if self in FakeS3ConfigStore._installed:
+            FakeS3ConfigStore._installed.remove(self)
         for spec in self._specs:
             if spec in handlers.BUILTIN_HANDLERS:
                 handlers.BUILTIN_HANDLERS.remove(spec)
