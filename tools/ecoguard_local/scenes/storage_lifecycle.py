@@ -71,7 +71,8 @@ class StorageLifecycleScene:
             table.add_row(*row)
         ctx.console.print(
             f"Weekly sweep: {len(sweep)} invocation(s). CloudTrail CreateBucket for {new_bucket} routed to "
-            f"{[d.function for d in created]}; an S3 Object Created event routed to {[d.function for d in object_created]}."
+            f"{[d.function for d in created]}; an S3 Object Created event routed to "
+            f"{[d.function for d in object_created]}."
         )
         ctx.console.print(table)
         second = sum(r.get("applied", 0) + r.get("would-apply", 0) for r in again)
