@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Stack, event_files, load_event, record_calls
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from tests.conftest import ACCOUNT, REFERENCE_EVENTS, Stack, event_files, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
+from ecoguard.events import EventError
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
@@ -240,3 +244,102 @@ def test_given_a_create_bucket_event_when_enforced_then_only_that_bucket_is_gove
         "ecoguard-abort-multipart",
     }
     assert "ml-raw-landing" not in store.lifecycle
+
+
+def throttle(operation: str, every: int) -> Counter[str]:
+    """Fail every ``every``-th ``operation`` with SlowDown, as an exhausted retry would.
+
+    ``tests/conftest.py::fail_calls`` parses request bodies as JSON; S3's are XML, so this hook counts
+    instead. Raising from ``before-call`` skips botocore's retry loop.
+    """
+    seen: Counter[str] = Counter()
+    injected: Counter[str] = Counter()
+
+    def hook(model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+        if seen[model.name] % every == 1:
+            injected[model.name] += 1
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected SlowDown"}}, model.name)
+
+    client("s3").meta.events.register(f"before-call.s3.{operation}", hook)
+    return injected
+
+
+def test_given_throttled_lifecycle_writes_then_every_bucket_is_handled_once_across_invocations(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    injected = throttle("PutBucketLifecycleConfiguration", every=2)
+    results = seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    assert injected["PutBucketLifecycleConfiguration"] == 6, "each bucket's first write is throttled"
+    assert len(results) == 7, "one hand-off per throttled write"
+    assert results[-1]["finished"] is True
+    applied = Counter(r.resource.name for r in seeded.records() if r.outcome is Outcome.APPLIED)
+    assert set(applied.values()) == {1} and len(applied) == 6
+    assert all(name in store.lifecycle for name in applied)
+
+
+class PagedListBuckets:
+    """Named shim for a moto 5.2.5 gap: ListBuckets with MaxBuckets truncates the list and returns no
+    ContinuationToken (nor a per-bucket BucketRegion). This serves moto's buckets in real pages."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        client("s3").meta.events.register("before-parameter-build.s3.ListBuckets", self._stash)
+        client("s3").meta.events.register("before-call.s3.ListBuckets", self._serve)
+
+    def _stash(self, params: dict[str, Any], **_: Any) -> None:
+        self.params = dict(params)
+
+    def _serve(self, **_: Any) -> tuple[Any, dict[str, Any]]:
+        from moto.s3.models import s3_backends
+
+        buckets = [
+            {"Name": b.name, "BucketRegion": b.region_name, "CreationDate": b.creation_date}
+            for b in s3_backends[ACCOUNT]["aws"].buckets.values()
+            if b.region_name == self.params.get("BucketRegion", b.region_name)
+        ]
+        start = int(self.params.get("ContinuationToken", 0))
+        end = start + int(self.params["MaxBuckets"])
+        parsed: dict[str, Any] = {"Buckets": buckets[start:end], "ResponseMetadata": {"HTTPStatusCode": 200}}
+        if end < len(buckets):
+            parsed["ContinuationToken"] = str(end)
+        return AWSResponse("https://s3.fake", 200, {}, None), parsed  # type: ignore[arg-type]
+
+
+def test_given_many_buckets_when_swept_then_listing_follows_continuation_tokens(
+    seeded: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ecoguard.adapters.s3.PAGE_SIZE", 3)
+    PagedListBuckets()
+    calls = record_calls("s3")
+    [result] = seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
+    in_region = [b for b in BUCKETS if b.region == "us-east-1"]
+    listings = [p for op, p in calls.params if op == "ListBuckets"]
+    assert len(listings) == -(-len(in_region) // 3)
+    assert all("ContinuationToken" in p for p in listings[1:])
+    assert result["evaluated"] == len(in_region)
+
+
+def test_given_an_s3_object_created_event_sent_directly_then_it_is_rejected_and_nothing_is_called(
+    seeded: Stack,
+) -> None:
+    calls = record_calls("s3")
+    event = json.loads((REFERENCE_EVENTS / "s3-object-created.json").read_text())
+    with pytest.raises(EventError, match="does not handle 'Object Created'"):
+        seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert not calls.calls
+
+
+def test_given_a_failed_create_bucket_call_then_nothing_is_evaluated(seeded: Stack) -> None:
+    event = copy.deepcopy(load_event(CREATED))
+    event["detail"]["errorCode"] = "BucketAlreadyExists"
+    calls = record_calls("s3")
+    [result] = seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert result["evaluated"] == 0 and not calls.calls
+
+
+def test_given_a_create_bucket_event_without_a_bucket_name_then_it_fails_naming_the_field(seeded: Stack) -> None:
+    event = copy.deepcopy(load_event(CREATED))
+    event["detail"]["requestParameters"] = {}
+    with pytest.raises(EventError, match=r"requestParameters\.bucketName"):
+        seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})

@@ -57,10 +57,14 @@ class FakeS3ConfigStore:
     def __init__(self) -> None:
         self.lifecycle: dict[str, dict[str, Any]] = {}
         self.tiering: dict[str, dict[str, dict[str, Any]]] = {}
-        self._specs: list[tuple[str, Any]] = [
+        # Served last, so test hooks on before-call (tests/conftest.py::fail_calls) still fire first.
+        self._specs: list[tuple[str, Any, Any]] = [
             spec
             for op in OPERATIONS
-            for spec in ((f"before-parameter-build.s3.{op}", self._stash), (f"before-call.s3.{op}", self._serve))
+            for spec in (
+                (f"before-parameter-build.s3.{op}", self._stash, handlers.REGISTER_LAST),
+                (f"before-call.s3.{op}", self._serve, handlers.REGISTER_LAST),
+            )
         ]
 
     def install(self) -> None:
@@ -69,8 +73,9 @@ class FakeS3ConfigStore:
         FakeS3ConfigStore._installed.append(self)
         handlers.BUILTIN_HANDLERS.extend(self._specs)
         if boto3.DEFAULT_SESSION is not None:
-            for event, handler in self._specs:
-                boto3.DEFAULT_SESSION._session.register(event, handler)
+            emitter = boto3.DEFAULT_SESSION._session.get_component("event_emitter")
+            for event, handler, _ in self._specs:
+                emitter.register_last(event, handler)
 
     def uninstall(self) -> None:
         if self in FakeS3ConfigStore._installed:
@@ -79,8 +84,9 @@ class FakeS3ConfigStore:
             if spec in handlers.BUILTIN_HANDLERS:
                 handlers.BUILTIN_HANDLERS.remove(spec)
         if boto3.DEFAULT_SESSION is not None:
-            for event, handler in self._specs:
-                boto3.DEFAULT_SESSION._session.unregister(event, handler)
+            emitter = boto3.DEFAULT_SESSION._session.get_component("event_emitter")
+            for event, handler, _ in self._specs:
+                emitter.unregister(event, handler)
 
     def _stash(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context[_PARAMS] = copy.deepcopy(params)
