@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from tests.conftest import ACCOUNT, REFERENCE_EVENTS, Stack, event_files, load_event, record_calls
+from tests.conftest import ACCOUNT, REFERENCE_EVENTS, REGION, Stack, event_files, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
@@ -26,6 +27,7 @@ from ecoguard.events import EventError
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
+from tools.ecoguard_local import operations
 from tools.ecoguard_local.s3_shim import FakeS3ConfigStore, fake_s3_configs
 from tools.ecoguard_local.seed_s3 import BUCKETS, CONFLICTING_RULE, OWNER_RULES, OWNER_TIERING, seed_buckets
 
@@ -343,3 +345,54 @@ def test_given_a_create_bucket_event_without_a_bucket_name_then_it_fails_naming_
     event["detail"]["requestParameters"] = {}
     with pytest.raises(EventError, match=r"requestParameters\.bucketName"):
         seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+
+
+def test_given_the_configuration_changes_on_every_read_then_nothing_is_written_and_the_failure_is_recorded(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    def owner_keeps_writing(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Bucket") == "ml-training-logs":
+            rules = store.lifecycle.setdefault("ml-training-logs", {"Rules": []})["Rules"]
+            rules.append(
+                {
+                    "ID": f"owner-{len(rules)}",
+                    "Filter": {"Prefix": f"p{len(rules)}/"},
+                    "Status": "Enabled",
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 9},
+                }
+            )
+
+    client("s3").meta.events.register("before-parameter-build.s3.GetBucketLifecycleConfiguration", owner_keeps_writing)
+    calls = record_calls("s3")
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    writes = [p["Bucket"] for op, p in calls.params if op == "PutBucketLifecycleConfiguration"]
+    assert "ml-training-logs" not in writes and len(writes) == 5
+    assert all(not r["ID"].startswith("ecoguard-") for r in store.lifecycle["ml-training-logs"]["Rules"])
+    [record] = [r for r in seeded.records() if r.resource.name == "ml-training-logs"]
+    assert record.outcome is Outcome.FAILED and "kept changing" in (record.error or "")
+
+
+def test_given_an_applied_merge_when_the_operator_restores_it_then_the_owner_configuration_is_back_exactly(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    original = copy.deepcopy(store.lifecycle["ml-datalake"])
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    [record] = [r for r in seeded.records() if r.resource.name == "ml-datalake"]
+    session = boto3.session.Session(region_name=REGION)
+    table = seeded.resolver.refs["AuditTable"]
+    preview = operations.restore_record(session, table, record.action_id, apply=False)
+    assert preview.outcome is Outcome.WOULD_APPLY and store.lifecycle["ml-datalake"] != original
+    result = operations.restore_record(session, table, record.action_id, apply=True)
+    assert result.outcome is Outcome.RESTORED
+    assert store.lifecycle["ml-datalake"] == original
+
+
+def test_given_an_applied_artifact_merge_when_restore_function_applies_then_no_config_and_no_tiering_remain(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    [record] = [r for r in seeded.records() if r.resource.name == "ml-model-artifacts"]
+    [result] = seeded.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+    assert result["outcome"] == "restored"
+    assert "ml-model-artifacts" not in store.lifecycle  # DeleteBucketLifecycle: there was none before
+    assert store.tiering["ml-model-artifacts"] == {"team-archive": OWNER_TIERING}  # only ecoguard's is gone
