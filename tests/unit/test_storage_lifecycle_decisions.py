@@ -155,6 +155,10 @@ def test_given_an_invalid_new_rule_when_writing_then_nothing_is_sent_to_s3() -> 
         ("storage_lifecycle: {noncurrent: {newer_noncurrent_versions: 101}}", "newer_noncurrent_versions"),
         ("storage_lifecycle: {prefix_rules: [{prefixes: {raw/: cold}}]}", "storage_lifecycle.prefix_rules.0.prefixes"),
         ("storage_lifecycle: {surprise: 1}", "storage_lifecycle.surprise"),
+        (
+            "storage_lifecycle: {prefix_rules: [{prefixes: {raw/: raw, raw/tmp/: log}}]}",
+            "storage_lifecycle.prefix_rules.0",
+        ),
     ],
 )
 def test_given_an_invalid_storage_policy_then_the_error_names_the_field(override: str, field: str) -> None:

@@ -151,6 +151,16 @@ class PrefixClassRule(_Strict):
     buckets: str = Field(default="*", min_length=1, max_length=255)
     prefixes: dict[Annotated[str, Field(min_length=1, max_length=1024)], DataClass] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _disjoint_prefixes(self) -> PrefixClassRule:
+        # Nested prefixes would give one object two of ecoguard's rules with competing actions.
+        from itertools import pairwise  # noqa: PLC0415 - kept within this section (shared module)
+
+        for shorter, longer in pairwise(sorted(self.prefixes)):
+            if longer.startswith(shorter):
+                raise ValueError(f"prefixes {shorter!r} and {longer!r} overlap; give each object one data class")
+        return self
+
 
 class StorageLifecyclePolicy(_Strict):
     """S3 lifecycle rules and Intelligent-Tiering by data class, merged with the owner's own rules.
