@@ -23,5 +23,12 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
     assert results["training-guard/dry-run"]["stopped"] == []
     assert results["training-guard/enforce"]["stopped"] == ["resnet-idle", "xgboost-cpu"]
     assert results["training-guard/restore"] == "restored"
+    assert results["storage-lifecycle/dry-run"]["changed"] == []
+    assert results["storage-lifecycle/dry-run"]["records"] > 0
+    # Six seeded buckets get rules; the exempt, unknown-class and other-region ones do not.
+    assert len(results["storage-lifecycle/enforce"]["changed"]) == 6
+    assert results["storage-lifecycle/enforce"]["second_sweep_actions"] == 0
+    assert results["storage-lifecycle/enforce"]["owner_intact"] is True
+    assert results["storage-lifecycle/restore"] == "restored"
     text = out.getvalue()
     assert "would-apply" in text and "applied" in text and "tagged ecoguard:exempt=true" in text

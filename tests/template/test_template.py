@@ -167,6 +167,34 @@ def test_the_create_log_group_pattern_matches_no_unrelated_aws_event() -> None:
         assert matches(pattern, event) is expected, path.name
 
 
+def test_the_bucket_pattern_matches_only_the_s3_createbucket_reference_event() -> None:
+    # S3 "Object Created" / "Object Deleted" events (aws.s3 too) must reach no function.
+    [pattern] = patterns_of("StorageLifecycleFunction")
+    for path in REFERENCE_EVENTS.glob("*.json"):
+        event = json.loads(path.read_text())
+        expected = path.name.startswith("aws-api-call-via-cloudtrail-s3-createbucket")
+        assert matches(pattern, event) is expected, path.name
+
+
+@pytest.mark.parametrize("name", ["s3-object-created.json", "s3-object-deleted.json"])
+def test_s3_object_events_route_to_no_function(name: str) -> None:
+    event = json.loads((REFERENCE_EVENTS / name).read_text())
+    assert event["source"] == "aws.s3"
+    for logical_id in FUNCTIONS:
+        assert not any(matches(p, event) for p in patterns_of(logical_id)), logical_id
+
+
+def test_restore_function_may_restore_lifecycle_and_tiering_configurations() -> None:
+    statements = RESOURCES["RestoreFunction"]["Properties"]["Policies"][0]["Statement"]
+    actions = {a for s in statements if s["Effect"] == "Allow" for a in s["Action"]}
+    assert {
+        "s3:GetLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+        "s3:GetIntelligentTieringConfiguration",
+        "s3:PutIntelligentTieringConfiguration",
+    } <= actions
+
+
 def test_every_sample_event_names_its_source() -> None:
     sources = (ROOT / "events" / "SOURCES.md").read_text()
     for path in event_files():

@@ -11,7 +11,9 @@ from ecoguard.audit import AuditTrail
 from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision
 from tools.ecoguard_local.demo import fake_credentials
 from tools.ecoguard_local.invoke import invoke, reset_caches
+from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
 from tools.ecoguard_local.seed import seed_log_groups
+from tools.ecoguard_local.seed_s3 import seed_buckets
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
 
 
@@ -30,6 +32,10 @@ def run_invoke(
         resolver = provision(template)
         if seed:
             seed_log_groups()
+        if seed and function == "StorageLifecycleFunction":
+            # moto stores no Intelligent-Tiering configurations and drops some lifecycle fields: see s3_shim.
+            FakeS3ConfigStore().install()
+            seed_buckets()
         results = invoke(function, event, resolver, env=env, template=template)
         audit = AuditTrail(boto3.client("dynamodb", region_name=REGION), resolver.refs["AuditTable"])
         records = [

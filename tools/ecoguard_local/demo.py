@@ -95,6 +95,8 @@ def run_demo(console: Console) -> dict[str, Any]:
         [html_path, _] = write_report(report, REPORT_DIR / "ecoguard-report.html", REPORT_DIR / "ecoguard-report.json")
         console.print(f"HTML report (open it in a browser): [bold]{html_path.resolve()}[/]")
         results["report"] = {"path": str(html_path.resolve()), "records": report.records}
+        for scene in all_scenes:
+            getattr(scene, "teardown", lambda: None)()  # e.g. simulator shims (s3_shim) end with the demo
         return results
 
 

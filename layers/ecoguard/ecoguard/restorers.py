@@ -7,10 +7,12 @@ from typing import Any
 
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
+from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.restore import Restorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
 from ecoguard.runners.model_card_impact import ModelCardImpactRestorer
+from ecoguard.runners.storage_lifecycle import StorageLifecycleRestorer
 from ecoguard.runners.training_guard import TrainingGuardRestorer
 
 # guardrail -> factory taking a boto3-client factory (``service -> client``)
@@ -18,6 +20,9 @@ RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     "log-retention": lambda client: LogRetentionRestorer(LogsAdapter(client("logs"))),
     "model-card-impact": lambda client: ModelCardImpactRestorer(ModelCardAdapter(client("sagemaker"))),
     "training-guard": lambda client: TrainingGuardRestorer(SageMakerTrainingAdapter(client("sagemaker"))),
+    "storage-lifecycle": lambda client: StorageLifecycleRestorer(
+        S3Adapter(client("s3"), client("s3").meta.region_name)
+    ),
 }
 
 
