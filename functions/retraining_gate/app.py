@@ -17,7 +17,7 @@ from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.retraining_gate import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
-from ecoguard.monitor_events import ALARM_STATE_CHANGE, PROCESSING_JOB_STATE_CHANGE
+from ecoguard.monitor_events import ALARM_CONFIGURATION_CHANGE, ALARM_STATE_CHANGE, PROCESSING_JOB_STATE_CHANGE
 from ecoguard.policy import Policy
 from ecoguard.runners.retraining_gate import RetrainingGateRunner
 from ecoguard.settings import Settings
@@ -44,6 +44,8 @@ APP = GuardrailApp(
     routes={
         ALARM_STATE_CHANGE: lambda runner, event, trigger: runner.on_alarm(event, trigger),
         PROCESSING_JOB_STATE_CHANGE: lambda runner, event, trigger: runner.on_processing_job(event, trigger),
+        # The rule does not send these; if one arrives anyway it is ignored, not an error.
+        ALARM_CONFIGURATION_CHANGE: lambda runner, event, trigger: runner.ignore(event, trigger),
     },
 )
 

@@ -6,12 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.restore import Restorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
+from ecoguard.runners.retraining_gate import RetrainingGateRestorer
 
 # guardrail -> factory taking a boto3-client factory (``service -> client``)
 RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     "log-retention": lambda client: LogRetentionRestorer(LogsAdapter(client("logs"))),
+    # Undo of a started retraining = StopPipelineExecution while it still runs (see GUARDRAILS.md).
+    "retraining-gate": lambda client: RetrainingGateRestorer(PipelinesAdapter(client("sagemaker"))),
 }
 
 

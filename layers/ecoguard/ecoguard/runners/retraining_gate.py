@@ -89,6 +89,9 @@ class RetrainingGateRunner:
         observed = observe_alarm(parse_alarm_change(event), self._policy.retraining_gate)
         return self._handle(observed, event, executor)
 
+    def ignore(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
+        return self._handle(Ignored(f"{event.detail_type} events are not judged"), event, self._executor(trigger))
+
     def on_processing_job(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
         run = parse_monitoring_run(event)
