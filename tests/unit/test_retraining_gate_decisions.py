@@ -151,9 +151,8 @@ def test_given_a_raw_kpi_datapoint_inside_the_policy_threshold_then_it_is_not_a_
     assert isinstance(obs, Observation) and obs.signal is Signal.WITHIN
 
 
-def test_given_a_drift_alarm_when_drift_is_no_kpi_then_it_only_notifies() -> None:
-    policy = RetrainingGatePolicy.model_validate({"models": [{**GATE.model_dump(), "monitoring_schedule": None}]})
-    obs = observed("data-drift-alarm.json", policy)
+def test_given_a_drift_alarm_from_the_data_quality_schedule_when_drift_is_no_kpi_then_it_only_notifies() -> None:
+    obs = observed("data-drift-alarm.json")
     assert isinstance(obs, Observation) and obs.signal is Signal.NOTICE and obs.note == "drift"
     decision = decide_gate(assess(GateState(), obs, NOW), obs, pipeline_resource(obs.gate, "us-east-1", "1"))
     assert isinstance(decision, Finding) and decision.kind == "drift-only"
@@ -167,9 +166,7 @@ def test_given_a_drift_metric_made_a_kpi_then_it_is_a_breach() -> None:
         "threshold": 0.2,
         "breach_when": "above",
     }
-    policy = RetrainingGatePolicy.model_validate(
-        {"models": [{**GATE.model_dump(), "monitoring_schedule": None, "kpis": [kpi]}]}
-    )
+    policy = RetrainingGatePolicy.model_validate({"models": [{**GATE.model_dump(), "kpis": [kpi]}]})
     obs = observed("data-drift-alarm.json", policy)
     assert isinstance(obs, Observation) and obs.signal is Signal.BREACH
 

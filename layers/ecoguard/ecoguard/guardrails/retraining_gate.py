@@ -75,8 +75,14 @@ class Ignored:
 
 
 def _gate_for_metric(metric: AlarmMetric, policy: RetrainingGatePolicy) -> ModelGate | None:
+    """Model quality matches on ``Endpoint`` and the model's ``monitoring_schedule``; data quality
+    comes from a different (data-quality) schedule, so it matches on ``Endpoint`` alone."""
     endpoint, schedule = metric.dimension("Endpoint"), metric.dimension("MonitoringSchedule")
     for gate in policy.models:
+        if metric.namespace == DATA_QUALITY_NAMESPACE:
+            if gate.endpoint is not None and gate.endpoint == endpoint:
+                return gate
+            continue
         if gate.endpoint is None and gate.monitoring_schedule is None:
             continue
         if gate.endpoint is not None and gate.endpoint != endpoint:
