@@ -60,5 +60,6 @@ class Scene(Protocol):
 
 def scenes() -> list[Scene]:
     from tools.ecoguard_local.scenes.log_retention import LogRetentionScene
+    from tools.ecoguard_local.scenes.retraining_gate import RetrainingGateScene
 
-    return [LogRetentionScene()]
+    return [LogRetentionScene(), RetrainingGateScene()]
