@@ -50,6 +50,7 @@ class RetrainingGateScene:
             PipelineName=PIPELINE,
             PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
             RoleArn=f"arn:aws:iam::{ACCOUNT}:role/SageMakerPipelines",
+            ClientRequestToken="ecoguard-demo-create-pipeline-churn-retrain",
         )
         ssm = boto3.client("ssm", region_name=REGION)
         name = ctx.resolver.refs["PolicyParameter"]
