@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from tests.conftest import REGION, Stack, event_files, load_event, record_calls
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
@@ -168,8 +168,9 @@ def test_given_a_kpi_breach_twice_then_exactly_one_pipeline_execution_starts_wit
     calls = record_calls("sagemaker")
     [first] = gated.invoke(FN, kpi_breach(1), env=ENFORCE)
     assert first["finding"] == 1 and not calls.calls, "an unconfirmed breach reads no pipeline"
+    notices = record_calls("sns")
     [second] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)
-    assert second["applied"] == 1
+    assert second["applied"] == 1 and notices.calls["Publish"] == 1
     assert dict(calls.calls) == {
         "DescribePipeline": 1,
         "ListTags": 1,
@@ -352,3 +353,32 @@ def test_given_a_started_execution_still_running_then_restore_stops_it(gated: St
     assert result.outcome is Outcome.RESTORED
     [stop] = [p for op, p in calls.params if op == "StopPipelineExecution"]
     assert stop["PipelineExecutionArn"] == arn and stop["ClientRequestToken"].endswith("-stop")
+
+
+def test_given_another_invocation_changes_the_state_first_then_the_gate_rereads_and_still_starts_once(
+    gated: Stack,
+) -> None:
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    raced: list[int] = []
+
+    def first_state_write(payload: dict[str, Any]) -> bool:
+        is_state = payload.get("Item", {}).get("kind", {}).get("S") == "state"
+        if is_state and not raced:
+            raced.append(1)
+            return True
+        return False
+
+    injected = fail_calls("dynamodb", "PutItem", "ConditionalCheckFailedException", when=first_state_write)
+    calls = record_calls("dynamodb", "sagemaker")
+    [result] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    assert injected["PutItem"] == 1 and result["applied"] == 1 and len(executions()) == 1
+    assert calls.calls["GetItem"] == 2, "the state is read again after the conflict"
+    assert calls.calls["StartPipelineExecution"] == 1
+
+
+def test_given_a_failed_monitoring_run_then_it_is_ignored_without_calling_sagemaker(gated: Stack) -> None:
+    event = load_event(RUN)
+    event["detail"]["ProcessingJobStatus"] = "Failed"
+    calls = record_calls("sagemaker")
+    [result] = gated.invoke(FN, event, env=ENFORCE)
+    assert result["evaluated"] == 0 and not calls.calls

@@ -97,6 +97,8 @@ class RetrainingGateRunner:
         run = parse_monitoring_run(event)
         if run is None:
             return self._handle(Ignored("a processing job that is not a Model Monitor run"), event, executor)
+        if run.status != "Completed":
+            return self._handle(Ignored(f"monitoring run {run.job_name} is {run.status}"), event, executor)
         gate = gate_for_run(run, self._policy.retraining_gate)
         if gate is None:
             return self._handle(Ignored(f"schedule {run.schedule_name} is in no model's policy"), event, executor)
