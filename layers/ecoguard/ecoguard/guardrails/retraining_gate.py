@@ -65,7 +65,7 @@ class Observation:
     def describe(self) -> str:
         shown = f"{self.metric}={self.value:g}" if self.value is not None else self.metric
         if self.threshold is not None and self.breach_when:
-            shown += f" ({'below' if self.breach_when == 'below' else 'above'} {self.threshold:g} is a breach)"
+            shown += f" ({self.breach_when} {self.threshold:g} is a breach)"
         return f"{shown} from {self.source.name}"
 
 
