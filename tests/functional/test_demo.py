@@ -30,5 +30,18 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
     assert results["storage-lifecycle/enforce"]["second_sweep_actions"] == 0
     assert results["storage-lifecycle/enforce"]["owner_intact"] is True
     assert results["storage-lifecycle/restore"] == "restored"
+    assert results["retraining-gate/dry-run"]["started"] == 0
+    gate = results["retraining-gate/enforce"]
+    assert gate["started"] == 1
+    assert gate["outcomes"] == {
+        "f1 alarm: breach 1": "finding",
+        "drift alarm on feature tenure": "finding",
+        "f1 alarm: breach 2": "applied",
+        "f1 alarm: breach 3": "finding",
+        "f1 alarm: breach 4": "skipped",
+        "unrelated EC2 alarm": "ignored (no model in the policy)",
+        "f1 alarm: breach 2, same event delivered again": "skipped",
+    }
     text = out.getvalue()
     assert "would-apply" in text and "applied" in text and "tagged ecoguard:exempt=true" in text
+    assert "refused: inside the cooldown" in text and "drift, only notified" in text

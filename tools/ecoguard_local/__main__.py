@@ -1,4 +1,4 @@
-"""The ``ecoguard`` command: ``demo``, ``invoke FN EVENT``, ``audit``, ``restore ACTION_ID``."""
+"""The ``ecoguard`` command: ``demo``, ``invoke FN EVENT``, ``audit``, ``restore ACTION_ID``, ``kpi-alarms``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--guardrail", default=None)
     restoring.add_argument("action_id", help="the record's action_id (shown by `ecoguard audit`)")
     restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
+    alarms = commands.add_parser("kpi-alarms", help="print CloudFormation for the retraining gate's KPI alarms")
+    alarms.add_argument("--policy", type=Path, default=None, help="policy override file (YAML or JSON)")
+    alarms.add_argument("--period", type=int, default=300, help="seconds; shorter than the interval between runs")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -48,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("audit", "restore", "report"):
         return operate(args)
+    if args.command == "kpi-alarms":
+        return print_kpi_alarms(args.policy, args.period)
     from tools.ecoguard_local.cli_invoke import run_invoke
 
     results = run_invoke(
@@ -84,6 +89,20 @@ def operate(args: argparse.Namespace) -> int:
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
     console.print(f"{result.outcome.value}: {result.message}")
     return 0 if result.outcome.value in ("restored", "would-apply", "duplicate") else 1
+
+
+def print_kpi_alarms(policy_file: Path | None, period: int) -> int:
+    import yaml
+
+    from ecoguard.policy import build_policy
+    from tools.ecoguard_local.kpi_alarms import kpi_alarm_resources
+
+    policy = build_policy(override_text=policy_file.read_text() if policy_file else None)
+    resources, notes = kpi_alarm_resources(policy.retraining_gate, period=period)
+    for note in notes:
+        print(f"# not generated: {note}")
+    print(yaml.safe_dump({"Resources": resources}, sort_keys=False) if resources else "# no KPI alarms to generate")
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ from typing import Any
 
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
+from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.restore import Restorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
 from ecoguard.runners.model_card_impact import ModelCardImpactRestorer
+from ecoguard.runners.retraining_gate import RetrainingGateRestorer
 from ecoguard.runners.storage_lifecycle import StorageLifecycleRestorer
 from ecoguard.runners.training_guard import TrainingGuardRestorer
 
@@ -23,6 +25,8 @@ RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     "storage-lifecycle": lambda client: StorageLifecycleRestorer(
         S3Adapter(client("s3"), client("s3").meta.region_name)
     ),
+    # Undo of a started retraining = StopPipelineExecution while it still runs (see GUARDRAILS.md).
+    "retraining-gate": lambda client: RetrainingGateRestorer(PipelinesAdapter(client("sagemaker"))),
 }
 
 

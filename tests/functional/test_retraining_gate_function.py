@@ -1,0 +1,406 @@
+"""RetrainingGateFunction end to end: the handler from template.yaml, on a simulated account.
+
+Simulator gaps (moto 5.2.5), each covered by a named shim below:
+
+- ``monitoring_run_shim``: moto implements no monitoring schedules or executions, and its
+  processing jobs have no ``ExitMessage``; the shim answers DescribeProcessingJob as SageMaker
+  does for a Model Monitor run.
+- ``executing_pipeline_shim``: moto finishes pipeline executions the moment they are created;
+  the shim lists one still ``Executing``.
+- ``stop_pipeline_execution_shim``: moto has no StopPipelineExecution (the restore's undo).
+- ``idempotent_start_shim``: moto ignores ``ClientRequestToken``; the shim is a documented fake of
+  SageMaker's idempotency (same token, same execution) in front of moto.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.clients import client
+from ecoguard.events import EventError
+from ecoguard.invocation import utc_now
+from ecoguard.restore import restore
+from ecoguard.restorers import restorer_for
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+
+FN = "RetrainingGateFunction"
+KPI = "retraining_gate/model-quality-kpi-alarm.json"
+DRIFT = "retraining_gate/data-drift-alarm.json"
+RUN = "retraining_gate/monitoring-run-completed-with-violations.json"
+PIPELINE = "churn-retrain"
+POLICY = {
+    "retraining_gate": {
+        "models": [
+            {
+                "name": "churn",
+                "endpoint": "churn-prod",
+                "monitoring_schedule": "churn-model-quality",
+                "kpis": [{"metric": "f1", "threshold": 0.8, "breach_when": "below"}],
+                "pipeline": {"name": PIPELINE, "parameters": {"TrainingInstanceType": "ml.m5.xlarge"}},
+            }
+        ]
+    }
+}
+ENFORCE = {"ECOGUARD_MODE": "enforce"}
+
+
+def sagemaker() -> Any:
+    return boto3.client("sagemaker", region_name=REGION)
+
+
+def use_policy(stack: Stack, policy: dict[str, Any]) -> None:
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=stack.resolver.refs["PolicyParameter"], Value=json.dumps(policy), Overwrite=True, Type="String"
+    )
+
+
+def create_pipeline(tags: dict[str, str] | None = None) -> None:
+    sagemaker().create_pipeline(
+        PipelineName=PIPELINE,
+        PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
+        RoleArn="arn:aws:iam::123456789012:role/SageMakerPipelines",
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+    )
+
+
+def executions() -> list[dict[str, Any]]:
+    return list(sagemaker().list_pipeline_executions(PipelineName=PIPELINE)["PipelineExecutionSummaries"])
+
+
+def kpi_breach(n: int, event_id: str | None = None) -> dict[str, Any]:
+    """The KPI alarm's n-th transition into ALARM (a distinct state timestamp each)."""
+    event = copy.deepcopy(load_event(KPI))
+    event["id"] = event_id or f"7f1c2a9e-0000-0000-0000-{n:012d}"
+    event["detail"]["state"]["timestamp"] = f"2026-11-{n:02d}T17:04:40.989+0000"
+    return event
+
+
+def respond(operation: str, parsed: dict[str, Any]) -> Any:
+    def hook(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("https://sagemaker.local", 200, {}, None), parsed  # type: ignore[arg-type]
+
+    client("sagemaker").meta.events.register(f"before-call.sagemaker.{operation}", hook)
+    return hook
+
+
+def monitoring_run_shim(exit_message: str) -> None:
+    run = load_event(RUN)["detail"]
+    respond(
+        "DescribeProcessingJob",
+        {
+            "ProcessingJobName": run["ProcessingJobName"],
+            "ProcessingJobArn": run["ProcessingJobArn"],
+            "ProcessingJobStatus": "Completed",
+            "ExitMessage": exit_message,
+            "MonitoringScheduleArn": run["MonitoringScheduleArn"],
+        },
+    )
+
+
+def executing_pipeline_shim() -> str:
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PIPELINE}/execution/running1"
+    respond(
+        "ListPipelineExecutions",
+        {"PipelineExecutionSummaries": [{"PipelineExecutionArn": arn, "PipelineExecutionStatus": "Executing"}]},
+    )
+    return arn
+
+
+def idempotent_start_shim() -> dict[str, str]:
+    """Same ClientRequestToken -> the execution already started for it, as SageMaker does."""
+    started: dict[str, str] = {}
+    asked: list[str] = []
+
+    def before(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        token = json.loads(params["body"])["ClientRequestToken"]
+        if token in started:
+            return AWSResponse("https://sagemaker.local", 200, {}, None), {  # type: ignore[arg-type]
+                "PipelineExecutionArn": started[token]
+            }
+        asked.append(token)
+        return None
+
+    def after(parsed: dict[str, Any], **_: Any) -> None:
+        started[asked.pop()] = parsed["PipelineExecutionArn"]
+
+    events = client("sagemaker").meta.events
+    events.register("before-call.sagemaker.StartPipelineExecution", before)
+    events.register("after-call.sagemaker.StartPipelineExecution", after)
+    return started
+
+
+@pytest.fixture
+def gated(stack: Stack) -> Stack:
+    use_policy(stack, POLICY)
+    create_pipeline()
+    return stack
+
+
+def records(stack: Stack) -> list[Any]:
+    return [r for r in stack.records() if r.guardrail == "retraining-gate"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in event_files() if p.parent.name == "retraining_gate"), ids=lambda p: p.name
+)
+def test_given_each_sample_event_when_invoked_in_dry_run_then_it_succeeds_and_starts_nothing(
+    gated: Stack, path: Path
+) -> None:
+    monitoring_run_shim("CompletedWithViolations: Job completed successfully with 2 violations.")
+    calls = record_calls("sagemaker")
+    [result] = gated.invoke(FN, json.loads(path.read_text()), env={"ECOGUARD_MODE": "dry-run"})
+    assert result["mode"] == "dry-run" and result.get("would-apply", 0) == 0
+    assert "StartPipelineExecution" not in calls.calls and executions() == []
+
+
+def test_given_a_kpi_breach_twice_then_exactly_one_pipeline_execution_starts_with_the_breach_context(
+    gated: Stack,
+) -> None:
+    calls = record_calls("sagemaker")
+    [first] = gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    assert first["finding"] == 1 and not calls.calls, "an unconfirmed breach reads no pipeline"
+    notices = record_calls("sns")
+    [second] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    assert second["applied"] == 1 and notices.calls["Publish"] == 1
+    assert dict(calls.calls) == {
+        "DescribePipeline": 1,
+        "ListTags": 1,
+        "ListPipelineExecutions": 1,
+        "StartPipelineExecution": 1,
+    }
+    [execution] = executions()
+    [start] = [p for op, p in calls.params if op == "StartPipelineExecution"]
+    assert {p["Name"]: p["Value"] for p in start["PipelineParameters"]} == {
+        "TrainingInstanceType": "ml.m5.xlarge",
+        "EcoguardBreachMetric": "f1",
+        "EcoguardBreachValue": "0.71",
+        "EcoguardBreachThreshold": "0.8",
+        "EcoguardMonitoringSchedule": "churn-model-quality",
+    }
+    assert start["ClientRequestToken"].startswith("ecoguard-") and len(start["ClientRequestToken"]) == 73
+    assert execution["PipelineExecutionDisplayName"] == start["PipelineExecutionDisplayName"]
+    applied = [r for r in records(gated) if r.outcome is Outcome.APPLIED]
+    assert len(applied) == 1 and applied[0].before == {"pipeline": PIPELINE, "execution": None}
+    assert "breach 2 of 2 consecutive" in applied[0].reason
+
+
+def test_given_a_retrain_then_a_confirmed_breach_inside_the_cooldown_is_refused_and_recorded(gated: Stack) -> None:
+    for n in (1, 2, 3):
+        gated.invoke(FN, kpi_breach(n), env=ENFORCE)
+    [refused] = gated.invoke(FN, kpi_breach(4), env=ENFORCE)
+    assert refused["skipped"] == 1 and len(executions()) == 1
+    [skip] = [r for r in records(gated) if r.outcome is Outcome.SKIPPED]
+    assert "refused: inside the cooldown" in skip.reason
+
+
+def test_given_the_same_event_twice_or_the_same_transition_under_another_id_then_nothing_starts_twice(
+    gated: Stack,
+) -> None:
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    [same_id] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    [other_id] = gated.invoke(FN, kpi_breach(2, event_id="another-delivery-of-the-same-transition"), env=ENFORCE)
+    assert same_id.get("applied", 0) == other_id.get("applied", 0) == 0
+    assert len(executions()) == 1
+    reasons = [r.reason for r in records(gated) if r.outcome is Outcome.SKIPPED]
+    assert len(reasons) == 2 and all(r.startswith("duplicate:") for r in reasons)
+
+
+def test_given_moto_ignores_the_client_request_token_when_the_state_is_lost_then_the_token_still_dedups(
+    gated: Stack,
+) -> None:
+    """Gap: ClientRequestToken ignored. The idempotency fake shows the same breach sends the same token."""
+    use_policy(
+        gated, {"retraining_gate": {"models": [{**POLICY["retraining_gate"]["models"][0], "confirm_breaches": 1}]}}
+    )
+    started = idempotent_start_shim()
+    calls = record_calls("sagemaker")
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    db = boto3.client("dynamodb", region_name=REGION)
+    db.delete_item(
+        TableName=gated.resolver.refs["AuditTable"],
+        Key={"pk": {"S": "state#retraining-gate"}, "sk": {"S": "enforce/churn"}},
+    )
+    gated.invoke(FN, kpi_breach(1, event_id="redelivered-after-state-loss"), env=ENFORCE)
+    tokens = [p["ClientRequestToken"] for op, p in calls.params if op == "StartPipelineExecution"]
+    assert len(tokens) == 2 and tokens[0] == tokens[1]
+    assert len(executions()) == 1 and len(started) == 1
+
+
+def test_given_a_drift_only_alarm_then_it_is_recorded_and_notified_and_nothing_starts(gated: Stack) -> None:
+    calls = record_calls("sagemaker")
+    [result] = gated.invoke(FN, load_event(DRIFT), env=ENFORCE)
+    assert result["finding"] == 1 and not calls.calls and executions() == []
+    [finding] = records(gated)
+    assert finding.action == "finding:drift-only" and "only notified" in finding.reason
+
+
+def test_given_an_unrelated_alarm_or_a_configuration_change_then_it_is_ignored_without_error(gated: Stack) -> None:
+    calls = record_calls("sagemaker")
+    for relative in ("alarm-single-metric-ec2.json", "alarm-composite.json", "alarm-configuration-change.json"):
+        [result] = gated.invoke(FN, load_event(f"retraining_gate/{relative}"), env=ENFORCE)
+        assert result["evaluated"] == 0
+    assert not calls.calls and records(gated) == []
+
+
+def test_given_an_execution_in_flight_then_the_confirmed_breach_is_refused(gated: Stack) -> None:
+    running = executing_pipeline_shim()
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    [result] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    assert result["skipped"] == 1 and executions() == []
+    [skip] = [r for r in records(gated) if r.outcome is Outcome.SKIPPED]
+    assert f"execution in flight: {running}" in skip.reason
+
+
+def test_given_an_exempt_pipeline_then_the_confirmed_breach_is_skipped(stack: Stack) -> None:
+    use_policy(stack, POLICY)
+    create_pipeline({"ecoguard:exempt": "true"})
+    stack.invoke(FN, kpi_breach(1), env=ENFORCE)
+    [result] = stack.invoke(FN, kpi_breach(2), env=ENFORCE)
+    assert result["skipped"] == 1 and executions() == []
+
+
+def test_given_two_monitoring_runs_with_violations_then_the_outcome_is_read_from_sagemaker_and_one_run_starts(
+    gated: Stack,
+) -> None:
+    """Gap: no monitoring executions in moto; monitoring_run_shim answers DescribeProcessingJob."""
+    monitoring_run_shim("CompletedWithViolations: Job completed successfully with 2 violations.")
+    calls = record_calls("sagemaker")
+    first = load_event(RUN)
+    second = copy.deepcopy(first) | {"id": "second-run"}
+    second["detail"] = first["detail"] | {"ProcessingJobArn": first["detail"]["ProcessingJobArn"] + "-2"}
+    gated.invoke(FN, first, env=ENFORCE)
+    [result] = gated.invoke(FN, second, env=ENFORCE)
+    assert result["applied"] == 1 and len(executions()) == 1
+    assert calls.calls["DescribeProcessingJob"] == 2
+
+
+def test_given_a_clean_monitoring_run_between_violations_then_the_streak_resets(gated: Stack) -> None:
+    monitoring_run_shim("Completed: Job completed successfully with no violations.")
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    gated.invoke(FN, load_event(RUN), env=ENFORCE)
+    assert executions() == []
+
+
+def test_given_dry_run_then_the_confirmed_breach_is_would_apply_and_no_write_reaches_sagemaker(gated: Stack) -> None:
+    calls = record_calls("sagemaker")
+    gated.invoke(FN, kpi_breach(1), env={"ECOGUARD_MODE": "dry-run"})
+    [result] = gated.invoke(FN, kpi_breach(2), env={"ECOGUARD_MODE": "dry-run"})
+    assert result["would-apply"] == 1 and executions() == []
+    assert set(calls.calls) == {"DescribePipeline", "ListTags", "ListPipelineExecutions"}
+
+
+def test_given_a_malformed_alarm_then_the_error_names_the_field_and_nothing_is_recorded(gated: Stack) -> None:
+    event = kpi_breach(1)
+    event["detail"]["state"]["timestamp"] = "yesterday"
+    with pytest.raises(EventError, match=re.escape("detail.state.timestamp")):
+        gated.invoke(FN, event, env=ENFORCE)
+    assert records(gated) == []
+
+
+def stop_pipeline_execution_shim(arn: str) -> None:
+    respond("StopPipelineExecution", {"PipelineExecutionArn": arn})
+
+
+def started_record(stack: Stack) -> Any:
+    stack.invoke(FN, kpi_breach(1), env=ENFORCE)
+    stack.invoke(FN, kpi_breach(2), env=ENFORCE)
+    [applied] = [r for r in records(stack) if r.outcome is Outcome.APPLIED]
+    return applied
+
+
+def test_given_a_started_execution_that_already_finished_then_restore_changes_nothing_and_says_why(
+    gated: Stack,
+) -> None:
+    record = started_record(gated)
+    calls = record_calls("sagemaker")
+    result = restore(
+        record, restorer=restorer_for("retraining-gate", client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now
+    )
+    assert result.outcome is Outcome.SKIPPED and "'status': 'Succeeded'" in result.message
+    assert "StopPipelineExecution" not in calls.calls
+
+
+def test_given_a_started_execution_still_running_then_restore_stops_it(gated: Stack) -> None:
+    record = started_record(gated)
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PIPELINE}/execution/abc"
+    respond(
+        "ListPipelineExecutions",
+        {
+            "PipelineExecutionSummaries": [
+                {
+                    "PipelineExecutionArn": arn,
+                    "PipelineExecutionStatus": "Executing",
+                    "PipelineExecutionDisplayName": record.after["execution"],
+                }
+            ]
+        },
+    )
+    stop_pipeline_execution_shim(arn)
+    calls = record_calls("sagemaker")
+    result = restore(
+        record, restorer=restorer_for("retraining-gate", client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now
+    )
+    assert result.outcome is Outcome.RESTORED
+    [stop] = [p for op, p in calls.params if op == "StopPipelineExecution"]
+    assert stop["PipelineExecutionArn"] == arn and stop["ClientRequestToken"].endswith("-stop")
+
+
+def test_given_another_invocation_changes_the_state_first_then_the_gate_rereads_and_still_starts_once(
+    gated: Stack,
+) -> None:
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    raced: list[int] = []
+
+    def first_state_write(payload: dict[str, Any]) -> bool:
+        is_state = payload.get("Item", {}).get("kind", {}).get("S") == "state"
+        if is_state and not raced:
+            raced.append(1)
+            return True
+        return False
+
+    injected = fail_calls("dynamodb", "PutItem", "ConditionalCheckFailedException", when=first_state_write)
+    calls = record_calls("dynamodb", "sagemaker")
+    [result] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    assert injected["PutItem"] == 1 and result["applied"] == 1 and len(executions()) == 1
+    assert calls.calls["GetItem"] == 2, "the state is read again after the conflict"
+    assert calls.calls["StartPipelineExecution"] == 1
+
+
+def test_given_a_failed_monitoring_run_then_it_is_ignored_without_calling_sagemaker(gated: Stack) -> None:
+    event = load_event(RUN)
+    event["detail"]["ProcessingJobStatus"] = "Failed"
+    calls = record_calls("sagemaker")
+    [result] = gated.invoke(FN, event, env=ENFORCE)
+    assert result["evaluated"] == 0 and not calls.calls
+
+
+def test_given_a_started_execution_still_running_when_restored_through_the_function_then_it_is_stopped(
+    gated: Stack,
+) -> None:
+    record = started_record(gated)
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PIPELINE}/execution/def"
+    respond(
+        "ListPipelineExecutions",
+        {
+            "PipelineExecutionSummaries": [
+                {
+                    "PipelineExecutionArn": arn,
+                    "PipelineExecutionStatus": "Executing",
+                    "PipelineExecutionDisplayName": record.after["execution"],
+                }
+            ]
+        },
+    )
+    stop_pipeline_execution_shim(arn)
+    [done] = gated.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+    assert done["outcome"] == "restored"
