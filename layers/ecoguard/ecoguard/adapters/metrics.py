@@ -1,0 +1,105 @@
+"""CloudWatch GetMetricData in as few calls as possible.
+
+GetMetricData takes at most 500 queries a call (CloudWatch API reference, MetricDataQueries). The
+simulator does not enforce it, so ``MAX_QUERIES`` is asserted here. Queries that share a time range
+share calls; ``NextToken`` pages are followed until every query is complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.errors import translate
+
+MAX_QUERIES = 500
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """One metric, one statistic, over ``[start, end)``. ``key`` groups results (e.g. an endpoint)."""
+
+    key: str
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    stat: str
+    period: int
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class Series:
+    """Every datapoint of one query. ``complete`` is False if CloudWatch could not return them all."""
+
+    timestamps: list[datetime]
+    values: list[float]
+    complete: bool = True
+
+
+def batches[T](items: Sequence[T], size: int = MAX_QUERIES) -> list[Sequence[T]]:
+    assert 0 < size <= MAX_QUERIES, f"GetMetricData takes at most {MAX_QUERIES} queries a call"
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class MetricsAdapter:
+    def __init__(self, cloudwatch: Any) -> None:
+        self._cw = cloudwatch
+
+    def fetch(self, queries: Iterable[MetricQuery]) -> list[tuple[MetricQuery, Series]]:
+        """Every query's series, in the order given."""
+        ordered = list(queries)
+        by_range: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+        for index, query in enumerate(ordered):
+            by_range[(query.start, query.end)].append(index)
+        results: dict[int, Series] = {}
+        for (start, end), indexes in by_range.items():
+            for batch in batches(indexes):
+                results.update(self._call(ordered, batch, start, end))
+        return [(ordered[i], results[i]) for i in range(len(ordered))]
+
+    def _call(
+        self, ordered: list[MetricQuery], batch: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, Series]:
+        assert len(batch) <= MAX_QUERIES, f"{len(batch)} queries in one GetMetricData call (limit {MAX_QUERIES})"
+        request = [
+            {
+                "Id": f"q{i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": ordered[i].namespace,
+                        "MetricName": ordered[i].metric,
+                        "Dimensions": [{"Name": n, "Value": v} for n, v in ordered[i].dimensions],
+                    },
+                    "Period": ordered[i].period,
+                    "Stat": ordered[i].stat,
+                },
+                "ReturnData": True,
+            }
+            for i in batch
+        ]
+        series = {i: Series([], []) for i in batch}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"MetricDataQueries": request, "StartTime": start, "EndTime": end}
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._cw.get_metric_data(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            for result in response.get("MetricDataResults", []):
+                current = series[int(str(result["Id"])[1:])]
+                current.timestamps.extend(result.get("Timestamps", []))
+                current.values.extend(float(v) for v in result.get("Values", []))
+                if result.get("StatusCode", "Complete") not in ("Complete", "PartialData"):
+                    current.complete = False
+            token = response.get("NextToken") or None
+            if token is None:
+                return series

@@ -1,0 +1,233 @@
+"""Idle SageMaker endpoints: decide from usage, with a grace period, never from the clock alone.
+
+Rules, for one InService endpoint, in order:
+
+1. The guardrail disabled, or the endpoint not InService: no decision.
+2. Serverless (a variant with a ServerlessConfig): left alone, it scales to zero already.
+3. ``ecoguard:exempt=true``: skipped. An invalid ``ecoguard:idle-hours`` tag: skipped.
+4. Inference components: a finding (their copies' scale-to-zero is not automated here).
+5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0.
+6. Instance-backed real-time: idle only if InService for longer than the window AND no invocations in
+   it (summed over every variant). Missing data alone never means idle: a new endpoint has none.
+   - idle, not marked: mark it (``ecoguard:idle-since``) and notify;
+   - idle, marked at least ``grace_hours`` ago: delete it (config and model kept);
+   - not idle, marked: clear the mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.guardrails.tags import is_exempt
+from ecoguard.policy import IdleEndpointsPolicy
+
+GUARDRAIL = "idle-endpoint"
+MARK = "mark-idle"
+CLEAR = "clear-idle-mark"
+DELETE = "delete-endpoint"
+SCALE_TO_ZERO = "scale-to-zero"
+IDLE_SINCE_TAG = "ecoguard:idle-since"
+IDLE_HOURS_TAG = "ecoguard:idle-hours"
+MAX_IDLE_HOURS = 24 * 14  # CloudWatch keeps 1-minute data 15 days; the window must fit in it
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    serverless: bool = False
+    instance_count: int | None = None
+
+
+@dataclass(frozen=True)
+class ScalingTarget:
+    """The Application Auto Scaling target of one async variant; None fields mean no target."""
+
+    variant: str
+    min_capacity: int | None
+    max_capacity: int | None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    arn: str
+    status: str
+    config_name: str
+    in_service_since: datetime  # LastModifiedTime (an update restarts the window), else CreationTime
+    variants: tuple[Variant, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    asynchronous: bool = False
+    inference_components: bool = False
+    scaling: tuple[ScalingTarget, ...] = ()
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Endpoint")
+
+    @property
+    def serverless(self) -> bool:
+        return any(v.serverless for v in self.variants)
+
+
+class MarkChange(StrEnum):
+    KEEP = "keep"
+    SET = "set"
+    CLEAR = "clear"
+
+
+@dataclass(frozen=True)
+class EndpointPlan:
+    """The decision (if any) and what becomes of the idle mark in ecoguard's state."""
+
+    decision: Decision | None
+    mark: MarkChange = MarkChange.KEEP
+
+
+def idle_hours(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> int | str:
+    """The endpoint's window in hours, or an error message for an invalid tag."""
+    raw = endpoint.tags.get(IDLE_HOURS_TAG)
+    if raw is None:
+        return policy.idle_hours
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_IDLE_HOURS:
+        return f"tag {IDLE_HOURS_TAG}={raw!r} is not a whole number of hours from 1 to {MAX_IDLE_HOURS}"
+    return int(text)
+
+
+def needs_usage(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> bool:
+    """Whether the endpoint's invocations must be fetched (only instance-backed real-time ones)."""
+    if not policy.enabled or endpoint.status != "InService" or endpoint.serverless or is_exempt(endpoint.tags):
+        return False
+    if endpoint.asynchronous or endpoint.inference_components:
+        return False
+    return isinstance(idle_hours(endpoint, policy), int)
+
+
+def restore_state(endpoint: Endpoint) -> dict[str, Any]:
+    """What ``create_endpoint`` needs to bring the endpoint back identically."""
+    tags = {k: v for k, v in endpoint.tags.items() if k != IDLE_SINCE_TAG}
+    return {
+        "EndpointName": endpoint.name,
+        "EndpointConfigName": endpoint.config_name,
+        "Tags": dict(sorted(tags.items())),
+    }
+
+
+def decide_endpoint(
+    endpoint: Endpoint,
+    invocations: float | None,
+    marked_since: datetime | None,
+    policy: IdleEndpointsPolicy,
+    now: datetime,
+) -> EndpointPlan:
+    """``invocations``: the sum over every variant in the window (0.0 if no data), None if unknown."""
+    if not policy.enabled or endpoint.status != "InService" or endpoint.serverless:
+        return EndpointPlan(None)
+    resource = endpoint.resource
+    if is_exempt(endpoint.tags):
+        return EndpointPlan(Skip(GUARDRAIL, resource, "tagged ecoguard:exempt=true"), _clear_if(marked_since))
+    hours = idle_hours(endpoint, policy)
+    if isinstance(hours, str):
+        return EndpointPlan(Skip(GUARDRAIL, resource, hours), _clear_if(marked_since))
+    if endpoint.inference_components:
+        return EndpointPlan(
+            Finding(
+                GUARDRAIL,
+                resource,
+                "inference-components",
+                "endpoint hosts inference components: give their copies a minimum of 0 "
+                "(ManagedInstanceScaling.MinInstanceCount=0, sagemaker:inference-component:DesiredCopyCount)",
+                {"EndpointConfigName": endpoint.config_name},
+            )
+        )
+    if endpoint.asynchronous:
+        return EndpointPlan(_scale_to_zero(endpoint, policy))
+
+    window = timedelta(hours=hours)
+    if invocations is None or invocations > 0 or now - endpoint.in_service_since < window:
+        # Busy, unknown, or too new to tell: never idle. Traffic (or an update) clears the mark.
+        if marked_since is None:
+            return EndpointPlan(None)
+        why = "traffic resumed" if invocations else "endpoint updated since it was marked"
+        if IDLE_SINCE_TAG in endpoint.tags:
+            return EndpointPlan(
+                PlannedAction(
+                    GUARDRAIL,
+                    resource,
+                    CLEAR,
+                    {IDLE_SINCE_TAG: endpoint.tags[IDLE_SINCE_TAG]},
+                    {IDLE_SINCE_TAG: None},
+                    f"{why}: idle mark cleared",
+                ),
+                MarkChange.CLEAR,
+            )
+        return EndpointPlan(None, MarkChange.CLEAR)
+
+    idle_for = f"no invocations on any of {len(endpoint.variants)} variant(s) in {hours} h"
+    if marked_since is None:
+        since = _iso(now)
+        return EndpointPlan(
+            PlannedAction(
+                GUARDRAIL,
+                resource,
+                MARK,
+                {IDLE_SINCE_TAG: None},
+                {IDLE_SINCE_TAG: since},
+                f"{idle_for}: marked idle; deleted after {policy.grace_hours} h unless it gets traffic",
+            ),
+            MarkChange.SET,
+        )
+    grace = timedelta(hours=policy.grace_hours)
+    if now - marked_since < grace:
+        return EndpointPlan(None)  # still in its grace period; already notified
+    return EndpointPlan(
+        PlannedAction(
+            GUARDRAIL,
+            resource,
+            DELETE,
+            restore_state(endpoint),
+            {"exists": False},
+            f"{idle_for}, still idle {policy.grace_hours} h after it was marked at {_iso(marked_since)}: "
+            "endpoint deleted (config and model kept)",
+        ),
+        MarkChange.CLEAR,
+    )
+
+
+def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:
+    if not policy.async_scale_to_zero:
+        return None
+    targets = {t.variant: t for t in endpoint.scaling}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for variant in endpoint.variants:
+        target = targets.get(variant.name, ScalingTarget(variant.name, None, None))
+        if target.min_capacity == 0:
+            continue
+        maximum = target.max_capacity or variant.instance_count or 1
+        before[variant.name] = {"MinCapacity": target.min_capacity, "MaxCapacity": target.max_capacity}
+        after[variant.name] = {"MinCapacity": 0, "MaxCapacity": maximum}
+    if not after:
+        return None
+    return PlannedAction(
+        GUARDRAIL,
+        endpoint.resource,
+        SCALE_TO_ZERO,
+        before,
+        after,
+        f"asynchronous endpoint: autoscaling minimum 0 for variant(s) {', '.join(sorted(after))} "
+        "(instances scale in to zero while the queue is empty)",
+    )
+
+
+def _clear_if(marked_since: datetime | None) -> MarkChange:
+    return MarkChange.CLEAR if marked_since is not None else MarkChange.KEEP
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

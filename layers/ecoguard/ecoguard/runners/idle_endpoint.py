@@ -1,0 +1,257 @@
+"""Run the idle-endpoint guardrail: an hourly sweep, or one endpoint that just came InService.
+
+A sweep lists every InService endpoint, describes each, then fetches the Invocations of every
+(EndpointName, VariantName) pair in as few GetMetricData calls as possible, before deciding. The
+idle mark lives in ecoguard's ``StateStore`` (authoritative, in both modes); in enforce mode the
+endpoint also carries the tag ``ecoguard:idle-since`` so that its owners can see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ecoguard.actions import Mode, Outcome, PlannedAction
+from ecoguard.adapters.autoscaling import AutoScalingAdapter
+from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.errors import Throttled
+from ecoguard.events import EventBridgeEvent, EventError, status_key
+from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.guardrails.idle_endpoint import (
+    CLEAR,
+    DELETE,
+    GUARDRAIL,
+    IDLE_SINCE_TAG,
+    MARK,
+    SCALE_TO_ZERO,
+    Endpoint,
+    MarkChange,
+    decide_endpoint,
+    idle_hours,
+    needs_usage,
+)
+from ecoguard.policy import Policy
+from ecoguard.state import StateConflict, StateStore
+from ecoguard.sweep import Page, Sweep, SweepResult
+
+logger = Logger(child=True)
+
+NAMESPACE = "AWS/SageMaker"
+METRIC = "Invocations"
+MARK_TTL = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Observed:
+    endpoint: Endpoint
+    invocations: float | None  # summed over every variant in the window; None if unknown
+
+
+class EndpointStateDetail(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    EndpointName: str
+    EndpointStatus: str
+
+
+def in_service_endpoint(event: EventBridgeEvent) -> str | None:
+    """The endpoint a ``SageMaker Endpoint State Change`` event reports InService (either spelling)."""
+    try:
+        detail = EndpointStateDetail.model_validate(event.detail)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise EventError(f"malformed endpoint state change: field detail.{first['loc'][0]}: {first['msg']}") from exc
+    if status_key(detail.EndpointStatus) != "inservice":
+        return None
+    return detail.EndpointName
+
+
+def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) -> list[MetricQuery]:
+    """One Invocations query per (EndpointName, VariantName): a query by endpoint alone returns no data."""
+    end = now.replace(second=0, microsecond=0)
+    queries = []
+    for endpoint in endpoints:
+        hours = idle_hours(endpoint, policy.idle_inference.endpoints)
+        assert isinstance(hours, int)
+        for variant in endpoint.variants:
+            queries.append(
+                MetricQuery(
+                    key=endpoint.name,
+                    namespace=NAMESPACE,
+                    metric=METRIC,
+                    dimensions=(("EndpointName", endpoint.name), ("VariantName", variant.name)),
+                    stat="Sum",
+                    period=hours * 3600,
+                    start=end - timedelta(hours=hours),
+                    end=end,
+                )
+            )
+    return queries
+
+
+class IdleEndpointRunner:
+    def __init__(
+        self,
+        *,
+        sagemaker: SageMakerAdapter,
+        metrics: MetricsAdapter,
+        autoscaling: AutoScalingAdapter,
+        audit: AuditTrail,
+        state: StateStore,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        self._sm = sagemaker
+        self._metrics = metrics
+        self._aas = autoscaling
+        self._audit = audit
+        self._state = state
+        self._policy = policy
+        self._mode = mode
+        self._clock = clock
+        self._sweep = Sweep[Observed](GUARDRAIL, audit, clock, remaining_ms)
+
+    def _executor(self, trigger: Trigger) -> Executor:
+        return Executor(
+            audit=self._audit,
+            mode=self._mode,
+            trigger=trigger,
+            clock=self._clock,
+            ttl_days=self._policy.audit.ttl_days,
+            appliers={MARK: self._mark, CLEAR: self._clear, DELETE: self._delete, SCALE_TO_ZERO: self._scale},
+            summary=RunSummary(GUARDRAIL, self._mode),
+        )
+
+    # --- collect ------------------------------------------------------------------------------
+
+    def observe(self, names: Iterable[str]) -> list[Observed]:
+        endpoints = [e for e in (self._sm.endpoint(n) for n in names) if e is not None]
+        policy = self._policy.idle_inference.endpoints
+        endpoints = [
+            replace(e, scaling=self._aas.targets(e.name, [v.name for v in e.variants]))
+            if e.asynchronous and policy.async_scale_to_zero
+            else e
+            for e in endpoints
+        ]
+        measured = [e for e in endpoints if needs_usage(e, policy)]
+        totals: dict[str, float | None] = {e.name: 0.0 for e in measured}
+        for query, series in self._metrics.fetch(usage_queries(measured, self._policy, self._clock())):
+            current = totals[query.key]
+            totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
+        return [Observed(e, totals.get(e.name)) for e in endpoints]
+
+    def _all(self, token: str | None) -> Page[Observed]:
+        # One page: the metrics of every endpoint are fetched together, in the fewest calls.
+        return Page(self.observe(self._sm.endpoint_names()), None)
+
+    # --- decide and act -----------------------------------------------------------------------
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        return self._sweep.run(trigger, self._executor(trigger), self._all, self._evaluate)
+
+    def on_state_change(self, name: str | None, trigger: Trigger) -> RunSummary:
+        executor = self._executor(trigger)
+        if name is None:
+            return executor.summary
+        for observed in self.observe([name]):
+            if self._evaluate(observed, executor) is Outcome.DEFERRED:
+                raise Throttled("IdleEndpoint", "Throttling", f"deferred {name}")
+        return executor.summary
+
+    def _evaluate(self, observed: Observed, executor: Executor) -> Outcome | None:
+        endpoint = observed.endpoint
+        executor.summary.evaluated += 1
+        stored = self._state.get(endpoint.arn)  # the audit table unavailable: fail, act on nothing
+        since = stored.value.get("since")
+        marked = datetime.fromisoformat(since) if isinstance(since, str) else None
+        plan = decide_endpoint(
+            endpoint, observed.invocations, marked, self._policy.idle_inference.endpoints, self._clock()
+        )
+        outcome = None if plan.decision is None else executor.execute(plan.decision)
+        if plan.decision is None:
+            executor.summary.compliant += 1
+        self._update_mark(endpoint, plan.decision, plan.mark, outcome, stored.version)
+        return outcome
+
+    def _update_mark(
+        self, endpoint: Endpoint, decision: object, change: MarkChange, outcome: Outcome | None, version: int
+    ) -> None:
+        try:
+            if change is MarkChange.SET and outcome in (Outcome.APPLIED, Outcome.WOULD_APPLY):
+                assert isinstance(decision, PlannedAction)
+                expires = int((self._clock() + MARK_TTL).timestamp())
+                since = str(decision.after[IDLE_SINCE_TAG]).replace("Z", "+00:00")
+                self._state.put(endpoint.arn, {"since": since}, expected_version=version, expires_at=expires)
+            elif change is MarkChange.CLEAR and version:
+                deleting = isinstance(decision, PlannedAction) and decision.action == DELETE
+                # A dry-run deletion keeps the mark, so every sweep goes on reporting it.
+                if not deleting or outcome is Outcome.APPLIED:
+                    self._state.delete(endpoint.arn, expected_version=version)
+        except StateConflict:
+            logger.info("idle mark changed concurrently; the next sweep re-decides", extra={"endpoint": endpoint.name})
+
+    def _mark(self, action: PlannedAction) -> None:
+        self._sm.tag(action.resource.arn, IDLE_SINCE_TAG, str(action.after[IDLE_SINCE_TAG]))
+
+    def _clear(self, action: PlannedAction) -> None:
+        self._sm.untag(action.resource.arn, IDLE_SINCE_TAG)
+
+    def _delete(self, action: PlannedAction) -> None:
+        self._sm.delete_endpoint(action.resource.name)
+
+    def _scale(self, action: PlannedAction) -> None:
+        for variant, capacity in action.after.items():
+            self._aas.register(action.resource.name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
+
+
+class IdleEndpointRestorer:
+    """Undo an idle-endpoint action: recreate a deleted endpoint, put a mark or a capacity back."""
+
+    def __init__(self, sagemaker: SageMakerAdapter, autoscaling: AutoScalingAdapter) -> None:
+        self._sm = sagemaker
+        self._aas = autoscaling
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        endpoint = self._sm.endpoint(record.resource.name)
+        if record.action == DELETE:
+            if endpoint is None:
+                return {"exists": False}
+            return {"exists": True, "EndpointConfigName": endpoint.config_name}
+        if endpoint is None:
+            return None
+        if record.action in (MARK, CLEAR):
+            return {IDLE_SINCE_TAG: endpoint.tags.get(IDLE_SINCE_TAG)}
+        if record.action == SCALE_TO_ZERO:
+            targets = {t.variant: t for t in self._aas.targets(endpoint.name, list(record.after))}
+            return {
+                v: {"MinCapacity": t.min_capacity, "MaxCapacity": t.max_capacity}
+                for v, t in targets.items()
+                if v in record.after
+            }
+        raise ValueError(f"no restore for action {record.action}")
+
+    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
+        name, arn = record.resource.name, record.resource.arn
+        if record.action == DELETE:
+            self._sm.create_endpoint(state["EndpointName"], state["EndpointConfigName"], state.get("Tags", {}))
+        elif record.action == MARK:
+            self._sm.untag(arn, IDLE_SINCE_TAG)
+        elif record.action == CLEAR:
+            self._sm.tag(arn, IDLE_SINCE_TAG, str(state[IDLE_SINCE_TAG]))
+        elif record.action == SCALE_TO_ZERO:
+            for variant, capacity in state.items():
+                if capacity["MinCapacity"] is None:
+                    self._aas.deregister(name, variant)
+                else:
+                    self._aas.register(name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
+        else:
+            raise ValueError(f"no restore for action {record.action}")
