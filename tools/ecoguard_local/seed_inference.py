@@ -133,3 +133,15 @@ def put_activity(name: str, reports: Sequence[float]) -> None:
 
 def notebook_status(name: str) -> str:
     return str(sagemaker().describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"])
+
+
+def create_activity_lifecycle_config(name: str) -> None:
+    """The stack's NotebookActivityLifecycleConfig (provisioned here, as the stack would)."""
+    import base64
+
+    from tools.ecoguard_local.template import ROOT
+
+    script = (ROOT / "functions" / "idle_notebook" / "on-start.sh").read_bytes()
+    sagemaker().create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName=name, OnStart=[{"Content": base64.b64encode(script).decode()}]
+    )

@@ -29,6 +29,7 @@ from ecoguard.guardrails.idle_notebook import (
     idle_hours,
     reports_activity,
 )
+from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
 from ecoguard.sweep import Page, Sweep, SweepResult
 
@@ -104,7 +105,8 @@ class IdleNotebookRunner:
         queries = []
         for item in observed:
             hours = idle_hours(item.notebook, policy)
-            if item.error is None and isinstance(hours, int) and reports_activity(item.notebook, self._configs):
+            wanted = isinstance(hours, int) and not is_exempt(item.notebook.tags)
+            if item.error is None and wanted and reports_activity(item.notebook, self._configs):
                 queries.append(
                     MetricQuery(
                         key=item.notebook.name,
