@@ -73,7 +73,7 @@ def travel_past_grace(stack: Stack, name: str, hours: int = 7) -> None:
     item = store.get(arn(name))
     assert item.version, f"{name} is not marked"
     since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
-    store.put(arn(name), {"since": since}, expected_version=item.version, expires_at=2_000_000_000)
+    store.put(arn(name), {**item.value, "since": since}, expected_version=item.version, expires_at=2_000_000_000)
 
 
 def by_name(stack: Stack, outcome: Outcome) -> dict[str, list[str]]:
@@ -142,6 +142,16 @@ def test_given_dry_run_after_the_grace_then_deletion_is_reported_every_sweep_and
         (Outcome.WOULD_APPLY, "dry-3"),
     ]
     assert "idle-realtime" in endpoint_names()
+
+
+def test_given_a_dry_run_mark_past_its_grace_then_enforce_marks_again_rather_than_deletes(seeded: Stack) -> None:
+    sweep(seeded, Mode.DRY_RUN, "dry-1")
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    assert "idle-realtime" in endpoint_names()
+    assert IDLE_SINCE_TAG in tags("idle-realtime")
+    assert by_name(seeded, Outcome.APPLIED)["idle-realtime"] == ["mark-idle"]
+    assert marks(seeded).get(arn("idle-realtime")).value["mode"] == "enforce"
 
 
 def test_given_enforce_then_idle_is_marked_then_deleted_only_after_the_grace(seeded: Stack) -> None:

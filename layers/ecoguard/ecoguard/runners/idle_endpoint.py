@@ -172,7 +172,9 @@ class IdleEndpointRunner:
         executor.summary.evaluated += 1
         stored = self._state.get(endpoint.arn)  # the audit table unavailable: fail, act on nothing
         since = stored.value.get("since")
-        marked = datetime.fromisoformat(since) if isinstance(since, str) else None
+        # A dry-run mark never counts toward enforce's grace: in enforce the owners must have seen the tag.
+        same_mode = stored.value.get("mode", self._mode.value) == self._mode.value
+        marked = datetime.fromisoformat(since) if isinstance(since, str) and same_mode else None
         plan = decide_endpoint(
             endpoint, observed.invocations, marked, self._policy.idle_inference.endpoints, self._clock()
         )
@@ -190,7 +192,8 @@ class IdleEndpointRunner:
                 assert isinstance(decision, PlannedAction)
                 expires = int((self._clock() + MARK_TTL).timestamp())
                 since = str(decision.after[IDLE_SINCE_TAG]).replace("Z", "+00:00")
-                self._state.put(endpoint.arn, {"since": since}, expected_version=version, expires_at=expires)
+                mark = {"since": since, "mode": self._mode.value}
+                self._state.put(endpoint.arn, mark, expected_version=version, expires_at=expires)
             elif change is MarkChange.CLEAR and version:
                 deleting = isinstance(decision, PlannedAction) and decision.action == DELETE
                 # A dry-run deletion keeps the mark, so every sweep goes on reporting it.
