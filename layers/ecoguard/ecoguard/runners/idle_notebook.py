@@ -105,8 +105,9 @@ class IdleNotebookRunner:
         queries = []
         for item in observed:
             hours = idle_hours(item.notebook, policy)
-            wanted = isinstance(hours, int) and not is_exempt(item.notebook.tags)
-            if item.error is None and wanted and reports_activity(item.notebook, self._configs):
+            if not isinstance(hours, int) or is_exempt(item.notebook.tags):
+                continue  # skipped without its metric
+            if item.error is None and reports_activity(item.notebook, self._configs):
                 queries.append(
                     MetricQuery(
                         key=item.notebook.name,
