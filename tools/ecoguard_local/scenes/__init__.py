@@ -59,6 +59,7 @@ class Scene(Protocol):
 
 
 def scenes() -> list[Scene]:
+    from tools.ecoguard_local.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
     from tools.ecoguard_local.scenes.log_retention import LogRetentionScene
 
-    return [LogRetentionScene()]
+    return [LogRetentionScene(), IdleEndpointScene(), IdleNotebookScene()]
