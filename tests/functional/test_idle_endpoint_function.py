@@ -270,3 +270,27 @@ def test_given_many_endpoints_then_get_metric_data_is_called_ceil_queries_over_5
         assert metric["Namespace"] == "AWS/SageMaker" and metric["MetricName"] == "Invocations"
         assert [d["Name"] for d in metric["Dimensions"]] == ["EndpointName", "VariantName"]
         assert query["MetricStat"]["Stat"] == "Sum"
+
+
+def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpoint_is_skipped(stack: Stack) -> None:
+    names = ["a-idle", "b-idle", "c-idle", "d-idle", "e-idle"]
+    for name in names:
+        create_endpoint(EndpointSeed(name, timedelta(days=3)))
+    calls = 0
+
+    def remaining_ms() -> int:
+        # Calls 1-2 precede the two pages, 3-4 the first two endpoints. At call 5 the deadline is near:
+        # the sweep pauses before c-idle, and meanwhile someone deletes a-idle (already handled).
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            sagemaker().delete_endpoint(EndpointName="a-idle")
+            return 0
+        return 600_000
+
+    results = stack.invoke(
+        FN, load_event(SWEEP) | {"id": "paused"}, env={"ECOGUARD_MODE": "dry-run"}, remaining_ms=remaining_ms
+    )
+    assert [r["finished"] for r in results] == [False, True]
+    marked = sorted(r.resource.name for r in stack.records() if r.action == "mark-idle")
+    assert marked == names, "each endpoint handled exactly once, none skipped"

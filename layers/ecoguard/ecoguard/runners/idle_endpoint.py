@@ -8,6 +8,7 @@ endpoint also carries the tag ``ecoguard:idle-since`` so that its owners can see
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -50,8 +51,9 @@ MARK_TTL = timedelta(days=30)
 
 @dataclass(frozen=True)
 class Observed:
-    endpoint: Endpoint
-    invocations: float | None  # summed over every variant in the window; None if unknown
+    name: str
+    endpoint: Endpoint | None  # None: gone since it was listed (kept, so a resumed sweep's offsets hold)
+    invocations: float | None = None  # summed over every variant in the window; None if unknown
 
 
 class EndpointStateDetail(BaseModel):
@@ -134,7 +136,10 @@ class IdleEndpointRunner:
     # --- collect ------------------------------------------------------------------------------
 
     def observe(self, names: Iterable[str]) -> list[Observed]:
-        endpoints = [e for e in (self._sm.endpoint(n) for n in names) if e is not None]
+        """Each named endpoint, in order, with its usage; one entry per name even if it is gone."""
+        ordered = list(names)
+        found = {e.name: e for e in (self._sm.endpoint(n) for n in ordered) if e is not None}
+        endpoints = list(found.values())
         policy = self._policy.idle_inference.endpoints
         endpoints = [
             replace(e, scaling=self._aas.targets(e.name, [v.name for v in e.variants]))
@@ -147,16 +152,22 @@ class IdleEndpointRunner:
         for query, series in self._metrics.fetch(usage_queries(measured, self._policy, self._clock())):
             current = totals[query.key]
             totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
-        return [Observed(e, totals.get(e.name)) for e in endpoints]
+        by_name = {e.name: e for e in endpoints}
+        return [Observed(n, by_name.get(n), totals.get(n)) for n in ordered]
 
-    def _all(self, token: str | None) -> Page[Observed]:
-        # One page: the metrics of every endpoint are fetched together, in the fewest calls.
-        return Page(self.observe(self._sm.endpoint_names()), None)
+    def _pages(self, token: str | None) -> Page[Observed]:
+        """Two pages. The first is empty and its token is the sorted list of InService endpoints; the
+        second observes exactly those, fetching every endpoint's metrics together in the fewest calls.
+        A sweep resumed from its checkpoint re-observes the same list, so its offset still points at
+        the same endpoint even if others were deleted in between."""
+        if token is None:
+            return Page((), json.dumps(self._sm.endpoint_names()))
+        return Page(self.observe(json.loads(token)), None)
 
     # --- decide and act -----------------------------------------------------------------------
 
     def sweep(self, trigger: Trigger) -> SweepResult:
-        return self._sweep.run(trigger, self._executor(trigger), self._all, self._evaluate)
+        return self._sweep.run(trigger, self._executor(trigger), self._pages, self._evaluate)
 
     def on_state_change(self, name: str | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
@@ -169,6 +180,8 @@ class IdleEndpointRunner:
 
     def _evaluate(self, observed: Observed, executor: Executor) -> Outcome | None:
         endpoint = observed.endpoint
+        if endpoint is None:
+            return None  # deleted since it was listed
         executor.summary.evaluated += 1
         stored = self._state.get(endpoint.arn)  # the audit table unavailable: fail, act on nothing
         since = stored.value.get("since")
