@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, event_files, load_event, record_calls
+from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.events import EventError
@@ -294,3 +294,28 @@ def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpo
     assert [r["finished"] for r in results] == [False, True]
     marked = sorted(r.resource.name for r in stack.records() if r.action == "mark-idle")
     assert marked == names, "each endpoint handled exactly once, none skipped"
+
+
+def test_given_the_deletion_is_denied_then_it_is_recorded_failed_and_the_mark_kept(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    travel_past_grace(seeded, "idle-realtime")
+    injected = fail_calls("sagemaker", "DeleteEndpoint", "AccessDeniedException")
+    result = sweep(seeded, Mode.ENFORCE, "run-2")
+    assert injected["DeleteEndpoint"] == 1 and result["failed"] == 1
+    [failed] = [r for r in seeded.records() if r.action == "delete-endpoint"]
+    assert failed.outcome is Outcome.FAILED and "AccessDeniedException" in (failed.error or "")
+    assert "idle-realtime" in endpoint_names()
+    assert marks(seeded).get(arn("idle-realtime")).version, "still marked: the next sweep tries again"
+
+
+def test_given_one_endpoint_cannot_be_read_then_it_is_recorded_failed_and_the_others_are_handled(
+    seeded: Stack,
+) -> None:
+    fail_calls(
+        "sagemaker", "DescribeEndpoint", "AccessDeniedException", when=lambda p: p["EndpointName"] == "idle-realtime"
+    )
+    result = sweep(seeded, Mode.DRY_RUN, "dry-1")
+    assert result["failed"] == 1 and result["evaluated"] == len(SEEDS)
+    [failed] = [r for r in seeded.records() if r.outcome is Outcome.FAILED]
+    assert (failed.resource.name, failed.pk) == ("idle-realtime", arn("idle-realtime"))
+    assert by_name(seeded, Outcome.WOULD_APPLY) == {"idle-async": ["scale-to-zero"]}

@@ -34,9 +34,9 @@ class SageMakerAdapter:
 
     # --- endpoints ----------------------------------------------------------------------------
 
-    def endpoint_names(self) -> list[str]:
-        """Every InService endpoint, every page, sorted (a resumed sweep needs a stable order)."""
-        names: list[str] = []
+    def endpoint_names(self) -> list[tuple[str, str]]:
+        """(name, ARN) of every InService endpoint, every page, sorted (a resumed sweep needs a stable order)."""
+        names: list[tuple[str, str]] = []
         token: str | None = None
         while True:
             kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService"}
@@ -46,7 +46,7 @@ class SageMakerAdapter:
                 response = self._sm.list_endpoints(**kwargs)
             except ClientError as exc:
                 raise translate(exc) from exc
-            names += [e["EndpointName"] for e in response.get("Endpoints", [])]
+            names += [(e["EndpointName"], e["EndpointArn"]) for e in response.get("Endpoints", [])]
             token = response.get("NextToken") or None
             if token is None:
                 return sorted(names)

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.actions import Mode, Outcome, PlannedAction
+from ecoguard.actions import Mode, Outcome, PlannedAction, Resource
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.errors import Throttled
+from ecoguard.errors import AwsError, Throttled
 from ecoguard.events import EventBridgeEvent, EventError, status_key
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.idle_endpoint import (
@@ -52,19 +52,23 @@ MARK_TTL = timedelta(days=30)
 @dataclass(frozen=True)
 class Observed:
     name: str
+    arn: str
     endpoint: Endpoint | None  # None: gone since it was listed (kept, so a resumed sweep's offsets hold)
     invocations: float | None = None  # summed over every variant in the window; None if unknown
+    error: str | None = None  # it could not be read
 
 
 class EndpointStateDetail(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    EndpointName: str
+    EndpointName: str = Field(min_length=1)
     EndpointStatus: str
+    EndpointArn: str | None = None
 
 
-def in_service_endpoint(event: EventBridgeEvent) -> str | None:
-    """The endpoint a ``SageMaker Endpoint State Change`` event reports InService (either spelling)."""
+def in_service_endpoint(event: EventBridgeEvent) -> tuple[str, str] | None:
+    """(name, ARN) of the endpoint a ``SageMaker Endpoint State Change`` event reports InService (either
+    spelling). The ARN is the event's, as sent: AWS's own example lower-cases it."""
     try:
         detail = EndpointStateDetail.model_validate(event.detail)
     except ValidationError as exc:
@@ -72,7 +76,8 @@ def in_service_endpoint(event: EventBridgeEvent) -> str | None:
         raise EventError(f"malformed endpoint state change: field detail.{first['loc'][0]}: {first['msg']}") from exc
     if status_key(detail.EndpointStatus) != "inservice":
         return None
-    return detail.EndpointName
+    arn = detail.EndpointArn or (event.resources[0] if event.resources else detail.EndpointName)
+    return detail.EndpointName, arn
 
 
 def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) -> list[MetricQuery]:
@@ -135,25 +140,31 @@ class IdleEndpointRunner:
 
     # --- collect ------------------------------------------------------------------------------
 
-    def observe(self, names: Iterable[str]) -> list[Observed]:
-        """Each named endpoint, in order, with its usage; one entry per name even if it is gone."""
-        ordered = list(names)
-        found = {e.name: e for e in (self._sm.endpoint(n) for n in ordered) if e is not None}
-        endpoints = list(found.values())
+    def observe(self, refs: Iterable[tuple[str, str]]) -> list[Observed]:
+        """Each (name, ARN), in order, with its usage; one entry per name even if it is gone."""
+        ordered = list(refs)
+        found: dict[str, Endpoint] = {}
+        errors: dict[str, str] = {}
+        for name, _ in ordered:
+            try:
+                endpoint = self._sm.endpoint(name)
+            except Throttled:
+                raise
+            except AwsError as exc:
+                errors[name] = str(exc)
+                continue
+            if endpoint is not None:
+                found[name] = endpoint
         policy = self._policy.idle_inference.endpoints
-        endpoints = [
-            replace(e, scaling=self._aas.targets(e.name, [v.name for v in e.variants]))
-            if e.asynchronous and policy.async_scale_to_zero
-            else e
-            for e in endpoints
-        ]
-        measured = [e for e in endpoints if needs_usage(e, policy)]
+        for name, endpoint in found.items():
+            if endpoint.asynchronous and policy.async_scale_to_zero:
+                found[name] = replace(endpoint, scaling=self._aas.targets(name, [v.name for v in endpoint.variants]))
+        measured = [e for e in found.values() if needs_usage(e, policy)]
         totals: dict[str, float | None] = {e.name: 0.0 for e in measured}
         for query, series in self._metrics.fetch(usage_queries(measured, self._policy, self._clock())):
             current = totals[query.key]
             totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
-        by_name = {e.name: e for e in endpoints}
-        return [Observed(n, by_name.get(n), totals.get(n)) for n in ordered]
+        return [Observed(n, a, found.get(n), totals.get(n), errors.get(n)) for n, a in ordered]
 
     def _pages(self, token: str | None) -> Page[Observed]:
         """Two pages. The first is empty and its token is the sorted list of InService endpoints; the
@@ -162,24 +173,29 @@ class IdleEndpointRunner:
         the same endpoint even if others were deleted in between."""
         if token is None:
             return Page((), json.dumps(self._sm.endpoint_names()))
-        return Page(self.observe(json.loads(token)), None)
+        return Page(self.observe([(n, a) for n, a in json.loads(token)]), None)
 
     # --- decide and act -----------------------------------------------------------------------
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         return self._sweep.run(trigger, self._executor(trigger), self._pages, self._evaluate)
 
-    def on_state_change(self, name: str | None, trigger: Trigger) -> RunSummary:
+    def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
-        if name is None:
+        if endpoint is None:
             return executor.summary
-        for observed in self.observe([name]):
+        name = endpoint[0]
+        for observed in self.observe([endpoint]):
             if self._evaluate(observed, executor) is Outcome.DEFERRED:
                 raise Throttled("IdleEndpoint", "Throttling", f"deferred {name}")
         return executor.summary
 
     def _evaluate(self, observed: Observed, executor: Executor) -> Outcome | None:
         endpoint = observed.endpoint
+        if observed.error is not None:
+            executor.summary.evaluated += 1
+            resource = Resource(arn=observed.arn, name=observed.name, kind="AWS::SageMaker::Endpoint")
+            return executor.fail(GUARDRAIL, resource, observed.error)
         if endpoint is None:
             return None  # deleted since it was listed
         executor.summary.evaluated += 1
