@@ -319,3 +319,21 @@ def test_given_one_endpoint_cannot_be_read_then_it_is_recorded_failed_and_the_ot
     [failed] = [r for r in seeded.records() if r.outcome is Outcome.FAILED]
     assert (failed.resource.name, failed.pk) == ("idle-realtime", arn("idle-realtime"))
     assert by_name(seeded, Outcome.WOULD_APPLY) == {"idle-async": ["scale-to-zero"]}
+
+
+def sent_messages(stack: Stack) -> list[tuple[str | None, str]]:
+    """What reached the notification topic (read from moto's SNS backend: it has no subscriber here)."""
+    from moto.sns.models import sns_backends
+
+    topic = sns_backends["123456789012"][REGION].topics[stack.resolver.refs["NotificationTopic"]]
+    return [(subject, message) for _, message, subject, _, _ in topic.sent_notifications]
+
+
+def test_given_an_idle_endpoint_then_its_mark_and_its_deletion_are_each_notified(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    [(subject, message)] = sent_messages(seeded)
+    assert subject is not None and subject.startswith("ecoguard idle-endpoint (enforce)")
+    assert "applied: idle-realtime: no invocations on any of 1 variant(s) in 24 h: marked idle" in message
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    assert "endpoint deleted (config and model kept)" in sent_messages(seeded)[-1][1]

@@ -110,4 +110,4 @@ def test_given_one_page_of_notebooks_then_activity_is_read_in_one_get_metric_dat
     metrics = [q["MetricStat"]["Metric"] for q in params["MetricDataQueries"]]
     # moto 5.2.5 ignores the namespace when dimensions are given: assert what we send instead.
     assert {(m["Namespace"], m["MetricName"]) for m in metrics} == {(ACTIVITY_NAMESPACE, ACTIVITY_METRIC)}
-    assert len(metrics) == 5, "only instances with the activity lifecycle configuration are queried"
+    assert len(metrics) == 6, "only instances with the activity lifecycle configuration are queried"

@@ -17,6 +17,7 @@ from ecoguard.guardrails.idle_endpoint import (
     MARK,
     SCALE_TO_ZERO,
     Endpoint,
+    EndpointPlan,
     MarkChange,
     ScalingTarget,
     Variant,
@@ -111,10 +112,23 @@ def test_given_a_serverless_variant_then_the_endpoint_is_left_alone() -> None:
     assert not needs_usage(serverless, POLICY)
 
 
-def test_given_the_exempt_tag_then_it_is_skipped_and_any_mark_cleared() -> None:
-    plan = decide_endpoint(endpoint(tags={"ecoguard:exempt": " TRUE "}), 0.0, NOW - timedelta(days=1), POLICY, NOW)
+def test_given_the_exempt_tag_on_an_idle_endpoint_then_it_is_skipped_and_any_mark_cleared() -> None:
+    exempt = endpoint(tags={"ecoguard:exempt": " TRUE "})
+    plan = decide_endpoint(exempt, 0.0, NOW - timedelta(days=1), POLICY, NOW)
     assert isinstance(plan.decision, Skip) and plan.decision.reason == "tagged ecoguard:exempt=true"
+    assert plan.decision.before["EndpointName"] == "churn"
     assert plan.mark is MarkChange.CLEAR
+
+
+def test_given_the_exempt_tag_on_a_busy_endpoint_then_nothing_is_recorded() -> None:
+    exempt = endpoint(tags={"ecoguard:exempt": "true"})
+    assert decide_endpoint(exempt, 5.0, None, POLICY, NOW) == EndpointPlan(None)
+
+
+def test_given_the_exempt_tag_and_our_own_stale_tag_then_even_that_tag_is_left_alone() -> None:
+    exempt = endpoint(tags={"ecoguard:exempt": "true", IDLE_SINCE_TAG: "2026-11-26T00:00:00Z"})
+    plan = decide_endpoint(exempt, 5.0, NOW - timedelta(hours=12), POLICY, NOW)
+    assert plan == EndpointPlan(None, MarkChange.CLEAR)
 
 
 def test_given_an_idle_hours_tag_then_it_replaces_the_window() -> None:

@@ -100,3 +100,9 @@ def test_off_hours_weekends_are_off_all_day() -> None:
 def test_given_a_stopped_notebook_then_no_decision() -> None:
     stopped = Notebook(**{**notebook().__dict__, "status": "Stopped"})
     assert decide_notebook(stopped, Activity(36, 0.0), POLICY, CONFIGS, NOW) is None
+
+
+def test_given_the_exempt_tag_on_an_active_or_unmeasured_notebook_then_nothing_is_recorded() -> None:
+    exempt = {"ecoguard:exempt": "true"}
+    assert decide_notebook(notebook(tags=exempt), Activity(36, 2.0), POLICY, CONFIGS, NOW) is None
+    assert decide_notebook(notebook(config=None, tags=exempt), None, POLICY, CONFIGS, NOW) is None

@@ -4,7 +4,8 @@ Rules, for one InService endpoint, in order:
 
 1. The guardrail disabled, or the endpoint not InService: no decision.
 2. Serverless (a variant with a ServerlessConfig): left alone, it scales to zero already.
-3. ``ecoguard:exempt=true``: skipped. An invalid ``ecoguard:idle-hours`` tag: skipped.
+3. An invalid ``ecoguard:idle-hours`` tag: skipped. ``ecoguard:exempt=true``: never written to; recorded
+   as skipped only when ecoguard would otherwise have acted (so an exempt, busy endpoint stays quiet).
 4. Inference components: a finding (their copies' scale-to-zero is not automated here).
 5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0.
 6. Instance-backed real-time: idle only if InService for longer than the window AND no invocations in
@@ -101,7 +102,7 @@ def idle_hours(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> int | str:
 
 def needs_usage(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> bool:
     """Whether the endpoint's invocations must be fetched (only instance-backed real-time ones)."""
-    if not policy.enabled or endpoint.status != "InService" or endpoint.serverless or is_exempt(endpoint.tags):
+    if not policy.enabled or endpoint.status != "InService" or endpoint.serverless:
         return False
     if endpoint.asynchronous or endpoint.inference_components:
         return False
@@ -126,11 +127,26 @@ def decide_endpoint(
     now: datetime,
 ) -> EndpointPlan:
     """``invocations``: the sum over every variant in the window (0.0 if no data), None if unknown."""
+    plan = _decide(endpoint, invocations, marked_since, policy, now)
+    if not is_exempt(endpoint.tags):
+        return plan
+    # Exempt: never written to, not even ecoguard's own tag. Recorded only when ecoguard would have acted.
+    if isinstance(plan.decision, PlannedAction) and plan.decision.action != CLEAR:
+        skip = Skip(GUARDRAIL, endpoint.resource, "tagged ecoguard:exempt=true", plan.decision.before)
+        return EndpointPlan(skip, _clear_if(marked_since))
+    return EndpointPlan(None, _clear_if(marked_since))
+
+
+def _decide(
+    endpoint: Endpoint,
+    invocations: float | None,
+    marked_since: datetime | None,
+    policy: IdleEndpointsPolicy,
+    now: datetime,
+) -> EndpointPlan:
     if not policy.enabled or endpoint.status != "InService" or endpoint.serverless:
         return EndpointPlan(None)
     resource = endpoint.resource
-    if is_exempt(endpoint.tags):
-        return EndpointPlan(Skip(GUARDRAIL, resource, "tagged ecoguard:exempt=true"), _clear_if(marked_since))
     hours = idle_hours(endpoint, policy)
     if isinstance(hours, str):
         return EndpointPlan(Skip(GUARDRAIL, resource, hours), _clear_if(marked_since))

@@ -6,7 +6,8 @@ one (``ACTIVITY_NAMESPACE``/``ACTIVITY_METRIC``: busy kernels and active termina
 Rules, for one InService instance:
 
 1. The guardrail disabled, or not InService: no decision.
-2. ``ecoguard:exempt=true``, or an invalid ``ecoguard:idle-hours`` tag: skipped.
+2. An invalid ``ecoguard:idle-hours`` tag: skipped. ``ecoguard:exempt=true``: recorded as skipped only
+   when it would otherwise have been stopped.
 3. With the activity metric: stopped if InService for the whole window, the metric reported in it,
    and every report was 0. Any activity (a terminal alone counts) keeps it running. No reports at all
    is a finding: the script is not running, and that is not proof of idleness.
@@ -90,13 +91,27 @@ def decide_notebook(
     now: datetime,
 ) -> Decision | None:
     """``activity`` is None when the instance has no activity lifecycle configuration."""
+    decision = _decide(notebook, activity, policy, activity_configs, now)
+    if not is_exempt(notebook.tags):
+        return decision
+    # Exempt: recorded only when ecoguard would otherwise have stopped it; findings about it stay quiet.
+    if isinstance(decision, PlannedAction):
+        return Skip(GUARDRAIL, notebook.resource, "tagged ecoguard:exempt=true", decision.before)
+    return None
+
+
+def _decide(
+    notebook: Notebook,
+    activity: Activity | None,
+    policy: IdleNotebooksPolicy,
+    activity_configs: frozenset[str],
+    now: datetime,
+) -> Decision | None:
     if not policy.enabled or notebook.status != "InService":
         return None
     resource = notebook.resource
     before = {"NotebookInstanceStatus": "InService", "InstanceType": notebook.instance_type}
     after = {"NotebookInstanceStatus": "Stopped"}
-    if is_exempt(notebook.tags):
-        return Skip(GUARDRAIL, resource, "tagged ecoguard:exempt=true", before)
     hours = idle_hours(notebook, policy)
     if isinstance(hours, str):
         return Skip(GUARDRAIL, resource, hours, before)

@@ -29,7 +29,6 @@ from ecoguard.guardrails.idle_notebook import (
     idle_hours,
     reports_activity,
 )
-from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
 from ecoguard.sweep import Page, Sweep, SweepResult
 
@@ -105,7 +104,7 @@ class IdleNotebookRunner:
         queries = []
         for item in observed:
             hours = idle_hours(item.notebook, policy)
-            if not isinstance(hours, int) or is_exempt(item.notebook.tags):
+            if not isinstance(hours, int):
                 continue  # skipped without its metric
             if item.error is None and reports_activity(item.notebook, self._configs):
                 queries.append(
