@@ -12,6 +12,7 @@ from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision
 from tools.ecoguard_local.demo import fake_credentials
 from tools.ecoguard_local.invoke import invoke, reset_caches
 from tools.ecoguard_local.seed import seed_log_groups
+from tools.ecoguard_local.seed_inference import seed_endpoints, seed_notebooks
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
 
 
@@ -30,6 +31,8 @@ def run_invoke(
         resolver = provision(template)
         if seed:
             seed_log_groups()
+            seed_endpoints()
+            seed_notebooks()
         results = invoke(function, event, resolver, env=env, template=template)
         audit = AuditTrail(boto3.client("dynamodb", region_name=REGION), resolver.refs["AuditTable"])
         records = [

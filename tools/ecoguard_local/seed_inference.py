@@ -16,7 +16,7 @@ import boto3
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.guardrails.idle_notebook import ACTIVITY_DIMENSION, ACTIVITY_METRIC, ACTIVITY_NAMESPACE
-from tools.ecoguard_local.account import ACCOUNT, REGION
+from tools.ecoguard_local.account import ACCOUNT, REGION, STACK
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:latest"
@@ -145,3 +145,33 @@ def create_activity_lifecycle_config(name: str) -> None:
     sagemaker().create_notebook_instance_lifecycle_config(
         NotebookInstanceLifecycleConfigName=name, OnStart=[{"Content": base64.b64encode(script).decode()}]
     )
+
+
+# The demo account (``make demo``, ``make invoke``): one endpoint or notebook instance per case.
+ENDPOINTS = [
+    EndpointSeed("fraud-busy", timedelta(days=5), ("blue", "green"), {"green": 1200}),
+    EndpointSeed("churn-idle", timedelta(days=3), tags={"team": "growth"}),
+    EndpointSeed("llm-new", timedelta(hours=2)),
+    EndpointSeed("ocr-serverless", timedelta(days=9), serverless=True),
+    EndpointSeed("batch-async", timedelta(days=4), asynchronous=True),
+    EndpointSeed("legal-exempt", timedelta(days=30), tags={"ecoguard:exempt": "true"}),
+]
+LIFECYCLE = f"{STACK}-activity"  # the stack's NotebookActivityLifecycleConfig
+REPORTS_PER_HOUR = 12
+NOTEBOOKS: list[tuple[str, str | None, list[float]]] = [
+    ("research-busy", LIFECYCLE, [0.0] * 30 + [2.0] * 6),
+    ("research-terminal-only", LIFECYCLE, [1.0] * 36),  # a terminal session alone reports 1
+    ("research-idle", LIFECYCLE, [0.0] * (24 * REPORTS_PER_HOUR)),
+    ("legacy-no-lifecycle", None, []),
+]
+
+
+def seed_endpoints() -> None:
+    for seed in ENDPOINTS:
+        create_endpoint(seed)
+
+
+def seed_notebooks() -> None:
+    create_activity_lifecycle_config(LIFECYCLE)
+    for name, config, activity in NOTEBOOKS:
+        create_notebook(name, age=timedelta(days=1), lifecycle_config=config, activity=activity)

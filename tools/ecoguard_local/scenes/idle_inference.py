@@ -12,33 +12,16 @@ from ecoguard.actions import Mode
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL as ENDPOINT_GUARDRAIL
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as NOTEBOOK_GUARDRAIL
 from ecoguard.state import StateStore
-from tools.ecoguard_local.account import REGION, STACK
+from tools.ecoguard_local.account import REGION
 from tools.ecoguard_local.scenes import DemoContext
 from tools.ecoguard_local.seed_inference import (
-    EndpointSeed,
-    create_activity_lifecycle_config,
-    create_endpoint,
-    create_notebook,
+    ENDPOINTS,
+    NOTEBOOKS,
     endpoint_names,
     notebook_status,
+    seed_endpoints,
+    seed_notebooks,
 )
-
-ENDPOINTS = [
-    EndpointSeed("fraud-busy", timedelta(days=5), ("blue", "green"), {"green": 1200}),
-    EndpointSeed("churn-idle", timedelta(days=3), tags={"team": "growth"}),
-    EndpointSeed("llm-new", timedelta(hours=2)),
-    EndpointSeed("ocr-serverless", timedelta(days=9), serverless=True),
-    EndpointSeed("batch-async", timedelta(days=4), asynchronous=True),
-    EndpointSeed("legal-exempt", timedelta(days=30), tags={"ecoguard:exempt": "true"}),
-]
-LIFECYCLE = f"{STACK}-activity"
-REPORTS_PER_HOUR = 12
-NOTEBOOKS: list[tuple[str, str | None, list[float]]] = [
-    ("research-busy", LIFECYCLE, [0.0] * 30 + [2.0] * 6),
-    ("research-terminal-only", LIFECYCLE, [1.0] * 36),  # a terminal session alone reports 1
-    ("research-idle", LIFECYCLE, [0.0] * (24 * REPORTS_PER_HOUR)),
-    ("legacy-no-lifecycle", None, []),
-]
 
 
 def _results_table(title: str, rows: list[tuple[str, str, str]]) -> Table:
@@ -64,8 +47,7 @@ class IdleEndpointScene:
     restore_action = "delete-endpoint"
 
     def seed(self, ctx: DemoContext) -> str:
-        for seed in ENDPOINTS:
-            create_endpoint(seed)
+        seed_endpoints()
         return (
             f"{len(ENDPOINTS)} endpoints: busy (traffic on one of two variants), idle, new, serverless, "
             "asynchronous, exempt"
@@ -105,9 +87,7 @@ class IdleNotebookScene:
     guardrail = NOTEBOOK_GUARDRAIL
 
     def seed(self, ctx: DemoContext) -> str:
-        create_activity_lifecycle_config(LIFECYCLE)
-        for name, config, activity in NOTEBOOKS:
-            create_notebook(name, age=timedelta(days=1), lifecycle_config=config, activity=activity)
+        seed_notebooks()
         return f"{len(NOTEBOOKS)} notebook instances: busy, terminal-only, idle, and one without the lifecycle config"
 
     def run(self, ctx: DemoContext, mode: Mode) -> dict[str, Any]:
