@@ -337,3 +337,12 @@ def test_given_an_idle_endpoint_then_its_mark_and_its_deletion_are_each_notified
     travel_past_grace(seeded, "idle-realtime")
     sweep(seeded, Mode.ENFORCE, "run-2")
     assert "endpoint deleted (config and model kept)" in sent_messages(seeded)[-1][1]
+
+
+def test_given_a_dry_run_mark_and_traffic_then_enforce_drops_the_stale_mark(seeded: Stack) -> None:
+    sweep(seeded, Mode.DRY_RUN, "dry-1")
+    assert marks(seeded).get(arn("idle-realtime")).value["mode"] == "dry-run"
+    put_invocations("idle-realtime", {"AllTraffic": 2}, at=datetime.now(UTC) - timedelta(minutes=10))
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    assert marks(seeded).get(arn("idle-realtime")).version == 0
+    assert "idle-realtime" not in by_name(seeded, Outcome.APPLIED)

@@ -210,7 +210,10 @@ class IdleEndpointRunner:
         outcome = None if plan.decision is None else executor.execute(plan.decision)
         if plan.decision is None:
             executor.summary.compliant += 1
-        self._update_mark(endpoint, plan.decision, plan.mark, outcome, stored.version)
+        change = plan.mark
+        if stored.version and not same_mode and change is MarkChange.KEEP and plan.decision is None:
+            change = MarkChange.CLEAR  # the other mode's mark, and not idle now: drop it
+        self._update_mark(endpoint, plan.decision, change, outcome, stored.version)
         return outcome
 
     def _update_mark(
