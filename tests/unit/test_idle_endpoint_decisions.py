@@ -15,7 +15,9 @@ from ecoguard.guardrails.idle_endpoint import (
     DELETE,
     IDLE_SINCE_TAG,
     MARK,
+    SCALE_COPIES_TO_ZERO,
     SCALE_TO_ZERO,
+    Component,
     Endpoint,
     EndpointPlan,
     MarkChange,
@@ -160,8 +162,34 @@ def test_given_an_async_endpoint_already_at_zero_then_nothing_is_planned() -> No
     assert decide_endpoint(async_endpoint, 0.0, None, POLICY, NOW).decision is None
 
 
-def test_given_inference_components_then_a_finding_not_a_deletion() -> None:
-    plan = decide_endpoint(endpoint(inference_components=True), 0.0, NOW - timedelta(days=1), POLICY, NOW)
+def test_given_inference_components_then_their_copies_get_a_zero_minimum_and_nothing_is_deleted() -> None:
+    hosted = endpoint(
+        inference_components=True,
+        components=(Component("llama", 3), Component("mistral", 1), Component("tiny", 1)),
+        component_scaling=(ScalingTarget("llama", 2, 6), ScalingTarget("tiny", 0, 2)),
+    )
+    plan = decide_endpoint(hosted, 0.0, NOW - timedelta(days=1), POLICY, NOW)
+    assert isinstance(plan.decision, PlannedAction) and plan.decision.action == SCALE_COPIES_TO_ZERO
+    assert plan.decision.before == {
+        "llama": {"MinCapacity": 2, "MaxCapacity": 6},
+        "mistral": {"MinCapacity": None, "MaxCapacity": None},
+    }
+    assert plan.decision.after == {
+        "llama": {"MinCapacity": 0, "MaxCapacity": 6},
+        "mistral": {"MinCapacity": 0, "MaxCapacity": 1},
+    }
+
+
+def test_given_a_new_target_then_its_maximum_is_never_below_the_current_count() -> None:
+    hosted = endpoint(inference_components=True, components=(Component("llama", 4),))
+    plan = decide_endpoint(hosted, 0.0, None, POLICY, NOW)
+    assert isinstance(plan.decision, PlannedAction)
+    assert plan.decision.after == {"llama": {"MinCapacity": 0, "MaxCapacity": 4}}
+
+
+def test_given_inference_components_and_the_scaling_turned_off_then_a_finding() -> None:
+    hosted = endpoint(inference_components=True, components=(Component("llama", 1),))
+    plan = decide_endpoint(hosted, 0.0, None, IdleEndpointsPolicy(components_scale_to_zero=False), NOW)
     assert isinstance(plan.decision, Finding) and plan.decision.kind == "inference-components"
 
 

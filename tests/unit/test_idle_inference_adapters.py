@@ -1,6 +1,7 @@
 """Adapters of the idle inference guardrails, against botocore Stubbers (no network, no moto).
 
-``InferenceComponentStub`` covers a moto 5.2.5 gap: it implements no inference components, and
+``InferenceComponentStub`` and the Stubbers of ``list_inference_components`` /
+``describe_inference_component`` cover a moto 5.2.5 gap: it implements no inference components, and
 rejects endpoint-config variants without a ModelName, which is how such endpoints are declared.
 """
 
@@ -14,9 +15,11 @@ import pytest
 from botocore.stub import Stubber
 from tests.unit.fakes import NOW
 
+from ecoguard.actions import PlannedAction
+from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MAX_QUERIES, MetricQuery, MetricsAdapter, batches
 from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.guardrails.idle_endpoint import decide_endpoint
+from ecoguard.guardrails.idle_endpoint import DELETE, Component, ScalingTarget, decide_endpoint
 from ecoguard.policy import IdleEndpointsPolicy
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/llm"
@@ -136,15 +139,105 @@ class InferenceComponentStub:
         self.stub.add_response("list_tags", {"Tags": []})
 
 
-def test_given_an_endpoint_with_inference_components_then_it_is_reported_never_deleted() -> None:
+def test_given_an_endpoint_with_inference_components_then_it_is_recognised_and_never_deleted() -> None:
     fake = InferenceComponentStub()
     with fake.stub:
         endpoint = SageMakerAdapter(fake.client).endpoint("llm")
         fake.stub.assert_no_pending_responses()
     assert endpoint is not None and endpoint.inference_components
     plan = decide_endpoint(endpoint, 0.0, NOW - timedelta(days=1), IdleEndpointsPolicy(), NOW)
-    assert plan.decision is not None and not hasattr(plan.decision, "action")
-    assert "inference components" in plan.decision.reason
+    assert not (isinstance(plan.decision, PlannedAction) and plan.decision.action == DELETE)
+
+
+def test_inference_components_are_listed_on_every_page_with_their_current_copies() -> None:
+    client = offline("sagemaker")
+    with Stubber(client) as stub:
+        page = {"EndpointNameEquals": "llm", "MaxResults": 100}
+        summary = {
+            "EndpointArn": ARN,
+            "EndpointName": "llm",
+            "VariantName": "AllTraffic",
+            "CreationTime": NOW,
+            "LastModifiedTime": NOW,
+        }
+        stub.add_response(
+            "list_inference_components",
+            {
+                "InferenceComponents": [
+                    {**summary, "InferenceComponentName": "mistral", "InferenceComponentArn": f"{ARN}-ic-m"}
+                ],
+                "NextToken": "p2",
+            },
+            page,
+        )
+        stub.add_response(
+            "list_inference_components",
+            {
+                "InferenceComponents": [
+                    {**summary, "InferenceComponentName": "llama", "InferenceComponentArn": f"{ARN}-ic-l"}
+                ]
+            },
+            {**page, "NextToken": "p2"},
+        )
+        for name, copies in (("llama", 3), ("mistral", 1)):
+            stub.add_response(
+                "describe_inference_component",
+                {
+                    "InferenceComponentName": name,
+                    "InferenceComponentArn": f"{ARN}-ic-{name}",
+                    "EndpointName": "llm",
+                    "EndpointArn": ARN,
+                    "CreationTime": NOW,
+                    "LastModifiedTime": NOW,
+                    "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+                },
+                {"InferenceComponentName": name},
+            )
+        components = SageMakerAdapter(client).inference_components("llm")
+        stub.assert_no_pending_responses()
+    assert components == (Component("llama", 3), Component("mistral", 1))
+
+
+def test_component_targets_use_the_copy_count_dimension() -> None:
+    client = offline("application-autoscaling")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "describe_scalable_targets",
+            {
+                "ScalableTargets": [
+                    {
+                        "ServiceNamespace": "sagemaker",
+                        "ResourceId": "inference-component/llama",
+                        "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                        "MinCapacity": 1,
+                        "MaxCapacity": 4,
+                        "RoleARN": "arn:aws:iam::123456789012:role/aas",
+                        "CreationTime": NOW,
+                    }
+                ]
+            },
+            {
+                "ServiceNamespace": "sagemaker",
+                "ResourceIds": ["inference-component/llama", "inference-component/mistral"],
+                "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                "MaxResults": 50,
+            },
+        )
+        stub.add_response(
+            "register_scalable_target",
+            {},
+            {
+                "ServiceNamespace": "sagemaker",
+                "ResourceId": "inference-component/llama",
+                "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                "MinCapacity": 0,
+                "MaxCapacity": 4,
+            },
+        )
+        adapter = AutoScalingAdapter(client)
+        assert adapter.component_targets(["llama", "mistral"]) == (ScalingTarget("llama", 1, 4),)
+        adapter.register_component("llama", 0, 4)
+        stub.assert_no_pending_responses()
 
 
 def test_given_a_missing_endpoint_then_the_adapter_returns_none() -> None:

@@ -175,6 +175,9 @@ class IdleEndpointsPolicy(_Strict):
     async_scale_to_zero: bool = Field(
         default=True, description="Give asynchronous endpoints an Application Auto Scaling minimum of 0."
     )
+    components_scale_to_zero: bool = Field(
+        default=True, description="Give the inference components of an endpoint a minimum of 0 copies."
+    )
 
 
 class OffHours(_Strict):

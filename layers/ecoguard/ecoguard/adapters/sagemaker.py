@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
-from ecoguard.guardrails.idle_endpoint import Endpoint, Variant
+from ecoguard.guardrails.idle_endpoint import Component, Endpoint, Variant
 from ecoguard.guardrails.idle_notebook import Notebook
 from ecoguard.sweep import Page
 
@@ -91,6 +91,35 @@ class SageMakerAdapter:
                     return None
                 raise translate(exc) from exc
         return self._configs[name]
+
+    def inference_components(self, endpoint: str) -> tuple[Component, ...]:
+        """The endpoint's inference components, each with its current copy count (every page)."""
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"EndpointNameEquals": endpoint, "MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._sm.list_inference_components(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            names += [c["InferenceComponentName"] for c in response.get("InferenceComponents", [])]
+            token = response.get("NextToken") or None
+            if token is None:
+                break
+        components = []
+        for name in sorted(names):
+            try:
+                raw = self._sm.describe_inference_component(InferenceComponentName=name)
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise translate(exc) from exc
+            runtime = raw.get("RuntimeConfig") or {}
+            copies = runtime.get("CurrentCopyCount") or runtime.get("DesiredCopyCount") or 1
+            components.append(Component(name, int(copies)))
+        return tuple(components)
 
     def delete_endpoint(self, name: str) -> None:
         try:

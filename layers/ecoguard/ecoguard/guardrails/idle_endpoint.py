@@ -6,7 +6,7 @@ Rules, for one InService endpoint, in order:
 2. Serverless (a variant with a ServerlessConfig): left alone, it scales to zero already.
 3. An invalid ``ecoguard:idle-hours`` tag: skipped. ``ecoguard:exempt=true``: never written to; recorded
    as skipped only when ecoguard would otherwise have acted (so an exempt, busy endpoint stays quiet).
-4. Inference components: a finding (their copies' scale-to-zero is not automated here).
+4. Inference components: never deleted; each component's copies get an autoscaling minimum of 0.
 5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0.
 6. Instance-backed real-time: idle only if InService for longer than the window AND no invocations in
    it (summed over every variant). Missing data alone never means idle: a new endpoint has none.
@@ -32,6 +32,7 @@ MARK = "mark-idle"
 CLEAR = "clear-idle-mark"
 DELETE = "delete-endpoint"
 SCALE_TO_ZERO = "scale-to-zero"
+SCALE_COPIES_TO_ZERO = "scale-copies-to-zero"
 IDLE_SINCE_TAG = "ecoguard:idle-since"
 IDLE_HOURS_TAG = "ecoguard:idle-hours"
 MAX_IDLE_HOURS = 24 * 14  # CloudWatch keeps 1-minute data 15 days; the window must fit in it
@@ -46,11 +47,20 @@ class Variant:
 
 @dataclass(frozen=True)
 class ScalingTarget:
-    """The Application Auto Scaling target of one async variant; None fields mean no target."""
+    """The Application Auto Scaling target of one async variant (or one inference component, by name);
+    None fields mean no target."""
 
     variant: str
     min_capacity: int | None
     max_capacity: int | None
+
+
+@dataclass(frozen=True)
+class Component:
+    """An inference component hosted on the endpoint, with its current number of copies."""
+
+    name: str
+    copies: int
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class Endpoint:
     asynchronous: bool = False
     inference_components: bool = False
     scaling: tuple[ScalingTarget, ...] = ()
+    components: tuple[Component, ...] = ()
+    component_scaling: tuple[ScalingTarget, ...] = ()
 
     @property
     def resource(self) -> Resource:
@@ -151,16 +163,7 @@ def _decide(
     if isinstance(hours, str):
         return EndpointPlan(Skip(GUARDRAIL, resource, hours), _clear_if(marked_since))
     if endpoint.inference_components:
-        return EndpointPlan(
-            Finding(
-                GUARDRAIL,
-                resource,
-                "inference-components",
-                "endpoint hosts inference components: give their copies a minimum of 0 "
-                "(ManagedInstanceScaling.MinInstanceCount=0, sagemaker:inference-component:DesiredCopyCount)",
-                {"EndpointConfigName": endpoint.config_name},
-            )
-        )
+        return EndpointPlan(_scale_copies_to_zero(endpoint, policy))
     if endpoint.asynchronous:
         return EndpointPlan(_scale_to_zero(endpoint, policy))
 
@@ -218,26 +221,57 @@ def _decide(
 def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:
     if not policy.async_scale_to_zero:
         return None
-    targets = {t.variant: t for t in endpoint.scaling}
+    current = {v.name: v.instance_count or 1 for v in endpoint.variants}
+    return _minimum_zero(
+        endpoint,
+        SCALE_TO_ZERO,
+        current,
+        endpoint.scaling,
+        "asynchronous endpoint: autoscaling minimum 0 for variant(s) {names} "
+        "(instances scale in to zero while the queue is empty)",
+    )
+
+
+def _scale_copies_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:
+    if not policy.components_scale_to_zero:
+        return Finding(
+            GUARDRAIL,
+            endpoint.resource,
+            "inference-components",
+            "endpoint hosts inference components: give their copies a minimum of 0 "
+            "(sagemaker:inference-component:DesiredCopyCount) and the endpoint "
+            "ManagedInstanceScaling.MinInstanceCount=0",
+            {"EndpointConfigName": endpoint.config_name},
+        )
+    current = {c.name: c.copies for c in endpoint.components}
+    return _minimum_zero(
+        endpoint,
+        SCALE_COPIES_TO_ZERO,
+        current,
+        endpoint.component_scaling,
+        "inference components: autoscaling minimum 0 copies for {names} (never deleted; the endpoint's "
+        "ManagedInstanceScaling.MinInstanceCount must also be 0 for its instances to go)",
+    )
+
+
+def _minimum_zero(
+    endpoint: Endpoint, action: str, current: Mapping[str, int], targets: tuple[ScalingTarget, ...], why: str
+) -> Decision | None:
+    """Minimum 0 for every scalable (variant or component) whose minimum is not 0 yet. The maximum is
+    kept, or set to the current count: a maximum below it would make Application Auto Scaling scale in."""
+    by_name = {t.variant: t for t in targets}
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for variant in endpoint.variants:
-        target = targets.get(variant.name, ScalingTarget(variant.name, None, None))
+    for name, count in current.items():
+        target = by_name.get(name, ScalingTarget(name, None, None))
         if target.min_capacity == 0:
             continue
-        maximum = target.max_capacity or variant.instance_count or 1
-        before[variant.name] = {"MinCapacity": target.min_capacity, "MaxCapacity": target.max_capacity}
-        after[variant.name] = {"MinCapacity": 0, "MaxCapacity": maximum}
+        before[name] = {"MinCapacity": target.min_capacity, "MaxCapacity": target.max_capacity}
+        after[name] = {"MinCapacity": 0, "MaxCapacity": max(target.max_capacity or 0, count, 1)}
     if not after:
         return None
     return PlannedAction(
-        GUARDRAIL,
-        endpoint.resource,
-        SCALE_TO_ZERO,
-        before,
-        after,
-        f"asynchronous endpoint: autoscaling minimum 0 for variant(s) {', '.join(sorted(after))} "
-        "(instances scale in to zero while the queue is empty)",
+        GUARDRAIL, endpoint.resource, action, before, after, why.format(names=", ".join(sorted(after)))
     )
 
 

@@ -31,6 +31,7 @@ from ecoguard.guardrails.idle_endpoint import (
     GUARDRAIL,
     IDLE_SINCE_TAG,
     MARK,
+    SCALE_COPIES_TO_ZERO,
     SCALE_TO_ZERO,
     Endpoint,
     MarkChange,
@@ -38,6 +39,7 @@ from ecoguard.guardrails.idle_endpoint import (
     idle_hours,
     needs_usage,
 )
+from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.sweep import Page, Sweep, SweepResult
@@ -134,7 +136,13 @@ class IdleEndpointRunner:
             trigger=trigger,
             clock=self._clock,
             ttl_days=self._policy.audit.ttl_days,
-            appliers={MARK: self._mark, CLEAR: self._clear, DELETE: self._delete, SCALE_TO_ZERO: self._scale},
+            appliers={
+                MARK: self._mark,
+                CLEAR: self._clear,
+                DELETE: self._delete,
+                SCALE_TO_ZERO: self._scale,
+                SCALE_COPIES_TO_ZERO: self._scale_copies,
+            },
             summary=RunSummary(GUARDRAIL, self._mode),
         )
 
@@ -157,7 +165,13 @@ class IdleEndpointRunner:
                 found[name] = endpoint
         policy = self._policy.idle_inference.endpoints
         for name, endpoint in found.items():
-            if endpoint.asynchronous and policy.async_scale_to_zero:
+            if endpoint.status != "InService" or is_exempt(endpoint.tags):
+                continue
+            if endpoint.inference_components and policy.components_scale_to_zero:
+                components = self._sm.inference_components(name)
+                targets = self._aas.component_targets([c.name for c in components])
+                found[name] = replace(endpoint, components=components, component_scaling=targets)
+            elif endpoint.asynchronous and policy.async_scale_to_zero:
                 found[name] = replace(endpoint, scaling=self._aas.targets(name, [v.name for v in endpoint.variants]))
         measured = [e for e in found.values() if needs_usage(e, policy)]
         totals: dict[str, float | None] = {e.name: 0.0 for e in measured}
@@ -247,6 +261,10 @@ class IdleEndpointRunner:
         for variant, capacity in action.after.items():
             self._aas.register(action.resource.name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
 
+    def _scale_copies(self, action: PlannedAction) -> None:
+        for component, capacity in action.after.items():
+            self._aas.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
+
 
 class IdleEndpointRestorer:
     """Undo an idle-endpoint action: recreate a deleted endpoint, put a mark or a capacity back."""
@@ -265,8 +283,13 @@ class IdleEndpointRestorer:
             return None
         if record.action in (MARK, CLEAR):
             return {IDLE_SINCE_TAG: endpoint.tags.get(IDLE_SINCE_TAG)}
-        if record.action == SCALE_TO_ZERO:
-            targets = {t.variant: t for t in self._aas.targets(endpoint.name, list(record.after))}
+        if record.action in (SCALE_TO_ZERO, SCALE_COPIES_TO_ZERO):
+            found = (
+                self._aas.targets(endpoint.name, list(record.after))
+                if record.action == SCALE_TO_ZERO
+                else self._aas.component_targets(list(record.after))
+            )
+            targets = {t.variant: t for t in found}
             return {
                 v: {"MinCapacity": t.min_capacity, "MaxCapacity": t.max_capacity}
                 for v, t in targets.items()
@@ -288,5 +311,11 @@ class IdleEndpointRestorer:
                     self._aas.deregister(name, variant)
                 else:
                     self._aas.register(name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
+        elif record.action == SCALE_COPIES_TO_ZERO:
+            for component, capacity in state.items():
+                if capacity["MinCapacity"] is None:
+                    self._aas.deregister_component(component)
+                else:
+                    self._aas.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
         else:
             raise ValueError(f"no restore for action {record.action}")
