@@ -147,6 +147,9 @@ _CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 def check_time_zone(name: str) -> str:
+    # UTC needs no time-zone database (the Lambda runtime may not ship one); others do, and fail here loudly.
+    if name == "UTC":
+        return name
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

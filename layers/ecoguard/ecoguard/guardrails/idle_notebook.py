@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
@@ -74,7 +74,7 @@ def reports_activity(notebook: Notebook, activity_configs: frozenset[str]) -> bo
 
 
 def in_off_hours(off: OffHours, now: datetime) -> bool:
-    local = now.astimezone(ZoneInfo(off.time_zone))
+    local = now.astimezone(UTC if off.time_zone == "UTC" else ZoneInfo(off.time_zone))
     if off.weekends and local.weekday() >= 5:
         return True
     start, end, t = time.fromisoformat(off.start), time.fromisoformat(off.end), local.time()
