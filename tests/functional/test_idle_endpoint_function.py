@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tests.conftest import REFERENCE_EVENTS, REGION, Stack, event_files, fail_calls, load_event, record_calls
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.events import EventError
@@ -99,7 +99,7 @@ def test_given_each_sample_event_when_invoked_in_dry_run_then_it_succeeds_and_wr
 def test_given_the_aws_authored_in_service_event_then_it_is_accepted_and_its_endpoint_evaluated(stack: Stack) -> None:
     # tests/fixtures copy of the SageMaker Developer Guide example: "IN_SERVICE", time "1583831889050".
     create_endpoint(EndpointSeed("MyEndpoint", timedelta(minutes=5)))
-    event = json.loads(Path("tests/fixtures/aws-events/sagemaker-endpoint-state-change.json").read_text())
+    event = json.loads((REFERENCE_EVENTS / "sagemaker-endpoint-state-change.json").read_text())
     [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
     assert result["evaluated"] == 1 and result["compliant"] == 1, "a new endpoint is tracked, not idle"
 
