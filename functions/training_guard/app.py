@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.adapters.clients import client
-from ecoguard.adapters.metrics import MetricsAdapter
+from ecoguard.adapters.host_metrics import MetricsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.audit import AuditTrail

@@ -110,6 +110,7 @@ RESOURCE_STAR_ONLY = frozenset(
         "cloudwatch:PutMetricData",
         "s3:ListAllMyBuckets",
         "sagemaker:ListEndpoints",
+        "sagemaker:ListInferenceComponents",
         "sagemaker:ListNotebookInstances",
         "sagemaker:ListTrainingJobs",
         "sagemaker:ListHyperParameterTuningJobs",

@@ -13,6 +13,7 @@ from tools.ecoguard_local.demo import fake_credentials
 from tools.ecoguard_local.invoke import invoke, reset_caches
 from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
 from tools.ecoguard_local.seed import seed_log_groups
+from tools.ecoguard_local.seed_inference import seed_endpoints, seed_notebooks
 from tools.ecoguard_local.seed_s3 import seed_buckets
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
 
@@ -36,6 +37,8 @@ def run_invoke(
             # moto stores no Intelligent-Tiering configurations and drops some lifecycle fields: see s3_shim.
             FakeS3ConfigStore().install()
             seed_buckets()
+            seed_endpoints()
+            seed_notebooks()
         results = invoke(function, event, resolver, env=env, template=template)
         audit = AuditTrail(boto3.client("dynamodb", region_name=REGION), resolver.refs["AuditTable"])
         records = [

@@ -72,7 +72,16 @@ def run_demo(console: Console) -> dict[str, Any]:
 
         console.rule("[bold]restore from the audit trail")
         for scene in all_scenes:
-            applied = next((r for r in audit.records(scene.guardrail) if r.outcome is Outcome.APPLIED), None)
+            # A scene may name the action its restore demonstrates (attribute restore_action); else the first.
+            wanted = getattr(scene, "restore_action", None)
+            applied = next(
+                (
+                    r
+                    for r in audit.records(scene.guardrail)
+                    if r.outcome is Outcome.APPLIED and wanted in (None, r.action)
+                ),
+                None,
+            )
             if applied is None:
                 continue
             result = restore(

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.adapters.s3 import S3Adapter
+from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.restore import Restorer
+from ecoguard.runners.idle_endpoint import IdleEndpointRestorer
+from ecoguard.runners.idle_notebook import IdleNotebookRestorer
 from ecoguard.runners.log_retention import LogRetentionRestorer
 from ecoguard.runners.model_card_impact import ModelCardImpactRestorer
 from ecoguard.runners.retraining_gate import RetrainingGateRestorer
@@ -27,6 +31,10 @@ RESTORERS: dict[str, Callable[[Callable[[str], Any]], Restorer]] = {
     ),
     # Undo of a started retraining = StopPipelineExecution while it still runs (see GUARDRAILS.md).
     "retraining-gate": lambda client: RetrainingGateRestorer(PipelinesAdapter(client("sagemaker"))),
+    "idle-endpoint": lambda client: IdleEndpointRestorer(
+        SageMakerAdapter(client("sagemaker")), AutoScalingAdapter(client("application-autoscaling"))
+    ),
+    "idle-notebook": lambda client: IdleNotebookRestorer(SageMakerAdapter(client("sagemaker"))),
 }
 
 

@@ -28,6 +28,8 @@ class Settings(BaseModel):
     # "return": it returns the continuation instead (the local runner drives it).
     continuation: Literal["lambda", "return"] = Field(default="lambda", alias="ECOGUARD_CONTINUATION")
     function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
+    # The stack's notebook lifecycle configuration that publishes kernel and terminal activity.
+    notebook_lifecycle_config: str | None = Field(default=None, alias="ECOGUARD_NOTEBOOK_LIFECYCLE_CONFIG")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -59,9 +59,17 @@ class Scene(Protocol):
 
 
 def scenes() -> list[Scene]:
+    from tools.ecoguard_local.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
     from tools.ecoguard_local.scenes.log_retention import LogRetentionScene
     from tools.ecoguard_local.scenes.retraining_gate import RetrainingGateScene
     from tools.ecoguard_local.scenes.storage_lifecycle import StorageLifecycleScene
     from tools.ecoguard_local.scenes.training_guard import TrainingGuardScene
 
-    return [LogRetentionScene(), StorageLifecycleScene(), TrainingGuardScene(), RetrainingGateScene()]
+    return [
+        LogRetentionScene(),
+        StorageLifecycleScene(),
+        IdleEndpointScene(),
+        IdleNotebookScene(),
+        TrainingGuardScene(),
+        RetrainingGateScene(),
+    ]

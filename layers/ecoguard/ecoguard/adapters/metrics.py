@@ -1,83 +1,105 @@
-"""CloudWatch GetMetricData, batched: at most 500 queries a call, every page of each call."""
+"""CloudWatch GetMetricData in as few calls as possible.
+
+GetMetricData takes at most 500 queries a call (CloudWatch API reference, MetricDataQueries). The
+simulator does not enforce it, so ``MAX_QUERIES`` is asserted here. Queries that share a time range
+share calls; ``NextToken`` pages are followed until every query is complete.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
 
-# GetMetricData accepts at most 500 MetricDataQuery structures per call (CloudWatch API reference).
-MAX_QUERIES_PER_CALL = 500
+MAX_QUERIES = 500
 
 
 @dataclass(frozen=True)
 class MetricQuery:
+    """One metric, one statistic, over ``[start, end)``. ``key`` groups results (e.g. an endpoint)."""
+
+    key: str
     namespace: str
     metric: str
     dimensions: tuple[tuple[str, str], ...]
-    stat: str = "Average"
+    stat: str
+    period: int
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class Series:
+    """Every datapoint of one query. ``complete`` is False if CloudWatch could not return them all."""
+
+    timestamps: list[datetime]
+    values: list[float]
+    complete: bool = True
+
+
+def batches[T](items: Sequence[T], size: int = MAX_QUERIES) -> list[Sequence[T]]:
+    assert 0 < size <= MAX_QUERIES, f"GetMetricData takes at most {MAX_QUERIES} queries a call"
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class MetricsAdapter:
     def __init__(self, cloudwatch: Any) -> None:
         self._cw = cloudwatch
 
-    def series(
-        self, queries: Sequence[MetricQuery], start: datetime, end: datetime, period: int
-    ) -> list[dict[datetime, float]]:
-        """One ``{period start: value}`` per query, in the order given."""
-        results: list[dict[datetime, float]] = [{} for _ in queries]
-        for offset in range(0, len(queries), MAX_QUERIES_PER_CALL):
-            batch = queries[offset : offset + MAX_QUERIES_PER_CALL]
-            self._fetch(batch, offset=offset, results=results, start=start, end=end, period=period)
-        return results
+    def fetch(self, queries: Iterable[MetricQuery]) -> list[tuple[MetricQuery, Series]]:
+        """Every query's series, in the order given."""
+        ordered = list(queries)
+        by_range: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+        for index, query in enumerate(ordered):
+            by_range[(query.start, query.end)].append(index)
+        results: dict[int, Series] = {}
+        for (start, end), indexes in by_range.items():
+            for batch in batches(indexes):
+                results.update(self._call(ordered, batch, start, end))
+        return [(ordered[i], results[i]) for i in range(len(ordered))]
 
-    def _fetch(
-        self,
-        batch: Sequence[MetricQuery],
-        *,
-        offset: int,
-        results: list[dict[datetime, float]],
-        start: datetime,
-        end: datetime,
-        period: int,
-    ) -> None:
-        assert len(batch) <= MAX_QUERIES_PER_CALL, "GetMetricData takes at most 500 queries"
-        kwargs: dict[str, Any] = {
-            "MetricDataQueries": [
-                {
-                    "Id": f"q{offset + i}",
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": q.namespace,
-                            "MetricName": q.metric,
-                            "Dimensions": [{"Name": n, "Value": v} for n, v in q.dimensions],
-                        },
-                        "Period": period,
-                        "Stat": q.stat,
+    def _call(
+        self, ordered: list[MetricQuery], batch: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, Series]:
+        assert len(batch) <= MAX_QUERIES, f"{len(batch)} queries in one GetMetricData call (limit {MAX_QUERIES})"
+        request = [
+            {
+                "Id": f"q{i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": ordered[i].namespace,
+                        "MetricName": ordered[i].metric,
+                        "Dimensions": [{"Name": n, "Value": v} for n, v in ordered[i].dimensions],
                     },
-                    "ReturnData": True,
-                }
-                for i, q in enumerate(batch)
-            ],
-            "StartTime": start,
-            "EndTime": end,
-            "ScanBy": "TimestampAscending",
-        }
+                    "Period": ordered[i].period,
+                    "Stat": ordered[i].stat,
+                },
+                "ReturnData": True,
+            }
+            for i in batch
+        ]
+        series = {i: Series([], []) for i in batch}
+        token: str | None = None
         while True:
+            kwargs: dict[str, Any] = {"MetricDataQueries": request, "StartTime": start, "EndTime": end}
+            if token:
+                kwargs["NextToken"] = token
             try:
                 response = self._cw.get_metric_data(**kwargs)
             except ClientError as exc:
                 raise translate(exc) from exc
             for result in response.get("MetricDataResults", []):
-                index = int(result["Id"][1:])
-                for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                    results[index][stamp.astimezone(UTC)] = float(value)
-            if not response.get("NextToken"):
-                return
-            kwargs["NextToken"] = response["NextToken"]
+                current = series[int(str(result["Id"])[1:])]
+                current.timestamps.extend(result.get("Timestamps", []))
+                current.values.extend(float(v) for v in result.get("Values", []))
+                if result.get("StatusCode", "Complete") not in ("Complete", "PartialData"):
+                    current.complete = False
+            token = response.get("NextToken") or None
+            if token is None:
+                return series

@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecoguard.actions import Mode, Outcome, PlannedAction, Resource, Skip
-from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecoguard.adapters.metrics import MAX_QUERIES_PER_CALL, MetricQuery, MetricsAdapter
+from ecoguard.adapters.host_metrics import MAX_QUERIES_PER_CALL, MetricQuery, MetricsAdapter
 from ecoguard.errors import Throttled
 
 START = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -1,0 +1,214 @@
+"""SageMaker endpoints and notebook instances: list (InService only), describe, tag, delete, stop."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.errors import translate
+from ecoguard.guardrails.idle_endpoint import Component, Endpoint, Variant
+from ecoguard.guardrails.idle_notebook import Notebook
+from ecoguard.sweep import Page
+
+# ListEndpoints and ListNotebookInstances return at most 100 a page; ListTags at most 50.
+PAGE_SIZE = 100
+TAGS_PAGE_SIZE = 50
+
+
+def _missing(exc: ClientError) -> bool:
+    # SageMaker reports a missing endpoint or notebook as ValidationException ("Could not find ...").
+    error = exc.response.get("Error", {})
+    message = str(error.get("Message", ""))
+    return error.get("Code") in ("ValidationException", "ResourceNotFound") and (
+        "Could not find" in message or "RecordNotFound" in message or "does not exist" in message
+    )
+
+
+class SageMakerAdapter:
+    def __init__(self, sagemaker: Any) -> None:
+        self._sm = sagemaker
+        self._configs: dict[str, Mapping[str, Any]] = {}
+
+    # --- endpoints ----------------------------------------------------------------------------
+
+    def endpoint_names(self) -> list[tuple[str, str]]:
+        """(name, ARN) of every InService endpoint, every page, sorted (a resumed sweep needs a stable order)."""
+        names: list[tuple[str, str]] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService"}
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._sm.list_endpoints(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            names += [(e["EndpointName"], e["EndpointArn"]) for e in response.get("Endpoints", [])]
+            token = response.get("NextToken") or None
+            if token is None:
+                return sorted(names)
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        """The endpoint with its variants, kind and tags; None if it no longer exists."""
+        try:
+            raw = self._sm.describe_endpoint(EndpointName=name)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise translate(exc) from exc
+        config = self.endpoint_config(raw["EndpointConfigName"])
+        config_variants = {v["VariantName"]: v for v in (config or {}).get("ProductionVariants", [])}
+        variants = []
+        for v in raw.get("ProductionVariants", []):
+            declared = config_variants.get(v["VariantName"], {})
+            serverless = bool(v.get("CurrentServerlessConfig") or declared.get("ServerlessConfig"))
+            count = v.get("CurrentInstanceCount") or declared.get("InitialInstanceCount")
+            variants.append(Variant(v["VariantName"], serverless, int(count) if count else None))
+        # Variants that host inference components name no model in the endpoint config.
+        components = bool(config_variants) and any("ModelName" not in v for v in config_variants.values())
+        since: datetime = raw.get("LastModifiedTime") or raw["CreationTime"]
+        return Endpoint(
+            name=raw["EndpointName"],
+            arn=raw["EndpointArn"],
+            status=raw["EndpointStatus"],
+            config_name=raw["EndpointConfigName"],
+            in_service_since=since,
+            variants=tuple(variants),
+            tags=self.tags(raw["EndpointArn"]),
+            asynchronous=bool(raw.get("AsyncInferenceConfig") or (config or {}).get("AsyncInferenceConfig")),
+            inference_components=components,
+        )
+
+    def endpoint_config(self, name: str) -> Mapping[str, Any] | None:
+        if name not in self._configs:
+            try:
+                self._configs[name] = self._sm.describe_endpoint_config(EndpointConfigName=name)
+            except ClientError as exc:
+                if _missing(exc):
+                    return None
+                raise translate(exc) from exc
+        return self._configs[name]
+
+    def inference_components(self, endpoint: str) -> tuple[Component, ...]:
+        """The endpoint's inference components, each with its current copy count (every page)."""
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"EndpointNameEquals": endpoint, "MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._sm.list_inference_components(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            names += [c["InferenceComponentName"] for c in response.get("InferenceComponents", [])]
+            token = response.get("NextToken") or None
+            if token is None:
+                break
+        components = []
+        for name in sorted(names):
+            try:
+                raw = self._sm.describe_inference_component(InferenceComponentName=name)
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise translate(exc) from exc
+            runtime = raw.get("RuntimeConfig") or {}
+            copies = runtime.get("CurrentCopyCount") or runtime.get("DesiredCopyCount") or 1
+            components.append(Component(name, int(copies)))
+        return tuple(components)
+
+    def delete_endpoint(self, name: str) -> None:
+        try:
+            self._sm.delete_endpoint(EndpointName=name)
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def create_endpoint(self, name: str, config_name: str, tags: Mapping[str, str]) -> None:
+        if self.endpoint_config(config_name) is None:
+            raise ValueError(f"endpoint config {config_name} no longer exists; cannot recreate {name}")
+        try:
+            self._sm.create_endpoint(
+                EndpointName=name,
+                EndpointConfigName=config_name,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    # --- tags ---------------------------------------------------------------------------------
+
+    def tags(self, arn: str) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": TAGS_PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._sm.list_tags(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
+            token = response.get("NextToken") or None
+            if token is None:
+                return tags
+
+    def tag(self, arn: str, key: str, value: str) -> None:
+        try:
+            self._sm.add_tags(ResourceArn=arn, Tags=[{"Key": key, "Value": value}])
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def untag(self, arn: str, key: str) -> None:
+        try:
+            self._sm.delete_tags(ResourceArn=arn, TagKeys=[key])
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    # --- notebook instances -------------------------------------------------------------------
+
+    def notebook_page(self, token: str | None) -> Page[Notebook]:
+        kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService", "SortBy": "Name"}
+        if token:
+            kwargs["NextToken"] = token
+        try:
+            response = self._sm.list_notebook_instances(**kwargs)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        notebooks = tuple(self._notebook(raw) for raw in response.get("NotebookInstances", []))
+        return Page(notebooks, response.get("NextToken") or None)
+
+    def notebook(self, name: str) -> Notebook | None:
+        try:
+            raw = self._sm.describe_notebook_instance(NotebookInstanceName=name)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise translate(exc) from exc
+        return self._notebook(raw)
+
+    def _notebook(self, raw: Mapping[str, Any]) -> Notebook:
+        return Notebook(
+            name=raw["NotebookInstanceName"],
+            arn=raw["NotebookInstanceArn"],
+            status=raw["NotebookInstanceStatus"],
+            instance_type=raw.get("InstanceType", ""),
+            lifecycle_config=raw.get("NotebookInstanceLifecycleConfigName") or None,
+            in_service_since=raw.get("LastModifiedTime") or raw["CreationTime"],
+        )
+
+    def stop_notebook(self, name: str) -> None:
+        try:
+            self._sm.stop_notebook_instance(NotebookInstanceName=name)
+        except ClientError as exc:
+            raise translate(exc) from exc
+
+    def start_notebook(self, name: str) -> None:
+        try:
+            self._sm.start_notebook_instance(NotebookInstanceName=name)
+        except ClientError as exc:
+            raise translate(exc) from exc

@@ -1,0 +1,283 @@
+"""Idle SageMaker endpoints: decide from usage, with a grace period, never from the clock alone.
+
+Rules, for one InService endpoint, in order:
+
+1. The guardrail disabled, or the endpoint not InService: no decision.
+2. Serverless (a variant with a ServerlessConfig): left alone, it scales to zero already.
+3. An invalid ``ecoguard:idle-hours`` tag: skipped. ``ecoguard:exempt=true``: never written to; recorded
+   as skipped only when ecoguard would otherwise have acted (so an exempt, busy endpoint stays quiet).
+4. Inference components: never deleted; each component's copies get an autoscaling minimum of 0.
+5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0.
+6. Instance-backed real-time: idle only if InService for longer than the window AND no invocations in
+   it (summed over every variant). Missing data alone never means idle: a new endpoint has none.
+   - idle, not marked: mark it (``ecoguard:idle-since``) and notify;
+   - idle, marked at least ``grace_hours`` ago: delete it (config and model kept);
+   - not idle, marked: clear the mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.guardrails.tags import is_exempt
+from ecoguard.policy import IdleEndpointsPolicy
+
+GUARDRAIL = "idle-endpoint"
+MARK = "mark-idle"
+CLEAR = "clear-idle-mark"
+DELETE = "delete-endpoint"
+SCALE_TO_ZERO = "scale-to-zero"
+SCALE_COPIES_TO_ZERO = "scale-copies-to-zero"
+IDLE_SINCE_TAG = "ecoguard:idle-since"
+IDLE_HOURS_TAG = "ecoguard:idle-hours"
+MAX_IDLE_HOURS = 24 * 14  # CloudWatch keeps 1-minute data 15 days; the window must fit in it
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    serverless: bool = False
+    instance_count: int | None = None
+
+
+@dataclass(frozen=True)
+class ScalingTarget:
+    """The Application Auto Scaling target of one async variant (or one inference component, by name);
+    None fields mean no target."""
+
+    variant: str
+    min_capacity: int | None
+    max_capacity: int | None
+
+
+@dataclass(frozen=True)
+class Component:
+    """An inference component hosted on the endpoint, with its current number of copies."""
+
+    name: str
+    copies: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    arn: str
+    status: str
+    config_name: str
+    in_service_since: datetime  # LastModifiedTime (an update restarts the window), else CreationTime
+    variants: tuple[Variant, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    asynchronous: bool = False
+    inference_components: bool = False
+    scaling: tuple[ScalingTarget, ...] = ()
+    components: tuple[Component, ...] = ()
+    component_scaling: tuple[ScalingTarget, ...] = ()
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Endpoint")
+
+    @property
+    def serverless(self) -> bool:
+        return any(v.serverless for v in self.variants)
+
+
+class MarkChange(StrEnum):
+    KEEP = "keep"
+    SET = "set"
+    CLEAR = "clear"
+
+
+@dataclass(frozen=True)
+class EndpointPlan:
+    """The decision (if any) and what becomes of the idle mark in ecoguard's state."""
+
+    decision: Decision | None
+    mark: MarkChange = MarkChange.KEEP
+
+
+def idle_hours(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> int | str:
+    """The endpoint's window in hours, or an error message for an invalid tag."""
+    raw = endpoint.tags.get(IDLE_HOURS_TAG)
+    if raw is None:
+        return policy.idle_hours
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_IDLE_HOURS:
+        return f"tag {IDLE_HOURS_TAG}={raw!r} is not a whole number of hours from 1 to {MAX_IDLE_HOURS}"
+    return int(text)
+
+
+def needs_usage(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> bool:
+    """Whether the endpoint's invocations must be fetched (only instance-backed real-time ones)."""
+    if not policy.enabled or endpoint.status != "InService" or endpoint.serverless:
+        return False
+    if endpoint.asynchronous or endpoint.inference_components:
+        return False
+    return isinstance(idle_hours(endpoint, policy), int)
+
+
+def restore_state(endpoint: Endpoint) -> dict[str, Any]:
+    """What ``create_endpoint`` needs to bring the endpoint back identically."""
+    tags = {k: v for k, v in endpoint.tags.items() if k != IDLE_SINCE_TAG}
+    return {
+        "EndpointName": endpoint.name,
+        "EndpointConfigName": endpoint.config_name,
+        "Tags": dict(sorted(tags.items())),
+    }
+
+
+def decide_endpoint(
+    endpoint: Endpoint,
+    invocations: float | None,
+    marked_since: datetime | None,
+    policy: IdleEndpointsPolicy,
+    now: datetime,
+) -> EndpointPlan:
+    """``invocations``: the sum over every variant in the window (0.0 if no data), None if unknown."""
+    plan = _decide(endpoint, invocations, marked_since, policy, now)
+    if not is_exempt(endpoint.tags):
+        return plan
+    # Exempt: never written to, not even ecoguard's own tag. Recorded only when ecoguard would have acted.
+    if isinstance(plan.decision, PlannedAction) and plan.decision.action != CLEAR:
+        skip = Skip(GUARDRAIL, endpoint.resource, "tagged ecoguard:exempt=true", plan.decision.before)
+        return EndpointPlan(skip, _clear_if(marked_since))
+    return EndpointPlan(None, _clear_if(marked_since))
+
+
+def _decide(
+    endpoint: Endpoint,
+    invocations: float | None,
+    marked_since: datetime | None,
+    policy: IdleEndpointsPolicy,
+    now: datetime,
+) -> EndpointPlan:
+    if not policy.enabled or endpoint.status != "InService" or endpoint.serverless:
+        return EndpointPlan(None)
+    resource = endpoint.resource
+    hours = idle_hours(endpoint, policy)
+    if isinstance(hours, str):
+        return EndpointPlan(Skip(GUARDRAIL, resource, hours), _clear_if(marked_since))
+    if endpoint.inference_components:
+        return EndpointPlan(_scale_copies_to_zero(endpoint, policy))
+    if endpoint.asynchronous:
+        return EndpointPlan(_scale_to_zero(endpoint, policy))
+
+    window = timedelta(hours=hours)
+    if invocations is None or invocations > 0 or now - endpoint.in_service_since < window:
+        # Busy, unknown, or too new to tell: never idle. Traffic (or an update) clears the mark.
+        if marked_since is None:
+            return EndpointPlan(None)
+        why = "traffic resumed" if invocations else "endpoint updated since it was marked"
+        if IDLE_SINCE_TAG in endpoint.tags:
+            return EndpointPlan(
+                PlannedAction(
+                    GUARDRAIL,
+                    resource,
+                    CLEAR,
+                    {IDLE_SINCE_TAG: endpoint.tags[IDLE_SINCE_TAG]},
+                    {IDLE_SINCE_TAG: None},
+                    f"{why}: idle mark cleared",
+                ),
+                MarkChange.CLEAR,
+            )
+        return EndpointPlan(None, MarkChange.CLEAR)
+
+    idle_for = f"no invocations on any of {len(endpoint.variants)} variant(s) in {hours} h"
+    if marked_since is None:
+        since = _iso(now)
+        return EndpointPlan(
+            PlannedAction(
+                GUARDRAIL,
+                resource,
+                MARK,
+                {IDLE_SINCE_TAG: None},
+                {IDLE_SINCE_TAG: since},
+                f"{idle_for}: marked idle; deleted after {policy.grace_hours} h unless it gets traffic",
+            ),
+            MarkChange.SET,
+        )
+    grace = timedelta(hours=policy.grace_hours)
+    if now - marked_since < grace:
+        return EndpointPlan(None)  # still in its grace period; already notified
+    return EndpointPlan(
+        PlannedAction(
+            GUARDRAIL,
+            resource,
+            DELETE,
+            restore_state(endpoint),
+            {"exists": False},
+            f"{idle_for}, still idle {policy.grace_hours} h after it was marked at {_iso(marked_since)}: "
+            "endpoint deleted (config and model kept)",
+        ),
+        MarkChange.CLEAR,
+    )
+
+
+def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:
+    if not policy.async_scale_to_zero:
+        return None
+    current = {v.name: v.instance_count or 1 for v in endpoint.variants}
+    return _minimum_zero(
+        endpoint,
+        SCALE_TO_ZERO,
+        current,
+        endpoint.scaling,
+        "asynchronous endpoint: autoscaling minimum 0 for variant(s) {names} "
+        "(instances scale in to zero while the queue is empty)",
+    )
+
+
+def _scale_copies_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:
+    if not policy.components_scale_to_zero:
+        return Finding(
+            GUARDRAIL,
+            endpoint.resource,
+            "inference-components",
+            "endpoint hosts inference components: give their copies a minimum of 0 "
+            "(sagemaker:inference-component:DesiredCopyCount) and the endpoint "
+            "ManagedInstanceScaling.MinInstanceCount=0",
+            {"EndpointConfigName": endpoint.config_name},
+        )
+    current = {c.name: c.copies for c in endpoint.components}
+    return _minimum_zero(
+        endpoint,
+        SCALE_COPIES_TO_ZERO,
+        current,
+        endpoint.component_scaling,
+        "inference components: autoscaling minimum 0 copies for {names} (never deleted; the endpoint's "
+        "ManagedInstanceScaling.MinInstanceCount must also be 0 for its instances to go)",
+    )
+
+
+def _minimum_zero(
+    endpoint: Endpoint, action: str, current: Mapping[str, int], targets: tuple[ScalingTarget, ...], why: str
+) -> Decision | None:
+    """Minimum 0 for every scalable (variant or component) whose minimum is not 0 yet. The maximum is
+    kept, or set to the current count: a maximum below it would make Application Auto Scaling scale in."""
+    by_name = {t.variant: t for t in targets}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, count in current.items():
+        target = by_name.get(name, ScalingTarget(name, None, None))
+        if target.min_capacity == 0:
+            continue
+        before[name] = {"MinCapacity": target.min_capacity, "MaxCapacity": target.max_capacity}
+        after[name] = {"MinCapacity": 0, "MaxCapacity": max(target.max_capacity or 0, count, 1)}
+    if not after:
+        return None
+    return PlannedAction(
+        GUARDRAIL, endpoint.resource, action, before, after, why.format(names=", ".join(sorted(after)))
+    )
+
+
+def _clear_if(marked_since: datetime | None) -> MarkChange:
+    return MarkChange.CLEAR if marked_since is not None else MarkChange.KEEP
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,153 @@
+"""Run the idle-notebook guardrail: an hourly sweep of InService notebook instances.
+
+Each page of instances (100) gets its tags and, in one GetMetricData call, the activity metric that
+ecoguard's lifecycle configuration publishes. Stopping keeps the instance and its volume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.errors import AwsError, NotFound, Throttled
+from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.guardrails.idle_notebook import (
+    ACTIVITY_DIMENSION,
+    ACTIVITY_METRIC,
+    ACTIVITY_NAMESPACE,
+    GUARDRAIL,
+    STOP,
+    Activity,
+    Notebook,
+    decide_notebook,
+    idle_hours,
+    reports_activity,
+)
+from ecoguard.policy import Policy
+from ecoguard.sweep import Page, Sweep, SweepResult
+
+# The lifecycle script publishes every 5 minutes.
+ACTIVITY_PERIOD = 300
+
+
+@dataclass(frozen=True)
+class ObservedNotebook:
+    notebook: Notebook
+    activity: Activity | None  # None: the instance does not publish the activity metric
+    error: str | None = None
+
+
+def activity_of(timestamps: list[datetime], values: list[float]) -> Activity:
+    active = [t for t, v in zip(timestamps, values, strict=True) if v > 0]
+    return Activity(reports=len(values), peak=max(values, default=0.0), last_active=max(active, default=None))
+
+
+class IdleNotebookRunner:
+    def __init__(
+        self,
+        *,
+        sagemaker: SageMakerAdapter,
+        metrics: MetricsAdapter,
+        audit: AuditTrail,
+        policy: Policy,
+        activity_configs: frozenset[str],
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        self._sm = sagemaker
+        self._metrics = metrics
+        self._audit = audit
+        self._policy = policy
+        self._configs = activity_configs
+        self._mode = mode
+        self._clock = clock
+        self._sweep = Sweep[ObservedNotebook](GUARDRAIL, audit, clock, remaining_ms)
+
+    def _executor(self, trigger: Trigger) -> Executor:
+        return Executor(
+            audit=self._audit,
+            mode=self._mode,
+            trigger=trigger,
+            clock=self._clock,
+            ttl_days=self._policy.audit.ttl_days,
+            appliers={STOP: lambda action: self._sm.stop_notebook(action.resource.name)},
+            summary=RunSummary(GUARDRAIL, self._mode),
+        )
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        return self._sweep.run(trigger, self._executor(trigger), self._page, self._evaluate)
+
+    def _page(self, token: str | None) -> Page[ObservedNotebook]:
+        page = self._sm.notebook_page(token)
+        tagged: list[ObservedNotebook] = []
+        for notebook in page.items:
+            try:
+                tagged.append(ObservedNotebook(replace(notebook, tags=self._sm.tags(notebook.arn)), None))
+            except Throttled:
+                raise
+            except NotFound:
+                continue
+            except AwsError as exc:
+                tagged.append(ObservedNotebook(notebook, None, str(exc)))
+        return Page(self._with_activity(tagged), page.next_token)
+
+    def _with_activity(self, observed: list[ObservedNotebook]) -> list[ObservedNotebook]:
+        policy = self._policy.idle_inference.notebooks
+        end = self._clock().replace(second=0, microsecond=0)
+        queries = []
+        for item in observed:
+            hours = idle_hours(item.notebook, policy)
+            if not isinstance(hours, int):
+                continue  # skipped without its metric
+            if item.error is None and reports_activity(item.notebook, self._configs):
+                queries.append(
+                    MetricQuery(
+                        key=item.notebook.name,
+                        namespace=ACTIVITY_NAMESPACE,
+                        metric=ACTIVITY_METRIC,
+                        dimensions=((ACTIVITY_DIMENSION, item.notebook.name),),
+                        stat="Maximum",
+                        period=ACTIVITY_PERIOD,
+                        start=end - timedelta(hours=hours),
+                        end=end,
+                    )
+                )
+        activity = {
+            q.key: activity_of(s.timestamps, s.values) if s.complete else None for q, s in self._metrics.fetch(queries)
+        }
+        return [replace(item, activity=activity.get(item.notebook.name)) for item in observed]
+
+    def _evaluate(self, item: ObservedNotebook, executor: Executor) -> Outcome | None:
+        executor.summary.evaluated += 1
+        if item.error is not None:
+            return executor.fail(GUARDRAIL, item.notebook.resource, item.error)
+        decision = decide_notebook(
+            item.notebook, item.activity, self._policy.idle_inference.notebooks, self._configs, self._clock()
+        )
+        if decision is None:
+            executor.summary.compliant += 1
+            return None
+        return executor.execute(decision)
+
+
+class IdleNotebookRestorer:
+    """Start a stopped notebook instance again (its volume was kept)."""
+
+    def __init__(self, sagemaker: SageMakerAdapter) -> None:
+        self._sm = sagemaker
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        notebook = self._sm.notebook(record.resource.name)
+        return None if notebook is None else {"NotebookInstanceStatus": notebook.status}
+
+    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
+        if record.action != STOP:
+            raise ValueError(f"no restore for action {record.action}")
+        self._sm.start_notebook(record.resource.name)

@@ -1,0 +1,348 @@
+"""IdleEndpointFunction end to end: the handler from template.yaml, on a simulated account."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.events import EventError
+from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
+from ecoguard.state import StateStore
+from tests.conftest import REFERENCE_EVENTS, REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tools.ecoguard_local import operations
+from tools.ecoguard_local.seed_inference import (
+    EndpointSeed,
+    create_endpoint,
+    create_model,
+    endpoint_names,
+    put_invocations,
+    sagemaker,
+)
+
+FN = "IdleEndpointFunction"
+SWEEP = "idle_endpoint/scheduled-sweep.json"
+WRITES = {"AddTags", "DeleteTags", "DeleteEndpoint", "CreateEndpoint", "RegisterScalableTarget"}
+
+SEEDS = [
+    # Traffic on the second variant only: a query by EndpointName alone would see none.
+    EndpointSeed("busy-two-variants", timedelta(days=3), ("blue", "green"), {"green": 40}),
+    EndpointSeed("idle-realtime", timedelta(days=3), tags={"team": "growth"}),
+    EndpointSeed("new-realtime", timedelta(hours=2)),
+    EndpointSeed("idle-serverless", timedelta(days=3), serverless=True),
+    EndpointSeed("idle-exempt", timedelta(days=3), tags={"ecoguard:exempt": "true"}),
+    EndpointSeed("idle-async", timedelta(days=3), asynchronous=True),
+]
+
+
+@pytest.fixture
+def seeded(stack: Stack) -> Stack:
+    for seed in SEEDS:
+        create_endpoint(seed)
+    return stack
+
+
+def sweep(stack: Stack, mode: Mode, event_id: str) -> dict[str, Any]:
+    [result] = stack.invoke(FN, load_event(SWEEP) | {"id": event_id}, env={"ECOGUARD_MODE": mode.value})
+    assert result["finished"] is True
+    return result
+
+
+def tags(name: str) -> dict[str, str]:
+    arn = sagemaker().describe_endpoint(EndpointName=name)["EndpointArn"]
+    return {t["Key"]: t["Value"] for t in sagemaker().list_tags(ResourceArn=arn)["Tags"]}
+
+
+def marks(stack: Stack) -> StateStore:
+    return StateStore(boto3.client("dynamodb", region_name=REGION), stack.resolver.refs["AuditTable"], "idle-endpoint")
+
+
+def arn(name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/{name}"
+
+
+def travel_past_grace(stack: Stack, name: str, hours: int = 7) -> None:
+    """Simulator shim: moto has no clock to advance, so the stored mark is moved back instead."""
+    store = marks(stack)
+    item = store.get(arn(name))
+    assert item.version, f"{name} is not marked"
+    since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+    store.put(arn(name), {**item.value, "since": since}, expected_version=item.version, expires_at=2_000_000_000)
+
+
+def by_name(stack: Stack, outcome: Outcome) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for record in stack.records():
+        if record.outcome is outcome:
+            found.setdefault(record.resource.name, []).append(record.action)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted(Path(p) for p in event_files() if p.parent.name == "idle_endpoint"), ids=lambda p: p.name
+)
+def test_given_each_sample_event_when_invoked_in_dry_run_then_it_succeeds_and_writes_nothing(
+    seeded: Stack, path: Path
+) -> None:
+    calls = record_calls("sagemaker", "application-autoscaling")
+    [result] = seeded.invoke(FN, json.loads(path.read_text()), env={"ECOGUARD_MODE": "dry-run"})
+    assert result["mode"] == "dry-run"
+    assert not set(calls.calls) & WRITES
+
+
+def test_given_the_aws_authored_in_service_event_then_it_is_accepted_and_its_endpoint_evaluated(stack: Stack) -> None:
+    # tests/fixtures copy of the SageMaker Developer Guide example: "IN_SERVICE", time "1583831889050".
+    create_endpoint(EndpointSeed("MyEndpoint", timedelta(minutes=5)))
+    event = json.loads((REFERENCE_EVENTS / "sagemaker-endpoint-state-change.json").read_text())
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert result["evaluated"] == 1 and result["compliant"] == 1, "a new endpoint is tracked, not idle"
+
+
+def test_given_a_malformed_endpoint_event_then_it_fails_naming_the_field_and_reads_nothing(stack: Stack) -> None:
+    event = load_event("idle_endpoint/sagemaker-endpoint-state-change.json")
+    del event["detail"]["EndpointName"]
+    calls = record_calls("sagemaker")
+    with pytest.raises(EventError, match=r"detail\.EndpointName"):
+        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert not calls.calls
+
+
+def test_given_a_seeded_account_when_dry_run_sweeps_then_only_the_idle_endpoint_is_marked_in_state_not_tagged(
+    seeded: Stack,
+) -> None:
+    calls = record_calls("sagemaker", "application-autoscaling")
+    result = sweep(seeded, Mode.DRY_RUN, "dry-1")
+    assert not set(calls.calls) & WRITES, "dry-run writes nothing to governed resources"
+    would = by_name(seeded, Outcome.WOULD_APPLY)
+    assert would == {"idle-realtime": ["mark-idle"], "idle-async": ["scale-to-zero"]}
+    assert by_name(seeded, Outcome.SKIPPED) == {"idle-exempt": ["skip"]}
+    assert result["evaluated"] == len(SEEDS)
+    assert IDLE_SINCE_TAG not in tags("idle-realtime")
+    assert marks(seeded).get(arn("idle-realtime")).version == 1, "the dry-run mark is kept in ecoguard's state"
+    assert marks(seeded).get(arn("busy-two-variants")).version == 0
+    assert endpoint_names() == {s.name for s in SEEDS}
+
+
+def test_given_dry_run_after_the_grace_then_deletion_is_reported_every_sweep_and_nothing_deleted(
+    seeded: Stack,
+) -> None:
+    sweep(seeded, Mode.DRY_RUN, "dry-1")
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.DRY_RUN, "dry-2")
+    sweep(seeded, Mode.DRY_RUN, "dry-3")
+    deletes = [r for r in seeded.records() if r.action == "delete-endpoint"]
+    assert [(r.outcome, r.trigger_id) for r in sorted(deletes, key=lambda r: r.trigger_id)] == [
+        (Outcome.WOULD_APPLY, "dry-2"),
+        (Outcome.WOULD_APPLY, "dry-3"),
+    ]
+    assert "idle-realtime" in endpoint_names()
+
+
+def test_given_a_dry_run_mark_past_its_grace_then_enforce_marks_again_rather_than_deletes(seeded: Stack) -> None:
+    sweep(seeded, Mode.DRY_RUN, "dry-1")
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    assert "idle-realtime" in endpoint_names()
+    assert IDLE_SINCE_TAG in tags("idle-realtime")
+    assert by_name(seeded, Outcome.APPLIED)["idle-realtime"] == ["mark-idle"]
+    assert marks(seeded).get(arn("idle-realtime")).value["mode"] == "enforce"
+
+
+def test_given_enforce_then_idle_is_marked_then_deleted_only_after_the_grace(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    assert IDLE_SINCE_TAG in tags("idle-realtime")
+    assert by_name(seeded, Outcome.APPLIED) == {
+        "idle-realtime": ["mark-idle"],
+        "idle-async": ["scale-to-zero"],
+    }
+
+    sweep(seeded, Mode.ENFORCE, "run-2")  # within the grace period
+    assert "idle-realtime" in endpoint_names()
+
+    travel_past_grace(seeded, "idle-realtime")
+    calls = record_calls("sagemaker")
+    sweep(seeded, Mode.ENFORCE, "run-3")
+    assert calls.calls["DeleteEndpoint"] == 1
+    assert endpoint_names() == {s.name for s in SEEDS} - {"idle-realtime"}
+    [deleted] = [r for r in seeded.records() if r.action == "delete-endpoint"]
+    assert deleted.outcome is Outcome.APPLIED
+    assert deleted.before == {
+        "EndpointName": "idle-realtime",
+        "EndpointConfigName": "idle-realtime-config",
+        "Tags": {"team": "growth"},
+    }
+    # The config and the model are kept, for a restore.
+    assert sagemaker().describe_endpoint_config(EndpointConfigName="idle-realtime-config")
+    assert sagemaker().describe_model(ModelName="idle-realtime-model")
+    assert marks(seeded).get(arn("idle-realtime")).version == 0, "the mark goes with the endpoint"
+
+
+def test_given_traffic_after_the_mark_then_the_mark_and_its_tag_are_cleared(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    put_invocations("idle-realtime", {"AllTraffic": 1}, at=datetime.now(UTC) - timedelta(minutes=10))
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    assert IDLE_SINCE_TAG not in tags("idle-realtime")
+    assert marks(seeded).get(arn("idle-realtime")).version == 0
+    assert by_name(seeded, Outcome.APPLIED)["idle-realtime"] == ["mark-idle", "clear-idle-mark"]
+    assert "idle-realtime" in endpoint_names()
+
+
+def test_given_enforce_then_serverless_exempt_busy_and_new_endpoints_are_never_touched(seeded: Stack) -> None:
+    calls = record_calls("sagemaker", "application-autoscaling")
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    touched = {
+        p.get("EndpointName") or p.get("ResourceArn", "").rsplit("/", 1)[-1] or p.get("ResourceId", "").split("/")[1]
+        for op, p in calls.params
+        if op in WRITES
+    }
+    assert touched == {"idle-realtime", "idle-async"}
+
+
+def test_given_an_async_endpoint_in_enforce_then_its_autoscaling_minimum_is_zero(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    targets = boto3.client("application-autoscaling", region_name=REGION).describe_scalable_targets(
+        ServiceNamespace="sagemaker"
+    )["ScalableTargets"]
+    assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+        ("endpoint/idle-async/variant/AllTraffic", 0, 1)
+    ]
+    assert "idle-async" in endpoint_names(), "asynchronous endpoints scale to zero; they are not deleted"
+
+
+def test_given_a_deleted_endpoint_when_restored_then_it_is_recreated_identically_and_the_restore_audited(
+    seeded: Stack,
+) -> None:
+    before = sagemaker().describe_endpoint(EndpointName="idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    [deleted] = [r for r in seeded.records() if r.action == "delete-endpoint"]
+    session = boto3.session.Session(region_name=REGION)
+    table = seeded.resolver.refs["AuditTable"]
+
+    preview = operations.restore_record(session, table, deleted.action_id, apply=False)
+    assert preview.outcome is Outcome.WOULD_APPLY and "idle-realtime" not in endpoint_names()
+    result = operations.restore_record(session, table, deleted.action_id, apply=True)
+    assert result.outcome is Outcome.RESTORED
+
+    after = sagemaker().describe_endpoint(EndpointName="idle-realtime")
+    assert (after["EndpointName"], after["EndpointConfigName"], after["EndpointArn"]) == (
+        before["EndpointName"],
+        before["EndpointConfigName"],
+        before["EndpointArn"],
+    )
+    assert tags("idle-realtime") == {"team": "growth"}
+    [undo] = [r for r in seeded.records() if r.action == "restore:delete-endpoint"]
+    assert undo.outcome is Outcome.RESTORED and undo.before == {"exists": False}
+    again = operations.restore_record(session, table, deleted.action_id, apply=True)
+    assert again.outcome is Outcome.SKIPPED, "recreated since: a second restore refuses"
+
+
+@pytest.mark.parametrize(("endpoints", "variants"), [(1200, 1), (300, 2), (260, 3)])
+def test_given_many_endpoints_then_get_metric_data_is_called_ceil_queries_over_500_times(
+    stack: Stack, endpoints: int, variants: int
+) -> None:
+    create_model("shared-model")
+    names = tuple(f"v{i}" for i in range(variants))
+    create_endpoint(EndpointSeed("template", timedelta(days=3), names), model="shared-model")
+    sm = sagemaker()
+    for i in range(endpoints - 1):
+        sm.create_endpoint(EndpointName=f"ep-{i:04d}", EndpointConfigName="template-config")
+    calls = record_calls("cloudwatch")
+    sweep(stack, Mode.DRY_RUN, "many")
+    queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
+    assert len(queries) == endpoints * variants
+    assert calls.calls["GetMetricData"] == math.ceil(endpoints * variants / 500)
+    if variants == 1:
+        assert calls.calls["GetMetricData"] <= 3
+    # moto 5.2.5 ignores the namespace when dimensions are given: assert what we send instead.
+    for query in queries:
+        metric = query["MetricStat"]["Metric"]
+        assert metric["Namespace"] == "AWS/SageMaker" and metric["MetricName"] == "Invocations"
+        assert [d["Name"] for d in metric["Dimensions"]] == ["EndpointName", "VariantName"]
+        assert query["MetricStat"]["Stat"] == "Sum"
+
+
+def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpoint_is_skipped(stack: Stack) -> None:
+    names = ["a-idle", "b-idle", "c-idle", "d-idle", "e-idle"]
+    for name in names:
+        create_endpoint(EndpointSeed(name, timedelta(days=3)))
+    calls = 0
+
+    def remaining_ms() -> int:
+        # Calls 1-2 precede the two pages, 3-4 the first two endpoints. At call 5 the deadline is near:
+        # the sweep pauses before c-idle, and meanwhile someone deletes a-idle (already handled).
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            sagemaker().delete_endpoint(EndpointName="a-idle")
+            return 0
+        return 600_000
+
+    results = stack.invoke(
+        FN, load_event(SWEEP) | {"id": "paused"}, env={"ECOGUARD_MODE": "dry-run"}, remaining_ms=remaining_ms
+    )
+    assert [r["finished"] for r in results] == [False, True]
+    marked = sorted(r.resource.name for r in stack.records() if r.action == "mark-idle")
+    assert marked == names, "each endpoint handled exactly once, none skipped"
+
+
+def test_given_the_deletion_is_denied_then_it_is_recorded_failed_and_the_mark_kept(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    travel_past_grace(seeded, "idle-realtime")
+    injected = fail_calls("sagemaker", "DeleteEndpoint", "AccessDeniedException")
+    result = sweep(seeded, Mode.ENFORCE, "run-2")
+    assert injected["DeleteEndpoint"] == 1 and result["failed"] == 1
+    [failed] = [r for r in seeded.records() if r.action == "delete-endpoint"]
+    assert failed.outcome is Outcome.FAILED and "AccessDeniedException" in (failed.error or "")
+    assert "idle-realtime" in endpoint_names()
+    assert marks(seeded).get(arn("idle-realtime")).version, "still marked: the next sweep tries again"
+
+
+def test_given_one_endpoint_cannot_be_read_then_it_is_recorded_failed_and_the_others_are_handled(
+    seeded: Stack,
+) -> None:
+    fail_calls(
+        "sagemaker", "DescribeEndpoint", "AccessDeniedException", when=lambda p: p["EndpointName"] == "idle-realtime"
+    )
+    result = sweep(seeded, Mode.DRY_RUN, "dry-1")
+    assert result["failed"] == 1 and result["evaluated"] == len(SEEDS)
+    [failed] = [r for r in seeded.records() if r.outcome is Outcome.FAILED]
+    assert (failed.resource.name, failed.pk) == ("idle-realtime", arn("idle-realtime"))
+    assert by_name(seeded, Outcome.WOULD_APPLY) == {"idle-async": ["scale-to-zero"]}
+
+
+def sent_messages(stack: Stack) -> list[tuple[str | None, str]]:
+    """What reached the notification topic (read from moto's SNS backend: it has no subscriber here)."""
+    from moto.sns.models import sns_backends
+
+    topic = sns_backends["123456789012"][REGION].topics[stack.resolver.refs["NotificationTopic"]]
+    return [(subject, message) for _, message, subject, _, _ in topic.sent_notifications]
+
+
+def test_given_an_idle_endpoint_then_its_mark_and_its_deletion_are_each_notified(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    [(subject, message)] = sent_messages(seeded)
+    assert subject is not None and subject.startswith("ecoguard idle-endpoint (enforce)")
+    assert "applied: idle-realtime: no invocations on any of 1 variant(s) in 24 h: marked idle" in message
+    travel_past_grace(seeded, "idle-realtime")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    assert "endpoint deleted (config and model kept)" in sent_messages(seeded)[-1][1]
+
+
+def test_given_a_dry_run_mark_and_traffic_then_enforce_drops_the_stale_mark(seeded: Stack) -> None:
+    sweep(seeded, Mode.DRY_RUN, "dry-1")
+    assert marks(seeded).get(arn("idle-realtime")).value["mode"] == "dry-run"
+    put_invocations("idle-realtime", {"AllTraffic": 2}, at=datetime.now(UTC) - timedelta(minutes=10))
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    assert marks(seeded).get(arn("idle-realtime")).version == 0
+    assert "idle-realtime" not in by_name(seeded, Outcome.APPLIED)
