@@ -40,6 +40,8 @@ SERVICE_SIDE = {
     "kms:Decrypt": "SNS encrypts a published message with the topic's key, as the publisher",
     "iam:PassRole": "SageMaker checks it when CreateTrainingJob passes the job's role; it is not an API call",
     "sagemaker:AddTags": "CreateTrainingJob with Tags is also authorized as sagemaker:AddTags (tag on create)",
+    "iam:CreateServiceLinkedRole": "Application Auto Scaling creates its service-linked role on the first "
+    "RegisterScalableTarget in an account",
 }
 # AWSLambdaBasicExecutionRole, which SAM attaches to every function: the runtime writes the logs.
 RUNTIME_MANAGED_POLICY = "AWSLambdaBasicExecutionRole"

@@ -1,0 +1,186 @@
+"""The idle-inference functions' remaining paths, end to end: restores through RestoreFunction,
+hand-off by self-invocation, and endpoints that host inference components.
+
+Shims (moto 5.2.5 gaps): ``lambda_async_invoke_shim`` (Invoke needs Docker) and
+``inference_components_shim`` (moto implements no inference components, and Application Auto Scaling
+in moto rejects their ``sagemaker:inference-component:DesiredCopyCount`` dimension).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from moto.sagemaker.models import sagemaker_backends
+
+from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.clients import client
+from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
+from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
+from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
+from tools.ecoguard_local.seed_inference import (
+    backdate,
+    create_activity_lifecycle_config,
+    create_endpoint,
+    create_model,
+    create_notebook,
+    endpoint_names,
+    notebook_status,
+    sagemaker,
+)
+
+
+def seed_endpoints(stack: Stack) -> Stack:
+    for seed in SEEDS:
+        create_endpoint(seed)
+    return stack
+
+
+def test_given_a_deleted_endpoint_when_restored_through_the_function_then_it_serves_again(stack: Stack) -> None:
+    seed_endpoints(stack)
+    sweep(stack, Mode.ENFORCE, "run-1")
+    travel_past_grace(stack, "idle-realtime")
+    sweep(stack, Mode.ENFORCE, "run-2")
+    [deleted] = [r for r in stack.records() if r.action == "delete-endpoint"]
+    [done] = stack.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+    assert done["outcome"] == "restored" and "idle-realtime" in endpoint_names()
+
+
+def test_given_an_async_endpoint_scaled_to_zero_when_restored_through_the_function_then_its_minimum_returns(
+    stack: Stack,
+) -> None:
+    seed_endpoints(stack)
+    sweep(stack, Mode.ENFORCE, "run-1")
+    [scaled] = [r for r in stack.records() if r.resource.name == "idle-async" and r.outcome is Outcome.APPLIED]
+    [done] = stack.invoke("RestoreFunction", {"action_id": scaled.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    targets = boto3.client("application-autoscaling", region_name=REGION).describe_scalable_targets(
+        ServiceNamespace="sagemaker"
+    )["ScalableTargets"]
+    assert [t["MinCapacity"] for t in targets if "idle-async" in t["ResourceId"]] != [0]
+
+
+def test_given_a_stopped_notebook_when_restored_through_the_function_then_it_starts(stack: Stack) -> None:
+    create_activity_lifecycle_config(LIFECYCLE)
+    create_notebook("idle", age=timedelta(days=1), lifecycle_config=LIFECYCLE, activity=ZERO_DAY)
+    sweep_event = load_event("idle_notebook/scheduled-sweep.json")
+    stack.invoke("IdleNotebookFunction", sweep_event, env={"ECOGUARD_MODE": "enforce"})
+    [stopped] = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
+    [done] = stack.invoke("RestoreFunction", {"action_id": stopped.action_id, "apply": True})
+    assert done["outcome"] == "restored" and notebook_status("idle") == "InService"
+
+
+def test_given_sweeps_out_of_time_in_lambda_then_each_function_invokes_itself_to_carry_on(stack: Stack) -> None:
+    invoked = lambda_async_invoke_shim()
+    seed_endpoints(stack)
+    for function, event in (
+        ("IdleEndpointFunction", "idle_endpoint/scheduled-sweep.json"),
+        ("IdleNotebookFunction", "idle_notebook/scheduled-sweep.json"),
+    ):
+        [result] = stack.invoke(
+            function,
+            load_event(event),
+            env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+            remaining_ms=lambda: 10_000,
+        )
+        assert result["finished"] is False
+    guardrails = [json.loads(r["body"])["ecoguard-continuation"]["guardrail"] for r in invoked]
+    assert guardrails == ["idle-endpoint", "idle-notebook"]
+
+
+COMPONENT = "llm-adapter-a"
+
+
+def config_without_model_shim(config: str) -> None:
+    """moto requires ModelName in every variant; an inference-component endpoint's config has none,
+    so the name is removed from moto's stored config after creation."""
+    for variant in sagemaker_backends[ACCOUNT][REGION].endpoint_configs[config].production_variants:
+        variant.pop("ModelName", None)
+
+
+def inference_components_shim(endpoint: str) -> list[str]:
+    """Answer the inference-component calls moto lacks: one component with one copy on ``endpoint``,
+    and no scalable target for it yet. Returns the operations answered, in order."""
+    answered: list[str] = []
+
+    def reply(body: dict[str, Any]) -> Any:
+        def hook(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+            body_text = params["body"].decode() if isinstance(params["body"], bytes) else str(params["body"])
+            if model.name == "DescribeScalableTargets" and "inference-component" not in body_text:
+                return None  # endpoint variants: moto answers
+            answered.append(model.name)
+            return AWSResponse("", 200, {}, None), body
+
+        return hook
+
+    sm_events = client("sagemaker").meta.events
+    sm_events.register(
+        "before-call.sagemaker.ListInferenceComponents",
+        reply({"InferenceComponents": [{"InferenceComponentName": COMPONENT, "EndpointName": endpoint}]}),
+    )
+    sm_events.register(
+        "before-call.sagemaker.DescribeInferenceComponent",
+        reply({"InferenceComponentName": COMPONENT, "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}),
+    )
+    client("application-autoscaling").meta.events.register(
+        "before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []})
+    )
+    return answered
+
+
+def test_given_an_idle_endpoint_with_inference_components_then_dry_run_plans_their_scale_to_zero(
+    stack: Stack,
+) -> None:
+    create_model("components-base-model")
+    sagemaker().create_endpoint_config(
+        EndpointConfigName="components-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "components-base-model",
+                "InstanceType": "ml.g4dn.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sagemaker().create_endpoint(EndpointName="components-endpoint", EndpointConfigName="components-config")
+    config_without_model_shim("components-config")
+    backdate("endpoint", "components-endpoint", timedelta(days=3))
+    answered = inference_components_shim("components-endpoint")
+    sweep(stack, Mode.DRY_RUN, "run-1")
+    assert {"ListInferenceComponents", "DescribeInferenceComponent", "DescribeScalableTargets"} <= set(answered)
+    planned = [r for r in stack.records() if r.resource.name == "components-endpoint"]
+    assert planned and all(r.outcome is Outcome.WOULD_APPLY for r in planned)
+    assert COMPONENT in json.dumps([r.after for r in planned])
+
+
+def test_given_an_idle_mark_when_restored_through_the_function_then_the_tag_is_removed(stack: Stack) -> None:
+    seed_endpoints(stack)
+    sweep(stack, Mode.ENFORCE, "run-1")
+    [mark] = [r for r in stack.records() if r.action == "mark-idle" and r.outcome is Outcome.APPLIED]
+    [done] = stack.invoke("RestoreFunction", {"action_id": mark.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    arn = sagemaker().describe_endpoint(EndpointName=mark.resource.name)["EndpointArn"]
+    assert "ecoguard:idle-since" not in {t["Key"] for t in sagemaker().list_tags(ResourceArn=arn)["Tags"]}
+
+
+def test_given_an_async_endpoint_with_its_own_scaling_when_restored_then_the_owners_minimum_returns(
+    stack: Stack,
+) -> None:
+    seed_endpoints(stack)
+    autoscaling = boto3.client("application-autoscaling", region_name=REGION)
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/idle-async/variant/AllTraffic",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    autoscaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=3)
+    sweep(stack, Mode.ENFORCE, "run-1")
+    [scaled] = [r for r in stack.records() if r.resource.name == "idle-async" and r.outcome is Outcome.APPLIED]
+    [done] = stack.invoke("RestoreFunction", {"action_id": scaled.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    [restored] = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert (restored["MinCapacity"], restored["MaxCapacity"]) == (1, 3)
