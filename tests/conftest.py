@@ -169,7 +169,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from tools.ecoguard_local.invoke import API_CALLS
 
     used = {fn: {iam_action(service, op) for service, op in calls} for fn, calls in API_CALLS.items()}
-    granted = {fn: allowed_actions(statements) for fn, statements in expanded_policies(load_template()).items()}
+    granted = {fn: allowed_actions(statements) for fn, statements in expanded_policies().items()}
     problems = mismatches(used, granted)
     report = ROOT / "dist" / "least-privilege.json"
     report.parent.mkdir(exist_ok=True)

@@ -8,12 +8,14 @@ used, apart from the actions AWS services use on the function's behalf (listed b
 
 from __future__ import annotations
 
-import copy
+import json
 import os
+import subprocess
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from samtranslator.translator.transform import transform
+ROOT = Path(__file__).resolve().parents[1]
 
 # botocore signing name -> IAM service prefix, where they differ.
 SERVICE_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag", "events": "events"}
@@ -43,8 +45,6 @@ SERVICE_SIDE = {
     "iam:CreateServiceLinkedRole": "Application Auto Scaling creates its service-linked role on the first "
     "RegisterScalableTarget in an account",
 }
-# AWSLambdaBasicExecutionRole, which SAM attaches to every function: the runtime writes the logs.
-RUNTIME_MANAGED_POLICY = "AWSLambdaBasicExecutionRole"
 
 
 def iam_action(signing_name: str, operation: str) -> str:
@@ -52,28 +52,16 @@ def iam_action(signing_name: str, operation: str) -> str:
     return ACTION_OF_OPERATION.get((prefix, operation), f"{prefix}:{operation}")
 
 
-def expanded_policies(template: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Function logical id -> its role's inline policy statements, as SAM would deploy them."""
-    packaged = copy.deepcopy(dict(template))
-    for resource in packaged["Resources"].values():
-        for key in ("CodeUri", "ContentUri"):
-            if key in resource.get("Properties", {}):
-                resource["Properties"][key] = "s3://artifacts/code.zip"  # what `sam package` puts there
-
-    class ManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {RUNTIME_MANAGED_POLICY: f"arn:aws:iam::aws:policy/service-role/{RUNTIME_MANAGED_POLICY}"}
-
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    output = transform(packaged, {"AWS::Region": "us-east-1"}, ManagedPolicies())
-    statements: dict[str, list[dict[str, Any]]] = {}
-    for logical_id, resource in output["Resources"].items():
-        if resource["Type"] != "AWS::Lambda::Function":
-            continue
-        role = resource["Properties"]["Role"]["Fn::GetAtt"][0]
-        policies = output["Resources"][role]["Properties"].get("Policies", [])
-        statements[logical_id] = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
-    return statements
+def expanded_policies() -> dict[str, list[dict[str, Any]]]:
+    """Function logical id -> its role's inline statements, as SAM would deploy them (tools/sam_expand.py,
+    run in the SAM CLI's virtualenv, whose aws-sam-translator pins its own pydantic)."""
+    sam = Path(os.environ.get("SAM_CLI") or ROOT / ".venv-sam" / "bin" / "sam")
+    python = sam.parent / "python"
+    output = subprocess.run(
+        [str(python), str(ROOT / "tools" / "sam_expand.py")], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    result: dict[str, list[dict[str, Any]]] = json.loads(output)
+    return result
 
 
 def allowed_actions(statements: Iterable[Mapping[str, Any]]) -> set[str]:

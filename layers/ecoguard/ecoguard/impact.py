@@ -164,6 +164,30 @@ def compute_estimate(
     return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, usd, period, basis, tuple(unknown))
 
 
+def fleet_estimate(
+    parts: list[tuple[str, int]], *, hours: float, region: str, utilization_pct: float | None, period: str
+) -> Estimate:
+    """The sum over (instance type, count) parts; a part with an unknown figure makes that figure unknown."""
+    estimates = [
+        compute_estimate(t, count=n, hours=hours, region=region, utilization_pct=utilization_pct, period=period)
+        for t, n in parts
+    ]
+    if not estimates:
+        return Estimate(None, None, None, period, "no instances", ("no instance-backed capacity",))
+
+    def total(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+    return Estimate(
+        total([e.kwh for e in estimates]),
+        total([e.kg_co2e for e in estimates]),
+        total([e.usd for e in estimates]),
+        period,
+        "; ".join(e.basis for e in estimates),
+        tuple(dict.fromkeys(u for e in estimates for u in e.unknown)),
+    )
+
+
 def storage_estimate(
     stored_bytes: int, *, hours: float, region: str, medium: str, replication_key: str, period: str
 ) -> Estimate:

@@ -66,7 +66,9 @@ class SageMakerAdapter:
             declared = config_variants.get(v["VariantName"], {})
             serverless = bool(v.get("CurrentServerlessConfig") or declared.get("ServerlessConfig"))
             count = v.get("CurrentInstanceCount") or declared.get("InitialInstanceCount")
-            variants.append(Variant(v["VariantName"], serverless, int(count) if count else None))
+            variants.append(
+                Variant(v["VariantName"], serverless, int(count) if count else None, declared.get("InstanceType"))
+            )
         # Variants that host inference components name no model in the endpoint config.
         components = bool(config_variants) and any("ModelName" not in v for v in config_variants.values())
         since: datetime = raw.get("LastModifiedTime") or raw["CreationTime"]

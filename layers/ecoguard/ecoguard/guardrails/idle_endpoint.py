@@ -18,13 +18,14 @@ Rules, for one InService endpoint, in order:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import HOURS_PER_DAY, fleet_estimate, region_of
 from ecoguard.policy import IdleEndpointsPolicy
 
 GUARDRAIL = "idle-endpoint"
@@ -43,6 +44,7 @@ class Variant:
     name: str
     serverless: bool = False
     instance_count: int | None = None
+    instance_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,16 +215,26 @@ def _decide(
             {"exists": False},
             f"{idle_for}, still idle {policy.grace_hours} h after it was marked at {_iso(marked_since)}: "
             "endpoint deleted (config and model kept)",
+            idle_day_impact(endpoint),
         ),
         MarkChange.CLEAR,
     )
+
+
+def idle_day_impact(endpoint: Endpoint) -> dict[str, Any]:
+    """What a day of the endpoint's instances costs while idle (CCF at 0% utilization)."""
+    parts = [(v.instance_type or "unknown", v.instance_count or 1) for v in endpoint.variants if not v.serverless]
+    estimate = fleet_estimate(
+        parts, hours=HOURS_PER_DAY, region=region_of(endpoint.arn), utilization_pct=0, period="per idle day"
+    )
+    return estimate.to_dict()
 
 
 def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:
     if not policy.async_scale_to_zero:
         return None
     current = {v.name: v.instance_count or 1 for v in endpoint.variants}
-    return _minimum_zero(
+    decision = _minimum_zero(
         endpoint,
         SCALE_TO_ZERO,
         current,
@@ -230,6 +242,9 @@ def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision 
         "asynchronous endpoint: autoscaling minimum 0 for variant(s) {names} "
         "(instances scale in to zero while the queue is empty)",
     )
+    if isinstance(decision, PlannedAction):
+        return replace(decision, impact=idle_day_impact(endpoint))
+    return decision
 
 
 def _scale_copies_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:

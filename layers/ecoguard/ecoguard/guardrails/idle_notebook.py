@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.policy import IdleNotebooksPolicy, OffHours
 
 GUARDRAIL = "idle-notebook"
@@ -127,6 +129,7 @@ def _decide(
                 after,
                 f"no activity lifecycle configuration; off-hours ({off.start}-{off.end} {off.time_zone}): "
                 "stopped (instance and volume kept)",
+                idle_day_impact(notebook),
             )
         if policy.fallback == "report":
             return Finding(
@@ -161,4 +164,18 @@ def _decide(
         after,
         f"no kernel or terminal activity in {hours} h ({activity.reports} reports, all 0): "
         "stopped (instance and volume kept)",
+        idle_day_impact(notebook),
     )
+
+
+def idle_day_impact(notebook: Notebook) -> dict[str, Any]:
+    """What a day of the instance costs while idle (CCF at 0% utilization)."""
+    estimate = compute_estimate(
+        notebook.instance_type,
+        count=1,
+        hours=HOURS_PER_DAY,
+        region=region_of(notebook.arn),
+        utilization_pct=0,
+        period="per idle day",
+    )
+    return estimate.to_dict()

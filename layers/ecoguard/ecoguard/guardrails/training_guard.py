@@ -30,6 +30,7 @@ from typing import Any
 
 from ecoguard.actions import Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup
 from ecoguard.policy import TrainingGuardPolicy
 
@@ -241,7 +242,22 @@ def decide_stop(job: TrainingJob, observation: Observation, series: Series) -> P
     if is_exempt(job.tags):
         return Skip(GUARDRAIL, job.resource, f"tagged ecoguard:exempt=true; would stop: {reason}", evidence)
     before = {"TrainingJobStatus": job.status, "config": dict(job.config), "utilization": evidence}
-    return PlannedAction(GUARDRAIL, job.resource, ACTION, before, dict(STOPPED_STATE), reason)
+    impact = stop_impact(job, sum(averages) / len(averages))
+    return PlannedAction(GUARDRAIL, job.resource, ACTION, before, dict(STOPPED_STATE), reason, impact)
+
+
+def stop_impact(job: TrainingJob, utilization_pct: float) -> dict[str, Any]:
+    """A day of the job's instances at the utilization it showed (capped at its MaxRuntime in the basis)."""
+    config = job.resource_config
+    estimate = compute_estimate(
+        str(config.get("InstanceType", "unknown")),
+        count=int(config.get("InstanceCount", 1) or 1),
+        hours=HOURS_PER_DAY,
+        region=region_of(job.arn),
+        utilization_pct=utilization_pct,
+        period="per day the job would have run at that utilization",
+    )
+    return estimate.to_dict()
 
 
 def family(instance_type: str) -> str:
