@@ -42,6 +42,8 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
         "unrelated EC2 alarm": "ignored (no model in the policy)",
         "f1 alarm: breach 2, same event delivered again": "skipped",
     }
+    assert results["model-card-impact/dry-run"] == {"written": False, "applied": 0}
+    assert results["model-card-impact/enforce"] == {"written": True, "applied": 1}
     text = out.getvalue()
     assert "would-apply" in text and "applied" in text and "tagged ecoguard:exempt=true" in text
     assert "refused: inside the cooldown" in text and "drift, only notified" in text

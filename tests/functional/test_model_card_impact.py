@@ -1,8 +1,7 @@
 """The model-card impact record against moto's SageMaker.
 
-Shim: moto 5.2.5's DescribeTrainingJob returns no BillableTimeInSeconds; `billable_time_shim`
-adds it to the parsed response (botocore after-call hook), as SageMaker reports it for a
-completed job.
+Shim: moto 5.2.5's DescribeTrainingJob returns no BillableTimeInSeconds;
+tools/ecoguard_local/training_jobs.py::billable_time_shim adds it.
 """
 
 from __future__ import annotations
@@ -23,15 +22,9 @@ from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.runners.model_card_impact import ModelCardImpactRestorer, ModelCardImpactRunner
 from tests.conftest import REGION, Stack, record_calls
+from tools.ecoguard_local.training_jobs import billable_time_shim
 
 ROLE = "arn:aws:iam::123456789012:role/training"
-
-
-def billable_time_shim(seconds: int) -> None:
-    def add(parsed: dict[str, Any], **_: Any) -> None:
-        parsed.setdefault("BillableTimeInSeconds", seconds)
-
-    client("sagemaker").meta.events.register("after-call.sagemaker.DescribeTrainingJob", add)
 
 
 def training_job(name: str, instance_type: str = "ml.g5.xlarge", count: int = 2) -> str:

@@ -326,7 +326,7 @@ def test_given_a_started_execution_that_already_finished_then_restore_changes_no
     result = restore(
         record, restorer=restorer_for("retraining-gate", client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now
     )
-    assert result.outcome is Outcome.SKIPPED and "'status': 'Succeeded'" in result.message
+    assert result.outcome is Outcome.SKIPPED and "status: 'Executing' -> 'Succeeded'" in result.message
     assert "StopPipelineExecution" not in calls.calls
 
 

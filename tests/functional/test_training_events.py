@@ -18,8 +18,8 @@ from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.actions import Outcome
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
-from tests.functional.test_model_card_impact import billable_time_shim, card, model_card, training_job
-from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, seed_training_jobs
+from tests.functional.test_model_card_impact import card, model_card, training_job
+from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
 
 FN = "TrainingGuardFunction"
 

@@ -167,3 +167,15 @@ DEMO_JOBS = (
     SeededJob("bert-warming-up", "ml.g5.xlarge", 1, 10, (0.0,)),  # idle, but 10 minutes in
     SeededJob("xgboost-cpu", "ml.m5.4xlarge", 1, 120, (48.0,), metric="CPUUtilization"),  # 3 % per vCPU
 )
+
+
+def billable_time_shim(seconds: int) -> None:
+    """moto 5.2.5 gap ``moto_has_no_billable_time``: DescribeTrainingJob omits BillableTimeInSeconds.
+    Adds it to the parsed response of ecoguard's own SageMaker client, as SageMaker reports it for a
+    completed job."""
+    from ecoguard.adapters.clients import client
+
+    def add(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.setdefault("BillableTimeInSeconds", seconds)
+
+    client("sagemaker").meta.events.register("after-call.sagemaker.DescribeTrainingJob", add)

@@ -42,12 +42,13 @@ def restore(
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
     if dict(current) != dict(record.after):
+        changed = sorted(k for k in {*current, *record.after} if current.get(k) != record.after.get(k))
+        detail = ", ".join(f"{k}: {_short(record.after.get(k))} -> {_short(current.get(k))}" for k in changed)
         return RestoreResult(
             Outcome.SKIPPED,
-            f"{record.resource.name} changed since ecoguard acted (now {dict(current)}, "
-            f"ecoguard set {dict(record.after)}); not restoring over it",
+            f"{record.resource.name} changed since ecoguard acted ({detail}); not restoring over it",
         )
-    reason = f"restore {dict(record.after)} -> {dict(record.before)}"
+    reason = f"restore {_short(dict(record.after))} -> {_short(dict(record.before))}"
     if mode is Mode.DRY_RUN:
         # A preview for the operator: nothing is changed, so nothing is recorded.
         return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}")
@@ -77,3 +78,8 @@ def restore(
         return RestoreResult(Outcome.FAILED, describe_error(exc))
     audit.finish(undo.with_outcome(Outcome.RESTORED))
     return RestoreResult(Outcome.RESTORED, undo.reason)
+
+
+def _short(value: object, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -61,6 +61,7 @@ class Scene(Protocol):
 def scenes() -> list[Scene]:
     from tools.ecoguard_local.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
     from tools.ecoguard_local.scenes.log_retention import LogRetentionScene
+    from tools.ecoguard_local.scenes.model_card_impact import ModelCardImpactScene
     from tools.ecoguard_local.scenes.retraining_gate import RetrainingGateScene
     from tools.ecoguard_local.scenes.storage_lifecycle import StorageLifecycleScene
     from tools.ecoguard_local.scenes.training_guard import TrainingGuardScene
@@ -71,5 +72,6 @@ def scenes() -> list[Scene]:
         IdleEndpointScene(),
         IdleNotebookScene(),
         TrainingGuardScene(),
+        ModelCardImpactScene(),
         RetrainingGateScene(),
     ]
