@@ -72,3 +72,12 @@ def test_an_unlisted_region_uses_ccfs_average_and_says_so() -> None:
 def test_totals_skip_unknown_parts_and_count_them() -> None:
     result = totals([{"kwh": 1.0, "kg_co2e": 0.5, "usd": 2.0}, {"kwh": None, "kg_co2e": None, "usd": 3.0}])
     assert result == {"kwh": 1.0, "kg_co2e": 0.5, "usd": 5.0, "unknown_kwh": 1.0, "unknown_usd": 0.0}
+
+
+def test_an_estimate_with_no_sourced_figure_says_why_instead_of_a_number() -> None:
+    from ecoguard.impact import S3_CLASSES_NOTE, not_estimated
+
+    estimate = not_estimated("per day", "lifecycle rules", "bucket size is not measured", S3_CLASSES_NOTE)
+    assert (estimate["kwh"], estimate["kg_co2e"], estimate["usd"]) == (None, None, None)
+    assert estimate["unknown"] == ["bucket size is not measured", S3_CLASSES_NOTE]
+    assert estimate["method"].startswith("ccf-")

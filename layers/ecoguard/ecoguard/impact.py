@@ -208,6 +208,19 @@ def storage_estimate(
     return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, None, period, basis, tuple(unknown))
 
 
+def not_estimated(period: str, basis: str, *why: str) -> dict[str, Any]:
+    """An estimate that says what is unknown, rather than a number nobody can source."""
+    return Estimate(None, None, None, period, basis, tuple(why)).to_dict()
+
+
+# In CCF every S3 class is HDD with replication 6 (One Zone-IA: 2), so only One Zone and deletion
+# lower its energy figure; tiering saves cost, not estimated energy (shared/reference/carbon, 1.5).
+S3_CLASSES_NOTE = (
+    "CCF counts every S3 storage class as HDD with replication 6 (One Zone-IA 2): tiering saves cost, "
+    "not estimated energy; One Zone-IA and expiration save energy in proportion to the bytes moved or expired"
+)
+
+
 def region_of(arn: str) -> str:
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 and parts[3] else "unknown"

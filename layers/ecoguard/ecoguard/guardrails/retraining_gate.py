@@ -26,6 +26,7 @@ from typing import Any
 
 from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import not_estimated
 from ecoguard.monitor_events import AlarmChange, AlarmMetric, MonitoringRun, RunOutcome
 from ecoguard.policy import (
     DATA_QUALITY_NAMESPACE,
@@ -359,4 +360,10 @@ def decide_gate(
         "clientRequestToken": client_request_token(gate, observation),
         "parameters": pipeline_parameters(gate, observation),
     }
-    return PlannedAction(GUARDRAIL, pipeline, ACTION, before, after, f"{reason}: start {gate.pipeline.name}")
+    impact = not_estimated(
+        "the retraining run",
+        f"pipeline {gate.pipeline.name}",
+        "a run's energy is known when its training job completes (recorded in the model card by ecoguard); "
+        "starting it is a cost, each refused start a saving of one run",
+    )
+    return PlannedAction(GUARDRAIL, pipeline, ACTION, before, after, f"{reason}: start {gate.pipeline.name}", impact)

@@ -25,6 +25,7 @@ from typing import Any
 from ecoguard.actions import Decision, PlannedAction, Resource, Skip
 from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, LifecycleConfig, Rule, describe_diff, merge
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import S3_CLASSES_NOTE, not_estimated
 from ecoguard.policy import DATA_CLASSES, StorageLifecyclePolicy
 
 GUARDRAIL = "storage-lifecycle"
@@ -193,7 +194,12 @@ def decide_bucket(
         decisions.append(Skip(GUARDRAIL, bucket.resource, reason, before))
     after = target.state()
     if after != before:
-        decisions.append(PlannedAction(GUARDRAIL, bucket.resource, ACTION, before, after, _reason(current, target)))
+        impact = not_estimated(
+            "per day", "lifecycle rules by data class", "bucket size is not measured by ecoguard", S3_CLASSES_NOTE
+        )
+        decisions.append(
+            PlannedAction(GUARDRAIL, bucket.resource, ACTION, before, after, _reason(current, target), impact)
+        )
     return decisions
 
 
