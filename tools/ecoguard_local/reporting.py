@@ -41,7 +41,7 @@ def report_from_table(dynamodb: Any, table: str, console: Console) -> Report:
 def report_table(report: Report) -> Table:
     table = Table(title=f"ecoguard impact ({report.records:,} audit records)", title_justify="left")
     for column in ("guardrail", "applied", "would-apply", "skipped", "finding", "failed"):
-        table.add_column(column, justify="right" if column != "guardrail" else "left")
+        table.add_column(column, justify="right" if column != "guardrail" else "left", no_wrap=column == "guardrail")
     for column in ("saved kWh", "saved kgCO2e", "saved USD", "potential kgCO2e"):
         table.add_column(column, justify="right")
     for name, g in sorted(report.guardrails.items()):
