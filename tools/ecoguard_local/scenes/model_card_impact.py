@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 from ecoguard.actions import Mode, Outcome
+from ecoguard.guardrails.model_card_impact import custom_details_of
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.scenes import DemoContext
 from tools.ecoguard_local.template import ROOT
@@ -30,8 +31,7 @@ def completed_event(mode: Mode) -> dict[str, Any]:
 
 def custom_details() -> dict[str, str]:
     raw = boto3.client("sagemaker", region_name=REGION).describe_model_card(ModelCardName=CARD)
-    details: dict[str, str] = json.loads(raw["Content"]).get("additional_information", {}).get("custom_details", {})
-    return details
+    return custom_details_of(json.loads(raw["Content"]))
 
 
 class ModelCardImpactScene:

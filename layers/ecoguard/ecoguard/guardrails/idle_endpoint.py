@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
-from ecoguard.guardrails.tags import is_exempt
+from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, fleet_estimate, region_of
 from ecoguard.policy import IdleEndpointsPolicy
 
@@ -35,8 +35,6 @@ DELETE = "delete-endpoint"
 SCALE_TO_ZERO = "scale-to-zero"
 SCALE_COPIES_TO_ZERO = "scale-copies-to-zero"
 IDLE_SINCE_TAG = "ecoguard:idle-since"
-IDLE_HOURS_TAG = "ecoguard:idle-hours"
-MAX_IDLE_HOURS = 24 * 14  # CloudWatch keeps 1-minute data 15 days; the window must fit in it
 
 
 @dataclass(frozen=True)
@@ -105,13 +103,7 @@ class EndpointPlan:
 
 def idle_hours(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> int | str:
     """The endpoint's window in hours, or an error message for an invalid tag."""
-    raw = endpoint.tags.get(IDLE_HOURS_TAG)
-    if raw is None:
-        return policy.idle_hours
-    text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_IDLE_HOURS:
-        return f"tag {IDLE_HOURS_TAG}={raw!r} is not a whole number of hours from 1 to {MAX_IDLE_HOURS}"
-    return int(text)
+    return idle_hours_from_tags(endpoint.tags, policy.idle_hours)
 
 
 def needs_usage(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> bool:

@@ -23,14 +23,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
-from ecoguard.guardrails.tags import is_exempt
+from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.policy import IdleNotebooksPolicy, OffHours
 
 GUARDRAIL = "idle-notebook"
 STOP = "stop-notebook"
-IDLE_HOURS_TAG = "ecoguard:idle-hours"
-MAX_IDLE_HOURS = 24 * 14
 # Published by functions/idle_notebook/on-start.sh; the template test checks both sides agree.
 ACTIVITY_NAMESPACE = "ecoguard/NotebookActivity"
 ACTIVITY_METRIC = "ActiveSessions"
@@ -62,13 +60,7 @@ class Activity:
 
 
 def idle_hours(notebook: Notebook, policy: IdleNotebooksPolicy) -> int | str:
-    raw = notebook.tags.get(IDLE_HOURS_TAG)
-    if raw is None:
-        return policy.idle_hours
-    text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_IDLE_HOURS:
-        return f"tag {IDLE_HOURS_TAG}={raw!r} is not a whole number of hours from 1 to {MAX_IDLE_HOURS}"
-    return int(text)
+    return idle_hours_from_tags(notebook.tags, policy.idle_hours)
 
 
 def reports_activity(notebook: Notebook, activity_configs: frozenset[str]) -> bool:

@@ -72,6 +72,11 @@ def custom_details(run: TrainingRun, estimate: Estimate) -> dict[str, str]:
     return {k: v[:MAX_VALUE_LENGTH] for k, v in details.items() if KEY_PATTERN.match(k)}
 
 
+def custom_details_of(content: Mapping[str, Any]) -> dict[str, str]:
+    """The card's ``additional_information.custom_details`` (empty if it has none)."""
+    return dict(content.get("additional_information", {}).get("custom_details", {}))
+
+
 def references(card: ModelCard, run: TrainingRun) -> bool:
     details = card.content.get("training_details", {}).get("training_job_details", {})
     return isinstance(details, Mapping) and details.get("training_arn") == run.arn
@@ -89,7 +94,7 @@ def decide_card(card: ModelCard, run: TrainingRun, details: Mapping[str, str]) -
     """Write the estimate into the card. The estimate is what the job used, not a saving, so it is
     kept in the card and the record's ``after``, never in ``impact`` (which the report sums)."""
     resource = Resource(card.arn, card.name, "AWS::SageMaker::ModelCard")
-    current = dict(card.content.get("additional_information", {}).get("custom_details", {}))
+    current = custom_details_of(card.content)
     if card.status == ARCHIVED:
         return Finding(
             GUARDRAIL, resource, "archived-card", "model card is archived; estimate not written", dict(details)

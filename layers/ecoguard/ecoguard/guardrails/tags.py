@@ -10,3 +10,18 @@ EXEMPT_TAG = "ecoguard:exempt"
 def is_exempt(tags: Mapping[str, str]) -> bool:
     """``ecoguard:exempt=true`` (any case, surrounding spaces ignored) exempts a resource."""
     return tags.get(EXEMPT_TAG, "").strip().lower() == "true"
+
+
+IDLE_HOURS_TAG = "ecoguard:idle-hours"
+MAX_IDLE_HOURS = 24 * 14  # CloudWatch keeps 1-minute data 15 days; the window must fit in it
+
+
+def idle_hours_from_tags(tags: Mapping[str, str], default: int) -> int | str:
+    """``ecoguard:idle-hours=N`` (1 to 336), else ``default``; an invalid tag gives the reason as a string."""
+    raw = tags.get(IDLE_HOURS_TAG)
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_IDLE_HOURS:
+        return f"tag {IDLE_HOURS_TAG}={raw!r} is not a whole number of hours from 1 to {MAX_IDLE_HOURS}"
+    return int(text)

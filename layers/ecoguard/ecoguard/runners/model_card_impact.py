@@ -14,6 +14,7 @@ from ecoguard.guardrails.model_card_impact import (
     ACTION,
     GUARDRAIL,
     custom_details,
+    custom_details_of,
     decide_card,
     hardware,
     references,
@@ -88,7 +89,7 @@ class ModelCardImpactRestorer:
         card = self._cards.card(record.resource.name)
         if card is None:
             return None
-        return {"custom_details": dict(card.content.get("additional_information", {}).get("custom_details", {}))}
+        return {"custom_details": custom_details_of(card.content)}
 
     def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
         card = self._cards.card(record.resource.name)
