@@ -8,11 +8,14 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 PY312_DIR := $(dir $(PY312))
 VENV := .venv
 VENV_SAM := .venv-sam
+# checkov pins its own boto3 and friends, so it too has a virtualenv of its own.
+VENV_CHECKOV := .venv-checkov
 PY := $(VENV)/bin/python
 SAM := $(VENV_SAM)/bin/sam
 export PATH := $(PY312_DIR):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI := $(abspath $(SAM))
+export CHECKOV := $(abspath $(VENV_CHECKOV)/bin/checkov)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # One import spelling everywhere: the layer package and the local tools.
 export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
@@ -20,7 +23,7 @@ export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
-.PHONY: help demo test check lint typecheck unit functional template invoke build validate audit restore report regions docs clean
+.PHONY: help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions docs clean
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -46,6 +49,13 @@ $(VENV_SAM)/.installed: requirements-sam.txt
 	$(PY312) -m venv $(VENV_SAM)
 	$(VENV_SAM)/bin/python -m pip install -q --upgrade pip
 	$(VENV_SAM)/bin/python -m pip install -q -r requirements-sam.txt
+	touch $@
+
+$(VENV_CHECKOV)/.installed: requirements-checkov.txt
+	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
+	$(PY312) -m venv $(VENV_CHECKOV)
+	$(VENV_CHECKOV)/bin/python -m pip install -q --upgrade pip
+	$(VENV_CHECKOV)/bin/python -m pip install -q -r requirements-checkov.txt
 	touch $@
 
 demo: $(VENV)/.installed
@@ -84,19 +94,22 @@ unit: $(VENV)/.installed
 functional: $(VENV)/.installed
 	$(PY) -m pytest tests/functional -q
 
-template: $(VENV)/.installed $(VENV_SAM)/.installed
+template: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed
 	$(PY) -m pytest tests/template -q
 
 check: lint typecheck
 
-test: $(VENV)/.installed $(VENV_SAM)/.installed lint typecheck
+test: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed lint typecheck
 	ECOGUARD_LEAST_PRIVILEGE=1 $(PY) -m pytest -q
 
 validate: $(VENV_SAM)/.installed
 	$(SAM) validate --lint
 
+checkov: $(VENV_CHECKOV)/.installed
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact
+
 build: $(VENV_SAM)/.installed
 	$(SAM) build
 
 clean:
-	rm -rf $(VENV) $(VENV_SAM) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_CHECKOV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
