@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from moto.events.models import EventPattern
 
+from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.policy import RETENTION_DAYS
 from tests.conftest import REFERENCE_EVENTS, ROOT, event_files
 from tools.ecoguard_local.template import functions, load_template
@@ -131,6 +132,51 @@ def test_every_function_policy_has_no_wildcard_actions(logical_id: str) -> None:
         assert all("*" not in a for a in actions), statement["Sid"]
         if statement["Effect"] == "Allow" and statement["Resource"] == "*":
             assert set(actions) <= RESOURCE_STAR_ONLY, f"{statement['Sid']}: scope {set(actions) - RESOURCE_STAR_ONLY}"
+
+
+def allow_statements(logical_id: str) -> list[dict[str, Any]]:
+    statements = FUNCTIONS[logical_id].properties["Policies"][0]["Statement"]
+    return [s for s in statements if s["Effect"] == "Allow"]
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+# Re-creating a deleted endpoint tags it with every tag it had (tag-on-create needs AddTags).
+OPEN_ADD_TAGS = {"RestoreFunction"}
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_tag_writes_are_limited_to_ecoguards_own_mark(logical_id: str) -> None:
+    for statement in allow_statements(logical_id):
+        tagging = {"sagemaker:DeleteTags", "sagemaker:AddTags"} & set(actions_of(statement))
+        if logical_id in OPEN_ADD_TAGS:
+            tagging.discard("sagemaker:AddTags")
+        if not tagging:
+            continue
+        condition = statement.get("Condition", {})
+        assert condition.get("ForAllValues:StringEquals", {}).get("aws:TagKeys") == [IDLE_SINCE_TAG], statement["Sid"]
+        # ForAllValues alone is true for a request with no tag keys at all.
+        assert condition.get("Null", {}).get("aws:TagKeys") == "false", statement["Sid"]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_the_notification_key_is_usable_only_through_sns(logical_id: str) -> None:
+    for statement in allow_statements(logical_id):
+        if any(a.startswith("kms:") for a in actions_of(statement)):
+            via = statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
+            assert via == {"Fn::Sub": "sns.${AWS::Region}.amazonaws.com"}, statement["Sid"]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_bucket_grants_are_limited_to_this_accounts_buckets(logical_id: str) -> None:
+    # An S3 bucket ARN names no account, so the account is pinned by condition.
+    for statement in allow_statements(logical_id):
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"} in resources:
+            account = statement.get("Condition", {}).get("StringEquals", {}).get("aws:ResourceAccount")
+            assert account == {"Ref": "AWS::AccountId"}, statement["Sid"]
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
