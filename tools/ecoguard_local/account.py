@@ -38,9 +38,10 @@ def provision(
             "AWS::URLSuffix": "amazonaws.com",
         },
     )
+    resolver.evaluate_conditions(template)
     for logical_id, resource in template["Resources"].items():
         creator = _CREATORS.get(resource["Type"])
-        if creator is not None:
+        if creator is not None and resolver.conditions.get(resource.get("Condition", ""), True):
             creator(
                 logical_id, resolver.resolve(resource.get("Properties", {})), resolver, _Where(region, account, stack)
             )
@@ -62,12 +63,16 @@ class _Where:
 def _table(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
     name = props.get("TableName", f"{where.stack}-{logical_id}")
     db = boto3.client("dynamodb", region_name=where.region)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         k: props[k]
         for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
         if k in props
     }
-    db.create_table(TableName=name, **kwargs)
+    if "StreamSpecification" in props:  # CloudFormation's shape has no StreamEnabled; the API's needs it
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    description = db.create_table(TableName=name, **kwargs)["TableDescription"]
+    if "LatestStreamArn" in description:
+        r.attributes[(logical_id, "StreamArn")] = description["LatestStreamArn"]
     if "TimeToLiveSpecification" in props:
         db.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
     r.refs[logical_id] = name
