@@ -69,7 +69,7 @@ def member_template(packaged: dict[str, Any], name: str = MEMBER_NAME) -> dict[s
     """The packaged SAM template (CodeUri/ContentUri in S3) as plain CloudFormation."""
     template = copy.deepcopy(packaged)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    output = transform(template, {}, ManagedPolicies())
+    output: dict[str, Any] = transform(template, {}, ManagedPolicies())
     output.pop("Transform", None)
     output = _fix_stack_name(output, name)
     output["Description"] = f"{output.get('Description', '').strip()} (StackSet member; built by make org-template)"

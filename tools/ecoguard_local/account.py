@@ -120,10 +120,16 @@ def _log_group(logical_id: str, props: dict[str, Any], r: Resolver, where: _Wher
 
 
 def _bucket(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
-    name = props.get("BucketName", f"{where.stack}-{logical_id}".lower())
+    generated = f"{where.stack}-{logical_id}".lower()
+    if (where.account, where.region) != (ACCOUNT, REGION):  # bucket names are global: one per account and region
+        generated = f"{generated}-{where.account}-{where.region}"
+    name = props.get("BucketName", generated)
     s3 = boto3.client("s3", region_name=where.region)
     # Only the bucket: its CloudFormation lifecycle shape is checked by the template tests, not here.
-    s3.create_bucket(Bucket=name)
+    location = (
+        {} if where.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": where.region}}
+    )
+    s3.create_bucket(Bucket=name, **location)  # type: ignore[arg-type]
     r.refs[logical_id] = name
     r.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
 
