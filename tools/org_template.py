@@ -65,13 +65,32 @@ def _fix_stack_name(value: Any, name: str) -> Any:
     return value
 
 
-def member_template(packaged: dict[str, Any], name: str = MEMBER_NAME) -> dict[str, Any]:
+REGION_VARIABLE = "${AWS::Region}"
+
+
+CODE_PROPERTY = {"AWS::Lambda::Function": "Code", "AWS::Lambda::LayerVersion": "Content"}
+
+
+def regional_code(template: dict[str, Any], bucket_pattern: str) -> None:
+    """Lambda reads function and layer code only from a bucket in the function's own region: point every
+    code location at ``bucket_pattern`` (e.g. ``my-artifacts-${AWS::Region}``), one bucket per region."""
+    for resource in template["Resources"].values():
+        key = CODE_PROPERTY.get(resource["Type"])
+        if key:
+            resource["Properties"][key]["S3Bucket"] = {"Fn::Sub": bucket_pattern}
+
+
+def member_template(
+    packaged: dict[str, Any], name: str = MEMBER_NAME, bucket_pattern: str | None = None
+) -> dict[str, Any]:
     """The packaged SAM template (CodeUri/ContentUri in S3) as plain CloudFormation."""
     template = copy.deepcopy(packaged)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     output: dict[str, Any] = transform(template, {}, ManagedPolicies())
     output.pop("Transform", None)
     output = _fix_stack_name(output, name)
+    if bucket_pattern:
+        regional_code(output, bucket_pattern)
     output["Description"] = f"{output.get('Description', '').strip()} (StackSet member; built by make org-template)"
     return output
 
@@ -129,6 +148,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> None:
 
 
 def build(bucket: str | None, region: str, name: str) -> Path:
+    """``bucket`` may name one bucket per region with ``${AWS::Region}`` in it: the code is packaged into
+    the one for ``region``; copy it to the others (docs/ORGANIZATIONS.md)."""
+    pattern = bucket if bucket and REGION_VARIABLE in bucket else None
+    bucket = bucket.replace(REGION_VARIABLE, region) if bucket else None
     sam = str(Path(sys.executable).parent / "sam")
     build_dir = ROOT / ".aws-sam" / "org-build"
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +168,7 @@ def build(bucket: str | None, region: str, name: str) -> Path:
             env=env,
         )  # fmt: skip
     packaged = yaml_parse(packaged_path.read_text())
-    member = member_template(packaged, name)
+    member = member_template(packaged, name, pattern)
     OUTPUT.write_text(yaml.safe_dump(member, sort_keys=False, width=200))
     run(str(Path(sys.executable).parent / "cfn-lint"), str(OUTPUT))
     print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(member['Resources'])} resources, no Transform")
@@ -162,6 +185,7 @@ def main() -> None:
     t = sub.add_parser("translate", help="translate a template with code in S3 (or fake it) and print JSON")
     t.add_argument("template", type=Path)
     t.add_argument("--fake-package", action="store_true", help="put placeholder S3 code locations first")
+    t.add_argument("--bucket-pattern", default=None, help="one artifact bucket per region, e.g. 'a-${AWS::Region}'")
     args = parser.parse_args()
     if args.command == "build":
         build(args.bucket, args.region, args.name)
@@ -169,7 +193,8 @@ def main() -> None:
     from tools.ecoguard_local.template import load_template
 
     template = load_template(args.template)
-    print(json.dumps(member_template(fake_packaged(template) if args.fake_package else template), default=str))
+    packaged = fake_packaged(template) if args.fake_package else template
+    print(json.dumps(member_template(packaged, bucket_pattern=args.bucket_pattern), default=str))
 
 
 if __name__ == "__main__":

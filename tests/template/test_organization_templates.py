@@ -29,16 +29,18 @@ FORWARDER_RESOURCES = {
 }
 
 
-@pytest.fixture(scope="module")
-def member() -> dict[str, Any]:
+def translated(*extra: str) -> dict[str, Any]:
     """template.yaml through tools/org_template.py's translation (code locations faked as `sam package`
     leaves them), in the SAM CLI's virtualenv."""
-    output = subprocess.run(
-        [str(SAM_PYTHON), str(ROOT / "tools" / "org_template.py"), "translate", "template.yaml", "--fake-package"],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
-    ).stdout  # fmt: skip
-    result: dict[str, Any] = json.loads(output)
+    command = [str(SAM_PYTHON), str(ROOT / "tools" / "org_template.py"), "translate", "template.yaml", "--fake-package"]
+    output = subprocess.run([*command, *extra], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
+    result: dict[str, Any] = json.loads(output.stdout)
     return result
+
+
+@pytest.fixture(scope="module")
+def member() -> dict[str, Any]:
+    return translated()
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
@@ -66,6 +68,23 @@ def test_the_member_template_has_no_transform_and_no_serverless_resources(member
 def test_the_member_template_lints_clean(member: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "ecoguard-member.json"
     path.write_text(json.dumps(member))
+    result = cfn_lint(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.template
+def test_with_one_artifact_bucket_per_region_every_code_location_names_the_stacks_region(tmp_path: Path) -> None:
+    pattern = "acme-ecoguard-artifacts-${AWS::Region}"
+    regional = translated("--bucket-pattern", pattern)
+    code = [
+        r["Properties"]["Code" if r["Type"] == "AWS::Lambda::Function" else "Content"]
+        for r in regional["Resources"].values()
+        if r["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")
+    ]
+    assert len(code) == len(FUNCTIONS) + 1  # the functions and the layer
+    assert all(c["S3Bucket"] == {"Fn::Sub": pattern} for c in code)
+    path = tmp_path / "regional.json"
+    path.write_text(json.dumps(regional))
     result = cfn_lint(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
