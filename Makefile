@@ -56,8 +56,9 @@ demo: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local $(if $(ORG),org-demo,demo)
 
 # Without ARTIFACT_BUCKET the code goes to a local moto_server (127.0.0.1) standing in for S3.
+# ARTIFACT_BUCKET=acme-artifacts-{region}: one bucket per region (Lambda reads code from its own region).
 org-template: $(VENV)/.installed $(VENV_SAM)/.installed
-	$(VENV_SAM)/bin/python tools/org_template.py build $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(AWS_REGION),--region $(AWS_REGION))
+	$(VENV_SAM)/bin/python tools/org_template.py build $(if $(ARTIFACT_BUCKET),--bucket '$(ARTIFACT_BUCKET)') $(if $(AWS_REGION),--region $(AWS_REGION))
 
 invoke: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local invoke $(FN) $(EVENT) $(if $(AWS),--aws) $(if $(MODE),--mode $(MODE)) $(if $(STACK),--stack $(STACK))

@@ -148,8 +148,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> None:
 
 
 def build(bucket: str | None, region: str, name: str) -> Path:
-    """``bucket`` may name one bucket per region with ``${AWS::Region}`` in it: the code is packaged into
-    the one for ``region``; copy it to the others (docs/ORGANIZATIONS.md)."""
+    """``bucket`` may name one bucket per region with ``{region}`` in it (make would expand ``${...}``):
+    the code is packaged into the one for ``region``; copy it to the others (docs/ORGANIZATIONS.md)."""
+    bucket = bucket.replace("{region}", REGION_VARIABLE) if bucket else None
     pattern = bucket if bucket and REGION_VARIABLE in bucket else None
     bucket = bucket.replace(REGION_VARIABLE, region) if bucket else None
     sam = str(Path(sys.executable).parent / "sam")
