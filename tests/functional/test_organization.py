@@ -24,8 +24,9 @@ from ecoguard.forwarding import AUDIT_SOURCE, PUT_EVENTS_MAX_ENTRIES
 from ecoguard.report import build_report
 from ecoguard.settings import SettingsError
 from tests.conftest import ACCOUNT, REGION, CallLog, Stack, event_files, load_event
+from tests.least_privilege import allowed_actions, iam_action, mismatches
 from tools.ecoguard_local.account import provision
-from tools.ecoguard_local.invoke import reset_caches
+from tools.ecoguard_local.invoke import API_CALLS, reset_caches
 from tools.ecoguard_local.organization import (
     Central,
     CrossAccountBusShim,
@@ -36,11 +37,12 @@ from tools.ecoguard_local.organization import (
     stream_batches,
 )
 from tools.ecoguard_local.seed import seed_log_groups
-from tools.ecoguard_local.template import load_template
+from tools.ecoguard_local.template import functions, load_template
 
 FN = "AuditForwarderFunction"
 CENTRAL_ACCOUNT = "999988887777"
 OUTSIDER = "444455556666"
+CENTRAL_FUNCTIONS = ("CentralIngestFunction", "CentralReportFunction")
 ORG = Organization("o-a1b2c3d4e5", frozenset({ACCOUNT, CENTRAL_ACCOUNT}))
 
 
@@ -334,3 +336,15 @@ def test_given_a_dry_run_sweep_then_each_record_is_stored_centrally_once_in_its_
     records = member.records()
     assert len(stored) == 2 * len(records) and sum(s["stored"] for s in stored) == len(records)
     assert len(central_items(central)) == len(records)
+
+
+def test_the_central_functions_use_exactly_the_permissions_management_yaml_grants(
+    shim: CrossAccountBusShim, central: Central, member: Stack
+) -> None:
+    member.invoke(FN, load_event("audit_forwarder/dynamodb-stream-insert.json"))
+    ingest_all(shim, central)
+    invoke_central(central, "CentralReportFunction", load_event("central_report/weekly-report.json"))
+    specs = functions(central.template)
+    granted = {fn: allowed_actions(specs[fn].properties["Policies"][0]["Statement"]) for fn in CENTRAL_FUNCTIONS}
+    used = {fn: {iam_action(service, op) for service, op in API_CALLS[fn]} for fn in CENTRAL_FUNCTIONS}
+    assert mismatches(used, granted) == []

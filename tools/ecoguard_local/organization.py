@@ -21,6 +21,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
+from moto.events.models import events_backends
 
 from ecoguard.forwarding import BUS_ARN
 from tools.ecoguard_local.account import provision
@@ -176,9 +177,12 @@ class CrossAccountBusShim:
             return None  # same account: moto handles it
         bus_account, bus_region = match["account"], match["region"]
         bus_name = next(iter(buses)).split("event-bus/", 1)[1]
+        # Read from moto's state, not with DescribeEventBus: the call would be counted against the
+        # forwarder's role by the least-privilege check, and it is not the forwarder's call.
+        bus = events_backends[bus_account][bus_region].event_buses[bus_name]
+        policy = json.loads(bus.policy or "{}")
         with as_account(bus_account):
             events: Any = boto3.client("events", region_name=bus_region)
-            policy = json.loads(events.describe_event_bus(Name=bus_name).get("Policy") or "{}")
             if not all(_allows(policy, self.org, sender, e) for e in entries):
                 self.denied.append(sender)
                 raise ClientError(
