@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,31 @@ def test_the_central_rule_is_on_the_central_bus_and_matches_audit_events_only() 
         event = json.loads(path.read_text())
         if "detail-type" in event and path.parent.name != "central_ingest":
             assert not matches(pattern, event), path
+
+
+def test_undeliverable_audit_events_go_to_the_watched_central_dead_letter_queue() -> None:
+    [source] = CENTRAL["CentralIngestFunction"].events.values()
+    assert source["Properties"]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["CentralDeadLetterQueue", "Arn"]}}
+    [statement] = MANAGEMENT["Resources"]["CentralDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
+    alarm = MANAGEMENT["Resources"]["CentralFunctionsErrorsAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["CentralDeadLetterQueue", "QueueName"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("", True),
+        ("arn:aws:events:us-east-1:999988887777:event-bus/ecoguard-org-central", True),
+        ("arn:aws-cn:events:cn-north-1:999988887777:event-bus/central", True),
+        ("arn:aws:events:us-east-1:9999:event-bus/central", False),
+        ("arn:aws:sqs:us-east-1:999988887777:queue", False),
+        ("ecoguard-org-central", False),
+    ],
+)
+def test_the_central_bus_parameter_accepts_only_an_event_bus_arn_or_nothing(value: str, accepted: bool) -> None:
+    pattern = TEMPLATE["Parameters"]["CentralBusArn"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is accepted
 
 
 def test_no_member_function_is_routed_an_audit_event() -> None:
