@@ -23,7 +23,9 @@ export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
-.PHONY: help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions docs clean
+ORG_MEMBER := dist/org/ecoguard-member.yaml
+
+.PHONY: org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions docs clean
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -32,6 +34,8 @@ help:
 	@echo "make audit STACK=<stack>                     list a deployed stack's audit records"
 	@echo "make restore STACK=<stack> ID=<action_id> [APPLY=1]   undo an applied action"
 	@echo "make build    sam build (arm64 layer)"
+	@echo "make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (see docs/ORGANIZATIONS.md)"
+	@echo "make demo ORG=1   3 member accounts in 2 regions reporting to a central account"
 
 $(PY312):
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
@@ -59,7 +63,12 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local demo
+	$(PY) -m tools.ecoguard_local $(if $(ORG),org-demo,demo)
+
+# Without ARTIFACT_BUCKET the code goes to a local moto_server (127.0.0.1) standing in for S3.
+# ARTIFACT_BUCKET=acme-artifacts-{region}: one bucket per region (Lambda reads code from its own region).
+org-template: $(VENV)/.installed $(VENV_SAM)/.installed
+	$(VENV_SAM)/bin/python tools/org_template.py build $(if $(ARTIFACT_BUCKET),--bucket '$(ARTIFACT_BUCKET)') $(if $(AWS_REGION),--region $(AWS_REGION))
 
 invoke: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local invoke $(FN) $(EVENT) $(if $(AWS),--aws) $(if $(MODE),--mode $(MODE)) $(if $(STACK),--stack $(STACK))
@@ -106,7 +115,7 @@ validate: $(VENV_SAM)/.installed
 	$(SAM) validate --lint
 
 checkov: $(VENV_CHECKOV)/.installed
-	$(CHECKOV) --file template.yaml --framework cloudformation --compact
+	$(CHECKOV) --file template.yaml --file org/management.yaml --framework cloudformation --compact
 
 build: $(VENV_SAM)/.installed
 	$(SAM) build

@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecoguard")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="the guided demo on a simulated account")
+    commands.add_parser("org-demo", help="the demo across simulated member accounts and regions, reporting centrally")
     run = commands.add_parser("invoke", help="invoke one function's handler, like sam local invoke")
     run.add_argument("function", help="logical id in template.yaml, e.g. LogRetentionFunction")
     run.add_argument("event", type=Path, help="event file, e.g. events/log_retention/scheduled-sweep.json")
@@ -43,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         from tools.ecoguard_local.demo import main as demo
 
         demo()
+        return 0
+    if args.command == "org-demo":
+        from tools.ecoguard_local.org_demo import main as org_demo
+
+        org_demo()
         return 0
     if args.command == "regions":
         from tools.ecoguard_local.reporting import regions_table

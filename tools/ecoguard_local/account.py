@@ -38,9 +38,10 @@ def provision(
             "AWS::URLSuffix": "amazonaws.com",
         },
     )
+    resolver.evaluate_conditions(template)
     for logical_id, resource in template["Resources"].items():
         creator = _CREATORS.get(resource["Type"])
-        if creator is not None:
+        if creator is not None and resolver.conditions.get(resource.get("Condition", ""), True):
             creator(
                 logical_id, resolver.resolve(resource.get("Properties", {})), resolver, _Where(region, account, stack)
             )
@@ -62,12 +63,16 @@ class _Where:
 def _table(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
     name = props.get("TableName", f"{where.stack}-{logical_id}")
     db = boto3.client("dynamodb", region_name=where.region)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         k: props[k]
         for k in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
         if k in props
     }
-    db.create_table(TableName=name, **kwargs)
+    if "StreamSpecification" in props:  # CloudFormation's shape has no StreamEnabled; the API's needs it
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    description = db.create_table(TableName=name, **kwargs)["TableDescription"]
+    if "LatestStreamArn" in description:
+        r.attributes[(logical_id, "StreamArn")] = description["LatestStreamArn"]
     if "TimeToLiveSpecification" in props:
         db.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
     r.refs[logical_id] = name
@@ -115,10 +120,16 @@ def _log_group(logical_id: str, props: dict[str, Any], r: Resolver, where: _Wher
 
 
 def _bucket(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
-    name = props.get("BucketName", f"{where.stack}-{logical_id}".lower())
+    generated = f"{where.stack}-{logical_id}".lower()
+    if (where.account, where.region) != (ACCOUNT, REGION):  # bucket names are global: one per account and region
+        generated = f"{generated}-{where.account}-{where.region}"
+    name = props.get("BucketName", generated)
     s3 = boto3.client("s3", region_name=where.region)
     # Only the bucket: its CloudFormation lifecycle shape is checked by the template tests, not here.
-    s3.create_bucket(Bucket=name)
+    location = (
+        {} if where.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": where.region}}
+    )
+    s3.create_bucket(Bucket=name, **location)  # type: ignore[arg-type]
     r.refs[logical_id] = name
     r.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
 

@@ -79,18 +79,49 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
 
 
+class _NoValue:
+    """``Ref AWS::NoValue``: the property is left out."""
+
+
+NO_VALUE = _NoValue()
+
+
 @dataclass
 class Resolver:
-    """Resolve Ref, Fn::Sub and Fn::GetAtt against parameters and provisioned resources."""
+    """Resolve Ref, Fn::Sub, Fn::GetAtt and Fn::If against parameters, conditions and provisioned resources."""
 
     parameters: Mapping[str, str]
     pseudo: Mapping[str, str]
     refs: dict[str, str] = field(default_factory=dict)
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    conditions: dict[str, bool] = field(default_factory=dict)
+
+    def evaluate_conditions(self, template: Mapping[str, Any]) -> None:
+        """The template's Conditions (Fn::Not, Fn::Equals, Fn::And, Fn::Or, Condition) over parameters."""
+        for name, expression in template.get("Conditions", {}).items():
+            self.conditions[name] = self._condition(expression)
+
+    def _condition(self, expression: Any) -> bool:
+        ((key, arg),) = expression.items()
+        if key == "Fn::Not":
+            return not self._condition(arg[0])
+        if key == "Fn::Equals":
+            return bool(self.resolve(arg[0]) == self.resolve(arg[1]))
+        if key == "Fn::And":
+            return all(self._condition(a) for a in arg)
+        if key == "Fn::Or":
+            return any(self._condition(a) for a in arg)
+        if key == "Condition":
+            return self.conditions[arg]
+        raise KeyError(f"unsupported condition function {key}")
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
             ((key, arg),) = value.items()
+            if key == "Ref" and arg == "AWS::NoValue":
+                return NO_VALUE
+            if key == "Fn::If":
+                return self.resolve(arg[1] if self.conditions[arg[0]] else arg[2])
             if key == "Ref":
                 return self._ref(arg)
             if key == "Fn::Sub":
@@ -98,9 +129,10 @@ class Resolver:
             if key == "Fn::GetAtt":
                 return self.attributes[(arg[0], arg[1])]
         if isinstance(value, dict):
-            return {k: self.resolve(v) for k, v in value.items()}
+            resolved = {k: self.resolve(v) for k, v in value.items()}
+            return {k: v for k, v in resolved.items() if v is not NO_VALUE}
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [v for v in map(self.resolve, value) if v is not NO_VALUE]
         return value
 
     def _ref(self, name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,6 +53,33 @@ class GuardrailSummary:
     potential: Totals = field(default_factory=Totals)
 
 
+@dataclass
+class Breakdown:
+    """One account's or one region's share of an organization report."""
+
+    records: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    saved: Totals = field(default_factory=Totals)
+    potential: Totals = field(default_factory=Totals)
+
+    def add(self, record: AuditRecord) -> None:
+        self.records += 1
+        self.outcomes[record.outcome.value] += 1
+        impact = dict(record.impact) if record.impact else None
+        if record.outcome is SAVED:
+            self.saved.add(impact)
+        elif record.outcome in POTENTIAL:
+            self.potential.add(impact)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "outcomes": dict(self.outcomes),
+            "saved": self.saved.as_dict(),
+            "potential_if_enforced": self.potential.as_dict(),
+        }
+
+
 @dataclass(frozen=True)
 class ResourceLine:
     guardrail: str
@@ -73,8 +100,18 @@ class Report:
     potential: Totals = field(default_factory=Totals)
     top: list[ResourceLine] = field(default_factory=list)
     regions_flagged: dict[str, list[str]] = field(default_factory=dict)  # region -> cleaner neighbours
+    # Organization reports only (build_org_report): per member account and per region.
+    by_account: dict[str, Breakdown] | None = None
+    by_region: dict[str, Breakdown] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        data = self._as_dict()
+        if self.by_account is not None and self.by_region is not None:
+            data["by_account"] = {k: v.as_dict() for k, v in sorted(self.by_account.items())}
+            data["by_region"] = {k: v.as_dict() for k, v in sorted(self.by_region.items())}
+        return data
+
+    def _as_dict(self) -> dict[str, Any]:
         return {
             "generated_at": self.generated_at.isoformat(),
             "method": METHOD,
@@ -134,6 +171,23 @@ def build_report(records: Iterable[AuditRecord], now: datetime, top_n: int = 10)
             if len(lines) > top_n * 20:  # keep memory flat on large tables
                 lines = _top(lines, top_n)
     report.top = _top(lines, top_n)
+    return report
+
+
+def build_org_report(located: Iterable[tuple[str, str, AuditRecord]], now: datetime, top_n: int = 10) -> Report:
+    """The report over (account, region, record) from every member, with per-account and
+    per-region breakdowns; everything else is ``build_report``'s."""
+    by_account: dict[str, Breakdown] = {}
+    by_region: dict[str, Breakdown] = {}
+
+    def tallied() -> Iterator[AuditRecord]:
+        for account, region, record in located:
+            by_account.setdefault(account, Breakdown()).add(record)
+            by_region.setdefault(region, Breakdown()).add(record)
+            yield record
+
+    report = build_report(tallied(), now, top_n)
+    report.by_account, report.by_region = by_account, by_region
     return report
 
 
@@ -217,6 +271,7 @@ def render_html(report: Report) -> str:
         for i, r in enumerate(data["region_ranking"], start=1)
     )
     saved, potential = report.saved, report.potential
+    organization = _organization_html(report)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ecoguard impact report</title>
 <style>{_CSS}</style></head><body>
@@ -231,7 +286,7 @@ def render_html(report: Report) -> str:
 {_fmt(potential.usd, "USD")}</span></div>
 <p>{saved.unknown + potential.unknown} estimate(s) have an unknown part (no sourced figure);
 they are counted without it.</p>
-<h2>Per guardrail</h2>
+{organization}<h2>Per guardrail</h2>
 {_bar_chart("kgCO2e: applied (green) vs potential (blue)", co2_rows, "kg")}
 {_bar_chart("actions: applied (green) vs other decisions (blue)", action_rows, "")}
 <table><tr><th>guardrail</th>{outcome_head}<th>saved kgCO2e</th><th>potential kgCO2e</th></tr>{outcome_table}</table>
@@ -243,3 +298,24 @@ they are counted without it.</p>
 <table><tr><th>#</th><th>region</th><th>gCO2e/kWh</th><th>data year</th><th>source</th></tr>{ranking}</table>
 </body></html>
 """
+
+
+def _breakdown_table(title: str, label: str, rows: dict[str, Breakdown]) -> str:
+    body = "".join(
+        f"<tr><td>{html.escape(key)}</td><td>{b.records}</td><td>{b.outcomes.get('applied', 0)}</td>"
+        f"<td>{_fmt(b.saved.kwh, 'kWh')}</td><td>{_fmt(b.saved.kg_co2e, 'kg')}</td><td>{_fmt(b.saved.usd, 'USD')}</td>"
+        f"<td>{_fmt(b.potential.kg_co2e, 'kg')}</td></tr>"
+        for key, b in sorted(rows.items())
+    )
+    return (
+        f"<h2>{html.escape(title)}</h2><table><tr><th>{label}</th><th>records</th><th>applied</th><th>saved kWh</th>"
+        f"<th>saved kgCO2e</th><th>saved USD</th><th>potential kgCO2e</th></tr>{body}</table>\n"
+    )
+
+
+def _organization_html(report: Report) -> str:
+    if report.by_account is None or report.by_region is None:
+        return ""
+    return _breakdown_table("Per account", "account", report.by_account) + _breakdown_table(
+        "Per region", "region", report.by_region
+    )

@@ -30,6 +30,8 @@ class Settings(BaseModel):
     function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
     # The stack's notebook lifecycle configuration that publishes kernel and terminal activity.
     notebook_lifecycle_config: str | None = Field(default=None, alias="ECOGUARD_NOTEBOOK_LIFECYCLE_CONFIG")
+    # The organization's central event bus (org/management.yaml); empty: the stack runs standalone.
+    central_bus_arn: str | None = Field(default=None, alias="ECOGUARD_CENTRAL_BUS_ARN")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -37,6 +39,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     cleaned = {k: v for k, v in env.items() if k.startswith(("ECOGUARD_", "AWS_LAMBDA_")) and v != ""}
     try:
         return Settings.model_validate(cleaned)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"invalid setting {name}: {first['msg']} (input: {first.get('input')!r})") from exc
+
+
+class CentralSettings(BaseModel):
+    """The central functions' environment (org/management.yaml): no mode, no member audit table."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    central_table: str = Field(alias="ECOGUARD_CENTRAL_TABLE", min_length=3)
+    report_bucket: str | None = Field(default=None, alias="ECOGUARD_REPORT_BUCKET")
+
+
+def load_central_settings(environ: Mapping[str, str] | None = None) -> CentralSettings:
+    env = dict(os.environ if environ is None else environ)
+    cleaned = {k: v for k, v in env.items() if k.startswith("ECOGUARD_") and v != ""}
+    try:
+        return CentralSettings.model_validate(cleaned)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"])

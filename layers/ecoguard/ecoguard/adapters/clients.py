@@ -14,8 +14,9 @@ RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_t
 
 
 @cache
-def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=RETRY_CONFIG)  # type: ignore[call-overload]
+def client(service: str, region: str | None = None) -> Any:
+    """``region``: another region's endpoint (the central bus may live in another region)."""
+    return boto3.session.Session().client(service, region_name=region, config=RETRY_CONFIG)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

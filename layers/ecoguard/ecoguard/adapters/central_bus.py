@@ -1,0 +1,31 @@
+"""PutEvents to the organization's central event bus."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.errors import translate
+from ecoguard.forwarding import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES, entry_size
+
+
+class CentralBus:
+    def __init__(self, events: Any) -> None:
+        self._events = events
+
+    def put(self, entries: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Send one PutEvents call; return the positions of the entries EventBridge rejected."""
+        # The simulator enforces neither limit the way EventBridge does, so check them here.
+        assert 0 < len(entries) <= PUT_EVENTS_MAX_ENTRIES, f"{len(entries)} entries in one PutEvents call"
+        assert sum(map(entry_size, entries)) <= PUT_EVENTS_MAX_BYTES, "PutEvents request over 256 KB"
+        try:
+            response = self._events.put_events(Entries=list(entries))
+        except ClientError as exc:
+            raise translate(exc) from exc
+        results = response.get("Entries", [])
+        if len(results) != len(entries):
+            # EventBridge answers one result per entry, in order; anything else cannot be trusted.
+            return list(range(len(entries)))
+        return [i for i, result in enumerate(results) if result.get("ErrorCode") or not result.get("EventId")]

@@ -1,0 +1,155 @@
+"""Forward audit records from a member account's audit table to the organization's central bus.
+
+The table's DynamoDB stream (NEW_IMAGE) feeds AuditForwarderFunction. Each decision item becomes
+one EventBridge entry, source ``ecoguard``, sent to the central bus with PutEvents. Pure: the
+PutEvents call itself lives in ``ecoguard.adapters.central_bus``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ecoguard.events import EventError
+from ecoguard.settings import SettingsError
+
+AUDIT_SOURCE = "ecoguard"
+AUDIT_DETAIL_TYPE = "ecoguard Audit Record"
+# PutEvents: at most 10 entries per call, and 256 KB for the whole request (EventBridge API
+# Reference, PutEvents; entry size calculation in the EventBridge User Guide).
+PUT_EVENTS_MAX_ENTRIES = 10
+PUT_EVENTS_MAX_BYTES = 256 * 1024
+
+_STREAM_ARN = re.compile(r"^arn:aws[a-z-]*:dynamodb:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):table/[^/]+/stream/.+$")
+BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/[A-Za-z0-9._\-/]+$")
+_FORWARDED_EVENTS = frozenset({"INSERT", "MODIFY"})
+
+
+@dataclass(frozen=True)
+class StreamAuditRecord:
+    """One decision item from the audit table's stream, with where it was recorded."""
+
+    sequence_number: str
+    account: str
+    region: str
+    item: Mapping[str, Any]  # the NEW_IMAGE, in DynamoDB's typed JSON, as the audit table holds it
+
+    @property
+    def action_id(self) -> str:
+        return str(self.item["action_id"]["S"])
+
+    @property
+    def outcome(self) -> str:
+        return str(self.item["outcome"]["S"])
+
+
+def bus_region(bus_arn: str) -> str:
+    match = BUS_ARN.match(bus_arn)
+    if not match:
+        raise SettingsError(f"invalid setting ECOGUARD_CENTRAL_BUS_ARN: not an event bus ARN: {bus_arn!r}")
+    return match["region"]
+
+
+def parse_stream_batch(event: object) -> list[StreamAuditRecord]:
+    """Every decision record in a DynamoDB stream batch, in stream order.
+
+    Checkpoints and other non-decision items, and removals (TTL expiry), are not audit records and
+    are left out. A malformed record raises ``EventError`` naming the field: nothing is sent.
+    """
+    if not isinstance(event, dict) or not isinstance(event.get("Records"), list):
+        raise EventError("malformed DynamoDB stream event: Records: a list is required")
+    records = []
+    for index, raw in enumerate(event["Records"]):
+        record = _parse_record(raw, f"Records[{index}]")
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _field(value: Mapping[str, Any], key: str, where: str) -> Any:
+    if not isinstance(value, Mapping) or key not in value:
+        raise EventError(f"malformed DynamoDB stream event: {where}.{key}: required")
+    return value[key]
+
+
+def _parse_record(raw: Any, where: str) -> StreamAuditRecord | None:
+    if _field(raw, "eventSource", where) != "aws:dynamodb":
+        raise EventError(f"malformed DynamoDB stream event: {where}.eventSource: not aws:dynamodb")
+    name = _field(raw, "eventName", where)
+    if name not in (*_FORWARDED_EVENTS, "REMOVE"):
+        raise EventError(f"malformed DynamoDB stream event: {where}.eventName: unknown {name!r}")
+    source_arn = _field(raw, "eventSourceARN", where)
+    match = _STREAM_ARN.match(str(source_arn))
+    if not match:
+        raise EventError(f"malformed DynamoDB stream event: {where}.eventSourceARN: not a table stream ARN")
+    dynamodb = _field(raw, "dynamodb", where)
+    sequence = _field(dynamodb, "SequenceNumber", f"{where}.dynamodb")
+    if name == "REMOVE":
+        return None
+    image = _field(dynamodb, "NewImage", f"{where}.dynamodb")
+    if image.get("kind", {}).get("S") != "decision":
+        return None
+    for key in ("pk", "sk", "action_id", "guardrail", "outcome", "recorded_at"):
+        value = _field(image, key, f"{where}.dynamodb.NewImage")
+        if not isinstance(value, Mapping) or not isinstance(value.get("S"), str) or not value["S"]:
+            raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.NewImage.{key}: a string is required")
+    return StreamAuditRecord(str(sequence), match["account"], match["region"], image)
+
+
+def detail_of(record: StreamAuditRecord) -> dict[str, Any]:
+    return {
+        "account": record.account,
+        "region": record.region,
+        "action_id": record.action_id,
+        "outcome": record.outcome,
+        # Orders two states of one record (pending, then applied) where the stream is ordered.
+        "sequence_number": record.sequence_number,
+        "item": dict(record.item),
+    }
+
+
+def entry_of(record: StreamAuditRecord, bus_arn: str) -> dict[str, Any]:
+    """The PutEvents entry for one record. An item too large for one event loses ``before`` and
+    ``after`` (the member's own table keeps them for restores) and says so."""
+    entry = _entry(detail_of(record), record, bus_arn)
+    if entry_size(entry) > PUT_EVENTS_MAX_BYTES:
+        slim = {k: v for k, v in record.item.items() if k not in ("before", "after")}
+        entry = _entry({**detail_of(record), "item": slim, "truncated": True}, record, bus_arn)
+    return entry
+
+
+def _entry(detail: Mapping[str, Any], record: StreamAuditRecord, bus_arn: str) -> dict[str, Any]:
+    return {
+        "Source": AUDIT_SOURCE,
+        "DetailType": AUDIT_DETAIL_TYPE,
+        "Detail": json.dumps(detail, sort_keys=True),
+        "Resources": [str(record.item["pk"]["S"])],
+        "EventBusName": bus_arn,
+    }
+
+
+def entry_size(entry: Mapping[str, Any]) -> int:
+    """EventBridge's own count: Source, DetailType, Detail and Resources in UTF-8, plus 14 for Time."""
+    size = 14
+    for key in ("Source", "DetailType", "Detail"):
+        size += len(str(entry.get(key, "")).encode())
+    size += sum(len(r.encode()) for r in entry.get("Resources", []))
+    return size
+
+
+def batches(entries: Sequence[Mapping[str, Any]]) -> Iterator[list[int]]:
+    """Indices of ``entries`` grouped into PutEvents calls within both limits, in order."""
+    batch: list[int] = []
+    size = 0
+    for index, entry in enumerate(entries):
+        entry_bytes = entry_size(entry)
+        if batch and (len(batch) == PUT_EVENTS_MAX_ENTRIES or size + entry_bytes > PUT_EVENTS_MAX_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(index)
+        size += entry_bytes
+    if batch:
+        yield batch
