@@ -22,6 +22,7 @@ from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
 from tools.ecoguard_local.account import ACCOUNT, REGION, provision
 from tools.ecoguard_local.invoke import invoke, reset_caches
+from tools.ecoguard_local.tagging_shim import log_groups_in_tagging_api
 from tools.ecoguard_local.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
+    # Named shim moto_tagging_misnames_log_groups (tools/ecoguard_local/tagging_shim.py).
+    with mock_aws(), log_groups_in_tagging_api():
         reset_caches()
         yield
     reset_caches()
