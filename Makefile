@@ -20,7 +20,7 @@ export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
-.PHONY: help demo test check lint typecheck unit functional template invoke build validate audit restore report regions docs clean
+.PHONY: help demo test check lint typecheck unit functional template invoke build validate audit restore report regions docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -68,6 +68,11 @@ report: $(VENV)/.installed
 
 regions: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local regions
+
+# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md and dist/bench.json.
+SCALE ?= 1.0
+bench: $(VENV)/.installed $(VENV_SAM)/.installed
+	$(PY) -m tools.bench --scale $(SCALE)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

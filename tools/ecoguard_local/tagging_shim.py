@@ -1,4 +1,4 @@
-"""Named shims for two moto 5.2.5 gaps in the Resource Groups Tagging API (measured):
+"""Named shims for three moto 5.2.5 gaps in the Resource Groups Tagging API (measured):
 
 1. ``moto_tagging_misnames_log_groups``: moto's logs backend reports its log groups to the tagging API
    as resource type ``logs:loggroup``, so ``GetResources(ResourceTypeFilters=["logs:log-group"])`` (the
@@ -9,7 +9,12 @@
    GetResources API reference). ecoguard never sends TagsPerPage; while installed, moto pages by
    ResourcesPerPage alone.
 
-``log_groups_in_tagging_api`` installs both. Everything else (tag filters, tokens, the groups and
+3. ``moto_tagging_walks_every_backend``: moto walks every service's backend before it applies
+   ``ResourceTypeFilters``, and its SageMaker backend raises while listing some resources (AttributeError:
+   'list' object has no attribute 'arn'), so a log-group listing fails once SageMaker holds them. While
+   installed, a request filtered by resource type walks only the backends of the services it names.
+
+``log_groups_in_tagging_api`` installs all three. Everything else (tag filters, tokens, the groups and
 their tags) stays moto's own.
 """
 
@@ -20,7 +25,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from moto.core.resource_tagging import TaggedResource
+import moto.resourcegroupstaggingapi.models as tagging_models
+from moto.core.resource_tagging import TaggableResourcesMixin, TaggedResource
 from moto.logs.models import LogsBackend
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 
@@ -32,6 +38,13 @@ _NO_TAG_LIMIT = 10**9
 def log_groups_in_tagging_api() -> Iterator[None]:
     original_iter = LogsBackend.iter_tagged_resources
     original_get = ResourceGroupsTaggingAPIBackend.get_resources
+    original_backends = tagging_models.iter_taggable_backends
+    services: list[set[str]] = [set()]
+
+    def named_backends(account_id: str, region_name: str) -> Iterator[TaggableResourcesMixin]:
+        for backend in original_backends(account_id, region_name):
+            if not services[0] or getattr(backend, "SERVICE_NAMESPACE", None) in services[0]:
+                yield backend
 
     def renamed(self: LogsBackend) -> Iterator[TaggedResource]:
         for resource in original_iter(self):
@@ -39,12 +52,16 @@ def log_groups_in_tagging_api() -> Iterator[None]:
 
     def by_resources(self: ResourceGroupsTaggingAPIBackend, *args: Any, **kwargs: Any) -> Any:
         kwargs["tags_per_page"] = _NO_TAG_LIMIT
+        # moto builds a lazy generator on the first page and resumes it for later pages.
+        services[0] = {f.split(":", 1)[0] for f in kwargs.get("resource_type_filters") or []}
         return original_get(self, *args, **kwargs)
 
     LogsBackend.iter_tagged_resources = renamed  # type: ignore[method-assign]
     ResourceGroupsTaggingAPIBackend.get_resources = by_resources  # type: ignore[method-assign]
+    tagging_models.iter_taggable_backends = named_backends
     try:
         yield
     finally:
         LogsBackend.iter_tagged_resources = original_iter  # type: ignore[method-assign]
         ResourceGroupsTaggingAPIBackend.get_resources = original_get  # type: ignore[method-assign]
+        tagging_models.iter_taggable_backends = original_backends
