@@ -56,12 +56,18 @@ def listings(function: str, sweep: Mapping[str, Any]) -> int:
 def lower_bound(function: str, sweep: Mapping[str, Any]) -> dict[str, int]:
     metric_calls = math.ceil(sweep["metric_queries"] / METRIC_QUERIES_PER_CALL)
     bound = listings(function, sweep) + metric_calls + writes(sweep["calls"])
-    return {"listings": listings(function, sweep), "metric_calls": metric_calls, "writes": writes(sweep["calls"]),
-            "bound": bound}
+    return {
+        "listings": listings(function, sweep),
+        "metric_calls": metric_calls,
+        "writes": writes(sweep["calls"]),
+        "bound": bound,
+    }
 
 
-LISTING_OPS = re.compile(r":(List(Buckets|Endpoints|NotebookInstances|TrainingJobs|HyperParameterTuningJobs)|"
-                         r"DescribeLogGroups|GetResources|GetMetricData)$")
+LISTING_OPS = re.compile(
+    r":(List(Buckets|Endpoints|NotebookInstances|TrainingJobs|HyperParameterTuningJobs)|"
+    r"DescribeLogGroups|GetResources|GetMetricData)$"
+)
 
 
 def per_resource_reads(calls: Mapping[str, int]) -> dict[str, int]:

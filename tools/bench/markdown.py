@@ -25,8 +25,16 @@ def render(f: dict[str, Any]) -> str:
         "### Sweeps: API calls against the lower bound",
         "",
         _table(
-            ["sweep", "resources", "outcomes", "governed calls", "lower bound (list + metrics + writes)", "ratio",
-             "per-resource reads", "bookkeeping calls"],
+            [
+                "sweep",
+                "resources",
+                "outcomes",
+                "governed calls",
+                "lower bound (list + metrics + writes)",
+                "ratio",
+                "per-resource reads",
+                "bookkeeping calls",
+            ],
             [
                 [
                     r["function"],
@@ -46,8 +54,16 @@ def render(f: dict[str, Any]) -> str:
         "### Sweeps: time, memory, timeout",
         "",
         _table(
-            ["sweep", "seed (s)", "handler wall (s, moto)", "RSS growth (MB)", "est. peak (MB) / MemorySize",
-             "invocations under throttle", "longest invocation (s, simulated) / timeout", "finished"],
+            [
+                "sweep",
+                "seed (s)",
+                "handler wall (s, moto)",
+                "RSS growth (MB)",
+                "est. peak (MB) / MemorySize",
+                "invocations under throttle",
+                "longest invocation (s, simulated) / timeout",
+                "finished",
+            ],
             [
                 [
                     r["function"],
@@ -68,8 +84,14 @@ def render(f: dict[str, Any]) -> str:
         _table(
             ["function", "import (ms)", "boto3 alone (ms)", "ratio", "RSS after import (MB)", "heavy modules loaded"],
             [
-                [k, v["import_ms"], v["boto3_ms"], f"**{v['ratio']:.2f}**", v["rss_mb"], ", ".join(v["heavy_loaded"])
-                 or "none"]
+                [
+                    k,
+                    v["import_ms"],
+                    v["boto3_ms"],
+                    f"**{v['ratio']:.2f}**",
+                    v["rss_mb"],
+                    ", ".join(v["heavy_loaded"]) or "none",
+                ]
                 for k, v in sorted(f["imports"].items())
             ],
         ),
@@ -78,7 +100,9 @@ def render(f: dict[str, Any]) -> str:
         "",
         f"Layer: **{f['package']['layer_bytes'] / 2**20:.2f} MB** (goal 15 MB). Largest parts: "
         + ", ".join(f"{name} {size / 2**20:.2f} MB" for name, size in f["package"]["layer_top"])
-        + f". Runtime-provided packages in the layer: {', '.join(f['package']['runtime_provided_in_layer']) or 'none'}.",
+        + ". Runtime-provided packages in the layer: "
+        + (", ".join(f["package"]["runtime_provided_in_layer"]) or "none")
+        + ".",
         "",
         _table(["function", "code (bytes)"], [[k, v] for k, v in sorted(f["package"]["functions"].items())]),
         "",
@@ -87,8 +111,14 @@ def render(f: dict[str, Any]) -> str:
         _table(
             ["function", "schedule", "runs/month", "s/run (simulated)", "GB-s/month", "USD/month"],
             [
-                [c["function"], c["schedule"], c["runs_per_month"], c["seconds_per_run"], c["gb_s_per_month"],
-                 f"{c['usd_per_month']:.4f}"]
+                [
+                    c["function"],
+                    c["schedule"],
+                    c["runs_per_month"],
+                    c["seconds_per_run"],
+                    c["gb_s_per_month"],
+                    f"{c['usd_per_month']:.4f}",
+                ]
                 for c in f["cost"]
             ],
         ),

@@ -49,7 +49,7 @@ class Truth:
 def seed_log_groups(n: int) -> Truth:
     """Per 20 groups: 11 keep logs forever, 5 have a retention, 1 exempt (no retention), 1 tagged with a
     retention (no retention), 2 out of scope (no retention)."""
-    logs = boto3.client("logs", region_name=REGION)
+    logs: Any = boto3.client("logs", region_name=REGION)
     truth = Truth()
     for i in range(n):
         slot = i % 20
@@ -101,8 +101,12 @@ def seed_buckets(n: int) -> Truth:
                 Bucket=name,
                 LifecycleConfiguration={
                     "Rules": [
-                        {"ID": "owner-scratch", "Filter": {"Prefix": "scratch/"}, "Status": "Enabled",
-                         "Expiration": {"Days": 14}}
+                        {
+                            "ID": "owner-scratch",
+                            "Filter": {"Prefix": "scratch/"},
+                            "Status": "Enabled",
+                            "Expiration": {"Days": 14},
+                        }
                     ]
                 },
             )
@@ -117,8 +121,8 @@ def seed_buckets(n: int) -> Truth:
 def seed_endpoints(n: int, now: datetime) -> Truth:
     """Two variants each. Per 20 endpoints: 8 busy, 8 idle for days, 2 new (in warm-up), 1 exempt, 1 with
     its own ecoguard:idle-hours. One model shared by all, one endpoint configuration each."""
-    sm = boto3.client("sagemaker", region_name=REGION)
-    cw = boto3.client("cloudwatch", region_name=REGION)
+    sm: Any = boto3.client("sagemaker", region_name=REGION)
+    cw: Any = boto3.client("cloudwatch", region_name=REGION)
     create_model("bench-model")
     truth = Truth()
     metrics: list[dict[str, Any]] = []
@@ -126,8 +130,13 @@ def seed_endpoints(n: int, now: datetime) -> Truth:
         slot = i % 20
         name = f"bench-ep-{i:05d}"
         variants = [
-            {"VariantName": v, "ModelName": "bench-model", "InstanceType": "ml.g4dn.xlarge",
-             "InitialInstanceCount": 1, "InitialVariantWeight": 1.0}
+            {
+                "VariantName": v,
+                "ModelName": "bench-model",
+                "InstanceType": "ml.g4dn.xlarge",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
             for v in ("blue", "green")
         ]
         sm.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=variants)
@@ -145,7 +154,10 @@ def seed_endpoints(n: int, now: datetime) -> Truth:
                 metrics.append(
                     {
                         "MetricName": "Invocations",
-                        "Dimensions": [{"Name": "EndpointName", "Value": name}, {"Name": "VariantName", "Value": variant}],
+                        "Dimensions": [
+                            {"Name": "EndpointName", "Value": name},
+                            {"Name": "VariantName", "Value": variant},
+                        ],
                         "Timestamp": now - timedelta(hours=1),
                         "Value": 100.0,
                         "Unit": "None",
@@ -160,8 +172,8 @@ def seed_endpoints(n: int, now: datetime) -> Truth:
 def seed_training_jobs(n: int, now: datetime) -> tuple[Truth, RunningTrainingJobs]:
     """InProgress (RunningTrainingJobs shim, moto_jobs_finish_at_once). Per 10 jobs: 5 busy GPU jobs, 2 idle
     GPU jobs on 2 hosts, 1 in warm-up, 1 CPU job, 1 exempt."""
-    sm = boto3.client("sagemaker", region_name=REGION)
-    cw = boto3.client("cloudwatch", region_name=REGION)
+    sm: Any = boto3.client("sagemaker", region_name=REGION)
+    cw: Any = boto3.client("cloudwatch", region_name=REGION)
     running = RunningTrainingJobs(region=REGION)
     truth = Truth()
     data: list[dict[str, Any]] = []

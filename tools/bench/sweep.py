@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +35,9 @@ from tools.ecoguard_local.invoke import (
     recording_api_calls,
     reset_caches,
 )
-from tools.ecoguard_local.template import ROOT, functions, load_template
 from tools.ecoguard_local.s3_shim import fake_s3_configs
-from tools.ecoguard_local.tagging_shim import log_groups_in_tagging_api
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
+from tools.ecoguard_local.template import ROOT, functions, load_template
 from tools.ecoguard_local.training_jobs import RunningTrainingJobs
 
 # Bookkeeping services: the audit trail, notices, the policy, the hand-off. Not rate-limited here
@@ -147,7 +147,7 @@ def seed_for(function: str, scale: float, stack: ExitStack) -> dict[str, Any]:
 
 
 def run_function(
-    function: str, event: dict[str, Any], resolver: Any, template: Any, throttle: Throttle, env: dict[str, str]
+    function: str, event: dict[str, Any], *, resolver: Any, template: Any, throttle: Throttle, env: dict[str, str]
 ) -> list[dict[str, Any]]:
     """The handler, then every continuation it hands off, each with the function's own timeout
     measured on the throttle's clock."""
@@ -158,7 +158,10 @@ def run_function(
         payload: dict[str, Any] | None = event
         while payload is not None:
             started = throttle.now()
-            remaining: Callable[[], int] = lambda: int((spec.timeout - (throttle.now() - started)) * 1000)  # noqa: E731
+
+            def remaining(started: float = started) -> int:
+                return int((spec.timeout - (throttle.now() - started)) * 1000)
+
             context = LocalContext(
                 function_name=environment["AWS_LAMBDA_FUNCTION_NAME"],
                 memory_limit_in_mb=spec.memory,
@@ -181,7 +184,7 @@ def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
     template = load_template()
     with ExitStack() as stack:
         stack.enter_context(mock_aws())
-        stack.enter_context(log_groups_in_tagging_api())  # moto_tagging_misnames_log_groups, ..._pages_by_tags_too
+        stack.enter_context(tagging_api_shims())  # moto_tagging_misnames_log_groups, ..._pages_by_tags_too
         reset_caches()
         resolver = provision(template, stack=STACK)
         started = time.monotonic()
@@ -191,7 +194,9 @@ def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
         calls, throttle = Calls(), Throttle(tps)
         with counting(calls, throttle), RssSampler() as rss:
             wall = time.monotonic()
-            results = run_function(function, event, resolver, template, throttle, {"ECOGUARD_MODE": mode})
+            results = run_function(
+                function, event, resolver=resolver, template=template, throttle=throttle, env={"ECOGUARD_MODE": mode}
+            )
             wall_s = time.monotonic() - wall
         report: dict[str, Any] = {}
         if function == "LogRetentionFunction":
@@ -200,7 +205,14 @@ def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
             report_event = json.loads((ROOT / "events" / "impact_report" / "weekly-report.json").read_text())
             with counting(report_calls, report_throttle):
                 t = time.monotonic()
-                run_function("ImpactReportFunction", report_event, resolver, template, report_throttle, {})
+                run_function(
+                    "ImpactReportFunction",
+                    report_event,
+                    resolver=resolver,
+                    template=template,
+                    throttle=report_throttle,
+                    env={},
+                )
                 report = {"wall_s": round(time.monotonic() - t, 2), "calls": dict(report_calls.by_op)}
     return {
         "function": function,

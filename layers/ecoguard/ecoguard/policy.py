@@ -458,7 +458,7 @@ def bundled_policy_text() -> str:
 
 def parse_document(text: str, source: str) -> dict[str, Any]:
     """Parse a YAML (or JSON) policy document into a mapping."""
-    import yaml  # loaded on first use, not at a handler's import (cold start)
+    import yaml  # noqa: PLC0415 - loaded on first use, not at a handler's import (cold start)
 
     try:
         loaded = yaml.safe_load(text)

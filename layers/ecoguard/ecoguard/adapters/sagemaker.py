@@ -8,14 +8,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import translate
 from ecoguard.guardrails.idle_endpoint import Component, Endpoint, Variant
 from ecoguard.guardrails.idle_notebook import Notebook
+from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
 from ecoguard.sweep import Page
 
 # ListEndpoints and ListNotebookInstances return at most 100 a page; ListTags at most 50.
 PAGE_SIZE = 100
 TAGS_PAGE_SIZE = 50
+# The tagging API's name for a notebook instance (as in its ARN, ``...:notebook-instance/<name>``).
+NOTEBOOK_TYPE = "sagemaker:notebook-instance"
 
 
 def _missing(exc: ClientError) -> bool:
@@ -28,8 +32,9 @@ def _missing(exc: ClientError) -> bool:
 
 
 class SageMakerAdapter:
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: Any, tagging: TaggingAdapter | None = None) -> None:
         self._sm = sagemaker
+        self._tagging = tagging
         self._configs: dict[str, Mapping[str, Any]] = {}
 
     # --- endpoints ----------------------------------------------------------------------------
@@ -172,6 +177,14 @@ class SageMakerAdapter:
             raise translate(exc) from exc
 
     # --- notebook instances -------------------------------------------------------------------
+
+    def notebook_tags(self) -> dict[str, dict[str, str]]:
+        """Notebook ARN (lower-cased: SageMaker lower-cases names in ARNs) -> tags, for every instance tagged
+        ``ecoguard:exempt`` or ``ecoguard:idle-hours``: two listings, however many instances there are."""
+        if self._tagging is None:
+            raise RuntimeError("SageMakerAdapter was built without a tagging client")
+        tagged = self._tagging.tagged(NOTEBOOK_TYPE, (EXEMPT_TAG, IDLE_HOURS_TAG))
+        return {arn.lower(): tags for arn, tags in tagged.items()}
 
     def notebook_page(self, token: str | None) -> Page[Notebook]:
         kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService", "SortBy": "Name"}
