@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Stack, load_event, record_calls
+from ecoguard.errors import AccessDenied
+from tests.conftest import Stack, fail_calls, load_event, record_calls
 from tools.bench import seed
 from tools.ecoguard_local.training_jobs import RunningTrainingJobs
 
@@ -65,3 +66,16 @@ def test_given_150_notebooks_when_enforce_sweeps_then_calls_meet_the_lower_bound
     }
     assert sum(calls.calls.values()) == listings + metric_calls + 60
     assert "ListTags" not in calls.calls
+
+
+def test_given_the_tag_listing_is_denied_then_the_notebook_sweep_fails_and_stops_nothing(stack: Stack) -> None:
+    seed.seed_notebooks(20)
+    injected = fail_calls("resourcegroupstaggingapi", "GetResources", "AccessDeniedException")
+    calls = record_calls("sagemaker")
+    with pytest.raises(AccessDenied, match="GetResources"):
+        stack.invoke(
+            "IdleNotebookFunction", load_event("idle_notebook/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+        )
+    assert injected["GetResources"] == 1
+    assert "StopNotebookInstance" not in calls.calls
+    assert stack.records() == []
