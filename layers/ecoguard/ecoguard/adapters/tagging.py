@@ -29,20 +29,25 @@ class TaggingAdapter:
         at least one of ``keys``. Every page of every listing."""
         found: dict[str, dict[str, str]] = {}
         for key in keys:
-            kwargs: dict[str, Any] = {
-                "ResourceTypeFilters": [resource_type],
-                "TagFilters": [{"Key": key}],
-                "ResourcesPerPage": PAGE_SIZE,
-            }
-            while True:
-                try:
-                    response = self._tagging.get_resources(**kwargs)
-                except ClientError as exc:
-                    raise translate(exc) from exc
-                for mapping in response.get("ResourceTagMappingList", []):
-                    found[str(mapping["ResourceARN"])] = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
-                token = response.get("PaginationToken")
-                if not token:
-                    break
-                kwargs["PaginationToken"] = token
+            found.update(self._listing({"ResourceTypeFilters": [resource_type], "TagFilters": [{"Key": key}]}))
         return found
+
+    def all_tagged(self, resource_type: str) -> dict[str, dict[str, str]]:
+        """ARN -> every tag, for each resource of ``resource_type`` that has (or had) a tag: one listing.
+        Only for types whose resources come and go (endpoints), not ones that pile up (training jobs)."""
+        return self._listing({"ResourceTypeFilters": [resource_type]})
+
+    def _listing(self, kwargs: dict[str, Any]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        kwargs = {**kwargs, "ResourcesPerPage": PAGE_SIZE}
+        while True:
+            try:
+                response = self._tagging.get_resources(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            for mapping in response.get("ResourceTagMappingList", []):
+                found[str(mapping["ResourceARN"])] = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+            token = response.get("PaginationToken")
+            if not token:
+                return found
+            kwargs["PaginationToken"] = token
