@@ -50,6 +50,15 @@ def listings(function: str, sweep: Mapping[str, Any]) -> int:
         return pages(evaluated, BUCKETS_PAGE)
     if function == "TrainingGuardFunction":
         return pages(truth["listed"], SAGEMAKER_PAGE) + 1  # plus the (empty) in-progress tuning jobs listing
+    if function == "IdleNotebookFunction":  # then one tagging listing per governing key
+        return (
+            pages(truth["listed"], SAGEMAKER_PAGE)
+            + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
+            + pages(truth.get("idle_hours_tagged", 0), TAGGING_PAGE)
+        )
+    if function == "IdleEndpointFunction":  # then one listing of every tagged endpoint
+        tagged = truth.get("exempt_tagged", 0) + truth.get("idle_hours_tagged", 0)
+        return pages(truth["listed"], SAGEMAKER_PAGE) + pages(tagged, TAGGING_PAGE)
     return pages(truth["listed"], SAGEMAKER_PAGE)
 
 
