@@ -25,7 +25,7 @@ EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions docs clean
+.PHONY: org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -87,6 +87,11 @@ report: $(VENV)/.installed
 
 regions: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local regions
+
+# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md and dist/bench.json.
+SCALE ?= 1.0
+bench: $(VENV)/.installed $(VENV_SAM)/.installed
+	$(PY) -m tools.bench --scale $(SCALE)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

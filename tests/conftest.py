@@ -22,6 +22,7 @@ from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
 from tools.ecoguard_local.account import ACCOUNT, REGION, provision
 from tools.ecoguard_local.invoke import invoke, reset_caches
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
+    # Named shims for the tagging API (moto_tagging_*, moto_sagemaker_tagging_breaks): see tagging_shim.py.
+    with mock_aws(), tagging_api_shims():
         reset_caches()
         yield
     reset_caches()

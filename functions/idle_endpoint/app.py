@@ -17,6 +17,7 @@ from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
@@ -33,7 +34,7 @@ ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
 
 def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleEndpointRunner:
     return IdleEndpointRunner(
-        sagemaker=SageMakerAdapter(client("sagemaker")),
+        sagemaker=SageMakerAdapter(client("sagemaker"), TaggingAdapter(client("resourcegroupstaggingapi"))),
         metrics=MetricsAdapter(client("cloudwatch")),
         autoscaling=AutoScalingAdapter(client("application-autoscaling")),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.idle_notebook import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
@@ -31,7 +32,7 @@ def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleNot
     if settings.notebook_lifecycle_config:
         configs.add(settings.notebook_lifecycle_config)
     return IdleNotebookRunner(
-        sagemaker=SageMakerAdapter(client("sagemaker")),
+        sagemaker=SageMakerAdapter(client("sagemaker"), TaggingAdapter(client("resourcegroupstaggingapi"))),
         metrics=MetricsAdapter(client("cloudwatch")),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
         policy=policy,

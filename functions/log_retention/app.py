@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.logs import LogsAdapter
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.events import CLOUDTRAIL_API_CALL
 from ecoguard.guardrails.log_retention import GUARDRAIL
@@ -28,7 +29,7 @@ metrics = Metrics()
 
 def build(settings: Settings, policy: Policy, context: LambdaContext) -> LogRetentionRunner:
     return LogRetentionRunner(
-        logs=LogsAdapter(client("logs")),
+        logs=LogsAdapter(client("logs"), TaggingAdapter(client("resourcegroupstaggingapi"))),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
         policy=policy,
         mode=settings.mode,

@@ -10,8 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.clients import client
 from ecoguard.events import EventError
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.state import StateStore
@@ -346,3 +348,39 @@ def test_given_a_dry_run_mark_and_traffic_then_enforce_drops_the_stale_mark(seed
     sweep(seeded, Mode.ENFORCE, "run-1")
     assert marks(seeded).get(arn("idle-realtime")).version == 0
     assert "idle-realtime" not in by_name(seeded, Outcome.APPLIED)
+
+
+def test_the_sweep_reads_every_endpoints_tags_in_one_listing_not_one_call_each(seeded: Stack) -> None:
+    calls = record_calls("sagemaker", "resourcegroupstaggingapi")
+    sweep(seeded, Mode.DRY_RUN, "run-1")
+    assert calls.calls["GetResources"] == 1
+    [listing] = [p for op, p in calls.params if op == "GetResources"]
+    assert listing == {"ResourceTypeFilters": ["sagemaker:endpoint"], "ResourcesPerPage": 100}
+    assert "ListTags" not in calls.calls
+    assert calls.calls["DescribeEndpoint"] == len(SEEDS)
+
+
+def lagging_tag_listing() -> None:
+    """Named shim ``tagging_api_lag``: the tagging API can lag a tag change; this listing sees no tags at all."""
+
+    def stale(**_: Any) -> tuple[Any, dict[str, Any]]:
+        return AWSResponse("", 200, {}, None), {"ResourceTagMappingList": []}  # type: ignore[arg-type]
+
+    client("resourcegroupstaggingapi").meta.events.register(
+        "before-call.resource-groups-tagging-api.GetResources", stale
+    )
+
+
+def test_given_a_lagging_tag_listing_then_a_deletion_decides_on_tags_read_now(seeded: Stack) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    travel_past_grace(seeded, "idle-realtime")
+    # Exempted after the mark; the lagging listing does not show it (nor the team tag).
+    sagemaker().add_tags(ResourceArn=arn("idle-realtime"), Tags=[{"Key": "ecoguard:exempt", "Value": "true"}])
+    lagging_tag_listing()
+    calls = record_calls("sagemaker")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    assert "DeleteEndpoint" not in calls.calls
+    assert "idle-realtime" in endpoint_names()
+    skipped = [r for r in seeded.records() if r.resource.name == "idle-realtime" and r.outcome is Outcome.SKIPPED]
+    assert [r.reason for r in skipped] == ["tagged ecoguard:exempt=true"]
+    assert calls.calls["ListTags"] == 1, "only the endpoint about to be deleted has its tags read"

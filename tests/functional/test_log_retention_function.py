@@ -167,16 +167,45 @@ def test_given_a_sweep_larger_than_one_invocation_then_it_hands_off_and_finishes
     assert len(applied) == sum(1 for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None)
 
 
-def test_the_sweep_makes_one_listing_call_per_page_and_reads_tags_only_for_candidates(seeded: Stack) -> None:
-    calls = record_calls("logs")
+def test_the_sweep_makes_one_listing_call_per_page_and_reads_tags_in_one_listing_per_governing_key(
+    seeded: Stack,
+) -> None:
+    calls = record_calls("logs", "resourcegroupstaggingapi")
     seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     total = len(LOG_GROUPS) + 1  # plus the stack's own log group
-    candidates = sum(1 for n, r, _ in LOG_GROUPS if r is None and not n.startswith(OUT_OF_SCOPE))
     writes = sum(1 for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None)
     assert calls.calls["DescribeLogGroups"] == -(-total // 50)
-    assert calls.calls["ListTagsForResource"] == candidates
+    assert calls.calls["ListTagsForResource"] == 0
+    assert calls.calls["GetResources"] == 2, "one page each for ecoguard:exempt and ecoguard:retention-days"
     assert calls.calls["PutRetentionPolicy"] == writes
     assert all(p.get("limit") == 50 for op, p in calls.params if op == "DescribeLogGroups")
+    listings = [p for op, p in calls.params if op == "GetResources"]
+    assert all(p["ResourcesPerPage"] == 100 and p["ResourceTypeFilters"] == ["logs:log-group"] for p in listings)
+    assert sorted(p["TagFilters"][0]["Key"] for p in listings) == ["ecoguard:exempt", "ecoguard:retention-days"]
+
+
+def test_given_1000_groups_when_dry_run_sweeps_then_api_calls_meet_the_lower_bound(stack: Stack) -> None:
+    # 1,000 groups: 700 without retention, of which 100 exempt and 100 tagged with a retention.
+    client = logs()
+    own = len(retention_snapshot())  # the stack's own function log groups
+    exempt = retention_tagged = 0
+    for n in range(1000):
+        tags: dict[str, str] = {}
+        if n % 10 == 1:
+            tags, exempt = {"ecoguard:exempt": "true"}, exempt + 1
+        elif n % 10 == 2:
+            tags, retention_tagged = {"ecoguard:retention-days": "14"}, retention_tagged + 1
+        kwargs: dict[str, Any] = {"tags": tags} if tags else {}
+        client.create_log_group(logGroupName=f"/aws/sagemaker/Endpoints/m-{n:04d}", **kwargs)
+        if n % 10 >= 7:
+            client.put_retention_policy(logGroupName=f"/aws/sagemaker/Endpoints/m-{n:04d}", retentionInDays=14)
+    calls = record_calls("logs", "resourcegroupstaggingapi")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
+    total = 1000 + own
+    assert result["finished"] is True and result["evaluated"] == total
+    lower_bound = -(-total // 50) + -(-exempt // 100) + -(-retention_tagged // 100)  # no writes in dry-run
+    assert sum(calls.calls.values()) == lower_bound == 23
+    assert result["skipped"] == exempt and result["would-apply"] == 700 - exempt
 
 
 def test_given_an_invalid_policy_in_ssm_then_the_function_fails_clearly_and_acts_on_nothing(seeded: Stack) -> None:

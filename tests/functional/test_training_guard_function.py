@@ -116,11 +116,12 @@ def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_t
     assert "unknown instance type 'ml.x99.mega'" in skipped["mystery-instance"]
     assert set(skipped) == {"idle-but-exempt", "mystery-instance"}
 
-    # One listing page each; one GetMetricData per job judged (busy, idle, cpu, exempt, four-host).
+    # One listing page each; one GetMetricData for every host of the page's jobs to judge (busy, idle, cpu,
+    # exempt, four-host): they share one window.
     assert calls.calls["ListTrainingJobs"] == 1 and calls.calls["ListHyperParameterTuningJobs"] == 1
     listing = next(p for op, p in calls.params if op == "ListTrainingJobs")
     assert listing["StatusEquals"] == "InProgress" and listing["MaxResults"] == 100
-    assert calls.calls["GetMetricData"] == 5
+    assert calls.calls["GetMetricData"] == 2, "one per metric (GPUUtilization, CPUUtilization), not per job"
     assert calls.calls["StopTrainingJob"] == 2
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
     # moto ignores the namespace when dimensions are given; assert the one we send.

@@ -24,6 +24,8 @@ class FakeLogs:
         self.puts: Counter[str] = Counter()
         self.throttle_next_puts = 0
         self.deny_tags: set[str] = set()
+        self.deny_listing = False
+        self.listings = 0
 
     def _group(self, name: str) -> LogGroup:
         return LogGroup(name, f"arn:{name}", self.retention[name])
@@ -41,6 +43,12 @@ class FakeLogs:
         if group.name in self.deny_tags:
             raise AccessDenied("ListTagsForResource", "AccessDeniedException", "denied")
         return self.tags_of.get(group.name, {})
+
+    def governing_tags(self) -> dict[str, dict[str, str]]:
+        self.listings += 1
+        if self.deny_listing:
+            raise AccessDenied("GetResources", "AccessDeniedException", "denied")
+        return {f"arn:{name}": tags for name, tags in self.tags_of.items()}
 
     def set_retention(self, name: str, days: int | None) -> None:
         if self.throttle_next_puts:
@@ -119,17 +127,35 @@ def test_given_a_finished_run_when_its_event_is_delivered_again_then_nothing_is_
     assert set(logs.retention.values()) == {None}
 
 
-def test_given_unreadable_tags_on_one_group_then_it_is_recorded_failed_and_the_sweep_goes_on() -> None:
+def test_given_exempt_groups_then_the_sweep_lists_tags_once_and_skips_them() -> None:
     logs, audit = FakeLogs(10), MemoryAuditTrail()
-    denied = sorted(logs.retention)[4]
-    logs.deny_tags.add(denied)
+    exempt = sorted(logs.retention)[4]
+    logs.tags_of[exempt] = {"ecoguard:exempt": "True "}
     result = runner(logs, audit).sweep(Trigger("run-1", "test"))
-    assert result.finished
-    assert logs.retention[denied] is None
+    assert result.finished and logs.listings == 1
+    assert logs.retention[exempt] is None
     assert sum(v == 30 for v in logs.retention.values()) == 9
-    failed = [r for r in audit.items.values() if r.outcome is Outcome.FAILED]
-    assert [r.resource.name for r in failed] == [denied]
-    assert "AccessDeniedException" in (failed[0].error or "")
+    assert [r.resource.name for r in audit.items.values() if r.outcome is Outcome.SKIPPED] == [exempt]
+
+
+def test_given_the_tag_listing_is_denied_then_the_sweep_fails_and_writes_nothing() -> None:
+    logs, audit = FakeLogs(10), MemoryAuditTrail()
+    logs.deny_listing = True
+    with pytest.raises(AccessDenied, match="GetResources"):
+        runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert set(logs.retention.values()) == {None} and not logs.puts
+    assert audit.journal == []
+
+
+def test_given_unreadable_tags_on_a_created_group_then_it_is_recorded_failed() -> None:
+    logs, audit = FakeLogs(3), MemoryAuditTrail()
+    denied = sorted(logs.retention)[1]
+    logs.deny_tags.add(denied)
+    summary = runner(logs, audit).on_created(denied, Trigger("evt", "test"))
+    assert logs.retention[denied] is None and logs.listings == 0
+    [failed] = [r for r in audit.items.values() if r.outcome is Outcome.FAILED]
+    assert failed.resource.name == denied and "AccessDeniedException" in (failed.error or "")
+    assert summary.count(Outcome.FAILED) == 1
 
 
 @pytest.mark.parametrize("name", [None, "/ecs/not-governed"])

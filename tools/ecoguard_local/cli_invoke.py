@@ -15,6 +15,7 @@ from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
 from tools.ecoguard_local.seed import seed_log_groups
 from tools.ecoguard_local.seed_inference import seed_endpoints, seed_notebooks
 from tools.ecoguard_local.seed_s3 import seed_buckets
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
 
 
@@ -28,7 +29,7 @@ def run_invoke(
         results = invoke(function, event, resolver, env=env, template=template)
         return {"results": results}
     fake_credentials()
-    with mock_aws():
+    with mock_aws(), tagging_api_shims():
         reset_caches()
         resolver = provision(template)
         if seed:

@@ -25,6 +25,7 @@ from tools.ecoguard_local.invoke import reset_caches
 from tools.ecoguard_local.reporting import report_table, write_report
 from tools.ecoguard_local.router import EventRouter
 from tools.ecoguard_local.scenes import DemoContext, scenes
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import ROOT, load_template
 
 REPORT_DIR = ROOT / "dist"
@@ -48,7 +49,7 @@ def simulated_client(service: str) -> Any:
 def run_demo(console: Console) -> dict[str, Any]:
     fake_credentials()
     template = load_template()
-    with mock_aws():
+    with mock_aws(), tagging_api_shims():
         reset_caches()
         resolver = provision(template, stack=STACK)
         router = EventRouter.from_template(template, region=REGION, account=ACCOUNT, stack=STACK)

@@ -17,7 +17,6 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 # The only values PutRetentionPolicy accepts (CloudWatch Logs API reference, retentionInDays).
@@ -459,6 +458,8 @@ def bundled_policy_text() -> str:
 
 def parse_document(text: str, source: str) -> dict[str, Any]:
     """Parse a YAML (or JSON) policy document into a mapping."""
+    import yaml  # noqa: PLC0415 - loaded on first use, not at a handler's import (cold start)
+
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -1,4 +1,5 @@
-"""CloudWatch Logs: list log groups page by page, read tags, write retention."""
+"""CloudWatch Logs: list log groups page by page, read tags (one group, or every group with a governing
+tag through the tagging API), write retention."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import translate
-from ecoguard.guardrails.log_retention import LogGroup
+from ecoguard.guardrails.log_retention import RETENTION_TAG, LogGroup
+from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.policy import check_retention_days
 from ecoguard.sweep import Page
 
@@ -25,9 +28,14 @@ def _group(raw: dict[str, Any]) -> LogGroup:
     )
 
 
+# The tagging API's name for a log group (as in its ARN, ``...:log-group:<name>``).
+LOG_GROUP_TYPE = "logs:log-group"
+
+
 class LogsAdapter:
-    def __init__(self, logs: Any) -> None:
+    def __init__(self, logs: Any, tagging: TaggingAdapter | None = None) -> None:
         self._logs = logs
+        self._tagging = tagging
 
     def page(self, token: str | None) -> Page[LogGroup]:
         kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
@@ -57,6 +65,13 @@ class LogsAdapter:
         except ClientError as exc:
             raise translate(exc) from exc
         return dict(response.get("tags", {}))
+
+    def governing_tags(self) -> dict[str, dict[str, str]]:
+        """Log group ARN -> tags, for every group tagged ``ecoguard:exempt`` or ``ecoguard:retention-days``:
+        two listings, however many groups there are. A group absent from it has neither tag."""
+        if self._tagging is None:
+            raise RuntimeError("LogsAdapter was built without a tagging client")
+        return self._tagging.tagged(LOG_GROUP_TYPE, (EXEMPT_TAG, RETENTION_TAG))
 
     def set_retention(self, name: str, days: int | None) -> None:
         """Set a retention, or remove it (``None``: keep logs forever) when restoring."""

@@ -8,14 +8,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import translate
 from ecoguard.guardrails.idle_endpoint import Component, Endpoint, Variant
 from ecoguard.guardrails.idle_notebook import Notebook
+from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
 from ecoguard.sweep import Page
 
 # ListEndpoints and ListNotebookInstances return at most 100 a page; ListTags at most 50.
 PAGE_SIZE = 100
 TAGS_PAGE_SIZE = 50
+# The tagging API's name for a notebook instance (as in its ARN, ``...:notebook-instance/<name>``).
+NOTEBOOK_TYPE = "sagemaker:notebook-instance"
+ENDPOINT_TYPE = "sagemaker:endpoint"
 
 
 def _missing(exc: ClientError) -> bool:
@@ -28,8 +33,9 @@ def _missing(exc: ClientError) -> bool:
 
 
 class SageMakerAdapter:
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: Any, tagging: TaggingAdapter | None = None) -> None:
         self._sm = sagemaker
+        self._tagging = tagging
         self._configs: dict[str, Mapping[str, Any]] = {}
 
     # --- endpoints ----------------------------------------------------------------------------
@@ -51,8 +57,17 @@ class SageMakerAdapter:
             if token is None:
                 return sorted(names)
 
-    def endpoint(self, name: str) -> Endpoint | None:
-        """The endpoint with its variants, kind and tags; None if it no longer exists."""
+    def endpoint_tags(self) -> dict[str, dict[str, str]]:
+        """Endpoint ARN (lower-cased) -> all its tags, for every tagged endpoint: one listing, however many
+        endpoints there are. An endpoint absent from it has no tags. A deletion re-reads its tags
+        (``tags``) so that the restore record holds them as they are now."""
+        if self._tagging is None:
+            raise RuntimeError("SageMakerAdapter was built without a tagging client")
+        return {arn.lower(): tags for arn, tags in self._tagging.all_tagged(ENDPOINT_TYPE).items()}
+
+    def endpoint(self, name: str, tags: Mapping[str, str] | None = None) -> Endpoint | None:
+        """The endpoint with its variants, kind and tags (read now unless ``tags`` are given, e.g. from
+        ``endpoint_tags``); None if it no longer exists."""
         try:
             raw = self._sm.describe_endpoint(EndpointName=name)
         except ClientError as exc:
@@ -79,7 +94,7 @@ class SageMakerAdapter:
             config_name=raw["EndpointConfigName"],
             in_service_since=since,
             variants=tuple(variants),
-            tags=self.tags(raw["EndpointArn"]),
+            tags=dict(tags) if tags is not None else self.tags(raw["EndpointArn"]),
             asynchronous=bool(raw.get("AsyncInferenceConfig") or (config or {}).get("AsyncInferenceConfig")),
             inference_components=components,
         )
@@ -172,6 +187,14 @@ class SageMakerAdapter:
             raise translate(exc) from exc
 
     # --- notebook instances -------------------------------------------------------------------
+
+    def notebook_tags(self) -> dict[str, dict[str, str]]:
+        """Notebook ARN (lower-cased: SageMaker lower-cases names in ARNs) -> tags, for every instance tagged
+        ``ecoguard:exempt`` or ``ecoguard:idle-hours``: two listings, however many instances there are."""
+        if self._tagging is None:
+            raise RuntimeError("SageMakerAdapter was built without a tagging client")
+        tagged = self._tagging.tagged(NOTEBOOK_TYPE, (EXEMPT_TAG, IDLE_HOURS_TAG))
+        return {arn.lower(): tags for arn, tags in tagged.items()}
 
     def notebook_page(self, token: str | None) -> Page[Notebook]:
         kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService", "SortBy": "Name"}

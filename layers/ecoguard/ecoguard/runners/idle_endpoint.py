@@ -58,6 +58,7 @@ class Observed:
     endpoint: Endpoint | None  # None: gone since it was listed (kept, so a resumed sweep's offsets hold)
     invocations: float | None = None  # summed over every variant in the window; None if unknown
     error: str | None = None  # it could not be read
+    listed_tags: bool = False  # its tags came from the sweep's tagging listing, not a read of its own
 
 
 class EndpointStateDetail(BaseModel):
@@ -148,14 +149,17 @@ class IdleEndpointRunner:
 
     # --- collect ------------------------------------------------------------------------------
 
-    def observe(self, refs: Iterable[tuple[str, str]]) -> list[Observed]:
-        """Each (name, ARN), in order, with its usage; one entry per name even if it is gone."""
+    def observe(
+        self, refs: Iterable[tuple[str, str]], listed: Mapping[str, Mapping[str, str]] | None = None
+    ) -> list[Observed]:
+        """Each (name, ARN), in order, with its usage; one entry per name even if it is gone. ``listed``:
+        every tagged endpoint's tags (ARN lower-cased), read once for the sweep instead of per endpoint."""
         ordered = list(refs)
         found: dict[str, Endpoint] = {}
         errors: dict[str, str] = {}
-        for name, _ in ordered:
+        for name, arn in ordered:
             try:
-                endpoint = self._sm.endpoint(name)
+                endpoint = self._sm.endpoint(name, None if listed is None else listed.get(arn.lower(), {}))
             except Throttled:
                 raise
             except AwsError as exc:
@@ -178,7 +182,10 @@ class IdleEndpointRunner:
         for query, series in self._metrics.fetch(usage_queries(measured, self._policy, self._clock())):
             current = totals[query.key]
             totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
-        return [Observed(n, a, found.get(n), totals.get(n), errors.get(n)) for n, a in ordered]
+        return [
+            Observed(n, a, found.get(n), totals.get(n), errors.get(n), listed_tags=listed is not None)
+            for n, a in ordered
+        ]
 
     def _pages(self, token: str | None) -> Page[Observed]:
         """Two pages. The first is empty and its token is the sorted list of InService endpoints; the
@@ -187,7 +194,7 @@ class IdleEndpointRunner:
         the same endpoint even if others were deleted in between."""
         if token is None:
             return Page((), json.dumps(self._sm.endpoint_names()))
-        return Page(self.observe([(n, a) for n, a in json.loads(token)]), None)
+        return Page(self.observe([(n, a) for n, a in json.loads(token)], self._sm.endpoint_tags()), None)
 
     # --- decide and act -----------------------------------------------------------------------
 
@@ -221,6 +228,20 @@ class IdleEndpointRunner:
         plan = decide_endpoint(
             endpoint, observed.invocations, marked, self._policy.idle_inference.endpoints, self._clock()
         )
+        if observed.listed_tags and isinstance(plan.decision, PlannedAction) and plan.decision.action == DELETE:
+            # The tagging listing can lag: a deletion decides again on the tags read now, which its
+            # restore record keeps (and an exemption added a moment ago is honoured).
+            try:
+                fresh = self._sm.tags(endpoint.arn)
+            except Throttled:
+                raise
+            except AwsError as exc:
+                return executor.fail(GUARDRAIL, endpoint.resource, str(exc))
+            if fresh != dict(endpoint.tags):
+                endpoint = replace(endpoint, tags=fresh)
+                plan = decide_endpoint(
+                    endpoint, observed.invocations, marked, self._policy.idle_inference.endpoints, self._clock()
+                )
         outcome = None if plan.decision is None else executor.execute(plan.decision)
         if plan.decision is None:
             executor.summary.compliant += 1

@@ -1,7 +1,8 @@
 """Run the idle-notebook guardrail: an hourly sweep of InService notebook instances.
 
-Each page of instances (100) gets its tags and, in one GetMetricData call, the activity metric that
-ecoguard's lifecycle configuration publishes. Stopping keeps the instance and its volume.
+Each page of instances (100) gets, in one GetMetricData call, the activity metric that ecoguard's
+lifecycle configuration publishes. Tags come from one tagging-API listing per governing key per
+invocation, not one read per instance. Stopping keeps the instance and its volume.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.idle_notebook import (
     ACTIVITY_DIMENSION,
@@ -69,6 +69,7 @@ class IdleNotebookRunner:
         self._mode = mode
         self._clock = clock
         self._sweep = Sweep[ObservedNotebook](GUARDRAIL, audit, clock, remaining_ms)
+        self._tags: dict[str, dict[str, str]] | None = None  # listed on the first page of each invocation
 
     def _executor(self, trigger: Trigger) -> Executor:
         return Executor(
@@ -86,16 +87,11 @@ class IdleNotebookRunner:
 
     def _page(self, token: str | None) -> Page[ObservedNotebook]:
         page = self._sm.notebook_page(token)
-        tagged: list[ObservedNotebook] = []
-        for notebook in page.items:
-            try:
-                tagged.append(ObservedNotebook(replace(notebook, tags=self._sm.tags(notebook.arn)), None))
-            except Throttled:
-                raise
-            except NotFound:
-                continue
-            except AwsError as exc:
-                tagged.append(ObservedNotebook(notebook, None, str(exc)))
+        if self._tags is None:
+            # Its failure fails the invocation (throttling pauses the sweep): no instance is decided
+            # without knowing whether it is exempt.
+            self._tags = self._sm.notebook_tags()
+        tagged = [ObservedNotebook(replace(n, tags=self._tags.get(n.arn.lower(), {})), None) for n in page.items]
         return Page(self._with_activity(tagged), page.next_token)
 
     def _with_activity(self, observed: list[ObservedNotebook]) -> list[ObservedNotebook]:

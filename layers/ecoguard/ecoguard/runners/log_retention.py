@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,19 @@ def created_log_group(event: EventBridgeEvent) -> str | None:
     if not isinstance(name, str) or not name:
         raise EventError("malformed CreateLogGroup event: requestParameters.logGroupName is missing")
     return name
+
+
+@dataclass
+class _SweepTags:
+    """The governing tags of every log group, listed once per invocation, on the first candidate."""
+
+    load: Callable[[], dict[str, dict[str, str]]]
+    _tags: dict[str, dict[str, str]] | None = field(default=None)
+
+    def of(self, group: LogGroup) -> dict[str, str]:
+        if self._tags is None:
+            self._tags = self.load()
+        return self._tags.get(group.arn, {})
 
 
 class LogRetentionRunner:
@@ -80,24 +94,36 @@ class LogRetentionRunner:
         return executor.summary
 
     def sweep(self, trigger: Trigger) -> SweepResult:
-        """Sweep every log group, resuming from this run's checkpoint if there is one."""
-        return self._sweep.run(trigger, self._executor(trigger), self._logs.page, self._evaluate)
+        """Sweep every log group, resuming from this run's checkpoint if there is one.
 
-    def _evaluate(self, group: LogGroup, executor: Executor) -> Outcome | None:
+        Tags come from one tagging-API listing per governing key, not one read per group. If that
+        listing fails (other than throttling, which pauses the sweep), the invocation fails: no group
+        can be decided safely without knowing which are exempt."""
+        tags = _SweepTags(self._logs.governing_tags)
+        return self._sweep.run(
+            trigger, self._executor(trigger), self._logs.page, lambda g, ex: self._evaluate(g, ex, tags.of)
+        )
+
+    def _evaluate(
+        self, group: LogGroup, executor: Executor, listed: Callable[[LogGroup], dict[str, str]] | None = None
+    ) -> Outcome | None:
         policy = self._policy.log_retention
         executor.summary.evaluated += 1
         if not is_candidate(group, policy):
             if in_scope(group.name, policy):
                 executor.summary.compliant += 1
             return None
-        try:
-            tags = self._logs.tags(group)
-        except Throttled:
-            raise
-        except NotFound:
-            return None  # deleted since it was listed
-        except AwsError as exc:
-            return executor.fail(GUARDRAIL, group.resource, str(exc))
+        if listed is not None:
+            tags = listed(group)
+        else:
+            try:
+                tags = self._logs.tags(group)
+            except Throttled:
+                raise
+            except NotFound:
+                return None  # deleted since it was listed
+            except AwsError as exc:
+                return executor.fail(GUARDRAIL, group.resource, str(exc))
         decision = decide_retention(group, tags, policy)
         if decision is None:
             executor.summary.compliant += 1

@@ -1,5 +1,9 @@
 """Run the training guard: a resumable sweep of in-progress jobs, or one job named by an event.
 
+A sweep observes a whole listing page (100 jobs) before deciding: each job is described, and the
+utilization of every host of every job to judge is fetched together, in as few GetMetricData calls
+as the 500-query limit allows (jobs observed at the same moment share one window).
+
 Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
 - a stop (or would-stop) is keyed by the event id or the sweep's run id, like every action;
@@ -12,7 +16,8 @@ Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +46,7 @@ from ecoguard.guardrails.training_guard import (
     plan_observation,
 )
 from ecoguard.policy import Policy
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
@@ -99,6 +104,22 @@ def worth_evaluating(detail: TrainingStateChangeDetail) -> bool:
     return detail.TrainingJobStatus == IN_PROGRESS or bool(detail.low_utilization_issues())
 
 
+Series = dict[str, dict[datetime, float]]
+
+
+@dataclass(frozen=True)
+class ObservedJob:
+    """One listed job as observed: described (None: gone), planned, and measured if it is to be judged."""
+
+    ref: JobRef
+    job: TrainingJob | TuningJob | None
+    now: datetime
+    plan: Observation | Skip | None = None
+    series: Series | None = None
+    error: str | None = None  # it could not be described
+    metric_error: str | None = None  # its utilization could not be read
+
+
 class TrainingGuardRunner:
     def __init__(
         self,
@@ -118,7 +139,7 @@ class TrainingGuardRunner:
         self._ttl_days = policy.audit.ttl_days
         self._mode = mode
         self._clock = clock
-        self._sweep = Sweep[JobRef](GUARDRAIL, audit, clock, remaining_ms)
+        self._sweep = Sweep[ObservedJob](GUARDRAIL, audit, clock, remaining_ms)
 
     def _executor(self, trigger: Trigger, summary: RunSummary) -> Executor:
         return Executor(
@@ -137,8 +158,12 @@ class TrainingGuardRunner:
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger, RunSummary(GUARDRAIL, self._mode))
         return self._sweep.run(
-            trigger, executor, self._jobs.page, lambda ref, ex: self._evaluate(ref, ex, trigger.description)
+            trigger, executor, self._observed_page, lambda item, ex: self._evaluate(item, ex, trigger.description)
         )
+
+    def _observed_page(self, token: str | None) -> Page[ObservedJob]:
+        page = self._jobs.page(token)
+        return Page(self.observe(page.items), page.next_token)
 
     def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         detail = parse_training_event(event)
@@ -152,28 +177,71 @@ class TrainingGuardRunner:
         issues = detail.low_utilization_issues()
         if issues:
             logger.info("low-utilization rule found issues; evaluating", extra={"rules": issues})
-        outcome = self._evaluate(JobRef("training", detail.TrainingJobName), executor, trigger.description)
+        [observed] = self.observe([JobRef("training", detail.TrainingJobName)])
+        outcome = self._evaluate(observed, executor, trigger.description)
         if outcome is Outcome.DEFERRED:
             raise Throttled("StopTrainingJob", "Throttling", f"deferred {detail.TrainingJobName}")
         return executor.summary
 
-    def _evaluate(self, ref: JobRef, executor: Executor, cause: str) -> Outcome | None:
-        executor.summary.evaluated += 1
+    # --- observe ------------------------------------------------------------------------------
+
+    def observe(self, refs: Iterable[JobRef]) -> list[ObservedJob]:
+        """Describe each job, plan what to measure, then fetch every planned host's series together.
+        Throttling is raised (the sweep pauses at this page); other errors are kept per job."""
         now = self._clock()
+        observed: list[ObservedJob] = []
+        for ref in refs:
+            try:
+                job = self._jobs.tuning_job(ref.name) if ref.kind == "tuning" else self._jobs.training_job(ref.name)
+            except Throttled:
+                raise
+            except NotFound:
+                job = None
+            except AwsError as exc:
+                observed.append(ObservedJob(ref, None, now, error=str(exc)))
+                continue
+            plan = plan_observation(job, self._policy, now) if isinstance(job, TrainingJob) else None
+            observed.append(ObservedJob(ref, job, now, plan))
+        return self._measured(observed)
+
+    def _measured(self, observed: list[ObservedJob]) -> list[ObservedJob]:
+        windows: dict[tuple[datetime, datetime, int, str], list[int]] = {}
+        for index, item in enumerate(observed):
+            if isinstance(item.plan, Observation):
+                key = (item.plan.start, item.plan.end, item.plan.period_seconds, item.plan.metric)
+                windows.setdefault(key, []).append(index)
+        measured = list(observed)
+        for (start, end, period, metric), indexes in windows.items():
+            plans = [observed[i].plan for i in indexes]
+            hosts = [host for plan in plans if isinstance(plan, Observation) for host in plan.hosts]
+            queries = [MetricQuery(NAMESPACE, metric, (("Host", host),)) for host in hosts]
+            try:
+                results = dict(zip(hosts, self._metrics.series(queries, start, end, period), strict=True))
+            except Throttled:
+                raise
+            except AwsError as exc:
+                for i in indexes:
+                    measured[i] = replace(observed[i], metric_error=str(exc))
+                continue
+            for i in indexes:
+                plan = observed[i].plan
+                assert isinstance(plan, Observation)
+                measured[i] = replace(observed[i], series={host: results[host] for host in plan.hosts})
+        return measured
+
+    # --- decide and act -----------------------------------------------------------------------
+
+    def _evaluate(self, item: ObservedJob, executor: Executor, cause: str) -> Outcome | None:
+        executor.summary.evaluated += 1
+        ref, job = item.ref, item.job
         config_exec = self._executor(Trigger("config", f"configuration review ({cause})"), executor.summary)
-        try:
-            job = self._jobs.tuning_job(ref.name) if ref.kind == "tuning" else self._jobs.training_job(ref.name)
-        except Throttled:
-            raise
-        except NotFound:
-            return None
-        except AwsError as exc:
+        if item.error is not None:
             # The ARN is unknown when the description failed; the name keys the record.
             kind = (
                 "AWS::SageMaker::TrainingJob" if ref.kind == "training" else "AWS::SageMaker::HyperParameterTuningJob"
             )
             resource = Resource(f"{ref.kind}-job/{ref.name}", ref.name, kind)
-            return executor.fail(GUARDRAIL, resource, str(exc))
+            return executor.fail(GUARDRAIL, resource, item.error)
         if isinstance(job, TuningJob):
             for finding in advise_tuning(job, self._policy):
                 config_exec.execute(finding)
@@ -181,39 +249,30 @@ class TrainingGuardRunner:
         if job is None or job.status != IN_PROGRESS:
             # Confirmed by DescribeTrainingJob: a finished job is never acted on, whatever the event said.
             return None
-        for finding in advise(job, self._policy, now):
+        for finding in advise(job, self._policy, item.now):
             config_exec.execute(finding)
-        return self._judge(job, executor, cause, now)
+        return self._judge(item, job, executor, cause)
 
-    def _judge(self, job: TrainingJob, executor: Executor, cause: str, now: datetime) -> Outcome | None:
-        plan = plan_observation(job, self._policy, now)
+    def _judge(self, item: ObservedJob, job: TrainingJob, executor: Executor, cause: str) -> Outcome | None:
+        plan = item.plan
         if plan is None:
             executor.summary.compliant += 1
             return None
         if isinstance(plan, Skip):
-            return self._skip_executor(plan, executor, cause, now)
-        try:
-            series = self._series(plan)
-        except Throttled:
-            raise
-        except AwsError as exc:
-            return executor.fail(GUARDRAIL, job.resource, str(exc))
-        decision = decide_stop(job, plan, series)
+            return self._skip_executor(plan, executor, cause, item.now)
+        if item.metric_error is not None or item.series is None:
+            return executor.fail(GUARDRAIL, job.resource, item.metric_error or "utilization not read")
+        decision = decide_stop(job, plan, item.series)
         if decision is None:
             executor.summary.compliant += 1
             return None
         if isinstance(decision, Skip):
-            return self._skip_executor(decision, executor, cause, now)
+            return self._skip_executor(decision, executor, cause, item.now)
         return executor.execute(decision)
 
     def _skip_executor(self, skip: Skip, executor: Executor, cause: str, now: datetime) -> Outcome:
         day = self._executor(Trigger(f"skip-{now.date().isoformat()}", cause), executor.summary)
         return day.execute(skip)
-
-    def _series(self, plan: Observation) -> dict[str, dict[datetime, float]]:
-        queries = [MetricQuery(NAMESPACE, plan.metric, (("Host", host),)) for host in plan.hosts]
-        results = self._metrics.series(queries, plan.start, plan.end, plan.period_seconds)
-        return dict(zip(plan.hosts, results, strict=True))
 
 
 class TrainingGuardRestorer:

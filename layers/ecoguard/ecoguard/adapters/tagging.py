@@ -1,0 +1,53 @@
+"""Resource Groups Tagging API: every resource of one type that carries a governing tag key, in one
+listing per key, instead of one tag read per resource.
+
+GetResources returns at most 100 resources a page (``ResourcesPerPage``, Resource Groups Tagging API
+reference). A key filter without values matches the key with any value, so ``ecoguard:exempt=TRUE``
+is found too; the caller decides with ``guardrails.tags.is_exempt``. The tagging API can lag a tag
+change by a short while: each guardrail's IAM Deny on ``aws:ResourceTag/ecoguard:exempt`` is the
+backstop that keeps a just-exempted resource untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.errors import translate
+
+PAGE_SIZE = 100
+
+
+class TaggingAdapter:
+    def __init__(self, tagging: Any) -> None:
+        self._tagging = tagging
+
+    def tagged(self, resource_type: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+        """ARN -> every tag, for each resource of ``resource_type`` (e.g. ``logs:log-group``) that has
+        at least one of ``keys``. Every page of every listing."""
+        found: dict[str, dict[str, str]] = {}
+        for key in keys:
+            found.update(self._listing({"ResourceTypeFilters": [resource_type], "TagFilters": [{"Key": key}]}))
+        return found
+
+    def all_tagged(self, resource_type: str) -> dict[str, dict[str, str]]:
+        """ARN -> every tag, for each resource of ``resource_type`` that has (or had) a tag: one listing.
+        Only for types whose resources come and go (endpoints), not ones that pile up (training jobs)."""
+        return self._listing({"ResourceTypeFilters": [resource_type]})
+
+    def _listing(self, kwargs: dict[str, Any]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        kwargs = {**kwargs, "ResourcesPerPage": PAGE_SIZE}
+        while True:
+            try:
+                response = self._tagging.get_resources(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            for mapping in response.get("ResourceTagMappingList", []):
+                found[str(mapping["ResourceARN"])] = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+            token = response.get("PaginationToken")
+            if not token:
+                return found
+            kwargs["PaginationToken"] = token

@@ -1,0 +1,81 @@
+"""API calls per sweep at a small scale (issue 9): deterministic counts against the lower bound, through
+the real handlers. docs/PERFORMANCE.md has the full-scale figures (make bench), these pin the shape.
+
+Seeding reuses the bench's (tools/bench/seed.py); its simulator shims are RunningTrainingJobs
+(moto_jobs_finish_at_once, moto_has_no_stop_training_job), backdate, and the tagging shims installed by
+the ``aws`` fixture (moto_tagging_*, moto_sagemaker_tagging_breaks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ecoguard.errors import AccessDenied
+from tests.conftest import Stack, fail_calls, load_event, record_calls
+from tools.bench import seed
+from tools.ecoguard_local.training_jobs import RunningTrainingJobs
+
+
+@pytest.fixture
+def stop_shim() -> Iterator[None]:
+    with RunningTrainingJobs.install():
+        yield
+
+
+def test_given_150_in_progress_jobs_when_enforce_sweeps_then_metrics_are_read_per_page_not_per_job(
+    stack: Stack, stop_shim: None
+) -> None:
+    seed.seed_training_jobs(150, seed.now_utc())
+    calls = record_calls("sagemaker", "cloudwatch")
+    [result] = stack.invoke(
+        "TrainingGuardFunction", load_event("training_guard/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+    )
+    assert result["finished"] is True and result["applied"] == 45  # the idle GPU jobs and the 3 % CPU job
+    # Per 10 jobs: 5 one-host GPU, 2 two-host GPU, 1 in warm-up (not measured), 1 CPU, 1 exempt GPU.
+    queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
+    assert len(queries) == 15 * (5 + 4 + 1 + 1)
+    assert dict(calls.calls) == {
+        "ListTrainingJobs": 2,
+        "ListHyperParameterTuningJobs": 1,
+        "DescribeTrainingJob": 150,  # required: the listing has no instance type, count or start time
+        "ListTags": 150,
+        "GetMetricData": 4,  # two pages x two metrics (GPU, CPU)
+        "StopTrainingJob": 45,
+    }
+    assert all(len(p["MetricDataQueries"]) <= 500 for op, p in calls.params if op == "GetMetricData")
+
+
+def test_given_150_notebooks_when_enforce_sweeps_then_calls_meet_the_lower_bound(stack: Stack) -> None:
+    seed.seed_notebooks(150)
+    calls = record_calls("sagemaker", "cloudwatch", "resourcegroupstaggingapi")
+    [result] = stack.invoke(
+        "IdleNotebookFunction", load_event("idle_notebook/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+    )
+    assert result["finished"] is True
+    # Per 10: 4 busy, 4 idle (stopped), 1 without the activity configuration, 1 exempt and idle (skipped).
+    assert result["applied"] == 60 and result["skipped"] == 15
+    listings = 2 + 1 + 1  # ListNotebookInstances (100 a page), GetResources per governing key (100 a page)
+    metric_calls = 2  # one per listing page: the sweep resumes page by page (lower bound alone: 1)
+    assert dict(calls.calls) == {
+        "ListNotebookInstances": 2,
+        "GetResources": 2,
+        "GetMetricData": 2,
+        "StopNotebookInstance": 60,
+    }
+    assert sum(calls.calls.values()) == listings + metric_calls + 60
+    assert "ListTags" not in calls.calls
+
+
+def test_given_the_tag_listing_is_denied_then_the_notebook_sweep_fails_and_stops_nothing(stack: Stack) -> None:
+    seed.seed_notebooks(20)
+    injected = fail_calls("resourcegroupstaggingapi", "GetResources", "AccessDeniedException")
+    calls = record_calls("sagemaker")
+    with pytest.raises(AccessDenied, match="GetResources"):
+        stack.invoke(
+            "IdleNotebookFunction", load_event("idle_notebook/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+        )
+    assert injected["GetResources"] == 1
+    assert "StopNotebookInstance" not in calls.calls
+    assert stack.records() == []

@@ -1,0 +1,74 @@
+"""Cold start (issue 9): importing a handler creates no boto3 client or resource and loads nothing it
+does not need before its first invocation. Each handler is imported in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+# Loaded on first use only (yaml: the policy parser), or never on Lambda (the rest).
+LAZY = ("yaml", "rich", "moto", "aws_xray_sdk", "tools", "pytest")
+
+PROBE = """
+import json, sys
+import boto3.session, botocore.session
+
+created = []
+def refuse(kind):
+    def call(self, *args, **kwargs):
+        created.append(kind)
+        raise AssertionError(f"a boto3 {kind} was created at import")
+    return call
+
+botocore.session.Session.create_client = refuse("client")
+boto3.session.Session.resource = refuse("resource")
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import app
+print(json.dumps({"created": created, "loaded": sorted(m for m in sys.argv[3].split(",") if m in sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_given_a_handler_module_when_imported_fresh_then_no_client_is_created_and_heavy_modules_stay_unloaded(
+    handler: str,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            str(ROOT / "functions" / handler),
+            str(ROOT / "layers" / "ecoguard"),
+            ",".join(LAZY),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe == {"created": [], "loaded": []}
+
+
+def test_the_probe_detects_a_client_created_at_import(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import boto3\nboto3.client('s3', region_name='us-east-1')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path), str(ROOT / "layers" / "ecoguard"), ",".join(LAZY)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert result.returncode != 0 and "a boto3 client was created at import" in result.stderr

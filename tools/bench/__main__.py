@@ -1,0 +1,111 @@
+"""``make bench [SCALE=1.0]``: every sweep at scale, cold starts, package sizes and the tool's own cost,
+written to docs/PERFORMANCE.md (the measured figures between its BENCH markers) and dist/bench.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from tools.bench import coldstart, package
+from tools.bench.figures import cost_rows, sweep_rows
+from tools.bench.markdown import render
+from tools.ecoguard_local.template import ROOT, functions, load_template
+
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+OUT = ROOT / "dist" / "bench.json"
+BEGIN, END = "<!-- BENCH:BEGIN -->", "<!-- BENCH:END -->"
+SWEEP_ORDER = (
+    "LogRetentionFunction",
+    "StorageLifecycleFunction",
+    "IdleEndpointFunction",
+    "IdleNotebookFunction",
+    "TrainingGuardFunction",
+)
+
+
+def run_sweep(function: str, scale: float, tps: float) -> dict[str, Any]:
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "tools.bench.sweep", function, "--scale", str(scale), "--tps", str(tps)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR"},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{function} bench failed:\n{result.stderr[-4000:]}")
+    figures = dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    figures["process_s"] = round(time.monotonic() - started, 1)
+    print(f"  {function}: {figures['process_s']} s", flush=True)
+    return figures
+
+
+def demo_savings() -> dict[str, Any]:
+    """What ``make demo``'s enforce run saves, from the impact report it writes (ecoguard/impact.py)."""
+    subprocess.run(
+        [sys.executable, "-m", "tools.ecoguard_local", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    report = json.loads((ROOT / "dist" / "ecoguard-report.json").read_text())
+    return {"saved": report["saved"], "periods": sorted({line["period"] for line in report.get("top_resources", [])})}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--tps", type=float, default=5.0, help="simulated calls a second per governed API operation")
+    parser.add_argument("--runs", type=int, default=10, help="fresh interpreters per handler for import times")
+    parser.add_argument("--render-only", action="store_true", help="redo the tables from dist/bench.json")
+    args = parser.parse_args()
+    if args.render_only:
+        figures = json.loads(OUT.read_text())
+        specs = functions(load_template())
+        figures["sweep_rows"] = sweep_rows(figures["sweeps"], specs, figures["imports"])
+        figures["cost"] = cost_rows(figures["sweeps"], specs, load_template())
+        write(figures)
+        return
+    started = time.monotonic()
+    template = load_template()
+    specs = functions(template)
+
+    print(f"sweeps at scale {args.scale}:", flush=True)
+    sweeps = [run_sweep(f, args.scale, args.tps) for f in SWEEP_ORDER]
+    print("sam build, package sizes, cold starts:", flush=True)
+    build_dir = ROOT / ".aws-sam" / "bench"
+    package.build(build_dir)
+    sizes = package.sizes(build_dir)
+    imports = coldstart.measure(build_dir, {k: v.code_uri for k, v in specs.items()}, runs=args.runs)
+    print("demo savings:", flush=True)
+    savings = demo_savings()
+    figures = {
+        "scale": args.scale,
+        "tps": args.tps,
+        "machine": {"cpus": os.cpu_count(), "load_avg": [round(x, 2) for x in os.getloadavg()]},
+        "sweeps": sweeps,
+        "sweep_rows": sweep_rows(sweeps, specs, imports),
+        "cost": cost_rows(sweeps, specs, template),
+        "package": sizes,
+        "imports": imports,
+        "demo": savings,
+        "bench_s": round(time.monotonic() - started, 1),
+    }
+    write(figures)
+    print(f"wrote {DOC.relative_to(ROOT)} and {OUT.relative_to(ROOT)} in {figures['bench_s']} s")
+
+
+def write(figures: dict[str, Any]) -> None:
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2, sort_keys=True, default=str))
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{render(figures)}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

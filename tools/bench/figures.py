@@ -1,0 +1,170 @@
+"""From the measured figures to the table: API calls against the issue's lower bound, memory against
+MemorySize, the throttled sweep against the timeout, and the tool's own monthly cost."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tools.bench.sweep import BOOKKEEPING, WRITE_PREFIXES
+from tools.ecoguard_local.template import FunctionSpec
+
+# Maximum page sizes (each API's reference): DescribeLogGroups 50, ListBuckets 10,000, ListEndpoints /
+# ListNotebookInstances / ListTrainingJobs / ListHyperParameterTuningJobs 100, GetResources 100.
+LOGS_PAGE, BUCKETS_PAGE, SAGEMAKER_PAGE, TAGGING_PAGE = 50, 10_000, 100, 100
+METRIC_QUERIES_PER_CALL = 500
+
+# Lambda arm64 duration and request prices, us-east-1, first tier. Source: /work/shared/reference/carbon/
+# CARBON.md (row "Lambda price arm vs x86"), a third-party transcription of the AWS Lambda pricing page,
+# not verified against the AWS Price List here.
+USD_PER_GB_S_ARM64 = 0.0000133334
+USD_PER_MILLION_REQUESTS = 0.20
+HOURS_PER_MONTH = 730.0
+
+
+def pages(n: int, size: int) -> int:
+    """Calls to list ``n`` items: an empty listing still takes one call."""
+    return max(1, math.ceil(n / size))
+
+
+def governed(calls: Mapping[str, int]) -> dict[str, int]:
+    return {k: v for k, v in calls.items() if k.split(":", 1)[0] not in BOOKKEEPING}
+
+
+def writes(calls: Mapping[str, int]) -> int:
+    return sum(v for k, v in governed(calls).items() if k.split(":", 1)[1].startswith(WRITE_PREFIXES))
+
+
+def listings(function: str, sweep: Mapping[str, Any]) -> int:
+    truth, evaluated = sweep["truth"], sweep["outcomes"]["evaluated"]
+    if function == "LogRetentionFunction":
+        # Every group in the account (the stack's own too), then one tagging listing per governing key.
+        return (
+            pages(evaluated, LOGS_PAGE)
+            + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
+            + pages(truth.get("retention_tagged", 0), TAGGING_PAGE)
+        )
+    if function == "StorageLifecycleFunction":
+        return pages(evaluated, BUCKETS_PAGE)
+    if function == "TrainingGuardFunction":
+        return pages(truth["listed"], SAGEMAKER_PAGE) + 1  # plus the (empty) in-progress tuning jobs listing
+    if function == "IdleNotebookFunction":  # then one tagging listing per governing key
+        return (
+            pages(truth["listed"], SAGEMAKER_PAGE)
+            + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
+            + pages(truth.get("idle_hours_tagged", 0), TAGGING_PAGE)
+        )
+    if function == "IdleEndpointFunction":  # then one listing of every tagged endpoint
+        tagged = truth.get("exempt_tagged", 0) + truth.get("idle_hours_tagged", 0)
+        return pages(truth["listed"], SAGEMAKER_PAGE) + pages(tagged, TAGGING_PAGE)
+    return pages(truth["listed"], SAGEMAKER_PAGE)
+
+
+def lower_bound(function: str, sweep: Mapping[str, Any]) -> dict[str, int]:
+    metric_calls = math.ceil(sweep["metric_queries"] / METRIC_QUERIES_PER_CALL)
+    bound = listings(function, sweep) + metric_calls + writes(sweep["calls"])
+    return {
+        "listings": listings(function, sweep),
+        "metric_calls": metric_calls,
+        "writes": writes(sweep["calls"]),
+        "bound": bound,
+    }
+
+
+LISTING_OPS = re.compile(
+    r":(List(Buckets|Endpoints|NotebookInstances|TrainingJobs|HyperParameterTuningJobs)|"
+    r"DescribeLogGroups|GetResources|GetMetricData)$"
+)
+
+
+def per_resource_reads(calls: Mapping[str, int]) -> dict[str, int]:
+    """Governed reads that are neither a listing, GetMetricData nor a write: one (or more) per resource."""
+    return {
+        k: v
+        for k, v in governed(calls).items()
+        if not LISTING_OPS.search(k) and not k.split(":", 1)[1].startswith(WRITE_PREFIXES)
+    }
+
+
+def sweep_rows(
+    sweeps: Sequence[Mapping[str, Any]], specs: Mapping[str, FunctionSpec], imports: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    rows = []
+    for sweep in sweeps:
+        function = sweep["function"]
+        spec = specs[function]
+        bound = lower_bound(function, sweep)
+        made = sum(governed(sweep["calls"]).values())
+        growth = max(0.0, sweep["rss_peak_mb"] - sweep["rss_baseline_mb"])
+        estimated_peak = imports.get(function, {}).get("rss_mb", 0.0) + growth
+        rows.append(
+            {
+                "function": function,
+                "resources": sweep["truth"]["listed"],
+                "outcomes": sweep["outcomes"],
+                "governed_calls": made,
+                "lower_bound": bound,
+                "ratio": round(made / bound["bound"], 2),
+                "per_resource_reads": per_resource_reads(sweep["calls"]),
+                "bookkeeping_calls": sum(sweep["calls"].values()) - made,
+                "wall_s": sweep["wall_s"],
+                "seed_s": sweep["seed_s"],
+                "rss_growth_mb": round(growth, 1),
+                "estimated_peak_mb": round(estimated_peak, 1),
+                "memory_mb": spec.memory,
+                "invocations": sweep["invocations"],
+                "finished": sweep["finished"],
+                "longest_invocation_s": max(sweep["simulated_s"]),
+                "throttled_total_s": round(sum(sweep["simulated_s"]), 1),
+                "timeout_s": spec.timeout,
+            }
+        )
+    return rows
+
+
+def runs_per_month(schedule: str) -> float:
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", schedule)
+    if not match:
+        raise ValueError(f"unsupported schedule {schedule!r}")
+    n, unit = int(match.group(1)), match.group(2).rstrip("s")
+    hours = {"minute": n / 60, "hour": n, "day": 24 * n}[unit]
+    return HOURS_PER_MONTH / hours
+
+
+def schedules(template: Mapping[str, Any]) -> dict[str, str]:
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event.get("Type") == "Schedule":
+                found[logical_id] = event["Properties"]["Schedule"]
+    return found
+
+
+def cost_rows(
+    sweeps: Sequence[Mapping[str, Any]], specs: Mapping[str, FunctionSpec], template: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Monthly GB-seconds and USD of each scheduled function at the bench's scale. Each run's billed
+    duration is taken as its throttled (simulated) duration: waiting on a rate-limited API is billed."""
+    durations: dict[str, tuple[float, int]] = {s["function"]: (sum(s["simulated_s"]), s["invocations"]) for s in sweeps}
+    log_sweep = next((s for s in sweeps if s["function"] == "LogRetentionFunction"), None)
+    if log_sweep and log_sweep.get("impact_report"):
+        durations["ImpactReportFunction"] = (log_sweep["impact_report"]["wall_s"], 1)
+    rows = []
+    for logical_id, schedule in sorted(schedules(template).items()):
+        monthly = runs_per_month(schedule)
+        seconds, invocations = durations.get(logical_id, (math.nan, 0))
+        gb_s = monthly * seconds * specs[logical_id].memory / 1024
+        usd = gb_s * USD_PER_GB_S_ARM64 + monthly * invocations * USD_PER_MILLION_REQUESTS / 1e6
+        rows.append(
+            {
+                "function": logical_id,
+                "schedule": schedule,
+                "runs_per_month": round(monthly, 1),
+                "seconds_per_run": round(seconds, 1),
+                "gb_s_per_month": round(gb_s, 1),
+                "usd_per_month": round(usd, 4),
+            }
+        )
+    return rows

@@ -1,0 +1,133 @@
+"""The measured part of docs/PERFORMANCE.md, as Markdown tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _outcomes(o: dict[str, int]) -> str:
+    keys = ("applied", "skipped", "finding", "compliant", "failed")
+    return ", ".join(f"{o[k]} {k}" for k in keys if o.get(k))
+
+
+def render(f: dict[str, Any]) -> str:
+    out = [
+        f"Scale **{f['scale']}**, simulated rate limit **{f['tps']:g} calls/s per operation**, mode enforce. "
+        f"Machine: {f['machine']['cpus']} CPUs, load average {f['machine']['load_avg']} at the end (shared). "
+        f"Whole bench: **{f['bench_s']:.0f} s**. Raw figures: `dist/bench.json`.",
+        "",
+        "### Sweeps: API calls against the lower bound",
+        "",
+        _table(
+            [
+                "sweep",
+                "resources",
+                "outcomes",
+                "governed calls",
+                "lower bound (list + metrics + writes)",
+                "ratio",
+                "per-resource reads",
+                "bookkeeping calls",
+            ],
+            [
+                [
+                    r["function"],
+                    r["resources"],
+                    _outcomes(r["outcomes"]),
+                    r["governed_calls"],
+                    f"{r['lower_bound']['bound']} ({r['lower_bound']['listings']} + {r['lower_bound']['metric_calls']}"
+                    f" + {r['lower_bound']['writes']})",
+                    f"**{r['ratio']:.2f}**",
+                    ", ".join(f"{k} {v}" for k, v in sorted(r["per_resource_reads"].items())) or "none",
+                    r["bookkeeping_calls"],
+                ]
+                for r in f["sweep_rows"]
+            ],
+        ),
+        "",
+        "### Sweeps: time, memory, timeout",
+        "",
+        _table(
+            [
+                "sweep",
+                "seed (s)",
+                "handler wall (s, moto)",
+                "RSS growth (MB)",
+                "est. peak (MB) / MemorySize",
+                "invocations under throttle",
+                "longest invocation (s, simulated) / timeout",
+                "finished",
+            ],
+            [
+                [
+                    r["function"],
+                    r["seed_s"],
+                    r["wall_s"],
+                    r["rss_growth_mb"],
+                    f"{r['estimated_peak_mb']} / {r['memory_mb']}",
+                    r["invocations"],
+                    f"{r['longest_invocation_s']} / {r['timeout_s']}",
+                    "yes" if r["finished"] else "**no**",
+                ]
+                for r in f["sweep_rows"]
+            ],
+        ),
+        "",
+        "### Cold start: handler import vs `import boto3` (median of fresh interpreters)",
+        "",
+        _table(
+            ["function", "import (ms)", "boto3 alone (ms)", "ratio", "RSS after import (MB)", "heavy modules loaded"],
+            [
+                [
+                    k,
+                    v["import_ms"],
+                    v["boto3_ms"],
+                    f"**{v['ratio']:.2f}**",
+                    v["rss_mb"],
+                    ", ".join(v["heavy_loaded"]) or "none",
+                ]
+                for k, v in sorted(f["imports"].items())
+            ],
+        ),
+        "",
+        "### Package (`sam build`, unzipped)",
+        "",
+        f"Layer: **{f['package']['layer_bytes'] / 2**20:.2f} MB** (goal 15 MB). Largest parts: "
+        + ", ".join(f"{name} {size / 2**20:.2f} MB" for name, size in f["package"]["layer_top"])
+        + ". Runtime-provided packages in the layer: "
+        + (", ".join(f["package"]["runtime_provided_in_layer"]) or "none")
+        + ".",
+        "",
+        _table(["function", "code (bytes)"], [[k, v] for k, v in sorted(f["package"]["functions"].items())]),
+        "",
+        "### The tool's own cost (scheduled sweeps at this scale)",
+        "",
+        _table(
+            ["function", "schedule", "runs/month", "s/run (simulated)", "GB-s/month", "USD/month"],
+            [
+                [
+                    c["function"],
+                    c["schedule"],
+                    c["runs_per_month"],
+                    c["seconds_per_run"],
+                    c["gb_s_per_month"],
+                    f"{c['usd_per_month']:.4f}",
+                ]
+                for c in f["cost"]
+            ],
+        ),
+        "",
+        f"Total: **{sum(c['gb_s_per_month'] for c in f['cost']):.0f} GB-s/month, "
+        f"{sum(c['usd_per_month'] for c in f['cost']):.2f} USD/month** (arm64 list price, before the free tier). "
+        f"The demo account's applied actions save, by ecoguard's impact estimates: "
+        f"{f['demo']['saved']['usd']:.2f} USD, {f['demo']['saved']['kg_co2e']:.3f} kg CO2e, "
+        f"{f['demo']['saved']['kwh']:.2f} kWh (estimate periods: {', '.join(f['demo']['periods'])}; "
+        f"{f['demo']['saved']['with_unknown_parts']} estimate(s) with an unknown part).",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,257 @@
+"""One sweep at scale, in its own process (so its memory is its own): seed, then run the function's
+real handler on its scheduled event and follow every hand-off until the sweep finishes.
+
+``python -m tools.bench.sweep <LogicalId> --scale 1.0`` prints one JSON object.
+
+Measured: every API call (service, operation; GetMetricData queries), wall time, the process's RSS
+growth while the handler runs (sampled), and the invocations the sweep takes when each governed API
+operation is limited to ``--tps`` calls a second (``Throttle``: a virtual clock that adds the waits a
+rate-limited client would see, so the sweep hands off as it would on Lambda, without sleeping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.client import BaseClient
+from moto import mock_aws
+
+from tools.bench import seed
+from tools.ecoguard_local.account import STACK, provision
+from tools.ecoguard_local.demo import fake_credentials
+from tools.ecoguard_local.invoke import (
+    LocalContext,
+    function_environment,
+    load_handler,
+    recording_api_calls,
+    reset_caches,
+)
+from tools.ecoguard_local.s3_shim import fake_s3_configs
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
+from tools.ecoguard_local.template import ROOT, functions, load_template
+from tools.ecoguard_local.training_jobs import RunningTrainingJobs
+
+# Bookkeeping services: the audit trail, notices, the policy, the hand-off. Not rate-limited here
+# (DynamoDB on-demand and SNS allow far more than a sweep makes), and not in the issue's lower bound.
+BOOKKEEPING = frozenset({"dynamodb", "sns", "ssm", "lambda", "kms"})
+WRITE_PREFIXES = ("Put", "Delete", "Stop", "Start", "Add", "Register", "Deregister", "Create", "Update", "Tag", "Untag")
+SWEEPS = {
+    "LogRetentionFunction": "log_retention/scheduled-sweep.json",
+    "StorageLifecycleFunction": "storage_lifecycle/scheduled-sweep.json",
+    "IdleEndpointFunction": "idle_endpoint/scheduled-sweep.json",
+    "IdleNotebookFunction": "idle_notebook/scheduled-sweep.json",
+    "TrainingGuardFunction": "training_guard/scheduled-sweep.json",
+}
+QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+
+
+@dataclass
+class Throttle:
+    """Per-operation rate limit on a virtual clock: a call waits until its operation's next slot."""
+
+    tps: float
+    waited_s: float = 0.0
+    _next: dict[str, float] = field(default_factory=dict)
+    _start: float = field(default_factory=time.monotonic)
+
+    def now(self) -> float:
+        return time.monotonic() - self._start + self.waited_s
+
+    def call(self, operation: str) -> None:
+        t = self.now()
+        allowed = self._next.get(operation, 0.0)
+        if allowed > t:
+            self.waited_s += allowed - t
+            t = allowed
+        self._next[operation] = t + 1.0 / self.tps
+
+
+@dataclass
+class Calls:
+    by_op: Counter[str] = field(default_factory=Counter)
+    metric_queries: int = 0
+
+
+@contextmanager
+def counting(calls: Calls, throttle: Throttle) -> Iterator[None]:
+    client_class: Any = BaseClient  # _make_api_call is private to botocore, so untyped here
+    original = client_class._make_api_call
+
+    def record(self: BaseClient, operation: str, params: Any) -> Any:
+        service = self.meta.service_model.signing_name
+        calls.by_op[f"{service}:{operation}"] += 1
+        if operation == "GetMetricData" and not params.get("NextToken"):
+            calls.metric_queries += len(params.get("MetricDataQueries", []))
+        if service not in BOOKKEEPING:
+            throttle.call(f"{service}:{operation}")
+        return original(self, operation, params)
+
+    client_class._make_api_call = record
+    try:
+        yield
+    finally:
+        client_class._make_api_call = original
+
+
+class RssSampler:
+    """Peak resident memory of this process while running, sampled every 10 ms (Linux /proc)."""
+
+    def __init__(self) -> None:
+        self.baseline = self.peak = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, rss_mb())
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * 4096 / 2**20
+
+
+def seed_for(function: str, scale: float, stack: ExitStack) -> dict[str, Any]:
+    now = seed.now_utc()
+    if function == "LogRetentionFunction":
+        truth = seed.seed_log_groups(seed.scaled("log_groups", scale))
+    elif function == "StorageLifecycleFunction":
+        stack.enter_context(fake_s3_configs())  # moto_drops_lifecycle_fields (tools/ecoguard_local/s3_shim.py)
+        truth = seed.seed_buckets(seed.scaled("buckets", scale))
+    elif function == "IdleEndpointFunction":
+        truth = seed.seed_endpoints(seed.scaled("endpoints", scale), now)
+    elif function == "IdleNotebookFunction":
+        truth = seed.seed_notebooks(seed.scaled("notebooks", scale))
+    else:
+        stack.enter_context(RunningTrainingJobs.install())  # moto_has_no_stop_training_job
+        truth, _ = seed.seed_training_jobs(seed.scaled("training_jobs", scale), now)
+    return {"listed": truth.listed, **truth.counts}
+
+
+def run_function(
+    function: str, event: dict[str, Any], *, resolver: Any, template: Any, throttle: Throttle, env: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The handler, then every continuation it hands off, each with the function's own timeout
+    measured on the throttle's clock."""
+    spec = functions(template)[function]
+    results: list[dict[str, Any]] = []
+    with function_environment(spec, resolver, {**QUIET, **env}) as environment:
+        handler = load_handler(spec)
+        payload: dict[str, Any] | None = event
+        while payload is not None:
+            started = throttle.now()
+
+            def remaining(started: float = started) -> int:
+                return int((spec.timeout - (throttle.now() - started)) * 1000)
+
+            context = LocalContext(
+                function_name=environment["AWS_LAMBDA_FUNCTION_NAME"],
+                memory_limit_in_mb=spec.memory,
+                invoked_function_arn=function,
+                timeout_s=spec.timeout,
+                remaining_ms=remaining,
+            )
+            with recording_api_calls(function):
+                result = handler(payload, context)
+            result["simulated_s"] = round(throttle.now() - started, 1)
+            results.append(result)
+            payload = result.get("continuation")
+            if len(results) > 500:
+                raise RuntimeError(f"{function} handed off more than 500 times")
+    return results
+
+
+def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
+    fake_credentials()
+    template = load_template()
+    with ExitStack() as stack:
+        stack.enter_context(mock_aws())
+        stack.enter_context(tagging_api_shims())  # moto_tagging_misnames_log_groups, ..._pages_by_tags_too
+        reset_caches()
+        resolver = provision(template, stack=STACK)
+        started = time.monotonic()
+        truth = seed_for(function, scale, stack)
+        seed_s = time.monotonic() - started
+        event = json.loads((ROOT / "events" / SWEEPS[function]).read_text())
+        calls, throttle = Calls(), Throttle(tps)
+        with counting(calls, throttle), RssSampler() as rss:
+            wall = time.monotonic()
+            results = run_function(
+                function, event, resolver=resolver, template=template, throttle=throttle, env={"ECOGUARD_MODE": mode}
+            )
+            wall_s = time.monotonic() - wall
+        report: dict[str, Any] = {}
+        if function == "LogRetentionFunction":
+            # The weekly impact report, over the audit records this sweep wrote.
+            report_calls, report_throttle = Calls(), Throttle(tps)
+            report_event = json.loads((ROOT / "events" / "impact_report" / "weekly-report.json").read_text())
+            with counting(report_calls, report_throttle):
+                t = time.monotonic()
+                run_function(
+                    "ImpactReportFunction",
+                    report_event,
+                    resolver=resolver,
+                    template=template,
+                    throttle=report_throttle,
+                    env={},
+                )
+                report = {"wall_s": round(time.monotonic() - t, 2), "calls": dict(report_calls.by_op)}
+    return {
+        "function": function,
+        "scale": scale,
+        "mode": mode,
+        "tps": tps,
+        "truth": truth,
+        "seed_s": round(seed_s, 1),
+        "wall_s": round(wall_s, 2),
+        "invocations": len(results),
+        "finished": bool(results[-1].get("finished")),
+        "simulated_s": [r["simulated_s"] for r in results],
+        "summary": {k: v for k, v in results[-1].items() if isinstance(v, int) and not isinstance(v, bool)},
+        "outcomes": _outcomes(results),
+        "calls": dict(sorted(calls.by_op.items())),
+        "metric_queries": calls.metric_queries,
+        "rss_baseline_mb": round(rss.baseline, 1),
+        "rss_peak_mb": round(rss.peak, 1),
+        "impact_report": report,
+    }
+
+
+def _outcomes(results: list[dict[str, Any]]) -> dict[str, int]:
+    totals: Counter[str] = Counter()
+    for result in results:
+        for key in ("evaluated", "compliant", "applied", "would-apply", "skipped", "finding", "failed", "deferred"):
+            totals[key] += int(result.get(key, 0))
+    return dict(totals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("function", choices=sorted(SWEEPS))
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--tps", type=float, default=5.0)
+    parser.add_argument("--mode", default="enforce", choices=("enforce", "dry-run"))
+    args = parser.parse_args()
+    print(json.dumps(bench(args.function, args.scale, args.tps, args.mode)))
+
+
+if __name__ == "__main__":
+    main()
