@@ -264,6 +264,15 @@ def test_undeliverable_audit_events_go_to_the_watched_central_dead_letter_queue(
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["CentralDeadLetterQueue", "QueueName"]}
 
 
+def test_the_dead_letter_alarm_tells_someone_through_an_encrypted_topic() -> None:
+    resources = MANAGEMENT["Resources"]
+    assert resources["CentralFunctionsErrorsAlarm"]["Properties"]["AlarmActions"] == [{"Ref": "CentralAlarmTopic"}]
+    assert resources["CentralAlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "CentralAlarmKey"}
+    [publish] = resources["CentralAlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert resources["CentralAlarmSubscription"]["Condition"] == "HasCentralAlarmEmail"
+
+
 @pytest.mark.parametrize(
     ("value", "accepted"),
     [
