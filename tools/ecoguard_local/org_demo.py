@@ -40,6 +40,7 @@ from tools.ecoguard_local.organization import (
 )
 from tools.ecoguard_local.router import EventRouter
 from tools.ecoguard_local.scenes import QUIET, Delivery, DemoContext, Scene, scenes
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import ROOT, load_template
 
 CENTRAL_ACCOUNT = "999900000000"
@@ -205,7 +206,7 @@ def breakdown_table(title: str, rows: dict[str, Any], checks: dict[str, bool]) -
 def run_org_demo(console: Console) -> dict[str, Any]:
     fake_credentials()
     template = load_template()
-    with mock_aws(), CrossAccountBusShim(ORG) as shim:
+    with mock_aws(), tagging_api_shims(), CrossAccountBusShim(ORG) as shim:
         reset_caches()
         central = provision_central(ORG, account=CENTRAL_ACCOUNT, region=CENTRAL_REGION)
         console.rule("[bold]ecoguard across an organization (simulated)")
