@@ -12,10 +12,18 @@ import boto3
 import pytest
 
 from ecoguard.actions import Mode, Outcome
-from ecoguard.events import EventError
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.state import StateStore
-from tests.conftest import REFERENCE_EVENTS, REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tests.conftest import (
+    REFERENCE_EVENTS,
+    REGION,
+    Stack,
+    assert_rejected,
+    event_files,
+    fail_calls,
+    load_event,
+    record_calls,
+)
 from tools.ecoguard_local import operations
 from tools.ecoguard_local.seed_inference import (
     EndpointSeed,
@@ -108,8 +116,8 @@ def test_given_a_malformed_endpoint_event_then_it_fails_naming_the_field_and_rea
     event = load_event("idle_endpoint/sagemaker-endpoint-state-change.json")
     del event["detail"]["EndpointName"]
     calls = record_calls("sagemaker")
-    with pytest.raises(EventError, match=r"detail\.EndpointName"):
-        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert_rejected(result, r"detail\.EndpointName")
     assert not calls.calls
 
 

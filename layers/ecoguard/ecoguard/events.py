@@ -125,6 +125,33 @@ def parse_event(payload: object) -> EventBridgeEvent:
         raise EventError(_first_error("event", exc)) from exc
 
 
+# The source AWS sends each detail-type from. EventBridge refuses PutEvents entries whose source
+# begins with "aws.", so an event with one of these sources was written by AWS, not by an account's app.
+AWS_SOURCES: dict[str, frozenset[str]] = {
+    SCHEDULED_EVENT: frozenset({"aws.events", "aws.scheduler"}),
+    "SageMaker Endpoint State Change": frozenset({"aws.sagemaker"}),
+    "SageMaker Training Job State Change": frozenset({"aws.sagemaker"}),
+    "SageMaker Processing Job State Change": frozenset({"aws.sagemaker"}),
+    "CloudWatch Alarm State Change": frozenset({"aws.cloudwatch"}),
+    "CloudWatch Alarm Configuration Change": frozenset({"aws.cloudwatch"}),
+}
+
+
+def check_aws_source(event: EventBridgeEvent) -> None:
+    """Raise ``EventError`` unless AWS sent the event from the source its detail-type comes from.
+
+    CloudTrail events come from ``aws.<service>`` of the API called; any other detail-type must at
+    least come from an ``aws.`` source.
+    """
+    expected = AWS_SOURCES.get(event.detail_type)
+    if expected is not None and event.source not in expected:
+        raise EventError(
+            f"malformed event: field source: {event.detail_type!r} events come from {', '.join(sorted(expected))}"
+        )
+    if not event.source.startswith("aws."):
+        raise EventError("malformed event: field source: only AWS-authored events (source aws.*) are acted on")
+
+
 def parse_cloudtrail(event: EventBridgeEvent) -> CloudTrailDetail:
     try:
         return CloudTrailDetail.model_validate(event.detail)
