@@ -170,8 +170,10 @@ def invoke(
     results: list[dict[str, Any]] = []
     with function_environment(spec, resolver, env or {}) as environment:
         handler = load_handler(spec)
-        payload: dict[str, Any] | None = event
-        while payload is not None:
+        # The first payload is delivered whatever it is (Lambda hands a handler even a JSON null).
+        pending: list[Any] = [event]
+        while pending:
+            payload = pending.pop()
             if len(results) >= max_hops:
                 raise RuntimeError(f"{logical_id} handed off more than {max_hops} times")
             context = LocalContext(
@@ -193,5 +195,7 @@ def invoke(
             with recording_api_calls(logical_id, writes):
                 result = handler(payload, context)
             results.append(result)
-            payload = result.get("continuation") if isinstance(result, dict) else None
+            continuation = result.get("continuation") if isinstance(result, dict) else None
+            if continuation is not None:
+                pending.append(continuation)
     return results

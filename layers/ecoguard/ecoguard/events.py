@@ -16,12 +16,21 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 SCHEDULED_EVENT = "Scheduled Event"
+# EventBridge event ids are UUIDs (36 characters). The id becomes part of the audit table's sort key,
+# which DynamoDB limits to 1024 bytes: a longer id is refused here, before anything is recorded.
+MAX_EVENT_ID = 128
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))?"
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
+
+
+# AWS's own name constraints (API references), checked before a name from an event reaches a call.
+LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")  # CloudWatch Logs CreateLogGroup
+BUCKET_NAME = re.compile(r"[a-zA-Z0-9.\-_]{1,255}")  # S3, legacy names included (as botocore checks them)
+SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"  # endpoints, training jobs
 
 
 class EventError(ValueError):
@@ -72,7 +81,7 @@ class EventBridgeEvent(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
     version: str | None = None
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_EVENT_ID)
     detail_type: str = Field(alias="detail-type", min_length=1)
     source: str
     account: str

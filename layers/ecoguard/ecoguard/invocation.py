@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecoguard.actions import Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.parameters import fetch_policy_override
-from ecoguard.events import SCHEDULED_EVENT, EventBridgeEvent, EventError, check_aws_source, parse_event
+from ecoguard.events import MAX_EVENT_ID, SCHEDULED_EVENT, EventBridgeEvent, EventError, check_aws_source, parse_event
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.notify import Notifier
 from ecoguard.policy import Policy, build_policy
@@ -28,6 +28,8 @@ CONTINUATION_KEY = "ecoguard-continuation"
 # A sweep that is still throttled after this many hand-offs stops and alarms (Errors metric)
 # rather than loop for ever; the next scheduled sweep starts afresh.
 MAX_HOPS = 200
+# A rejection's reason quotes parts of the event (a detail-type, a field name): keep the log line bounded.
+MAX_REASON = 1000
 
 
 def utc_now() -> datetime:
@@ -66,6 +68,8 @@ def parse_continuation(event: object, guardrail: str) -> Continuation | None:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise EventError(f"malformed continuation: {exc}") from exc
+    if not 0 < len(continuation.trigger.id) <= MAX_EVENT_ID or len(continuation.trigger.description) > MAX_REASON:
+        raise EventError("malformed continuation: field run_id or description: too long or empty")
     if continuation.guardrail != guardrail:
         raise EventError(f"continuation for {continuation.guardrail} sent to the {guardrail} function")
     return continuation
@@ -118,8 +122,6 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
 
 
 REJECTED = "event rejected"
-# A rejection's reason quotes parts of the event (a detail-type, a field name): keep the log line bounded.
-MAX_REASON = 1000
 
 
 def reject(function: str, error: EventError, metrics: Metrics | None = None) -> dict[str, Any]:
