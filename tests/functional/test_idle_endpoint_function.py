@@ -25,6 +25,7 @@ from tests.conftest import (
     record_calls,
 )
 from tools.ecoguard_local import operations
+from tools.ecoguard_local.invoke import as_another_actor
 from tools.ecoguard_local.seed_inference import (
     EndpointSeed,
     create_endpoint,
@@ -292,7 +293,8 @@ def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpo
         nonlocal calls
         calls += 1
         if calls == 5:
-            sagemaker().delete_endpoint(EndpointName="a-idle")
+            with as_another_actor():  # the owner's call, not the function's
+                sagemaker().delete_endpoint(EndpointName="a-idle")
             return 0
         return 600_000
 

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import boto3
+from botocore.stub import Stubber
+
 from tests.dry_run_writes import governed_writes_in_dry_run
-from tools.ecoguard_local.invoke import Invocation, Write, is_write, write_target
+from tools.ecoguard_local.invoke import (
+    Invocation,
+    Write,
+    as_another_actor,
+    is_write,
+    recording_api_calls,
+    write_target,
+)
 
 ENV = {
     "ECOGUARD_MODE": "dry-run",
@@ -69,3 +79,17 @@ def test_reads_are_not_writes_and_writes_name_their_target() -> None:
     assert all(is_write(op) for op in ("PutItem", "Publish", "Invoke", "DeleteEndpoint", "AddTags", "TagResource"))
     assert write_target({"TableName": "t", "Item": {}}) == "t"
     assert write_target({"Tags": []}) is None
+
+
+def test_given_a_handlers_write_then_it_is_recorded_but_another_actors_write_meanwhile_is_not() -> None:
+    logs = boto3.client("logs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(logs) as stub:
+        stub.add_response("put_retention_policy", {})
+        stub.add_response("delete_retention_policy", {})
+        writes: list[Write] = []
+        # Not a template function: the least-privilege check only compares the functions in template.yaml.
+        with recording_api_calls("NotATemplateFunction", writes):
+            logs.put_retention_policy(logGroupName="/aws/lambda/a", retentionInDays=30)
+            with as_another_actor():
+                logs.delete_retention_policy(logGroupName="/aws/lambda/a")
+    assert writes == [Write("logs", "PutRetentionPolicy", "/aws/lambda/a")]
