@@ -69,6 +69,7 @@ def test_given_a_huge_reason_then_the_logged_reason_is_bounded(errors: list[logg
 
 def test_given_metrics_then_a_rejection_counts_events_rejected() -> None:
     metrics = Metrics(namespace="test")
+    metrics.clear_metrics()  # Powertools shares one metric set between instances (handlers' unflushed ones too)
     reject("log-retention", EventError("bad"), metrics)
     assert metrics.metric_set["EventsRejected"]["Value"] == [1.0]
     assert metrics.dimension_set == {"guardrail": "log-retention"}
