@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -137,11 +138,18 @@ def fail_calls(
     return injected
 
 
+def assert_rejected(result: dict[str, Any], reason: str) -> None:
+    """The handler's answer to a malformed event (``ecoguard.invocation.reject``): a rejection naming why."""
+    assert result.get("rejected") is True, f"expected a rejection, got {result}"
+    assert re.search(reason, result["reason"]), f"{reason!r} not in {result['reason']!r}"
+
+
 __all__ = [
     "ACCOUNT",
     "REGION",
     "CallLog",
     "Stack",
+    "assert_rejected",
     "event_files",
     "eventbridge_files",
     "fail_calls",
@@ -164,9 +172,34 @@ def lambda_async_invoke_shim() -> list[dict[str, Any]]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With ECOGUARD_LEAST_PRIVILEGE=1 (``make test``), fail the run on any IAM mismatch."""
-    if os.environ.get("ECOGUARD_LEAST_PRIVILEGE") != "1" or exitstatus != 0:
+    """Fail a passing run if any dry-run invocation wrote to a governed resource, and, with
+    ECOGUARD_LEAST_PRIVILEGE=1 (``make test``), on any IAM mismatch."""
+    if exitstatus != 0:
         return
+    check_dry_run_writes(session)
+    if os.environ.get("ECOGUARD_LEAST_PRIVILEGE") == "1":
+        check_least_privilege(session)
+
+
+def check_dry_run_writes(session: pytest.Session) -> None:
+    from tests.dry_run_writes import governed_writes_in_dry_run, is_dry_run
+    from tools.ecoguard_local.invoke import INVOCATIONS
+
+    problems = governed_writes_in_dry_run(INVOCATIONS)
+    dry_runs = sum(1 for invocation in INVOCATIONS if is_dry_run(invocation))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and INVOCATIONS:
+        reporter.write_line(
+            f"dry-run writes: {len(problems)} governed write(s) in {dry_runs} dry-run invocation(s) "
+            f"of {len(INVOCATIONS)} handler invocation(s)"
+        )
+        for problem in sorted(set(problems)):
+            reporter.write_line(f"  {problem}", red=True)
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def check_least_privilege(session: pytest.Session) -> None:
     from tests.least_privilege import allowed_actions, expanded_policies, iam_action, mismatches
     from tools.ecoguard_local.invoke import API_CALLS
 

@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.audit import AuditTrail
-from ecoguard.events import SCHEDULED_EVENT, EventError, parse_event
-from ecoguard.invocation import utc_now
+from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
+from ecoguard.invocation import run_or_reject, utc_now
 from ecoguard.report import build_report, render_html, render_json
 from ecoguard.settings import SettingsError, load_settings
 
@@ -29,7 +29,12 @@ metrics = Metrics()
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_or_reject("impact-report", lambda: report(event), metrics)
+
+
+def report(event: dict[str, Any]) -> dict[str, Any]:
     parsed = parse_event(event)
+    check_aws_source(parsed)
     if parsed.detail_type != SCHEDULED_EVENT:
         raise EventError(f"ImpactReportFunction does not handle {parsed.detail_type!r} events")
     settings = load_settings()

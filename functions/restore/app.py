@@ -21,7 +21,7 @@ from ecoguard.actions import Mode
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditTrail
 from ecoguard.events import EventError
-from ecoguard.invocation import utc_now
+from ecoguard.invocation import run_or_reject, utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
 from ecoguard.settings import load_settings
@@ -38,6 +38,10 @@ class RestoreRequest(BaseModel):
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_or_reject("restore", lambda: restore_action(event))
+
+
+def restore_action(event: dict[str, Any]) -> dict[str, Any]:
     try:
         request = RestoreRequest.model_validate(event)
     except ValidationError as exc:

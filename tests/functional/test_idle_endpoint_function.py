@@ -14,11 +14,20 @@ from botocore.awsrequest import AWSResponse
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
-from ecoguard.events import EventError
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.state import StateStore
-from tests.conftest import REFERENCE_EVENTS, REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tests.conftest import (
+    REFERENCE_EVENTS,
+    REGION,
+    Stack,
+    assert_rejected,
+    event_files,
+    fail_calls,
+    load_event,
+    record_calls,
+)
 from tools.ecoguard_local import operations
+from tools.ecoguard_local.invoke import as_another_actor
 from tools.ecoguard_local.seed_inference import (
     EndpointSeed,
     create_endpoint,
@@ -110,8 +119,8 @@ def test_given_a_malformed_endpoint_event_then_it_fails_naming_the_field_and_rea
     event = load_event("idle_endpoint/sagemaker-endpoint-state-change.json")
     del event["detail"]["EndpointName"]
     calls = record_calls("sagemaker")
-    with pytest.raises(EventError, match=r"detail\.EndpointName"):
-        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert_rejected(result, r"detail\.EndpointName")
     assert not calls.calls
 
 
@@ -286,7 +295,8 @@ def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpo
         nonlocal calls
         calls += 1
         if calls == 5:
-            sagemaker().delete_endpoint(EndpointName="a-idle")
+            with as_another_actor():  # the owner's call, not the function's
+                sagemaker().delete_endpoint(EndpointName="a-idle")
             return 0
         return 600_000
 

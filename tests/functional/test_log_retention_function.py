@@ -12,10 +12,18 @@ import boto3
 import pytest
 
 from ecoguard.actions import Mode, Outcome
-from ecoguard.events import EventError
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
-from tests.conftest import REGION, Stack, event_files, fail_calls, lambda_async_invoke_shim, load_event, record_calls
+from tests.conftest import (
+    REGION,
+    Stack,
+    assert_rejected,
+    event_files,
+    fail_calls,
+    lambda_async_invoke_shim,
+    load_event,
+    record_calls,
+)
 from tools.ecoguard_local.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
@@ -249,8 +257,8 @@ def test_given_a_malformed_event_then_the_function_fails_clearly_and_acts_on_not
     logs().create_log_group(logGroupName="/aws/lambda/echoapi")
     event = copy.deepcopy(load_event(CREATED))
     mutate(event)
-    with pytest.raises(EventError):
-        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert_rejected(result, "malformed|does not handle")
     assert retention_snapshot()["/aws/lambda/echoapi"] is None
     assert stack.records() == []
 

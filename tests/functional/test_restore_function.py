@@ -6,8 +6,7 @@ import boto3
 import pytest
 
 from ecoguard.actions import Outcome
-from ecoguard.events import EventError
-from tests.conftest import REGION, Stack, load_event
+from tests.conftest import REGION, Stack, assert_rejected, load_event
 from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
 
 FN = "RestoreFunction"
@@ -37,8 +36,8 @@ def test_given_the_sample_event_for_an_unknown_action_then_it_reports_not_found(
 
 @pytest.mark.parametrize("event", [{}, {"action_id": "../etc"}, {"action_id": "0123456789abcdef", "force": True}])
 def test_given_a_malformed_request_then_it_is_rejected(stack: Stack, event: dict[str, object]) -> None:
-    with pytest.raises(EventError, match="malformed restore request"):
-        stack.invoke(FN, event)
+    [result] = stack.invoke(FN, event)
+    assert_rejected(result, "malformed restore request")
 
 
 def test_given_a_shortened_retention_when_restored_then_the_longer_one_returns(stack: Stack) -> None:

@@ -26,11 +26,10 @@ from botocore.awsrequest import AWSResponse
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
-from ecoguard.events import EventError
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
-from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 
 FN = "RetrainingGateFunction"
 KPI = "retraining_gate/model-quality-kpi-alarm.json"
@@ -302,8 +301,8 @@ def test_given_dry_run_then_the_confirmed_breach_is_would_apply_and_no_write_rea
 def test_given_a_malformed_alarm_then_the_error_names_the_field_and_nothing_is_recorded(gated: Stack) -> None:
     event = kpi_breach(1)
     event["detail"]["state"]["timestamp"] = "yesterday"
-    with pytest.raises(EventError, match=re.escape("detail.state.timestamp")):
-        gated.invoke(FN, event, env=ENFORCE)
+    [result] = gated.invoke(FN, event, env=ENFORCE)
+    assert_rejected(result, re.escape("detail.state.timestamp"))
     assert records(gated) == []
 
 

@@ -22,7 +22,6 @@ from botocore.exceptions import ClientError
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
-from ecoguard.events import EventError
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
@@ -31,6 +30,7 @@ from tests.conftest import (
     REFERENCE_EVENTS,
     REGION,
     Stack,
+    assert_rejected,
     event_files,
     lambda_async_invoke_shim,
     load_event,
@@ -337,8 +337,8 @@ def test_given_an_s3_object_created_event_sent_directly_then_it_is_rejected_and_
 ) -> None:
     calls = record_calls("s3")
     event = json.loads((REFERENCE_EVENTS / "s3-object-created.json").read_text())
-    with pytest.raises(EventError, match="does not handle 'Object Created'"):
-        seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    [result] = seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert_rejected(result, "does not handle 'Object Created'")
     assert not calls.calls
 
 
@@ -353,8 +353,8 @@ def test_given_a_failed_create_bucket_call_then_nothing_is_evaluated(seeded: Sta
 def test_given_a_create_bucket_event_without_a_bucket_name_then_it_fails_naming_the_field(seeded: Stack) -> None:
     event = copy.deepcopy(load_event(CREATED))
     event["detail"]["requestParameters"] = {}
-    with pytest.raises(EventError, match=r"requestParameters\.bucketName"):
-        seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    [result] = seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert_rejected(result, r"requestParameters\.bucketName")
 
 
 def test_given_the_configuration_changes_on_every_read_then_nothing_is_written_and_the_failure_is_recorded(

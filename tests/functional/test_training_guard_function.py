@@ -26,10 +26,9 @@ import pytest
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
-from ecoguard.events import EventError
 from ecoguard.restore import restore
 from ecoguard.runners.training_guard import TrainingGuardRestorer
-from tests.conftest import REGION, Stack, event_files, fail_calls, load_event, record_calls
+from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
 
 FN = "TrainingGuardFunction"
@@ -194,8 +193,8 @@ def test_given_a_malformed_training_event_then_the_error_names_the_field_and_not
     event = state_change("x")
     del event["detail"]["TrainingJobName"]
     calls = record_calls("sagemaker")
-    with pytest.raises(EventError, match=r"detail\.TrainingJobName"):
-        stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    [result] = stack.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
+    assert_rejected(result, r"detail\.TrainingJobName")
     assert not calls.calls
 
 

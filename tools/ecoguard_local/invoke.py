@@ -52,15 +52,75 @@ _modules: dict[str, ModuleType] = {}
 # Every AWS operation each function made, as (service signing name, operation), across this
 # process: the least-privilege test compares it with the function's IAM policy.
 API_CALLS: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+# Read operations by name: every other operation changes something.
+READ_PREFIXES = ("Describe", "Get", "List", "Head", "Query", "Scan", "BatchGet", "Search", "Select")
+# The parameters that name what a write changes, where one does.
+TARGET_PARAMETERS = ("TableName", "TopicArn", "FunctionName", "Bucket", "logGroupName", "EndpointName")
+
+
+@dataclass(frozen=True)
+class Write:
+    service: str
+    operation: str
+    target: str | None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One handler invocation: its environment, the request's own ``apply`` flag, and every write it made."""
+
+    logical_id: str
+    environment: Mapping[str, str]
+    apply_requested: bool
+    writes: list[Write]
+
+    @property
+    def mode(self) -> str | None:
+        return self.environment.get("ECOGUARD_MODE")
+
+
+# Every handler invocation in this process, in order (the dry-run check reads it: tests/dry_run_writes.py).
+INVOCATIONS: list[Invocation] = []
+
+
+def is_write(operation: str) -> bool:
+    return not operation.startswith(READ_PREFIXES)
+
+
+def write_target(params: Mapping[str, Any]) -> str | None:
+    for name in TARGET_PARAMETERS:
+        value = params.get(name)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+_another_actor = [0]
 
 
 @contextmanager
-def recording_api_calls(logical_id: str) -> Iterator[None]:
+def as_another_actor() -> Iterator[None]:
+    """Calls made during a handler's invocation by someone else (a test's owner who changes a resource
+    meanwhile): not the function's calls, so recorded neither for least privilege nor for the dry-run check."""
+    _another_actor[0] += 1
+    try:
+        yield
+    finally:
+        _another_actor[0] -= 1
+
+
+@contextmanager
+def recording_api_calls(logical_id: str, writes: list[Write] | None = None) -> Iterator[None]:
     client_class: Any = BaseClient  # _make_api_call is private to botocore, so untyped here
     original = client_class._make_api_call
 
     def record(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        API_CALLS[logical_id][(self.meta.service_model.signing_name, operation_name)] += 1
+        if _another_actor[0]:
+            return original(self, operation_name, api_params)
+        signing_name = self.meta.service_model.signing_name
+        API_CALLS[logical_id][(signing_name, operation_name)] += 1
+        if writes is not None and is_write(operation_name):
+            writes.append(Write(signing_name, operation_name, write_target(api_params)))
         return original(self, operation_name, api_params)
 
     client_class._make_api_call = record
@@ -126,8 +186,10 @@ def invoke(
     results: list[dict[str, Any]] = []
     with function_environment(spec, resolver, env or {}) as environment:
         handler = load_handler(spec)
-        payload: dict[str, Any] | None = event
-        while payload is not None:
+        # The first payload is delivered whatever it is (Lambda hands a handler even a JSON null).
+        pending: list[Any] = [event]
+        while pending:
+            payload = pending.pop()
             if len(results) >= max_hops:
                 raise RuntimeError(f"{logical_id} handed off more than {max_hops} times")
             context = LocalContext(
@@ -137,8 +199,19 @@ def invoke(
                 timeout_s=spec.timeout,
                 remaining_ms=remaining_ms,
             )
-            with recording_api_calls(logical_id):
+            writes: list[Write] = []
+            INVOCATIONS.append(
+                Invocation(
+                    logical_id,
+                    {k: v for k, v in environment.items() if k.startswith(("ECOGUARD_", "AWS_LAMBDA_"))},
+                    isinstance(payload, dict) and payload.get("apply") is True,
+                    writes,
+                )
+            )
+            with recording_api_calls(logical_id, writes):
                 result = handler(payload, context)
             results.append(result)
-            payload = result.get("continuation") if isinstance(result, dict) else None
+            continuation = result.get("continuation") if isinstance(result, dict) else None
+            if continuation is not None:
+                pending.append(continuation)
     return results

@@ -16,12 +16,21 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 SCHEDULED_EVENT = "Scheduled Event"
+# EventBridge event ids are UUIDs (36 characters). The id becomes part of the audit table's sort key,
+# which DynamoDB limits to 1024 bytes: a longer id is refused here, before anything is recorded.
+MAX_EVENT_ID = 128
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))?"
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
+
+
+# AWS's own name constraints (API references), checked before a name from an event reaches a call.
+LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")  # CloudWatch Logs CreateLogGroup
+BUCKET_NAME = re.compile(r"[a-zA-Z0-9.\-_]{1,255}")  # S3, legacy names included (as botocore checks them)
+SAGEMAKER_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"  # endpoints, training jobs
 
 
 class EventError(ValueError):
@@ -72,7 +81,7 @@ class EventBridgeEvent(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
     version: str | None = None
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_EVENT_ID)
     detail_type: str = Field(alias="detail-type", min_length=1)
     source: str
     account: str
@@ -123,6 +132,33 @@ def parse_event(payload: object) -> EventBridgeEvent:
         return EventBridgeEvent.model_validate(payload)
     except ValidationError as exc:
         raise EventError(_first_error("event", exc)) from exc
+
+
+# The source AWS sends each detail-type from. EventBridge refuses PutEvents entries whose source
+# begins with "aws.", so an event with one of these sources was written by AWS, not by an account's app.
+AWS_SOURCES: dict[str, frozenset[str]] = {
+    SCHEDULED_EVENT: frozenset({"aws.events", "aws.scheduler"}),
+    "SageMaker Endpoint State Change": frozenset({"aws.sagemaker"}),
+    "SageMaker Training Job State Change": frozenset({"aws.sagemaker"}),
+    "SageMaker Processing Job State Change": frozenset({"aws.sagemaker"}),
+    "CloudWatch Alarm State Change": frozenset({"aws.cloudwatch"}),
+    "CloudWatch Alarm Configuration Change": frozenset({"aws.cloudwatch"}),
+}
+
+
+def check_aws_source(event: EventBridgeEvent) -> None:
+    """Raise ``EventError`` unless AWS sent the event from the source its detail-type comes from.
+
+    CloudTrail events come from ``aws.<service>`` of the API called; any other detail-type must at
+    least come from an ``aws.`` source.
+    """
+    expected = AWS_SOURCES.get(event.detail_type)
+    if expected is not None and event.source not in expected:
+        raise EventError(
+            f"malformed event: field source: {event.detail_type!r} events come from {', '.join(sorted(expected))}"
+        )
+    if not event.source.startswith("aws."):
+        raise EventError("malformed event: field source: only AWS-authored events (source aws.*) are acted on")
 
 
 def parse_cloudtrail(event: EventBridgeEvent) -> CloudTrailDetail:

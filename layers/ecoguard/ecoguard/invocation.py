@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecoguard.actions import Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.parameters import fetch_policy_override
-from ecoguard.events import SCHEDULED_EVENT, EventBridgeEvent, EventError, parse_event
+from ecoguard.events import MAX_EVENT_ID, SCHEDULED_EVENT, EventBridgeEvent, EventError, check_aws_source, parse_event
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.notify import Notifier
 from ecoguard.policy import Policy, build_policy
@@ -28,6 +28,8 @@ CONTINUATION_KEY = "ecoguard-continuation"
 # A sweep that is still throttled after this many hand-offs stops and alarms (Errors metric)
 # rather than loop for ever; the next scheduled sweep starts afresh.
 MAX_HOPS = 200
+# A rejection's reason quotes parts of the event (a detail-type, a field name): keep the log line bounded.
+MAX_REASON = 1000
 
 
 def utc_now() -> datetime:
@@ -66,6 +68,8 @@ def parse_continuation(event: object, guardrail: str) -> Continuation | None:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise EventError(f"malformed continuation: {exc}") from exc
+    if not 0 < len(continuation.trigger.id) <= MAX_EVENT_ID or len(continuation.trigger.description) > MAX_REASON:
+        raise EventError("malformed continuation: field run_id or description: too long or empty")
     if continuation.guardrail != guardrail:
         raise EventError(f"continuation for {continuation.guardrail} sent to the {guardrail} function")
     return continuation
@@ -117,6 +121,36 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     logger.info("run summary", extra={"summary": summary.as_dict()})
 
 
+REJECTED = "event rejected"
+
+
+def reject(function: str, error: EventError, metrics: Metrics | None = None) -> dict[str, Any]:
+    """The one answer to a malformed or unexpected event: one structured error log and a returned rejection.
+
+    It is returned, not raised: Lambda retries a failed asynchronous invocation and then dead-letters it,
+    but the same event never becomes valid, so retrying a poison event only repeats the error. The
+    ``EventsRejected`` metric and the log line (``reason`` names the field) are how it is seen.
+    """
+    reason = str(error)[:MAX_REASON]
+    logger.error(REJECTED, extra={"function": function, "reason": reason})
+    if metrics is not None:
+        metrics.add_dimension(name="guardrail", value=function)
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+    return {"rejected": True, "function": function, "reason": reason}
+
+
+def run_or_reject(function: str, run: Callable[[], dict[str, Any]], metrics: Metrics | None = None) -> dict[str, Any]:
+    """Run a handler's body; an ``EventError`` from it becomes a rejection (``reject``).
+
+    Every ``EventError`` is raised while parsing, before any write: settings, policy and AWS errors
+    are not rejections and still fail the invocation (retries, dead-letter queue, Errors alarm).
+    """
+    try:
+        return run()
+    except EventError as exc:
+        return reject(function, exc, metrics)
+
+
 type Route[R] = Callable[[R, EventBridgeEvent, Trigger], RunSummary]
 
 
@@ -126,7 +160,8 @@ class GuardrailApp[R]:
 
     ``build`` wires the runner from settings and policy; ``sweep`` handles the schedule (and
     its continuations); ``routes`` maps other detail-types to the runner. Anything else is
-    rejected. Validation of the event, the settings and the policy all happen before any call.
+    rejected (``reject``): logged once, not raised. Validation of the event, the settings and the
+    policy all happen before any write.
     """
 
     guardrail: str
@@ -135,9 +170,13 @@ class GuardrailApp[R]:
     sweep: Callable[[R, Trigger], SweepResult] | None = None
 
     def handle(self, event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
+        return run_or_reject(self.guardrail, lambda: self._handle(event, context, metrics), metrics)
+
+    def _handle(self, event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
         continuation = parse_continuation(event, self.guardrail)
         parsed = parse_event(event) if continuation is None else None
         if parsed is not None:
+            check_aws_source(parsed)
             route = self.routes.get(parsed.detail_type)
             if route is None and not (parsed.detail_type == SCHEDULED_EVENT and self.sweep):
                 raise EventError(f"the {self.guardrail} function does not handle {parsed.detail_type!r} events")

@@ -12,6 +12,8 @@ the field, and the function acts on nothing.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -456,12 +458,18 @@ def bundled_policy_text() -> str:
     return resources.files("ecoguard").joinpath("policies/default.yaml").read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_yaml(text: str) -> Any:
+    # Every invocation reads the same bundled and SSM documents; parsing YAML in pure Python costs ~20 ms each.
+    return yaml.safe_load(text)
+
+
 def parse_document(text: str, source: str) -> dict[str, Any]:
     """Parse a YAML (or JSON) policy document into a mapping."""
     import yaml  # noqa: PLC0415 - loaded on first use, not at a handler's import (cold start)
 
     try:
-        loaded = yaml.safe_load(text)
+        loaded = copy.deepcopy(_parsed_yaml(text))
     except yaml.YAMLError as exc:
         raise PolicyError(f"policy from {source} is not valid YAML or JSON: {exc}") from exc
     if loaded is None:

@@ -23,7 +23,7 @@ from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, Throttled
-from ecoguard.events import EventBridgeEvent, EventError, status_key
+from ecoguard.events import SAGEMAKER_NAME, EventBridgeEvent, EventError, status_key
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.idle_endpoint import (
     CLEAR,
@@ -64,7 +64,7 @@ class Observed:
 class EndpointStateDetail(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    EndpointName: str = Field(min_length=1)
+    EndpointName: str = Field(pattern=SAGEMAKER_NAME)
     EndpointStatus: str
     EndpointArn: str | None = None
 

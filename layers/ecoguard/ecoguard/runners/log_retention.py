@@ -13,7 +13,7 @@ from ecoguard.actions import Mode, Outcome, PlannedAction
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled
-from ecoguard.events import EventBridgeEvent, EventError, parse_cloudtrail
+from ecoguard.events import LOG_GROUP_NAME, EventBridgeEvent, EventError, parse_cloudtrail
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.log_retention import ACTION, GUARDRAIL, LogGroup, decide_retention, in_scope, is_candidate
 from ecoguard.policy import Policy
@@ -31,6 +31,8 @@ def created_log_group(event: EventBridgeEvent) -> str | None:
     name = (call.requestParameters or {}).get("logGroupName")
     if not isinstance(name, str) or not name:
         raise EventError("malformed CreateLogGroup event: requestParameters.logGroupName is missing")
+    if not LOG_GROUP_NAME.fullmatch(name):
+        raise EventError("malformed CreateLogGroup event: requestParameters.logGroupName is not a log group name")
     return name
 
 

@@ -13,7 +13,7 @@ from ecoguard.actions import Mode, Outcome, PlannedAction, Skip
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled
-from ecoguard.events import EventBridgeEvent, EventError, parse_cloudtrail
+from ecoguard.events import BUCKET_NAME, EventBridgeEvent, EventError, parse_cloudtrail
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.storage_lifecycle import (
     ACTION,
@@ -43,6 +43,8 @@ def bucket_of_event(event: EventBridgeEvent) -> str | None:
     name = (call.requestParameters or {}).get("bucketName")
     if not isinstance(name, str) or not name:
         raise EventError(f"malformed {call.eventName} event: requestParameters.bucketName is missing")
+    if not BUCKET_NAME.fullmatch(name):
+        raise EventError(f"malformed {call.eventName} event: requestParameters.bucketName is not an S3 bucket name")
     return name
 
 

@@ -29,7 +29,7 @@ from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled
-from ecoguard.events import AwsTime, EventBridgeEvent, EventError
+from ecoguard.events import SAGEMAKER_NAME, AwsTime, EventBridgeEvent, EventError
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.training_guard import (
     ACTION,
@@ -68,7 +68,7 @@ class TrainingStateChangeDetail(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    TrainingJobName: str = Field(min_length=1, max_length=MAX_NAME)
+    TrainingJobName: str = Field(min_length=1, max_length=MAX_NAME, pattern=SAGEMAKER_NAME)
     TrainingJobStatus: str = Field(min_length=1)
     SecondaryStatus: str | None = None
     TrainingStartTime: AwsTime | None = None
