@@ -8,7 +8,8 @@ each named by the function's own environment:
 - the audit table (``ECOGUARD_AUDIT_TABLE``): records, state marks and sweep checkpoints;
 - the notification topic (``ECOGUARD_TOPIC_ARN``): SNS Publish of the run's summary;
 - the function itself (``AWS_LAMBDA_FUNCTION_NAME``): Lambda Invoke, a sweep's hand-off to its next invocation;
-- the stack's report bucket (``ECOGUARD_REPORT_BUCKET``): S3 PutObject of the weekly report.
+- the stack's report bucket (``ECOGUARD_REPORT_BUCKET``): S3 PutObject of the weekly report;
+- the organization's central bus (``ECOGUARD_CENTRAL_BUS_ARN``): PutEvents of audit records, dry-run ones too.
 
 Anything else written in dry-run is a violation.
 """
@@ -38,6 +39,7 @@ def own_writes(invocation: Invocation) -> set[tuple[str, str | None, str | None]
         ("sns", "Publish", env.get("ECOGUARD_TOPIC_ARN")),
         ("lambda", "Invoke", env.get("AWS_LAMBDA_FUNCTION_NAME")),
         ("s3", "PutObject", env.get("ECOGUARD_REPORT_BUCKET")),
+        ("events", "PutEvents", env.get("ECOGUARD_CENTRAL_BUS_ARN")),
     }
     return {entry for entry in own if entry[2]}
 

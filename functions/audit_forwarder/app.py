@@ -1,8 +1,10 @@
 """AuditForwarderFunction: forward every audit record to the organization's central event bus.
 
 Fed by the audit table's DynamoDB stream (created only when the stack's CentralBusArn is set).
-Returns ``batchItemFailures`` so Lambda retries only what EventBridge did not take; a malformed
-batch raises before anything is sent, and Lambda's bisection isolates it for the dead-letter queue.
+Returns ``batchItemFailures`` so Lambda retries only what EventBridge did not take. A malformed
+batch is rejected before anything is sent (``ecoguard.invocation.reject``: one structured error log,
+the ``EventsRejected`` metric): the same batch never becomes valid, so it is not retried. Its records
+stay in the member's own audit table.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecoguard.adapters.central_bus import CentralBus
 from ecoguard.adapters.clients import client
 from ecoguard.forwarding import bus_region, parse_stream_batch
+from ecoguard.invocation import run_or_reject
 from ecoguard.runners.audit_forwarder import forward
 from ecoguard.settings import SettingsError, load_settings
 
@@ -26,6 +29,10 @@ metrics = Metrics()
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_or_reject("audit-forwarder", lambda: forward_batch(event), metrics)
+
+
+def forward_batch(event: dict[str, Any]) -> dict[str, Any]:
     records = parse_stream_batch(event)
     settings = load_settings()
     if not settings.central_bus_arn:

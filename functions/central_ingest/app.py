@@ -1,7 +1,8 @@
 """CentralIngestFunction (org/management.yaml): store one member's audit event in the central table.
 
 The central bus's rule delivers each ``ecoguard`` event here. The write is conditional on the
-item being absent, so a duplicate delivery is stored once and counted once.
+item being absent, so a duplicate delivery is stored once and counted once. A malformed event is
+rejected (``ecoguard.invocation.reject``): one structured error log, nothing written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ecoguard.adapters.central_table import CentralTable
 from ecoguard.adapters.clients import client
 from ecoguard.central import central_item
 from ecoguard.events import parse_event
+from ecoguard.invocation import run_or_reject
 from ecoguard.settings import load_central_settings
 
 logger = Logger()
@@ -23,6 +25,10 @@ logger = Logger()
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_or_reject("central-ingest", lambda: ingest(event))
+
+
+def ingest(event: dict[str, Any]) -> dict[str, Any]:
     item = central_item(parse_event(event))
     settings = load_central_settings()
     stored = CentralTable(client("dynamodb"), settings.central_table).put_once(item)

@@ -14,7 +14,7 @@ from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.central import latest_states
 from ecoguard.events import SCHEDULED_EVENT, EventError, parse_event
-from ecoguard.invocation import utc_now
+from ecoguard.invocation import run_or_reject, utc_now
 from ecoguard.report import build_org_report, render_html, render_json
 from ecoguard.settings import SettingsError, load_central_settings
 
@@ -23,6 +23,10 @@ logger = Logger()
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_or_reject("central-report", lambda: report_all(event))
+
+
+def report_all(event: dict[str, Any]) -> dict[str, Any]:
     parsed = parse_event(event)
     if parsed.detail_type != SCHEDULED_EVENT:
         raise EventError(f"CentralReportFunction does not handle {parsed.detail_type!r} events")

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ from ecoguard.invocation import REJECTED
 from ecoguard.invocation import logger as invocation_logger
 from tests.conftest import EVENTS, REFERENCE_EVENTS, Stack
 from tests.dry_run_writes import governed_writes_in_dry_run
+from tools.ecoguard_local.account import REGION, provision
 from tools.ecoguard_local.invoke import INVOCATIONS, function_environment, load_handler
 from tools.ecoguard_local.template import functions, load_template
 
@@ -155,6 +157,22 @@ class StructuredLog(logging.Handler):
     def clear(self) -> None:
         self.lines.clear()
         self._seen.clear()
+
+
+# A function the template creates only under a condition is fuzzed as deployed: with what creates it.
+CONDITION_PARAMETERS = {"ForwardsToCentralBus": "CentralBusArn"}
+
+
+@pytest.fixture
+def stack(aws: None, request: pytest.FixtureRequest) -> Stack:
+    """The stack as deployed for this function: a conditional one gets the parameter that creates it."""
+    template = load_template()
+    condition = template["Resources"][request.node.callspec.params["logical_id"]].get("Condition")
+    parameters = {}
+    if condition is not None:
+        bus = boto3.client("events", region_name=REGION).create_event_bus(Name="ecoguard-central")
+        parameters[CONDITION_PARAMETERS[condition]] = bus["EventBusArn"]
+    return Stack(provision(template, parameters=parameters), template)
 
 
 @pytest.fixture

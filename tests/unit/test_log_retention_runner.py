@@ -24,6 +24,7 @@ class FakeLogs:
         self.puts: Counter[str] = Counter()
         self.throttle_next_puts = 0
         self.deny_tags: set[str] = set()
+        self.deny_puts: set[str] = set()
         self.deny_listing = False
         self.listings = 0
 
@@ -54,6 +55,8 @@ class FakeLogs:
         if self.throttle_next_puts:
             self.throttle_next_puts -= 1
             raise Throttled("PutRetentionPolicy", "ThrottlingException", "rate exceeded")
+        if name in self.deny_puts:
+            raise AccessDenied("PutRetentionPolicy", "AccessDeniedException", "denied")
         self.puts[name] += 1
         self.retention[name] = days
 
@@ -145,6 +148,17 @@ def test_given_the_tag_listing_is_denied_then_the_sweep_fails_and_writes_nothing
         runner(logs, audit).sweep(Trigger("run-1", "test"))
     assert set(logs.retention.values()) == {None} and not logs.puts
     assert audit.journal == []
+
+
+def test_given_the_write_is_denied_on_one_group_mid_sweep_then_it_is_recorded_failed_and_the_sweep_goes_on() -> None:
+    logs, audit = FakeLogs(10), MemoryAuditTrail()
+    denied = sorted(logs.retention)[4]
+    logs.deny_puts.add(denied)
+    result = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert result.finished and logs.retention[denied] is None
+    assert sum(v == 30 for v in logs.retention.values()) == 9
+    [failed] = [r for r in audit.items.values() if r.outcome is Outcome.FAILED]
+    assert failed.resource.name == denied and "AccessDeniedException" in (failed.error or "")
 
 
 def test_given_unreadable_tags_on_a_created_group_then_it_is_recorded_failed() -> None:

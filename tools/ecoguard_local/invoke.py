@@ -92,6 +92,12 @@ def write_target(params: Mapping[str, Any]) -> str | None:
         value = params.get(name)
         if isinstance(value, str):
             return value
+    # PutEvents names its bus per entry: one bus for every entry is the target.
+    entries = params.get("Entries")
+    if isinstance(entries, list):
+        buses = {entry.get("EventBusName") for entry in entries if isinstance(entry, Mapping)}
+        if len(buses) == 1 and isinstance(bus := buses.pop(), str):
+            return bus
     return None
 
 

@@ -26,6 +26,10 @@ PUT_EVENTS_MAX_BYTES = 256 * 1024
 _STREAM_ARN = re.compile(r"^arn:aws[a-z-]*:dynamodb:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):table/[^/]+/stream/.+$")
 BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/[A-Za-z0-9._\-/]+$")
 _FORWARDED_EVENTS = frozenset({"INSERT", "MODIFY"})
+REQUIRED_FIELDS = ("pk", "sk", "action_id", "guardrail", "outcome", "recorded_at")
+# DynamoDB's own key limits (partition key 2,048 bytes, sort key 1,024); the other required fields are
+# short by construction, and are held to the sort key's limit.
+MAX_FIELD_BYTES = {"pk": 2048, "sk": 1024}
 
 
 @dataclass(frozen=True)
@@ -87,15 +91,22 @@ def _parse_record(raw: Any, where: str) -> StreamAuditRecord | None:
         raise EventError(f"malformed DynamoDB stream event: {where}.eventSourceARN: not a table stream ARN")
     dynamodb = _field(raw, "dynamodb", where)
     sequence = _field(dynamodb, "SequenceNumber", f"{where}.dynamodb")
+    if not isinstance(sequence, str) or not sequence.isdigit():
+        raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.SequenceNumber: digits are required")
     if name == "REMOVE":
         return None
     image = _field(dynamodb, "NewImage", f"{where}.dynamodb")
-    if image.get("kind", {}).get("S") != "decision":
+    if not isinstance(image, Mapping):
+        raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.NewImage: a map is required")
+    kind = image.get("kind")
+    if not isinstance(kind, Mapping) or kind.get("S") != "decision":
         return None
-    for key in ("pk", "sk", "action_id", "guardrail", "outcome", "recorded_at"):
+    for key in REQUIRED_FIELDS:
         value = _field(image, key, f"{where}.dynamodb.NewImage")
         if not isinstance(value, Mapping) or not isinstance(value.get("S"), str) or not value["S"]:
             raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.NewImage.{key}: a string is required")
+        if len(value["S"].encode()) > MAX_FIELD_BYTES.get(key, MAX_FIELD_BYTES["sk"]):
+            raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.NewImage.{key}: too long")
     return StreamAuditRecord(str(sequence), match["account"], match["region"], image)
 
 
@@ -118,6 +129,10 @@ def entry_of(record: StreamAuditRecord, bus_arn: str) -> dict[str, Any]:
     if entry_size(entry) > PUT_EVENTS_MAX_BYTES:
         slim = {k: v for k, v in record.item.items() if k not in ("before", "after")}
         entry = _entry({**detail_of(record), "item": slim, "truncated": True}, record, bus_arn)
+    if entry_size(entry) > PUT_EVENTS_MAX_BYTES:
+        # An item holds up to 400 KB: past 256 KB even without its states, only the required fields go.
+        keys = {k: record.item[k] for k in (*REQUIRED_FIELDS, "kind")}
+        entry = _entry({**detail_of(record), "item": keys, "truncated": True}, record, bus_arn)
     return entry
 
 

@@ -461,6 +461,8 @@ def bundled_policy_text() -> str:
 @functools.lru_cache(maxsize=8)
 def _parsed_yaml(text: str) -> Any:
     # Every invocation reads the same bundled and SSM documents; parsing YAML in pure Python costs ~20 ms each.
+    import yaml  # noqa: PLC0415 - loaded on first use, not at a handler's import (cold start)
+
     return yaml.safe_load(text)
 
 
