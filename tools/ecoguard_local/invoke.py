@@ -9,6 +9,7 @@ a new invocation returns its continuation here (``ECOGUARD_CONTINUATION=return``
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import time
 import uuid
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities import parameters
 from botocore.client import BaseClient
 
@@ -151,6 +153,18 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str
     return handler
 
 
+def start_with_no_metrics(handler: Callable[..., Any]) -> None:
+    """Clear what an earlier invocation in this process left in the handler's Powertools Metrics.
+
+    On Lambda each function has a process of its own and every flush clears its metrics. Here every
+    function shares one process, Powertools' Metrics instances share their state, and a flush with metrics
+    disabled (as in tests) clears nothing: the next ``add_dimension`` would warn of a duplicate.
+    """
+    metrics = inspect.unwrap(handler).__globals__.get("metrics")
+    if isinstance(metrics, Metrics):
+        metrics.clear_metrics()
+
+
 @contextmanager
 def function_environment(spec: FunctionSpec, resolver: Resolver, extra: Mapping[str, str]) -> Iterator[dict[str, str]]:
     env = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
@@ -214,6 +228,7 @@ def invoke(
                     writes,
                 )
             )
+            start_with_no_metrics(handler)
             with recording_api_calls(logical_id, writes):
                 result = handler(payload, context)
             results.append(result)
