@@ -24,7 +24,7 @@ from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, Throttled
 from ecoguard.events import SAGEMAKER_NAME, EventBridgeEvent, EventError, status_key
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Applier, Executor, RunSummary, Trigger
 from ecoguard.guardrails.idle_endpoint import (
     CLEAR,
     DELETE,
@@ -41,6 +41,7 @@ from ecoguard.guardrails.idle_endpoint import (
 )
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
+from ecoguard.runners.base import GuardrailRunner
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.sweep import Page, Sweep, SweepResult
 
@@ -106,7 +107,9 @@ def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) 
     return queries
 
 
-class IdleEndpointRunner:
+class IdleEndpointRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
     def __init__(
         self,
         *,
@@ -120,32 +123,21 @@ class IdleEndpointRunner:
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
         self._sm = sagemaker
         self._metrics = metrics
         self._aas = autoscaling
-        self._audit = audit
         self._state = state
-        self._policy = policy
-        self._mode = mode
-        self._clock = clock
         self._sweep = Sweep[Observed](GUARDRAIL, audit, clock, remaining_ms)
 
-    def _executor(self, trigger: Trigger) -> Executor:
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._policy.audit.ttl_days,
-            appliers={
-                MARK: self._mark,
-                CLEAR: self._clear,
-                DELETE: self._delete,
-                SCALE_TO_ZERO: self._scale,
-                SCALE_COPIES_TO_ZERO: self._scale_copies,
-            },
-            summary=RunSummary(GUARDRAIL, self._mode),
-        )
+    def _appliers(self) -> Mapping[str, Applier]:
+        return {
+            MARK: self._mark,
+            CLEAR: self._clear,
+            DELETE: self._delete,
+            SCALE_TO_ZERO: self._scale,
+            SCALE_COPIES_TO_ZERO: self._scale_copies,
+        }
 
     # --- collect ------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Applier, Executor, Trigger
 from ecoguard.guardrails.idle_notebook import (
     ACTIVITY_DIMENSION,
     ACTIVITY_METRIC,
@@ -30,6 +30,7 @@ from ecoguard.guardrails.idle_notebook import (
     reports_activity,
 )
 from ecoguard.policy import Policy
+from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 # The lifecycle script publishes every 5 minutes.
@@ -48,7 +49,9 @@ def activity_of(timestamps: list[datetime], values: list[float]) -> Activity:
     return Activity(reports=len(values), peak=max(values, default=0.0), last_active=max(active, default=None))
 
 
-class IdleNotebookRunner:
+class IdleNotebookRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
     def __init__(
         self,
         *,
@@ -61,26 +64,15 @@ class IdleNotebookRunner:
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
         self._sm = sagemaker
         self._metrics = metrics
-        self._audit = audit
-        self._policy = policy
         self._configs = activity_configs
-        self._mode = mode
-        self._clock = clock
         self._sweep = Sweep[ObservedNotebook](GUARDRAIL, audit, clock, remaining_ms)
         self._tags: dict[str, dict[str, str]] | None = None  # listed on the first page of each invocation
 
-    def _executor(self, trigger: Trigger) -> Executor:
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._policy.audit.ttl_days,
-            appliers={STOP: lambda action: self._sm.stop_notebook(action.resource.name)},
-            summary=RunSummary(GUARDRAIL, self._mode),
-        )
+    def _appliers(self) -> Mapping[str, Applier]:
+        return {STOP: lambda action: self._sm.stop_notebook(action.resource.name)}
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         return self._sweep.run(trigger, self._executor(trigger), self._page, self._evaluate)

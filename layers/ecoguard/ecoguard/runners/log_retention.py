@@ -14,9 +14,10 @@ from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.events import LOG_GROUP_NAME, EventBridgeEvent, EventError, parse_cloudtrail
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Applier, Executor, RunSummary, Trigger
 from ecoguard.guardrails.log_retention import ACTION, GUARDRAIL, LogGroup, decide_retention, in_scope, is_candidate
 from ecoguard.policy import Policy
+from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Sweep, SweepResult
 
 logger = Logger(child=True)
@@ -49,7 +50,9 @@ class _SweepTags:
         return self._tags.get(group.arn, {})
 
 
-class LogRetentionRunner:
+class LogRetentionRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
     def __init__(
         self,
         *,
@@ -60,23 +63,12 @@ class LogRetentionRunner:
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
         self._logs = logs
-        self._audit = audit
-        self._policy = policy
-        self._mode = mode
-        self._clock = clock
         self._sweep = Sweep[LogGroup](GUARDRAIL, audit, clock, remaining_ms)
 
-    def _executor(self, trigger: Trigger) -> Executor:
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._policy.audit.ttl_days,
-            appliers={ACTION: self._apply},
-            summary=RunSummary(GUARDRAIL, self._mode),
-        )
+    def _appliers(self) -> Mapping[str, Applier]:
+        return {ACTION: self._apply}
 
     def _apply(self, action: PlannedAction) -> None:
         self._logs.set_retention(action.resource.name, action.after["retentionInDays"])

@@ -19,7 +19,7 @@ from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError
 from ecoguard.events import EventBridgeEvent
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Applier, Executor, RunSummary, Trigger
 from ecoguard.guardrails.retraining_gate import (
     ACTION,
     GUARDRAIL,
@@ -37,6 +37,7 @@ from ecoguard.guardrails.retraining_gate import (
 )
 from ecoguard.monitor_events import parse_alarm_change, parse_monitoring_run
 from ecoguard.policy import Policy
+from ecoguard.runners.base import GuardrailRunner
 from ecoguard.state import StateConflict, StateStore
 
 logger = Logger(child=True)
@@ -45,7 +46,9 @@ logger = Logger(child=True)
 MAX_STATE_ATTEMPTS = 3
 
 
-class RetrainingGateRunner:
+class RetrainingGateRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
     def __init__(
         self,
         *,
@@ -56,23 +59,12 @@ class RetrainingGateRunner:
         mode: Mode,
         clock: Callable[[], datetime],
     ) -> None:
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
         self._pipelines = pipelines
         self._state = state
-        self._audit = audit
-        self._policy = policy
-        self._mode = mode
-        self._clock = clock
 
-    def _executor(self, trigger: Trigger) -> Executor:
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._policy.audit.ttl_days,
-            appliers={ACTION: self._start},
-            summary=RunSummary(GUARDRAIL, self._mode),
-        )
+    def _appliers(self) -> Mapping[str, Applier]:
+        return {ACTION: self._start}
 
     def _start(self, action: PlannedAction) -> None:
         after = action.after

@@ -14,7 +14,7 @@ from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.events import BUCKET_NAME, EventBridgeEvent, EventError, parse_cloudtrail
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Applier, Executor, RunSummary, Trigger
 from ecoguard.guardrails.storage_lifecycle import (
     ACTION,
     GUARDRAIL,
@@ -25,6 +25,7 @@ from ecoguard.guardrails.storage_lifecycle import (
 )
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
+from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Sweep, SweepResult
 
 logger = Logger(child=True)
@@ -48,7 +49,9 @@ def bucket_of_event(event: EventBridgeEvent) -> str | None:
     return name
 
 
-class StorageLifecycleRunner:
+class StorageLifecycleRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
     def __init__(
         self,
         *,
@@ -60,24 +63,13 @@ class StorageLifecycleRunner:
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
         self._s3 = s3
         self._region = region
-        self._audit = audit
-        self._policy = policy
-        self._mode = mode
-        self._clock = clock
         self._sweep = Sweep[Bucket](GUARDRAIL, audit, clock, remaining_ms)
 
-    def _executor(self, trigger: Trigger) -> Executor:
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._policy.audit.ttl_days,
-            appliers={ACTION: self._apply},
-            summary=RunSummary(GUARDRAIL, self._mode),
-        )
+    def _appliers(self) -> Mapping[str, Applier]:
+        return {ACTION: self._apply}
 
     def _apply(self, action: PlannedAction) -> None:
         self._s3.write(

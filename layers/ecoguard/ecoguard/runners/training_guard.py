@@ -30,7 +30,7 @@ from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrai
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.events import SAGEMAKER_NAME, AwsTime, EventBridgeEvent, EventError
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Applier, Executor, RunSummary, Trigger
 from ecoguard.guardrails.training_guard import (
     ACTION,
     GUARDRAIL,
@@ -46,6 +46,7 @@ from ecoguard.guardrails.training_guard import (
     plan_observation,
 )
 from ecoguard.policy import Policy
+from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
@@ -120,7 +121,9 @@ class ObservedJob:
     metric_error: str | None = None  # its utilization could not be read
 
 
-class TrainingGuardRunner:
+class TrainingGuardRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
     def __init__(
         self,
         *,
@@ -132,25 +135,14 @@ class TrainingGuardRunner:
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
         self._jobs = jobs
         self._metrics = metrics
-        self._audit = audit
-        self._policy = policy.training_guard
-        self._ttl_days = policy.audit.ttl_days
-        self._mode = mode
-        self._clock = clock
+        self._guard = policy.training_guard
         self._sweep = Sweep[ObservedJob](GUARDRAIL, audit, clock, remaining_ms)
 
-    def _executor(self, trigger: Trigger, summary: RunSummary) -> Executor:
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._ttl_days,
-            appliers={ACTION: self._apply},
-            summary=summary,
-        )
+    def _appliers(self) -> Mapping[str, Applier]:
+        return {ACTION: self._apply}
 
     def _apply(self, action: PlannedAction) -> None:
         self._jobs.stop(action.resource.name)
@@ -200,7 +192,7 @@ class TrainingGuardRunner:
             except AwsError as exc:
                 observed.append(ObservedJob(ref, None, now, error=str(exc)))
                 continue
-            plan = plan_observation(job, self._policy, now) if isinstance(job, TrainingJob) else None
+            plan = plan_observation(job, self._guard, now) if isinstance(job, TrainingJob) else None
             observed.append(ObservedJob(ref, job, now, plan))
         return self._measured(observed)
 
@@ -243,13 +235,13 @@ class TrainingGuardRunner:
             resource = Resource(f"{ref.kind}-job/{ref.name}", ref.name, kind)
             return executor.fail(GUARDRAIL, resource, item.error)
         if isinstance(job, TuningJob):
-            for finding in advise_tuning(job, self._policy):
+            for finding in advise_tuning(job, self._guard):
                 config_exec.execute(finding)
             return None
         if job is None or job.status != IN_PROGRESS:
             # Confirmed by DescribeTrainingJob: a finished job is never acted on, whatever the event said.
             return None
-        for finding in advise(job, self._policy, item.now):
+        for finding in advise(job, self._guard, item.now):
             config_exec.execute(finding)
         return self._judge(item, job, executor, cause)
 
