@@ -25,6 +25,7 @@ from moto.events.models import events_backends
 
 from ecoguard.forwarding import BUS_ARN
 from tools.ecoguard_local.account import provision
+from tools.ecoguard_local.invoke import as_another_actor
 from tools.ecoguard_local.template import ROOT, Resolver, load_template
 
 MANAGEMENT_TEMPLATE = ROOT / "org" / "management.yaml"
@@ -194,7 +195,8 @@ class CrossAccountBusShim:
                     },
                     "PutEvents",
                 )
-            response = events.put_events(Entries=[{**e, "EventBusName": bus_name} for e in entries])
+            with as_another_actor():  # the simulated delivery, not the sending function's own call
+                response = events.put_events(Entries=[{**e, "EventBusName": bus_name} for e in entries])
         for result in response["Entries"]:
             if "EventId" in result:
                 self.senders[result["EventId"]] = sender
