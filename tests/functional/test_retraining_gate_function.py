@@ -310,6 +310,25 @@ def stop_pipeline_execution_shim(arn: str) -> None:
     respond("StopPipelineExecution", {"PipelineExecutionArn": arn})
 
 
+def still_running_shim(record: Any, execution_id: str) -> str:
+    """The execution ecoguard started is still Executing (moto finishes it at once), and stopping it succeeds."""
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PIPELINE}/execution/{execution_id}"
+    respond(
+        "ListPipelineExecutions",
+        {
+            "PipelineExecutionSummaries": [
+                {
+                    "PipelineExecutionArn": arn,
+                    "PipelineExecutionStatus": "Executing",
+                    "PipelineExecutionDisplayName": record.after["execution"],
+                }
+            ]
+        },
+    )
+    stop_pipeline_execution_shim(arn)
+    return arn
+
+
 def started_record(stack: Stack) -> Any:
     stack.invoke(FN, kpi_breach(1), env=ENFORCE)
     stack.invoke(FN, kpi_breach(2), env=ENFORCE)
@@ -331,20 +350,7 @@ def test_given_a_started_execution_that_already_finished_then_restore_changes_no
 
 def test_given_a_started_execution_still_running_then_restore_stops_it(gated: Stack) -> None:
     record = started_record(gated)
-    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PIPELINE}/execution/abc"
-    respond(
-        "ListPipelineExecutions",
-        {
-            "PipelineExecutionSummaries": [
-                {
-                    "PipelineExecutionArn": arn,
-                    "PipelineExecutionStatus": "Executing",
-                    "PipelineExecutionDisplayName": record.after["execution"],
-                }
-            ]
-        },
-    )
-    stop_pipeline_execution_shim(arn)
+    arn = still_running_shim(record, "abc")
     calls = record_calls("sagemaker")
     result = restore(
         record, restorer=restorer_for("retraining-gate", client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now
@@ -387,19 +393,6 @@ def test_given_a_started_execution_still_running_when_restored_through_the_funct
     gated: Stack,
 ) -> None:
     record = started_record(gated)
-    arn = f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PIPELINE}/execution/def"
-    respond(
-        "ListPipelineExecutions",
-        {
-            "PipelineExecutionSummaries": [
-                {
-                    "PipelineExecutionArn": arn,
-                    "PipelineExecutionStatus": "Executing",
-                    "PipelineExecutionDisplayName": record.after["execution"],
-                }
-            ]
-        },
-    )
-    stop_pipeline_execution_shim(arn)
+    still_running_shim(record, "def")
     [done] = gated.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
     assert done["outcome"] == "restored"
