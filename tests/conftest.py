@@ -17,13 +17,11 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
-from tools.ecoguard_local.account import ACCOUNT, REGION, provision
+from tools.ecoguard_local.account import ACCOUNT, REGION, provision, simulated_aws
 from tools.ecoguard_local.invoke import invoke, reset_caches
-from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +55,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
-    # Named shims for the tagging API (moto_tagging_*, moto_sagemaker_tagging_breaks): see tagging_shim.py.
-    with mock_aws(), tagging_api_shims():
+    with simulated_aws():
         reset_caches()
         yield
     reset_caches()

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from botocore.client import BaseClient
-from moto import mock_aws
 
 from tools.bench import seed
-from tools.ecoguard_local.account import STACK, provision
+from tools.ecoguard_local.account import STACK, provision, simulated_aws
 from tools.ecoguard_local.demo import fake_credentials
 from tools.ecoguard_local.invoke import (
     LocalContext,
@@ -36,7 +35,6 @@ from tools.ecoguard_local.invoke import (
     reset_caches,
 )
 from tools.ecoguard_local.s3_shim import fake_s3_configs
-from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import ROOT, functions, load_template
 from tools.ecoguard_local.training_jobs import RunningTrainingJobs
 
@@ -183,8 +181,7 @@ def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
     fake_credentials()
     template = load_template()
     with ExitStack() as stack:
-        stack.enter_context(mock_aws())
-        stack.enter_context(tagging_api_shims())  # moto_tagging_misnames_log_groups, ..._pages_by_tags_too
+        stack.enter_context(simulated_aws())
         reset_caches()
         resolver = provision(template, stack=STACK)
         started = time.monotonic()

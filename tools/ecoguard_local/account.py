@@ -5,13 +5,25 @@ template.yaml into the current account: the in-process moto account, as a stand-
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from moto import mock_aws
 
+from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
+
+
+@contextmanager
+def simulated_aws() -> Iterator[None]:
+    """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
+    (``tools/ecoguard_local/tagging_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
+    with mock_aws(), tagging_api_shims():
+        yield
+
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from moto import mock_aws
 
 from ecoguard.audit import AuditTrail
-from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision
+from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision, simulated_aws
 from tools.ecoguard_local.demo import fake_credentials
 from tools.ecoguard_local.invoke import invoke, reset_caches
 from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
 from tools.ecoguard_local.seed import seed_log_groups
 from tools.ecoguard_local.seed_inference import seed_endpoints, seed_notebooks
 from tools.ecoguard_local.seed_s3 import seed_buckets
-from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
 
 
@@ -29,7 +27,7 @@ def run_invoke(
         results = invoke(function, event, resolver, env=env, template=template)
         return {"results": results}
     fake_credentials()
-    with mock_aws(), tagging_api_shims():
+    with simulated_aws():
         reset_caches()
         resolver = provision(template)
         if seed:

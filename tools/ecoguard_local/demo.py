@@ -11,7 +11,6 @@ import os
 from typing import Any
 
 import boto3
-from moto import mock_aws
 from rich.console import Console
 
 from ecoguard.actions import Mode, Outcome
@@ -20,12 +19,11 @@ from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
-from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision
+from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision, simulated_aws
 from tools.ecoguard_local.invoke import reset_caches
 from tools.ecoguard_local.reporting import report_table, write_report
 from tools.ecoguard_local.router import EventRouter
 from tools.ecoguard_local.scenes import DemoContext, scenes
-from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import ROOT, load_template
 
 REPORT_DIR = ROOT / "dist"
@@ -49,7 +47,7 @@ def simulated_client(service: str) -> Any:
 def run_demo(console: Console) -> dict[str, Any]:
     fake_credentials()
     template = load_template()
-    with mock_aws(), tagging_api_shims():
+    with simulated_aws():
         reset_caches()
         resolver = provision(template, stack=STACK)
         router = EventRouter.from_template(template, region=REGION, account=ACCOUNT, stack=STACK)

@@ -18,7 +18,6 @@ from types import FunctionType
 from typing import Any
 
 import boto3
-from moto import mock_aws
 from rich.console import Console
 from rich.table import Table
 
@@ -27,7 +26,7 @@ from ecoguard.audit import AuditTrail
 from ecoguard.invocation import utc_now
 from ecoguard.report import Report, build_report
 from tools.ecoguard_local import account as local_account
-from tools.ecoguard_local.account import STACK, provision
+from tools.ecoguard_local.account import STACK, provision, simulated_aws
 from tools.ecoguard_local.demo import fake_credentials
 from tools.ecoguard_local.invoke import invoke, reset_caches
 from tools.ecoguard_local.organization import (
@@ -40,7 +39,6 @@ from tools.ecoguard_local.organization import (
 )
 from tools.ecoguard_local.router import EventRouter
 from tools.ecoguard_local.scenes import QUIET, Delivery, DemoContext, Scene, scenes
-from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import ROOT, load_template
 
 CENTRAL_ACCOUNT = "999900000000"
@@ -206,7 +204,7 @@ def breakdown_table(title: str, rows: dict[str, Any], checks: dict[str, bool]) -
 def run_org_demo(console: Console) -> dict[str, Any]:
     fake_credentials()
     template = load_template()
-    with mock_aws(), tagging_api_shims(), CrossAccountBusShim(ORG) as shim:
+    with simulated_aws(), CrossAccountBusShim(ORG) as shim:
         reset_caches()
         central = provision_central(ORG, account=CENTRAL_ACCOUNT, region=CENTRAL_REGION)
         console.rule("[bold]ecoguard across an organization (simulated)")
