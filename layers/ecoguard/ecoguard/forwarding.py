@@ -27,9 +27,10 @@ _STREAM_ARN = re.compile(r"^arn:aws[a-z-]*:dynamodb:(?P<region>[a-z0-9-]+):(?P<a
 BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/[A-Za-z0-9._\-/]+$")
 _FORWARDED_EVENTS = frozenset({"INSERT", "MODIFY"})
 REQUIRED_FIELDS = ("pk", "sk", "action_id", "guardrail", "outcome", "recorded_at")
-# DynamoDB's own key limits (partition key 2,048 bytes, sort key 1,024); the other required fields are
-# short by construction, and are held to the sort key's limit.
-MAX_FIELD_BYTES = {"pk": 2048, "sk": 1024}
+# DynamoDB's own key limits; the other required fields are short by construction, and are held to the
+# sort key's limit.
+PARTITION_KEY_MAX_BYTES = 2048
+SORT_KEY_MAX_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _parse_record(raw: Any, where: str) -> StreamAuditRecord | None:
         value = _field(image, key, f"{where}.dynamodb.NewImage")
         if not isinstance(value, Mapping) or not isinstance(value.get("S"), str) or not value["S"]:
             raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.NewImage.{key}: a string is required")
-        if len(value["S"].encode()) > MAX_FIELD_BYTES.get(key, MAX_FIELD_BYTES["sk"]):
+        if len(value["S"].encode()) > (PARTITION_KEY_MAX_BYTES if key == "pk" else SORT_KEY_MAX_BYTES):
             raise EventError(f"malformed DynamoDB stream event: {where}.dynamodb.NewImage.{key}: too long")
     return StreamAuditRecord(str(sequence), match["account"], match["region"], image)
 
