@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT, event_files
 from tests.least_privilege import expanded_policies
-from tests.template.test_template import FUNCTIONS, RESOURCES, TEMPLATE, matches, patterns_of
+from tests.template.test_template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
 from tools.ecoguard_local.organization import MANAGEMENT_TEMPLATE, load_management_template
 from tools.ecoguard_local.template import functions
 
@@ -301,6 +301,5 @@ def test_every_central_function_has_its_log_group_and_scoped_permissions(logical
     group = MANAGEMENT["Resources"][props["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
     assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     for statement in props["Policies"][0]["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        assert all("*" not in a for a in actions) and statement["Resource"] != "*"
+        assert all("*" not in a for a in actions_of(statement)) and statement["Resource"] != "*"
     assert (ROOT / CENTRAL[logical_id].code_uri / "app.py").is_file()

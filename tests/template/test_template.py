@@ -125,15 +125,6 @@ RESOURCE_STAR_ONLY = frozenset(
 )
 
 
-@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
-def test_every_function_policy_has_no_wildcard_actions(logical_id: str) -> None:
-    for statement in FUNCTIONS[logical_id].properties["Policies"][0]["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        assert all("*" not in a for a in actions), statement["Sid"]
-        if statement["Effect"] == "Allow" and statement["Resource"] == "*":
-            assert set(actions) <= RESOURCE_STAR_ONLY, f"{statement['Sid']}: scope {set(actions) - RESOURCE_STAR_ONLY}"
-
-
 def allow_statements(logical_id: str) -> list[dict[str, Any]]:
     statements = FUNCTIONS[logical_id].properties["Policies"][0]["Statement"]
     return [s for s in statements if s["Effect"] == "Allow"]
@@ -141,6 +132,19 @@ def allow_statements(logical_id: str) -> list[dict[str, Any]]:
 
 def actions_of(statement: dict[str, Any]) -> list[str]:
     return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+def resources_of(statement: dict[str, Any]) -> list[Any]:
+    return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_every_function_policy_has_no_wildcard_actions(logical_id: str) -> None:
+    for statement in FUNCTIONS[logical_id].properties["Policies"][0]["Statement"]:
+        actions = actions_of(statement)
+        assert all("*" not in a for a in actions), statement["Sid"]
+        if statement["Effect"] == "Allow" and statement["Resource"] == "*":
+            assert set(actions) <= RESOURCE_STAR_ONLY, f"{statement['Sid']}: scope {set(actions) - RESOURCE_STAR_ONLY}"
 
 
 # Re-creating a deleted endpoint tags it with every tag it had (tag-on-create needs AddTags).
@@ -173,8 +177,7 @@ def test_the_notification_key_is_usable_only_through_sns(logical_id: str) -> Non
 def test_bucket_grants_are_limited_to_this_accounts_buckets(logical_id: str) -> None:
     # An S3 bucket ARN names no account, so the account is pinned by condition.
     for statement in allow_statements(logical_id):
-        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        if {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"} in resources:
+        if {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"} in resources_of(statement):
             account = statement.get("Condition", {}).get("StringEquals", {}).get("aws:ResourceAccount")
             assert account == {"Ref": "AWS::AccountId"}, statement["Sid"]
 
