@@ -72,3 +72,55 @@ def test_the_probe_detects_a_client_created_at_import(tmp_path: Path) -> None:
         cwd="/",
     )
     assert result.returncode != 0 and "a boto3 client was created at import" in result.stderr
+
+
+RUNNERS = sorted(
+    f"ecoguard.runners.{p.stem}"
+    for p in (ROOT / "layers/ecoguard/ecoguard/runners").glob("*.py")
+    if p.stem != "__init__"
+)
+
+
+def test_given_the_restore_handler_when_imported_fresh_then_no_guardrail_runner_is_loaded() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            str(ROOT / "functions/restore"),
+            str(ROOT / "layers/ecoguard"),
+            ",".join(RUNNERS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"created": [], "loaded": []}
+
+
+def test_given_a_record_of_one_guardrail_when_its_restorer_is_built_then_only_that_runner_is_loaded() -> None:
+    probe = (
+        "import json, sys; sys.path[:0] = [sys.argv[1]]\n"
+        "from ecoguard.restorers import restorer_for\n"
+        "import boto3\n"
+        "restorer_for('storage-lifecycle', lambda service: boto3.client(service, region_name='eu-west-1'))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ecoguard.runners.'))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(ROOT / "layers/ecoguard")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd="/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "ecoguard.runners.base",
+        "ecoguard.runners.storage_lifecycle",
+    ]

@@ -39,6 +39,32 @@ def probe(module: str, paths: list[str]) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
+# Where a handler's import time goes, by the package that owns each module (``-X importtime`` self times).
+GROUPS = {
+    "boto3": ("boto3", "botocore", "s3transfer", "urllib3", "dateutil", "jmespath", "six"),
+    "pydantic": ("pydantic", "pydantic_core", "typing_extensions", "annotated_types", "typing_inspection"),
+    "powertools": ("aws_lambda_powertools",),
+    "ecoguard": ("ecoguard", "app"),
+}
+
+
+def breakdown(module: str, paths: list[str]) -> dict[str, float]:
+    """Milliseconds of ``import module`` per owning package, from one ``-X importtime`` run. The flag
+    adds its own overhead, so these are shares of a slower import, not the medians above."""
+    code = f"import sys; sys.path[:0] = {paths!r}; import {module}"
+    command = [sys.executable, "-s", "-X", "importtime", "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, env={})  # noqa: S603
+    totals = dict.fromkeys([*GROUPS, "other"], 0.0)
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own_us, _, name = line.removeprefix("import time:").split("|")
+        root = name.strip().split(".")[0]
+        group = next((g for g, roots in GROUPS.items() if root in roots), "other")
+        totals[group] += int(own_us) / 1000
+    return {k: round(v) for k, v in totals.items()}
+
+
 def measure(build_dir: Path, functions: dict[str, Path], runs: int = 10) -> dict[str, dict[str, Any]]:
     build_dir = build_dir.resolve()
     layer = str(build_dir / "EcoguardLayer" / "python")
@@ -62,5 +88,6 @@ def measure(build_dir: Path, functions: dict[str, Path], runs: int = 10) -> dict
             "ratio": round(app_ms / boto_ms, 2),
             "rss_mb": round(last["rss_mb"], 1),
             "heavy_loaded": last["loaded"],
+            "breakdown_ms": breakdown("app", [code_dir, third_party, layer]),
         }
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tools.bench.sweep import BOOKKEEPING, WRITE_PREFIXES
@@ -74,9 +74,92 @@ def lower_bound(function: str, sweep: Mapping[str, Any]) -> dict[str, int]:
 
 
 LISTING_OPS = re.compile(
-    r":(List(Buckets|Endpoints|NotebookInstances|TrainingJobs|HyperParameterTuningJobs)|"
+    r":(List(Buckets|Endpoints|NotebookInstances|TrainingJobs|HyperParameterTuningJobs|Metrics)|"
     r"DescribeLogGroups|GetResources|GetMetricData)$"
 )
+METRICS_PAGE = 500  # ListMetrics
+
+# The reads beyond the issue's lower bound that the APIs' shape or a safety rule makes necessary, per
+# sweep: (operation, why, how many the seeded account justifies). The floor is the lower bound plus
+# these; a sweep at the floor makes no read it could avoid. The counts come from the seeded truth and
+# the sweep's own outcomes, never from the calls it made.
+Justified = Callable[[Mapping[str, Any]], int]
+REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
+    "StorageLifecycleFunction": [
+        (
+            "s3:GetBucketTagging",
+            "every bucket: its tags decide (exempt, data class); S3 has no bulk tag read, and the tagging "
+            "API's lag has no IAM backstop on buckets without S3 ABAC",
+            lambda s: s["truth"]["listed"],
+        ),
+        (
+            "s3:GetBucketVersioning",
+            "each bucket not exempt: the noncurrent-version rule depends on it; no bulk read",
+            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0),
+        ),
+        (
+            "s3:GetBucketLifecycleConfiguration",
+            "each bucket not exempt (a PUT replaces the whole configuration, so the owner's rules are read "
+            "to merge), and again just before each write (the storage issue's merge-safety rule)",
+            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0) + s["outcomes"]["applied"],
+        ),
+        (
+            "s3:ListBucketIntelligentTieringConfigurations",
+            "as the lifecycle configuration: read to merge, and re-read before each write",
+            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0) + s["outcomes"]["applied"],
+        ),
+    ],
+    "IdleEndpointFunction": [
+        (
+            "cloudwatch:ListMetrics",
+            "the (endpoint, variant) pairs with recent invocations, 500 a page: ListEndpoints names no variant",
+            lambda s: pages(s["truth"].get("variants_with_traffic", 0), METRICS_PAGE),
+        ),
+        (
+            "sagemaker:DescribeEndpoint",
+            "each endpoint without invocations in its window, past warm-up and not exempt: the before-state "
+            "(configuration) its audit record and restore need, and its kind (serverless, async, components)",
+            lambda s: s["truth"].get("idle_candidates", 0),
+        ),
+        (
+            "sagemaker:DescribeEndpointConfig",
+            "as DescribeEndpoint: the variants' kind and capacity, for the same endpoints",
+            lambda s: s["truth"].get("idle_candidates", 0),
+        ),
+        (
+            "sagemaker:ListTags",
+            "each deletion re-reads the endpoint's tags (the tagging listing can lag)",
+            lambda s: s["calls"].get("sagemaker:DeleteEndpoint", 0),
+        ),
+    ],
+    "TrainingGuardFunction": [
+        (
+            "sagemaker:DescribeTrainingJob",
+            "each in-progress job not exempt: ListTrainingJobs returns no instance type or count, and GPU "
+            "utilization is summed over the GPUs (up to 100 x GPUs)",
+            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0),
+        ),
+        (
+            "sagemaker:ListTags",
+            "each job stopped: all its tags, for the restore configuration and a fresh exempt check",
+            lambda s: s["calls"].get("sagemaker:StopTrainingJob", 0),
+        ),
+    ],
+}
+
+
+def floor(function: str, sweep: Mapping[str, Any]) -> dict[str, Any]:
+    """The lower bound plus the required reads, and each read the sweep made beyond them."""
+    required = {op: (why, justify(sweep)) for op, why, justify in REQUIRED_READS.get(function, [])}
+    calls = governed(sweep["calls"])
+    excess = {op: made - required.get(op, ("", 0))[1] for op, made in per_resource_reads(calls).items()}
+    listed_extra = {op: calls.get(op, 0) for op in required if LISTING_OPS.search(op)}
+    excess.update({op: made - required[op][1] for op, made in listed_extra.items()})
+    return {
+        "bound": lower_bound(function, sweep)["bound"] + sum(n for _, n in required.values()),
+        "required": {op: {"why": why, "count": n} for op, (why, n) in required.items()},
+        "excess": {op: n for op, n in excess.items() if n > 0},
+    }
 
 
 def per_resource_reads(calls: Mapping[str, int]) -> dict[str, int]:
@@ -107,7 +190,10 @@ def sweep_rows(
                 "governed_calls": made,
                 "lower_bound": bound,
                 "ratio": round(made / bound["bound"], 2),
+                "floor": (found := floor(function, sweep)),
+                "floor_ratio": round(made / found["bound"], 2),
                 "per_resource_reads": per_resource_reads(sweep["calls"]),
+                "calls": governed(sweep["calls"]),
                 "bookkeeping_calls": sum(sweep["calls"].values()) - made,
                 "wall_s": sweep["wall_s"],
                 "seed_s": sweep["seed_s"],

@@ -33,6 +33,8 @@ def render(f: dict[str, Any]) -> str:
                 "lower bound (list + metrics + writes)",
                 "ratio",
                 "per-resource reads",
+                "floor (bound + required reads)",
+                "ratio to floor",
                 "bookkeeping calls",
             ],
             [
@@ -45,11 +47,35 @@ def render(f: dict[str, Any]) -> str:
                     f" + {r['lower_bound']['writes']})",
                     f"**{r['ratio']:.2f}**",
                     ", ".join(f"{k} {v}" for k, v in sorted(r["per_resource_reads"].items())) or "none",
+                    r["floor"]["bound"],
+                    f"**{r['floor_ratio']:.2f}**",
                     r["bookkeeping_calls"],
                 ]
                 for r in f["sweep_rows"]
             ],
         ),
+        "",
+        "### Sweeps: the reads the floor allows, and any made beyond them",
+        "",
+        _table(
+            ["sweep", "operation", "required", "made", "why it cannot be avoided"],
+            [
+                [r["function"], op, req["count"], r["calls"].get(op, 0), req["why"]]
+                for r in f["sweep_rows"]
+                for op, req in sorted(r["floor"]["required"].items())
+            ],
+        ),
+        "",
+        "Reads made beyond the floor: "
+        + (
+            "; ".join(
+                f"{r['function']}: " + ", ".join(f"{op} {n}" for op, n in sorted(r["floor"]["excess"].items()))
+                for r in f["sweep_rows"]
+                if r["floor"]["excess"]
+            )
+            or "none"
+        )
+        + ".",
         "",
         "### Sweeps: time, memory, timeout",
         "",
@@ -82,7 +108,15 @@ def render(f: dict[str, Any]) -> str:
         "### Cold start: handler import vs `import boto3` (median of fresh interpreters)",
         "",
         _table(
-            ["function", "import (ms)", "boto3 alone (ms)", "ratio", "RSS after import (MB)", "heavy modules loaded"],
+            [
+                "function",
+                "import (ms)",
+                "boto3 alone (ms)",
+                "ratio",
+                "RSS after import (MB)",
+                "heavy modules loaded",
+                "where it goes (ms, one -X importtime run)",
+            ],
             [
                 [
                     k,
@@ -91,6 +125,7 @@ def render(f: dict[str, Any]) -> str:
                     f"**{v['ratio']:.2f}**",
                     v["rss_mb"],
                     ", ".join(v["heavy_loaded"]) or "none",
+                    ", ".join(f"{g} {ms}" for g, ms in v.get("breakdown_ms", {}).items()),
                 ]
                 for k, v in sorted(f["imports"].items())
             ],

@@ -1,0 +1,57 @@
+"""The bench's floor (issue 9): the lower bound plus the reads an API's shape or a safety rule requires,
+counted from the seeded truth and the outcomes, never from the calls made, so a wasted read shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.bench import figures
+
+
+def storage_sweep(lifecycle_reads: int) -> dict[str, Any]:
+    return {
+        "truth": {"listed": 20, "exempt_tagged": 1},
+        "outcomes": {"applied": 19, "evaluated": 20},
+        "metric_queries": 0,
+        "calls": {
+            "s3:ListBuckets": 1,
+            "s3:GetBucketTagging": 20,
+            "s3:GetBucketVersioning": 19,
+            "s3:GetBucketLifecycleConfiguration": lifecycle_reads,
+            "s3:ListBucketIntelligentTieringConfigurations": 38,
+            "s3:PutBucketLifecycleConfiguration": 19,
+            "dynamodb:PutItem": 40,
+        },
+    }
+
+
+def test_given_a_storage_sweep_reading_each_bucket_once_and_again_before_its_write_then_it_is_at_the_floor() -> None:
+    sweep = storage_sweep(lifecycle_reads=19 + 19)
+    found = figures.floor("StorageLifecycleFunction", sweep)
+    assert found["bound"] == 1 + 19 + 20 + 19 + 38 + 38  # listing, writes, then the required reads
+    assert found["excess"] == {}
+    assert sum(figures.governed(sweep["calls"]).values()) == found["bound"]
+
+
+def test_given_a_sweep_that_reads_one_bucket_twice_too_often_then_the_excess_is_reported() -> None:
+    found = figures.floor("StorageLifecycleFunction", storage_sweep(lifecycle_reads=19 + 19 + 2))
+    assert found["excess"] == {"s3:GetBucketLifecycleConfiguration": 2}
+
+
+def test_given_a_training_sweep_listing_tags_per_job_then_the_tags_of_jobs_not_stopped_are_excess() -> None:
+    sweep = {
+        "truth": {"listed": 10, "exempt_tagged": 1},
+        "outcomes": {"applied": 3, "evaluated": 10},
+        "metric_queries": 20,
+        "calls": {
+            "sagemaker:ListTrainingJobs": 1,
+            "sagemaker:ListHyperParameterTuningJobs": 1,
+            "sagemaker:DescribeTrainingJob": 10,
+            "sagemaker:ListTags": 10,
+            "cloudwatch:GetMetricData": 1,
+            "sagemaker:StopTrainingJob": 3,
+        },
+    }
+    found = figures.floor("TrainingGuardFunction", sweep)
+    assert found["excess"] == {"sagemaker:DescribeTrainingJob": 1, "sagemaker:ListTags": 7}
+    assert found["required"]["sagemaker:ListTags"]["count"] == 3
