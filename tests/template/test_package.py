@@ -45,3 +45,9 @@ def test_given_each_built_function_then_its_code_is_only_its_handler(built: Path
     for function in functions:
         assert (function / "app.py").is_file(), function.name
         assert size_bytes(function) <= FUNCTION_CODE_LIMIT_BYTES, function.name
+
+
+@pytest.mark.template
+def test_given_the_built_layer_then_it_carries_its_own_time_zone_database(built: Path) -> None:
+    # A policy's off-hours time zone must resolve on a runtime without /usr/share/zoneinfo.
+    assert (built / "EcoguardLayer" / "python" / "tzdata" / "zoneinfo" / "Europe" / "Paris").is_file()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ecoguard.policy import PolicyError, build_policy
@@ -42,3 +46,19 @@ def test_given_an_override_then_it_merges_key_by_key() -> None:
     assert policy.idle_inference.notebooks.off_hours.time_zone == "Europe/Paris"
     assert policy.idle_inference.notebooks.off_hours.start == "20:00"
     assert policy.idle_inference.endpoints.idle_hours == 24
+
+
+def test_given_no_system_time_zone_database_then_a_policy_time_zone_still_resolves() -> None:
+    # As on a Lambda runtime without /usr/share/zoneinfo: zoneinfo falls back to the tzdata package,
+    # which the layer bundles (layers/ecoguard/requirements.txt).
+    probe = (
+        "import zoneinfo\n"
+        "assert zoneinfo.TZPATH == ()\n"
+        "from ecoguard.policy import build_policy\n"
+        "text = 'idle_inference: {notebooks: {fallback: off-hours, off_hours: {time_zone: Asia/Kolkata}}}'\n"
+        "print(build_policy(override_text=text).idle_inference.notebooks.off_hours.time_zone)\n"
+    )
+    env = {**os.environ, "PYTHONTZPATH": ""}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Asia/Kolkata"

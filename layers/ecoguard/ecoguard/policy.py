@@ -364,7 +364,7 @@ _CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 def check_time_zone(name: str) -> str:
-    # UTC needs no time-zone database (the Lambda runtime may not ship one); others do, and fail here loudly.
+    # Zones resolve from the system database or the bundled tzdata package; an unknown one fails here, loudly.
     if name == "UTC":
         return name
     try:
