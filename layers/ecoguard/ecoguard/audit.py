@@ -94,7 +94,10 @@ class AuditRecord:
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> AuditRecord:
         def s(key: str) -> str:
-            return str(item[key]["S"])
+            value = item[key]["S"]
+            if not isinstance(value, str):
+                raise TypeError(f"{key}: a string attribute is required")
+            return value
 
         return cls(
             guardrail=s("guardrail"),

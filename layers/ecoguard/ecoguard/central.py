@@ -48,13 +48,16 @@ def central_item(event: EventBridgeEvent) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise EventError("malformed audit event: detail.item: an object is required")
     record = _record_or_error(item, "detail.item")
-    if record.action_id != item["action_id"]["S"] or action_id_of(record.pk, record.sk) != record.action_id:
-        raise EventError("malformed audit event: detail.item.action_id: does not match pk and sk")
+    stored = item.get("action_id")
+    stored_id = stored.get("S") if isinstance(stored, dict) else None
+    if stored_id != record.action_id or action_id_of(record.pk, record.sk) != record.action_id:
+        raise EventError("malformed audit event: detail.item.action_id: missing, or does not match pk and sk")
     sequence = str(detail.get("sequence_number", "0"))
     if not sequence.isdigit():
         raise EventError("malformed audit event: detail.sequence_number: digits are required")
+    # Stored as the record reads back, not as sent: the item's attributes are rebuilt from the validated record.
     return {
-        **item,
+        **record.to_item(),
         "pk": {"S": f"{account}#{region}#{record.action_id}"},
         "sk": {"S": record.outcome.value},
         "account": {"S": account},
