@@ -79,7 +79,7 @@ def main() -> None:
     build_dir = ROOT / ".aws-sam" / "bench"
     package.build(build_dir)
     sizes = package.sizes(build_dir)
-    imports = coldstart.measure(build_dir, {k: v.code_uri for k, v in specs.items()}, runs=args.runs)
+    imports = coldstart.measure(build_dir, specs, runs=args.runs)
     print("demo savings:", flush=True)
     savings = demo_savings()
     figures = {
