@@ -367,7 +367,9 @@ def test_the_sweep_reads_every_endpoints_tags_in_one_listing_not_one_call_each(s
     [listing] = [p for op, p in calls.params if op == "GetResources"]
     assert listing == {"ResourceTypeFilters": ["sagemaker:endpoint"], "ResourcesPerPage": 100}
     assert "ListTags" not in calls.calls
-    assert calls.calls["DescribeEndpoint"] == len(SEEDS)
+    described = [p["EndpointName"] for op, p in calls.params if op == "DescribeEndpoint"]
+    # Each endpoint once, except the busy one: its traffic is seen without describing it.
+    assert sorted(described) == sorted(s.name for s in SEEDS if s.name != "busy-two-variants")
 
 
 def lagging_tag_listing() -> None:
@@ -394,3 +396,123 @@ def test_given_a_lagging_tag_listing_then_a_deletion_decides_on_tags_read_now(se
     skipped = [r for r in seeded.records() if r.resource.name == "idle-realtime" and r.outcome is Outcome.SKIPPED]
     assert [r.reason for r in skipped] == ["tagged ecoguard:exempt=true"]
     assert calls.calls["ListTags"] == 1, "only the endpoint about to be deleted has its tags read"
+
+
+def clones(prefix: str, count: int, variants: tuple[str, ...], traffic: dict[str, float]) -> list[str]:
+    """``count`` endpoints on one shared two-week-old configuration, each with ``traffic`` in the last hour."""
+    create_model(f"{prefix}-model")
+    template = f"{prefix}-000"
+    create_endpoint(EndpointSeed(template, timedelta(days=14), variants), model=f"{prefix}-model")
+    names = [template] + [f"{prefix}-{i:03d}" for i in range(1, count)]
+    for name in names[1:]:
+        sagemaker().create_endpoint(EndpointName=name, EndpointConfigName=f"{template}-config")
+    for name in names:
+        put_invocations(name, traffic)
+    return names
+
+
+LISTING = {
+    "Namespace": "AWS/SageMaker",
+    "MetricName": "Invocations",
+    "Dimensions": [{"Name": "EndpointName"}, {"Name": "VariantName"}],
+}
+
+
+def test_given_busy_endpoints_then_none_is_described_and_each_idle_candidate_is_described_once(
+    stack: Stack,
+) -> None:
+    busy = clones("busy", 40, ("blue", "green"), {"green": 5})
+    idle = [f"idle-{i}" for i in range(3)]
+    for name in idle:
+        create_endpoint(EndpointSeed(name, timedelta(days=3)))
+    calls = record_calls("sagemaker", "cloudwatch")
+    result = sweep(stack, Mode.DRY_RUN, "busy-1")
+    described = [p["EndpointName"] for op, p in calls.params if op == "DescribeEndpoint"]
+    assert sorted(described) == idle, "no busy endpoint is described; each candidate once"
+    assert calls.calls["DescribeEndpointConfig"] == len(idle)
+    assert [p for op, p in calls.params if op == "ListMetrics"] == [LISTING]
+    assert [p for op, p in calls.params if op == "ListInferenceComponents"] == [{"MaxResults": 100}]
+    queries = [len(p["MetricDataQueries"]) for op, p in calls.params if op == "GetMetricData"]
+    assert queries == [len(busy), len(idle)], "the busy pairs listed (green only), then the candidates' variants"
+    assert (result["evaluated"], result["compliant"]) == (len(busy) + len(idle), len(busy))
+    assert sorted(by_name(stack, Outcome.WOULD_APPLY)) == idle
+
+
+def test_given_more_listed_pairs_than_a_page_then_list_metrics_pages_and_get_metric_data_batches(
+    stack: Stack,
+) -> None:
+    busy = clones("busy", 260, ("blue", "green"), {"blue": 1, "green": 2})
+    calls = record_calls("sagemaker", "cloudwatch")
+    result = sweep(stack, Mode.DRY_RUN, "busy-2")
+    pairs = 2 * len(busy)
+    listings = [p for op, p in calls.params if op == "ListMetrics"]
+    assert len(listings) == math.ceil(pairs / 500) == 2
+    assert listings[0] == LISTING and listings[1]["NextToken"]
+    queries = [len(p["MetricDataQueries"]) for op, p in calls.params if op == "GetMetricData"]
+    assert queries == [500, pairs - 500]
+    assert "DescribeEndpoint" not in calls.calls and "DescribeEndpointConfig" not in calls.calls
+    assert result["compliant"] == len(busy)
+
+
+def test_given_a_marked_endpoint_that_gets_traffic_then_only_it_is_described_and_its_mark_cleared(
+    seeded: Stack,
+) -> None:
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    put_invocations("idle-realtime", {"AllTraffic": 1}, at=datetime.now(UTC) - timedelta(minutes=10))
+    calls = record_calls("sagemaker")
+    sweep(seeded, Mode.ENFORCE, "run-2")
+    described = [p["EndpointName"] for op, p in calls.params if op == "DescribeEndpoint"]
+    assert "busy-two-variants" not in described
+    assert described.count("idle-realtime") == 1
+    assert calls.calls["DeleteTags"] == 1
+    assert IDLE_SINCE_TAG not in tags("idle-realtime")
+    assert marks(seeded).get(arn("idle-realtime")).version == 0
+
+
+def test_given_the_metric_listing_fails_then_every_endpoint_is_described_and_decided_as_before(
+    seeded: Stack,
+) -> None:
+    injected = fail_calls("cloudwatch", "ListMetrics", "AccessDenied")
+    calls = record_calls("sagemaker")
+    result = sweep(seeded, Mode.DRY_RUN, "dry-1")
+    assert injected["ListMetrics"] == 1
+    assert sorted(p["EndpointName"] for op, p in calls.params if op == "DescribeEndpoint") == sorted(
+        s.name for s in SEEDS
+    )
+    assert result["evaluated"] == len(SEEDS) and not result.get("failed")
+    assert by_name(seeded, Outcome.WOULD_APPLY) == {"idle-realtime": ["mark-idle"], "idle-async": ["scale-to-zero"]}
+
+
+def test_given_a_busy_endpoint_with_an_invalid_idle_hours_tag_then_it_is_described_and_skipped(stack: Stack) -> None:
+    create_endpoint(EndpointSeed("odd-window", timedelta(days=3), tags={"ecoguard:idle-hours": "soon"}))
+    put_invocations("odd-window", {"AllTraffic": 3})
+    calls = record_calls("sagemaker")
+    sweep(stack, Mode.DRY_RUN, "dry-1")
+    assert calls.calls["DescribeEndpoint"] == 1
+    assert by_name(stack, Outcome.SKIPPED) == {"odd-window": ["skip"]}
+
+
+def test_given_busy_and_idle_endpoints_when_the_sweep_pauses_then_it_resumes_at_the_same_endpoint(
+    stack: Stack,
+) -> None:
+    names = ["a-busy", "b-idle", "c-busy", "d-idle", "e-busy", "f-idle"]
+    for name in names:
+        create_endpoint(EndpointSeed(name, timedelta(days=3)))
+        if name.endswith("busy"):
+            put_invocations(name, {"AllTraffic": 7})
+    calls = 0
+
+    def remaining_ms() -> int:
+        # Calls 1-2 precede the two pages, 3-5 the first three endpoints: the sweep pauses before d-idle.
+        nonlocal calls
+        calls += 1
+        return 0 if calls == 6 else 600_000
+
+    results = stack.invoke(
+        FN, load_event(SWEEP) | {"id": "paused"}, env={"ECOGUARD_MODE": "dry-run"}, remaining_ms=remaining_ms
+    )
+    assert [r["finished"] for r in results] == [False, True]
+    assert [r["evaluated"] for r in results] == [3, 3], "each endpoint evaluated once across the two invocations"
+    assert [r["compliant"] for r in results] == [2, 1]
+    marked = sorted(r.resource.name for r in stack.records() if r.action == "mark-idle")
+    assert marked == ["b-idle", "d-idle", "f-idle"]

@@ -18,7 +18,7 @@ from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
-from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
+from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
 from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
 from tools.ecoguard_local.seed_inference import (
@@ -29,6 +29,7 @@ from tools.ecoguard_local.seed_inference import (
     create_notebook,
     endpoint_names,
     notebook_status,
+    put_invocations,
     sagemaker,
 )
 
@@ -155,6 +156,41 @@ def test_given_an_idle_endpoint_with_inference_components_then_dry_run_plans_the
     planned = [r for r in stack.records() if r.resource.name == "components-endpoint"]
     assert planned and all(r.outcome is Outcome.WOULD_APPLY for r in planned)
     assert COMPONENT in json.dumps([r.after for r in planned])
+
+
+def test_given_a_busy_endpoint_with_inference_components_then_it_is_still_described_and_its_copies_planned(
+    stack: Stack,
+) -> None:
+    # Traffic never spares an endpoint that hosts inference components (their copies get a minimum of 0
+    # whatever the traffic): the account-wide ListInferenceComponents names it, so it is described.
+    create_model("components-base-model")
+    sagemaker().create_endpoint_config(
+        EndpointConfigName="components-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "components-base-model",
+                "InstanceType": "ml.g4dn.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sagemaker().create_endpoint(EndpointName="components-endpoint", EndpointConfigName="components-config")
+    config_without_model_shim("components-config")
+    backdate("endpoint", "components-endpoint", timedelta(days=3))
+    put_invocations("components-endpoint", {"AllTraffic": 12})
+    answered = inference_components_shim("components-endpoint")
+    calls = record_calls("sagemaker")
+    sweep(stack, Mode.DRY_RUN, "run-1")
+    assert [p for op, p in calls.params if op == "ListInferenceComponents"] == [
+        {"MaxResults": 100},  # account-wide: which endpoints host components
+        {"EndpointNameEquals": "components-endpoint", "MaxResults": 100},  # this one's, once described
+    ]
+    assert [p["EndpointName"] for op, p in calls.params if op == "DescribeEndpoint"] == ["components-endpoint"]
+    assert "DescribeInferenceComponent" in answered
+    [planned] = [r for r in stack.records() if r.resource.name == "components-endpoint"]
+    assert (planned.action, planned.outcome) == ("scale-copies-to-zero", Outcome.WOULD_APPLY)
+    assert COMPONENT in planned.after
 
 
 def test_given_an_idle_mark_when_restored_through_the_function_then_the_tag_is_removed(stack: Stack) -> None:

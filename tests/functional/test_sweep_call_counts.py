@@ -79,3 +79,26 @@ def test_given_the_tag_listing_is_denied_then_the_notebook_sweep_fails_and_stops
     assert injected["GetResources"] == 1
     assert "StopNotebookInstance" not in calls.calls
     assert stack.records() == []
+
+
+def test_given_100_endpoints_when_enforce_sweeps_then_only_those_without_traffic_are_described(stack: Stack) -> None:
+    seed.seed_endpoints(100, seed.now_utc())
+    calls = record_calls("sagemaker", "cloudwatch", "resourcegroupstaggingapi")
+    [result] = stack.invoke(
+        "IdleEndpointFunction", load_event("idle_endpoint/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
+    )
+    assert result["finished"] is True
+    # Per 20, two variants each: 8 busy, 8 idle, 2 new, 1 exempt and idle, 1 idle with its own 48 h window.
+    assert (result["applied"], result["skipped"], result["compliant"]) == (45, 5, 50)
+    assert dict(calls.calls) == {
+        "ListEndpoints": 1,
+        "GetResources": 1,  # every tagged endpoint, all its tags
+        "ListMetrics": 1,  # the 80 (EndpointName, VariantName) pairs with data: the 40 busy endpoints
+        "ListInferenceComponents": 1,  # some endpoint had traffic: which ones host components
+        "GetMetricData": 3,  # the listed pairs (24 h); the candidates' variants, 24 h and 48 h windows
+        "DescribeEndpoint": 60,  # the 60 endpoints without traffic; none of the 40 busy ones
+        "DescribeEndpointConfig": 60,
+        "AddTags": 45,  # the idle marks
+    }
+    queries = [len(p["MetricDataQueries"]) for op, p in calls.params if op == "GetMetricData"]
+    assert sorted(queries) == [10, 80, 110]

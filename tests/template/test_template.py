@@ -108,6 +108,8 @@ def test_every_function_has_sample_events(logical_id: str) -> None:
 RESOURCE_STAR_ONLY = frozenset(
     {
         "cloudwatch:GetMetricData",
+        # ListMetrics: "*" only (Service Authorization Reference, Amazon CloudWatch: no resource type).
+        "cloudwatch:ListMetrics",
         "cloudwatch:PutMetricData",
         "s3:ListAllMyBuckets",
         "sagemaker:ListEndpoints",

@@ -143,10 +143,10 @@ def seed_endpoints(n: int, now: datetime) -> Truth:
         tags = EXEMPT if slot == 18 else {"ecoguard:idle-hours": "48"} if slot == 19 else {}
         if tags:
             truth.add("exempt_tagged" if slot == 18 else "idle_hours_tagged")
-        if 8 <= slot < 16 or slot == 19:
-            truth.add("idle_candidates")  # no invocations in its window, past warm-up, not exempt
-        elif slot < 8:
+        if slot < 8:
             truth.add("variants_with_traffic", 2)
+        else:
+            truth.add("without_traffic")
         sm.create_endpoint(
             EndpointName=name,
             EndpointConfigName=f"{name}-config",

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tools.ecoguard_local.inference_shim import inference_components_shim
 from tools.ecoguard_local.tagging_shim import tagging_api_shims
 from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
 
@@ -20,8 +21,9 @@ from tools.ecoguard_local.template import Resolver, load_template, parameter_def
 @contextmanager
 def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
-    (``tools/ecoguard_local/tagging_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
-    with mock_aws(), tagging_api_shims():
+    (``tools/ecoguard_local/tagging_shim.py``) and ListInferenceComponents (``inference_shim.py``). The demos,
+    the bench, local invoke and the tests all enter it."""
+    with mock_aws(), tagging_api_shims(), inference_components_shim():
         yield
 
 

@@ -3,6 +3,9 @@
 GetMetricData takes at most 500 queries a call (CloudWatch API reference, MetricDataQueries). The
 simulator does not enforce it, so ``MAX_QUERIES`` is asserted here. Queries that share a time range
 share calls; ``NextToken`` pages are followed until every query is complete.
+
+ListMetrics returns up to 500 metrics a call and takes no page size; it omits metrics that have
+reported no data in the past two weeks (CloudWatch API reference, ListMetrics).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from botocore.exceptions import ClientError
 from ecoguard.errors import translate
 
 MAX_QUERIES = 500
+LIST_METRICS_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,36 @@ def batches[T](items: Sequence[T], size: int = MAX_QUERIES) -> list[Sequence[T]]
 class MetricsAdapter:
     def __init__(self, cloudwatch: Any) -> None:
         self._cw = cloudwatch
+
+    def dimension_values(self, namespace: str, metric: str, names: tuple[str, ...]) -> set[tuple[str, ...]]:
+        """The values of ``names``, in that order, of every metric ``metric`` in ``namespace`` whose dimensions
+        are exactly ``names`` (every page). ListMetrics also returns metrics with further dimensions (per
+        instance, per container): those are left out."""
+        found: set[tuple[str, ...]] = set()
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "Namespace": namespace,
+                "MetricName": metric,
+                "Dimensions": [{"Name": name} for name in names],
+            }
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._cw.list_metrics(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            metrics = response.get("Metrics", [])
+            assert len(metrics) <= LIST_METRICS_PAGE, f"{len(metrics)} metrics in one ListMetrics page"
+            for listed in metrics:
+                if listed.get("Namespace", namespace) != namespace or listed.get("MetricName", metric) != metric:
+                    continue
+                values = {d["Name"]: d.get("Value", "") for d in listed.get("Dimensions", [])}
+                if set(values) == set(names):
+                    found.add(tuple(values[name] for name in names))
+            token = response.get("NextToken") or None
+            if token is None:
+                return found
 
     def fetch(self, queries: Iterable[MetricQuery]) -> list[tuple[MetricQuery, Series]]:
         """Every query's series, in the order given."""

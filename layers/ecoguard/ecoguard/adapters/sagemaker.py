@@ -15,7 +15,7 @@ from ecoguard.guardrails.idle_notebook import Notebook
 from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
 from ecoguard.sweep import Page
 
-# ListEndpoints and ListNotebookInstances return at most 100 a page; ListTags at most 50.
+# ListEndpoints, ListNotebookInstances and ListInferenceComponents return at most 100 a page; ListTags at most 50.
 PAGE_SIZE = 100
 TAGS_PAGE_SIZE = 50
 # The tagging API's name for a notebook instance (as in its ARN, ``...:notebook-instance/<name>``).
@@ -56,6 +56,23 @@ class SageMakerAdapter:
             token = response.get("NextToken") or None
             if token is None:
                 return sorted(names)
+
+    def component_endpoints(self) -> set[str]:
+        """Names of the endpoints that host an inference component, from one account-wide listing."""
+        endpoints: set[str] = set()
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            try:
+                response = self._sm.list_inference_components(**kwargs)
+            except ClientError as exc:
+                raise translate(exc) from exc
+            endpoints |= {c["EndpointName"] for c in response.get("InferenceComponents", [])}
+            token = response.get("NextToken") or None
+            if token is None:
+                return endpoints
 
     def endpoint_tags(self) -> dict[str, dict[str, str]]:
         """Endpoint ARN (lower-cased) -> all its tags, for every tagged endpoint: one listing, however many

@@ -13,6 +13,10 @@ Rules, for one InService endpoint, in order:
    - idle, not marked: mark it (``ecoguard:idle-since``) and notify;
    - idle, marked at least ``grace_hours`` ago: delete it (config and model kept);
    - not idle, marked: clear the mark.
+
+A sweep needs no description of an endpoint that is busy (``busy_without_describing``): invocations in
+its window on a (EndpointName, VariantName) pair that CloudWatch lists. Rules 1 to 6 then leave it alone
+unless it carries an idle mark, which the sweep reads before deciding to describe it.
 """
 
 from __future__ import annotations
@@ -113,6 +117,24 @@ def needs_usage(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> bool:
     if endpoint.asynchronous or endpoint.inference_components:
         return False
     return isinstance(idle_hours(endpoint, policy), int)
+
+
+def busy_without_describing(
+    tags: Mapping[str, str], invocations: float | None, hosts_components: bool, policy: IdleEndpointsPolicy
+) -> bool:
+    """Whether an InService endpoint, known only by its listing, its tags and the invocations of the variants
+    CloudWatch lists for it, is busy so that no rule acts on it (an idle mark aside: see the module doc).
+
+    Rule 6 keeps an instance-backed real-time endpoint with any invocation in its window, and rule 2 keeps
+    a serverless one whatever its traffic. Rules 4 and 5 act whatever the traffic, so neither kind may be
+    passed over: asynchronous endpoints publish no ``Invocations`` (SageMaker Developer Guide, "Alarms and
+    logs for tracking metrics from asynchronous endpoints"), so they never show traffic here, and
+    endpoints that host inference components are named by ``hosts_components``. An invalid
+    ``ecoguard:idle-hours`` tag is a skip (rule 3), and an unknown sum (incomplete data) proves nothing.
+    """
+    if not policy.enabled or hosts_components or invocations is None or invocations <= 0:
+        return False
+    return isinstance(idle_hours_from_tags(tags, policy.idle_hours), int)
 
 
 def restore_state(endpoint: Endpoint) -> dict[str, Any]:

@@ -1,16 +1,22 @@
 """Run the idle-endpoint guardrail: an hourly sweep, or one endpoint that just came InService.
 
-A sweep lists every InService endpoint, describes each, then fetches the Invocations of every
-(EndpointName, VariantName) pair in as few GetMetricData calls as possible, before deciding. The
-idle mark lives in ecoguard's ``StateStore`` (authoritative, in both modes); in enforce mode the
-endpoint also carries the tag ``ecoguard:idle-since`` so that its owners can see it.
+A sweep lists every InService endpoint and every tagged endpoint's tags, then recognises the busy ones
+without describing them: CloudWatch ListMetrics names every (EndpointName, VariantName) pair with
+``Invocations`` data in the past two weeks (the longest window an ``ecoguard:idle-hours`` tag allows), and
+one batch of GetMetricData sums each listed pair over its endpoint's window. An endpoint with
+invocations there is busy (``busy_without_describing``; endpoints hosting inference components, from one
+ListInferenceComponents listing, are never passed over): it costs no per-endpoint read, unless it carries
+an idle mark, which is then cleared as before. Every other endpoint is described (with its
+configuration) and its variants measured, before deciding. The idle mark lives in ecoguard's
+``StateStore`` (authoritative, in both modes); in enforce mode the endpoint also carries the tag
+``ecoguard:idle-since`` so that its owners can see it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecoguard.actions import Mode, Outcome, PlannedAction, Resource
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
-from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, Throttled
@@ -35,11 +41,12 @@ from ecoguard.guardrails.idle_endpoint import (
     SCALE_TO_ZERO,
     Endpoint,
     MarkChange,
+    busy_without_describing,
     decide_endpoint,
     idle_hours,
     needs_usage,
 )
-from ecoguard.guardrails.tags import is_exempt
+from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy import Policy
 from ecoguard.runners.base import GuardrailRunner
 from ecoguard.state import StateConflict, StateStore
@@ -60,6 +67,8 @@ class Observed:
     invocations: float | None = None  # summed over every variant in the window; None if unknown
     error: str | None = None  # it could not be read
     listed_tags: bool = False  # its tags came from the sweep's tagging listing, not a read of its own
+    busy: bool = False  # recognised busy without describing it: ``endpoint`` is None, ``tags`` the listed ones
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class EndpointStateDetail(BaseModel):
@@ -84,27 +93,39 @@ def in_service_endpoint(event: EventBridgeEvent) -> tuple[str, str] | None:
     return detail.EndpointName, arn
 
 
-def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) -> list[MetricQuery]:
-    """One Invocations query per (EndpointName, VariantName): a query by endpoint alone returns no data."""
+def invocations_query(endpoint: str, variant: str, hours: int, now: datetime) -> MetricQuery:
+    """The Invocations Sum of one (EndpointName, VariantName) over the ``hours`` before ``now``: a query by
+    endpoint alone returns no data."""
     end = now.replace(second=0, microsecond=0)
+    return MetricQuery(
+        key=endpoint,
+        namespace=NAMESPACE,
+        metric=METRIC,
+        dimensions=(("EndpointName", endpoint), ("VariantName", variant)),
+        stat="Sum",
+        period=hours * 3600,
+        start=end - timedelta(hours=hours),
+        end=end,
+    )
+
+
+def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) -> list[MetricQuery]:
+    """One Invocations query per variant of each endpoint."""
     queries = []
     for endpoint in endpoints:
         hours = idle_hours(endpoint, policy.idle_inference.endpoints)
         assert isinstance(hours, int)
-        for variant in endpoint.variants:
-            queries.append(
-                MetricQuery(
-                    key=endpoint.name,
-                    namespace=NAMESPACE,
-                    metric=METRIC,
-                    dimensions=(("EndpointName", endpoint.name), ("VariantName", variant.name)),
-                    stat="Sum",
-                    period=hours * 3600,
-                    start=end - timedelta(hours=hours),
-                    end=end,
-                )
-            )
+        queries += [invocations_query(endpoint.name, v.name, hours, now) for v in endpoint.variants]
     return queries
+
+
+def summed(results: Iterable[tuple[MetricQuery, Series]], keys: Iterable[str]) -> dict[str, float | None]:
+    """Each key's datapoints summed over its queries (0.0 without any); None if one series is incomplete."""
+    totals: dict[str, float | None] = dict.fromkeys(keys, 0.0)
+    for query, series in results:
+        current = totals[query.key]
+        totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
+    return totals
 
 
 class IdleEndpointRunner(GuardrailRunner):
@@ -170,23 +191,64 @@ class IdleEndpointRunner(GuardrailRunner):
             elif endpoint.asynchronous and policy.async_scale_to_zero:
                 found[name] = replace(endpoint, scaling=self._aas.targets(name, [v.name for v in endpoint.variants]))
         measured = [e for e in found.values() if needs_usage(e, policy)]
-        totals: dict[str, float | None] = {e.name: 0.0 for e in measured}
-        for query, series in self._metrics.fetch(usage_queries(measured, self._policy, self._clock())):
-            current = totals[query.key]
-            totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
+        results = self._metrics.fetch(usage_queries(measured, self._policy, self._clock()))
+        totals = summed(results, (e.name for e in measured))
         return [
             Observed(n, a, found.get(n), totals.get(n), errors.get(n), listed_tags=listed is not None)
             for n, a in ordered
         ]
 
+    def busy(self, refs: Iterable[tuple[str, str]], listed: Mapping[str, Mapping[str, str]]) -> dict[str, float]:
+        """Name -> invocations in its window, of each endpoint ``busy_without_describing`` recognises, from
+        ListMetrics, GetMetricData (every listed pair of these endpoints together) and, only if some
+        endpoint had traffic, ListInferenceComponents. Should a read fail, none is recognised: every
+        endpoint is then described, as the event path does."""
+        policy = self._policy.idle_inference.endpoints
+        if not policy.enabled:
+            return {}
+        windows: dict[str, tuple[int, Mapping[str, str]]] = {}
+        for name, arn in refs:
+            tags = listed.get(arn.lower(), {})
+            hours = idle_hours_from_tags(tags, policy.idle_hours)
+            if isinstance(hours, int):
+                windows[name] = (hours, tags)
+        try:
+            pairs = self._metrics.dimension_values(NAMESPACE, METRIC, ("EndpointName", "VariantName"))
+            now = self._clock()
+            queries = [invocations_query(e, v, windows[e][0], now) for e, v in sorted(pairs) if e in windows]
+            totals = summed(self._metrics.fetch(queries), {q.key for q in queries})
+            traffic = {name: total for name, total in totals.items() if total is not None and total > 0}
+            components = self._sm.component_endpoints() if traffic else set()
+        except Throttled:
+            raise
+        except AwsError as exc:
+            logger.warning("busy endpoints not recognised; describing every endpoint", extra={"error": str(exc)})
+            return {}
+        return {
+            name: total
+            for name, total in traffic.items()
+            if busy_without_describing(windows[name][1], total, name in components, policy)
+        }
+
     def _pages(self, token: str | None) -> Page[Observed]:
         """Two pages. The first is empty and its token is the sorted list of InService endpoints; the
-        second observes exactly those, fetching every endpoint's metrics together in the fewest calls.
-        A sweep resumed from its checkpoint re-observes the same list, so its offset still points at
-        the same endpoint even if others were deleted in between."""
+        second observes exactly those: the busy ones from the metrics alone, the others described, every
+        endpoint's metrics fetched together in the fewest calls. A sweep resumed from its checkpoint
+        re-observes the same list, so its offset still points at the same endpoint even if others were
+        deleted in between."""
         if token is None:
             return Page((), json.dumps(self._sm.endpoint_names()))
-        return Page(self.observe([(n, a) for n, a in json.loads(token)], self._sm.endpoint_tags()), None)
+        refs = [(n, a) for n, a in json.loads(token)]
+        listed = self._sm.endpoint_tags()
+        busy = self.busy(refs, listed)
+        described = iter(self.observe([(n, a) for n, a in refs if n not in busy], listed))
+        observed = [
+            Observed(n, a, None, busy[n], listed_tags=True, busy=True, tags=listed.get(a.lower(), {}))
+            if n in busy
+            else next(described)
+            for n, a in refs
+        ]
+        return Page(observed, None)
 
     # --- decide and act -----------------------------------------------------------------------
 
@@ -204,6 +266,13 @@ class IdleEndpointRunner(GuardrailRunner):
         return executor.summary
 
     def _evaluate(self, observed: Observed, executor: Executor) -> Outcome | None:
+        if observed.busy:
+            if not self._state.get(observed.arn).version:
+                executor.summary.evaluated += 1
+                executor.summary.compliant += 1  # as decide_endpoint would have it: busy, no mark to clear
+                return None
+            # Marked, and busy now: described and decided as any other, which clears the mark.
+            [observed] = self.observe([(observed.name, observed.arn)], {observed.arn.lower(): observed.tags})
         endpoint = observed.endpoint
         if observed.error is not None:
             executor.summary.evaluated += 1

@@ -1,0 +1,29 @@
+"""Named shim ``moto_has_no_inference_components``: moto 5.2.5 implements no inference components, and
+``ListInferenceComponents`` raises NotImplementedError instead of answering. While installed, the listing
+answers what moto holds: none (every page empty). Tests that need components answer the call themselves
+with a ``before-call`` hook, which botocore runs before the request reaches moto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from moto.core.responses import ActionResult
+from moto.sagemaker.responses import SageMakerResponse
+
+
+def _no_components(self: SageMakerResponse) -> ActionResult:
+    return ActionResult({"InferenceComponents": []})
+
+
+@contextmanager
+def inference_components_shim() -> Iterator[None]:
+    original = getattr(SageMakerResponse, "list_inference_components", None)
+    SageMakerResponse.list_inference_components = _no_components  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if original is None:
+            del SageMakerResponse.list_inference_components  # type: ignore[attr-defined]
+        else:
+            SageMakerResponse.list_inference_components = original  # type: ignore[attr-defined]
