@@ -397,3 +397,16 @@ def test_given_an_event_for_one_job_then_its_own_tags_are_read_and_nothing_is_li
     [result] = stack.invoke(FN, state_change("idle-but-exempt"), env={"ECOGUARD_MODE": "enforce"})
     assert result["skipped"] == 1 and "StopTrainingJob" not in calls.calls
     assert calls.calls["ListTags"] == 1 and "GetResources" not in calls.calls
+
+
+def test_given_the_tags_of_a_job_to_stop_cannot_be_read_then_it_is_recorded_failed_and_not_stopped(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    fail_calls(
+        "sagemaker", "ListTags", "AccessDeniedException", when=lambda p: p["ResourceArn"].endswith("/resnet-idle")
+    )
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["failed"] == 1 and result["applied"] == 1
+    assert statuses()["resnet-idle"] == "InProgress" and statuses()["xgboost-cpu"] == "Stopping"
+    [failed] = [r for r in stack.records() if r.outcome is Outcome.FAILED]
+    assert failed.resource.name == "resnet-idle" and "AccessDenied" in (failed.error or "")
