@@ -28,7 +28,7 @@ def test_given_150_in_progress_jobs_when_enforce_sweeps_then_metrics_are_read_pe
     stack: Stack, stop_shim: None
 ) -> None:
     seed.seed_training_jobs(150, seed.now_utc())
-    calls = record_calls("sagemaker", "cloudwatch")
+    calls = record_calls("sagemaker", "cloudwatch", "resourcegroupstaggingapi")
     [result] = stack.invoke(
         "TrainingGuardFunction", load_event("training_guard/scheduled-sweep.json"), env={"ECOGUARD_MODE": "enforce"}
     )
@@ -39,12 +39,16 @@ def test_given_150_in_progress_jobs_when_enforce_sweeps_then_metrics_are_read_pe
     assert dict(calls.calls) == {
         "ListTrainingJobs": 2,
         "ListHyperParameterTuningJobs": 1,
+        "GetResources": 2,  # one page each for ecoguard:exempt (15 jobs) and ecoguard:min-gpu-util (none)
         "DescribeTrainingJob": 150,  # required: the listing has no instance type, count or start time
-        "ListTags": 150,
+        "ListTags": 45,  # only the jobs stopped: their full tags for the restore, and a fresh exempt check
         "GetMetricData": 4,  # two pages x two metrics (GPU, CPU)
         "StopTrainingJob": 45,
     }
     assert all(len(p["MetricDataQueries"]) <= 500 for op, p in calls.params if op == "GetMetricData")
+    stopped = {p["TrainingJobName"] for op, p in calls.params if op == "StopTrainingJob"}
+    tags_read = [p["ResourceArn"].rsplit("/", 1)[1] for op, p in calls.params if op == "ListTags"]
+    assert sorted(tags_read) == sorted(stopped), "ListTags exactly once per stopped job, for no other job"
 
 
 def test_given_150_notebooks_when_enforce_sweeps_then_calls_meet_the_lower_bound(stack: Stack) -> None:

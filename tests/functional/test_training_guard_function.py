@@ -9,6 +9,10 @@ moto 5.2.5 gaps met here, each covered by the named shim in tools/ecoguard_local
 - GetMetricData ignores the namespace when dimensions are given, and does not enforce 500
   queries a call: the namespace of every query is asserted from the recorded calls below, and
   the limit in ``MetricsAdapter`` (tests/unit/test_metrics_adapter.py).
+- The tagging API's listing of training jobs relies on the ``moto_sagemaker_tagging_breaks`` shim
+  (tools/ecoguard_local/tagging_shim.py), installed by the ``aws`` fixture.
+- ``tagging_api_lag`` (below, ``tagged_after_listing``): the real tagging API can lag a tag change
+  by a while; moto's never does. The shim changes a job's tags right after the sweep's first listing.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.actions import Mode, Outcome
+from ecoguard.adapters.clients import client
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
+from ecoguard.errors import AccessDenied
 from ecoguard.restore import restore
 from ecoguard.runners.training_guard import TrainingGuardRestorer
-from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
+from tests.conftest import ACCOUNT, REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
 
 FN = "TrainingGuardFunction"
@@ -239,3 +246,167 @@ def test_given_stop_is_denied_then_the_failure_is_recorded_and_the_sweep_goes_on
     assert failed.resource.name == "resnet-idle" and "AccessDenied" in (failed.error or "")
     assert failed.before["utilization"]["peak"] == 2.5, "the pending record kept the evidence"
     assert statuses()["xgboost-cpu"] == "Stopping"
+
+
+# --- tags: one listing per governing key; ListTags only for a job about to be stopped ------------------
+
+GOVERNING_LISTINGS = [
+    {"ResourceTypeFilters": ["sagemaker:training-job"], "TagFilters": [{"Key": key}], "ResourcesPerPage": 100}
+    for key in ("ecoguard:exempt", "ecoguard:min-gpu-util")
+]
+
+
+def arn_of(name: str) -> str:
+    return str(sagemaker().describe_training_job(TrainingJobName=name)["TrainingJobArn"])
+
+
+def tags_of(name: str) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in sagemaker().list_tags(ResourceArn=arn_of(name))["Tags"]}
+
+
+def tagged_after_listing(name: str, tags: dict[str, str]) -> None:
+    """Named shim ``tagging_api_lag``: the tagging API can lag a tag change, moto's never does. Tags the
+    untagged job ``name`` with ``tags`` now (in moto's backend, as its owner would, not a write of any
+    invocation), while every tagging listing still shows the job as it was: untagged, so absent.
+    ListTags sees the tags."""
+    job = sagemaker_backends[ACCOUNT][REGION].training_jobs[name]
+    assert not job.tags, "the shim shows the job untagged in the listing"
+    job.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+
+    def stale(parsed: dict[str, Any], **_: Any) -> None:
+        mappings = parsed.get("ResourceTagMappingList", [])
+        parsed["ResourceTagMappingList"] = [m for m in mappings if m["ResourceARN"] != job.arn]
+
+    client("resourcegroupstaggingapi").meta.events.register(
+        "after-call.resource-groups-tagging-api.GetResources", stale
+    )
+
+
+@pytest.mark.parametrize("mode", ["enforce", "dry-run"])
+def test_given_a_sweep_then_tags_are_listed_once_per_governing_key_and_read_only_for_the_jobs_it_stops(
+    running: RunningTrainingJobs, stack: Stack, mode: str
+) -> None:
+    calls = record_calls("sagemaker", "resourcegroupstaggingapi")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": mode})
+    assert result["finished"] is True
+    assert [p for op, p in calls.params if op == "GetResources"] == GOVERNING_LISTINGS
+    assert calls.calls["DescribeTrainingJob"] == len(ALL_JOBS)
+    # The same reads in both modes: dry-run records the before-state enforce would.
+    read = sorted(p["ResourceArn"] for op, p in calls.params if op == "ListTags")
+    assert read == sorted(arn_of(n) for n in SHOULD_STOP)
+    assert calls.calls["StopTrainingJob"] == (len(SHOULD_STOP) if mode == "enforce" else 0)
+    # The exempt job came from the listing alone: skipped, its tags never read on their own.
+    skipped = {r.resource.name for r in stack.records() if r.outcome is Outcome.SKIPPED}
+    assert "idle-but-exempt" in skipped and arn_of("idle-but-exempt") not in read
+
+
+def test_given_more_than_100_jobs_with_a_governing_tag_then_its_listing_pages_at_100_and_no_job_reads_tags(
+    stack: Stack,
+) -> None:
+    # 105 GPU jobs at 8 % per GPU: idle by the policy's 10 %, busy by their own tag's 5 %. Had one listing
+    # page been missed, that job would be judged idle and its tags read (ListTags) before a stop.
+    jobs = [
+        SeededJob(f"own-threshold-{i:03d}", "ml.g5.xlarge", 1, 90, (8.0,), tags=(("ecoguard:min-gpu-util", "5"),))
+        for i in range(105)
+    ]
+    with RunningTrainingJobs.install():
+        seed_training_jobs(jobs, datetime.now(UTC))
+        calls = record_calls("sagemaker", "resourcegroupstaggingapi")
+        [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True and result["evaluated"] == 105 and result.get("applied", 0) == 0
+    listings = [p for op, p in calls.params if op == "GetResources"]
+    assert [p["TagFilters"] for p in listings] == [
+        [{"Key": "ecoguard:exempt"}],
+        [{"Key": "ecoguard:min-gpu-util"}],
+        [{"Key": "ecoguard:min-gpu-util"}],
+    ]
+    assert all(
+        p["ResourcesPerPage"] == 100 and p["ResourceTypeFilters"] == ["sagemaker:training-job"] for p in listings
+    )
+    assert "PaginationToken" in listings[2], "the second page of the min-gpu-util listing"
+    assert "ListTags" not in calls.calls and "StopTrainingJob" not in calls.calls
+
+
+@pytest.mark.parametrize("mode", ["enforce", "dry-run"])
+def test_given_a_job_tagged_exempt_after_the_listing_then_it_is_not_stopped_and_recorded_skipped(
+    running: RunningTrainingJobs, stack: Stack, mode: str
+) -> None:
+    tagged_after_listing("resnet-idle", {"ecoguard:exempt": "true"})
+    calls = record_calls("sagemaker")
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": mode})
+    assert statuses()["resnet-idle"] == "InProgress"
+    assert [p["TrainingJobName"] for op, p in calls.params if op == "StopTrainingJob"] == (
+        ["xgboost-cpu"] if mode == "enforce" else []
+    )
+    records = [r for r in stack.records() if r.resource.name == "resnet-idle"]
+    assert [r.outcome for r in records if r.action == "stop-training-job"] == []
+    [skip] = [r for r in records if r.outcome is Outcome.SKIPPED]
+    assert skip.reason.startswith("tagged ecoguard:exempt=true; would stop")
+    assert arn_of("resnet-idle") in [p["ResourceArn"] for op, p in calls.params if op == "ListTags"]
+
+
+def test_given_a_threshold_tag_set_after_the_listing_then_the_job_is_decided_again_on_it_and_kept(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    # resnet-idle runs at 2.5 % per GPU: idle by the policy's 10 %, not by its owner's 1 % set a moment ago.
+    tagged_after_listing("resnet-idle", {"ecoguard:min-gpu-util": "1"})
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert statuses()["resnet-idle"] == "InProgress" and statuses()["xgboost-cpu"] == "Stopping"
+    assert result["applied"] == 1
+    assert not [r for r in stack.records() if r.resource.name == "resnet-idle" and r.action == "stop-training-job"]
+
+
+def test_given_an_idle_job_with_other_tags_then_its_stop_record_holds_every_tag_and_restore_recreates_them(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    # No governing tag: the listings do not show the job, so its tags come from the read before the stop.
+    tags = {"team": "vision", "cost-center": "ml-42"}
+    sagemaker().add_tags(ResourceArn=arn_of("resnet-idle"), Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    record = next(r for r in stack.records() if r.outcome is Outcome.APPLIED and r.resource.name == "resnet-idle")
+    assert {t["Key"]: t["Value"] for t in record.before["config"]["Tags"]} == tags
+    restorer = TrainingGuardRestorer(SageMakerTrainingAdapter(sagemaker()))
+    result = restore(record, restorer=restorer, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    assert result.outcome is Outcome.RESTORED
+    assert tags_of("resnet-idle-restored-1") == tags
+
+
+def test_given_the_tag_listing_is_denied_then_the_sweep_fails_and_stops_nothing(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    injected = fail_calls("resourcegroupstaggingapi", "GetResources", "AccessDeniedException")
+    calls = record_calls("sagemaker")
+    with pytest.raises(AccessDenied, match="GetResources"):
+        stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert injected["GetResources"] == 1
+    assert "StopTrainingJob" not in calls.calls and "DescribeTrainingJob" not in calls.calls
+    assert stack.records() == []
+
+
+def test_given_no_job_in_progress_then_the_sweep_lists_no_tags(stack: Stack) -> None:
+    calls = record_calls("sagemaker", "resourcegroupstaggingapi")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True
+    assert dict(calls.calls) == {"ListTrainingJobs": 1, "ListHyperParameterTuningJobs": 1}
+
+
+def test_given_an_event_for_one_job_then_its_own_tags_are_read_and_nothing_is_listed(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    calls = record_calls("sagemaker", "resourcegroupstaggingapi")
+    [result] = stack.invoke(FN, state_change("idle-but-exempt"), env={"ECOGUARD_MODE": "enforce"})
+    assert result["skipped"] == 1 and "StopTrainingJob" not in calls.calls
+    assert calls.calls["ListTags"] == 1 and "GetResources" not in calls.calls
+
+
+def test_given_the_tags_of_a_job_to_stop_cannot_be_read_then_it_is_recorded_failed_and_not_stopped(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    fail_calls(
+        "sagemaker", "ListTags", "AccessDeniedException", when=lambda p: p["ResourceArn"].endswith("/resnet-idle")
+    )
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["failed"] == 1 and result["applied"] == 1
+    assert statuses()["resnet-idle"] == "InProgress" and statuses()["xgboost-cpu"] == "Stopping"
+    [failed] = [r for r in stack.records() if r.outcome is Outcome.FAILED]
+    assert failed.resource.name == "resnet-idle" and "AccessDenied" in (failed.error or "")

@@ -39,6 +39,19 @@ def test_stop_is_scoped_to_training_jobs_and_denied_on_exempt_ones() -> None:
     assert deny["Condition"] == {"StringEqualsIgnoreCase": {"aws:ResourceTag/ecoguard:exempt": "true"}}
 
 
+def test_the_sweep_lists_governing_tags_and_reads_one_jobs_tags_only_on_training_and_tuning_jobs() -> None:
+    policy = statements("TrainingGuardFunction")
+    # tag:GetResources supports no resource-level permission; the Deny above stays the exempt backstop.
+    assert policy["ListGovernedTags"]["Action"] == "tag:GetResources"
+    assert policy["ListGovernedTags"]["Resource"] == "*"
+    reads = policy["ReadJobs"]
+    assert "sagemaker:ListTags" in reads["Action"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[1] for r in reads["Resource"]] == [
+        "training-job/*",
+        "hyper-parameter-tuning-job/*",
+    ]
+
+
 def test_restore_may_recreate_training_jobs_and_pass_roles_only_to_sagemaker() -> None:
     policy = statements("RestoreFunction")
     assert "sagemaker:CreateTrainingJob" in policy["RestoreTrainingJob"]["Action"]

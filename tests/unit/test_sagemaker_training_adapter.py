@@ -1,4 +1,5 @@
-"""The training-job listing: in-progress training jobs page by page, then tuning jobs, at 100 a page."""
+"""The training-job adapter: in-progress training jobs page by page, then tuning jobs, at 100 a page; tags
+from the sweep's listing (one per governing key) or read per job."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.sagemaker_training import JobRef, SageMakerTrainingAdapter
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import NotFound
 
 
@@ -76,3 +78,85 @@ def test_given_stop_on_a_missing_job_then_it_raises_not_found() -> None:
     sm.stop_training_job = sm.describe_training_job  # type: ignore[method-assign]
     with pytest.raises(NotFound):
         SageMakerTrainingAdapter(sm).stop("gone")
+
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/bert-large"
+
+
+class DescribingSageMaker:
+    """One in-progress job, ``Bert-Large``, whose ARN SageMaker lower-cases; counts ListTags."""
+
+    def __init__(self) -> None:
+        self.list_tags_calls = 0
+
+    def describe_training_job(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            "TrainingJobName": kwargs["TrainingJobName"],
+            "TrainingJobArn": ARN,
+            "TrainingJobStatus": "InProgress",
+            "RoleArn": "arn:aws:iam::123456789012:role/SM",
+            "ResourceConfig": {"InstanceType": "ml.g5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 50},
+        }
+
+    def list_tags(self, **kwargs: Any) -> dict[str, Any]:
+        self.list_tags_calls += 1
+        return {"Tags": [{"Key": "team", "Value": "nlp"}, {"Key": "ecoguard:exempt", "Value": "true"}]}
+
+
+class FakeTagging:
+    """GetResources over training jobs, one page of ``per_page`` at a time."""
+
+    def __init__(self, tagged: dict[str, dict[str, str]], per_page: int = 100) -> None:
+        self.tagged = tagged
+        self.per_page = per_page
+        self.calls: list[dict[str, Any]] = []
+
+    def get_resources(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        [key] = [f["Key"] for f in kwargs["TagFilters"]]
+        matching = [(arn, tags) for arn, tags in self.tagged.items() if key in tags]
+        start = int(kwargs.get("PaginationToken") or 0)
+        page = matching[start : start + self.per_page]
+        response: dict[str, Any] = {
+            "ResourceTagMappingList": [
+                {"ResourceARN": arn, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} for arn, tags in page
+            ]
+        }
+        if start + self.per_page < len(matching):
+            response["PaginationToken"] = str(start + self.per_page)
+        return response
+
+
+def test_given_listed_tags_then_a_described_job_takes_them_by_its_arn_in_any_case_and_reads_none() -> None:
+    sm = DescribingSageMaker()
+    adapter = SageMakerTrainingAdapter(sm)
+    job = adapter.training_job("Bert-Large", {ARN.lower(): {"ecoguard:min-gpu-util": "20"}})
+    assert job is not None and job.tags == {"ecoguard:min-gpu-util": "20"}
+    assert job.config["Tags"] == [{"Key": "ecoguard:min-gpu-util", "Value": "20"}]
+    unlisted = adapter.training_job("Bert-Large", {})
+    assert unlisted is not None and unlisted.tags == {} and "Tags" not in unlisted.config
+    assert sm.list_tags_calls == 0
+    read = adapter.training_job("Bert-Large")
+    assert read is not None and read.tags == {"team": "nlp", "ecoguard:exempt": "true"}
+    assert sm.list_tags_calls == 1
+
+
+def test_given_jobs_with_governing_tags_then_job_tags_lists_each_key_filtered_by_type_at_100_a_page() -> None:
+    tagged = {f"{ARN}-{i}": {"ecoguard:min-gpu-util": "20", "team": "nlp"} for i in range(150)}
+    tagged[ARN.upper()] = {"ecoguard:exempt": "true"}
+    tagging = FakeTagging(tagged)
+    found = SageMakerTrainingAdapter(DescribingSageMaker(), TaggingAdapter(tagging)).job_tags()
+    assert found == {arn.lower(): tags for arn, tags in tagged.items()}
+    keys = [c["TagFilters"] for c in tagging.calls]
+    assert keys == [
+        [{"Key": "ecoguard:exempt"}],
+        [{"Key": "ecoguard:min-gpu-util"}],
+        [{"Key": "ecoguard:min-gpu-util"}],
+    ]
+    assert all(c["ResourceTypeFilters"] == ["sagemaker:training-job"] for c in tagging.calls)
+    assert all(c["ResourcesPerPage"] == 100 for c in tagging.calls)
+
+
+def test_given_no_tagging_client_then_job_tags_refuses_rather_than_guess() -> None:
+    with pytest.raises(RuntimeError, match="tagging"):
+        SageMakerTrainingAdapter(DescribingSageMaker()).job_tags()

@@ -49,7 +49,14 @@ def listings(function: str, sweep: Mapping[str, Any]) -> int:
     if function == "StorageLifecycleFunction":
         return pages(evaluated, BUCKETS_PAGE)
     if function == "TrainingGuardFunction":
-        return pages(truth["listed"], SAGEMAKER_PAGE) + 1  # plus the (empty) in-progress tuning jobs listing
+        # Plus the (empty) in-progress tuning jobs listing, then, when a training job is in progress, one
+        # tagging listing per governing key (ecoguard:exempt, ecoguard:min-gpu-util).
+        tag_listings = (
+            pages(truth.get("exempt_tagged", 0), TAGGING_PAGE) + pages(truth.get("min_util_tagged", 0), TAGGING_PAGE)
+            if truth["listed"]
+            else 0
+        )
+        return pages(truth["listed"], SAGEMAKER_PAGE) + 1 + tag_listings
     if function == "IdleNotebookFunction":  # then one tagging listing per governing key
         return (
             pages(truth["listed"], SAGEMAKER_PAGE)

@@ -1,4 +1,9 @@
-"""SageMaker training and tuning jobs: list in-progress jobs page by page, describe, tag, stop, re-create."""
+"""SageMaker training and tuning jobs: list in-progress jobs page by page, describe, tag, stop, re-create.
+
+A sweep reads the governing tags of every training job in one tagging-API listing per key
+(``job_tags``), instead of ListTags per job: finished jobs pile up in real accounts, so the listing is
+always filtered by key, never of every tagged training job. ListTags (``tags``) reads one job's tags.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import NotFound, translate
 from ecoguard.events import parse_aws_time
-from ecoguard.guardrails.training_guard import IN_PROGRESS, TrainingJob, TuningJob, creation_request
+from ecoguard.guardrails.training_guard import GOVERNING_TAGS, IN_PROGRESS, TrainingJob, TuningJob, creation_request
 from ecoguard.sweep import Page
 
 # ListTrainingJobs, ListHyperParameterTuningJobs and ListTags return at most 100 items a page.
@@ -19,6 +25,8 @@ PAGE_SIZE = 100
 MAX_NAME = 63
 # One sweep lists training jobs, then tuning jobs; its page token says which listing it is in.
 _TUNING = "tuning:"
+# The tagging API's name for a training job (as in its ARN, ``...:training-job/<name>``).
+TRAINING_JOB_TYPE = "sagemaker:training-job"
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,9 @@ def _missing(exc: ClientError) -> bool:
 
 
 class SageMakerTrainingAdapter:
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: Any, tagging: TaggingAdapter | None = None) -> None:
         self._sm = sagemaker
+        self._tagging = tagging
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -64,6 +73,14 @@ class SageMakerTrainingAdapter:
         next_token = response.get("NextToken")
         return Page(refs, f"{_TUNING}{next_token}" if next_token else None)
 
+    def job_tags(self) -> dict[str, dict[str, str]]:
+        """Job ARN (lower-cased, as ``training_job`` looks it up) -> all its tags, for every training job
+        carrying a governing tag: one listing per key. A job absent from it carries none of them."""
+        if self._tagging is None:
+            raise RuntimeError("SageMakerTrainingAdapter was built without a tagging client")
+        tagged = self._tagging.tagged(TRAINING_JOB_TYPE, GOVERNING_TAGS)
+        return {arn.lower(): tags for arn, tags in tagged.items()}
+
     def tags(self, arn: str) -> dict[str, str]:
         tags: dict[str, str] = {}
         kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": PAGE_SIZE}
@@ -81,13 +98,15 @@ class SageMakerTrainingAdapter:
         except NotFound:
             return None
 
-    def training_job(self, name: str) -> TrainingJob | None:
-        """The job as it is now (with its tags), or None if it does not exist."""
+    def training_job(self, name: str, listed: Mapping[str, Mapping[str, str]] | None = None) -> TrainingJob | None:
+        """The job as it is now, or None if it does not exist. Its tags are read now (ListTags), unless
+        ``listed`` (from ``job_tags``) is given: then they are its listed tags, and no call is made."""
         try:
             described = self._call("describe_training_job", TrainingJobName=name)
         except NotFound:
             return None
-        tags = self.tags(described["TrainingJobArn"])
+        arn = described["TrainingJobArn"]
+        tags = self.tags(arn) if listed is None else dict(listed.get(arn.lower(), {}))
         start = described.get("TrainingStartTime")
         return TrainingJob(
             name=described["TrainingJobName"],

@@ -15,7 +15,8 @@ Stopping (``plan_observation`` then ``decide_stop``):
 5. The job is idle only when every period of the window has a datapoint from every host and
    every period's average is below the threshold. Missing datapoints never count as idle.
 6. ``ecoguard:min-gpu-util=N`` (0 < N <= 100) replaces the GPU threshold; ``ecoguard:exempt=true``
-   turns the stop into a recorded skip.
+   turns the stop into a recorded skip. These two are the ``GOVERNING_TAGS``: no other tag changes a
+   decision (a sweep lists only them; ``with_tags`` puts a job's full tags in before it is stopped).
 
 Advice (``advise``, ``advise_tuning``) never acts; see docs/GUARDRAILS.md for each finding.
 """
@@ -24,12 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from ecoguard.actions import Finding, PlannedAction, Resource, Skip
-from ecoguard.guardrails.tags import is_exempt
+from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup
 from ecoguard.policy import TrainingGuardPolicy
@@ -37,6 +38,8 @@ from ecoguard.policy import TrainingGuardPolicy
 GUARDRAIL = "training-guard"
 ACTION = "stop-training-job"
 MIN_UTIL_TAG = "ecoguard:min-gpu-util"
+# Every tag a decision reads.
+GOVERNING_TAGS = (EXEMPT_TAG, MIN_UTIL_TAG)
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
 IN_PROGRESS = "InProgress"
 STOPPED_STATE = {"TrainingJobStatus": "Stopped"}
@@ -84,10 +87,15 @@ TRAINIUM_FAMILIES = frozenset({"p3", "p3dn", "p4d", "p4de", "p5", "p5e"})
 def creation_request(described: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
     """The CreateTrainingJob request that re-creates a described job (minus its name)."""
     request = {key: described[key] for key in CREATE_FIELDS if described.get(key) not in (None, {}, [])}
+    return _tagged_request(request, tags)
+
+
+def _tagged_request(request: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
+    tagged = {k: v for k, v in request.items() if k != "Tags"}
     user_tags = [{"Key": k, "Value": v} for k, v in sorted(tags.items()) if not k.startswith("aws:")]
     if user_tags:
-        request["Tags"] = user_tags
-    return request
+        tagged["Tags"] = user_tags
+    return tagged
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,14 @@ class TrainingJob:
     def max_runtime_seconds(self) -> int | None:
         value = (self.config.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
         return int(value) if value is not None else None
+
+    def governing_tags(self) -> dict[str, str]:
+        return {k: v for k, v in self.tags.items() if k in GOVERNING_TAGS}
+
+
+def with_tags(job: TrainingJob, tags: Mapping[str, str]) -> TrainingJob:
+    """The job with all of ``tags`` (e.g. read now), in its tags and in its re-creation request."""
+    return replace(job, tags=dict(tags), config=_tagged_request(job.config, tags))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,13 @@ A sweep observes a whole listing page (100 jobs) before deciding: each job is de
 utilization of every host of every job to judge is fetched together, in as few GetMetricData calls
 as the 500-query limit allows (jobs observed at the same moment share one window).
 
+Tags: a sweep reads the governing tags (``ecoguard:exempt``, ``ecoguard:min-gpu-util``) of every
+training job in one tagging-API listing per key, once per invocation, not ListTags per job. Only a job
+about to be stopped (or that would be, in dry-run) has all its tags read (ListTags): the restore needs
+them, and they are a fresh look at the governing tags, since the tagging API can lag a tag change; the
+job is decided again on them. The IAM Deny on ``aws:ResourceTag/ecoguard:exempt`` is the backstop.
+An event about one job reads that job's tags directly. Tuning jobs are advice only: no tags are read.
+
 Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
 - a stop (or would-stop) is keyed by the event id or the sweep's run id, like every action;
@@ -44,6 +51,7 @@ from ecoguard.guardrails.training_guard import (
     advise_tuning,
     decide_stop,
     plan_observation,
+    with_tags,
 )
 from ecoguard.policy import Policy
 from ecoguard.runners.base import GuardrailRunner
@@ -119,6 +127,7 @@ class ObservedJob:
     series: Series | None = None
     error: str | None = None  # it could not be described
     metric_error: str | None = None  # its utilization could not be read
+    listed_tags: bool = False  # its tags came from the sweep's tagging listing, not a read of its own
 
 
 class TrainingGuardRunner(GuardrailRunner):
@@ -140,6 +149,7 @@ class TrainingGuardRunner(GuardrailRunner):
         self._metrics = metrics
         self._guard = policy.training_guard
         self._sweep = Sweep[ObservedJob](GUARDRAIL, audit, clock, remaining_ms)
+        self._tags: dict[str, dict[str, str]] | None = None  # listed once per invocation, when first needed
 
     def _appliers(self) -> Mapping[str, Applier]:
         return {ACTION: self._apply}
@@ -155,7 +165,11 @@ class TrainingGuardRunner(GuardrailRunner):
 
     def _observed_page(self, token: str | None) -> Page[ObservedJob]:
         page = self._jobs.page(token)
-        return Page(self.observe(page.items), page.next_token)
+        if self._tags is None and any(ref.kind == "training" for ref in page.items):
+            # Its failure fails the invocation (throttling pauses the sweep): no job is decided
+            # without knowing whether it is exempt.
+            self._tags = self._jobs.job_tags()
+        return Page(self.observe(page.items, self._tags), page.next_token)
 
     def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         detail = parse_training_event(event)
@@ -177,14 +191,21 @@ class TrainingGuardRunner(GuardrailRunner):
 
     # --- observe ------------------------------------------------------------------------------
 
-    def observe(self, refs: Iterable[JobRef]) -> list[ObservedJob]:
+    def observe(
+        self, refs: Iterable[JobRef], listed: Mapping[str, Mapping[str, str]] | None = None
+    ) -> list[ObservedJob]:
         """Describe each job, plan what to measure, then fetch every planned host's series together.
-        Throttling is raised (the sweep pauses at this page); other errors are kept per job."""
+        ``listed``: the governing tags of every training job (``job_tags``); without it each training
+        job's tags are read. Throttling is raised (the sweep pauses at this page); other errors are
+        kept per job."""
         now = self._clock()
         observed: list[ObservedJob] = []
         for ref in refs:
             try:
-                job = self._jobs.tuning_job(ref.name) if ref.kind == "tuning" else self._jobs.training_job(ref.name)
+                if ref.kind == "tuning":
+                    job: TrainingJob | TuningJob | None = self._jobs.tuning_job(ref.name)
+                else:
+                    job = self._jobs.training_job(ref.name, listed)
             except Throttled:
                 raise
             except NotFound:
@@ -193,7 +214,7 @@ class TrainingGuardRunner(GuardrailRunner):
                 observed.append(ObservedJob(ref, None, now, error=str(exc)))
                 continue
             plan = plan_observation(job, self._guard, now) if isinstance(job, TrainingJob) else None
-            observed.append(ObservedJob(ref, job, now, plan))
+            observed.append(ObservedJob(ref, job, now, plan, listed_tags=listed is not None))
         return self._measured(observed)
 
     def _measured(self, observed: list[ObservedJob]) -> list[ObservedJob]:
@@ -255,12 +276,34 @@ class TrainingGuardRunner(GuardrailRunner):
         if item.metric_error is not None or item.series is None:
             return executor.fail(GUARDRAIL, job.resource, item.metric_error or "utilization not read")
         decision = decide_stop(job, plan, item.series)
+        if isinstance(decision, PlannedAction) and item.listed_tags:
+            return self._judge_on_fresh_tags(item, job, executor, cause)
         if decision is None:
             executor.summary.compliant += 1
             return None
         if isinstance(decision, Skip):
             return self._skip_executor(decision, executor, cause, item.now)
         return executor.execute(decision)
+
+    def _judge_on_fresh_tags(
+        self, item: ObservedJob, job: TrainingJob, executor: Executor, cause: str
+    ) -> Outcome | None:
+        """Read all the job's tags now (the restore re-creates the job with them, and the listing may
+        lag a tag change), then decide again on them: an exemption or threshold set a moment ago counts,
+        and the audit record's ``before`` holds the tags as they are when the job is stopped."""
+        try:
+            fresh = with_tags(job, self._jobs.tags(job.arn))
+        except Throttled:
+            raise
+        except AwsError as exc:
+            return executor.fail(GUARDRAIL, job.resource, str(exc))
+        if fresh.governing_tags() != job.governing_tags():
+            logger.info(
+                "governing tags changed since the tagging listing; deciding on the tags read now",
+                extra={"job": job.name, "listed": job.governing_tags(), "now": fresh.governing_tags()},
+            )
+        plan = plan_observation(fresh, self._guard, item.now)
+        return self._judge(replace(item, job=fresh, plan=plan, listed_tags=False), fresh, executor, cause)
 
     def _skip_executor(self, skip: Skip, executor: Executor, cause: str, now: datetime) -> Outcome:
         day = self._executor(Trigger(f"skip-{now.date().isoformat()}", cause), executor.summary)
