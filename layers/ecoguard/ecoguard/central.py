@@ -10,6 +10,7 @@ table does.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from ecoguard.events import EventBridgeEvent, EventError
 from ecoguard.forwarding import AUDIT_DETAIL_TYPE, AUDIT_SOURCE
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+TRUNCATED_STATES = {"before": {"S": "{}"}, "after": {"S": "{}"}}
+# DynamoDB holds items up to 400 KB; the central item's own attributes (keys, account, region, ...) need room.
+CENTRAL_ITEM_MAX_BYTES = 380 * 1024
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
@@ -47,7 +51,10 @@ def central_item(event: EventBridgeEvent) -> dict[str, Any]:
     item = detail.get("item")
     if not isinstance(item, dict):
         raise EventError("malformed audit event: detail.item: an object is required")
-    record = _record_or_error(item, "detail.item")
+    # A record too large for one event arrives without its states (ecoguard.forwarding.entry_of); the
+    # member's own table keeps them for restores, and the central copy says they were left out.
+    truncated = detail.get("truncated") is True
+    record = _record_or_error({**TRUNCATED_STATES, **item} if truncated else item, "detail.item")
     stored = item.get("action_id")
     stored_id = stored.get("S") if isinstance(stored, dict) else None
     if stored_id != record.action_id or action_id_of(record.pk, record.sk) != record.action_id:
@@ -56,8 +63,16 @@ def central_item(event: EventBridgeEvent) -> dict[str, Any]:
     if not sequence.isdigit():
         raise EventError("malformed audit event: detail.sequence_number: digits are required")
     # Stored as the record reads back, not as sent: the item's attributes are rebuilt from the validated record.
+    try:
+        rebuilt = record.to_item()
+    except (OverflowError, OSError, ValueError) as exc:  # e.g. an expiry past what a timestamp can hold
+        raise EventError(f"malformed audit event: detail.item.recorded_at: {exc}") from exc
+    if truncated or item_bytes(rebuilt) > CENTRAL_ITEM_MAX_BYTES:
+        rebuilt = {**rebuilt, **TRUNCATED_STATES, "truncated": {"BOOL": True}}
+    if item_bytes(rebuilt) > CENTRAL_ITEM_MAX_BYTES:
+        raise EventError("malformed audit event: detail.item: too large for the central table, even without its states")
     return {
-        **record.to_item(),
+        **rebuilt,
         "pk": {"S": f"{account}#{region}#{record.action_id}"},
         "sk": {"S": record.outcome.value},
         "account": {"S": account},
@@ -67,6 +82,11 @@ def central_item(event: EventBridgeEvent) -> dict[str, Any]:
         "sequence_number": {"N": sequence},
         "event_id": {"S": event.id},
     }
+
+
+def item_bytes(item: Mapping[str, Any]) -> int:
+    """An upper bound of DynamoDB's size for the item: its JSON in UTF-8 counts every name and value, and more."""
+    return len(json.dumps(item, ensure_ascii=False).encode())
 
 
 def _record_or_error(item: Mapping[str, Any], where: str) -> AuditRecord:

@@ -64,7 +64,10 @@ def parse_aws_time(value: object) -> datetime:
 def _from_epoch_millis(millis: float) -> datetime:
     # Values below 1e11 are epoch seconds (year 5138 in millis); AWS events use millis.
     seconds = millis / 1000 if millis >= 1e11 else millis
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError) as exc:  # beyond what the platform's time_t or datetime can hold
+        raise ValueError(f"timestamp {millis!r} is out of range") from exc
 
 
 AwsTime = Annotated[datetime, BeforeValidator(parse_aws_time)]
