@@ -345,6 +345,35 @@ def test_given_more_than_100_in_progress_jobs_then_search_pages_at_100_and_no_jo
     assert "StopTrainingJob" not in calls.calls and "GetResources" not in calls.calls
 
 
+def test_given_search_is_throttled_on_its_second_page_then_the_sweep_resumes_there_from_its_checkpoint(
+    stack: Stack,
+) -> None:
+    # 100 busy jobs fill the first Search page; the 5 idle ones are on the second.
+    jobs = [SeededJob(f"busy-{i:03d}", "ml.g5.xlarge", 1, 90, (70.0,)) for i in range(100)]
+    jobs += [SeededJob(f"idle-{i}", "ml.g5.xlarge", 1, 90, (1.0,)) for i in range(5)]
+    throttled: list[dict[str, Any]] = []
+
+    def second_page_once(request: dict[str, Any]) -> bool:
+        if "NextToken" in request and not throttled:
+            throttled.append(request)
+            return True
+        return False
+
+    with RunningTrainingJobs.install():
+        seed_training_jobs(jobs, datetime.now(UTC))
+        fail_calls("sagemaker", "Search", "ThrottlingException", when=second_page_once)
+        calls = record_calls("sagemaker")
+        results = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert [r["finished"] for r in results] == [False, True], "paused at the second page, then finished"
+    searches = [p for op, p in calls.params if op == "Search"]
+    assert len(searches) == 3, "the first page, the throttled second, the second again after the hand-off"
+    assert searches[1]["NextToken"] == searches[2]["NextToken"], "resumed from the checkpoint's Search token"
+    assert sorted(p["TrainingJobName"] for op, p in calls.params if op == "StopTrainingJob") == [
+        f"idle-{i}" for i in range(5)
+    ]
+    assert results[0]["evaluated"] == 100 and results[1]["evaluated"] == 5
+
+
 @pytest.mark.parametrize("mode", ["enforce", "dry-run"])
 def test_given_a_job_tagged_exempt_after_the_search_index_then_it_is_not_stopped_and_recorded_skipped(
     running: RunningTrainingJobs, stack: Stack, mode: str
