@@ -18,7 +18,6 @@ from ecoguard.adapters.clients import client
 from ecoguard.adapters.host_metrics import MetricsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
-from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.training_guard import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
@@ -35,7 +34,7 @@ metrics = Metrics()
 def build(settings: Settings, policy: Policy, context: LambdaContext) -> TrainingRunners:
     audit = AuditTrail(client("dynamodb"), settings.audit_table)
     guard = TrainingGuardRunner(
-        jobs=SageMakerTrainingAdapter(client("sagemaker"), TaggingAdapter(client("resourcegroupstaggingapi"))),
+        jobs=SageMakerTrainingAdapter(client("sagemaker")),
         metrics=MetricsAdapter(client("cloudwatch")),
         audit=audit,
         policy=policy,

@@ -2,8 +2,9 @@
 the real handlers. docs/PERFORMANCE.md has the full-scale figures (make bench), these pin the shape.
 
 Seeding reuses the bench's (tools/bench/seed.py); its simulator shims are RunningTrainingJobs
-(moto_jobs_finish_at_once, moto_has_no_stop_training_job), backdate, and the tagging shims installed by
-the ``aws`` fixture (moto_tagging_*, moto_sagemaker_tagging_breaks).
+(moto_jobs_finish_at_once, moto_has_no_stop_training_job), backdate, and the tagging and Search shims
+installed by the ``aws`` fixture (moto_tagging_*, moto_sagemaker_tagging_breaks,
+moto_search_ignores_max_results).
 """
 
 from __future__ import annotations
@@ -37,18 +38,19 @@ def test_given_150_in_progress_jobs_when_enforce_sweeps_then_metrics_are_read_pe
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
     assert len(queries) == 15 * (5 + 4 + 1 + 1)
     assert dict(calls.calls) == {
-        "ListTrainingJobs": 2,
+        "Search": 2,  # ceil(150 / 100): filtered on status server-side, each record with instances and tags
         "ListHyperParameterTuningJobs": 1,
-        "GetResources": 2,  # one page each for ecoguard:exempt (15 jobs) and ecoguard:min-gpu-util (none)
-        "DescribeTrainingJob": 150,  # required: the listing has no instance type, count or start time
-        "ListTags": 45,  # only the jobs stopped: their full tags for the restore, and a fresh exempt check
+        "DescribeTrainingJob": 45,  # only the jobs stopped: fresh state (the index can lag), the restore config
+        "ListTags": 45,  # only the jobs stopped: their tags now, for the restore and a fresh exempt check
         "GetMetricData": 4,  # two pages x two metrics (GPU, CPU)
         "StopTrainingJob": 45,
     }
     assert all(len(p["MetricDataQueries"]) <= 500 for op, p in calls.params if op == "GetMetricData")
     stopped = {p["TrainingJobName"] for op, p in calls.params if op == "StopTrainingJob"}
     tags_read = [p["ResourceArn"].rsplit("/", 1)[1] for op, p in calls.params if op == "ListTags"]
+    described = [p["TrainingJobName"] for op, p in calls.params if op == "DescribeTrainingJob"]
     assert sorted(tags_read) == sorted(stopped), "ListTags exactly once per stopped job, for no other job"
+    assert sorted(described) == sorted(stopped), "DescribeTrainingJob exactly once per stopped job, for no other"
 
 
 def test_given_150_notebooks_when_enforce_sweeps_then_calls_meet_the_lower_bound(stack: Stack) -> None:

@@ -9,10 +9,12 @@ moto 5.2.5 gaps met here, each covered by the named shim in tools/ecoguard_local
 - GetMetricData ignores the namespace when dimensions are given, and does not enforce 500
   queries a call: the namespace of every query is asserted from the recorded calls below, and
   the limit in ``MetricsAdapter`` (tests/unit/test_metrics_adapter.py).
-- The tagging API's listing of training jobs relies on the ``moto_sagemaker_tagging_breaks`` shim
-  (tools/ecoguard_local/tagging_shim.py), installed by the ``aws`` fixture.
-- ``tagging_api_lag`` (below, ``tagged_after_listing``): the real tagging API can lag a tag change
-  by a while; moto's never does. The shim changes a job's tags right after the sweep's first listing.
+- ``moto_search_ignores_max_results``: moto's Search answers every match at once; the shim
+  (tools/ecoguard_local/search_shim.py, installed by the ``aws`` fixture) pages it by MaxResults and
+  NextToken, as AWS does. moto's Search filters on ``TrainingJobStatus`` against the job as it is now,
+  so the jobs ``RunningTrainingJobs.start`` holds in progress are the ones it finds.
+- ``search_index_lag`` (below): Search's index is eventually consistent, moto's is always current. The
+  shim changes a job (finished, or tagged) while every Search still shows the record it had before.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -124,9 +126,13 @@ def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_t
 
     # One listing page each; one GetMetricData for every host of the page's jobs to judge (busy, idle, cpu,
     # exempt, four-host): they share one window.
-    assert calls.calls["ListTrainingJobs"] == 1 and calls.calls["ListHyperParameterTuningJobs"] == 1
-    listing = next(p for op, p in calls.params if op == "ListTrainingJobs")
-    assert listing["StatusEquals"] == "InProgress" and listing["MaxResults"] == 100
+    assert calls.calls["Search"] == 1 and calls.calls["ListHyperParameterTuningJobs"] == 1
+    assert "ListTrainingJobs" not in calls.calls
+    listing = next(p for op, p in calls.params if op == "Search")
+    assert listing["Resource"] == "TrainingJob" and listing["MaxResults"] == 100
+    assert listing["SearchExpression"] == {
+        "Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}]
+    }
     assert calls.calls["GetMetricData"] == 2, "one per metric (GPUUtilization, CPUUtilization), not per job"
     assert calls.calls["StopTrainingJob"] == 2
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
@@ -143,7 +149,7 @@ def test_given_dry_run_sweeps_then_nothing_is_stopped_and_each_would_stop_is_rec
     assert set(statuses().values()) == {"InProgress"}
     assert "StopTrainingJob" not in calls.calls
     assert set(calls.calls) <= {
-        "ListTrainingJobs",
+        "Search",
         "ListHyperParameterTuningJobs",
         "DescribeTrainingJob",
         "ListTags",
@@ -248,12 +254,7 @@ def test_given_stop_is_denied_then_the_failure_is_recorded_and_the_sweep_goes_on
     assert statuses()["xgboost-cpu"] == "Stopping"
 
 
-# --- tags: one listing per governing key; ListTags only for a job about to be stopped ------------------
-
-GOVERNING_LISTINGS = [
-    {"ResourceTypeFilters": ["sagemaker:training-job"], "TagFilters": [{"Key": key}], "ResourcesPerPage": 100}
-    for key in ("ecoguard:exempt", "ecoguard:min-gpu-util")
-]
+# --- the Search listing decides; a job to stop is described and its tags read fresh first ----------------
 
 
 def arn_of(name: str) -> str:
@@ -264,47 +265,69 @@ def tags_of(name: str) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in sagemaker().list_tags(ResourceArn=arn_of(name))["Tags"]}
 
 
-def tagged_after_listing(name: str, tags: dict[str, str]) -> None:
-    """Named shim ``tagging_api_lag``: the tagging API can lag a tag change, moto's never does. Tags the
-    untagged job ``name`` with ``tags`` now (in moto's backend, as its owner would, not a write of any
-    invocation), while every tagging listing still shows the job as it was: untagged, so absent.
-    ListTags sees the tags."""
-    job = sagemaker_backends[ACCOUNT][REGION].training_jobs[name]
-    assert not job.tags, "the shim shows the job untagged in the listing"
-    job.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+def search_index_lag(name: str, change: Callable[[Any], None]) -> None:
+    """Named shim ``search_index_lag``: SageMaker's Search index is eventually consistent, moto's is always
+    current. Keeps job ``name``'s record as Search shows it now, then applies ``change`` to the job in
+    moto's backend (as its owner or SageMaker would, not a write of any invocation). Every later Search of
+    the function's client still answers the kept record (on the page that held it, or on the last page if
+    the job no longer matches the filter); DescribeTrainingJob and ListTags see the change."""
+    named = {"Filters": [{"Name": "TrainingJobName", "Operator": "Equals", "Value": name}]}
+    [kept] = sagemaker().search(Resource="TrainingJob", SearchExpression=named)["Results"]
+    change(sagemaker_backends[ACCOUNT][REGION].training_jobs[name])
 
-    def stale(parsed: dict[str, Any], **_: Any) -> None:
-        mappings = parsed.get("ResourceTagMappingList", [])
-        parsed["ResourceTagMappingList"] = [m for m in mappings if m["ResourceARN"] != job.arn]
+    def lagging(parsed: dict[str, Any], **_: Any) -> None:
+        results = parsed.get("Results", [])
+        held = [i for i, r in enumerate(results) if r["TrainingJob"]["TrainingJobName"] == name]
+        if held:
+            results[held[0]] = kept
+        elif not parsed.get("NextToken"):
+            results.append(kept)
 
-    client("resourcegroupstaggingapi").meta.events.register(
-        "after-call.resource-groups-tagging-api.GetResources", stale
-    )
+    client("sagemaker").meta.events.register("after-call.sagemaker.Search", lagging)
+
+
+def tagged_since(tags: dict[str, str]) -> Callable[[Any], None]:
+    def change(job: Any) -> None:
+        assert not job.tags, "the index shows the job untagged"
+        job.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+
+    return change
+
+
+def finished_since(job: Any) -> None:
+    job.training_job_status = "Completed"
+    job.secondary_status = "Completed"
+
+
+def stop_reads(calls: Any) -> tuple[list[str], list[str]]:
+    """The jobs described and the jobs whose tags were read, by name."""
+    described = [p["TrainingJobName"] for op, p in calls.params if op == "DescribeTrainingJob"]
+    tagged = [p["ResourceArn"].rsplit("/", 1)[1] for op, p in calls.params if op == "ListTags"]
+    return sorted(described), sorted(tagged)
 
 
 @pytest.mark.parametrize("mode", ["enforce", "dry-run"])
-def test_given_a_sweep_then_tags_are_listed_once_per_governing_key_and_read_only_for_the_jobs_it_stops(
+def test_given_a_sweep_then_it_decides_from_search_and_reads_state_and_tags_only_for_the_jobs_it_stops(
     running: RunningTrainingJobs, stack: Stack, mode: str
 ) -> None:
     calls = record_calls("sagemaker", "resourcegroupstaggingapi")
     [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": mode})
-    assert result["finished"] is True
-    assert [p for op, p in calls.params if op == "GetResources"] == GOVERNING_LISTINGS
-    assert calls.calls["DescribeTrainingJob"] == len(ALL_JOBS)
-    # The same reads in both modes: dry-run records the before-state enforce would.
-    read = sorted(p["ResourceArn"] for op, p in calls.params if op == "ListTags")
-    assert read == sorted(arn_of(n) for n in SHOULD_STOP)
+    assert result["finished"] is True and result["evaluated"] == len(ALL_JOBS)
+    assert calls.calls["Search"] == 1 and "GetResources" not in calls.calls
+    # The same reads in both modes: dry-run records the before-state enforce would, read the same way.
+    assert stop_reads(calls) == (sorted(SHOULD_STOP), sorted(SHOULD_STOP))
     assert calls.calls["StopTrainingJob"] == (len(SHOULD_STOP) if mode == "enforce" else 0)
-    # The exempt job came from the listing alone: skipped, its tags never read on their own.
+    # The exempt job came from its Search record alone: skipped, never described nor its tags read.
     skipped = {r.resource.name for r in stack.records() if r.outcome is Outcome.SKIPPED}
-    assert "idle-but-exempt" in skipped and arn_of("idle-but-exempt") not in read
+    assert "idle-but-exempt" in skipped
 
 
-def test_given_more_than_100_jobs_with_a_governing_tag_then_its_listing_pages_at_100_and_no_job_reads_tags(
+def test_given_more_than_100_in_progress_jobs_then_search_pages_at_100_and_no_job_is_described_or_tag_read(
     stack: Stack,
 ) -> None:
-    # 105 GPU jobs at 8 % per GPU: idle by the policy's 10 %, busy by their own tag's 5 %. Had one listing
-    # page been missed, that job would be judged idle and its tags read (ListTags) before a stop.
+    # 105 GPU jobs at 8 % per GPU: idle by the policy's 10 %, busy by their own tag's 5 %, which only their
+    # Search record carries. Had a page been missed, or a tag not taken from it, a job would be judged idle
+    # and described before a stop.
     jobs = [
         SeededJob(f"own-threshold-{i:03d}", "ml.g5.xlarge", 1, 90, (8.0,), tags=(("ecoguard:min-gpu-util", "5"),))
         for i in range(105)
@@ -314,24 +337,48 @@ def test_given_more_than_100_jobs_with_a_governing_tag_then_its_listing_pages_at
         calls = record_calls("sagemaker", "resourcegroupstaggingapi")
         [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     assert result["finished"] is True and result["evaluated"] == 105 and result.get("applied", 0) == 0
-    listings = [p for op, p in calls.params if op == "GetResources"]
-    assert [p["TagFilters"] for p in listings] == [
-        [{"Key": "ecoguard:exempt"}],
-        [{"Key": "ecoguard:min-gpu-util"}],
-        [{"Key": "ecoguard:min-gpu-util"}],
+    searches = [p for op, p in calls.params if op == "Search"]
+    assert len(searches) == 2, "ceil(105 / 100)"
+    assert all(p["MaxResults"] == 100 and p["Resource"] == "TrainingJob" for p in searches)
+    assert "NextToken" not in searches[0] and "NextToken" in searches[1]
+    assert stop_reads(calls) == ([], [])
+    assert "StopTrainingJob" not in calls.calls and "GetResources" not in calls.calls
+
+
+def test_given_search_is_throttled_on_its_second_page_then_the_sweep_resumes_there_from_its_checkpoint(
+    stack: Stack,
+) -> None:
+    # 100 busy jobs fill the first Search page; the 5 idle ones are on the second.
+    jobs = [SeededJob(f"busy-{i:03d}", "ml.g5.xlarge", 1, 90, (70.0,)) for i in range(100)]
+    jobs += [SeededJob(f"idle-{i}", "ml.g5.xlarge", 1, 90, (1.0,)) for i in range(5)]
+    throttled: list[dict[str, Any]] = []
+
+    def second_page_once(request: dict[str, Any]) -> bool:
+        if "NextToken" in request and not throttled:
+            throttled.append(request)
+            return True
+        return False
+
+    with RunningTrainingJobs.install():
+        seed_training_jobs(jobs, datetime.now(UTC))
+        fail_calls("sagemaker", "Search", "ThrottlingException", when=second_page_once)
+        calls = record_calls("sagemaker")
+        results = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert [r["finished"] for r in results] == [False, True], "paused at the second page, then finished"
+    searches = [p for op, p in calls.params if op == "Search"]
+    assert len(searches) == 3, "the first page, the throttled second, the second again after the hand-off"
+    assert searches[1]["NextToken"] == searches[2]["NextToken"], "resumed from the checkpoint's Search token"
+    assert sorted(p["TrainingJobName"] for op, p in calls.params if op == "StopTrainingJob") == [
+        f"idle-{i}" for i in range(5)
     ]
-    assert all(
-        p["ResourcesPerPage"] == 100 and p["ResourceTypeFilters"] == ["sagemaker:training-job"] for p in listings
-    )
-    assert "PaginationToken" in listings[2], "the second page of the min-gpu-util listing"
-    assert "ListTags" not in calls.calls and "StopTrainingJob" not in calls.calls
+    assert results[0]["evaluated"] == 100 and results[1]["evaluated"] == 5
 
 
 @pytest.mark.parametrize("mode", ["enforce", "dry-run"])
-def test_given_a_job_tagged_exempt_after_the_listing_then_it_is_not_stopped_and_recorded_skipped(
+def test_given_a_job_tagged_exempt_after_the_search_index_then_it_is_not_stopped_and_recorded_skipped(
     running: RunningTrainingJobs, stack: Stack, mode: str
 ) -> None:
-    tagged_after_listing("resnet-idle", {"ecoguard:exempt": "true"})
+    search_index_lag("resnet-idle", tagged_since({"ecoguard:exempt": "true"}))
     calls = record_calls("sagemaker")
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": mode})
     assert statuses()["resnet-idle"] == "InProgress"
@@ -342,14 +389,31 @@ def test_given_a_job_tagged_exempt_after_the_listing_then_it_is_not_stopped_and_
     assert [r.outcome for r in records if r.action == "stop-training-job"] == []
     [skip] = [r for r in records if r.outcome is Outcome.SKIPPED]
     assert skip.reason.startswith("tagged ecoguard:exempt=true; would stop")
-    assert arn_of("resnet-idle") in [p["ResourceArn"] for op, p in calls.params if op == "ListTags"]
+    assert stop_reads(calls) == (sorted(SHOULD_STOP), sorted(SHOULD_STOP))
 
 
-def test_given_a_threshold_tag_set_after_the_listing_then_the_job_is_decided_again_on_it_and_kept(
+@pytest.mark.parametrize("mode", ["enforce", "dry-run"])
+def test_given_a_job_the_search_index_shows_in_progress_but_finished_since_then_it_is_not_stopped(
+    running: RunningTrainingJobs, stack: Stack, mode: str
+) -> None:
+    search_index_lag("resnet-idle", finished_since)
+    calls = record_calls("sagemaker")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": mode})
+    assert statuses()["resnet-idle"] == "Completed"
+    assert [p["TrainingJobName"] for op, p in calls.params if op == "StopTrainingJob"] == (
+        ["xgboost-cpu"] if mode == "enforce" else []
+    )
+    assert result.get("applied" if mode == "enforce" else "would-apply") == 1
+    assert not [r for r in stack.records() if r.resource.name == "resnet-idle" and r.action == "stop-training-job"]
+    # Described (and its tags read) once, as every job about to be stopped: that is how it was found finished.
+    assert stop_reads(calls) == (sorted(SHOULD_STOP), sorted(SHOULD_STOP))
+
+
+def test_given_a_threshold_tag_set_after_the_search_index_then_the_job_is_decided_again_on_it_and_kept(
     running: RunningTrainingJobs, stack: Stack
 ) -> None:
     # resnet-idle runs at 2.5 % per GPU: idle by the policy's 10 %, not by its owner's 1 % set a moment ago.
-    tagged_after_listing("resnet-idle", {"ecoguard:min-gpu-util": "1"})
+    search_index_lag("resnet-idle", tagged_since({"ecoguard:min-gpu-util": "1"}))
     [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     assert statuses()["resnet-idle"] == "InProgress" and statuses()["xgboost-cpu"] == "Stopping"
     assert result["applied"] == 1
@@ -359,7 +423,7 @@ def test_given_a_threshold_tag_set_after_the_listing_then_the_job_is_decided_aga
 def test_given_an_idle_job_with_other_tags_then_its_stop_record_holds_every_tag_and_restore_recreates_them(
     running: RunningTrainingJobs, stack: Stack
 ) -> None:
-    # No governing tag: the listings do not show the job, so its tags come from the read before the stop.
+    # The record's before-state comes from the description and tags read just before the stop.
     tags = {"team": "vision", "cost-center": "ml-42"}
     sagemaker().add_tags(ResourceArn=arn_of("resnet-idle"), Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
@@ -371,32 +435,49 @@ def test_given_an_idle_job_with_other_tags_then_its_stop_record_holds_every_tag_
     assert tags_of("resnet-idle-restored-1") == tags
 
 
-def test_given_the_tag_listing_is_denied_then_the_sweep_fails_and_stops_nothing(
+def test_given_search_is_denied_then_the_sweep_fails_and_stops_nothing(
     running: RunningTrainingJobs, stack: Stack
 ) -> None:
-    injected = fail_calls("resourcegroupstaggingapi", "GetResources", "AccessDeniedException")
+    injected = fail_calls("sagemaker", "Search", "AccessDeniedException")
     calls = record_calls("sagemaker")
-    with pytest.raises(AccessDenied, match="GetResources"):
+    with pytest.raises(AccessDenied, match="Search"):
         stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
-    assert injected["GetResources"] == 1
+    assert injected["Search"] == 1
     assert "StopTrainingJob" not in calls.calls and "DescribeTrainingJob" not in calls.calls
     assert stack.records() == []
 
 
-def test_given_no_job_in_progress_then_the_sweep_lists_no_tags(stack: Stack) -> None:
+def test_given_no_job_in_progress_then_the_sweep_searches_once_and_reads_nothing_else(stack: Stack) -> None:
     calls = record_calls("sagemaker", "resourcegroupstaggingapi")
     [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     assert result["finished"] is True
-    assert dict(calls.calls) == {"ListTrainingJobs": 1, "ListHyperParameterTuningJobs": 1}
+    assert dict(calls.calls) == {"Search": 1, "ListHyperParameterTuningJobs": 1}
 
 
-def test_given_an_event_for_one_job_then_its_own_tags_are_read_and_nothing_is_listed(
+def test_given_an_event_for_one_job_then_it_is_described_and_its_own_tags_read_and_nothing_is_listed(
     running: RunningTrainingJobs, stack: Stack
 ) -> None:
     calls = record_calls("sagemaker", "resourcegroupstaggingapi")
     [result] = stack.invoke(FN, state_change("idle-but-exempt"), env={"ECOGUARD_MODE": "enforce"})
     assert result["skipped"] == 1 and "StopTrainingJob" not in calls.calls
-    assert calls.calls["ListTags"] == 1 and "GetResources" not in calls.calls
+    assert calls.calls["DescribeTrainingJob"] == 1 and calls.calls["ListTags"] == 1
+    assert "Search" not in calls.calls and "GetResources" not in calls.calls
+
+
+def test_given_a_job_to_stop_cannot_be_described_then_it_is_recorded_failed_and_not_stopped(
+    running: RunningTrainingJobs, stack: Stack
+) -> None:
+    fail_calls(
+        "sagemaker",
+        "DescribeTrainingJob",
+        "AccessDeniedException",
+        when=lambda p: p["TrainingJobName"] == "resnet-idle",
+    )
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["failed"] == 1 and result["applied"] == 1
+    assert statuses()["resnet-idle"] == "InProgress" and statuses()["xgboost-cpu"] == "Stopping"
+    [failed] = [r for r in stack.records() if r.outcome is Outcome.FAILED]
+    assert failed.resource.name == "resnet-idle" and "AccessDenied" in (failed.error or "")
 
 
 def test_given_the_tags_of_a_job_to_stop_cannot_be_read_then_it_is_recorded_failed_and_not_stopped(

@@ -115,10 +115,12 @@ RESOURCE_STAR_ONLY = frozenset(
         "sagemaker:ListEndpoints",
         "sagemaker:ListInferenceComponents",
         "sagemaker:ListNotebookInstances",
-        "sagemaker:ListTrainingJobs",
         "sagemaker:ListHyperParameterTuningJobs",
         "sagemaker:ListMonitoringExecutions",
         "sagemaker:ListModelCards",
+        # Search: no resource type (Service Authorization Reference, Amazon SageMaker; AWS's own examples
+        # grant it on "*", narrowed only by the sagemaker:SearchVisibilityCondition key). The training
+        # guard lists in-progress training jobs with it.
         "sagemaker:Search",
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",

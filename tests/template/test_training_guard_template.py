@@ -39,13 +39,18 @@ def test_stop_is_scoped_to_training_jobs_and_denied_on_exempt_ones() -> None:
     assert deny["Condition"] == {"StringEqualsIgnoreCase": {"aws:ResourceTag/ecoguard:exempt": "true"}}
 
 
-def test_the_sweep_lists_governing_tags_and_reads_one_jobs_tags_only_on_training_and_tuning_jobs() -> None:
+def test_the_sweep_searches_in_progress_jobs_and_reads_one_jobs_state_and_tags_only_on_training_and_tuning_jobs() -> (
+    None
+):
     policy = statements("TrainingGuardFunction")
-    # tag:GetResources supports no resource-level permission; the Deny above stays the exempt backstop.
-    assert policy["ListGovernedTags"]["Action"] == "tag:GetResources"
-    assert policy["ListGovernedTags"]["Resource"] == "*"
+    # Search and ListHyperParameterTuningJobs support no resource-level permission; the Deny above stays the
+    # exempt backstop. ListTrainingJobs and the tagging API are no longer needed by the sweep.
+    assert policy["ListJobs"]["Action"] == ["sagemaker:Search", "sagemaker:ListHyperParameterTuningJobs"]
+    assert policy["ListJobs"]["Resource"] == "*"
+    granted = {a for s in policy.values() for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert not {"sagemaker:ListTrainingJobs", "tag:GetResources"} & granted
     reads = policy["ReadJobs"]
-    assert "sagemaker:ListTags" in reads["Action"]
+    assert {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags"} <= set(reads["Action"])
     assert [r["Fn::Sub"].rsplit(":", 1)[1] for r in reads["Resource"]] == [
         "training-job/*",
         "hyper-parameter-tuning-job/*",

@@ -38,13 +38,13 @@ def test_given_a_sweep_that_reads_one_bucket_twice_too_often_then_the_excess_is_
     assert found["excess"] == {"s3:GetBucketLifecycleConfiguration": 2}
 
 
-def test_given_a_training_sweep_listing_tags_per_job_then_the_tags_of_jobs_not_stopped_are_excess() -> None:
+def test_given_a_training_sweep_describing_every_listed_job_then_the_reads_of_jobs_not_stopped_are_excess() -> None:
     sweep = {
         "truth": {"listed": 10, "exempt_tagged": 1},
         "outcomes": {"applied": 3, "evaluated": 10},
         "metric_queries": 20,
         "calls": {
-            "sagemaker:ListTrainingJobs": 1,
+            "sagemaker:Search": 1,
             "sagemaker:ListHyperParameterTuningJobs": 1,
             "sagemaker:DescribeTrainingJob": 10,
             "sagemaker:ListTags": 10,
@@ -53,5 +53,27 @@ def test_given_a_training_sweep_listing_tags_per_job_then_the_tags_of_jobs_not_s
         },
     }
     found = figures.floor("TrainingGuardFunction", sweep)
-    assert found["excess"] == {"sagemaker:DescribeTrainingJob": 1, "sagemaker:ListTags": 7}
+    assert found["excess"] == {"sagemaker:DescribeTrainingJob": 7, "sagemaker:ListTags": 7}
+    assert found["required"]["sagemaker:DescribeTrainingJob"]["count"] == 3
     assert found["required"]["sagemaker:ListTags"]["count"] == 3
+    assert figures.listings("TrainingGuardFunction", sweep) == 1 + 1  # one Search page, the tuning listing
+
+
+def test_given_a_training_sweep_reading_only_the_jobs_it_stops_then_it_is_at_the_floor() -> None:
+    sweep = {
+        "truth": {"listed": 250, "exempt_tagged": 25},
+        "outcomes": {"applied": 75, "evaluated": 250},
+        "metric_queries": 400,
+        "calls": {
+            "sagemaker:Search": 3,
+            "sagemaker:ListHyperParameterTuningJobs": 1,
+            "sagemaker:DescribeTrainingJob": 75,
+            "sagemaker:ListTags": 75,
+            "cloudwatch:GetMetricData": 1,
+            "sagemaker:StopTrainingJob": 75,
+        },
+    }
+    found = figures.floor("TrainingGuardFunction", sweep)
+    assert found["excess"] == {}
+    assert found["bound"] == (3 + 1) + 1 + 75 + 75 + 75  # Search pages + tuning, metrics, stops, reads
+    assert sum(figures.governed(sweep["calls"]).values()) == found["bound"]

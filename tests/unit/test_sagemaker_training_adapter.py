@@ -1,16 +1,17 @@
-"""The training-job adapter: in-progress training jobs page by page, then tuning jobs, at 100 a page; tags
-from the sweep's listing (one per governing key) or read per job."""
+"""The training-job adapter: in-progress training jobs from Search (filtered on status server-side), then
+tuning jobs, at 100 a page; a job's fresh state from DescribeTrainingJob and ListTags."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.sagemaker_training import JobRef, SageMakerTrainingAdapter
-from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import NotFound
+from ecoguard.guardrails.training_guard import TrainingJob
 
 
 class FakeSageMaker:
@@ -24,10 +25,10 @@ class FakeSageMaker:
         end = start + kwargs["MaxResults"]
         return names[start:end], (str(end) if end < len(names) else None)
 
-    def list_training_jobs(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(("ListTrainingJobs", kwargs))
+    def search(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("Search", kwargs))
         names, token = self._page(self.training, kwargs)
-        response: dict[str, Any] = {"TrainingJobSummaries": [{"TrainingJobName": n} for n in names]}
+        response: dict[str, Any] = {"Results": [{"TrainingJob": record(n)} for n in names]}
         return response | ({"NextToken": token} if token else {})
 
     def list_hyper_parameter_tuning_jobs(self, **kwargs: Any) -> dict[str, Any]:
@@ -45,8 +46,23 @@ class FakeSageMaker:
         )
 
 
-def walk(adapter: SageMakerTrainingAdapter) -> list[JobRef]:
-    refs: list[JobRef] = []
+def record(name: str, **fields: Any) -> dict[str, Any]:
+    """A Search record of an in-progress job (SearchRecord.TrainingJob), as the index holds it."""
+    return {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+        "TrainingJobStatus": "InProgress",
+        "SecondaryStatus": "Training",
+        "TrainingStartTime": datetime(2026, 1, 1, 12, tzinfo=UTC),
+        "RoleArn": "arn:aws:iam::123456789012:role/SM",
+        "ResourceConfig": {"InstanceType": "ml.g5.12xlarge", "InstanceCount": 2, "VolumeSizeInGB": 50},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "Tags": [{"Key": "ecoguard:exempt", "Value": "true"}, {"Key": "team", "Value": "nlp"}],
+    } | fields
+
+
+def walk(adapter: SageMakerTrainingAdapter) -> list[TrainingJob | JobRef]:
+    refs: list[TrainingJob | JobRef] = []
     token: str | None = None
     while True:
         page = adapter.page(token)
@@ -61,11 +77,69 @@ def test_given_jobs_then_every_in_progress_job_is_listed_once_at_100_a_page(
     training: int, tuning: int, calls: int
 ) -> None:
     sm = FakeSageMaker(training, tuning)
-    refs = walk(SageMakerTrainingAdapter(sm))
-    assert [r.name for r in refs if r.kind == "training"] == sm.training
-    assert [r.name for r in refs if r.kind == "tuning"] == sm.tuning
+    items = walk(SageMakerTrainingAdapter(sm))
+    assert [j.name for j in items if isinstance(j, TrainingJob)] == sm.training
+    assert [r.name for r in items if isinstance(r, JobRef) and r.kind == "tuning"] == sm.tuning
     assert len(sm.calls) == calls
-    assert all(k["MaxResults"] == 100 and k["StatusEquals"] == "InProgress" for _, k in sm.calls)
+    assert all(k["MaxResults"] == 100 for _, k in sm.calls)
+    assert all(k["StatusEquals"] == "InProgress" for op, k in sm.calls if op == "ListHyperParameterTuningJobs")
+
+
+def test_given_a_sweep_then_training_jobs_are_searched_filtered_on_status_by_the_service_never_listed() -> None:
+    # ListTrainingJobs with StatusEquals and MaxResults takes MaxResults jobs of any status first, then
+    # filters them (ListTrainingJobs API reference): it must not come back.
+    sm = FakeSageMaker(150, 0)
+    walk(SageMakerTrainingAdapter(sm))
+    searches = [k for op, k in sm.calls if op == "Search"]
+    assert searches == [
+        {
+            "Resource": "TrainingJob",
+            "SearchExpression": {
+                "Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}]
+            },
+            "SortBy": "CreationTime",
+            "SortOrder": "Ascending",
+            "MaxResults": 100,
+        },
+        {
+            "Resource": "TrainingJob",
+            "SearchExpression": {
+                "Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}]
+            },
+            "SortBy": "CreationTime",
+            "SortOrder": "Ascending",
+            "MaxResults": 100,
+            "NextToken": "100",
+        },
+    ]
+    assert not hasattr(sm, "list_training_jobs"), "the fake offers no ListTrainingJobs: nothing may call it"
+
+
+def test_given_a_search_record_then_the_job_holds_its_instances_start_status_and_tags_without_other_calls() -> None:
+    sm = FakeSageMaker(0, 0)
+    sm.training = ["bert"]
+    [job] = [j for j in walk(SageMakerTrainingAdapter(sm)) if isinstance(j, TrainingJob)]
+    assert (job.instance_type, job.instance_count, job.status) == ("ml.g5.12xlarge", 2, "InProgress")
+    assert job.training_start == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert job.tags == {"ecoguard:exempt": "true", "team": "nlp"}
+    assert job.max_runtime_seconds == 3600
+    assert [op for op, _ in sm.calls] == ["Search", "ListHyperParameterTuningJobs"]
+
+
+@pytest.mark.parametrize(
+    ("token", "sent"),
+    [("search:abc", "abc"), ("legacy-list-training-jobs-token", None)],
+    ids=["search-token", "token-saved-by-a-listtrainingjobs-version"],
+)
+def test_given_a_checkpoint_token_then_the_search_resumes_from_it_or_from_the_first_page(
+    token: str, sent: str | None
+) -> None:
+    sm = FakeSageMaker(0, 0)
+    sm._page = lambda names, kwargs: ([], None)  # type: ignore[method-assign]
+    page = SageMakerTrainingAdapter(sm).page(token)
+    [(op, kwargs)] = sm.calls
+    assert op == "Search" and kwargs.get("NextToken") == sent
+    assert page.next_token == "tuning:"
 
 
 def test_given_a_missing_job_then_describe_says_none_rather_than_failing() -> None:
@@ -84,7 +158,7 @@ ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/bert-large"
 
 
 class DescribingSageMaker:
-    """One in-progress job, ``Bert-Large``, whose ARN SageMaker lower-cases; counts ListTags."""
+    """One in-progress job, ``bert-large``; counts ListTags."""
 
     def __init__(self) -> None:
         self.list_tags_calls = 0
@@ -100,63 +174,14 @@ class DescribingSageMaker:
 
     def list_tags(self, **kwargs: Any) -> dict[str, Any]:
         self.list_tags_calls += 1
+        assert kwargs == {"ResourceArn": ARN, "MaxResults": 100}
         return {"Tags": [{"Key": "team", "Value": "nlp"}, {"Key": "ecoguard:exempt", "Value": "true"}]}
 
 
-class FakeTagging:
-    """GetResources over training jobs, one page of ``per_page`` at a time."""
-
-    def __init__(self, tagged: dict[str, dict[str, str]], per_page: int = 100) -> None:
-        self.tagged = tagged
-        self.per_page = per_page
-        self.calls: list[dict[str, Any]] = []
-
-    def get_resources(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(kwargs)
-        [key] = [f["Key"] for f in kwargs["TagFilters"]]
-        matching = [(arn, tags) for arn, tags in self.tagged.items() if key in tags]
-        start = int(kwargs.get("PaginationToken") or 0)
-        page = matching[start : start + self.per_page]
-        response: dict[str, Any] = {
-            "ResourceTagMappingList": [
-                {"ResourceARN": arn, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} for arn, tags in page
-            ]
-        }
-        if start + self.per_page < len(matching):
-            response["PaginationToken"] = str(start + self.per_page)
-        return response
-
-
-def test_given_listed_tags_then_a_described_job_takes_them_by_its_arn_in_any_case_and_reads_none() -> None:
+def test_given_a_job_read_fresh_then_it_is_described_and_its_tags_read_once_into_its_recreation_request() -> None:
     sm = DescribingSageMaker()
-    adapter = SageMakerTrainingAdapter(sm)
-    job = adapter.training_job("Bert-Large", {ARN.lower(): {"ecoguard:min-gpu-util": "20"}})
-    assert job is not None and job.tags == {"ecoguard:min-gpu-util": "20"}
-    assert job.config["Tags"] == [{"Key": "ecoguard:min-gpu-util", "Value": "20"}]
-    unlisted = adapter.training_job("Bert-Large", {})
-    assert unlisted is not None and unlisted.tags == {} and "Tags" not in unlisted.config
-    assert sm.list_tags_calls == 0
-    read = adapter.training_job("Bert-Large")
-    assert read is not None and read.tags == {"team": "nlp", "ecoguard:exempt": "true"}
+    job = SageMakerTrainingAdapter(sm).training_job("bert-large")
+    assert job is not None and job.tags == {"team": "nlp", "ecoguard:exempt": "true"}
+    assert job.config["Tags"] == [{"Key": "ecoguard:exempt", "Value": "true"}, {"Key": "team", "Value": "nlp"}]
+    assert job.config["RoleArn"] == "arn:aws:iam::123456789012:role/SM"
     assert sm.list_tags_calls == 1
-
-
-def test_given_jobs_with_governing_tags_then_job_tags_lists_each_key_filtered_by_type_at_100_a_page() -> None:
-    tagged = {f"{ARN}-{i}": {"ecoguard:min-gpu-util": "20", "team": "nlp"} for i in range(150)}
-    tagged[ARN.upper()] = {"ecoguard:exempt": "true"}
-    tagging = FakeTagging(tagged)
-    found = SageMakerTrainingAdapter(DescribingSageMaker(), TaggingAdapter(tagging)).job_tags()
-    assert found == {arn.lower(): tags for arn, tags in tagged.items()}
-    keys = [c["TagFilters"] for c in tagging.calls]
-    assert keys == [
-        [{"Key": "ecoguard:exempt"}],
-        [{"Key": "ecoguard:min-gpu-util"}],
-        [{"Key": "ecoguard:min-gpu-util"}],
-    ]
-    assert all(c["ResourceTypeFilters"] == ["sagemaker:training-job"] for c in tagging.calls)
-    assert all(c["ResourcesPerPage"] == 100 for c in tagging.calls)
-
-
-def test_given_no_tagging_client_then_job_tags_refuses_rather_than_guess() -> None:
-    with pytest.raises(RuntimeError, match="tagging"):
-        SageMakerTrainingAdapter(DescribingSageMaker()).job_tags()

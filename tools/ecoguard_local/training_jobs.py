@@ -1,8 +1,9 @@
 """Named shim for two moto 5.2.5 gaps in SageMaker training jobs.
 
 1. ``moto_jobs_finish_at_once``: moto marks a training job Completed the moment it is created,
-   so ListTrainingJobs(StatusEquals=InProgress) finds nothing. ``RunningTrainingJobs.start``
-   puts a job back to InProgress / Training with the TrainingStartTime a scenario needs.
+   so a Search for ``TrainingJobStatus Equals InProgress`` finds nothing. ``RunningTrainingJobs.start``
+   puts a job back to InProgress / Training with the TrainingStartTime a scenario needs, on moto's
+   backend object, which moto's Search filters and answers from: Search then finds it, as AWS would.
 2. ``moto_has_no_stop_training_job``: StopTrainingJob raises NotImplementedError in moto.
    ``RunningTrainingJobs.install`` adds it: an InProgress job becomes Stopping (as the real API
    leaves it, before Stopped); any other status answers ValidationException, as AWS does.

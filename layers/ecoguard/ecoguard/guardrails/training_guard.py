@@ -16,7 +16,8 @@ Stopping (``plan_observation`` then ``decide_stop``):
    every period's average is below the threshold. Missing datapoints never count as idle.
 6. ``ecoguard:min-gpu-util=N`` (0 < N <= 100) replaces the GPU threshold; ``ecoguard:exempt=true``
    turns the stop into a recorded skip. These two are the ``GOVERNING_TAGS``: no other tag changes a
-   decision (a sweep lists only them; ``with_tags`` puts a job's full tags in before it is stopped).
+   decision (a sweep reads them from the Search record; a job about to be stopped is decided again on
+   its tags read then).
 
 Advice (``advise``, ``advise_tuning``) never acts; see docs/GUARDRAILS.md for each finding.
 """

@@ -1,15 +1,19 @@
 """Run the training guard: a resumable sweep of in-progress jobs, or one job named by an event.
 
-A sweep observes a whole listing page (100 jobs) before deciding: each job is described, and the
-utilization of every host of every job to judge is fetched together, in as few GetMetricData calls
-as the 500-query limit allows (jobs observed at the same moment share one window).
+A sweep lists in-progress training jobs with the SageMaker Search API (100 a page, filtered on status
+server-side; see ``adapters/sagemaker_training.py`` for why not ListTrainingJobs), and decides from the
+Search records: each holds the job's description (instance type and count, start time, status) and its
+tags, so no job is described and no tag is read for a job the sweep does not act on. The utilization of
+every host of every job to judge on a page is fetched together, in as few GetMetricData calls as the
+500-query limit allows (jobs observed at the same moment share one window).
 
-Tags: a sweep reads the governing tags (``ecoguard:exempt``, ``ecoguard:min-gpu-util``) of every
-training job in one tagging-API listing per key, once per invocation, not ListTags per job. Only a job
-about to be stopped (or that would be, in dry-run) has all its tags read (ListTags): the restore needs
-them, and they are a fresh look at the governing tags, since the tagging API can lag a tag change; the
-job is decided again on them. The IAM Deny on ``aws:ResourceTag/ecoguard:exempt`` is the backstop.
-An event about one job reads that job's tags directly. Tuning jobs are advice only: no tags are read.
+Search's index is eventually consistent. A job the sweep would stop (or would stop, in dry-run) is
+described (DescribeTrainingJob) and its tags read (ListTags) first, and decided again on that state: a job
+that has finished since, or was exempted or given its own threshold since, is not stopped; the audit
+record's before-state (the configuration a restore re-creates the job from) is that fresh state. A job
+so new that Search does not show it yet is caught by the next sweep, or at once by its state-change
+event. The IAM Deny on ``aws:ResourceTag/ecoguard:exempt`` is the backstop. An event about one job
+describes it and reads its tags directly. Tuning jobs are advice only: no tags are read.
 
 Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
@@ -51,7 +55,6 @@ from ecoguard.guardrails.training_guard import (
     advise_tuning,
     decide_stop,
     plan_observation,
-    with_tags,
 )
 from ecoguard.policy import Policy
 from ecoguard.runners.base import GuardrailRunner
@@ -118,7 +121,8 @@ Series = dict[str, dict[datetime, float]]
 
 @dataclass(frozen=True)
 class ObservedJob:
-    """One listed job as observed: described (None: gone), planned, and measured if it is to be judged."""
+    """One job as observed: from its Search record or described (None: gone), planned, and measured if
+    it is to be judged."""
 
     ref: JobRef
     job: TrainingJob | TuningJob | None
@@ -127,7 +131,7 @@ class ObservedJob:
     series: Series | None = None
     error: str | None = None  # it could not be described
     metric_error: str | None = None  # its utilization could not be read
-    listed_tags: bool = False  # its tags came from the sweep's tagging listing, not a read of its own
+    listed: bool = False  # from the Search index, which can lag: described and tags read before a stop
 
 
 class TrainingGuardRunner(GuardrailRunner):
@@ -149,7 +153,6 @@ class TrainingGuardRunner(GuardrailRunner):
         self._metrics = metrics
         self._guard = policy.training_guard
         self._sweep = Sweep[ObservedJob](GUARDRAIL, audit, clock, remaining_ms)
-        self._tags: dict[str, dict[str, str]] | None = None  # listed once per invocation, when first needed
 
     def _appliers(self) -> Mapping[str, Applier]:
         return {ACTION: self._apply}
@@ -165,11 +168,7 @@ class TrainingGuardRunner(GuardrailRunner):
 
     def _observed_page(self, token: str | None) -> Page[ObservedJob]:
         page = self._jobs.page(token)
-        if self._tags is None and any(ref.kind == "training" for ref in page.items):
-            # Its failure fails the invocation (throttling pauses the sweep): no job is decided
-            # without knowing whether it is exempt.
-            self._tags = self._jobs.job_tags()
-        return Page(self.observe(page.items, self._tags), page.next_token)
+        return Page(self.observe(page.items), page.next_token)
 
     def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         detail = parse_training_event(event)
@@ -191,30 +190,32 @@ class TrainingGuardRunner(GuardrailRunner):
 
     # --- observe ------------------------------------------------------------------------------
 
-    def observe(
-        self, refs: Iterable[JobRef], listed: Mapping[str, Mapping[str, str]] | None = None
-    ) -> list[ObservedJob]:
-        """Describe each job, plan what to measure, then fetch every planned host's series together.
-        ``listed``: the governing tags of every training job (``job_tags``); without it each training
-        job's tags are read. Throttling is raised (the sweep pauses at this page); other errors are
-        kept per job."""
+    def observe(self, items: Iterable[TrainingJob | JobRef]) -> list[ObservedJob]:
+        """Plan what to measure for each job, then fetch every planned host's series together. A
+        ``TrainingJob`` comes from the sweep's Search listing and is taken as listed; a ``JobRef`` is
+        described (a training job with its tags). Throttling is raised (the sweep pauses at this page);
+        other errors are kept per job."""
         now = self._clock()
         observed: list[ObservedJob] = []
-        for ref in refs:
+        for item in items:
+            if isinstance(item, TrainingJob):
+                plan = plan_observation(item, self._guard, now)
+                observed.append(ObservedJob(JobRef("training", item.name), item, now, plan, listed=True))
+                continue
             try:
-                if ref.kind == "tuning":
-                    job: TrainingJob | TuningJob | None = self._jobs.tuning_job(ref.name)
+                if item.kind == "tuning":
+                    job: TrainingJob | TuningJob | None = self._jobs.tuning_job(item.name)
                 else:
-                    job = self._jobs.training_job(ref.name, listed)
+                    job = self._jobs.training_job(item.name)
             except Throttled:
                 raise
             except NotFound:
                 job = None
             except AwsError as exc:
-                observed.append(ObservedJob(ref, None, now, error=str(exc)))
+                observed.append(ObservedJob(item, None, now, error=str(exc)))
                 continue
             plan = plan_observation(job, self._guard, now) if isinstance(job, TrainingJob) else None
-            observed.append(ObservedJob(ref, job, now, plan, listed_tags=listed is not None))
+            observed.append(ObservedJob(item, job, now, plan))
         return self._measured(observed)
 
     def _measured(self, observed: list[ObservedJob]) -> list[ObservedJob]:
@@ -260,7 +261,8 @@ class TrainingGuardRunner(GuardrailRunner):
                 config_exec.execute(finding)
             return None
         if job is None or job.status != IN_PROGRESS:
-            # Confirmed by DescribeTrainingJob: a finished job is never acted on, whatever the event said.
+            # A finished job is never acted on, whatever the event said (confirmed by DescribeTrainingJob)
+            # or the Search index showed (a job to stop is described again first).
             return None
         for finding in advise(job, self._guard, item.now):
             config_exec.execute(finding)
@@ -276,8 +278,8 @@ class TrainingGuardRunner(GuardrailRunner):
         if item.metric_error is not None or item.series is None:
             return executor.fail(GUARDRAIL, job.resource, item.metric_error or "utilization not read")
         decision = decide_stop(job, plan, item.series)
-        if isinstance(decision, PlannedAction) and item.listed_tags:
-            return self._judge_on_fresh_tags(item, job, executor, cause)
+        if isinstance(decision, PlannedAction) and item.listed:
+            return self._judge_on_fresh_state(item, job, executor, cause)
         if decision is None:
             executor.summary.compliant += 1
             return None
@@ -285,25 +287,33 @@ class TrainingGuardRunner(GuardrailRunner):
             return self._skip_executor(decision, executor, cause, item.now)
         return executor.execute(decision)
 
-    def _judge_on_fresh_tags(
+    def _judge_on_fresh_state(
         self, item: ObservedJob, job: TrainingJob, executor: Executor, cause: str
     ) -> Outcome | None:
-        """Read all the job's tags now (the restore re-creates the job with them, and the listing may
-        lag a tag change), then decide again on them: an exemption or threshold set a moment ago counts,
-        and the audit record's ``before`` holds the tags as they are when the job is stopped."""
+        """Describe the job and read all its tags now (Search's index can lag a status or tag change, and
+        the restore re-creates the job from the description, with its tags), then decide again on them: a
+        job finished since is left alone, an exemption or threshold set a moment ago counts, and the audit
+        record's ``before`` holds the job as it is when it is stopped. The series measured stays: the
+        window and hosts do not change while a job runs."""
         try:
-            fresh = with_tags(job, self._jobs.tags(job.arn))
+            fresh = self._jobs.training_job(job.name)
         except Throttled:
             raise
         except AwsError as exc:
             return executor.fail(GUARDRAIL, job.resource, str(exc))
+        if fresh is None or fresh.status != IN_PROGRESS:
+            logger.info(
+                "the Search index showed the job in progress; it is not now, so it is not stopped",
+                extra={"job": job.name, "status": fresh.status if fresh else "gone"},
+            )
+            return None
         if fresh.governing_tags() != job.governing_tags():
             logger.info(
-                "governing tags changed since the tagging listing; deciding on the tags read now",
+                "governing tags changed since the Search index; deciding on the tags read now",
                 extra={"job": job.name, "listed": job.governing_tags(), "now": fresh.governing_tags()},
             )
         plan = plan_observation(fresh, self._guard, item.now)
-        return self._judge(replace(item, job=fresh, plan=plan, listed_tags=False), fresh, executor, cause)
+        return self._judge(replace(item, job=fresh, plan=plan, listed=False), fresh, executor, cause)
 
     def _skip_executor(self, skip: Skip, executor: Executor, cause: str, now: datetime) -> Outcome:
         day = self._executor(Trigger(f"skip-{now.date().isoformat()}", cause), executor.summary)
