@@ -24,7 +24,6 @@ from ecoguard.guardrails.training_guard import (
     creation_request,
     decide_stop,
     plan_observation,
-    with_tags,
 )
 from ecoguard.policy import PolicyError, TrainingGuardPolicy, build_policy
 
@@ -228,18 +227,6 @@ def test_given_a_description_then_the_creation_request_drops_read_only_fields_an
         "ResourceConfig": {"InstanceType": "ml.g5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
         "Tags": [{"Key": "team", "Value": "nlp"}],
     }
-
-
-def test_given_the_tags_read_before_a_stop_then_the_recreation_request_carries_them_and_no_listed_ones() -> None:
-    listed = job("ml.g5.xlarge", tags={MIN_UTIL_TAG: "20"}, Tags=[{"Key": MIN_UTIL_TAG, "Value": "20"}])
-    fresh = with_tags(listed, {MIN_UTIL_TAG: "20", "team": "nlp", "aws:sagemaker:owner": "x"})
-    assert fresh.tags == {MIN_UTIL_TAG: "20", "team": "nlp", "aws:sagemaker:owner": "x"}
-    assert fresh.config["Tags"] == [{"Key": "ecoguard:min-gpu-util", "Value": "20"}, {"Key": "team", "Value": "nlp"}]
-    assert fresh.config["ResourceConfig"] == listed.config["ResourceConfig"]
-    assert "Tags" not in with_tags(listed, {}).config, "a job without tags now is re-created without any"
-    plan = observe(fresh)
-    decision = decide_stop(fresh, plan, flat(plan, 5.0))
-    assert isinstance(decision, PlannedAction) and decision.before["config"]["Tags"] == fresh.config["Tags"]
 
 
 def test_the_governing_tags_are_every_tag_a_decision_reads() -> None:

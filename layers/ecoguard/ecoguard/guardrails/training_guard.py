@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -134,11 +134,6 @@ class TrainingJob:
 
     def governing_tags(self) -> dict[str, str]:
         return {k: v for k, v in self.tags.items() if k in GOVERNING_TAGS}
-
-
-def with_tags(job: TrainingJob, tags: Mapping[str, str]) -> TrainingJob:
-    """The job with all of ``tags`` (e.g. read now), in its tags and in its re-creation request."""
-    return replace(job, tags=dict(tags), config=_tagged_request(job.config, tags))
 
 
 @dataclass(frozen=True)
