@@ -77,3 +77,18 @@ def test_given_a_training_sweep_reading_only_the_jobs_it_stops_then_it_is_at_the
     assert found["excess"] == {}
     assert found["bound"] == (3 + 1) + 1 + 75 + 75 + 75  # Search pages + tuning, metrics, stops, reads
     assert sum(figures.governed(sweep["calls"]).values()) == found["bound"]
+
+
+def test_every_required_read_is_named_as_the_bench_counts_calls_by_signing_name_and_operation() -> None:
+    import boto3
+
+    session = boto3.session.Session(region_name="us-east-1")
+    signing = {
+        session.client(service).meta.service_model.signing_name: session.client(service).meta.service_model
+        for service in ("s3", "sagemaker", "cloudwatch", "resourcegroupstaggingapi", "logs")
+    }
+    for function, reads in figures.REQUIRED_READS.items():
+        for op, _, _ in reads:
+            prefix, operation = op.split(":", 1)
+            assert prefix in signing, f"{function}: {op} is not named by signing name"
+            assert operation in signing[prefix].operation_names, f"{function}: {op} is no such operation"

@@ -116,7 +116,7 @@ REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
     ],
     "IdleEndpointFunction": [
         (
-            "cloudwatch:ListMetrics",
+            "monitoring:ListMetrics",
             "the (endpoint, variant) pairs with recent invocations, 500 a page: ListEndpoints names no variant",
             lambda s: pages(s["truth"].get("variants_with_traffic", 0), METRICS_PAGE),
         ),
