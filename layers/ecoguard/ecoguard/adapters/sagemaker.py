@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,39 +40,28 @@ class SageMakerAdapter:
 
     # --- endpoints ----------------------------------------------------------------------------
 
-    def endpoint_names(self) -> list[tuple[str, str]]:
-        """(name, ARN) of every InService endpoint, every page, sorted (a resumed sweep needs a stable order)."""
-        names: list[tuple[str, str]] = []
-        token: str | None = None
+    def _paged(self, operation: str, items: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item of every page of a SageMaker listing (``NextToken`` paging)."""
         while True:
-            kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService"}
-            if token:
-                kwargs["NextToken"] = token
             try:
-                response = self._sm.list_endpoints(**kwargs)
+                response = getattr(self._sm, operation)(**kwargs)
             except ClientError as exc:
                 raise translate(exc) from exc
-            names += [(e["EndpointName"], e["EndpointArn"]) for e in response.get("Endpoints", [])]
+            yield from response.get(items, [])
             token = response.get("NextToken") or None
             if token is None:
-                return sorted(names)
+                return
+            kwargs["NextToken"] = token
+
+    def endpoint_names(self) -> list[tuple[str, str]]:
+        """(name, ARN) of every InService endpoint, every page, sorted (a resumed sweep needs a stable order)."""
+        listed = self._paged("list_endpoints", "Endpoints", MaxResults=PAGE_SIZE, StatusEquals="InService")
+        return sorted((e["EndpointName"], e["EndpointArn"]) for e in listed)
 
     def component_endpoints(self) -> set[str]:
         """Names of the endpoints that host an inference component, from one account-wide listing."""
-        endpoints: set[str] = set()
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            try:
-                response = self._sm.list_inference_components(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
-            endpoints |= {c["EndpointName"] for c in response.get("InferenceComponents", [])}
-            token = response.get("NextToken") or None
-            if token is None:
-                return endpoints
+        listed = self._paged("list_inference_components", "InferenceComponents", MaxResults=PAGE_SIZE)
+        return {c["EndpointName"] for c in listed}
 
     def endpoint_tags(self) -> dict[str, dict[str, str]]:
         """Endpoint ARN (lower-cased) -> all its tags, for every tagged endpoint: one listing, however many
@@ -128,20 +117,10 @@ class SageMakerAdapter:
 
     def inference_components(self, endpoint: str) -> tuple[Component, ...]:
         """The endpoint's inference components, each with its current copy count (every page)."""
-        names: list[str] = []
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"EndpointNameEquals": endpoint, "MaxResults": PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            try:
-                response = self._sm.list_inference_components(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
-            names += [c["InferenceComponentName"] for c in response.get("InferenceComponents", [])]
-            token = response.get("NextToken") or None
-            if token is None:
-                break
+        listed = self._paged(
+            "list_inference_components", "InferenceComponents", EndpointNameEquals=endpoint, MaxResults=PAGE_SIZE
+        )
+        names = [c["InferenceComponentName"] for c in listed]
         components = []
         for name in sorted(names):
             try:
@@ -176,20 +155,8 @@ class SageMakerAdapter:
     # --- tags ---------------------------------------------------------------------------------
 
     def tags(self, arn: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": TAGS_PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            try:
-                response = self._sm.list_tags(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
-            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
-            token = response.get("NextToken") or None
-            if token is None:
-                return tags
+        listed = self._paged("list_tags", "Tags", ResourceArn=arn, MaxResults=TAGS_PAGE_SIZE)
+        return {t["Key"]: t["Value"] for t in listed}
 
     def tag(self, arn: str, key: str, value: str) -> None:
         try:
