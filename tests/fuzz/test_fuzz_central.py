@@ -11,19 +11,25 @@ moto_event_account_is_the_bus_account), as in tests/functional/test_organization
 
 from __future__ import annotations
 
-import inspect
-import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from ecoguard.invocation import REJECTED
-from ecoguard.invocation import logger as invocation_logger
 from tests.conftest import REGION
-from tests.fuzz.test_fuzz_events import EXAMPLES, OWN_SEEDS, StructuredLog, mutated_events, own_seeds
-from tools.ecoguard_local.invoke import INVOCATIONS, function_environment, load_handler, reset_caches
+from tests.fuzz.test_fuzz_events import (
+    FUZZ,
+    OWN_SEEDS,
+    StructuredLog,
+    assert_both_kinds_arose,
+    assert_one_rejection_logged,
+    error_lines,
+    mutated_events,
+    own_seeds,
+)
+from tools.ecoguard_local.invoke import INVOCATIONS, reset_caches
 from tools.ecoguard_local.organization import (
     Central,
     CrossAccountBusShim,
@@ -49,15 +55,8 @@ def central(aws: None) -> Iterator[Central]:
 @pytest.fixture
 def error_log(central: Central, request: pytest.FixtureRequest) -> Iterator[StructuredLog]:
     spec = functions(central.template)[request.node.callspec.params["logical_id"]]
-    with function_environment(spec, central.resolver, {}):
-        function_logger = inspect.unwrap(load_handler(spec)).__globals__["logger"]
-    capture = StructuredLog(function_logger.registered_formatter)
-    targets = {logging.getLogger(function_logger.name), logging.getLogger(invocation_logger.name)}
-    for target in targets:
-        target.addHandler(capture)
-    yield capture
-    for target in targets:
-        target.removeHandler(capture)
+    with error_lines(spec, central.resolver, {}) as capture:
+        yield capture
 
 
 def own_resources(central: Central) -> set[str]:
@@ -72,13 +71,7 @@ def test_given_1000_mutated_events_then_a_central_function_never_raises_and_writ
     examples = {"rejected": 0, "accepted": 0}
     own = own_resources(central)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @FUZZ
     @given(event=mutated_events(logical_id))
     def example(event: Any) -> None:
         error_log.clear()
@@ -88,9 +81,7 @@ def test_given_1000_mutated_events_then_a_central_function_never_raises_and_writ
         if result.get("rejected"):
             examples["rejected"] += 1
             assert writes == [], "a rejected event wrote to AWS"
-            [line] = error_log.lines
-            assert line["level"] == "ERROR" and line["message"] == REJECTED
-            assert line["reason"] == result["reason"] and line["reason"]
+            assert_one_rejection_logged(error_log, result["reason"])
         else:
             examples["accepted"] += 1
             assert all(line["message"] != REJECTED for line in error_log.lines)
@@ -98,5 +89,4 @@ def test_given_1000_mutated_events_then_a_central_function_never_raises_and_writ
 
     example()
     record_property("examples", examples)
-    assert sum(examples.values()) >= EXAMPLES, examples
-    assert examples["rejected"] > 0 and examples["accepted"] > 0, f"one kind of event never arose: {examples}"
+    assert_both_kinds_arose(examples)

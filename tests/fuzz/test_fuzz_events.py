@@ -22,7 +22,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -36,7 +37,7 @@ from tests.conftest import EVENTS, REFERENCE_EVENTS, Stack
 from tests.dry_run_writes import governed_writes_in_dry_run
 from tools.ecoguard_local.account import REGION, provision
 from tools.ecoguard_local.invoke import INVOCATIONS, function_environment, load_handler
-from tools.ecoguard_local.template import functions, load_template
+from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
 
 EXAMPLES = int(os.environ.get("ECOGUARD_FUZZ_EXAMPLES", "1000"))
 DRY_RUN = {"ECOGUARD_MODE": "dry-run"}
@@ -175,21 +176,50 @@ def stack(aws: None, request: pytest.FixtureRequest) -> Stack:
     return Stack(provision(template, parameters=parameters), template)
 
 
-@pytest.fixture
-def error_log(stack: Stack, request: pytest.FixtureRequest) -> Iterator[StructuredLog]:
+# One simulated account for all examples is the point; huge strings are drawn cheaply, not byte by byte.
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def assert_one_rejection_logged(error_log: StructuredLog, reason: str) -> None:
+    [line] = error_log.lines
+    assert line["level"] == "ERROR" and line["message"] == REJECTED
+    assert line["reason"] == reason and line["reason"]
+
+
+def assert_both_kinds_arose(examples: Mapping[str, int]) -> None:
+    assert sum(examples.values()) >= EXAMPLES, examples
+    assert examples["rejected"] > 0 and examples["accepted"] > 0, f"one kind of event never arose: {examples}"
+
+
+@contextmanager
+def error_lines(spec: FunctionSpec, resolver: Resolver, env: Mapping[str, str]) -> Iterator[StructuredLog]:
     """The function's own logger and ecoguard.invocation's child logger. In Lambda the child's records reach
     the function's handler through its parent; in this one process (every function, one import of the layer)
     the child was named after whichever service imported it first, so it is captured directly."""
-    spec = functions(stack.template)[request.node.callspec.params["logical_id"]]
-    with function_environment(spec, stack.resolver, stack.env):  # imported as Lambda would: configured
+    with function_environment(spec, resolver, env):  # imported as Lambda would: configured
         function_logger = inspect.unwrap(load_handler(spec)).__globals__["logger"]
     capture = StructuredLog(function_logger.registered_formatter)
     targets = {logging.getLogger(function_logger.name), logging.getLogger(invocation_logger.name)}
     for target in targets:
         target.addHandler(capture)
-    yield capture
-    for target in targets:
-        target.removeHandler(capture)
+    try:
+        yield capture
+    finally:
+        for target in targets:
+            target.removeHandler(capture)
+
+
+@pytest.fixture
+def error_log(stack: Stack, request: pytest.FixtureRequest) -> Iterator[StructuredLog]:
+    spec = functions(stack.template)[request.node.callspec.params["logical_id"]]
+    with error_lines(spec, stack.resolver, stack.env) as capture:
+        yield capture
 
 
 @pytest.mark.parametrize("logical_id", FUNCTIONS)
@@ -198,14 +228,7 @@ def test_given_1000_mutated_events_then_none_raises_a_rejection_writes_nothing_a
 ) -> None:
     examples = {"rejected": 0, "accepted": 0}
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        # One simulated account for all examples is the point; huge strings are drawn cheaply, not byte by byte.
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @FUZZ
     @given(event=mutated_events(logical_id))
     def example(event: Any) -> None:
         error_log.clear()
@@ -217,9 +240,7 @@ def test_given_1000_mutated_events_then_none_raises_a_rejection_writes_nothing_a
             examples["rejected"] += 1
             assert len(results) == 1
             assert [w for i in invocations for w in i.writes] == [], "a rejected event wrote to AWS"
-            [line] = error_log.lines
-            assert line["level"] == "ERROR" and line["message"] == REJECTED
-            assert line["reason"] == results[0]["reason"] and line["reason"]
+            assert_one_rejection_logged(error_log, results[0]["reason"])
         else:
             examples["accepted"] += 1
             assert governed_writes_in_dry_run(invocations) == []
@@ -227,5 +248,4 @@ def test_given_1000_mutated_events_then_none_raises_a_rejection_writes_nothing_a
 
     example()
     record_property("examples", examples)
-    assert sum(examples.values()) >= EXAMPLES, examples
-    assert examples["rejected"] > 0 and examples["accepted"] > 0, f"one kind of event never arose: {examples}"
+    assert_both_kinds_arose(examples)
