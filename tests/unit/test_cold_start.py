@@ -35,42 +35,30 @@ print(json.dumps({"created": created, "loaded": sorted(m for m in sys.argv[3].sp
 """
 
 
+def fresh_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter, outside the repository and without the test run's PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env, cwd="/"
+    )
+
+
+def probe_import(code_dir: Path, watched: tuple[str, ...] | list[str]) -> dict[str, list[str]]:
+    result = fresh_python(PROBE, str(code_dir), str(ROOT / "layers" / "ecoguard"), ",".join(watched))
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
 @pytest.mark.parametrize("handler", HANDLERS)
 def test_given_a_handler_module_when_imported_fresh_then_no_client_is_created_and_heavy_modules_stay_unloaded(
     handler: str,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            str(ROOT / "functions" / handler),
-            str(ROOT / "layers" / "ecoguard"),
-            ",".join(LAZY),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd="/",
-    )
-    assert result.returncode == 0, result.stderr
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
-    assert probe == {"created": [], "loaded": []}
+    assert probe_import(ROOT / "functions" / handler, LAZY) == {"created": [], "loaded": []}
 
 
 def test_the_probe_detects_a_client_created_at_import(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import boto3\nboto3.client('s3', region_name='us-east-1')\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path), str(ROOT / "layers" / "ecoguard"), ",".join(LAZY)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd="/",
-    )
+    result = fresh_python(PROBE, str(tmp_path), str(ROOT / "layers" / "ecoguard"), ",".join(LAZY))
     assert result.returncode != 0 and "a boto3 client was created at import" in result.stderr
 
 
@@ -82,24 +70,7 @@ RUNNERS = sorted(
 
 
 def test_given_the_restore_handler_when_imported_fresh_then_no_guardrail_runner_is_loaded() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            str(ROOT / "functions/restore"),
-            str(ROOT / "layers/ecoguard"),
-            ",".join(RUNNERS),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd="/",
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"created": [], "loaded": []}
+    assert probe_import(ROOT / "functions/restore", RUNNERS) == {"created": [], "loaded": []}
 
 
 def test_given_a_record_of_one_guardrail_when_its_restorer_is_built_then_only_that_runner_is_loaded() -> None:
@@ -110,15 +81,7 @@ def test_given_a_record_of_one_guardrail_when_its_restorer_is_built_then_only_th
         "restorer_for('storage-lifecycle', lambda service: boto3.client(service, region_name='eu-west-1'))\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ecoguard.runners.'))))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(ROOT / "layers/ecoguard")],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd="/",
-    )
+    result = fresh_python(probe, str(ROOT / "layers/ecoguard"))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [
         "ecoguard.runners.base",
