@@ -132,9 +132,9 @@ def inference_components_shim(endpoint: str) -> list[str]:
     return answered
 
 
-def test_given_an_idle_endpoint_with_inference_components_then_dry_run_plans_their_scale_to_zero(
-    stack: Stack,
-) -> None:
+def components_endpoint_in_service_for_days() -> None:
+    """``components-endpoint``: one instance-backed variant whose config names no model (it hosts
+    inference components), InService for 3 days."""
     create_model("components-base-model")
     sagemaker().create_endpoint_config(
         EndpointConfigName="components-config",
@@ -150,6 +150,12 @@ def test_given_an_idle_endpoint_with_inference_components_then_dry_run_plans_the
     sagemaker().create_endpoint(EndpointName="components-endpoint", EndpointConfigName="components-config")
     config_without_model_shim("components-config")
     backdate("endpoint", "components-endpoint", timedelta(days=3))
+
+
+def test_given_an_idle_endpoint_with_inference_components_then_dry_run_plans_their_scale_to_zero(
+    stack: Stack,
+) -> None:
+    components_endpoint_in_service_for_days()
     answered = inference_components_shim("components-endpoint")
     sweep(stack, Mode.DRY_RUN, "run-1")
     assert {"ListInferenceComponents", "DescribeInferenceComponent", "DescribeScalableTargets"} <= set(answered)
@@ -163,21 +169,7 @@ def test_given_a_busy_endpoint_with_inference_components_then_it_is_still_descri
 ) -> None:
     # Traffic never spares an endpoint that hosts inference components (their copies get a minimum of 0
     # whatever the traffic): the account-wide ListInferenceComponents names it, so it is described.
-    create_model("components-base-model")
-    sagemaker().create_endpoint_config(
-        EndpointConfigName="components-config",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "components-base-model",
-                "InstanceType": "ml.g4dn.xlarge",
-                "InitialInstanceCount": 1,
-            }
-        ],
-    )
-    sagemaker().create_endpoint(EndpointName="components-endpoint", EndpointConfigName="components-config")
-    config_without_model_shim("components-config")
-    backdate("endpoint", "components-endpoint", timedelta(days=3))
+    components_endpoint_in_service_for_days()
     put_invocations("components-endpoint", {"AllTraffic": 12})
     answered = inference_components_shim("components-endpoint")
     calls = record_calls("sagemaker")
