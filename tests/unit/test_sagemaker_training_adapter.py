@@ -91,27 +91,14 @@ def test_given_a_sweep_then_training_jobs_are_searched_filtered_on_status_by_the
     sm = FakeSageMaker(150, 0)
     walk(SageMakerTrainingAdapter(sm))
     searches = [k for op, k in sm.calls if op == "Search"]
-    assert searches == [
-        {
-            "Resource": "TrainingJob",
-            "SearchExpression": {
-                "Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}]
-            },
-            "SortBy": "CreationTime",
-            "SortOrder": "Ascending",
-            "MaxResults": 100,
-        },
-        {
-            "Resource": "TrainingJob",
-            "SearchExpression": {
-                "Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}]
-            },
-            "SortBy": "CreationTime",
-            "SortOrder": "Ascending",
-            "MaxResults": 100,
-            "NextToken": "100",
-        },
-    ]
+    first = {
+        "Resource": "TrainingJob",
+        "SearchExpression": {"Filters": [{"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}]},
+        "SortBy": "CreationTime",
+        "SortOrder": "Ascending",
+        "MaxResults": 100,
+    }
+    assert searches == [first, {**first, "NextToken": "100"}]
     assert not hasattr(sm, "list_training_jobs"), "the fake offers no ListTrainingJobs: nothing may call it"
 
 
