@@ -5,8 +5,8 @@ with a ``before-call`` hook, which botocore runs before the request reaches moto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from unittest.mock import patch
 
 from moto.core.responses import ActionResult
 from moto.sagemaker.responses import SageMakerResponse
@@ -16,14 +16,5 @@ def _no_components(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"InferenceComponents": []})
 
 
-@contextmanager
-def inference_components_shim() -> Iterator[None]:
-    original = getattr(SageMakerResponse, "list_inference_components", None)
-    SageMakerResponse.list_inference_components = _no_components  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        if original is None:
-            del SageMakerResponse.list_inference_components  # type: ignore[attr-defined]
-        else:
-            SageMakerResponse.list_inference_components = original  # type: ignore[attr-defined]
+def inference_components_shim() -> AbstractContextManager[object]:
+    return patch.object(SageMakerResponse, "list_inference_components", _no_components, create=True)

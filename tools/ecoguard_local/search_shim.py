@@ -17,9 +17,9 @@ judged by the next sweep, or at once by its state-change event).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
+from unittest.mock import patch
 
 from moto.core.responses import ActionResult
 from moto.sagemaker.responses import SageMakerResponse
@@ -44,11 +44,5 @@ def _paged_search(self: SageMakerResponse) -> ActionResult:
     return ActionResult(page)
 
 
-@contextmanager
-def search_pages_shim() -> Iterator[None]:
-    original = SageMakerResponse.search
-    SageMakerResponse.search = _paged_search  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        SageMakerResponse.search = original  # type: ignore[method-assign]
+def search_pages_shim() -> AbstractContextManager[object]:
+    return patch.object(SageMakerResponse, "search", _paged_search)

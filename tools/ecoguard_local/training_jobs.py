@@ -14,11 +14,12 @@ the tests' and the restorer's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import boto3
 from moto.core.responses import EmptyResult
@@ -58,17 +59,8 @@ class RunningTrainingJobs:
         self._region = region
 
     @staticmethod
-    @contextmanager
-    def install() -> Iterator[None]:
-        previous = getattr(SageMakerResponse, "stop_training_job", None)
-        SageMakerResponse.stop_training_job = _stop_training_job  # type: ignore[attr-defined]
-        try:
-            yield
-        finally:
-            if previous is None:
-                del SageMakerResponse.stop_training_job  # type: ignore[attr-defined]
-            else:
-                SageMakerResponse.stop_training_job = previous  # type: ignore[attr-defined]
+    def install() -> AbstractContextManager[object]:
+        return patch.object(SageMakerResponse, "stop_training_job", _stop_training_job, create=True)
 
     def start(self, name: str, started_at: datetime) -> None:
         job = _backend(self._account, self._region).training_jobs[name]
