@@ -162,14 +162,14 @@ REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
 
 def floor(function: str, sweep: Mapping[str, Any]) -> dict[str, Any]:
     """The lower bound plus the required reads, and each read the sweep made beyond them."""
-    required = {op: (why, justify(sweep)) for op, why, justify in REQUIRED_READS.get(function, [])}
+    reads = REQUIRED_READS.get(function, [])
+    counts = {op: justify(sweep) for op, _, justify in reads}
     calls = governed(sweep["calls"])
-    excess = {op: made - required.get(op, ("", 0))[1] for op, made in per_resource_reads(calls).items()}
-    listed_extra = {op: calls.get(op, 0) for op in required if LISTING_OPS.search(op)}
-    excess.update({op: made - required[op][1] for op, made in listed_extra.items()})
+    made = {**per_resource_reads(calls), **{op: calls.get(op, 0) for op in counts}}
+    excess = {op: n - counts.get(op, 0) for op, n in made.items()}
     return {
-        "bound": lower_bound(function, sweep)["bound"] + sum(n for _, n in required.values()),
-        "required": {op: {"why": why, "count": n} for op, (why, n) in required.items()},
+        "bound": lower_bound(function, sweep)["bound"] + sum(counts.values()),
+        "required": {op: {"why": why, "count": counts[op]} for op, why, _ in reads},
         "excess": {op: n for op, n in excess.items() if n > 0},
     }
 
