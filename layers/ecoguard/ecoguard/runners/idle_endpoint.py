@@ -49,7 +49,7 @@ from ecoguard.guardrails.idle_endpoint import (
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy import Policy
 from ecoguard.runners.base import GuardrailRunner
-from ecoguard.state import StateConflict, StateStore
+from ecoguard.state import StateConflict, StateItem, StateStore
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
@@ -266,8 +266,10 @@ class IdleEndpointRunner(GuardrailRunner):
         return executor.summary
 
     def _evaluate(self, observed: Observed, executor: Executor) -> Outcome | None:
+        stored: StateItem | None = None
         if observed.busy:
-            if not self._state.get(observed.arn).version:
+            stored = self._state.get(observed.arn)
+            if not stored.version:
                 executor.summary.evaluated += 1
                 executor.summary.compliant += 1  # as decide_endpoint would have it: busy, no mark to clear
                 return None
@@ -281,7 +283,8 @@ class IdleEndpointRunner(GuardrailRunner):
         if endpoint is None:
             return None  # deleted since it was listed
         executor.summary.evaluated += 1
-        stored = self._state.get(endpoint.arn)  # the audit table unavailable: fail, act on nothing
+        if stored is None:
+            stored = self._state.get(endpoint.arn)  # the audit table unavailable: fail, act on nothing
         since = stored.value.get("since")
         # A dry-run mark never counts toward enforce's grace: in enforce the owners must have seen the tag.
         same_mode = stored.value.get("mode", self._mode.value) == self._mode.value
