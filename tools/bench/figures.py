@@ -87,8 +87,18 @@ METRICS_PAGE = 500  # ListMetrics
 # The reads beyond the issue's lower bound that the APIs' shape or a safety rule makes necessary, per
 # sweep: (operation, why, how many the seeded account justifies). The floor is the lower bound plus
 # these; a sweep at the floor makes no read it could avoid. The counts come from the seeded truth and
-# the sweep's own outcomes, never from the calls it made.
+# the sweep's outcomes and writes, never from the reads it made.
 Justified = Callable[[Mapping[str, Any]], int]
+
+
+def _not_exempt(sweep: Mapping[str, Any]) -> int:
+    return int(sweep["truth"]["listed"] - sweep["truth"].get("exempt_tagged", 0))
+
+
+def _without_traffic(sweep: Mapping[str, Any]) -> int:
+    return int(sweep["truth"].get("without_traffic", 0))
+
+
 REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
     "StorageLifecycleFunction": [
         (
@@ -100,18 +110,18 @@ REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
         (
             "s3:GetBucketVersioning",
             "each bucket not exempt: the noncurrent-version rule depends on it; no bulk read",
-            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0),
+            _not_exempt,
         ),
         (
             "s3:GetBucketLifecycleConfiguration",
             "each bucket not exempt (a PUT replaces the whole configuration, so the owner's rules are read "
             "to merge), and again just before each write (the storage issue's merge-safety rule)",
-            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0) + s["outcomes"]["applied"],
+            lambda s: _not_exempt(s) + s["outcomes"]["applied"],
         ),
         (
             "s3:ListBucketIntelligentTieringConfigurations",
             "as the lifecycle configuration: read to merge, and re-read before each write",
-            lambda s: s["truth"]["listed"] - s["truth"].get("exempt_tagged", 0) + s["outcomes"]["applied"],
+            lambda s: _not_exempt(s) + s["outcomes"]["applied"],
         ),
     ],
     "IdleEndpointFunction": [
@@ -131,12 +141,12 @@ REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
             "each endpoint without invocations in its window: the before-state its audit record and restore "
             "need, and its kind (async and component endpoints are acted on at any age, and an exempt one's "
             "skip record shows what would have been done)",
-            lambda s: s["truth"].get("without_traffic", 0),
+            _without_traffic,
         ),
         (
             "sagemaker:DescribeEndpointConfig",
             "as DescribeEndpoint: the variants' kind and capacity, for the same endpoints",
-            lambda s: s["truth"].get("without_traffic", 0),
+            _without_traffic,
         ),
         (
             "sagemaker:ListTags",
