@@ -22,14 +22,13 @@ from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.runners.idle_endpoint import IdleEndpointRunner, in_service_endpoint
+from ecoguard.events.sagemaker import ENDPOINT_STATE_CHANGE, in_service_endpoint
+from ecoguard.runners.idle_endpoint import IdleEndpointRunner
 from ecoguard.settings import Settings
 from ecoguard.state import StateStore
 
 logger = Logger()
 metrics = Metrics()
-
-ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
 
 
 def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleEndpointRunner:

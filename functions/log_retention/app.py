@@ -20,7 +20,8 @@ from ecoguard.events import CLOUDTRAIL_API_CALL
 from ecoguard.guardrails.log_retention import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.runners.log_retention import LogRetentionRunner, created_log_group
+from ecoguard.events.cloudtrail import created_log_group
+from ecoguard.runners.log_retention import LogRetentionRunner
 from ecoguard.settings import Settings
 
 logger = Logger()

@@ -17,14 +17,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditTrail
 from ecoguard.events import EventError
 from ecoguard.invocation import run_or_reject, utc_now
-from ecoguard.restore import restore
-from ecoguard.restorers import restorer_for
+from ecoguard.restore import restore, unit_for
 from ecoguard.settings import load_settings
+from ecoguard.validation import first_error
 
 logger = Logger()
 
@@ -45,7 +45,8 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
     try:
         request = RestoreRequest.model_validate(event)
     except ValidationError as exc:
-        raise EventError(f"malformed restore request: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+        error = first_error(exc)
+        raise EventError(f"malformed restore request: field {error.field}: {error.message}") from exc
     settings = load_settings()
     audit = AuditTrail(client("dynamodb"), settings.audit_table)
     record = audit.find(request.action_id)
@@ -53,7 +54,7 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
         return {"outcome": "not-found", "message": f"no audit record with action id {request.action_id}"}
     result = restore(
         record,
-        restorer=restorer_for(record.guardrail, client),
+        unit=unit_for(record, client),
         audit=audit,
         mode=Mode.ENFORCE if request.apply else Mode.DRY_RUN,
         clock=utc_now,

@@ -20,7 +20,8 @@ from ecoguard.events import CLOUDTRAIL_API_CALL
 from ecoguard.guardrails.storage_lifecycle import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.runners.storage_lifecycle import StorageLifecycleRunner, bucket_of_event
+from ecoguard.events.cloudtrail import bucket_of_event
+from ecoguard.runners.storage_lifecycle import StorageLifecycleRunner
 from ecoguard.settings import Settings
 
 logger = Logger()

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditRecord
 from tests.conftest import REFERENCE_EVENTS, REGION, Stack, assert_rejected, load_event, record_calls
 from tests.functional.test_idle_endpoint_function import arn, travel_past_grace

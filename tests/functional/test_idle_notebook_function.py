@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from ecoguard.guardrails.idle_notebook import ACTIVITY_METRIC, ACTIVITY_NAMESPACE
 from tests.conftest import REGION, Stack, load_event, record_calls
 from tools.ecoguard_local import operations

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
 from tests.conftest import (

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditTrail

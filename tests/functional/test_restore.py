@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from tests.conftest import REGION, Stack, load_event
 from tools.ecoguard_local import operations
 from tools.ecoguard_local.__main__ import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from tests.conftest import REGION, Stack, assert_rejected, load_event
 from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
 

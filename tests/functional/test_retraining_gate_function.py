@@ -24,7 +24,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore

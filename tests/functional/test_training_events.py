@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from moto.sagemaker.models import sagemaker_backends
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
 from tests.functional.test_model_card_impact import card, model_card, training_job
 from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs

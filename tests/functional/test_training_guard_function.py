@@ -31,7 +31,7 @@ import boto3
 import pytest
 from moto.sagemaker.models import sagemaker_backends
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.errors import AccessDenied

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditRecord, AuditUnavailable
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

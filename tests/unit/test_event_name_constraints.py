@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 
 from ecoguard.events import MAX_EVENT_ID, EventError, parse_event
-from ecoguard.runners.idle_endpoint import in_service_endpoint
-from ecoguard.runners.log_retention import created_log_group
-from ecoguard.runners.storage_lifecycle import bucket_of_event
-from ecoguard.runners.training_guard import parse_training_event
+from ecoguard.events.cloudtrail import bucket_of_event, created_log_group
+from ecoguard.events.sagemaker import in_service_endpoint, parse_training_event
 from tests.conftest import load_event
 
 

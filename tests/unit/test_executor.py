@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoguard.actions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.decisions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
 from tests.unit.fakes import MemoryAuditTrail, clock

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.actions import Finding, PlannedAction, Skip
+from ecoguard.decisions import Finding, PlannedAction, Skip
 from ecoguard.guardrails.idle_endpoint import (
     CLEAR,
     DELETE,

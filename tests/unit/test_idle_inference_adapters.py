@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ecoguard.actions import PlannedAction
+from ecoguard.decisions import PlannedAction
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MAX_QUERIES, MetricQuery, MetricsAdapter, batches
 from ecoguard.adapters.sagemaker import SageMakerAdapter

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecoguard.actions import Finding, PlannedAction, Skip
+from ecoguard.decisions import Finding, PlannedAction, Skip
 from ecoguard.guardrails.idle_notebook import Activity, Notebook, decide_notebook, in_off_hours
 from ecoguard.policy import IdleNotebooksPolicy, OffHours
 from tests.unit.fakes import NOW

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoguard.actions import PlannedAction, Skip
+from ecoguard.decisions import PlannedAction, Skip
 from ecoguard.guardrails.log_retention import LogGroup, decide_retention, in_scope, is_candidate
 from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy
 

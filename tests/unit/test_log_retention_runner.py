@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Trigger
 from ecoguard.guardrails.log_retention import LogGroup

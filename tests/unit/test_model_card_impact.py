@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoguard.actions import Finding, PlannedAction
+from ecoguard.decisions import Finding, PlannedAction
 from ecoguard.guardrails.model_card_impact import (
     KEY_PATTERN,
     MAX_VALUE_LENGTH,

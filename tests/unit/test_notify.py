@@ -4,7 +4,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.executor import Entry, RunSummary
 from ecoguard.notify import MAX_LISTED, Notifier, render
 

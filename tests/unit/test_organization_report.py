@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.actions import Mode, Outcome, Resource
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.audit import AuditRecord
 from ecoguard.central import central_item, latest_states
 from ecoguard.events import EventError, parse_event

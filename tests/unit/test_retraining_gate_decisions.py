@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.actions import Finding, PlannedAction, Skip
+from ecoguard.decisions import Finding, PlannedAction, Skip
 from ecoguard.events import EventError, parse_event
 from ecoguard.guardrails.retraining_gate import (
     GateState,

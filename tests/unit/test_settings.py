@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from ecoguard.settings import SettingsError, load_settings
 
 BASE = {"ECOGUARD_MODE": "dry-run", "ECOGUARD_AUDIT_TABLE": "audit-table"}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.actions import Finding, PlannedAction, Skip
+from ecoguard.decisions import Finding, PlannedAction, Skip
 from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.guardrails.training_guard import (
     ACTION,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecoguard.actions import Mode, Outcome, Resource
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.audit import AuditRecord
 from ecoguard.events import EventError, parse_event
 from ecoguard.runners.training_guard import TrainingGuardRestorer, parse_training_event, worth_evaluating

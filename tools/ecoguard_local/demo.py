@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from rich.console import Console
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.audit import AuditTrail
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.invocation import utc_now
 from ecoguard.restore import RestoreResult, restore

@@ -21,7 +21,7 @@ import boto3
 from rich.console import Console
 from rich.table import Table
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from ecoguard.audit import AuditTrail
 from ecoguard.invocation import utc_now
 from ecoguard.report import Report, build_report

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ecoguard.actions import Mode, Outcome, Resource
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
 
 GUARDRAIL_INDEX = "by-guardrail"

@@ -1,10 +1,12 @@
-"""Turn decisions into audited outcomes. The only place that knows the mode.
+"""Turn plans into audited outcomes. The only place that knows the mode.
 
-For every decision, in this order:
+``run`` takes one resource's ``Plan``: it counts it (evaluated, compliant), confirms a destructive action
+on fresh state (``ecoguard.confirm``, the same in every mode), writes its state claim, carries out its
+decisions, then settles its state change from the outcome. For every decision, in this order:
 
 1. write the audit record (``pending`` in enforce, ``would-apply`` in dry-run, ``skipped``);
    if that write fails, do nothing else;
-2. in enforce mode only, make the change through the guardrail's applier;
+2. in enforce mode only, make the change through the action's registered unit (``ecoguard.actions``);
 3. write the final outcome (``applied`` or ``failed``) over the pending record.
 
 A duplicate (same trigger, resource and action already recorded) does nothing.
@@ -13,19 +15,32 @@ A duplicate (same trigger, resource and action already recorded) does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import Decision, Finding, Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.actions import ActionUnit
 from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
+from ecoguard.confirm import Confirmation, confirmed
+from ecoguard.decisions import (
+    Decision,
+    Finding,
+    Mode,
+    Outcome,
+    Plan,
+    PlannedAction,
+    Put,
+    Remove,
+    Resource,
+    Skip,
+    StateChange,
+)
 from ecoguard.errors import Throttled
+from ecoguard.state import StateConflict, StateStore
 
 logger = Logger(child=True)
-
-Applier = Callable[[PlannedAction], None]
 
 
 @dataclass(frozen=True)
@@ -85,16 +100,97 @@ class Executor:
         trigger: Trigger,
         clock: Callable[[], datetime],
         ttl_days: int,
-        appliers: Mapping[str, Applier],
+        units: Mapping[str, ActionUnit[Any]],
         summary: RunSummary,
+        state: StateStore | None = None,
     ) -> None:
         self._audit = audit
         self._mode = mode
         self._trigger = trigger
         self._clock = clock
         self._ttl_days = ttl_days
-        self._appliers = appliers
+        self._units = units
+        self._state = state
         self.summary = summary
+
+    def under(self, trigger: Trigger) -> Executor:
+        """The same executor, recording under another trigger (its outcomes counted in the same summary)."""
+        return Executor(
+            audit=self._audit,
+            mode=self._mode,
+            trigger=trigger,
+            clock=self._clock,
+            ttl_days=self._ttl_days,
+            units=self._units,
+            summary=self.summary,
+            state=self._state,
+        )
+
+    def run[S](self, plan: Plan, confirmation: Confirmation[S] | None = None) -> Outcome | None:
+        """Carry out one resource's plan; the outcome of its last decision (None without one)."""
+        self.summary.evaluated += 1
+        if confirmation is not None and self._confirm_first(plan):
+            plan = confirmed(plan, confirmation)
+        if plan.unreadable is not None:
+            failure = plan.unreadable
+            return self.fail(failure.guardrail, failure.resource, failure.error)
+        if plan.compliant:
+            self.summary.compliant += 1
+        change = plan.state_change
+        if change is not None and change.claim is not None:
+            change = self._claim(change)
+        outcome: Outcome | None = None
+        for decision in plan.decisions:
+            outcome = self.execute(decision)
+            if outcome is Outcome.DEFERRED:
+                return outcome
+        if change is not None:
+            self._settle(change, outcome)
+        return outcome
+
+    def run_claimed(self, decide: Callable[[], Plan], attempts: int) -> Outcome | None:
+        """Decide, and claim the plan's state; should another invocation change that state since it was
+        read (``StateConflict``), read and decide again, up to ``attempts`` times."""
+        for _ in range(attempts):
+            plan = decide()
+            change = plan.state_change
+            if change is None or change.claim is None:
+                return self.run(plan)
+            try:
+                claimed = self._claim(change)
+            except StateConflict:
+                logger.info("state changed under us; deciding again", extra={"key": change.key})
+                continue
+            return self.run(Plan(plan.decisions, replace(claimed, claim=None), plan.in_scope, plan.unreadable))
+        raise StateConflict(f"{self.summary.guardrail}: still contended after {attempts} attempts")
+
+    def _confirm_first(self, plan: Plan) -> bool:
+        return any(self._units[action.action].confirm_first for action in plan.actions)
+
+    def _claim(self, change: StateChange) -> StateChange:
+        assert self._state is not None and change.claim is not None
+        version = self._state.put(
+            change.key, change.claim.value, expected_version=change.version, expires_at=self._expiry(change.claim)
+        )
+        return replace(change, version=version)
+
+    def _settle(self, change: StateChange, outcome: Outcome | None) -> None:
+        write = change.settled(outcome)
+        if write is None:
+            return
+        assert self._state is not None
+        try:
+            if isinstance(write, Put):
+                self._state.put(
+                    change.key, write.value, expected_version=change.version, expires_at=self._expiry(write)
+                )
+            elif isinstance(write, Remove) and change.version:
+                self._state.delete(change.key, expected_version=change.version)
+        except StateConflict:
+            logger.info("state changed concurrently; the next run decides again", extra={"key": change.key})
+
+    def _expiry(self, write: Put) -> int:
+        return int((self._clock() + write.ttl).timestamp())
 
     def execute(self, decision: Decision) -> Outcome:
         if isinstance(decision, Finding):
@@ -138,7 +234,7 @@ class Executor:
 
         assert isinstance(decision, PlannedAction)
         try:
-            self._appliers[decision.action](decision)
+            self._units[decision.action].apply(decision)
         except Throttled:
             # The pending record is taken over when the sweep resumes at this resource.
             return self._note(record.with_outcome(Outcome.DEFERRED))

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecoguard.events import AwsTime, EventBridgeEvent, EventError
+from ecoguard.validation import first_error
 
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
 ALARM_CONFIGURATION_CHANGE = "CloudWatch Alarm Configuration Change"
@@ -141,9 +142,8 @@ def parse_alarm_change(event: EventBridgeEvent) -> AlarmChange:
     try:
         detail = _AlarmDetail.model_validate(event.detail)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise EventError(f"malformed alarm event: field detail.{field}: {first['msg']}") from exc
+        error = first_error(exc)
+        raise EventError(f"malformed alarm event: field detail.{error.field}: {error.message}") from exc
     reason = _reason_data(detail.state.reasonData)
     config = detail.configuration
     metrics = tuple(
@@ -175,9 +175,8 @@ def parse_monitoring_run(event: EventBridgeEvent) -> MonitoringRun | None:
     try:
         detail = _ProcessingDetail.model_validate(event.detail)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise EventError(f"malformed processing job event: field detail.{field}: {first['msg']}") from exc
+        error = first_error(exc)
+        raise EventError(f"malformed processing job event: field detail.{error.field}: {error.message}") from exc
     if not detail.MonitoringScheduleArn:
         return None
     return MonitoringRun(

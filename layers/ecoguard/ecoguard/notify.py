@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from ecoguard.executor import RunSummary
 
 logger = Logger(child=True)

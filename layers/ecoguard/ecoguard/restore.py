@@ -6,20 +6,19 @@ never overwrites a change someone made since. It is itself audited, before it ac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.actions import ActionUnit, Clients, registry
 from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
+from ecoguard.decisions import Mode, Outcome
 
 
-class Restorer(Protocol):
-    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
-        """The resource's state now, in the shape of the record's ``after``; None if it is gone."""
-
-    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None: ...
+def unit_for(record: AuditRecord, clients: Clients) -> ActionUnit[Any]:
+    """The action unit that made the record's change, connected through ``clients``."""
+    return registry(record.guardrail).unit(record.action, clients)
 
 
 @dataclass(frozen=True)
@@ -31,17 +30,17 @@ class RestoreResult:
 def restore(
     record: AuditRecord,
     *,
-    restorer: Restorer,
+    unit: ActionUnit[Any],
     audit: AuditTrail,
     mode: Mode,
     clock: Callable[[], datetime],
 ) -> RestoreResult:
     if record.outcome is not Outcome.APPLIED:
         return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
-    current = restorer.current(record)
+    current = unit.current(record)
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
-    if dict(current) != dict(record.after):
+    if not unit.reached(record, current):
         changed = sorted(k for k in {*current, *record.after} if current.get(k) != record.after.get(k))
         detail = ", ".join(f"{k}: {_short(record.after.get(k))} -> {_short(current.get(k))}" for k in changed)
         return RestoreResult(
@@ -72,7 +71,7 @@ def restore(
     except AuditUnavailable as exc:
         return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
     try:
-        restorer.apply(record, record.before)
+        unit.undo(record)
     except Exception as exc:  # noqa: BLE001 - recorded and reported
         audit.finish(undo.with_outcome(Outcome.FAILED, describe_error(exc)))
         return RestoreResult(Outcome.FAILED, describe_error(exc))

@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
+from ecoguard.validation import first_error
 
 
 class SettingsError(ValueError):
@@ -40,9 +41,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         return Settings.model_validate(cleaned)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"invalid setting {name}: {first['msg']} (input: {first.get('input')!r})") from exc
+        error = first_error(exc)
+        raise SettingsError(f"invalid setting {error.field}: {error.message} (input: {error.input!r})") from exc
 
 
 class CentralSettings(BaseModel):
@@ -60,6 +60,5 @@ def load_central_settings(environ: Mapping[str, str] | None = None) -> CentralSe
     try:
         return CentralSettings.model_validate(cleaned)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"invalid setting {name}: {first['msg']} (input: {first.get('input')!r})") from exc
+        error = first_error(exc)
+        raise SettingsError(f"invalid setting {error.field}: {error.message} (input: {error.input!r})") from exc

@@ -1,5 +1,8 @@
 """Small pieces of guardrail state (grace marks, breach counters, cooldowns) kept in the audit
-table under ``pk = state#<guardrail>``, ``sk = <key>``, with optimistic concurrency.
+table under ``pk = state#<guardrail>``, ``sk = <mode>/<key>``, with optimistic concurrency.
+
+Each mode has its own state: a dry-run rehearsal never counts toward enforce's grace periods, nor puts
+an enforce deployment into cooldown.
 
 ``put`` succeeds only if the item's version is still the one read, so two invocations racing on
 the same key cannot both win: the loser gets ``StateConflict`` and must re-read and re-decide.
@@ -15,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditUnavailable
+from ecoguard.decisions import Mode
 from ecoguard.errors import translate
 
 
@@ -29,15 +33,19 @@ class StateItem:
 
 
 class StateStore:
-    def __init__(self, dynamodb: Any, table: str, guardrail: str) -> None:
+    def __init__(self, dynamodb: Any, table: str, guardrail: str, mode: Mode) -> None:
         self._db = dynamodb
         self._table = table
         self._pk = f"state#{guardrail}"
+        self._mode = mode
+
+    def _sk(self, key: str) -> str:
+        return f"{self._mode.value}/{key}"
 
     def get(self, key: str) -> StateItem:
         try:
             response = self._db.get_item(
-                TableName=self._table, Key={"pk": {"S": self._pk}, "sk": {"S": key}}, ConsistentRead=True
+                TableName=self._table, Key={"pk": {"S": self._pk}, "sk": {"S": self._sk(key)}}, ConsistentRead=True
             )
         except ClientError as exc:
             raise AuditUnavailable(str(translate(exc))) from exc
@@ -58,7 +66,7 @@ class StateStore:
                 TableName=self._table,
                 Item={
                     "pk": {"S": self._pk},
-                    "sk": {"S": key},
+                    "sk": {"S": self._sk(key)},
                     "kind": {"S": "state"},
                     "value": {"S": json.dumps(dict(value), sort_keys=True, default=str)},
                     "version": {"N": str(new_version)},
@@ -69,7 +77,7 @@ class StateStore:
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise StateConflict(f"{self._pk}/{key} changed since it was read") from exc
+                raise StateConflict(f"{self._pk}/{self._sk(key)} changed since it was read") from exc
             raise AuditUnavailable(str(translate(exc))) from exc
         return new_version
 
@@ -77,11 +85,11 @@ class StateStore:
         try:
             self._db.delete_item(
                 TableName=self._table,
-                Key={"pk": {"S": self._pk}, "sk": {"S": key}},
+                Key={"pk": {"S": self._pk}, "sk": {"S": self._sk(key)}},
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise StateConflict(f"{self._pk}/{key} changed since it was read") from exc
+                raise StateConflict(f"{self._pk}/{self._sk(key)} changed since it was read") from exc
             raise AuditUnavailable(str(translate(exc))) from exc

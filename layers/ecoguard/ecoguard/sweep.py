@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import Outcome
+from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditTrail
 from ecoguard.errors import Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from rich.console import Console
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from ecoguard.audit import AuditTrail
 from tools.ecoguard_local.invoke import invoke
 from tools.ecoguard_local.router import EventRouter

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from rich.table import Table
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL as ENDPOINT_GUARDRAIL
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as NOTEBOOK_GUARDRAIL
 from ecoguard.state import StateStore

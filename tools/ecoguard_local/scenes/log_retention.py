@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from rich.table import Table
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.audit import AuditRecord
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.scenes import DemoContext

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.model_card_impact import custom_details_of
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.scenes import DemoContext

@@ -12,7 +12,7 @@ import boto3
 import yaml
 from rich.table import Table
 
-from ecoguard.actions import Mode
+from ecoguard.decisions import Mode
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.scenes import Delivery, DemoContext
 from tools.ecoguard_local.template import ROOT

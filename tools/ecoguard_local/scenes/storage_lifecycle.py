@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from ecoguard.actions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.s3_shim import FakeS3ConfigStore

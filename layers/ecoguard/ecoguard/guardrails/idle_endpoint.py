@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, fleet_estimate, region_of
 from ecoguard.policy import IdleEndpointsPolicy

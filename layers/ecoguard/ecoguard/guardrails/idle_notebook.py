@@ -22,7 +22,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.policy import IdleNotebooksPolicy, OffHours

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecoguard.actions import Decision, PlannedAction, Resource, Skip
+from ecoguard.decisions import Decision, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import HOURS_PER_DAY, region_of, storage_estimate
 from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecoguard.actions import Decision, Finding, PlannedAction, Resource
+from ecoguard.decisions import Decision, Finding, PlannedAction, Resource
 from ecoguard.impact import Estimate, grid_factor
 from ecoguard.instances import lookup
 

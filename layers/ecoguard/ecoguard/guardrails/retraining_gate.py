@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from ecoguard.actions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import not_estimated
 from ecoguard.monitor_events import AlarmChange, AlarmMetric, MonitoringRun, RunOutcome

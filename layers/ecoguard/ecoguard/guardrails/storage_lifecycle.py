@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from ecoguard.actions import Decision, PlannedAction, Resource, Skip
+from ecoguard.decisions import Decision, PlannedAction, Resource, Skip
 from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, LifecycleConfig, Rule, describe_diff, merge
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import S3_CLASSES_NOTE, not_estimated

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ecoguard.actions import Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup

@@ -23,7 +23,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.actions import Mode, Outcome, PlannedAction, Resource
+from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.sagemaker import SageMakerAdapter

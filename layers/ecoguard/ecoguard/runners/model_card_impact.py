@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ecoguard.actions import Mode, PlannedAction
+from ecoguard.decisions import Mode, PlannedAction
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.executor import Executor, RunSummary, Trigger

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import Mode, Outcome, PlannedAction
+from ecoguard.decisions import Mode, Outcome, PlannedAction
 from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import Mode, Outcome, PlannedAction, Skip
+from ecoguard.decisions import Mode, Outcome, PlannedAction, Skip
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.errors import AwsError, NotFound, Throttled

@@ -35,7 +35,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.actions import Mode, Outcome, PlannedAction, Resource, Skip
+from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
 from ecoguard.audit import AuditRecord, AuditTrail

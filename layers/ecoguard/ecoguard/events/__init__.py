@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from ecoguard.validation import first_error
+
 SCHEDULED_EVENT = "Scheduled Event"
 # EventBridge event ids are UUIDs (36 characters). The id becomes part of the audit table's sort key,
 # which DynamoDB limits to 1024 bytes: a longer id is refused here, before anything is recorded.
@@ -172,6 +174,5 @@ def parse_cloudtrail(event: EventBridgeEvent) -> CloudTrailDetail:
 
 
 def _first_error(what: str, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(root)"
-    return f"malformed {what}: field {field}: {first['msg']}"
+    error = first_error(exc)
+    return f"malformed {what}: field {error.field}: {error.message}"

@@ -1,0 +1,110 @@
+"""Action units: every kind of change ecoguard makes, each in one place.
+
+A unit names its action and holds everything about it:
+
+- ``apply``: make the change a ``PlannedAction`` describes;
+- ``current``: read the resource's live state, in the shape of its audit record's ``after``;
+- ``reached``: whether that state is the one the change left (the restore acts only then);
+- ``undo``: put the record's ``before`` back;
+- ``permissions`` (for ``apply``) and ``restore_permissions`` (for ``current`` and ``undo``): the IAM
+  actions each needs, which the least-privilege tests hold against template.yaml and the calls made.
+
+Each guardrail's units live in ``ecoguard/actions/<guardrail module>.py``, which defines ``REGISTRY``: its
+units, the function that runs them, and ``connect``, which builds the ports (adapters) the units use from a
+boto3 client factory. The executor, the restore and the tests find a unit by guardrail and action name;
+importing one guardrail's units imports nothing of the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import PlannedAction
+
+type Clients = Callable[[str], Any]
+"""A boto3 client factory: service name -> client."""
+
+
+class ActionUnit[P]:
+    """One kind of change, bound to the ports ``P`` it acts through."""
+
+    name: ClassVar[str]
+    permissions: ClassVar[frozenset[str]]
+    restore_permissions: ClassVar[frozenset[str]]
+    # A destructive change is made only after the resource is read and decided again (``ecoguard.confirm``).
+    confirm_first: ClassVar[bool] = False
+    # Said before it happens, in the audit record's reason: what a restore cannot bring back.
+    irreversible: ClassVar[str | None] = None
+
+    def __init__(self, ports: P) -> None:
+        self.ports = ports
+
+    def apply(self, action: PlannedAction) -> None:
+        raise NotImplementedError
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        """The resource's state now, in the shape of ``record.after``; None if it no longer exists."""
+        raise NotImplementedError
+
+    def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        """Whether ``current`` is the state the change left."""
+        return dict(current) == dict(record.after)
+
+    def undo(self, record: AuditRecord) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Registry[P]:
+    """One guardrail's action units, the function that applies them, and how their ports are built."""
+
+    guardrail: str
+    function: str  # the template's logical id of the function that applies them
+    units: tuple[type[ActionUnit[P]], ...]
+    connect: Callable[[Clients], P]
+
+    def __post_init__(self) -> None:
+        names = [unit.name for unit in self.units]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.guardrail}: action names repeat: {names}")
+
+    def unit_class(self, action: str) -> type[ActionUnit[P]]:
+        for unit in self.units:
+            if unit.name == action:
+                return unit
+        raise LookupError(f"the {self.guardrail} guardrail has no action {action!r}")
+
+    def bind(self, ports: P) -> dict[str, ActionUnit[P]]:
+        return {unit.name: unit(ports) for unit in self.units}
+
+    def unit(self, action: str, clients: Clients) -> ActionUnit[P]:
+        return self.unit_class(action)(self.connect(clients))
+
+
+def module_name(guardrail: str) -> str:
+    return f"{__name__}.{guardrail.replace('-', '_')}"
+
+
+def registry(guardrail: str) -> Registry[Any]:
+    """The units of one guardrail (importing only its module)."""
+    try:
+        module = importlib.import_module(module_name(guardrail))
+    except ModuleNotFoundError:
+        raise LookupError(f"no actions registered for guardrail {guardrail!r}") from None
+    found = getattr(module, "REGISTRY", None)
+    if not isinstance(found, Registry) or found.guardrail != guardrail:
+        raise LookupError(f"{module.__name__} does not register the {guardrail!r} guardrail")
+    return found
+
+
+def registries() -> Iterator[Registry[Any]]:
+    """Every guardrail's registry (imports every module under ecoguard/actions)."""
+    for info in pkgutil.iter_modules(__path__):
+        found = getattr(importlib.import_module(f"{__name__}.{info.name}"), "REGISTRY", None)
+        if isinstance(found, Registry):
+            yield found

@@ -1,0 +1,54 @@
+"""The model-card-impact guardrail's one action: write a training run's energy and carbon into a model card's
+custom details."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecoguard.actions import ActionUnit, Clients, Registry
+from ecoguard.adapters.model_cards import ModelCardAdapter
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import PlannedAction
+from ecoguard.guardrails.model_card_impact import ACTION, GUARDRAIL, custom_details_of, with_details
+
+DETAILS = "custom_details"
+
+
+class UpdateModelCard(ActionUnit[ModelCardAdapter]):
+    """Merge ecoguard's keys into the card's custom details; undone by putting the recorded details back
+    (SageMaker also keeps every version of the card)."""
+
+    name = ACTION
+    permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"})
+    restore_permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"})
+
+    def apply(self, action: PlannedAction) -> None:
+        # Re-read the card and merge only ecoguard's keys, so an edit made since is kept.
+        card = self.ports.card(action.resource.name)
+        if card is None:
+            raise LookupError(f"model card {action.resource.name} no longer exists")
+        before, after = action.before[DETAILS], action.after[DETAILS]
+        ours = {k: v for k, v in after.items() if before.get(k) != v}
+        self.ports.write_content(card.name, with_details(card.content, ours))
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        card = self.ports.card(record.resource.name)
+        return None if card is None else {DETAILS: custom_details_of(card.content)}
+
+    def undo(self, record: AuditRecord) -> None:
+        card = self.ports.card(record.resource.name)
+        if card is None:
+            raise LookupError(f"model card {record.resource.name} no longer exists")
+        content = dict(card.content)
+        info = dict(content.get("additional_information", {}))
+        info[DETAILS] = dict(record.before[DETAILS])
+        content["additional_information"] = info
+        self.ports.write_content(card.name, content)
+
+
+def connect(clients: Clients) -> ModelCardAdapter:
+    return ModelCardAdapter(clients("sagemaker"))
+
+
+REGISTRY = Registry(GUARDRAIL, "TrainingGuardFunction", (UpdateModelCard,), connect)

@@ -1,0 +1,60 @@
+"""The retraining gate's one action: start the model's retraining pipeline.
+
+Its honest undo stops the execution while it still runs. A finished execution cannot be undone (its model
+artefacts and costs are spent): the restore then reports the execution's status and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecoguard.actions import ActionUnit, Clients, Registry
+from ecoguard.adapters.pipelines import PipelinesAdapter
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import PlannedAction
+from ecoguard.guardrails.retraining_gate import ACTION, GUARDRAIL
+
+MAX_TOKEN = 119  # StopPipelineExecution's ClientRequestToken is at most 128 characters
+
+
+class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
+    name = ACTION
+    permissions = frozenset({"sagemaker:StartPipelineExecution"})
+    restore_permissions = frozenset({"sagemaker:ListPipelineExecutions", "sagemaker:StopPipelineExecution"})
+    irreversible = "a retraining that has finished cannot be undone; a running one is stopped"
+
+    def apply(self, action: PlannedAction) -> None:
+        after = action.after
+        self.ports.start(
+            str(after["pipeline"]),
+            str(after["execution"]),
+            str(after["clientRequestToken"]),
+            dict(after["parameters"]),
+            f"ecoguard: {action.reason}",
+        )
+
+    def _execution(self, record: AuditRecord) -> tuple[str, str] | None:
+        name, display = str(record.after.get("pipeline")), record.after.get("execution")
+        for execution in self.ports.executions(name):
+            if execution.display_name == display:
+                return execution.arn, execution.status
+        return None
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        found = self._execution(record)
+        return None if found is None else {**record.after, "status": found[1]}
+
+    def undo(self, record: AuditRecord) -> None:
+        found = self._execution(record)
+        if found is None:
+            raise ValueError(f"no execution {record.after.get('execution')} of {record.after.get('pipeline')}")
+        token = f"{record.after['clientRequestToken']}"[:MAX_TOKEN] + "-stop"
+        self.ports.stop(found[0], token)
+
+
+def connect(clients: Clients) -> PipelinesAdapter:
+    return PipelinesAdapter(clients("sagemaker"))
+
+
+REGISTRY = Registry(GUARDRAIL, "RetrainingGateFunction", (StartPipelineExecution,), connect)

@@ -1,0 +1,63 @@
+"""Confirm before a destructive write: read the resource again and decide again on what is read.
+
+A plan's destructive action (an action unit with ``confirm_first``) may rest on state that is no longer
+true: a listing that lags (the tagging API, SageMaker Search) or a configuration someone changed since it
+was read. Before such an action is carried out, in every mode alike, the guardrail's ``reread`` reads the
+resource again and the plan is decided again on the fresh state. The fresh plan is the one carried out,
+so its audit record holds the state as it is when the change is made. Should the state keep changing
+between reads, the resource is recorded as failed, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ecoguard.decisions import OUT_OF_SCOPE, Plan, unreadable
+from ecoguard.errors import AwsError, NotFound, Throttled
+
+# Reads again this often while the state keeps changing between the read and the decision.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Fresh[S]:
+    """The resource as read again (None: gone, or no longer a candidate), and whether what the decision
+    rests on changed since the snapshot it replaces."""
+
+    snapshot: S | None
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Confirmation[S]:
+    """How one resource is read again and decided again."""
+
+    guardrail: str
+    snapshot: S
+    reread: Callable[[S], Fresh[S]]
+    decide: Callable[[S], Plan]
+
+
+def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
+    """The plan decided on fresh state; ``Throttled`` is raised (the sweep pauses at this resource)."""
+    snapshot = confirmation.snapshot
+    for _ in range(ATTEMPTS):
+        resource = plan.actions[0].resource if plan.actions else None
+        try:
+            fresh = confirmation.reread(snapshot)
+        except Throttled:
+            raise
+        except NotFound:
+            return OUT_OF_SCOPE
+        except AwsError as exc:
+            assert resource is not None
+            return unreadable(confirmation.guardrail, resource, str(exc))
+        if fresh.snapshot is None:
+            return OUT_OF_SCOPE
+        plan = confirmation.decide(fresh.snapshot)
+        if not fresh.changed or not plan.actions:
+            return plan
+        snapshot = fresh.snapshot
+    assert resource is not None
+    return unreadable(confirmation.guardrail, resource, "the state kept changing between reads; not written")
