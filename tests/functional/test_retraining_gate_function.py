@@ -27,8 +27,7 @@ from botocore.awsrequest import AWSResponse
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.invocation import utc_now
-from ecoguard.restore import restore
-from ecoguard.restorers import restorer_for
+from ecoguard.restore import restore, unit_for
 from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 
 FN = "RetrainingGateFunction"
@@ -341,9 +340,7 @@ def test_given_a_started_execution_that_already_finished_then_restore_changes_no
 ) -> None:
     record = started_record(gated)
     calls = record_calls("sagemaker")
-    result = restore(
-        record, restorer=restorer_for("retraining-gate", client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now
-    )
+    result = restore(record, unit=unit_for(record, client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now)
     assert result.outcome is Outcome.SKIPPED and "status: 'Executing' -> 'Succeeded'" in result.message
     assert "StopPipelineExecution" not in calls.calls
 
@@ -352,9 +349,7 @@ def test_given_a_started_execution_still_running_then_restore_stops_it(gated: St
     record = started_record(gated)
     arn = still_running_shim(record, "abc")
     calls = record_calls("sagemaker")
-    result = restore(
-        record, restorer=restorer_for("retraining-gate", client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now
-    )
+    result = restore(record, unit=unit_for(record, client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now)
     assert result.outcome is Outcome.RESTORED
     [stop] = [p for op, p in calls.params if op == "StopPipelineExecution"]
     assert stop["PipelineExecutionArn"] == arn and stop["ClientRequestToken"].endswith("-stop")

@@ -23,8 +23,7 @@ from botocore.exceptions import ClientError
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.invocation import utc_now
-from ecoguard.restore import restore
-from ecoguard.restorers import restorer_for
+from ecoguard.restore import restore, unit_for
 from tests.conftest import (
     ACCOUNT,
     REFERENCE_EVENTS,
@@ -168,9 +167,12 @@ def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_t
     seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
     listings = [p for op, p in calls.params if op == "ListBuckets"]
     assert listings == [{"MaxBuckets": 10_000, "BucketRegion": "us-east-1"}]
-    # Per governed bucket: tags; then, unless exempt, versioning, lifecycle and tiering, and nothing else.
+    # Per governed bucket: tags; then, unless exempt, versioning, lifecycle and tiering, and nothing else;
+    # a bucket to change is read once more just before the write, in dry-run as in enforce (ecoguard.confirm).
+    planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
+    assert planned > 0
     assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1
-    assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
+    assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2 + planned
 
 
 def test_given_the_owner_changes_the_rules_after_the_decision_when_writing_then_the_merge_is_redone(
@@ -210,7 +212,7 @@ def test_given_an_enforced_sweep_when_each_bucket_is_restored_then_it_is_exactly
     for record in applied:
         result = restore(
             record,
-            restorer=restorer_for(record.guardrail, client),
+            unit=unit_for(record, client),
             audit=seeded.audit,
             mode=Mode.ENFORCE,
             clock=utc_now,
@@ -232,9 +234,7 @@ def test_given_the_owner_changed_the_bucket_since_when_restoring_then_it_refuses
         {"ID": "owner-new", "Filter": {"Prefix": "x/"}, "Status": "Enabled", "Expiration": {"Days": 5}}
     )
     changed = copy.deepcopy(store.lifecycle["ml-training-logs"])
-    result = restore(
-        record, restorer=restorer_for(record.guardrail, client), audit=seeded.audit, mode=Mode.ENFORCE, clock=utc_now
-    )
+    result = restore(record, unit=unit_for(record, client), audit=seeded.audit, mode=Mode.ENFORCE, clock=utc_now)
     assert result.outcome is Outcome.SKIPPED and "changed since ecoguard acted" in result.message
     assert store.lifecycle["ml-training-logs"] == changed
 

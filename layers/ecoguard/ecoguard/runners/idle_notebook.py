@@ -7,22 +7,21 @@ invocation, not one read per instance. Stopping keeps the instance and its volum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from ecoguard.decisions import Mode, Outcome
+from ecoguard.actions.idle_notebook import REGISTRY
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.executor import Applier, Executor, Trigger
+from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode, Outcome, Plan, plan_of, unreadable
+from ecoguard.executor import Executor, Trigger
 from ecoguard.guardrails.idle_notebook import (
     ACTIVITY_DIMENSION,
     ACTIVITY_METRIC,
     ACTIVITY_NAMESPACE,
     GUARDRAIL,
-    STOP,
     Activity,
     Notebook,
     decide_notebook,
@@ -64,15 +63,12 @@ class IdleNotebookRunner(GuardrailRunner):
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(sagemaker))
         self._sm = sagemaker
         self._metrics = metrics
         self._configs = activity_configs
         self._sweep = Sweep[ObservedNotebook](GUARDRAIL, audit, clock, remaining_ms)
         self._tags: dict[str, dict[str, str]] | None = None  # listed on the first page of each invocation
-
-    def _appliers(self) -> Mapping[str, Applier]:
-        return {STOP: lambda action: self._sm.stop_notebook(action.resource.name)}
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         return self._sweep.run(trigger, self._executor(trigger), self._page, self._evaluate)
@@ -113,29 +109,13 @@ class IdleNotebookRunner(GuardrailRunner):
         return [replace(item, activity=activity.get(item.notebook.name)) for item in observed]
 
     def _evaluate(self, item: ObservedNotebook, executor: Executor) -> Outcome | None:
-        executor.summary.evaluated += 1
+        return executor.run(self._plan(item))
+
+    def _plan(self, item: ObservedNotebook) -> Plan:
         if item.error is not None:
-            return executor.fail(GUARDRAIL, item.notebook.resource, item.error)
-        decision = decide_notebook(
-            item.notebook, item.activity, self._policy.idle_inference.notebooks, self._configs, self._clock()
+            return unreadable(GUARDRAIL, item.notebook.resource, item.error)
+        return plan_of(
+            decide_notebook(
+                item.notebook, item.activity, self._policy.idle_inference.notebooks, self._configs, self._clock()
+            )
         )
-        if decision is None:
-            executor.summary.compliant += 1
-            return None
-        return executor.execute(decision)
-
-
-class IdleNotebookRestorer:
-    """Start a stopped notebook instance again (its volume was kept)."""
-
-    def __init__(self, sagemaker: SageMakerAdapter) -> None:
-        self._sm = sagemaker
-
-    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
-        notebook = self._sm.notebook(record.resource.name)
-        return None if notebook is None else {"NotebookInstanceStatus": notebook.status}
-
-    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
-        if record.action != STOP:
-            raise ValueError(f"no restore for action {record.action}")
-        self._sm.start_notebook(record.resource.name)

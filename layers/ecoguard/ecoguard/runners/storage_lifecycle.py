@@ -4,49 +4,33 @@ named by a CloudTrail ``CreateBucket`` / ``PutBucketTagging`` event."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from ecoguard.decisions import Mode, Outcome, PlannedAction, Skip
+from ecoguard.actions.storage_lifecycle import REGISTRY
 from ecoguard.adapters.s3 import S3Adapter
-from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.errors import AwsError, NotFound, Throttled
-from ecoguard.events import BUCKET_NAME, EventBridgeEvent, EventError, parse_cloudtrail
-from ecoguard.executor import Applier, Executor, RunSummary, Trigger
-from ecoguard.guardrails.storage_lifecycle import (
-    ACTION,
-    GUARDRAIL,
-    Bucket,
-    BucketConfig,
-    decide_bucket,
-    in_scope,
-)
+from ecoguard.audit import AuditTrail
+from ecoguard.confirm import Confirmation, Fresh
+from ecoguard.decisions import OUT_OF_SCOPE, Mode, Outcome, Plan, Skip, Unreadable
+from ecoguard.errors import Throttled
+from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.guardrails.storage_lifecycle import GUARDRAIL, Bucket, BucketConfig, decide_bucket, in_scope
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
 from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Sweep, SweepResult
 
-logger = Logger(child=True)
 
-BUCKET_EVENTS = frozenset({"CreateBucket", "PutBucketTagging"})
-# The configuration is re-read just before the write; if it changed, the merge is redone, this often.
-MERGE_ATTEMPTS = 3
+@dataclass(frozen=True)
+class ObservedBucket:
+    """A governed bucket as read: its tags, and (unless it is exempt, when nothing else is read) whether it
+    is versioned and its lifecycle and Intelligent-Tiering configuration."""
 
-
-def bucket_of_event(event: EventBridgeEvent) -> str | None:
-    """The bucket a CloudTrail CreateBucket / PutBucketTagging event names; None for other or failed calls."""
-    call = parse_cloudtrail(event)
-    if call.eventName not in BUCKET_EVENTS or call.errorCode:
-        logger.info("ignoring API call", extra={"event_name": call.eventName, "error_code": call.errorCode})
-        return None
-    name = (call.requestParameters or {}).get("bucketName")
-    if not isinstance(name, str) or not name:
-        raise EventError(f"malformed {call.eventName} event: requestParameters.bucketName is missing")
-    if not BUCKET_NAME.fullmatch(name):
-        raise EventError(f"malformed {call.eventName} event: requestParameters.bucketName is not an S3 bucket name")
-    return name
+    bucket: Bucket
+    tags: Mapping[str, str]
+    versioned: bool = False
+    config: BucketConfig | None = None
 
 
 class StorageLifecycleRunner(GuardrailRunner):
@@ -63,18 +47,10 @@ class StorageLifecycleRunner(GuardrailRunner):
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(s3))
         self._s3 = s3
         self._region = region
         self._sweep = Sweep[Bucket](GUARDRAIL, audit, clock, remaining_ms)
-
-    def _appliers(self) -> Mapping[str, Applier]:
-        return {ACTION: self._apply}
-
-    def _apply(self, action: PlannedAction) -> None:
-        self._s3.write(
-            action.resource.name, BucketConfig.from_state(action.before), BucketConfig.from_state(action.after)
-        )
 
     def on_bucket(self, name: str | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
@@ -88,56 +64,29 @@ class StorageLifecycleRunner(GuardrailRunner):
         return self._sweep.run(trigger, self._executor(trigger), self._s3.page, self._evaluate)
 
     def _evaluate(self, bucket: Bucket, executor: Executor) -> Outcome | None:
+        if not in_scope(bucket.name, self._policy.storage_lifecycle):
+            return executor.run(OUT_OF_SCOPE)
+        observed = read(GUARDRAIL, bucket.resource, lambda: self._observe(bucket))
+        if observed is GONE:
+            return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
+        if isinstance(observed, Unreadable):
+            return executor.run(Plan(unreadable=observed))
+        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide)
+        return executor.run(self._decide(observed), confirmation)
+
+    def _observe(self, bucket: Bucket) -> ObservedBucket:
+        tags = self._s3.tags(bucket.name)
+        if is_exempt(tags):
+            return ObservedBucket(bucket, tags)  # nothing else is read from an exempt bucket
+        return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name))
+
+    def _decide(self, observed: ObservedBucket) -> Plan:
+        if observed.config is None:
+            return Plan((Skip(GUARDRAIL, observed.bucket.resource, "tagged ecoguard:exempt=true"),))
         policy = self._policy.storage_lifecycle
-        executor.summary.evaluated += 1
-        if not in_scope(bucket.name, policy):
-            return None
-        try:
-            tags = self._s3.tags(bucket.name)
-            if is_exempt(tags):
-                # Nothing else is read from an exempt bucket.
-                return executor.execute(Skip(GUARDRAIL, bucket.resource, "tagged ecoguard:exempt=true"))
-            versioned = self._s3.versioned(bucket.name)
-            current = self._s3.config(bucket.name)
-            for _ in range(MERGE_ATTEMPTS):
-                decisions = decide_bucket(bucket, tags, versioned, current, policy)
-                if self._mode is not Mode.ENFORCE or not any(isinstance(d, PlannedAction) for d in decisions):
-                    break
-                fresh = self._s3.config(bucket.name)  # just before the write
-                if fresh == current:
-                    break
-                logger.info("configuration changed since the decision; merging again", extra={"bucket": bucket.name})
-                current = fresh
-            else:
-                return executor.fail(GUARDRAIL, bucket.resource, "lifecycle configuration kept changing; not written")
-        except Throttled:
-            raise
-        except NotFound:
-            return None  # deleted since it was listed
-        except AwsError as exc:
-            return executor.fail(GUARDRAIL, bucket.resource, str(exc))
-        if not any(isinstance(d, PlannedAction) for d in decisions):
-            executor.summary.compliant += 1
-        outcome: Outcome | None = None
-        for decision in decisions:
-            outcome = executor.execute(decision)
-            if outcome is Outcome.DEFERRED:
-                return outcome
-        return outcome
+        return Plan(tuple(decide_bucket(observed.bucket, observed.tags, observed.versioned, observed.config, policy)))
 
-
-class StorageLifecycleRestorer:
-    """Puts a bucket's lifecycle configuration (or none) and ecoguard's tiering configs back as recorded."""
-
-    def __init__(self, s3: S3Adapter) -> None:
-        self._s3 = s3
-
-    def current(self, record: AuditRecord) -> dict[str, Any] | None:
-        try:
-            return self._s3.config(record.resource.name).state()
-        except NotFound:
-            return None
-
-    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
-        name = record.resource.name
-        self._s3.write(name, self._s3.config(name), BucketConfig.from_state(state), restoring=True)
+    def _reread(self, observed: ObservedBucket) -> Fresh[ObservedBucket]:
+        """The configuration read again just before the write: a change made since is merged again."""
+        fresh = self._s3.config(observed.bucket.name)
+        return Fresh(replace(observed, config=fresh), changed=fresh != observed.config)
