@@ -197,16 +197,25 @@ def check_dry_run_writes(session: pytest.Session) -> None:
 
 
 def check_least_privilege(session: pytest.Session) -> None:
-    from tests.least_privilege import allowed_actions, expanded_policies, iam_action, mismatches
-    from tools.ecoguard_local.invoke import API_CALLS
+    from tests.least_privilege import allowed_actions, expanded_policies, iam_action, mismatches, unit_mismatches
+    from tools.ecoguard_local.invoke import API_CALLS, UNIT_CALLS
 
     used = {fn: {iam_action(service, op) for service, op in calls} for fn, calls in API_CALLS.items()}
+    by_unit = {unit: {iam_action(service, op) for service, op in calls} for unit, calls in UNIT_CALLS.items()}
     granted = {fn: allowed_actions(statements) for fn, statements in expanded_policies().items()}
-    problems = mismatches(used, granted)
+    problems = mismatches(used, granted) + unit_mismatches(by_unit, granted)
     report = ROOT / "dist" / "least-privilege.json"
     report.parent.mkdir(exist_ok=True)
     report.write_text(
-        json.dumps({"used": {k: sorted(v) for k, v in used.items()}, "problems": problems}, indent=2, sort_keys=True)
+        json.dumps(
+            {
+                "used": {k: sorted(v) for k, v in used.items()},
+                "used_by_action": {f"{a}:{p}": sorted(v) for (a, p), v in by_unit.items()},
+                "problems": problems,
+            },
+            indent=2,
+            sort_keys=True,
+        )
     )
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:

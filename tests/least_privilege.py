@@ -86,3 +86,24 @@ def mismatches(used: Mapping[str, Iterable[str]], granted: Mapping[str, set[str]
         for action in sorted(actions - made - set(SERVICE_SIDE)):
             problems.append(f"{function}: is granted {action}, which no test saw it use")
     return problems
+
+
+RESTORE_FUNCTION = "RestoreFunction"
+
+
+def unit_mismatches(observed: Mapping[tuple[str, str], Iterable[str]], granted: Mapping[str, set[str]]) -> list[str]:
+    """Each action unit's declared permissions against what it was seen to call (``observed``: IAM actions by
+    (action name, phase)), and against the template's grants to the function that applies it and to the
+    RestoreFunction that undoes it."""
+    from ecoguard.actions import Phase, registries
+
+    problems = []
+    for registry in registries():
+        for unit in registry.units:
+            declared = {Phase.APPLY: unit.permissions, Phase.RESTORE: unit.restore_permissions}
+            for phase, function in ((Phase.APPLY, registry.function), (Phase.RESTORE, RESTORE_FUNCTION)):
+                for action in sorted(set(observed.get((unit.name, phase.value), ())) - declared[phase]):
+                    problems.append(f"{unit.name} ({phase}): calls {action}, which it does not declare")
+                for action in sorted(declared[phase] - granted.get(function, set())):
+                    problems.append(f"{unit.name} ({phase}): declares {action}, which {function} is not granted")
+    return problems

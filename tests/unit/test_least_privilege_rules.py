@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.least_privilege import iam_action, mismatches
+from tests.least_privilege import iam_action, mismatches, unit_mismatches
 
 
 def test_operations_map_to_their_iam_actions() -> None:
@@ -19,4 +19,38 @@ def test_a_call_not_granted_and_a_grant_never_used_are_both_mismatches() -> None
         "Fn: calls logs:DeleteLogGroup, which its role does not grant",
         "Fn: is granted logs:PutRetentionPolicy, which no test saw it use",
         "Other: never invoked by the tests, so its grants are unproven",
+    ]
+
+
+def grants_of_every_unit() -> dict[str, set[str]]:
+    """Every function granted exactly what its units declare (apply) and RestoreFunction every undo."""
+    from ecoguard.actions import registries
+
+    granted: dict[str, set[str]] = {"RestoreFunction": set()}
+    for registry in registries():
+        for unit in registry.units:
+            granted.setdefault(registry.function, set()).update(unit.permissions)
+            granted["RestoreFunction"].update(unit.restore_permissions)
+    return granted
+
+
+def test_given_units_that_call_only_what_they_declare_and_are_granted_it_then_there_is_no_unit_mismatch() -> None:
+    observed = {("put-retention-policy", "apply"): {"logs:PutRetentionPolicy"}}
+    assert unit_mismatches(observed, grants_of_every_unit()) == []
+
+
+def test_given_a_unit_that_calls_an_action_it_does_not_declare_then_it_is_a_mismatch() -> None:
+    observed = {("put-retention-policy", "apply"): {"logs:PutRetentionPolicy", "logs:DeleteLogGroup"}}
+    assert unit_mismatches(observed, grants_of_every_unit()) == [
+        "put-retention-policy (apply): calls logs:DeleteLogGroup, which it does not declare"
+    ]
+
+
+def test_given_a_declared_permission_the_template_does_not_grant_then_it_is_a_mismatch() -> None:
+    granted = grants_of_every_unit()
+    granted["LogRetentionFunction"].discard("logs:PutRetentionPolicy")
+    granted["RestoreFunction"].discard("logs:DeleteRetentionPolicy")
+    assert unit_mismatches({}, granted) == [
+        "put-retention-policy (apply): declares logs:PutRetentionPolicy, which LogRetentionFunction is not granted",
+        "put-retention-policy (restore): declares logs:DeleteRetentionPolicy, which RestoreFunction is not granted",
     ]

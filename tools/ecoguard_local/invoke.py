@@ -24,6 +24,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities import parameters
 from botocore.client import BaseClient
 
+from ecoguard.actions import ACTING
 from ecoguard.adapters.clients import reset_clients
 from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
 
@@ -54,6 +55,8 @@ _modules: dict[str, ModuleType] = {}
 # Every AWS operation each function made, as (service signing name, operation), across this
 # process: the least-privilege test compares it with the function's IAM policy.
 API_CALLS: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+# The calls made by each action unit, keyed (action name, phase): held against its declared permissions.
+UNIT_CALLS: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
 # Read operations by name: every other operation changes something.
 READ_PREFIXES = ("Describe", "Get", "List", "Head", "Query", "Scan", "BatchGet", "Search", "Select")
 # The parameters that name what a write changes, where one does.
@@ -127,6 +130,9 @@ def recording_api_calls(logical_id: str, writes: list[Write] | None = None) -> I
             return original(self, operation_name, api_params)
         signing_name = self.meta.service_model.signing_name
         API_CALLS[logical_id][(signing_name, operation_name)] += 1
+        unit = ACTING.get()
+        if unit is not None:
+            UNIT_CALLS[(unit[0], unit[1].value)][(signing_name, operation_name)] += 1
         if writes is not None and is_write(operation_name):
             writes.append(Write(signing_name, operation_name, write_target(api_params)))
         return original(self, operation_name, api_params)

@@ -21,7 +21,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import ActionUnit
+from ecoguard.actions import ActionUnit, Phase, acting
 from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
 from ecoguard.confirm import Confirmation, confirmed
 from ecoguard.decisions import (
@@ -234,7 +234,8 @@ class Executor:
 
         assert isinstance(decision, PlannedAction)
         try:
-            self._units[decision.action].apply(decision)
+            with acting(decision.action, Phase.APPLY):
+                self._units[decision.action].apply(decision)
         except Throttled:
             # The pending record is taken over when the sweep resumes at this resource.
             return self._note(record.with_outcome(Outcome.DEFERRED))

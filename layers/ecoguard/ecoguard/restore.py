@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ecoguard.actions import ActionUnit, Clients, registry
+from ecoguard.actions import ActionUnit, Clients, Phase, acting, registry
 from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
 
@@ -37,7 +37,8 @@ def restore(
 ) -> RestoreResult:
     if record.outcome is not Outcome.APPLIED:
         return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
-    current = unit.current(record)
+    with acting(unit.name, Phase.RESTORE):
+        current = unit.current(record)
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
     if not unit.reached(record, current):
@@ -71,7 +72,8 @@ def restore(
     except AuditUnavailable as exc:
         return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
     try:
-        unit.undo(record)
+        with acting(unit.name, Phase.RESTORE):
+            unit.undo(record)
     except Exception as exc:  # noqa: BLE001 - recorded and reported
         audit.finish(undo.with_outcome(Outcome.FAILED, describe_error(exc)))
         return RestoreResult(Outcome.FAILED, describe_error(exc))

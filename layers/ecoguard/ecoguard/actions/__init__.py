@@ -20,7 +20,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from ecoguard.audit import AuditRecord
@@ -28,6 +31,25 @@ from ecoguard.decisions import PlannedAction
 
 type Clients = Callable[[str], Any]
 """A boto3 client factory: service name -> client."""
+
+
+class Phase(StrEnum):
+    APPLY = "apply"  # ``apply``: needs ``permissions``
+    RESTORE = "restore"  # ``current`` and ``undo``: need ``restore_permissions``
+
+
+ACTING: ContextVar[tuple[str, Phase] | None] = ContextVar("ecoguard_acting", default=None)
+"""The action unit (name, phase) whose calls are being made, for whoever observes the calls (the tests'
+least-privilege check holds them against the unit's declared permissions)."""
+
+
+@contextmanager
+def acting(action: str, phase: Phase) -> Iterator[None]:
+    token = ACTING.set((action, phase))
+    try:
+        yield
+    finally:
+        ACTING.reset(token)
 
 
 class ActionUnit[P]:
