@@ -21,7 +21,7 @@ from ecoguard.guardrails.log_retention import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
 from ecoguard.events.cloudtrail import created_log_group
-from ecoguard.runners.log_retention import LogRetentionRunner
+from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.settings import Settings
 
 logger = Logger()

@@ -11,7 +11,7 @@ from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Trigger
 from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.policy import build_policy
-from ecoguard.runners.log_retention import LogRetentionRunner
+from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.sweep import DEADLINE_MARGIN_MS, Page
 from tests.unit.fakes import MemoryAuditTrail, clock
 

@@ -1,20 +1,58 @@
-"""The log-retention guardrail's one action: set a log group's retention."""
+"""The log-retention guardrail's AWS side: how it reads log groups, and the one change it makes.
+
+- ``LogGroups``: the port (``adapters.logs.LogsAdapter`` implements it);
+- ``LogRetentionRunner``: collects ``ObservedGroup`` snapshots (a resumable sweep of every group, or the
+  group a ``CreateLogGroup`` event names) and runs the guardrail's plan for each;
+- ``PutRetentionPolicy``: sets a retention, and puts the previous one back.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
 
 from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.logs import LogsAdapter
-from ecoguard.audit import AuditRecord
-from ecoguard.decisions import PlannedAction
-from ecoguard.guardrails.log_retention import ACTION, GUARDRAIL
+from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Unreadable
+from ecoguard.errors import Throttled
+from ecoguard.executor import RunSummary, Trigger
+from ecoguard.guardrails.log_retention import (
+    ACTION,
+    GUARDRAIL,
+    LogGroup,
+    ObservedGroup,
+    in_scope,
+    is_candidate,
+    plan_retention,
+)
+from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
+from ecoguard.runners.base import GuardrailRunner
+from ecoguard.sweep import Page, SweepResult
+
+logger = Logger(child=True)
 
 RETENTION = "retentionInDays"
 
 
-class PutRetentionPolicy(ActionUnit[LogsAdapter]):
+class LogGroups(Protocol):
+    def page(self, token: str | None) -> Page[LogGroup]: ...
+
+    def find(self, name: str) -> LogGroup | None: ...
+
+    def tags(self, group: LogGroup) -> dict[str, str]: ...
+
+    def governing_tags(self) -> dict[str, dict[str, str]]: ...
+
+    def set_retention(self, name: str, days: int | None) -> None: ...
+
+
+class PutRetentionPolicy(ActionUnit[LogGroups]):
     """Give a log group a retention; undone by putting the previous one back (or none: DeleteRetentionPolicy)."""
 
     name = ACTION
@@ -32,8 +70,69 @@ class PutRetentionPolicy(ActionUnit[LogsAdapter]):
         self.ports.set_retention(record.resource.name, record.before.get(RETENTION))
 
 
-def connect(clients: Clients) -> LogsAdapter:
+def connect(clients: Clients) -> LogGroups:
     return LogsAdapter(clients("logs"))
 
 
 REGISTRY = Registry(GUARDRAIL, "LogRetentionFunction", (PutRetentionPolicy,), connect)
+
+
+class LogRetentionRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(
+        self,
+        *,
+        logs: LogGroups,
+        audit: AuditTrail,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        super().__init__(
+            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(logs), remaining_ms=remaining_ms
+        )
+        self._logs = logs
+
+    def plan(self, observed: ObservedGroup) -> Plan:
+        return plan_retention(observed, self._policy.log_retention, self._clock())
+
+    def on_created(self, name: str | None, trigger: Trigger) -> RunSummary:
+        """Handle a CreateLogGroup event: decide for that one group at once, its tags read directly."""
+        executor = self._executor(trigger)
+        if name is None or not in_scope(name, self._policy.log_retention):
+            return executor.summary
+        group = self._logs.find(name)
+        if group is None:
+            logger.info("log group no longer exists", extra={"log_group": name})
+            return executor.summary
+        if not is_candidate(group, self._policy.log_retention):
+            executor.run(self.plan(ObservedGroup(group)))
+            return executor.summary
+        tags = read(GUARDRAIL, group.resource, lambda: self._logs.tags(group))
+        if tags is GONE:
+            return executor.summary
+        plan = Plan(unreadable=tags) if isinstance(tags, Unreadable) else self.plan(ObservedGroup(group, tags))
+        if executor.run(plan) is Outcome.DEFERRED:
+            # Let Lambda's retry (and then the dead-letter queue) take it; the daily sweep also catches up.
+            raise Throttled("PutRetentionPolicy", "Throttling", f"deferred {name}")
+        return executor.summary
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        """Sweep every log group, resuming from this run's checkpoint if there is one.
+
+        Tags come from one tagging-API listing per governing key, not one read per group, made once per
+        invocation, on the first candidate. If that listing fails (other than throttling, which pauses the
+        sweep), the invocation fails: no group can be decided safely without knowing which are exempt."""
+        listed = cache(self._logs.governing_tags)
+        policy = self._policy.log_retention
+
+        def observed(token: str | None) -> Page[ObservedGroup]:
+            page = self._logs.page(token)
+            return Page(
+                [ObservedGroup(g, listed().get(g.arn, {}) if is_candidate(g, policy) else None) for g in page.items],
+                page.next_token,
+            )
+
+        return self.run_sweep(trigger, observed, self.plan)

@@ -9,15 +9,19 @@ Rules, in order:
 4. ``ecoguard:retention-days=N`` replaces the policy's days and ceiling for that group; an N
    that CloudWatch Logs does not accept is skipped, never applied.
 5. Otherwise: set the policy's days (no retention), or the ceiling (retention above it).
+
+``plan_retention`` is the guardrail's contract: one observed group (with its tags, read only for a
+candidate), the policy and the time -> a ``Plan``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from ecoguard.decisions import Decision, PlannedAction, Resource, Skip
+from ecoguard.decisions import OUT_OF_SCOPE, Decision, Plan, PlannedAction, Resource, Skip, plan_of
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import HOURS_PER_DAY, region_of, storage_estimate
 from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy
@@ -37,6 +41,22 @@ class LogGroup:
     @property
     def resource(self) -> Resource:
         return Resource(arn=self.arn, name=self.name, kind="AWS::Logs::LogGroup")
+
+
+@dataclass(frozen=True)
+class ObservedGroup:
+    """A log group as collected: its tags are read only when it is a candidate (``is_candidate``)."""
+
+    group: LogGroup
+    tags: Mapping[str, str] | None = None
+
+
+def plan_retention(observed: ObservedGroup, policy: LogRetentionPolicy, now: datetime) -> Plan:
+    """``now`` is unused: retention does not depend on the time (the contract takes it for every guardrail)."""
+    group = observed.group
+    if not is_candidate(group, policy):
+        return Plan() if in_scope(group.name, policy) else OUT_OF_SCOPE
+    return plan_of(decide_retention(group, observed.tags or {}, policy))
 
 
 def in_scope(name: str, policy: LogRetentionPolicy) -> bool:

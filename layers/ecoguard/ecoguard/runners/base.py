@@ -1,9 +1,9 @@
-"""What every guardrail runner shares: its audit trail, policy, clock and action units, and how it builds an
-Executor.
+"""The generic runner: collect, decide, execute.
 
-A runner collects snapshots through its ports, asks its guardrail for a plan per snapshot, and hands the
-plan to the Executor, which alone knows the mode. It names its guardrail and binds the guardrail's action
-units (``ecoguard.actions``) to its ports.
+A guardrail's runner collects snapshots through its ports (a page of a sweep, or the resource an event
+names), asks the guardrail for a ``Plan`` per snapshot, and hands each plan to the ``Executor``, which
+alone knows the mode. It names its guardrail and binds the guardrail's action units
+(``ecoguard.actions``) to its ports; ``run_sweep`` gives it a resumable sweep (checkpoint and hand-off).
 """
 
 from __future__ import annotations
@@ -14,10 +14,16 @@ from typing import Any, ClassVar
 
 from ecoguard.actions import ActionUnit
 from ecoguard.audit import AuditTrail
-from ecoguard.decisions import Mode
+from ecoguard.confirm import Confirmation
+from ecoguard.decisions import Mode, Outcome, Plan
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.policy import Policy
 from ecoguard.state import StateStore
+from ecoguard.sweep import Pager, Sweep, SweepResult
+
+
+def never_remaining() -> int:
+    return 0
 
 
 class GuardrailRunner:
@@ -32,6 +38,7 @@ class GuardrailRunner:
         clock: Callable[[], datetime],
         units: Mapping[str, ActionUnit[Any]],
         state: StateStore | None = None,
+        remaining_ms: Callable[[], int] = never_remaining,
     ) -> None:
         self._audit = audit
         self._policy = policy
@@ -39,6 +46,7 @@ class GuardrailRunner:
         self._clock = clock
         self._units = units
         self._state = state
+        self._remaining_ms = remaining_ms
 
     def _executor(self, trigger: Trigger) -> Executor:
         return Executor(
@@ -51,3 +59,19 @@ class GuardrailRunner:
             summary=RunSummary(self.guardrail, self._mode),
             state=self._state,
         )
+
+    def run_sweep[S](
+        self,
+        trigger: Trigger,
+        pager: Pager[S],
+        plan: Callable[[S], Plan],
+        confirmation: Callable[[S], Confirmation[S] | None] | None = None,
+    ) -> SweepResult:
+        """Walk ``pager`` from this run's checkpoint, running each snapshot's plan (confirmed on fresh state
+        first where ``confirmation`` gives one)."""
+
+        def handle(snapshot: S, executor: Executor) -> Outcome | None:
+            return executor.run(plan(snapshot), confirmation(snapshot) if confirmation else None)
+
+        sweep = Sweep[S](self.guardrail, self._audit, self._clock, self._remaining_ms)
+        return sweep.run(trigger, self._executor(trigger), pager, handle)
