@@ -12,16 +12,16 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.events import CLOUDTRAIL_API_CALL
+from ecoguard.events.cloudtrail import created_log_group
 from ecoguard.guardrails.log_retention import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.events.cloudtrail import created_log_group
-from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.settings import Settings
 
 logger = Logger()

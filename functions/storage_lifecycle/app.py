@@ -17,10 +17,10 @@ from ecoguard.adapters.clients import client
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.audit import AuditTrail
 from ecoguard.events import CLOUDTRAIL_API_CALL
+from ecoguard.events.cloudtrail import bucket_of_event
 from ecoguard.guardrails.storage_lifecycle import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.events.cloudtrail import bucket_of_event
 from ecoguard.runners.storage_lifecycle import StorageLifecycleRunner
 from ecoguard.settings import Settings
 

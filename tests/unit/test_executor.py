@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecoguard.actions import ActionUnit
 from ecoguard.decisions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
@@ -11,14 +12,19 @@ RESOURCE = Resource("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/a", "/aws/la
 ACTION = PlannedAction("log-retention", RESOURCE, "put", {"retentionInDays": None}, {"retentionInDays": 30}, "why")
 
 
-class Applier:
+class Applier(ActionUnit[None]):
+    name = "put"
+    permissions = frozenset({"logs:PutRetentionPolicy"})
+    restore_permissions = frozenset({"logs:PutRetentionPolicy"})
+
     def __init__(self, audit: MemoryAuditTrail, error: Exception | None = None) -> None:
+        super().__init__(None)
         self.audit = audit
         self.error = error
         self.calls: list[PlannedAction] = []
         self.journal_at_call: list[int] = []
 
-    def __call__(self, action: PlannedAction) -> None:
+    def apply(self, action: PlannedAction) -> None:
         self.calls.append(action)
         self.journal_at_call.append(len(self.audit.journal))
         if self.error:
@@ -27,12 +33,12 @@ class Applier:
 
 def executor(audit: MemoryAuditTrail, applier: Applier, mode: Mode = Mode.ENFORCE, trigger: str = "evt-1") -> Executor:
     return Executor(
-        audit=audit,  # type: ignore[arg-type]
+        audit=audit,
         mode=mode,
         trigger=Trigger(trigger, "test"),
         clock=clock,
         ttl_days=400,
-        appliers={"put": applier},
+        units={"put": applier},
         summary=RunSummary("log-retention", mode),
     )
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import QueryOutputTypeDef, ScanOutputTypeDef
 
 GUARDRAIL_INDEX = "by-guardrail"
 ACTION_ID_INDEX = "by-action-id"
@@ -117,10 +121,22 @@ class AuditRecord:
         )
 
 
+class AuditLog(Protocol):
+    """The port through which runs and restores write the audit trail (``AuditTrail`` on DynamoDB)."""
+
+    def begin(self, record: AuditRecord) -> bool: ...
+
+    def finish(self, record: AuditRecord) -> None: ...
+
+    def load_checkpoint(self, guardrail: str, run_id: str) -> dict[str, Any] | None: ...
+
+    def save_checkpoint(self, guardrail: str, run_id: str, state: Mapping[str, Any], expires_at: int) -> None: ...
+
+
 class AuditTrail:
     """DynamoDB-backed audit trail (the table is ``AuditTable`` in template.yaml)."""
 
-    def __init__(self, dynamodb: Any, table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
         self._db = dynamodb
         self._table = table
 
@@ -175,16 +191,18 @@ class AuditTrail:
 
     def records(self, guardrail: str | None = None) -> Iterator[AuditRecord]:
         """Every decision record, oldest first per guardrail (paginated)."""
-        kwargs: dict[str, Any] = {"TableName": self._table}
+        pages: Iterable[QueryOutputTypeDef | ScanOutputTypeDef]
         if guardrail:
-            kwargs.update(
+            pages = self._db.get_paginator("query").paginate(
+                TableName=self._table,
                 IndexName=GUARDRAIL_INDEX,
                 KeyConditionExpression="guardrail = :g",
                 ExpressionAttributeValues={":g": {"S": guardrail}},
             )
-        operation = "query" if guardrail else "scan"
+        else:
+            pages = self._db.get_paginator("scan").paginate(TableName=self._table)
         try:
-            for page in self._db.get_paginator(operation).paginate(**kwargs):
+            for page in pages:
                 for item in page.get("Items", []):
                     if item.get("kind", {}).get("S") == "decision":
                         yield AuditRecord.from_item(item)

@@ -22,7 +22,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from ecoguard.actions import ActionUnit, Phase, acting
-from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.confirm import Confirmation, confirmed
 from ecoguard.decisions import (
     Decision,
@@ -95,7 +95,7 @@ class Executor:
     def __init__(
         self,
         *,
-        audit: AuditTrail,
+        audit: AuditLog,
         mode: Mode,
         trigger: Trigger,
         clock: Callable[[], datetime],

@@ -4,13 +4,16 @@ the audit trail is written before this runs, and errors here are only logged."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from ecoguard.decisions import Outcome
 from ecoguard.executor import RunSummary
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 logger = Logger(child=True)
 
@@ -37,7 +40,7 @@ def render(summary: RunSummary) -> tuple[str, str]:
 
 
 class Notifier:
-    def __init__(self, sns: Any, topic_arn: str | None) -> None:
+    def __init__(self, sns: SNSClient, topic_arn: str | None) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ecoguard.actions import ActionUnit, Clients, Phase, acting, registry
-from ecoguard.audit import AuditRecord, AuditTrail, AuditUnavailable, describe_error
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
 
 
@@ -31,7 +31,7 @@ def restore(
     record: AuditRecord,
     *,
     unit: ActionUnit[Any],
-    audit: AuditTrail,
+    audit: AuditLog,
     mode: Mode,
     clock: Callable[[], datetime],
 ) -> RestoreResult:

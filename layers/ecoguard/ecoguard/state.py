@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditUnavailable
 from ecoguard.decisions import Mode
 from ecoguard.errors import translate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 class StateConflict(Exception):
@@ -33,7 +36,7 @@ class StateItem:
 
 
 class StateStore:
-    def __init__(self, dynamodb: Any, table: str, guardrail: str, mode: Mode) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str, guardrail: str, mode: Mode) -> None:
         self._db = dynamodb
         self._table = table
         self._pk = f"state#{guardrail}"

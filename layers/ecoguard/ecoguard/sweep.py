@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
+from ecoguard.audit import AuditLog
 from ecoguard.decisions import Outcome
-from ecoguard.audit import AuditTrail
 from ecoguard.errors import Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
 
@@ -46,7 +46,7 @@ class Sweep[T]:
     """Walk ``pager`` from this run's checkpoint, calling ``handle`` on each item."""
 
     guardrail: str
-    audit: AuditTrail
+    audit: AuditLog
     clock: Callable[[], datetime]
     remaining_ms: Callable[[], int]
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
 from ecoguard.guardrails.idle_endpoint import ScalingTarget
 
-NAMESPACE = "sagemaker"
-VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-COMPONENT_DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+
+type Dimension = Literal["sagemaker:variant:DesiredInstanceCount", "sagemaker:inference-component:DesiredCopyCount"]
+NAMESPACE: Final = "sagemaker"
+VARIANT_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
+COMPONENT_DIMENSION: Final = "sagemaker:inference-component:DesiredCopyCount"
 # DescribeScalableTargets: at most 50 ResourceIds a call, 50 results a page.
 MAX_RESOURCE_IDS = 50
 
@@ -26,7 +30,7 @@ def component_resource_id(component: str) -> str:
 
 
 class AutoScalingAdapter:
-    def __init__(self, autoscaling: Any) -> None:
+    def __init__(self, autoscaling: ApplicationAutoScalingClient) -> None:
         self._aas = autoscaling
 
     def targets(self, endpoint: str, variants: Iterable[str]) -> tuple[ScalingTarget, ...]:
@@ -37,7 +41,7 @@ class AutoScalingAdapter:
         """The targets of inference components (``ScalingTarget.variant`` is the component)."""
         return self._describe({component_resource_id(c): c for c in components}, COMPONENT_DIMENSION)
 
-    def _describe(self, ids: dict[str, str], dimension: str) -> tuple[ScalingTarget, ...]:
+    def _describe(self, ids: dict[str, str], dimension: Dimension) -> tuple[ScalingTarget, ...]:
         found: list[ScalingTarget] = []
         keys = list(ids)
         for start in range(0, len(keys), MAX_RESOURCE_IDS):
@@ -68,7 +72,7 @@ class AutoScalingAdapter:
     def register_component(self, component: str, minimum: int, maximum: int) -> None:
         self._register(component_resource_id(component), COMPONENT_DIMENSION, minimum, maximum)
 
-    def _register(self, resource_id: str, dimension: str, minimum: int, maximum: int) -> None:
+    def _register(self, resource_id: str, dimension: Dimension, minimum: int, maximum: int) -> None:
         if not 0 <= minimum <= maximum:
             raise ValueError(f"invalid capacity {minimum}..{maximum} for {resource_id}")
         try:
@@ -88,7 +92,7 @@ class AutoScalingAdapter:
     def deregister_component(self, component: str) -> None:
         self._deregister(component_resource_id(component), COMPONENT_DIMENSION)
 
-    def _deregister(self, resource_id: str, dimension: str) -> None:
+    def _deregister(self, resource_id: str, dimension: Dimension) -> None:
         try:
             self._aas.deregister_scalable_target(
                 ServiceNamespace=NAMESPACE, ResourceId=resource_id, ScalableDimension=dimension

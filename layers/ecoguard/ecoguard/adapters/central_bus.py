@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
 from ecoguard.forwarding import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES, entry_size
 
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+
 
 class CentralBus:
-    def __init__(self, events: Any) -> None:
+    def __init__(self, events: EventBridgeClient) -> None:
         self._events = events
 
-    def put(self, entries: Sequence[Mapping[str, Any]]) -> list[int]:
+    def put(self, entries: Sequence[PutEventsRequestEntryTypeDef]) -> list[int]:
         """Send one PutEvents call; return the positions of the entries EventBridge rejected."""
         # The simulator enforces neither limit the way EventBridge does, so check them here.
         assert 0 < len(entries) <= PUT_EVENTS_MAX_ENTRIES, f"{len(entries)} entries in one PutEvents call"

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 # GetMetricData accepts at most 500 MetricDataQuery structures per call (CloudWatch API reference).
 MAX_QUERIES_PER_CALL = 500
@@ -24,7 +27,7 @@ class MetricQuery:
 
 
 class MetricsAdapter:
-    def __init__(self, cloudwatch: Any) -> None:
+    def __init__(self, cloudwatch: CloudWatchClient) -> None:
         self._cw = cloudwatch
 
     def series(

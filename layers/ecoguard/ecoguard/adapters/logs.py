@@ -3,7 +3,7 @@ tag through the tagging API), write retention."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -14,11 +14,15 @@ from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.policy import check_retention_days
 from ecoguard.sweep import Page
 
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import LogGroupTypeDef
+
 # DescribeLogGroups returns at most 50 groups a page.
 PAGE_SIZE = 50
 
 
-def _group(raw: dict[str, Any]) -> LogGroup:
+def _group(raw: LogGroupTypeDef) -> LogGroup:
     arn = raw.get("logGroupArn") or str(raw["arn"]).removesuffix(":*")
     return LogGroup(
         name=raw["logGroupName"],
@@ -33,7 +37,7 @@ LOG_GROUP_TYPE = "logs:log-group"
 
 
 class LogsAdapter:
-    def __init__(self, logs: Any, tagging: TaggingAdapter | None = None) -> None:
+    def __init__(self, logs: CloudWatchLogsClient, tagging: TaggingAdapter | None = None) -> None:
         self._logs = logs
         self._tagging = tagging
 

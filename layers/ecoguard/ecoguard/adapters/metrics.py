@@ -14,11 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 MAX_QUERIES = 500
 LIST_METRICS_PAGE = 500
@@ -53,7 +56,7 @@ def batches[T](items: Sequence[T], size: int = MAX_QUERIES) -> list[Sequence[T]]
 
 
 class MetricsAdapter:
-    def __init__(self, cloudwatch: Any) -> None:
+    def __init__(self, cloudwatch: CloudWatchClient) -> None:
         self._cw = cloudwatch
 
     def dimension_values(self, namespace: str, metric: str, names: tuple[str, ...]) -> set[tuple[str, ...]]:

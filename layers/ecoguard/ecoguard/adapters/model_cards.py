@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -12,11 +12,14 @@ from ecoguard.errors import NotFound, translate
 from ecoguard.guardrails.model_card_impact import ModelCard, TrainingRun
 from ecoguard.impact import region_of
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+
 PAGE_SIZE = 100  # ListModelCards maximum
 
 
 class ModelCardAdapter:
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: SageMakerClient) -> None:
         self._sm = sagemaker
 
     def training_run(self, name: str) -> TrainingRun | None:

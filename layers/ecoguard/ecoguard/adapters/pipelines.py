@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -12,6 +12,9 @@ from ecoguard.errors import translate
 from ecoguard.guardrails.retraining_gate import TOKEN_PATTERN
 from ecoguard.monitor_events import RunOutcome
 from ecoguard.policy import MAX_PIPELINE_PARAMETER_VALUE, MAX_PIPELINE_PARAMETERS
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
 
 # ListPipelineExecutions returns at most 100 executions a page.
 PAGE_SIZE = 100
@@ -26,7 +29,7 @@ class ExecutionSummary:
 
 
 class PipelinesAdapter:
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: SageMakerClient) -> None:
         self._sm = sagemaker
 
     def run_outcome(self, job_name: str) -> RunOutcome:

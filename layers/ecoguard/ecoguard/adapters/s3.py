@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -14,6 +14,9 @@ from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, is_owned
 from ecoguard.guardrails.s3_rules import check_rule, check_rule_count, check_tiering
 from ecoguard.guardrails.storage_lifecycle import Bucket, BucketConfig
 from ecoguard.sweep import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 # ListBuckets returns at most 10,000 buckets a page (MaxBuckets, S3 API reference).
 PAGE_SIZE = 10_000
@@ -39,7 +42,7 @@ def _code(exc: ClientError) -> str:
 
 
 class S3Adapter:
-    def __init__(self, s3: Any, region: str) -> None:
+    def __init__(self, s3: S3Client, region: str) -> None:
         self._s3 = s3
         self._region = region
 

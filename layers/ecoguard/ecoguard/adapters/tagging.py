@@ -11,17 +11,20 @@ backstop that keeps a just-exempted resource untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
 
+if TYPE_CHECKING:
+    from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
+
 PAGE_SIZE = 100
 
 
 class TaggingAdapter:
-    def __init__(self, tagging: Any) -> None:
+    def __init__(self, tagging: ResourceGroupsTaggingAPIClient) -> None:
         self._tagging = tagging
 
     def tagged(self, resource_type: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:

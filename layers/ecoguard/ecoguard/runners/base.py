@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from ecoguard.actions import ActionUnit
-from ecoguard.audit import AuditTrail
+from ecoguard.audit import AuditLog
 from ecoguard.confirm import Confirmation
 from ecoguard.decisions import Mode, Outcome, Plan
 from ecoguard.executor import Executor, RunSummary, Trigger
@@ -32,7 +32,7 @@ class GuardrailRunner:
     def __init__(
         self,
         *,
-        audit: AuditTrail,
+        audit: AuditLog,
         policy: Policy,
         mode: Mode,
         clock: Callable[[], datetime],

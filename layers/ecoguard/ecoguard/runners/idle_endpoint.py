@@ -23,11 +23,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource
 from ecoguard.errors import AwsError, Throttled
 from ecoguard.events import SAGEMAKER_NAME, EventBridgeEvent, EventError, status_key
 from ecoguard.executor import Applier, Executor, RunSummary, Trigger

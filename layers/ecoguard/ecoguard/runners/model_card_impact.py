@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ecoguard.decisions import Mode, PlannedAction
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.decisions import Mode, PlannedAction
 from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.model_card_impact import (
     ACTION,

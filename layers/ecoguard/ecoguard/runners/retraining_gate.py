@@ -14,9 +14,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.decisions import Mode, Outcome, PlannedAction
 from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.decisions import Mode, Outcome, PlannedAction
 from ecoguard.errors import AwsError
 from ecoguard.events import EventBridgeEvent
 from ecoguard.executor import Applier, Executor, RunSummary, Trigger

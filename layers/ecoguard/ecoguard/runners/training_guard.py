@@ -35,10 +35,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.events import SAGEMAKER_NAME, AwsTime, EventBridgeEvent, EventError
 from ecoguard.executor import Applier, Executor, RunSummary, Trigger
