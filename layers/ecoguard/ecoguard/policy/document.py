@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError, StrictModel
@@ -20,13 +20,26 @@ from ecoguard.policy.training_guard import TrainingGuardPolicy
 
 
 class Policy(StrictModel):
-    version: Literal[1]
-    audit: AuditPolicy = AuditPolicy()
-    log_retention: LogRetentionPolicy = LogRetentionPolicy()
-    training_guard: TrainingGuardPolicy = TrainingGuardPolicy()
-    storage_lifecycle: StorageLifecyclePolicy = StorageLifecyclePolicy()
-    retraining_gate: RetrainingGatePolicy = RetrainingGatePolicy()
-    idle_inference: IdleInferencePolicy = IdleInferencePolicy()
+    """What each guardrail governs, one section per guardrail."""
+
+    version: Literal[1] = Field(description="The schema version.")
+    audit: AuditPolicy = Field(default=AuditPolicy(), description="How long audit records are kept.")
+    log_retention: LogRetentionPolicy = Field(
+        default=LogRetentionPolicy(), description="CloudWatch Logs retention (LogRetentionFunction)."
+    )
+    training_guard: TrainingGuardPolicy = Field(
+        default=TrainingGuardPolicy(), description="Idle SageMaker training jobs (TrainingGuardFunction)."
+    )
+    storage_lifecycle: StorageLifecyclePolicy = Field(
+        default=StorageLifecyclePolicy(), description="S3 lifecycle by data class (StorageLifecycleFunction)."
+    )
+    retraining_gate: RetrainingGatePolicy = Field(
+        default=RetrainingGatePolicy(), description="Retraining on confirmed KPI breaches (RetrainingGateFunction)."
+    )
+    idle_inference: IdleInferencePolicy = Field(
+        default=IdleInferencePolicy(),
+        description="Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction).",
+    )
 
 
 def bundled_policy_text() -> str:

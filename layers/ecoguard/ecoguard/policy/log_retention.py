@@ -22,7 +22,10 @@ def check_retention_days(days: int) -> int:
     return days
 
 
-RetentionDays = Annotated[int, AfterValidator(check_retention_days)]
+# The enum only documents the set in the JSON schema; check_retention_days is what validates.
+RetentionDays = Annotated[
+    int, AfterValidator(check_retention_days), Field(json_schema_extra={"enum": list(RETENTION_DAYS)})
+]
 
 
 class LogRetentionPolicy(StrictModel):
@@ -36,15 +39,25 @@ class LogRetentionPolicy(StrictModel):
           max_days: 365
     """
 
-    enabled: bool = True
-    prefixes: tuple[Annotated[str, Field(min_length=1, max_length=512)], ...] = (
-        "/aws/sagemaker/",
-        "/aws/lambda/",
+    enabled: bool = Field(default=True, description="Turn the guardrail off.")
+    prefixes: tuple[Annotated[str, Field(min_length=1, max_length=512)], ...] = Field(
+        default=("/aws/sagemaker/", "/aws/lambda/"),
+        description="Log groups whose name starts with one of these prefixes are governed.",
     )
-    all_groups: bool = Field(default=False, description="Govern every log group, ignoring prefixes.")
-    default_days: RetentionDays = Field(default=30, description="Retention given to groups that have none.")
+    all_groups: bool = Field(default=False, description="Govern every log group, ignoring `prefixes`.")
+    default_days: RetentionDays = Field(
+        default=30,
+        description=(
+            "Retention given to governed groups that have none (that keep logs forever); "
+            "the stack parameter `LogRetentionDays` sets it."
+        ),
+    )
     max_days: RetentionDays | None = Field(
-        default=None, description="Explicit retentions longer than this are shortened to it; null never shortens."
+        default=None,
+        description=(
+            "If set, explicit retentions longer than this are shortened to it; `null` never shortens. "
+            "At least `default_days`."
+        ),
     )
 
     @model_validator(mode="after")

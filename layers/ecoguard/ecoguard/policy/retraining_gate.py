@@ -28,7 +28,7 @@ class KpiPolicy(StrictModel):
         default="aws/sagemaker/Endpoints/model-metrics",
         description="model-metrics (model quality) or data-metrics (a drift metric made a KPI).",
     )
-    threshold: float
+    threshold: float = Field(description="The value that separates a healthy KPI from a breach.")
     breach_when: Literal["below", "above"] = Field(
         description="below: lower is worse (accuracy, f1, auc); above: higher is worse (rmse, mae, drift)."
     )
@@ -40,10 +40,19 @@ class BreachParameterNames(StrictModel):
     The pipeline must declare every parameter it is given, or SageMaker rejects the start.
     """
 
-    metric: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = "EcoguardBreachMetric"
-    value: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = "EcoguardBreachValue"
-    threshold: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = "EcoguardBreachThreshold"
-    schedule: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = "EcoguardMonitoringSchedule"
+    metric: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = Field(
+        default="EcoguardBreachMetric", description="Parameter given the breached metric's name."
+    )
+    value: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = Field(
+        default="EcoguardBreachValue", description="Parameter given the breaching value (empty if unknown)."
+    )
+    threshold: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = Field(
+        default="EcoguardBreachThreshold", description="Parameter given the KPI's threshold (empty if unknown)."
+    )
+    schedule: Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)] | None = Field(
+        default="EcoguardMonitoringSchedule",
+        description="Parameter given the monitoring schedule's name (empty if unknown).",
+    )
 
     def names(self) -> tuple[str, ...]:
         return tuple(n for n in (self.metric, self.value, self.threshold, self.schedule) if n is not None)
@@ -51,8 +60,18 @@ class BreachParameterNames(StrictModel):
 
 class PipelineTarget(StrictModel):
     name: str = Field(pattern=PIPELINE_NAME, description="The SageMaker Pipeline to start.")
-    parameters: dict[Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)], str] = Field(default_factory=dict)
-    breach_parameters: BreachParameterNames = BreachParameterNames()
+    parameters: dict[Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)], str] = Field(
+        default_factory=dict,
+        description=f"Fixed parameters of every start; values of at most {MAX_PIPELINE_PARAMETER_VALUE} characters.",
+    )
+    breach_parameters: BreachParameterNames = Field(
+        default=BreachParameterNames(),
+        description=(
+            "Names of the parameters that carry the breach; `null` leaves one out, none may be in `parameters`, "
+            f"and there are at most {MAX_PIPELINE_PARAMETERS} parameters in all. The pipeline must declare "
+            "every parameter it is given, or SageMaker rejects the start."
+        ),
+    )
 
     @model_validator(mode="after")
     def _valid_parameters(self) -> PipelineTarget:
@@ -80,18 +99,22 @@ class ModelGate(StrictModel):
       pipeline: {name: churn-retrain}
     """
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="A stable id; it keys the gate's state.")
-    endpoint: str | None = Field(default=None, description="Endpoint dimension of its Model Monitor metrics.")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="A stable id; it keys the model's state.")
+    endpoint: str | None = Field(default=None, description="The `Endpoint` dimension of its Model Monitor metrics.")
     monitoring_schedule: Annotated[str, Field(pattern=MONITORING_SCHEDULE_NAME)] | None = Field(
         default=None,
-        description="Model-quality schedule: its metrics, and runs that end CompletedWithViolations, are breaches.",
+        description=(
+            "Its model-quality schedule: its metrics, and runs that end `CompletedWithViolations`, are KPI breaches."
+        ),
     )
     alarms: tuple[Annotated[str, Field(min_length=1, max_length=255)], ...] = Field(
-        default=(), description="Alarms (composite or not) whose ALARM state is a KPI breach of this model."
+        default=(), description="Alarm names (composite or not) whose `ALARM` state is a KPI breach of this model."
     )
-    kpis: tuple[KpiPolicy, ...] = ()
+    kpis: tuple[KpiPolicy, ...] = Field(
+        default=(), description="Model Monitor metrics whose breach of a threshold is a KPI breach."
+    )
     confirm_breaches: int = Field(default=2, ge=1, le=20, description="Consecutive breaches that confirm.")
-    pipeline: PipelineTarget
+    pipeline: PipelineTarget = Field(description="The pipeline a confirmed breach starts.")
     cooldown_days: float = Field(default=7, ge=0, le=365, description="No new start this long after the last.")
     max_starts_per_day: int = Field(default=1, ge=1, le=100, description="Starts per UTC day, at most.")
 
@@ -108,10 +131,28 @@ class ModelGate(StrictModel):
 
 
 class RetrainingGatePolicy(StrictModel):
-    """Start retraining only on a confirmed KPI breach. Data drift alone only notifies."""
+    """Start retraining only on a confirmed KPI breach. Data drift alone only notifies.
 
-    enabled: bool = True
-    models: tuple[ModelGate, ...] = ()
+    Retraining starts when a KPI breach is confirmed by ``confirm_breaches`` consecutive breaches,
+    outside the cooldown, under the daily cap, and with no execution of the pipeline in flight.
+    A model needs an ``endpoint``, a ``monitoring_schedule`` or ``alarms`` (to be matched), and
+    ``kpis``, a schedule or alarms (to ever start).
+
+    Example::
+
+        retraining_gate:
+          models:
+            - name: churn
+              endpoint: churn-prod
+              monitoring_schedule: churn-model-quality
+              kpis: [{metric: f1, threshold: 0.8, breach_when: below}]
+              pipeline: {name: churn-retrain, parameters: {TrainingInstanceType: ml.m5.xlarge}}
+    """
+
+    enabled: bool = Field(default=True, description="Turn the guardrail off.")
+    models: tuple[ModelGate, ...] = Field(
+        default=(), description="One entry per model; an override replaces the whole list."
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> RetrainingGatePolicy:

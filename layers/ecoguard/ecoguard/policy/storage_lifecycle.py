@@ -22,17 +22,28 @@ DATA_CLASSES: tuple[str, ...] = ("raw", "recreatable", "artifact", "log")
 
 class RawClassPolicy(StrictModel):
     storage_class: Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = Field(
-        default="GLACIER", description="The archive class rarely read raw data moves to."
+        default="GLACIER", description="The archive class raw data moves to."
     )
-    transition_days: int = Field(default=90, ge=0, le=36500, description="Days after creation before archiving.")
+    transition_days: int = Field(
+        default=90, ge=0, le=36500, description="Days after creation before raw data is archived."
+    )
 
 
 class RecreatableClassPolicy(StrictModel):
     onezone_ia_days: int = Field(
-        default=30, ge=30, le=36500, description="Days before moving to ONEZONE_IA (S3 requires at least 30)."
+        default=30,
+        ge=30,
+        le=36500,
+        description="Days after creation before re-creatable data moves to ONEZONE_IA; S3 requires at least 30.",
     )
     expiration_days: int | None = Field(
-        default=None, ge=1, le=36500, description="Optional: delete re-creatable data this many days after creation."
+        default=None,
+        ge=1,
+        le=36500,
+        description=(
+            "Optional: delete re-creatable data this many days after creation; at least `onezone_ia_days` + 30 "
+            "(ONEZONE_IA's minimum storage duration). `null` never deletes."
+        ),
     )
 
     @model_validator(mode="after")
@@ -48,10 +59,18 @@ class RecreatableClassPolicy(StrictModel):
 
 class ArtifactClassPolicy(StrictModel):
     archive_access_days: int = Field(
-        default=90, ge=90, le=730, description="Intelligent-Tiering ARCHIVE_ACCESS after this many days (90-730)."
+        default=90,
+        ge=90,
+        le=730,
+        description="Intelligent-Tiering ARCHIVE_ACCESS after this many days without access.",
     )
     deep_archive_access_days: int | None = Field(
-        default=180, ge=180, le=730, description="DEEP_ARCHIVE_ACCESS after this many days (180-730); null: none."
+        default=180,
+        ge=180,
+        le=730,
+        description=(
+            "DEEP_ARCHIVE_ACCESS after this many days without access, more than `archive_access_days`; `null` for none."
+        ),
     )
 
     @model_validator(mode="after")
@@ -65,21 +84,29 @@ class ArtifactClassPolicy(StrictModel):
 
 
 class LogClassPolicy(StrictModel):
-    expiration_days: int = Field(default=90, ge=1, le=36500, description="Delete log data this many days old.")
+    expiration_days: int = Field(
+        default=90, ge=1, le=36500, description="Log data is deleted this many days after creation."
+    )
 
 
 class NoncurrentPolicy(StrictModel):
-    noncurrent_days: int = Field(default=30, ge=1, le=36500, description="Expire versions noncurrent this long.")
+    noncurrent_days: int = Field(
+        default=30, ge=1, le=36500, description="Noncurrent versions expire after this many days."
+    )
     newer_noncurrent_versions: int = Field(
-        default=3, ge=1, le=100, description="Keep this many newer noncurrent versions (S3 allows 1-100)."
+        default=3, ge=1, le=100, description="The newest this many noncurrent versions are kept, whatever their age."
     )
 
 
 class PrefixClassRule(StrictModel):
     """Data classes by key prefix, for buckets whose name matches ``buckets`` (shell-style pattern)."""
 
-    buckets: str = Field(default="*", min_length=1, max_length=255)
-    prefixes: dict[Annotated[str, Field(min_length=1, max_length=1024)], DataClass] = Field(min_length=1)
+    buckets: str = Field(
+        default="*", min_length=1, max_length=255, description="Bucket name pattern (shell-style) the rule applies to."
+    )
+    prefixes: dict[Annotated[str, Field(min_length=1, max_length=1024)], DataClass] = Field(
+        min_length=1, description="Key prefix to data class; the prefixes of one rule must not nest."
+    )
 
     @model_validator(mode="after")
     def _disjoint_prefixes(self) -> PrefixClassRule:
@@ -103,9 +130,9 @@ class StorageLifecyclePolicy(StrictModel):
           raw: {storage_class: DEEP_ARCHIVE, transition_days: 30}
     """
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Turn the storage guardrail off.")
     include: tuple[Annotated[str, Field(min_length=1, max_length=255)], ...] = Field(
-        default=("*",), description="Bucket name patterns governed (shell-style)."
+        default=("*",), description="Bucket name patterns (shell-style) governed."
     )
     exclude: tuple[Annotated[str, Field(min_length=1, max_length=255)], ...] = Field(
         default=(), description="Bucket name patterns never governed, even if included."
@@ -116,13 +143,33 @@ class StorageLifecyclePolicy(StrictModel):
                 prefixes={"raw/": "raw", "train/": "recreatable", "validation/": "recreatable", "test/": "recreatable"}
             ),
         ),
-        description="Used when a bucket has no ecoguard:data-class tag; the first rule matching the bucket wins.",
+        description=(
+            "Data class per key prefix, for buckets without an `ecoguard:data-class` tag "
+            "(`raw`, `recreatable`, `artifact` or `log`); the first rule whose `buckets` pattern matches wins."
+        ),
     )
-    raw: RawClassPolicy = RawClassPolicy()
-    recreatable: RecreatableClassPolicy = RecreatableClassPolicy()
-    artifact: ArtifactClassPolicy = ArtifactClassPolicy()
-    log: LogClassPolicy = LogClassPolicy()
+    raw: RawClassPolicy = Field(
+        default=RawClassPolicy(), description="Data class `raw`, rarely read: moved to an archive class."
+    )
+    recreatable: RecreatableClassPolicy = Field(
+        default=RecreatableClassPolicy(),
+        description="Data class `recreatable` (training, validation, test sets): moved to ONEZONE_IA.",
+    )
+    artifact: ArtifactClassPolicy = Field(
+        default=ArtifactClassPolicy(),
+        description=(
+            "Data class `artifact` (models): moved to Intelligent-Tiering at once, with its archive tiers "
+            "(configuration `ecoguard-archive`)."
+        ),
+    )
+    log: LogClassPolicy = Field(default=LogClassPolicy(), description="Data class `log`: deleted when old.")
     abort_incomplete_multipart_days: int = Field(
-        default=7, ge=1, le=36500, description="Abort multipart uploads left incomplete this many days."
+        default=7,
+        ge=1,
+        le=36500,
+        description="Every governed bucket: incomplete multipart uploads are aborted after this many days.",
     )
-    noncurrent: NoncurrentPolicy = NoncurrentPolicy()
+    noncurrent: NoncurrentPolicy = Field(
+        default=NoncurrentPolicy(),
+        description="Versioned buckets: noncurrent versions expire, keeping the newest few.",
+    )

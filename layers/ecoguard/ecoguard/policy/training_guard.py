@@ -20,23 +20,44 @@ class TrainingGuardPolicy(StrictModel):
           warmup_minutes: 20
     """
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Turn the guardrail off (no stops, no findings).")
     min_gpu_util_percent: float = Field(
-        default=10, gt=0, le=100, description="GPU jobs whose GPU utilization (per GPU) stays below this are idle."
+        default=10,
+        gt=0,
+        le=100,
+        description=(
+            "A GPU job is idle when its GPU utilization per GPU, averaged over its hosts, stays below this in "
+            "every period of the window; the tag `ecoguard:min-gpu-util=N` overrides it per job."
+        ),
     )
     min_cpu_util_percent: float = Field(
-        default=5, gt=0, le=100, description="CPU-only jobs whose CPU utilization (per vCPU) stays below this are idle."
+        default=5, gt=0, le=100, description="The same for CPU-only jobs: CPU utilization per vCPU."
     )
     window_minutes: int = Field(
-        default=60, ge=10, le=1440, description="How long utilization must stay below the threshold."
+        default=60,
+        ge=10,
+        le=1440,
+        description="How long utilization must stay below the threshold; a whole number of periods.",
     )
     warmup_minutes: int = Field(
-        default=20, ge=0, le=1440, description="Grace from TrainingStartTime before the window may begin."
+        default=20,
+        ge=0,
+        le=1440,
+        description=(
+            "Grace from `TrainingStartTime` before the window may begin: no job is judged before "
+            "`TrainingStartTime` + `warmup_minutes` + `window_minutes`."
+        ),
     )
     period_seconds: Literal[60, 300] = Field(
         default=300, description="CloudWatch period of each datapoint (SageMaker publishes every minute)."
     )
-    findings: bool = Field(default=True, description="Record advisory findings (spot, checkpoints, Trainium, tuning).")
+    findings: bool = Field(
+        default=True,
+        description=(
+            "Record advisory findings, never acted on: Managed Spot, checkpointing, MaxRuntime, Trainium, "
+            "tuning strategy."
+        ),
+    )
     long_job_hours: float = Field(
         default=4, gt=0, le=672, description="Jobs allowed to run longer than this should checkpoint."
     )
