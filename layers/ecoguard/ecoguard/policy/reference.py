@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
@@ -186,8 +187,6 @@ def _default(info: FieldInfo, held: type[BaseModel] | None) -> str:
 
 def _code(value: Any) -> str:
     """``value`` as it is written in the policy's YAML, in a code span."""
-    import yaml  # noqa: PLC0415 - the policy package loads yaml on first use only
-
     text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=2**16)
     return f"`{text.removesuffix(_SCALAR_DOCUMENT_END).strip()}`"
 
