@@ -81,6 +81,7 @@ restore: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local.schema
+	$(PY) -m tools.policy_docs
 
 report: $(VENV)/.installed
 	$(PY) -m tools.ecoguard_local report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML))

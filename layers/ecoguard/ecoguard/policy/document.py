@@ -1,0 +1,105 @@
+"""The policy document: the root model, and how the bundled, stack and SSM layers become one."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from ecoguard.policy.audit import AuditPolicy
+from ecoguard.policy.base import PolicyError, StrictModel
+from ecoguard.policy.idle_inference import IdleInferencePolicy
+from ecoguard.policy.log_retention import LogRetentionPolicy
+from ecoguard.policy.retraining_gate import RetrainingGatePolicy
+from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
+from ecoguard.policy.training_guard import TrainingGuardPolicy
+
+
+class Policy(StrictModel):
+    """What each guardrail governs, one section per guardrail."""
+
+    version: Literal[1] = Field(description="The schema version.")
+    audit: AuditPolicy = Field(default=AuditPolicy(), description="How long audit records are kept.")
+    log_retention: LogRetentionPolicy = Field(
+        default=LogRetentionPolicy(), description="CloudWatch Logs retention (LogRetentionFunction)."
+    )
+    training_guard: TrainingGuardPolicy = Field(
+        default=TrainingGuardPolicy(), description="Idle SageMaker training jobs (TrainingGuardFunction)."
+    )
+    storage_lifecycle: StorageLifecyclePolicy = Field(
+        default=StorageLifecyclePolicy(), description="S3 lifecycle by data class (StorageLifecycleFunction)."
+    )
+    retraining_gate: RetrainingGatePolicy = Field(
+        default=RetrainingGatePolicy(), description="Retraining on confirmed KPI breaches (RetrainingGateFunction)."
+    )
+    idle_inference: IdleInferencePolicy = Field(
+        default=IdleInferencePolicy(),
+        description="Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction).",
+    )
+
+
+def bundled_policy_text() -> str:
+    return resources.files("ecoguard").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_yaml(text: str) -> Any:
+    # Every invocation reads the same bundled and SSM documents; parsing YAML in pure Python costs ~20 ms each.
+    import yaml  # noqa: PLC0415 - loaded on first use, not at a handler's import (cold start)
+
+    return yaml.safe_load(text)
+
+
+def parse_document(text: str, source: str) -> dict[str, Any]:
+    """Parse a YAML (or JSON) policy document into a mapping."""
+    import yaml  # noqa: PLC0415 - loaded on first use, not at a handler's import (cold start)
+
+    try:
+        loaded = copy.deepcopy(_parsed_yaml(text))
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy from {source} is not valid YAML or JSON: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise PolicyError(f"policy from {source} must be a mapping at the top level, not {type(loaded).__name__}")
+    return loaded
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into ``base``: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_policy(
+    *,
+    override_text: str | None = None,
+    override_source: str = "override",
+    log_retention_days: int | None = None,
+    bundled_text: str | None = None,
+) -> Policy:
+    """Assemble and validate the policy. Raises ``PolicyError`` naming the first invalid field."""
+    document = parse_document(bundled_text if bundled_text is not None else bundled_policy_text(), "bundled default")
+    if log_retention_days is not None:
+        document = merge(document, {"log_retention": {"default_days": log_retention_days}})
+    if override_text:
+        document = merge(document, parse_document(override_text, override_source))
+    try:
+        return Policy.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(document)"
+        raise PolicyError(
+            f"invalid policy field {field}: {first['msg']} (input: {first.get('input')!r}; "
+            f"{exc.error_count()} error(s) in all)"
+        ) from exc

@@ -1,0 +1,175 @@
+"""The ``storage_lifecycle`` section (StorageLifecycleFunction).
+
+S3 constraints, from the S3 API reference (Transition.Days, Tiering.Days) and the S3 User Guide
+("Constraints and considerations for transitions"): objects must stay 30 days before moving to
+STANDARD_IA or ONEZONE_IA; Intelligent-Tiering ARCHIVE_ACCESS takes 90-730 days without access,
+DEEP_ARCHIVE_ACCESS 180-730. The rules ecoguard builds are checked again, rule by rule, in
+ecoguard.guardrails.s3_rules before every write.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ecoguard.policy.base import StrictModel
+
+DataClass = Literal["raw", "recreatable", "artifact", "log"]
+DATA_CLASSES: tuple[str, ...] = ("raw", "recreatable", "artifact", "log")
+
+
+class RawClassPolicy(StrictModel):
+    storage_class: Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = Field(
+        default="GLACIER", description="The archive class raw data moves to."
+    )
+    transition_days: int = Field(
+        default=90, ge=0, le=36500, description="Days after creation before raw data is archived."
+    )
+
+
+class RecreatableClassPolicy(StrictModel):
+    onezone_ia_days: int = Field(
+        default=30,
+        ge=30,
+        le=36500,
+        description="Days after creation before re-creatable data moves to ONEZONE_IA; S3 requires at least 30.",
+    )
+    expiration_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description=(
+            "Optional: delete re-creatable data this many days after creation; at least `onezone_ia_days` + 30 "
+            "(ONEZONE_IA's minimum storage duration). `null` never deletes."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _expires_after_minimum_storage(self) -> RecreatableClassPolicy:
+        # ONEZONE_IA has a 30-day minimum storage duration; expiring earlier is billed as if stored 30 days.
+        if self.expiration_days is not None and self.expiration_days < self.onezone_ia_days + 30:
+            raise ValueError(
+                f"expiration_days ({self.expiration_days}) must be at least onezone_ia_days + 30 "
+                f"({self.onezone_ia_days + 30}): ONEZONE_IA's minimum storage duration is 30 days"
+            )
+        return self
+
+
+class ArtifactClassPolicy(StrictModel):
+    archive_access_days: int = Field(
+        default=90,
+        ge=90,
+        le=730,
+        description="Intelligent-Tiering ARCHIVE_ACCESS after this many days without access.",
+    )
+    deep_archive_access_days: int | None = Field(
+        default=180,
+        ge=180,
+        le=730,
+        description=(
+            "DEEP_ARCHIVE_ACCESS after this many days without access, more than `archive_access_days`; `null` for none."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _deep_after_archive(self) -> ArtifactClassPolicy:
+        if self.deep_archive_access_days is not None and self.deep_archive_access_days <= self.archive_access_days:
+            raise ValueError(
+                f"deep_archive_access_days ({self.deep_archive_access_days}) must be greater than "
+                f"archive_access_days ({self.archive_access_days})"
+            )
+        return self
+
+
+class LogClassPolicy(StrictModel):
+    expiration_days: int = Field(
+        default=90, ge=1, le=36500, description="Log data is deleted this many days after creation."
+    )
+
+
+class NoncurrentPolicy(StrictModel):
+    noncurrent_days: int = Field(
+        default=30, ge=1, le=36500, description="Noncurrent versions expire after this many days."
+    )
+    newer_noncurrent_versions: int = Field(
+        default=3, ge=1, le=100, description="The newest this many noncurrent versions are kept, whatever their age."
+    )
+
+
+class PrefixClassRule(StrictModel):
+    """Data classes by key prefix, for buckets whose name matches ``buckets`` (shell-style pattern)."""
+
+    buckets: str = Field(
+        default="*", min_length=1, max_length=255, description="Bucket name pattern (shell-style) the rule applies to."
+    )
+    prefixes: dict[Annotated[str, Field(min_length=1, max_length=1024)], DataClass] = Field(
+        min_length=1, description="Key prefix to data class; the prefixes of one rule must not nest."
+    )
+
+    @model_validator(mode="after")
+    def _disjoint_prefixes(self) -> PrefixClassRule:
+        # Nested prefixes would give one object two of ecoguard's rules with competing actions.
+        for shorter, longer in pairwise(sorted(self.prefixes)):
+            if longer.startswith(shorter):
+                raise ValueError(f"prefixes {shorter!r} and {longer!r} overlap; give each object one data class")
+        return self
+
+
+class StorageLifecyclePolicy(StrictModel):
+    """S3 lifecycle rules and Intelligent-Tiering by data class, merged with the owner's own rules.
+
+    Example::
+
+        storage_lifecycle:
+          include: ["ml-*"]
+          prefix_rules:
+            - buckets: "ml-*"
+              prefixes: {raw/: raw, train/: recreatable, models/: artifact}
+          raw: {storage_class: DEEP_ARCHIVE, transition_days: 30}
+    """
+
+    enabled: bool = Field(default=True, description="Turn the storage guardrail off.")
+    include: tuple[Annotated[str, Field(min_length=1, max_length=255)], ...] = Field(
+        default=("*",), description="Bucket name patterns (shell-style) governed."
+    )
+    exclude: tuple[Annotated[str, Field(min_length=1, max_length=255)], ...] = Field(
+        default=(), description="Bucket name patterns never governed, even if included."
+    )
+    prefix_rules: tuple[PrefixClassRule, ...] = Field(
+        default=(
+            PrefixClassRule(
+                prefixes={"raw/": "raw", "train/": "recreatable", "validation/": "recreatable", "test/": "recreatable"}
+            ),
+        ),
+        description=(
+            "Data class per key prefix, for buckets without an `ecoguard:data-class` tag "
+            "(`raw`, `recreatable`, `artifact` or `log`); the first rule whose `buckets` pattern matches wins."
+        ),
+    )
+    raw: RawClassPolicy = Field(
+        default=RawClassPolicy(), description="Data class `raw`, rarely read: moved to an archive class."
+    )
+    recreatable: RecreatableClassPolicy = Field(
+        default=RecreatableClassPolicy(),
+        description="Data class `recreatable` (training, validation, test sets): moved to ONEZONE_IA.",
+    )
+    artifact: ArtifactClassPolicy = Field(
+        default=ArtifactClassPolicy(),
+        description=(
+            "Data class `artifact` (models): moved to Intelligent-Tiering at once, with its archive tiers "
+            "(configuration `ecoguard-archive`)."
+        ),
+    )
+    log: LogClassPolicy = Field(default=LogClassPolicy(), description="Data class `log`: deleted when old.")
+    abort_incomplete_multipart_days: int = Field(
+        default=7,
+        ge=1,
+        le=36500,
+        description="Every governed bucket: incomplete multipart uploads are aborted after this many days.",
+    )
+    noncurrent: NoncurrentPolicy = Field(
+        default=NoncurrentPolicy(),
+        description="Versioned buckets: noncurrent versions expire, keeping the newest few.",
+    )
