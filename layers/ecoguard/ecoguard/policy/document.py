@@ -17,6 +17,7 @@ from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
+from ecoguard.validation import first_error
 
 
 class Policy(StrictModel):
@@ -97,9 +98,8 @@ def build_policy(
     try:
         return Policy.model_validate(document)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(document)"
+        error = first_error(exc, root="(document)")
         raise PolicyError(
-            f"invalid policy field {field}: {first['msg']} (input: {first.get('input')!r}; "
-            f"{exc.error_count()} error(s) in all)"
+            f"invalid policy field {error.field}: {error.message} (input: {error.input!r}; "
+            f"{error.count} error(s) in all)"
         ) from exc
