@@ -73,17 +73,15 @@ def test_given_the_restore_handler_when_imported_fresh_then_no_guardrail_runner_
     assert probe_import(ROOT / "functions/restore", RUNNERS) == {"created": [], "loaded": []}
 
 
-def test_given_a_record_of_one_guardrail_when_its_restorer_is_built_then_only_that_runner_is_loaded() -> None:
+def test_given_a_record_of_one_guardrail_when_its_action_unit_is_built_then_only_its_actions_are_loaded() -> None:
     probe = (
         "import json, sys; sys.path[:0] = [sys.argv[1]]\n"
-        "from ecoguard.restorers import restorer_for\n"
+        "from ecoguard.actions import registry\n"
         "import boto3\n"
-        "restorer_for('storage-lifecycle', lambda service: boto3.client(service, region_name='eu-west-1'))\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ecoguard.runners.'))))\n"
+        "found = registry('storage-lifecycle')\n"
+        "found.unit(found.units[0].name, lambda service: boto3.client(service, region_name='eu-west-1'))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('ecoguard.actions.', 'ecoguard.runners')))))\n"
     )
     result = fresh_python(probe, str(ROOT / "layers/ecoguard"))
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
-        "ecoguard.runners.base",
-        "ecoguard.runners.storage_lifecycle",
-    ]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["ecoguard.actions.storage_lifecycle"]

@@ -6,11 +6,10 @@ from typing import Any
 
 import boto3
 
-from ecoguard.decisions import Mode
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.decisions import Mode
 from ecoguard.invocation import utc_now
-from ecoguard.restore import RestoreResult, restore
-from ecoguard.restorers import restorer_for
+from ecoguard.restore import RestoreResult, restore, unit_for
 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
@@ -49,5 +48,6 @@ def restore_record(session: boto3.session.Session, table: str, action_id: str, *
     def client(service: str) -> Any:
         return session.client(service)  # type: ignore[call-overload]
 
-    restorer = restorer_for(record.guardrail, client)
-    return restore(record, restorer=restorer, audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now)
+    return restore(
+        record, unit=unit_for(record, client), audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now
+    )

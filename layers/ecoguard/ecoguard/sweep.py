@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Outcome
 from ecoguard.errors import Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
 
