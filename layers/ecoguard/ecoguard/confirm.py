@@ -4,8 +4,8 @@ A plan's destructive action (an action unit with ``confirm_first``) may rest on 
 true: a listing that lags (the tagging API, SageMaker Search) or a configuration someone changed since it
 was read. Before such an action is carried out, in every mode alike, the guardrail's ``reread`` reads the
 resource again and the plan is decided again on the fresh state. The fresh plan is the one carried out,
-so its audit record holds the state as it is when the change is made. Should the state keep changing
-between reads, the resource is recorded as failed, and nothing is written.
+so its audit record holds the state as it is when the change is made. Should the read fail, or the state
+keep changing between reads, the resource is recorded as failed (its advice kept), and nothing is written.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ecoguard.decisions import OUT_OF_SCOPE, Plan, unreadable
+from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, Unreadable
 from ecoguard.errors import AwsError, NotFound, Throttled
 
 # Reads again this often while the state keeps changing between the read and the decision.
@@ -52,7 +52,7 @@ def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
             return OUT_OF_SCOPE
         except AwsError as exc:
             assert resource is not None
-            return unreadable(confirmation.guardrail, resource, str(exc))
+            return _unreadable(plan, Unreadable(confirmation.guardrail, resource, str(exc)))
         if fresh.snapshot is None:
             return OUT_OF_SCOPE
         plan = confirmation.decide(fresh.snapshot)
@@ -60,4 +60,10 @@ def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
             return plan
         snapshot = fresh.snapshot
     assert resource is not None
-    return unreadable(confirmation.guardrail, resource, "the state kept changing between reads; not written")
+    error = "the state kept changing between reads; not written"
+    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error))
+
+
+def _unreadable(plan: Plan, failure: Unreadable) -> Plan:
+    """Not acted on; the plan's advice, which rests on no fresh read, is kept."""
+    return Plan(tuple(d for d in plan.decisions if isinstance(d, Finding)), unreadable=failure)
