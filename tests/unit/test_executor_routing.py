@@ -113,3 +113,14 @@ def test_given_a_confirmation_then_the_fresh_plan_is_the_one_carried_out() -> No
         ("config", Outcome.FINDING),
         ("skip-2026-11-26", Outcome.SKIPPED),
     ]
+
+
+def test_given_a_confirmation_that_finds_the_resource_no_longer_a_candidate_then_only_the_advice_is_recorded() -> None:
+    audit, stopped = MemoryAuditTrail(), []
+    confirmation = Confirmation("training-guard", "listed", lambda s: Fresh(None, changed=True), lambda s: Plan())
+    ex = executor(audit, stopped)
+    assert ex.routed(route).run(Plan((ADVICE, STOP)), confirmation) is Outcome.FINDING
+    assert stopped == [] and [(r.sk.split("#")[0], r.outcome) for _, r in audit.journal] == [
+        ("config", Outcome.FINDING)
+    ]
+    assert (ex.summary.evaluated, ex.summary.compliant) == (1, 0), "not governed now: not compliant either"

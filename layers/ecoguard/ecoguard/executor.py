@@ -9,7 +9,9 @@ decisions, then settles its state change from the outcome. For every decision, i
 2. in enforce mode only, make the change through the action's registered unit (``ecoguard.actions``);
 3. write the final outcome (``applied`` or ``failed``) over the pending record.
 
-A duplicate (same trigger, resource and action already recorded) does nothing.
+A duplicate (same trigger, resource and action already recorded) does nothing. A plan whose resource
+could not be read records its advice, then the failure; nothing is acted on. ``routed`` records each
+decision under a trigger chosen by its kind (the training guard keys advice per job, skips per day).
 """
 
 from __future__ import annotations
