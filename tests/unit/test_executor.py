@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from ecoguard.actions import ActionUnit
+from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
@@ -25,6 +29,23 @@ class Applier:
             raise self.error
 
 
+class Put(ActionUnit[Applier]):
+    """The action unit ``put``, applied through ``Applier``."""
+
+    name = "put"
+    permissions = frozenset({"logs:PutRetentionPolicy"})
+    restore_permissions = frozenset({"logs:DescribeLogGroups", "logs:PutRetentionPolicy"})
+
+    def apply(self, action: PlannedAction) -> None:
+        self.ports(action)
+
+    def current(self, record: AuditRecord) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def undo(self, record: AuditRecord) -> None:
+        raise NotImplementedError
+
+
 def executor(audit: MemoryAuditTrail, applier: Applier, mode: Mode = Mode.ENFORCE, trigger: str = "evt-1") -> Executor:
     return Executor(
         audit=audit,  # type: ignore[arg-type]
@@ -32,7 +53,7 @@ def executor(audit: MemoryAuditTrail, applier: Applier, mode: Mode = Mode.ENFORC
         trigger=Trigger(trigger, "test"),
         clock=clock,
         ttl_days=400,
-        appliers={"put": applier},
+        units={"put": Put(applier)},
         summary=RunSummary("log-retention", mode),
     )
 
