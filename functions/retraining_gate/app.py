@@ -30,7 +30,7 @@ metrics = Metrics()
 def build(settings: Settings, policy: Policy, context: LambdaContext) -> RetrainingGateRunner:
     return RetrainingGateRunner(
         pipelines=PipelinesAdapter(client("sagemaker")),
-        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL),
+        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL, settings.mode),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
         policy=policy,
         mode=settings.mode,

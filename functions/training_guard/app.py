@@ -19,12 +19,13 @@ from ecoguard.adapters.host_metrics import MetricsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
 from ecoguard.audit import AuditTrail
+from ecoguard.events.sagemaker import TRAINING_STATE_CHANGE
 from ecoguard.guardrails.training_guard import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from ecoguard.runners.training_events import TrainingRunners
-from ecoguard.runners.training_guard import TRAINING_STATE_CHANGE, TrainingGuardRunner
+from ecoguard.runners.training_guard import TrainingGuardRunner
 from ecoguard.settings import Settings
 
 logger = Logger()

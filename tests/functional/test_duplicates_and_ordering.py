@@ -15,8 +15,8 @@ from typing import Any
 import boto3
 import pytest
 
-from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Outcome
 from tests.conftest import REFERENCE_EVENTS, REGION, Stack, assert_rejected, load_event, record_calls
 from tests.functional.test_idle_endpoint_function import arn, travel_past_grace
 from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY

@@ -13,14 +13,14 @@ from typing import Any
 import boto3
 import pytest
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.executor import Trigger
 from ecoguard.invocation import utc_now
-from ecoguard.restore import restore
-from ecoguard.runners.model_card_impact import ModelCardImpactRestorer, ModelCardImpactRunner
+from ecoguard.restore import restore, unit_for
+from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from tests.conftest import REGION, Stack, record_calls
 from tools.ecoguard_local.training_jobs import billable_time_shim
 
@@ -113,8 +113,7 @@ def test_given_an_applied_update_when_restored_then_the_previous_details_return(
     run("churn-train", Mode.ENFORCE)
     [applied] = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
     audit = AuditTrail(client("dynamodb"), stack.resolver.refs["AuditTable"])
-    restorer = ModelCardImpactRestorer(ModelCardAdapter(client("sagemaker")))
-    result = restore(applied, restorer=restorer, audit=audit, mode=Mode.ENFORCE, clock=utc_now)
+    result = restore(applied, unit=unit_for(applied, client), audit=audit, mode=Mode.ENFORCE, clock=utc_now)
     assert result.outcome is Outcome.RESTORED
     restored = card("churn-card")
     assert restored["content"]["additional_information"]["custom_details"] == {"team": "growth"}

@@ -24,8 +24,9 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
+from ecoguard.decisions import Mode, Outcome
+from ecoguard.errors import Throttled
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore, unit_for
 from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
@@ -391,3 +392,35 @@ def test_given_a_started_execution_still_running_when_restored_through_the_funct
     still_running_shim(record, "def")
     [done] = gated.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
     assert done["outcome"] == "restored"
+
+
+def stored_state(stack: Stack) -> dict[str, Any]:
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=stack.resolver.refs["AuditTable"],
+        Key={"pk": {"S": "state#retraining-gate"}, "sk": {"S": "enforce/churn"}},
+    )["Item"]
+    return dict(json.loads(item["value"]["S"]))
+
+
+def test_given_the_start_is_throttled_then_the_invocation_fails_and_lambdas_retry_resumes_it_once(
+    gated: Stack,
+) -> None:
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    throttled: list[int] = []
+
+    def once(_: dict[str, Any]) -> bool:
+        throttled.append(1)
+        return len(throttled) == 1
+
+    fail_calls("sagemaker", "StartPipelineExecution", "ThrottlingException", when=once)
+    with pytest.raises(Throttled, match="StartPipelineExecution"):
+        gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    assert executions() == [] and stored_state(gated)["pending"] is not None, "the start stays claimed"
+    calls = record_calls("sagemaker")
+    [result] = gated.invoke(FN, kpi_breach(2), env=ENFORCE)  # the same event, as Lambda retries it
+    assert result["applied"] == 1 and len(executions()) == 1
+    assert "ListPipelineExecutions" not in calls.calls, "a resumed start is not refused as in flight"
+    [applied] = [r for r in records(gated) if r.outcome is Outcome.APPLIED]
+    assert applied.after["execution"] == executions()[0]["PipelineExecutionDisplayName"]
+    state = stored_state(gated)
+    assert state["pending"] is None and state["last_start"] is not None

@@ -5,12 +5,15 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from ecoguard.decisions import Mode
 from ecoguard.state import StateConflict, StateStore
 from tests.conftest import REGION, Stack
 
 
 def store(stack: Stack) -> StateStore:
-    return StateStore(boto3.client("dynamodb", region_name=REGION), stack.resolver.refs["AuditTable"], "test")
+    return StateStore(
+        boto3.client("dynamodb", region_name=REGION), stack.resolver.refs["AuditTable"], "test", Mode.ENFORCE
+    )
 
 
 def test_given_no_item_then_get_returns_version_zero_and_put_creates_version_one(stack: Stack) -> None:

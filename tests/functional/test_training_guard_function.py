@@ -31,12 +31,10 @@ import boto3
 import pytest
 from moto.sagemaker.models import sagemaker_backends
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
-from ecoguard.adapters.sagemaker_training import SageMakerTrainingAdapter
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied
-from ecoguard.restore import restore
-from ecoguard.runners.training_guard import TrainingGuardRestorer
+from ecoguard.restore import restore, unit_for
 from tests.conftest import ACCOUNT, REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
 
@@ -216,13 +214,13 @@ def test_given_a_stopped_job_then_restore_recreates_it_under_a_new_name_once(
 ) -> None:
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     record = next(r for r in stack.records() if r.outcome is Outcome.APPLIED and r.resource.name == "resnet-idle")
-    restorer = TrainingGuardRestorer(SageMakerTrainingAdapter(sagemaker()))
-    result = restore(record, restorer=restorer, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    unit = unit_for(record, lambda _: sagemaker())
+    result = restore(record, unit=unit, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
     assert result.outcome is Outcome.RESTORED
     recreated = sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-1")
     assert recreated["ResourceConfig"] == record.before["config"]["ResourceConfig"]
     assert recreated["RoleArn"] == record.before["config"]["RoleArn"]
-    again = restore(record, restorer=restorer, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    again = restore(record, unit=unit, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
     assert again.outcome is Outcome.DUPLICATE
     with pytest.raises(Exception, match="Could not find"):
         sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-2")
@@ -429,8 +427,8 @@ def test_given_an_idle_job_with_other_tags_then_its_stop_record_holds_every_tag_
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     record = next(r for r in stack.records() if r.outcome is Outcome.APPLIED and r.resource.name == "resnet-idle")
     assert {t["Key"]: t["Value"] for t in record.before["config"]["Tags"]} == tags
-    restorer = TrainingGuardRestorer(SageMakerTrainingAdapter(sagemaker()))
-    result = restore(record, restorer=restorer, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    unit = unit_for(record, lambda _: sagemaker())
+    result = restore(record, unit=unit, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
     assert result.outcome is Outcome.RESTORED
     assert tags_of("resnet-idle-restored-1") == tags
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditRecord, AuditUnavailable
+from ecoguard.decisions import Outcome
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

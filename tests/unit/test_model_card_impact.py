@@ -9,7 +9,9 @@ from ecoguard.guardrails.model_card_impact import (
     ModelCard,
     TrainingRun,
     custom_details,
+    decide,
     decide_card,
+    estimate_of,
     references,
     with_details,
 )
@@ -82,3 +84,27 @@ def test_a_card_for_another_job_does_not_reference_it() -> None:
     other = {"training_details": {"training_job_details": {"training_arn": "arn:other"}}}
     assert not references(ModelCard("mc", "arn:mc", "Draft", other), RUN)
     assert not references(ModelCard("mc", "arn:mc", "Draft", {}), RUN)
+
+
+def test_given_cards_then_there_is_one_plan_per_card_that_references_the_run() -> None:
+    mine, archived = ModelCard("mc", "arn:mc", "Draft", CONTENT), ModelCard("old", "arn:old", "Archived", CONTENT)
+    other = ModelCard("x", "arn:x", "Draft", {"training_details": {"training_job_details": {"training_arn": "arn:y"}}})
+    plans = decide(RUN, [mine, other, archived], estimate_of(RUN))
+    assert [p.decisions[0].resource.name for p in plans] == ["mc", "old"]
+    update, kept = (p.decisions[0] for p in plans)
+    assert isinstance(update, PlannedAction) and update.after["custom_details"] == {"owner": "ml-team", **details()}
+    assert isinstance(kept, Finding) and kept.kind == "archived-card"
+    assert [p.compliant for p in plans] == [False, True]
+
+
+def test_given_no_card_for_the_run_then_one_plan_keeps_the_estimate_as_a_finding_about_the_job() -> None:
+    [plan] = decide(RUN, [], estimate_of(RUN))
+    [finding] = plan.decisions
+    assert isinstance(finding, Finding) and finding.kind == "training-impact-unattached"
+    assert finding.resource.arn == RUN.arn and finding.evidence["kwh"] > 0
+
+
+def test_given_no_billable_time_then_the_estimate_is_unknown_and_says_why() -> None:
+    run = TrainingRun("j3", "arn:aws:sagemaker:us-east-1:1:training-job/j3", "us-east-1", "ml.g5.xlarge", 1, None)
+    estimate = estimate_of(run)
+    assert estimate.kwh is None and estimate.unknown == ("billable time not reported",)

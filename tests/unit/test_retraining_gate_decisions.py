@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +12,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.decisions import Finding, PlannedAction, Skip
+from ecoguard.decisions import Finding, Outcome, Plan, PlannedAction, Put, Skip, Unreadable
 from ecoguard.events import EventError, parse_event
 from ecoguard.guardrails.retraining_gate import (
+    GUARDRAIL,
     GateState,
     Ignored,
+    Inspection,
     Observation,
+    Observed,
     Signal,
     Verdict,
     assess,
     claim_start,
     client_request_token,
-    decide_gate,
+    decide,
     display_name,
     gate_for_run,
+    inspects_pipeline,
     observe_alarm,
     observe_run,
     pipeline_resource,
@@ -53,6 +57,9 @@ POLICY = RetrainingGatePolicy.model_validate(
     }
 )
 GATE = POLICY.models[0]
+PIPELINE = pipeline_resource(GATE, "us-east-1", "123456789012")
+KEEP = timedelta(days=400)
+NOTHING_IN_FLIGHT = Inspection({}, ())
 ALARM_SHAPES = sorted(REFERENCE_EVENTS.glob("cloudwatch-alarm-state-change-*.json"))
 
 
@@ -72,6 +79,27 @@ def breach(key: str = "alarm:churn-prod-f1:1", value: float = 0.71) -> Observati
 
 def within(key: str) -> Observation:
     return Observation(**{**breach(key).__dict__, "signal": Signal.WITHIN})
+
+
+def plan_for(
+    state: GateState,
+    obs: Observation,
+    *,
+    version: int = 4,
+    inspection: Inspection | Unreadable | None = None,
+    now: datetime = NOW,
+) -> Plan:
+    return decide(Observed(obs, state, version, PIPELINE, inspection), now, KEEP)
+
+
+def only(plan: Plan) -> Any:
+    [decision] = plan.decisions
+    return decision
+
+
+def confirming_state() -> GateState:
+    """One breach counted: the next one confirms."""
+    return assess(GateState(), breach("a"), NOW).state
 
 
 def run_sequence(observations: list[Observation], step: timedelta = timedelta(hours=1)) -> list[Verdict]:
@@ -154,8 +182,11 @@ def test_given_a_raw_kpi_datapoint_inside_the_policy_threshold_then_it_is_not_a_
 def test_given_a_drift_alarm_from_the_data_quality_schedule_when_drift_is_no_kpi_then_it_only_notifies() -> None:
     obs = observed("data-drift-alarm.json")
     assert isinstance(obs, Observation) and obs.signal is Signal.NOTICE and obs.note == "drift"
-    decision = decide_gate(assess(GateState(), obs, NOW), obs, pipeline_resource(obs.gate, "us-east-1", "1"))
+    plan = plan_for(GateState(), obs)
+    decision = only(plan)
     assert isinstance(decision, Finding) and decision.kind == "drift-only"
+    assert plan.state_change is not None and plan.state_change.claim is not None
+    assert plan.state_change.claim.value["seen"] == [obs.key], "counted as seen, nothing else"
     assert "drift, only notified: feature_baseline_drift_tenure=0.34" in decision.reason
 
 
@@ -258,20 +289,26 @@ def test_given_the_same_transition_twice_then_the_second_is_a_duplicate_and_coun
 
 
 def test_given_a_start_claimed_but_not_settled_then_the_same_breach_resumes_it_with_the_same_token() -> None:
-    first = assess(assess(GateState(), breach("a"), NOW).state, breach("b"), NOW)
+    first = assess(confirming_state(), breach("b"), NOW)
     claimed = claim_start(first, breach("b"), NOW)
     resumed = assess(claimed, breach("b"), NOW)
     assert resumed.verdict is Verdict.RESUME
-    pipeline = pipeline_resource(GATE, "us-east-1", "123456789012")
-    original = decide_gate(first, breach("b"), pipeline)
-    again = decide_gate(resumed, breach("b"), pipeline, in_flight=("arn:running",))
+    assert not inspects_pipeline(claimed, breach("b"), NOW), "a resumed start does not look at the pipeline again"
+    original = only(plan_for(confirming_state(), breach("b"), inspection=NOTHING_IN_FLIGHT))
+    again_plan = plan_for(claimed, breach("b"), inspection=Inspection({}, ("arn:running",)))
+    again = only(again_plan)
     assert isinstance(original, PlannedAction) and isinstance(again, PlannedAction)
     assert again.after == original.after
+    # Nothing is claimed again; once done (or failed) the start is no longer pending.
+    change = again_plan.state_change
+    assert change is not None and change.claim is None and change.version == 4
+    done = Put({**claimed.to_dict(), "pending": None}, KEEP)
+    assert change.settled(Outcome.APPLIED) == change.settled(Outcome.FAILED) == done
 
 
 def test_given_a_confirmed_breach_then_the_plan_starts_the_pipeline_with_the_breach_context() -> None:
-    confirmed = assess(assess(GateState(), breach("a"), NOW).state, breach("b"), NOW)
-    decision = decide_gate(confirmed, breach("b"), pipeline_resource(GATE, "us-east-1", "123456789012"))
+    assert inspects_pipeline(confirming_state(), breach("b"), NOW)
+    decision = only(plan_for(confirming_state(), breach("b"), inspection=NOTHING_IN_FLIGHT))
     assert isinstance(decision, PlannedAction)
     assert decision.resource.arn == "arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn-retrain"
     assert decision.after["parameters"] == {
@@ -286,12 +323,17 @@ def test_given_a_confirmed_breach_then_the_plan_starts_the_pipeline_with_the_bre
 
 
 def test_given_an_execution_in_flight_or_an_exempt_pipeline_then_the_confirmed_breach_is_refused() -> None:
-    confirmed = assess(assess(GateState(), breach("a"), NOW).state, breach("b"), NOW)
-    pipeline = pipeline_resource(GATE, "us-east-1", "123456789012")
-    busy = decide_gate(confirmed, breach("b"), pipeline, in_flight=("arn:aws:sagemaker:x:pipeline/p/execution/1",))
+    in_flight = Inspection({}, ("arn:aws:sagemaker:x:pipeline/p/execution/1",))
+    busy_plan = plan_for(confirming_state(), breach("b"), inspection=in_flight)
+    busy = only(busy_plan)
     assert isinstance(busy, Skip) and "execution in flight: arn:aws:sagemaker:x:pipeline/p/execution/1" in busy.reason
-    exempt = decide_gate(confirmed, breach("b"), pipeline, tags={"ecoguard:exempt": "True "})
+    exempt = only(plan_for(confirming_state(), breach("b"), inspection=Inspection({"ecoguard:exempt": "True "}, ())))
     assert isinstance(exempt, Skip) and "ecoguard:exempt=true" in exempt.reason
+    # Refused: the breach is counted, no start is claimed (no cooldown begins).
+    change = busy_plan.state_change
+    assert change is not None and change.claim is not None and not change.settle and change.otherwise is None
+    assert change.claim.value == assess(confirming_state(), breach("b"), NOW).state.to_dict()
+    assert change.claim.value["last_start"] is None and change.claim.value["pending"] is None
 
 
 def test_given_the_same_breach_then_the_token_is_the_same_and_another_breach_gets_another() -> None:
@@ -333,3 +375,53 @@ def test_given_an_invalid_model_gate_then_the_policy_error_names_the_field(model
     document = {"retraining_gate": {"models": [{**base, **model}]}}
     with pytest.raises(PolicyError, match=f"invalid policy field retraining_gate.models.0{re.escape(field)}:"):
         build_policy(override_text=json.dumps(document))
+
+
+def test_given_a_confirmed_start_then_the_plan_claims_it_first_and_a_failure_gives_the_claim_back() -> None:
+    assessed = assess(confirming_state(), breach("b"), NOW)
+    plan = plan_for(confirming_state(), breach("b"), version=7, inspection=NOTHING_IN_FLIGHT)
+    change = plan.state_change
+    assert change is not None and (change.key, change.version) == ("churn", 7)
+    claimed = claim_start(assessed, breach("b"), NOW)
+    assert change.claim == Put(claimed.to_dict(), KEEP)
+    assert claimed.pending == breach("b").key and claimed.last_start == NOW
+    # Done (or would-apply, or anything but a failure): the start is recorded, no longer pending.
+    for outcome in (Outcome.APPLIED, Outcome.WOULD_APPLY, Outcome.DUPLICATE):
+        assert change.settled(outcome) == Put({**claimed.to_dict(), "pending": None}, KEEP)
+    # Failed: the state as assessed, without the claim's cooldown and cap.
+    given_back = change.settled(Outcome.FAILED)
+    assert given_back == Put({**assessed.state.to_dict(), "pending": None}, KEEP)
+    assert isinstance(given_back, Put) and given_back.value["last_start"] is None
+
+
+def test_given_the_same_observation_again_then_the_plan_writes_no_state() -> None:
+    state = assess(GateState(), breach("same"), NOW).state
+    plan = plan_for(state, breach("same"))
+    assert plan.state_change is None
+    assert isinstance(only(plan), Skip) and "duplicate" in only(plan).reason
+
+
+@pytest.mark.parametrize(
+    ("observation", "kind"),
+    [(breach("a"), "kpi-breach-unconfirmed"), (within("a"), None)],
+    ids=["unconfirmed", "within"],
+)
+def test_given_an_observation_that_starts_nothing_then_the_plan_claims_the_state_as_assessed(
+    observation: Observation, kind: str | None
+) -> None:
+    plan = plan_for(GateState(), observation, version=0)
+    assert [getattr(d, "kind", None) for d in plan.decisions] == ([kind] if kind else [])
+    assert plan.compliant, "advice at most"
+    change = plan.state_change
+    assert change is not None and change.version == 0 and not change.settle and change.otherwise is None
+    assert change.claim == Put(assess(GateState(), observation, NOW).state.to_dict(), KEEP)
+    assert not inspects_pipeline(GateState(), observation, NOW)
+
+
+def test_given_a_pipeline_that_could_not_be_inspected_then_the_plan_is_unreadable_and_writes_no_state() -> None:
+    failure = Unreadable(GUARDRAIL, PIPELINE, "ListTags: AccessDeniedException: no")
+    plan = plan_for(confirming_state(), breach("b"), inspection=failure)
+    assert plan.decisions == () and plan.state_change is None
+    assert plan.unreadable is not None and plan.unreadable.resource == PIPELINE
+    assert plan.unreadable.error.endswith("could not inspect the pipeline: ListTags: AccessDeniedException: no")
+    assert "confirmed breach 2 of 2" in plan.unreadable.error

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.decisions import Finding, PlannedAction, Skip
+from ecoguard.decisions import OUT_OF_SCOPE, Finding, PlannedAction, Skip, Unreadable
 from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.guardrails.training_guard import (
     ACTION,
@@ -17,11 +17,13 @@ from ecoguard.guardrails.training_guard import (
     MIN_UTIL_TAG,
     NAMESPACE,
     Observation,
+    ObservedJob,
     TrainingJob,
     TuningJob,
     advise,
     advise_tuning,
     creation_request,
+    decide,
     decide_stop,
     plan_observation,
 )
@@ -287,6 +289,59 @@ def test_given_a_tuning_job_then_its_strategy_and_early_stopping_are_advised(
 ) -> None:
     tuning = TuningJob("hpo", "arn:aws:sagemaker:us-east-1:1:hyper-parameter-tuning-job/hpo", strategy, early)
     assert kinds(advise_tuning(tuning, POLICY)) == expected
+
+
+# --- decide: one plan per job --------------------------------------------------------------------------
+
+
+def test_given_an_idle_job_then_its_plan_is_its_advice_then_the_stop() -> None:
+    j = job("ml.p4d.24xlarge")
+    plan = decide(ObservedJob(j, flat(observe(j), 72.0)), POLICY, NOW)
+    *advice, stop = plan.decisions
+    assert [d.kind for d in advice if isinstance(d, Finding)] == [f.kind for f in advise(j, POLICY, NOW)]
+    assert len(advice) == 4 and isinstance(stop, PlannedAction) and stop.action == ACTION
+    assert plan.actions == (stop,) and not plan.compliant and plan.state_change is None
+
+
+def test_given_a_busy_job_or_one_not_yet_measured_then_its_plan_is_advice_only_and_compliant() -> None:
+    j = job("ml.p4d.24xlarge")
+    busy = decide(ObservedJob(j, flat(observe(j), 700.0)), POLICY, NOW)
+    warming = decide(ObservedJob(job("ml.p4d.24xlarge", started=NOW - timedelta(minutes=5))), POLICY, NOW)
+    for plan in (busy, warming):
+        assert plan.decisions and all(isinstance(d, Finding) for d in plan.decisions) and plan.compliant
+
+
+def test_given_a_job_that_cannot_be_measured_or_is_exempt_then_its_plan_ends_with_a_skip() -> None:
+    unknown = decide(ObservedJob(job("ml.x99.mega")), POLICY, NOW)
+    assert isinstance(unknown.decisions[-1], Skip) and "unknown instance type" in unknown.decisions[-1].reason
+    exempt = job("ml.g5.xlarge", tags={EXEMPT_TAG: "true"})
+    plan = decide(ObservedJob(exempt, flat(observe(exempt), 1.0)), POLICY, NOW)
+    assert isinstance(plan.decisions[-1], Skip) and not plan.actions and not plan.compliant
+
+
+def test_given_a_series_that_could_not_be_read_then_the_plan_keeps_the_advice_and_is_unreadable() -> None:
+    j = job("ml.g5.xlarge")
+    failure = Unreadable("training-guard", j.resource, "GetMetricData: AccessDeniedException: no")
+    plan = decide(ObservedJob(j, failure), POLICY, NOW)
+    assert plan.unreadable == failure and not plan.actions
+    assert plan.decisions and all(isinstance(d, Finding) for d in plan.decisions)
+    unmeasured = decide(ObservedJob(j), POLICY, NOW)
+    assert unmeasured.unreadable is not None and unmeasured.unreadable.error == "utilization not read"
+
+
+@pytest.mark.parametrize("status", ["Completed", "Stopping", "Stopped", "Failed"])
+def test_given_a_job_no_longer_in_progress_then_it_is_out_of_scope(status: str) -> None:
+    assert decide(ObservedJob(job(status=status)), POLICY, NOW) == OUT_OF_SCOPE
+
+
+def test_given_a_tuning_job_then_its_plan_is_its_advice_and_it_is_not_counted_compliant() -> None:
+    tuning = TuningJob("hpo", "arn:aws:sagemaker:us-east-1:1:hyper-parameter-tuning-job/hpo", "Random", "Off")
+    plan = decide(tuning, POLICY, NOW)
+    assert kinds([d for d in plan.decisions if isinstance(d, Finding)]) == {
+        "tuning-not-bayesian",
+        "tuning-no-early-stopping",
+    }
+    assert not plan.in_scope and not plan.compliant
 
 
 def test_given_a_window_that_is_not_whole_periods_then_the_policy_is_rejected() -> None:

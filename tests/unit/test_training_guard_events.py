@@ -1,4 +1,4 @@
-"""Training job state-change events and the restorer's naming: pure, no AWS."""
+"""Training job state-change events, and the stop unit's restore (naming, current, undo): pure, no AWS."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from ecoguard.decisions import Mode, Outcome, Resource
+from ecoguard.actions.training_guard import StopTrainingJob
 from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.events import EventError, parse_event
-from ecoguard.runners.training_guard import TrainingGuardRestorer, parse_training_event, worth_evaluating
+from ecoguard.events.sagemaker import parse_training_event, worth_evaluating
 from tests.conftest import load_event
 
 
@@ -108,23 +109,25 @@ def record(name: str, before: dict[str, Any]) -> AuditRecord:
 def test_given_a_63_character_name_then_the_restored_name_stays_within_63() -> None:
     name = "a" * 63
     jobs = FakeJobs({name, f"{'a' * 52}-restored-1"})
-    restorer = TrainingGuardRestorer(jobs)  # type: ignore[arg-type]
-    new = restorer.new_name(name)
+    unit = StopTrainingJob(jobs)  # type: ignore[arg-type]
+    new = unit.new_name(name)
     assert new == f"{'a' * 52}-restored-2" and len(new) == 63
 
 
-def test_given_a_record_then_apply_creates_the_recorded_configuration_and_current_reads_stopping_as_stopped() -> None:
+def test_given_a_record_then_undo_creates_the_recorded_configuration_and_stopping_counts_as_stopped() -> None:
     jobs = FakeJobs({"bert"})
-    restorer = TrainingGuardRestorer(jobs)  # type: ignore[arg-type]
+    unit = StopTrainingJob(jobs)  # type: ignore[arg-type]
     config = {"RoleArn": "arn:aws:iam::1:role/r", "ResourceConfig": {"InstanceType": "ml.g5.xlarge"}}
     rec = record("bert", {"TrainingJobStatus": "InProgress", "config": config})
-    assert restorer.current(rec) == {"TrainingJobStatus": "Stopped"}
-    restorer.apply(rec, rec.before)
+    current = unit.current(rec)
+    assert current == {"TrainingJobStatus": "Stopping"} and unit.reached(rec, current)
+    assert not unit.reached(rec, {"TrainingJobStatus": "InProgress"})
+    unit.undo(rec)
     assert jobs.created == [("bert-restored-1", config)]
 
 
 def test_given_a_record_without_configuration_then_nothing_is_created() -> None:
     jobs = FakeJobs({"bert"})
     with pytest.raises(ValueError, match="no job configuration"):
-        TrainingGuardRestorer(jobs).apply(record("bert", {}), {})  # type: ignore[arg-type]
+        StopTrainingJob(jobs).undo(record("bert", {}))  # type: ignore[arg-type]
     assert jobs.created == []

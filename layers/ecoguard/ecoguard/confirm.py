@@ -4,8 +4,10 @@ A plan's destructive action (an action unit with ``confirm_first``) may rest on 
 true: a listing that lags (the tagging API, SageMaker Search) or a configuration someone changed since it
 was read. Before such an action is carried out, in every mode alike, the guardrail's ``reread`` reads the
 resource again and the plan is decided again on the fresh state. The fresh plan is the one carried out,
-so its audit record holds the state as it is when the change is made. Should the state keep changing
-between reads, the resource is recorded as failed, and nothing is written.
+so its audit record holds the state as it is when the change is made. Should the read fail, or the state
+keep changing between reads, the resource is recorded as failed, and nothing is written. Advice (findings)
+needs no confirmation: when the fresh read fails or finds the resource gone (or no longer a candidate), the
+plan's advice is still recorded.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ecoguard.decisions import OUT_OF_SCOPE, Plan, unreadable
+from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, Unreadable
 from ecoguard.errors import AwsError, NotFound, Throttled
 
 # Reads again this often while the state keeps changing between the read and the decision.
@@ -49,15 +51,27 @@ def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
         except Throttled:
             raise
         except NotFound:
-            return OUT_OF_SCOPE
+            return _advice(plan)
         except AwsError as exc:
             assert resource is not None
-            return unreadable(confirmation.guardrail, resource, str(exc))
+            return _unreadable(plan, Unreadable(confirmation.guardrail, resource, str(exc)))
         if fresh.snapshot is None:
-            return OUT_OF_SCOPE
+            return _advice(plan)
         plan = confirmation.decide(fresh.snapshot)
         if not fresh.changed or not plan.actions:
             return plan
         snapshot = fresh.snapshot
     assert resource is not None
-    return unreadable(confirmation.guardrail, resource, "the state kept changing between reads; not written")
+    error = "the state kept changing between reads; not written"
+    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error))
+
+
+def _advice(plan: Plan) -> Plan:
+    """Gone, or no longer a candidate: not governed now (nothing acted on), but the plan's advice stands."""
+    findings = tuple(d for d in plan.decisions if isinstance(d, Finding))
+    return Plan(findings, in_scope=False) if findings else OUT_OF_SCOPE
+
+
+def _unreadable(plan: Plan, failure: Unreadable) -> Plan:
+    """Not acted on; the plan's advice, which rests on no fresh read, is kept."""
+    return Plan(tuple(d for d in plan.decisions if isinstance(d, Finding)), unreadable=failure)

@@ -9,7 +9,9 @@ decisions, then settles its state change from the outcome. For every decision, i
 2. in enforce mode only, make the change through the action's registered unit (``ecoguard.actions``);
 3. write the final outcome (``applied`` or ``failed``) over the pending record.
 
-A duplicate (same trigger, resource and action already recorded) does nothing.
+A duplicate (same trigger, resource and action already recorded) does nothing. A plan whose resource
+could not be read records its advice, then the failure; nothing is acted on. ``routed`` records each
+decision under a trigger chosen by its kind (the training guard keys advice per job, skips per day).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class Executor:
         units: Mapping[str, ActionUnit[Any]],
         summary: RunSummary,
         state: StateStore | None = None,
+        route: Callable[[Decision], Trigger | None] | None = None,
     ) -> None:
         self._audit = audit
         self._mode = mode
@@ -111,6 +114,7 @@ class Executor:
         self._ttl_days = ttl_days
         self._units = units
         self._state = state
+        self._route = route
         self.summary = summary
 
     def under(self, trigger: Trigger) -> Executor:
@@ -126,12 +130,32 @@ class Executor:
             state=self._state,
         )
 
+    def routed(self, route: Callable[[Decision], Trigger | None]) -> Executor:
+        """The same executor (outcomes counted in the same summary), recording each decision of a plan it
+        runs under ``route(decision)`` when that is a trigger, under its own otherwise: the training guard
+        records its advice once per job (``config``) and its skips once per day (``skip-<day>``)."""
+        return Executor(
+            audit=self._audit,
+            mode=self._mode,
+            trigger=self._trigger,
+            clock=self._clock,
+            ttl_days=self._ttl_days,
+            units=self._units,
+            summary=self.summary,
+            state=self._state,
+            route=route,
+        )
+
     def run[S](self, plan: Plan, confirmation: Confirmation[S] | None = None) -> Outcome | None:
         """Carry out one resource's plan; the outcome of its last decision (None without one)."""
         self.summary.evaluated += 1
         if confirmation is not None and self._confirm_first(plan):
             plan = confirmed(plan, confirmation)
         if plan.unreadable is not None:
+            # Advice is recorded all the same: only acting needs the state that could not be read.
+            for finding in plan.decisions:
+                if isinstance(finding, Finding):
+                    self._executing(finding).execute(finding)
             failure = plan.unreadable
             return self.fail(failure.guardrail, failure.resource, failure.error)
         if plan.compliant:
@@ -141,7 +165,7 @@ class Executor:
             change = self._claim(change)
         outcome: Outcome | None = None
         for decision in plan.decisions:
-            outcome = self.execute(decision)
+            outcome = self._executing(decision).execute(decision)
             if outcome is Outcome.DEFERRED:
                 return outcome
         if change is not None:
@@ -163,6 +187,10 @@ class Executor:
                 continue
             return self.run(Plan(plan.decisions, replace(claimed, claim=None), plan.in_scope, plan.unreadable))
         raise StateConflict(f"{self.summary.guardrail}: still contended after {attempts} attempts")
+
+    def _executing(self, decision: Decision) -> Executor:
+        trigger = self._route(decision) if self._route is not None else None
+        return self if trigger is None else self.under(trigger)
 
     def _confirm_first(self, plan: Plan) -> bool:
         return any(self._units[action.action].confirm_first for action in plan.actions)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecoguard.decisions import Decision, Finding, PlannedAction, Resource
-from ecoguard.impact import Estimate, grid_factor
+from ecoguard.decisions import Decision, Finding, Plan, PlannedAction, Resource, plan_of
+from ecoguard.impact import Estimate, compute_estimate, grid_factor
 from ecoguard.instances import lookup
 
 GUARDRAIL = "model-card-impact"
@@ -121,3 +121,25 @@ def unattached(run: TrainingRun, estimate: Mapping[str, Any]) -> Finding:
         "no model card references this training job; its estimate is kept here to attach later",
         {"training_job_arn": run.arn, "hardware": hardware(run), "billable_seconds": run.billable_seconds, **estimate},
     )
+
+
+def estimate_of(run: TrainingRun, utilization_pct: float | None = None) -> Estimate:
+    """What the run used: its instances over its billable time (unknown when SageMaker reports none)."""
+    if run.billable_seconds is None:
+        return Estimate(None, None, None, "the training run", hardware(run), ("billable time not reported",))
+    return compute_estimate(
+        run.instance_type,
+        count=run.instance_count,
+        hours=run.billable_seconds / 3600,
+        region=run.region,
+        utilization_pct=utilization_pct,
+        period="the training run",
+    )
+
+
+def decide(run: TrainingRun, cards: Iterable[ModelCard], estimate: Estimate) -> list[Plan]:
+    """A plan per model card that references the run; without one, a plan that keeps the estimate in the
+    audit trail (a finding about the training job)."""
+    details = custom_details(run, estimate)
+    plans = [plan_of(decide_card(card, run, details)) for card in cards if references(card, run)]
+    return plans or [plan_of(unattached(run, estimate.to_dict()))]

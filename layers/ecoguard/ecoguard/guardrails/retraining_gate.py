@@ -12,6 +12,8 @@ Rules, in order, for one observation (an alarm transition or a finished monitori
    tagged ``ecoguard:exempt=true`` or when an execution of it is in flight. Otherwise: start it.
 
 Everything here is pure: state, policy, observation and ``now`` in; a verdict or decision out.
+``decide`` gives the one plan for an observation: its decision, and what becomes of the model's state (the
+claim written before a start, and what settles it once the start is done or has failed).
 """
 
 from __future__ import annotations
@@ -24,7 +26,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import (
+    Decision,
+    Finding,
+    Outcome,
+    Plan,
+    PlannedAction,
+    Put,
+    Resource,
+    Skip,
+    StateChange,
+    Unreadable,
+)
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import not_estimated
 from ecoguard.monitor_events import AlarmChange, AlarmMetric, MonitoringRun, RunOutcome
@@ -326,13 +339,13 @@ def pipeline_parameters(gate: ModelGate, observation: Observation) -> dict[str, 
     return {**gate.pipeline.parameters, **{k: v for k, v in context.items() if k is not None}}
 
 
-def decide_gate(
+def _decision(
     assessment: Assessment,
     observation: Observation,
     pipeline: Resource,
     *,
-    tags: Mapping[str, str] | None = None,
-    in_flight: tuple[str, ...] = (),
+    tags: Mapping[str, str],
+    in_flight: tuple[str, ...],
 ) -> Decision | None:
     """The audited decision. ``tags`` and ``in_flight`` are only read for a confirmed breach."""
     gate = observation.gate
@@ -349,7 +362,7 @@ def decide_gate(
     before = {"pipeline": gate.pipeline.name, "execution": None}
     if verdict not in (Verdict.CONFIRMED, Verdict.RESUME):
         return Skip(GUARDRAIL, pipeline, reason, before)
-    if verdict is Verdict.CONFIRMED and is_exempt(tags or {}):
+    if verdict is Verdict.CONFIRMED and is_exempt(tags):
         return Skip(GUARDRAIL, pipeline, f"{reason}; refused: pipeline tagged ecoguard:exempt=true", before)
     if verdict is Verdict.CONFIRMED and in_flight:
         return Skip(GUARDRAIL, pipeline, f"{reason}; refused: execution in flight: {', '.join(in_flight)}", before)
@@ -367,3 +380,78 @@ def decide_gate(
         "starting it is a cost, each refused start a saving of one run",
     )
     return PlannedAction(GUARDRAIL, pipeline, ACTION, before, after, f"{reason}: start {gate.pipeline.name}", impact)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The pipeline as read for a confirmed breach: its tags and its executions in flight."""
+
+    tags: Mapping[str, str]
+    in_flight: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One observation, with the model's state as stored (``version`` 0: none yet), the pipeline a start
+    would run and, for a confirmed breach only (``inspects_pipeline``), that pipeline as read."""
+
+    observation: Observation
+    state: GateState
+    version: int
+    pipeline: Resource
+    inspection: Inspection | Unreadable | None = None
+
+
+def inspects_pipeline(state: GateState, observation: Observation, now: datetime) -> bool:
+    """Whether the pipeline's tags and executions are read: only a confirmed breach looks at them."""
+    return assess(state, observation, now).verdict is Verdict.CONFIRMED
+
+
+def state_key(gate: ModelGate) -> str:
+    return gate.name
+
+
+def decide(observed: Observed, now: datetime, keep_state: timedelta) -> Plan:
+    """The observation's decision, and its state change on the model's state (kept ``keep_state``):
+
+    - a duplicate writes nothing;
+    - a start resumed (``RESUME``) claims nothing again; once done, or failed, it is no longer pending;
+    - a start decided claims the start (cooldown and cap begin, ``pending``) before it is made; once
+      done it is no longer pending; failed, the claim is given back (the state as assessed), so the next
+      breach may try again at once instead of waiting out a cooldown for nothing;
+    - anything else claims the state as assessed (the observation counted).
+
+    A pipeline that could not be inspected is recorded as failed, and the state is left as it is.
+    """
+    observation, pipeline = observed.observation, observed.pipeline
+    assessment = assess(observed.state, observation, now)
+    inspection = observed.inspection
+    if assessment.verdict is Verdict.CONFIRMED and isinstance(inspection, Unreadable):
+        error = f"{assessment.reason}; could not inspect the pipeline: {inspection.error}"
+        return Plan(unreadable=Unreadable(GUARDRAIL, pipeline, error))
+    inspected = inspection if isinstance(inspection, Inspection) else Inspection({}, ())
+    decision = _decision(assessment, observation, pipeline, tags=inspected.tags, in_flight=inspected.in_flight)
+    decisions: tuple[Decision, ...] = () if decision is None else (decision,)
+    key, version = state_key(observation.gate), observed.version
+    if assessment.verdict is Verdict.DUPLICATE:
+        return Plan(decisions)
+    if not isinstance(decision, PlannedAction):
+        return Plan(decisions, StateChange(key, version, claim=Put(assessment.state.to_dict(), keep_state)))
+    if assessment.verdict is Verdict.RESUME:
+        claimed = assessment.state
+        claim = None
+    else:
+        claimed = claim_start(assessment, observation, now)
+        claim = Put(claimed.to_dict(), keep_state)
+    given_back = replace(assessment.state, pending=None)
+    done = replace(claimed, pending=None)
+    return Plan(
+        decisions,
+        StateChange(
+            key,
+            version,
+            claim=claim,
+            settle={Outcome.FAILED: Put(given_back.to_dict(), keep_state)},
+            otherwise=Put(done.to_dict(), keep_state),
+        ),
+    )

@@ -1,6 +1,7 @@
 """Training guard: stop SageMaker training jobs whose accelerators stay idle; advise on waste.
 
-Stopping (``plan_observation`` then ``decide_stop``):
+``decide(observed, policy, now) -> Plan``: a job's advice, then its stop (or skip). What to measure comes
+from ``plan_observation`` (the runner reads that series), whether to stop from ``decide_stop``:
 
 1. Only ``InProgress`` jobs; anything else (finished, stopping) gets no decision.
 2. Unknown instance types, heterogeneous clusters and Neuron (Trainium/Inferentia) jobs cannot
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ecoguard.decisions import Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, PlannedAction, Resource, Skip, Unreadable
 from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup
@@ -256,6 +257,39 @@ def decide_stop(job: TrainingJob, observation: Observation, series: Series) -> P
     before = {"TrainingJobStatus": job.status, "config": dict(job.config), "utilization": evidence}
     impact = stop_impact(job, sum(averages) / len(averages))
     return PlannedAction(GUARDRAIL, job.resource, ACTION, before, dict(STOPPED_STATE), reason, impact)
+
+
+@dataclass(frozen=True)
+class ObservedJob:
+    """A training job as read (its Search record, or described with its tags), with the utilization of its
+    hosts over the window ``plan_observation`` names: None when there is nothing to measure (yet),
+    ``Unreadable`` when it could not be read."""
+
+    job: TrainingJob
+    series: Series | Unreadable | None = None
+
+
+def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: datetime) -> Plan:
+    """Everything the guard decides about one job: its advice, then at most one stop or skip. A job not
+    in progress is not governed. ``now`` is the moment the series was measured for."""
+    if isinstance(observed, TuningJob):
+        return Plan(tuple(advise_tuning(observed, policy)), in_scope=False)
+    job = observed.job
+    if job.status != IN_PROGRESS:
+        return OUT_OF_SCOPE
+    findings = tuple(advise(job, policy, now))
+    observation = plan_observation(job, policy, now)
+    if observation is None:
+        return Plan(findings)
+    if isinstance(observation, Skip):
+        return Plan((*findings, observation))
+    series = observed.series
+    if series is None:
+        return Plan(findings, unreadable=Unreadable(GUARDRAIL, job.resource, "utilization not read"))
+    if isinstance(series, Unreadable):
+        return Plan(findings, unreadable=series)
+    decision = decide_stop(job, observation, series)
+    return Plan(findings if decision is None else (*findings, decision))
 
 
 def stop_impact(job: TrainingJob, utilization_pct: float) -> dict[str, Any]:

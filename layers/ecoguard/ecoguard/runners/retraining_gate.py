@@ -1,48 +1,50 @@
 """Run the retraining gate for one alarm transition or one finished Model Monitor run.
 
-Per observation: read the model's state, decide (pure), write the state back conditionally
-(a concurrent invocation makes us re-read and re-decide), then hand the decision to the
-Executor (audit first; enforce only: StartPipelineExecution). State is kept per mode, so a
-dry-run rehearsal never puts an enforce deployment into cooldown.
+Per observation: read the model's state (and, for a confirmed breach, the pipeline's tags and executions
+in flight), let the guardrail decide one plan, and hand it to the Executor, which claims the state
+conditionally (a concurrent invocation makes us read and decide again), carries out the decision (audit
+first; enforce only: StartPipelineExecution), then settles the claim. State is kept per mode
+(``ecoguard.state``), so a dry-run rehearsal never puts an enforce deployment into cooldown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from ecoguard.actions.retraining_gate import REGISTRY
 from ecoguard.adapters.pipelines import PipelinesAdapter
-from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.decisions import Mode, Outcome, PlannedAction
-from ecoguard.errors import AwsError
+from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode, Outcome, Plan, Unreadable
+from ecoguard.errors import Throttled
 from ecoguard.events import EventBridgeEvent
-from ecoguard.executor import Applier, Executor, RunSummary, Trigger
+from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.retraining_gate import (
-    ACTION,
     GUARDRAIL,
     GateState,
     Ignored,
+    Inspection,
     Observation,
-    Verdict,
-    assess,
-    claim_start,
-    decide_gate,
+    Observed,
+    decide,
     gate_for_run,
+    inspects_pipeline,
     observe_alarm,
     observe_run,
     pipeline_resource,
+    state_key,
 )
 from ecoguard.monitor_events import parse_alarm_change, parse_monitoring_run
 from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
 from ecoguard.runners.base import GuardrailRunner
-from ecoguard.state import StateConflict, StateStore
+from ecoguard.state import StateStore
 
 logger = Logger(child=True)
 
-# Concurrent invocations for the same model: re-read and re-decide this many times.
+# Concurrent invocations for the same model: read and decide again this many times.
 MAX_STATE_ATTEMPTS = 3
 
 
@@ -59,27 +61,15 @@ class RetrainingGateRunner(GuardrailRunner):
         mode: Mode,
         clock: Callable[[], datetime],
     ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
-        self._pipelines = pipelines
-        self._state = state
-
-    def _appliers(self) -> Mapping[str, Applier]:
-        return {ACTION: self._start}
-
-    def _start(self, action: PlannedAction) -> None:
-        after = action.after
-        self._pipelines.start(
-            str(after["pipeline"]),
-            str(after["execution"]),
-            str(after["clientRequestToken"]),
-            dict(after["parameters"]),
-            f"ecoguard: {action.reason}",
+        super().__init__(
+            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(pipelines), state=state
         )
+        self._pipelines = pipelines
+        self._store = state
 
     def on_alarm(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
-        executor = self._executor(trigger)
         observed = observe_alarm(parse_alarm_change(event), self._policy.retraining_gate)
-        return self._handle(observed, event, executor)
+        return self._handle(observed, event, self._executor(trigger))
 
     def ignore(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         return self._handle(Ignored(f"{event.detail_type} events are not judged"), event, self._executor(trigger))
@@ -102,89 +92,24 @@ class RetrainingGateRunner(GuardrailRunner):
         if isinstance(observed, Ignored):
             logger.info("ignored", extra={"reason": observed.reason, "event_id": event.id})
             return executor.summary
-        executor.summary.evaluated += 1
-        self._gate(observed, event, executor)
+        pipeline = pipeline_resource(observed.gate, event.region, event.account)
+        keep_state = timedelta(days=self._policy.audit.ttl_days)
+
+        def decided() -> Plan:
+            now = self._clock()
+            item = self._store.get(state_key(observed.gate))
+            state = GateState.from_dict(item.value)
+            inspection: Inspection | Unreadable | None = None
+            if inspects_pipeline(state, observed, now):
+                name = observed.gate.pipeline.name
+                found = read(GUARDRAIL, pipeline, lambda: self._inspect(name))
+                inspection = Unreadable(GUARDRAIL, pipeline, f"no pipeline {name}") if found is GONE else found
+            return decide(Observed(observed, state, item.version, pipeline, inspection), now, keep_state)
+
+        if executor.run_claimed(decided, MAX_STATE_ATTEMPTS) is Outcome.DEFERRED:
+            # The claim stays pending: Lambda's retry of this event resumes the start (same token).
+            raise Throttled("StartPipelineExecution", "Throttling", f"deferred {pipeline.name}")
         return executor.summary
 
-    def _key(self, observation: Observation) -> str:
-        return f"{self._mode.value}/{observation.gate.name}"
-
-    def _expires_at(self, now: datetime) -> int:
-        return int((now + timedelta(days=self._policy.audit.ttl_days)).timestamp())
-
-    def _gate(self, observation: Observation, event: EventBridgeEvent, executor: Executor) -> None:
-        gate, key = observation.gate, self._key(observation)
-        pipeline = pipeline_resource(gate, event.region, event.account)
-        for _ in range(MAX_STATE_ATTEMPTS):
-            now = self._clock()
-            item = self._state.get(key)
-            assessment = assess(GateState.from_dict(item.value), observation, now)
-            tags: Mapping[str, str] = {}
-            in_flight: tuple[str, ...] = ()
-            if assessment.verdict is Verdict.CONFIRMED:
-                try:
-                    tags = self._pipelines.tags(self._pipelines.pipeline_arn(gate.pipeline.name))
-                    in_flight = self._pipelines.in_flight(gate.pipeline.name)
-                except AwsError as exc:
-                    executor.fail(GUARDRAIL, pipeline, f"{assessment.reason}; could not inspect the pipeline: {exc}")
-                    return
-            decision = decide_gate(assessment, observation, pipeline, tags=tags, in_flight=in_flight)
-            starting = isinstance(decision, PlannedAction)
-            if assessment.verdict in (Verdict.DUPLICATE, Verdict.RESUME):
-                version, stored = item.version, assessment.state
-            else:
-                stored = claim_start(assessment, observation, now) if starting else assessment.state
-                try:
-                    version = self._state.put(
-                        key, stored.to_dict(), expected_version=item.version, expires_at=self._expires_at(now)
-                    )
-                except StateConflict:
-                    logger.info("state changed under us; deciding again", extra={"model": gate.name})
-                    continue
-            break
-        else:
-            raise StateConflict(f"{key}: still contended after {MAX_STATE_ATTEMPTS} attempts")
-
-        if decision is None:
-            executor.summary.compliant += 1
-            return
-        outcome = executor.execute(decision)
-        if not starting:
-            return
-        # Settle the claim: done (or already done) clears it; a failed start gives it back, so the
-        # next breach may try again at once instead of waiting out a cooldown for nothing.
-        settled = assessment.state if outcome is Outcome.FAILED else stored
-        settled_state = GateState.from_dict({**settled.to_dict(), "pending": None})
-        try:
-            self._state.put(key, settled_state.to_dict(), expected_version=version, expires_at=self._expires_at(now))
-        except StateConflict:
-            logger.warning("could not settle the start claim; it stays pending", extra={"model": gate.name})
-
-
-class RetrainingGateRestorer:
-    """The honest undo of a started retraining: stop the execution if it is still running.
-
-    A finished execution cannot be undone (its model artefacts and costs are spent); restore then
-    reports the execution's status and changes nothing.
-    """
-
-    def __init__(self, pipelines: PipelinesAdapter) -> None:
-        self._pipelines = pipelines
-
-    def _execution(self, record: AuditRecord) -> tuple[str, str] | None:
-        name, display = str(record.after.get("pipeline")), record.after.get("execution")
-        for execution in self._pipelines.executions(name):
-            if execution.display_name == display:
-                return execution.arn, execution.status
-        return None
-
-    def current(self, record: AuditRecord) -> dict[str, Any] | None:
-        found = self._execution(record)
-        return None if found is None else {**record.after, "status": found[1]}
-
-    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
-        found = self._execution(record)
-        if found is None:
-            raise ValueError(f"no execution {record.after.get('execution')} of {record.after.get('pipeline')}")
-        token = f"{record.after['clientRequestToken']}"[:119] + "-stop"
-        self._pipelines.stop(found[0], token)
+    def _inspect(self, name: str) -> Inspection:
+        return Inspection(self._pipelines.tags(self._pipelines.pipeline_arn(name)), self._pipelines.in_flight(name))

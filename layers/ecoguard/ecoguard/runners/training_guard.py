@@ -27,111 +27,50 @@ Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import partial
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ecoguard.actions.training_guard import REGISTRY
 from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
-from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
-from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource, Skip
-from ecoguard.errors import AwsError, NotFound, Throttled
-from ecoguard.events import SAGEMAKER_NAME, AwsTime, EventBridgeEvent, EventError
-from ecoguard.executor import Applier, Executor, RunSummary, Trigger
+from ecoguard.adapters.sagemaker_training import JobRef, SageMakerTrainingAdapter
+from ecoguard.audit import AuditTrail
+from ecoguard.confirm import Confirmation, Fresh
+from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Mode, Outcome, Plan, Resource, Skip, Unreadable
+from ecoguard.errors import Throttled
+from ecoguard.events import EventBridgeEvent
+from ecoguard.events.sagemaker import parse_training_event, worth_evaluating
+from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.training_guard import (
-    ACTION,
     GUARDRAIL,
     IN_PROGRESS,
     NAMESPACE,
-    STOPPED_STATE,
     Observation,
+    ObservedJob,
     TrainingJob,
     TuningJob,
-    advise,
-    advise_tuning,
-    decide_stop,
+    decide,
     plan_observation,
 )
 from ecoguard.policy import Policy
+from ecoguard.reading import GONE, Gone, read
 from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
-TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
-# Debugger / profiler rules that report under-used GPUs: their IssuesFound means "look at this job now".
-LOW_UTILIZATION_RULES = ("lowgpuutilization", "batchsize")
-ISSUES_FOUND = "IssuesFound"
-
-
-class RuleStatus(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    RuleConfigurationName: str = ""
-    RuleEvaluationStatus: str = ""
-
-
-class TrainingStateChangeDetail(BaseModel):
-    """The ``detail`` of a ``SageMaker Training Job State Change`` event (timestamps in any AWS form)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    TrainingJobName: str = Field(min_length=1, max_length=MAX_NAME, pattern=SAGEMAKER_NAME)
-    TrainingJobStatus: str = Field(min_length=1)
-    SecondaryStatus: str | None = None
-    TrainingStartTime: AwsTime | None = None
-    LastModifiedTime: AwsTime | None = None
-    DebugRuleEvaluationStatuses: tuple[RuleStatus, ...] = ()
-    ProfilerRuleEvaluationStatuses: tuple[RuleStatus, ...] = ()
-
-    def low_utilization_issues(self) -> list[str]:
-        statuses = self.DebugRuleEvaluationStatuses + self.ProfilerRuleEvaluationStatuses
-        return [
-            s.RuleConfigurationName
-            for s in statuses
-            if s.RuleEvaluationStatus == ISSUES_FOUND
-            and any(rule in s.RuleConfigurationName.lower() for rule in LOW_UTILIZATION_RULES)
-        ]
-
-
-def parse_training_event(event: EventBridgeEvent) -> TrainingStateChangeDetail:
-    try:
-        return TrainingStateChangeDetail.model_validate(event.detail)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise EventError(f"malformed training job state change: field detail.{field}: {first['msg']}") from exc
-
-
-def worth_evaluating(detail: TrainingStateChangeDetail) -> bool:
-    """InProgress events (the job started or changed phase), or a low-utilization rule that found issues.
-
-    A rule's IssuesFound is a reason to look at the metrics now, never a reason to stop by itself.
-    Events for finished jobs are ignored without a call: AWS may deliver them out of order.
-    """
-    return detail.TrainingJobStatus == IN_PROGRESS or bool(detail.low_utilization_issues())
-
-
-Series = dict[str, dict[datetime, float]]
-
 
 @dataclass(frozen=True)
-class ObservedJob:
-    """One job as observed: from its Search record or described (None: gone), planned, and measured if
-    it is to be judged."""
+class Collected:
+    """One job as collected at ``now``: observed (with its series, if it is to be judged), gone, or
+    unreadable. ``listed``: from the Search index, which can lag, so a stop is confirmed on fresh state."""
 
-    ref: JobRef
-    job: TrainingJob | TuningJob | None
+    observed: ObservedJob | TuningJob | Gone | Unreadable
     now: datetime
-    plan: Observation | Skip | None = None
-    series: Series | None = None
-    error: str | None = None  # it could not be described
-    metric_error: str | None = None  # its utilization could not be read
-    listed: bool = False  # from the Search index, which can lag: described and tags read before a stop
+    listed: bool = False
 
 
 class TrainingGuardRunner(GuardrailRunner):
@@ -148,31 +87,24 @@ class TrainingGuardRunner(GuardrailRunner):
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(jobs))
         self._jobs = jobs
         self._metrics = metrics
         self._guard = policy.training_guard
-        self._sweep = Sweep[ObservedJob](GUARDRAIL, audit, clock, remaining_ms)
-
-    def _appliers(self) -> Mapping[str, Applier]:
-        return {ACTION: self._apply}
-
-    def _apply(self, action: PlannedAction) -> None:
-        self._jobs.stop(action.resource.name)
+        self._sweep = Sweep[Collected](GUARDRAIL, audit, clock, remaining_ms)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
-        executor = self._executor(trigger, RunSummary(GUARDRAIL, self._mode))
         return self._sweep.run(
-            trigger, executor, self._observed_page, lambda item, ex: self._evaluate(item, ex, trigger.description)
+            trigger, self._executor(trigger), self._collected_page, lambda item, ex: self._run(item, ex, trigger)
         )
 
-    def _observed_page(self, token: str | None) -> Page[ObservedJob]:
+    def _collected_page(self, token: str | None) -> Page[Collected]:
         page = self._jobs.page(token)
-        return Page(self.observe(page.items), page.next_token)
+        return Page(self.collect(page.items), page.next_token)
 
     def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         detail = parse_training_event(event)
-        executor = self._executor(trigger, RunSummary(GUARDRAIL, self._mode))
+        executor = self._executor(trigger)
         if not worth_evaluating(detail):
             logger.info(
                 "ignoring training job event",
@@ -182,168 +114,115 @@ class TrainingGuardRunner(GuardrailRunner):
         issues = detail.low_utilization_issues()
         if issues:
             logger.info("low-utilization rule found issues; evaluating", extra={"rules": issues})
-        [observed] = self.observe([JobRef("training", detail.TrainingJobName)])
-        outcome = self._evaluate(observed, executor, trigger.description)
-        if outcome is Outcome.DEFERRED:
+        [collected] = self.collect([JobRef("training", detail.TrainingJobName)])
+        if self._run(collected, executor, trigger) is Outcome.DEFERRED:
             raise Throttled("StopTrainingJob", "Throttling", f"deferred {detail.TrainingJobName}")
         return executor.summary
 
-    # --- observe ------------------------------------------------------------------------------
+    # --- collect ------------------------------------------------------------------------------
 
-    def observe(self, items: Iterable[TrainingJob | JobRef]) -> list[ObservedJob]:
-        """Plan what to measure for each job, then fetch every planned host's series together. A
-        ``TrainingJob`` comes from the sweep's Search listing and is taken as listed; a ``JobRef`` is
-        described (a training job with its tags). Throttling is raised (the sweep pauses at this page);
-        other errors are kept per job."""
+    def collect(self, items: Iterable[TrainingJob | JobRef]) -> list[Collected]:
+        """Each job as listed (a ``TrainingJob`` from the sweep's Search page) or described (a ``JobRef``: a
+        training job with its tags, or a tuning job), then the series of every host of every job to judge,
+        fetched together. Throttling is raised (the sweep pauses at this page); other errors are kept per
+        job."""
         now = self._clock()
-        observed: list[ObservedJob] = []
+        collected: list[Collected] = []
         for item in items:
             if isinstance(item, TrainingJob):
-                plan = plan_observation(item, self._guard, now)
-                observed.append(ObservedJob(JobRef("training", item.name), item, now, plan, listed=True))
+                collected.append(Collected(ObservedJob(item), now, listed=True))
                 continue
-            try:
-                if item.kind == "tuning":
-                    job: TrainingJob | TuningJob | None = self._jobs.tuning_job(item.name)
-                else:
-                    job = self._jobs.training_job(item.name)
-            except Throttled:
-                raise
-            except NotFound:
-                job = None
-            except AwsError as exc:
-                observed.append(ObservedJob(item, None, now, error=str(exc)))
-                continue
-            plan = plan_observation(job, self._guard, now) if isinstance(job, TrainingJob) else None
-            observed.append(ObservedJob(item, job, now, plan))
-        return self._measured(observed)
+            job = read(GUARDRAIL, _unnamed(item), partial(self._describe, item))
+            collected.append(Collected(GONE if job is None else job, now))
+        return self._measured(collected)
 
-    def _measured(self, observed: list[ObservedJob]) -> list[ObservedJob]:
-        windows: dict[tuple[datetime, datetime, int, str], list[int]] = {}
-        for index, item in enumerate(observed):
-            if isinstance(item.plan, Observation):
-                key = (item.plan.start, item.plan.end, item.plan.period_seconds, item.plan.metric)
-                windows.setdefault(key, []).append(index)
-        measured = list(observed)
-        for (start, end, period, metric), indexes in windows.items():
-            plans = [observed[i].plan for i in indexes]
-            hosts = [host for plan in plans if isinstance(plan, Observation) for host in plan.hosts]
+    def _describe(self, ref: JobRef) -> ObservedJob | TuningJob | None:
+        if ref.kind == "tuning":
+            return self._jobs.tuning_job(ref.name)
+        job = self._jobs.training_job(ref.name)
+        return None if job is None else ObservedJob(job)
+
+    def _measured(self, collected: list[Collected]) -> list[Collected]:
+        """Every planned host's series, in one GetMetricData call (or as few as its 500-query limit allows)
+        per window and metric: jobs observed at the same moment share one window."""
+        windows: dict[tuple[datetime, datetime, int, str], list[tuple[int, Observation]]] = {}
+        for index, item in enumerate(collected):
+            if isinstance(item.observed, ObservedJob):
+                plan = plan_observation(item.observed.job, self._guard, item.now)
+                if isinstance(plan, Observation):
+                    key = (plan.start, plan.end, plan.period_seconds, plan.metric)
+                    windows.setdefault(key, []).append((index, plan))
+        measured = list(collected)
+        for (start, end, period, metric), planned in windows.items():
+            jobs = [(i, collected[i].observed, plan) for i, plan in planned]
+            hosts = [host for _, _, plan in jobs for host in plan.hosts]
             queries = [MetricQuery(NAMESPACE, metric, (("Host", host),)) for host in hosts]
-            try:
-                results = dict(zip(hosts, self._metrics.series(queries, start, end, period), strict=True))
-            except Throttled:
-                raise
-            except AwsError as exc:
-                for i in indexes:
-                    measured[i] = replace(observed[i], metric_error=str(exc))
-                continue
-            for i in indexes:
-                plan = observed[i].plan
-                assert isinstance(plan, Observation)
-                measured[i] = replace(observed[i], series={host: results[host] for host in plan.hosts})
+            first = jobs[0][1]
+            assert isinstance(first, ObservedJob)
+            results = read(GUARDRAIL, first.job.resource, partial(self._metrics.series, queries, start, end, period))
+            for i, observed, plan in jobs:
+                assert isinstance(observed, ObservedJob)
+                if isinstance(results, list):
+                    by_host = dict(zip(hosts, results, strict=True))
+                    series: dict[str, dict[datetime, float]] | Unreadable = {h: by_host[h] for h in plan.hosts}
+                else:
+                    error = results.error if isinstance(results, Unreadable) else "utilization not read"
+                    series = Unreadable(GUARDRAIL, observed.job.resource, error)
+                measured[i] = replace(collected[i], observed=replace(observed, series=series))
         return measured
 
     # --- decide and act -----------------------------------------------------------------------
 
-    def _evaluate(self, item: ObservedJob, executor: Executor, cause: str) -> Outcome | None:
-        executor.summary.evaluated += 1
-        ref, job = item.ref, item.job
-        config_exec = self._executor(Trigger("config", f"configuration review ({cause})"), executor.summary)
-        if item.error is not None:
-            # The ARN is unknown when the description failed; the name keys the record.
-            kind = (
-                "AWS::SageMaker::TrainingJob" if ref.kind == "training" else "AWS::SageMaker::HyperParameterTuningJob"
-            )
-            resource = Resource(f"{ref.kind}-job/{ref.name}", ref.name, kind)
-            return executor.fail(GUARDRAIL, resource, item.error)
-        if isinstance(job, TuningJob):
-            for finding in advise_tuning(job, self._guard):
-                config_exec.execute(finding)
-            return None
-        if job is None or job.status != IN_PROGRESS:
-            # A finished job is never acted on, whatever the event said (confirmed by DescribeTrainingJob)
-            # or the Search index showed (a job to stop is described again first).
-            return None
-        for finding in advise(job, self._guard, item.now):
-            config_exec.execute(finding)
-        return self._judge(item, job, executor, cause)
+    def _run(self, item: Collected, executor: Executor, trigger: Trigger) -> Outcome | None:
+        observed, now = item.observed, item.now
+        if observed is GONE:
+            return executor.run(OUT_OF_SCOPE)
+        if isinstance(observed, Unreadable):
+            return executor.run(Plan(unreadable=observed))
+        plan = decide(observed, self._guard, now)
+        confirmation = (
+            Confirmation(GUARDRAIL, observed, self._reread, lambda fresh: decide(fresh, self._guard, now))
+            if item.listed and isinstance(observed, ObservedJob)
+            else None
+        )
+        return executor.routed(_routes(now, trigger.description)).run(plan, confirmation)
 
-    def _judge(self, item: ObservedJob, job: TrainingJob, executor: Executor, cause: str) -> Outcome | None:
-        plan = item.plan
-        if plan is None:
-            executor.summary.compliant += 1
-            return None
-        if isinstance(plan, Skip):
-            return self._skip_executor(plan, executor, cause, item.now)
-        if item.metric_error is not None or item.series is None:
-            return executor.fail(GUARDRAIL, job.resource, item.metric_error or "utilization not read")
-        decision = decide_stop(job, plan, item.series)
-        if isinstance(decision, PlannedAction) and item.listed:
-            return self._judge_on_fresh_state(item, job, executor, cause)
-        if decision is None:
-            executor.summary.compliant += 1
-            return None
-        if isinstance(decision, Skip):
-            return self._skip_executor(decision, executor, cause, item.now)
-        return executor.execute(decision)
-
-    def _judge_on_fresh_state(
-        self, item: ObservedJob, job: TrainingJob, executor: Executor, cause: str
-    ) -> Outcome | None:
-        """Describe the job and read all its tags now (Search's index can lag a status or tag change, and
-        the restore re-creates the job from the description, with its tags), then decide again on them: a
-        job finished since is left alone, an exemption or threshold set a moment ago counts, and the audit
-        record's ``before`` holds the job as it is when it is stopped. The series measured stays: the
-        window and hosts do not change while a job runs."""
-        try:
-            fresh = self._jobs.training_job(job.name)
-        except Throttled:
-            raise
-        except AwsError as exc:
-            return executor.fail(GUARDRAIL, job.resource, str(exc))
+    def _reread(self, observed: ObservedJob) -> Fresh[ObservedJob]:
+        """The job described and all its tags read now (Search's index can lag a status or tag change, and
+        the restore re-creates the job from the description, with its tags). The series measured stays:
+        the window and hosts do not change while a job runs."""
+        listed = observed.job
+        fresh = self._jobs.training_job(listed.name)
         if fresh is None or fresh.status != IN_PROGRESS:
             logger.info(
                 "the Search index showed the job in progress; it is not now, so it is not stopped",
-                extra={"job": job.name, "status": fresh.status if fresh else "gone"},
+                extra={"job": listed.name, "status": fresh.status if fresh else "gone"},
             )
-            return None
-        if fresh.governing_tags() != job.governing_tags():
+            return Fresh(None, changed=True)
+        changed = fresh.governing_tags() != listed.governing_tags() or fresh.status != listed.status
+        if changed:
             logger.info(
                 "governing tags changed since the Search index; deciding on the tags read now",
-                extra={"job": job.name, "listed": job.governing_tags(), "now": fresh.governing_tags()},
+                extra={"job": listed.name, "listed": listed.governing_tags(), "now": fresh.governing_tags()},
             )
-        plan = plan_observation(fresh, self._guard, item.now)
-        return self._judge(replace(item, job=fresh, plan=plan, listed=False), fresh, executor, cause)
-
-    def _skip_executor(self, skip: Skip, executor: Executor, cause: str, now: datetime) -> Outcome:
-        day = self._executor(Trigger(f"skip-{now.date().isoformat()}", cause), executor.summary)
-        return day.execute(skip)
+        return Fresh(replace(observed, job=fresh), changed)
 
 
-class TrainingGuardRestorer:
-    """A stopped training job cannot be resumed: restoring re-creates it from its recorded
-    configuration under a new name, ``<name>-restored-<n>``, and leaves the stopped job as it is."""
+def _routes(now: datetime, cause: str) -> Callable[[Decision], Trigger | None]:
+    """Advice is about a job's configuration, which does not change while it runs: recorded once per job.
+    A skip is recorded at most once per job per UTC day, since tags can change."""
+    config = Trigger("config", f"configuration review ({cause})")
+    day = Trigger(f"skip-{now.date().isoformat()}", cause)
 
-    def __init__(self, jobs: SageMakerTrainingAdapter) -> None:
-        self._jobs = jobs
+    def route(decision: Decision) -> Trigger | None:
+        if isinstance(decision, Finding):
+            return config
+        return day if isinstance(decision, Skip) else None
 
-    def current(self, record: AuditRecord) -> dict[str, str] | None:
-        status = self._jobs.status(record.resource.name)
-        if status is None:
-            return None
-        # Stopping becomes Stopped without anyone's intervention.
-        return dict(STOPPED_STATE) if status in ("Stopping", "Stopped") else {"TrainingJobStatus": status}
+    return route
 
-    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
-        config = state.get("config")
-        if not isinstance(config, Mapping) or not config:
-            raise ValueError("the audit record holds no job configuration to re-create the job from")
-        self._jobs.create(self.new_name(record.resource.name), config)
 
-    def new_name(self, name: str) -> str:
-        for n in range(1, 100):
-            suffix = f"-restored-{n}"
-            candidate = f"{name[: MAX_NAME - len(suffix)].rstrip('-')}{suffix}"
-            if self._jobs.status(candidate) is None:
-                return candidate
-        raise ValueError(f"{name} has been restored 99 times already")
+def _unnamed(ref: JobRef) -> Resource:
+    """The job's resource before it is described: its ARN is unknown, so its name keys a failure record."""
+    kind = "AWS::SageMaker::TrainingJob" if ref.kind == "training" else "AWS::SageMaker::HyperParameterTuningJob"
+    return Resource(f"{ref.kind}-job/{ref.name}", ref.name, kind)
