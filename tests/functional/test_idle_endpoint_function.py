@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.state import StateStore
 from tests.conftest import (

@@ -20,8 +20,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore, unit_for
 from tests.conftest import (

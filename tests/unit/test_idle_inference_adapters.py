@@ -14,10 +14,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ecoguard.decisions import PlannedAction
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MAX_QUERIES, MetricQuery, MetricsAdapter, batches
 from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.decisions import PlannedAction
 from ecoguard.guardrails.idle_endpoint import DELETE, Component, ScalingTarget, decide_endpoint
 from ecoguard.policy import IdleEndpointsPolicy
 from tests.unit.fakes import NOW

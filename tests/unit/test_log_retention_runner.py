@@ -6,12 +6,12 @@ from collections import Counter
 
 import pytest
 
+from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Trigger
 from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.policy import build_policy
-from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.sweep import DEADLINE_MARGIN_MS, Page
 from tests.unit.fakes import MemoryAuditTrail, clock
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ecoguard.decisions import PlannedAction, Skip
 from ecoguard.adapters.s3 import S3Adapter
+from ecoguard.decisions import PlannedAction, Skip
 from ecoguard.guardrails.s3_rules import LifecycleRuleError, check_rule, check_tiering
 from ecoguard.guardrails.storage_lifecycle import Bucket, BucketConfig, classes_of, decide_bucket, in_scope
 from ecoguard.policy import PolicyError, StorageLifecyclePolicy, build_policy

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
+from ecoguard.decisions import Mode, Outcome
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
 from tools.ecoguard_local.scenes import DemoContext
