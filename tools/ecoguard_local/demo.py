@@ -17,8 +17,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.audit import AuditTrail
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
-from ecoguard.restore import restore
-from ecoguard.restorers import restorer_for
+from ecoguard.restore import restore, unit_for
 from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision, simulated_aws
 from tools.ecoguard_local.invoke import reset_caches
 from tools.ecoguard_local.reporting import report_table, write_report
@@ -85,7 +84,7 @@ def run_demo(console: Console) -> dict[str, Any]:
                 continue
             result = restore(
                 applied,
-                restorer=restorer_for(scene.guardrail, simulated_client),
+                unit=unit_for(applied, simulated_client),
                 audit=audit,
                 mode=Mode.ENFORCE,
                 clock=utc_now,

@@ -9,8 +9,7 @@ import boto3
 from ecoguard.decisions import Mode
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.invocation import utc_now
-from ecoguard.restore import RestoreResult, restore
-from ecoguard.restorers import restorer_for
+from ecoguard.restore import RestoreResult, restore, unit_for
 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
@@ -49,5 +48,5 @@ def restore_record(session: boto3.session.Session, table: str, action_id: str, *
     def client(service: str) -> Any:
         return session.client(service)  # type: ignore[call-overload]
 
-    restorer = restorer_for(record.guardrail, client)
-    return restore(record, restorer=restorer, audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now)
+    unit = unit_for(record, client)
+    return restore(record, unit=unit, audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now)
