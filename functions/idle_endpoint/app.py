@@ -19,10 +19,10 @@ from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
+from ecoguard.events.sagemaker import ENDPOINT_STATE_CHANGE, in_service_endpoint
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.events.sagemaker import ENDPOINT_STATE_CHANGE, in_service_endpoint
 from ecoguard.runners.idle_endpoint import IdleEndpointRunner
 from ecoguard.settings import Settings
 from ecoguard.state import StateStore
@@ -37,7 +37,7 @@ def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleEnd
         metrics=MetricsAdapter(client("cloudwatch")),
         autoscaling=AutoScalingAdapter(client("application-autoscaling")),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL),
+        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL, settings.mode),
         policy=policy,
         mode=settings.mode,
         clock=utc_now,

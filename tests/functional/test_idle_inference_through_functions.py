@@ -16,8 +16,8 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from moto.sagemaker.models import sagemaker_backends
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.adapters.clients import client
+from ecoguard.decisions import Mode, Outcome
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
 from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY

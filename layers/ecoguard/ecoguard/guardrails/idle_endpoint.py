@@ -88,6 +88,18 @@ class Component:
 
 
 @dataclass(frozen=True)
+class EndpointRef:
+    """An endpoint as listed: its name and ARN, before anything else is read."""
+
+    name: str
+    arn: str
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Endpoint")
+
+
+@dataclass(frozen=True)
 class Endpoint:
     name: str
     arn: str
