@@ -17,10 +17,10 @@ from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.events import CLOUDTRAIL_API_CALL
+from ecoguard.events.cloudtrail import created_log_group
 from ecoguard.guardrails.log_retention import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
-from ecoguard.events.cloudtrail import created_log_group
 from ecoguard.runners.log_retention import LogRetentionRunner
 from ecoguard.settings import Settings
 

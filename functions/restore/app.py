@@ -17,9 +17,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ecoguard.decisions import Mode
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode
 from ecoguard.events import EventError
 from ecoguard.invocation import run_or_reject, utc_now
 from ecoguard.restore import restore, unit_for

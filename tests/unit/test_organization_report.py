@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.audit import AuditRecord
 from ecoguard.central import central_item, latest_states
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.events import EventError, parse_event
 from ecoguard.forwarding import AUDIT_DETAIL_TYPE, AUDIT_SOURCE
 from ecoguard.report import build_org_report, build_report, render_html, render_json

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.regions import advise, geography, ranked
 from ecoguard.report import build_report, render_html, render_json
 

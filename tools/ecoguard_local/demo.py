@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 from rich.console import Console
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
 from ecoguard.restore import restore, unit_for

@@ -21,8 +21,8 @@ import boto3
 from rich.console import Console
 from rich.table import Table
 
-from ecoguard.decisions import Mode
 from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode
 from ecoguard.invocation import utc_now
 from ecoguard.report import Report, build_report
 from tools.ecoguard_local import account as local_account

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecoguard.decisions import Outcome
 from ecoguard.audit import AuditRecord, action_id_of
+from ecoguard.decisions import Outcome
 from ecoguard.events import EventBridgeEvent, EventError
 from ecoguard.forwarding import AUDIT_DETAIL_TYPE, AUDIT_SOURCE
 

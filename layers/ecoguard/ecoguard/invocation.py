@@ -12,9 +12,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecoguard.decisions import Outcome
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.parameters import fetch_policy_override
+from ecoguard.decisions import Outcome
 from ecoguard.events import MAX_EVENT_ID, SCHEDULED_EVENT, EventBridgeEvent, EventError, check_aws_source, parse_event
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.notify import Notifier

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 from rich.console import Console
 
-from ecoguard.decisions import Mode
 from ecoguard.audit import AuditTrail
+from ecoguard.decisions import Mode
 from tools.ecoguard_local.invoke import invoke
 from tools.ecoguard_local.router import EventRouter
 from tools.ecoguard_local.template import Resolver

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 from rich.table import Table
 
-from ecoguard.decisions import Mode, Outcome
 from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Mode, Outcome
 from tools.ecoguard_local.account import ACCOUNT, REGION
 from tools.ecoguard_local.scenes import DemoContext
 from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups

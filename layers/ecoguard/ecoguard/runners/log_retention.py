@@ -13,7 +13,7 @@ from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.decisions import OUT_OF_SCOPE, Mode, Outcome, Plan, Unreadable, plan_of
 from ecoguard.errors import Throttled
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import RunSummary, Trigger
 from ecoguard.guardrails.log_retention import GUARDRAIL, LogGroup, decide_retention, in_scope, is_candidate
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
