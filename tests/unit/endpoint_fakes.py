@@ -61,6 +61,7 @@ class InferenceAccount:
         self.calls: Counter[str] = Counter()
         self.described: Counter[str] = Counter()
         self.deleted: Counter[str] = Counter()
+        self.denied: set[str] = set()
         self.sagemaker = _SageMaker(self)
         self.cloudwatch = _CloudWatch(self)
         self.tagging = _Tagging(self)
@@ -89,7 +90,10 @@ class InferenceAccount:
         return found
 
     def count(self, operation: str) -> None:
+        """Count a call; refused (AccessDeniedException) if the operation is in ``denied``."""
         self.calls[operation] += 1
+        if operation in self.denied:
+            raise client_error(operation, "AccessDeniedException", f"injected: {operation} denied")
 
 
 class _SageMaker:

@@ -196,3 +196,20 @@ def test_given_the_sweep_deletes_the_endpoint_its_page_token_names_then_the_resu
     assert all(account.described[n] == 1 for n in names[:105]), "none handled is described again"
     marks = Counter(r.resource.name for r in sweeps.audit.items.values() if r.action == "mark-idle")
     assert marks == Counter(n for n in names if n != "ep-00100")
+
+
+@pytest.mark.parametrize("denied", ["ListMetrics", "ListInferenceComponents"])
+def test_given_the_busy_check_cannot_list_then_it_is_tried_once_per_invocation_and_every_endpoint_described(
+    denied: str,
+) -> None:
+    account = InferenceAccount()
+    sweeps = Sweeps(account, Mode.DRY_RUN)
+    kinds = seed(account, 1_000, MemoryStateStore(GUARDRAIL, Mode.ENFORCE))
+    account.denied.add(denied)
+
+    [result] = sweeps.until_finished(reads_per_invocation=1_000_000)
+
+    assert account.calls[denied] == 1, "not again for each of the 10 pages"
+    assert result.summary.evaluated == 1_000 and result.summary.compliant == len(kinds["busy"])
+    assert len(account.described) == 1_000, "no endpoint taken for busy: each described"
+    assert not result.summary.count(Outcome.FAILED)

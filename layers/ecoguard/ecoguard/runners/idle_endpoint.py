@@ -124,9 +124,37 @@ def summed(results: Iterable[tuple[MetricQuery, Series]], keys: Iterable[str]) -
     return totals
 
 
+def _or_none[T](read: Callable[[], T]) -> T | None:
+    """What ``read`` returns; None if it failed, and then no endpoint is taken for busy (each is described,
+    as the event path does). Throttling is raised: the sweep pauses."""
+    try:
+        return read()
+    except Throttled:
+        raise
+    except AwsError as exc:
+        logger.warning("busy endpoints not recognised; describing every endpoint", extra={"error": str(exc)})
+        return None
+
+
+class _Once[T]:
+    """A listing read once, on first use (``_or_none``); after throttling, read again when next asked."""
+
+    def __init__(self, listing: Callable[[], T]) -> None:
+        self._listing = listing
+        self._read = False
+        self._value: T | None = None
+
+    def __call__(self) -> T | None:
+        if not self._read:
+            self._value = _or_none(self._listing)
+            self._read = True
+        return self._value
+
+
 class Collector:
     """Endpoints as typed snapshots. The account-wide listings (tags, metric pairs, inference components)
-    are read once per collector, on first use: one collector serves one invocation."""
+    are read once per collector, on first use: one collector serves one invocation. Without the tags
+    (exemptions) no endpoint can be decided: their listing's failure fails the invocation."""
 
     def __init__(
         self,
@@ -141,15 +169,14 @@ class Collector:
         self._aas = autoscaling
         self._policy = policy
         self._clock = clock
-        self.listed_tags = cache(sagemaker.endpoint_tags)
-        self._components = cache(sagemaker.component_endpoints)
-        self._pairs_read = False
-        self._pairs: set[tuple[str, ...]] | None = None
+        self._listed_tags = cache(sagemaker.endpoint_tags)
+        self._pairs = _Once(lambda: metrics.dimension_values(NAMESPACE, METRIC, PAIR))
+        self._components = _Once(sagemaker.component_endpoints)
 
     def page(self, refs: Sequence[EndpointRef]) -> dict[str, Snapshot]:
         """Name -> snapshot of each listed endpoint: the busy ones from the metrics alone, the others
         described, their variants measured together."""
-        listed = self.listed_tags()
+        listed = self._listed_tags()
         busy = self.busy(refs, listed)
         described = self.described([r for r in refs if r.name not in busy], listed)
         return {
@@ -171,37 +198,23 @@ class Collector:
             hours = idle_hours_from_tags(tags, policy.idle_hours)
             if isinstance(hours, int):
                 windows[ref.name] = (hours, tags)
-        pairs = self._listed_pairs()
+        pairs = self._pairs()
         if pairs is None:
             return {}
-        try:
-            now = self._clock()
-            queries = [invocations_query(e, v, windows[e][0], now) for e, v in sorted(pairs) if e in windows]
-            totals = summed(self._metrics.fetch(queries), {q.key for q in queries})
-            traffic = {name: total for name, total in totals.items() if total is not None and total > 0}
-            components = self._components() if traffic else set()
-        except Throttled:
-            raise
-        except AwsError as exc:
-            logger.warning("busy endpoints not recognised; describing every endpoint", extra={"error": str(exc)})
+        now = self._clock()
+        queries = [invocations_query(e, v, windows[e][0], now) for e, v in sorted(pairs) if e in windows]
+        totals = _or_none(lambda: summed(self._metrics.fetch(queries), {q.key for q in queries}))
+        if totals is None:
+            return {}
+        traffic = {name: total for name, total in totals.items() if total is not None and total > 0}
+        components = self._components() if traffic else set()
+        if components is None:
             return {}
         return {
             name: total
             for name, total in traffic.items()
             if busy_without_describing(windows[name][1], total, name in components, policy)
         }
-
-    def _listed_pairs(self) -> set[tuple[str, ...]] | None:
-        """Every (EndpointName, VariantName) with Invocations data, listed once; None if that failed."""
-        if not self._pairs_read:
-            try:
-                self._pairs = self._metrics.dimension_values(NAMESPACE, METRIC, PAIR)
-            except Throttled:
-                raise
-            except AwsError as exc:
-                logger.warning("busy endpoints not recognised; describing every endpoint", extra={"error": str(exc)})
-            self._pairs_read = True
-        return self._pairs
 
     def described(self, refs: Sequence[EndpointRef], listed: Tags | None) -> dict[str, Described | Gone | Unreadable]:
         """Name -> each endpoint described, with its usage. ``listed``: the tagging listing, read once for
