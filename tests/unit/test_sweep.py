@@ -52,7 +52,8 @@ class Run:
                 on_pause()
             return 600_000 if left >= 0 else DEADLINE_MARGIN_MS - 1
 
-        sweep = Sweep[str]("test", self.audit, clock, remaining_ms, key=(lambda n: n) if self.keyed else None)
+        key = (lambda n: n) if self.keyed else None
+        sweep = Sweep[str]("test", self.audit, clock, remaining_ms, key=key)  # type: ignore[arg-type]
         executor = Executor(
             audit=self.audit,  # type: ignore[arg-type]
             mode=Mode.DRY_RUN,
@@ -76,6 +77,14 @@ class Run:
 NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"]
 
 
+def deleting(listing: Listing, *names: str) -> Callable[[], None]:
+    def delete() -> None:
+        for name in names:
+            listing.names.remove(name)
+
+    return delete
+
+
 def test_an_unkeyed_sweep_keeps_its_checkpoint_of_token_and_offset() -> None:
     run = Run(Listing(NAMES), keyed=False)
     assert not run.invoke(budget=6)  # a b c, then d e of the second page
@@ -87,7 +96,7 @@ def test_an_unkeyed_sweep_keeps_its_checkpoint_of_token_and_offset() -> None:
 def test_a_keyed_sweep_saves_the_last_key_handled_and_resumes_after_it_though_items_before_were_deleted() -> None:
     listing = Listing(NAMES)
     run = Run(listing, keyed=True)
-    assert not run.invoke(budget=6, on_pause=lambda: listing.names.remove("d"))  # handled: d, deleted since
+    assert not run.invoke(budget=6, on_pause=deleting(listing, "d"))  # handled: d, deleted since
     assert run.checkpoint == {"token": "3", "offset": 2, "after": "e", "done": False}
     assert run.invoke(budget=100)
     # The page read again is e f g: an offset of 2 would pass over f.
@@ -97,7 +106,7 @@ def test_a_keyed_sweep_saves_the_last_key_handled_and_resumes_after_it_though_it
 def test_a_keyed_sweep_whose_last_item_handled_is_gone_resumes_at_the_first_key_after_it() -> None:
     listing = Listing(NAMES)
     run = Run(listing, keyed=True)
-    assert not run.invoke(budget=6, on_pause=lambda: [listing.names.remove(n) for n in ("d", "e")])
+    assert not run.invoke(budget=6, on_pause=deleting(listing, "d", "e"))
     assert run.invoke(budget=100)
     assert run.handled == NAMES
 
