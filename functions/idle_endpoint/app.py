@@ -37,7 +37,7 @@ def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleEnd
         metrics=MetricsAdapter(client("cloudwatch")),
         autoscaling=AutoScalingAdapter(client("application-autoscaling")),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL),
+        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL, settings.mode),
         policy=policy,
         mode=settings.mode,
         clock=utc_now,

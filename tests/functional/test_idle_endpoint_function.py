@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,17 +71,19 @@ def tags(name: str) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in sagemaker().list_tags(ResourceArn=arn)["Tags"]}
 
 
-def marks(stack: Stack) -> StateStore:
-    return StateStore(boto3.client("dynamodb", region_name=REGION), stack.resolver.refs["AuditTable"], "idle-endpoint")
+def marks(stack: Stack, mode: Mode = Mode.ENFORCE) -> StateStore:
+    """The idle marks of ``mode``: each mode keeps its own."""
+    table = stack.resolver.refs["AuditTable"]
+    return StateStore(boto3.client("dynamodb", region_name=REGION), table, "idle-endpoint", mode)
 
 
 def arn(name: str) -> str:
     return f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/{name}"
 
 
-def travel_past_grace(stack: Stack, name: str, hours: int = 7) -> None:
-    """Simulator shim: moto has no clock to advance, so the stored mark is moved back instead."""
-    store = marks(stack)
+def travel_past_grace(stack: Stack, name: str, hours: int = 7, mode: Mode = Mode.ENFORCE) -> None:
+    """Simulator shim: moto has no clock to advance, so the stored mark (``mode``'s) is moved back instead."""
+    store = marks(stack, mode)
     item = store.get(arn(name))
     assert item.version, f"{name} is not marked"
     since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
@@ -135,8 +138,10 @@ def test_given_a_seeded_account_when_dry_run_sweeps_then_only_the_idle_endpoint_
     assert by_name(seeded, Outcome.SKIPPED) == {"idle-exempt": ["skip"]}
     assert result["evaluated"] == len(SEEDS)
     assert IDLE_SINCE_TAG not in tags("idle-realtime")
-    assert marks(seeded).get(arn("idle-realtime")).version == 1, "the dry-run mark is kept in ecoguard's state"
-    assert marks(seeded).get(arn("busy-two-variants")).version == 0
+    dry_run = marks(seeded, Mode.DRY_RUN)
+    assert dry_run.get(arn("idle-realtime")).version == 1, "the dry-run mark is kept in ecoguard's state"
+    assert dry_run.get(arn("busy-two-variants")).version == 0
+    assert marks(seeded, Mode.ENFORCE).get(arn("idle-realtime")).version == 0, "and kept apart from enforce's"
     assert endpoint_names() == {s.name for s in SEEDS}
 
 
@@ -144,7 +149,7 @@ def test_given_dry_run_after_the_grace_then_deletion_is_reported_every_sweep_and
     seeded: Stack,
 ) -> None:
     sweep(seeded, Mode.DRY_RUN, "dry-1")
-    travel_past_grace(seeded, "idle-realtime")
+    travel_past_grace(seeded, "idle-realtime", mode=Mode.DRY_RUN)
     sweep(seeded, Mode.DRY_RUN, "dry-2")
     sweep(seeded, Mode.DRY_RUN, "dry-3")
     deletes = [r for r in seeded.records() if r.action == "delete-endpoint"]
@@ -157,12 +162,18 @@ def test_given_dry_run_after_the_grace_then_deletion_is_reported_every_sweep_and
 
 def test_given_a_dry_run_mark_past_its_grace_then_enforce_marks_again_rather_than_deletes(seeded: Stack) -> None:
     sweep(seeded, Mode.DRY_RUN, "dry-1")
-    travel_past_grace(seeded, "idle-realtime")
+    travel_past_grace(seeded, "idle-realtime", mode=Mode.DRY_RUN)
+    dry_run_mark = marks(seeded, Mode.DRY_RUN).get(arn("idle-realtime"))
+    started = datetime.now(UTC)
     sweep(seeded, Mode.ENFORCE, "run-1")
     assert "idle-realtime" in endpoint_names()
     assert IDLE_SINCE_TAG in tags("idle-realtime")
     assert by_name(seeded, Outcome.APPLIED)["idle-realtime"] == ["mark-idle"]
-    assert marks(seeded).get(arn("idle-realtime")).value["mode"] == "enforce"
+    # Enforce's own mark, its grace starting now: the dry-run mark never counts toward it.
+    enforce_mark = marks(seeded, Mode.ENFORCE).get(arn("idle-realtime"))
+    assert enforce_mark.version == 1
+    assert datetime.fromisoformat(enforce_mark.value["since"]) >= started.replace(microsecond=0)
+    assert marks(seeded, Mode.DRY_RUN).get(arn("idle-realtime")) == dry_run_mark, "enforce never touches it"
 
 
 def test_given_enforce_then_idle_is_marked_then_deleted_only_after_the_grace(seeded: Stack) -> None:
@@ -259,7 +270,7 @@ def test_given_a_deleted_endpoint_when_restored_then_it_is_recreated_identically
 
 
 @pytest.mark.parametrize(("endpoints", "variants"), [(1200, 1), (300, 2), (260, 3)])
-def test_given_many_endpoints_then_get_metric_data_is_called_ceil_queries_over_500_times(
+def test_given_many_endpoints_then_get_metric_data_is_called_once_per_page_of_endpoints(
     stack: Stack, endpoints: int, variants: int
 ) -> None:
     create_model("shared-model")
@@ -272,9 +283,10 @@ def test_given_many_endpoints_then_get_metric_data_is_called_ceil_queries_over_5
     sweep(stack, Mode.DRY_RUN, "many")
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
     assert len(queries) == endpoints * variants
-    assert calls.calls["GetMetricData"] == math.ceil(endpoints * variants / 500)
-    if variants == 1:
-        assert calls.calls["GetMetricData"] <= 3
+    # Each page of 100 endpoints is measured together, when the sweep reaches it (a resumed sweep measures
+    # no endpoint it handled): up to 5 variants each, one call per page.
+    assert calls.calls["GetMetricData"] == math.ceil(endpoints / 100)
+    assert all(len(p["MetricDataQueries"]) <= 500 for op, p in calls.params if op == "GetMetricData")
     # moto 5.2.5 ignores the namespace when dimensions are given: assert what we send instead.
     for query in queries:
         metric = query["MetricStat"]["Metric"]
@@ -290,11 +302,11 @@ def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpo
     calls = 0
 
     def remaining_ms() -> int:
-        # Calls 1-2 precede the two pages, 3-4 the first two endpoints. At call 5 the deadline is near:
+        # Call 1 precedes the page, 2-3 the first two endpoints. At call 4 the deadline is near:
         # the sweep pauses before c-idle, and meanwhile someone deletes a-idle (already handled).
         nonlocal calls
         calls += 1
-        if calls == 5:
+        if calls == 4:
             with as_another_actor():  # the owner's call, not the function's
                 sagemaker().delete_endpoint(EndpointName="a-idle")
             return 0
@@ -306,6 +318,42 @@ def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpo
     assert [r["finished"] for r in results] == [False, True]
     marked = sorted(r.resource.name for r in stack.records() if r.action == "mark-idle")
     assert marked == names, "each endpoint handled exactly once, none skipped"
+
+
+def test_given_the_endpoint_a_saved_page_token_names_is_deleted_then_the_resume_passes_over_what_was_handled(
+    stack: Stack,
+) -> None:
+    # Two pages of endpoints (ListEndpoints, 100 a page, by name). moto's NextToken names the first endpoint
+    # of the next page (AWS documents the token as opaque), and refuses it once that endpoint is gone.
+    create_model("shared-model")
+    create_endpoint(EndpointSeed("template", timedelta(days=3)), model="shared-model")
+    names = [f"ep-{i:04d}" for i in range(120)]
+    for name in names:
+        sagemaker().create_endpoint(EndpointName=name, EndpointConfigName="template-config")
+    calls = 0
+
+    def remaining_ms() -> int:
+        # Call 1 precedes the first page, 2-101 its endpoints, 102 the second page, 103-107 ep-0100 to ep-0104.
+        # At call 108 the deadline is near: the sweep pauses before ep-0105, and meanwhile the owner deletes
+        # ep-0100, which the saved token names.
+        nonlocal calls
+        calls += 1
+        if calls == 108:
+            with as_another_actor():
+                sagemaker().delete_endpoint(EndpointName="ep-0100")
+            return 0
+        return 600_000
+
+    log = record_calls("sagemaker")
+    results = stack.invoke(
+        FN, load_event(SWEEP) | {"id": "paused"}, env={"ECOGUARD_MODE": "dry-run"}, remaining_ms=remaining_ms
+    )
+    assert [(r["finished"], r["evaluated"]) for r in results] == [(False, 105), (True, 16)]
+    listings = [p.get("NextToken") is not None for op, p in log.params if op == "ListEndpoints"]
+    assert listings == [False, True, True, False, True], "two pages, the refused token, two pages again"
+    described = Counter(p["EndpointName"] for op, p in log.params if op == "DescribeEndpoint")
+    assert set(described) == {*names, "template"}
+    assert all(described[name] == 1 for name in names[:105]), "none handled is described again"
 
 
 def test_given_the_deletion_is_denied_then_it_is_recorded_failed_and_the_mark_kept(seeded: Stack) -> None:
@@ -351,13 +399,19 @@ def test_given_an_idle_endpoint_then_its_mark_and_its_deletion_are_each_notified
     assert "endpoint deleted (config and model kept)" in sent_messages(seeded)[-1][1]
 
 
-def test_given_a_dry_run_mark_and_traffic_then_enforce_drops_the_stale_mark(seeded: Stack) -> None:
+def test_given_a_dry_run_mark_and_traffic_then_enforce_never_sees_it_and_dry_run_clears_its_own(
+    seeded: Stack,
+) -> None:
     sweep(seeded, Mode.DRY_RUN, "dry-1")
-    assert marks(seeded).get(arn("idle-realtime")).value["mode"] == "dry-run"
+    assert marks(seeded, Mode.DRY_RUN).get(arn("idle-realtime")).version == 1
     put_invocations("idle-realtime", {"AllTraffic": 2}, at=datetime.now(UTC) - timedelta(minutes=10))
     sweep(seeded, Mode.ENFORCE, "run-1")
-    assert marks(seeded).get(arn("idle-realtime")).version == 0
+    assert marks(seeded, Mode.ENFORCE).get(arn("idle-realtime")).version == 0
+    assert marks(seeded, Mode.DRY_RUN).get(arn("idle-realtime")).version == 1, "enforce never sees the dry-run mark"
     assert "idle-realtime" not in by_name(seeded, Outcome.APPLIED)
+    sweep(seeded, Mode.DRY_RUN, "dry-2")
+    assert marks(seeded, Mode.DRY_RUN).get(arn("idle-realtime")).version == 0, "busy again: its own mode clears it"
+    assert by_name(seeded, Outcome.WOULD_APPLY)["idle-realtime"] == ["mark-idle"], "cleared in state only: no tag"
 
 
 def test_the_sweep_reads_every_endpoints_tags_in_one_listing_not_one_call_each(seeded: Stack) -> None:
@@ -446,10 +500,11 @@ def test_given_more_listed_pairs_than_a_page_then_list_metrics_pages_and_get_met
     result = sweep(stack, Mode.DRY_RUN, "busy-2")
     pairs = 2 * len(busy)
     listings = [p for op, p in calls.params if op == "ListMetrics"]
-    assert len(listings) == math.ceil(pairs / 500) == 2
+    assert len(listings) == math.ceil(pairs / 500) == 2, "listed once for the three pages of endpoints"
     assert listings[0] == LISTING and listings[1]["NextToken"]
     queries = [len(p["MetricDataQueries"]) for op, p in calls.params if op == "GetMetricData"]
-    assert queries == [500, pairs - 500]
+    # Each page's listed pairs together (ListEndpoints: 100 a page), when the sweep reaches that page.
+    assert queries == [200, 200, pairs - 400]
     assert "DescribeEndpoint" not in calls.calls and "DescribeEndpointConfig" not in calls.calls
     assert result["compliant"] == len(busy)
 
@@ -503,10 +558,10 @@ def test_given_busy_and_idle_endpoints_when_the_sweep_pauses_then_it_resumes_at_
     calls = 0
 
     def remaining_ms() -> int:
-        # Calls 1-2 precede the two pages, 3-5 the first three endpoints: the sweep pauses before d-idle.
+        # Call 1 precedes the page, 2-4 the first three endpoints: the sweep pauses before d-idle.
         nonlocal calls
         calls += 1
-        return 0 if calls == 6 else 600_000
+        return 0 if calls == 5 else 600_000
 
     results = stack.invoke(
         FN, load_event(SWEEP) | {"id": "paused"}, env={"ECOGUARD_MODE": "dry-run"}, remaining_ms=remaining_ms

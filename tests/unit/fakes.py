@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecoguard.audit import AuditRecord, AuditUnavailable
-from ecoguard.decisions import Outcome
+from ecoguard.decisions import Mode, Outcome
+from ecoguard.state import StateConflict, StateItem, StateStore
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -46,3 +47,25 @@ class MemoryAuditTrail:
 
     def save_checkpoint(self, guardrail: str, run_id: str, state: Mapping[str, Any], expires_at: int) -> None:
         self.checkpoints[(guardrail, run_id)] = dict(state)
+
+
+class MemoryStateStore(StateStore):
+    """Same contract as ``ecoguard.state.StateStore`` (versions, conflicts, each mode's state its own)."""
+
+    def __init__(self, guardrail: str, mode: Mode) -> None:
+        super().__init__(None, "memory", guardrail, mode)
+        self.items: dict[str, StateItem] = {}
+
+    def get(self, key: str) -> StateItem:
+        return self.items.get(self._sk(key), StateItem({}, 0))
+
+    def put(self, key: str, value: Mapping[str, Any], *, expected_version: int, expires_at: int) -> int:
+        if self.get(key).version != expected_version:
+            raise StateConflict(f"{key} changed since it was read")
+        self.items[self._sk(key)] = StateItem(dict(value), expected_version + 1)
+        return expected_version + 1
+
+    def delete(self, key: str, *, expected_version: int) -> None:
+        if self.get(key).version != expected_version:
+            raise StateConflict(f"{key} changed since it was read")
+        del self.items[self._sk(key)]

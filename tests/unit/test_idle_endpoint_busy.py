@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from ecoguard.adapters.metrics import LIST_METRICS_PAGE, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.decisions import Outcome, Plan, Remove
 from ecoguard.guardrails.idle_endpoint import (
     IDLE_SINCE_TAG,
-    EndpointPlan,
-    MarkChange,
+    UNMARKED,
+    IdleMark,
     Variant,
     busy_without_describing,
     decide_endpoint,
@@ -68,14 +69,15 @@ def test_given_an_endpoint_recognised_busy_and_unmarked_then_describing_it_would
     assert busy_without_describing(tags, invocations, False, POLICY)
     variants = (Variant("AllTraffic", serverless=serverless, instance_count=None if serverless else 1),)
     described = endpoint(tags=tags, variants=variants, since=timedelta(hours=age_hours))
-    assert decide_endpoint(described, invocations, None, POLICY, NOW) == EndpointPlan(None, MarkChange.KEEP)
+    assert decide_endpoint(described, invocations, UNMARKED, POLICY, NOW) == Plan()
 
 
 def test_given_a_marked_busy_endpoint_then_only_its_description_can_clear_the_mark() -> None:
     # Why the sweep describes a busy endpoint that carries a mark: the decision clears it.
     marked = endpoint(tags={IDLE_SINCE_TAG: "2026-11-01T00:00:00Z"})
-    plan = decide_endpoint(marked, 4.0, NOW - timedelta(hours=1), POLICY, NOW)
-    assert plan.mark is MarkChange.CLEAR
+    plan = decide_endpoint(marked, 4.0, IdleMark(NOW - timedelta(hours=1), 1), POLICY, NOW)
+    assert plan.state_change is not None
+    assert [plan.state_change.settled(o) for o in (Outcome.APPLIED, Outcome.FAILED)] == [Remove(), Remove()]
 
 
 def metric(endpoint: str, *dimensions: tuple[str, str]) -> dict[str, Any]:

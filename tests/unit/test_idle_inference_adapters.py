@@ -18,7 +18,7 @@ from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MAX_QUERIES, MetricQuery, MetricsAdapter, batches
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.decisions import PlannedAction
-from ecoguard.guardrails.idle_endpoint import DELETE, Component, ScalingTarget, decide_endpoint
+from ecoguard.guardrails.idle_endpoint import DELETE, Component, IdleMark, ScalingTarget, decide_endpoint
 from ecoguard.policy import IdleEndpointsPolicy
 from tests.unit.fakes import NOW
 
@@ -145,8 +145,8 @@ def test_given_an_endpoint_with_inference_components_then_it_is_recognised_and_n
         endpoint = SageMakerAdapter(fake.client).endpoint("llm")
         fake.stub.assert_no_pending_responses()
     assert endpoint is not None and endpoint.inference_components
-    plan = decide_endpoint(endpoint, 0.0, NOW - timedelta(days=1), IdleEndpointsPolicy(), NOW)
-    assert not (isinstance(plan.decision, PlannedAction) and plan.decision.action == DELETE)
+    plan = decide_endpoint(endpoint, 0.0, IdleMark(NOW - timedelta(days=1), 1), IdleEndpointsPolicy(), NOW)
+    assert not any(isinstance(d, PlannedAction) and d.action == DELETE for d in plan.decisions)
 
 
 def test_inference_components_are_listed_on_every_page_with_their_current_copies() -> None:

@@ -4,6 +4,13 @@ The sweep stops before the Lambda deadline, or when a call is still throttled af
 retries, and saves a checkpoint (page token + offset in that page) in the audit table. The next
 invocation, carrying the same run id, resumes at exactly that item. Records keyed by run id make
 an item already handled a no-op, so nothing is skipped and nothing is done twice.
+
+A checkpoint holds a position, never the listing. A sweep whose listing is sorted by a key (``key``: for
+example endpoints listed by name) also saves the key of the last item it handled, and resumes after that
+item rather than at an offset, so items deleted between invocations (the sweep deletes some itself) shift
+nothing: the page is read again with its token, and the sweep starts after the saved item if the page
+still holds it, else at the first item whose key sorts after it. Should the listing refuse the saved
+token, the sweep lists again from the first page, passing over every item up to the saved one.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from aws_lambda_powertools import Logger
 
 from ecoguard.audit import AuditLog
 from ecoguard.decisions import Outcome
-from ecoguard.errors import Throttled
+from ecoguard.errors import AwsError, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
 
 logger = Logger(child=True)
@@ -49,6 +56,8 @@ class Sweep[T]:
     audit: AuditLog
     clock: Callable[[], datetime]
     remaining_ms: Callable[[], int]
+    # Each item's key, ascending through the listing: the checkpoint then also holds the last key handled.
+    key: Callable[[T], str] | None = None
 
     def run(
         self,
@@ -63,32 +72,60 @@ class Sweep[T]:
             return SweepResult(executor.summary, finished=True)
         token: str | None = state["token"]
         offset: int = state["offset"]
+        after: str | None = state.get("after") if self.key is not None else None
+        seeking = after is not None  # the next page read passes over the items up to ``after``
+        relisted = False
         while True:
             if self._out_of_time():
-                return self._pause(trigger, executor, token, offset)
+                return self._pause(trigger, executor, token, offset, after)
             try:
                 page = pager(token)
             except Throttled:
-                return self._pause(trigger, executor, token, offset)
-            for index in range(offset, len(page.items)):
+                return self._pause(trigger, executor, token, offset, after)
+            except AwsError as exc:
+                if self.key is None or token is None or relisted:
+                    raise
+                # Its token refused (it may name an item deleted since): list again from the first page.
+                logger.warning("listing refused its token; listing again from the start", extra={"error": str(exc)})
+                token, offset, seeking, relisted = None, 0, after is not None, True
+                continue
+            start = offset if not seeking or after is None else self._after(page.items, after)
+            seeking = seeking and start == len(page.items)  # every item of this page handled already
+            for index in range(start, len(page.items)):
                 if self._out_of_time():
-                    return self._pause(trigger, executor, token, index)
+                    return self._pause(trigger, executor, token, index, after)
                 try:
                     outcome = handle(page.items[index], executor)
                 except Throttled:
                     outcome = Outcome.DEFERRED
                 if outcome is Outcome.DEFERRED:
-                    return self._pause(trigger, executor, token, index)
+                    return self._pause(trigger, executor, token, index, after)
+                if self.key is not None:
+                    after = self.key(page.items[index])
             if page.next_token is None:
                 self._save(trigger, {"token": None, "offset": 0, "done": True})
                 return SweepResult(executor.summary, finished=True)
             token, offset = page.next_token, 0
 
+    def _after(self, items: Sequence[T], after: str) -> int:
+        """The index of the first item after the one keyed ``after``: right after it if the page holds it,
+        else the first whose key sorts after it (``len(items)`` if none does)."""
+        assert self.key is not None
+        keys = [self.key(item) for item in items]
+        if after in keys:
+            return keys.index(after) + 1
+        return next((i for i, key in enumerate(keys) if key > after), len(keys))
+
     def _out_of_time(self) -> bool:
         return self.remaining_ms() < DEADLINE_MARGIN_MS
 
-    def _pause(self, trigger: Trigger, executor: Executor, token: str | None, offset: int) -> SweepResult:
-        self._save(trigger, {"token": token, "offset": offset, "done": False})
+    def _pause(
+        self, trigger: Trigger, executor: Executor, token: str | None, offset: int, after: str | None
+    ) -> SweepResult:
+        state: dict[str, object] = {"token": token, "offset": offset, "done": False}
+        if self.key is not None:
+            state["after"] = after
+        self._save(trigger, state)
         logger.info(
             "sweep paused; it carries on in the next invocation", extra={"run_id": trigger.id, "offset": offset}
         )

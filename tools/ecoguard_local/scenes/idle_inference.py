@@ -57,7 +57,7 @@ class IdleEndpointScene:
         started = datetime.now(UTC)
         fn = "IdleEndpointFunction"
         ctx.invoke(fn, ctx.router.scheduled_event(fn), mode)
-        self._six_hours_later(ctx)
+        self._six_hours_later(ctx, mode)
         ctx.invoke(fn, ctx.router.scheduled_event(fn), mode)
         rows = _records(ctx, self.guardrail, mode, started)
         ctx.console.print(
@@ -69,10 +69,10 @@ class IdleEndpointScene:
         ctx.console.print(f"Endpoints still InService: {', '.join(sorted(remaining))}")
         return {"records": len(rows), "endpoints": sorted(remaining)}
 
-    def _six_hours_later(self, ctx: DemoContext) -> None:
-        """Simulator time travel: move every stored idle mark back past the grace period."""
+    def _six_hours_later(self, ctx: DemoContext, mode: Mode) -> None:
+        """Simulator time travel: move every stored idle mark (this mode's) back past the grace period."""
         store = StateStore(
-            boto3.client("dynamodb", region_name=REGION), ctx.resolver.refs["AuditTable"], self.guardrail
+            boto3.client("dynamodb", region_name=REGION), ctx.resolver.refs["AuditTable"], self.guardrail, mode
         )
         for seed in ENDPOINTS:
             arn = f"arn:aws:sagemaker:{REGION}:{ctx.resolver.pseudo['AWS::AccountId']}:endpoint/{seed.name}"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -19,13 +19,15 @@ class CentralBus:
     def __init__(self, events: EventBridgeClient) -> None:
         self._events = events
 
-    def put(self, entries: Sequence[PutEventsRequestEntryTypeDef]) -> list[int]:
+    def put(self, entries: Sequence[Mapping[str, Any]]) -> list[int]:
         """Send one PutEvents call; return the positions of the entries EventBridge rejected."""
         # The simulator enforces neither limit the way EventBridge does, so check them here.
         assert 0 < len(entries) <= PUT_EVENTS_MAX_ENTRIES, f"{len(entries)} entries in one PutEvents call"
         assert sum(map(entry_size, entries)) <= PUT_EVENTS_MAX_BYTES, "PutEvents request over 256 KB"
         try:
-            response = self._events.put_events(Entries=list(entries))
+            response = self._events.put_events(
+                Entries=[cast("PutEventsRequestEntryTypeDef", entry) for entry in entries]
+            )
         except ClientError as exc:
             raise translate(exc) from exc
         results = response.get("Entries", [])

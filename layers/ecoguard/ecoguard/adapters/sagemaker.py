@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import translate
-from ecoguard.guardrails.idle_endpoint import Component, Endpoint, Variant
+from ecoguard.guardrails.idle_endpoint import Component, Endpoint, EndpointRef, Variant
 from ecoguard.guardrails.idle_notebook import Notebook
 from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
 from ecoguard.sweep import Page
@@ -53,10 +53,23 @@ class SageMakerAdapter:
                 return
             kwargs["NextToken"] = token
 
-    def endpoint_names(self) -> list[tuple[str, str]]:
-        """(name, ARN) of every InService endpoint, every page, sorted (a resumed sweep needs a stable order)."""
-        listed = self._paged("list_endpoints", "Endpoints", MaxResults=PAGE_SIZE, StatusEquals="InService")
-        return sorted((e["EndpointName"], e["EndpointArn"]) for e in listed)
+    def endpoint_page(self, token: str | None) -> Page[EndpointRef]:
+        """One page of InService endpoints, by name ascending (a paused sweep resumes after the last name it
+        handled). ``token``: the previous page's NextToken, None for the first page."""
+        kwargs: dict[str, Any] = {
+            "MaxResults": PAGE_SIZE,
+            "StatusEquals": "InService",
+            "SortBy": "Name",
+            "SortOrder": "Ascending",
+        }
+        if token:
+            kwargs["NextToken"] = token
+        try:
+            response = self._sm.list_endpoints(**kwargs)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        refs = tuple(EndpointRef(e["EndpointName"], e["EndpointArn"]) for e in response.get("Endpoints", []))
+        return Page(refs, response.get("NextToken") or None)
 
     def component_endpoints(self) -> set[str]:
         """Names of the endpoints that host an inference component, from one account-wide listing."""

@@ -14,6 +14,14 @@ Rules, for one InService endpoint, in order:
    - idle, marked at least ``grace_hours`` ago: delete it (config and model kept);
    - not idle, marked: clear the mark.
 
+The idle mark itself lives in ecoguard's state (``ecoguard.state``, one per mode: a dry-run mark never
+counts toward enforce's grace), keyed by the endpoint's ARN. The plan says what becomes of it:
+
+- set (``{"since": ...}``, kept 30 days) once the mark is applied, or would be in dry-run;
+- removed when the endpoint is no longer idle, is exempt or its ``ecoguard:idle-hours`` tag invalid;
+- removed with the endpoint only once the deletion is applied: a dry-run (or failed) deletion keeps it,
+  so every sweep goes on reporting the deletion.
+
 A sweep needs no description of an endpoint that is busy (``busy_without_describing``): invocations in
 its window on a (EndpointName, VariantName) pair that CloudWatch lists. Rules 1 to 6 then leave it alone
 unless it carries an idle mark, which the sweep reads before deciding to describe it.
@@ -24,10 +32,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
+from ecoguard.decisions import (
+    Decision,
+    Finding,
+    Outcome,
+    Plan,
+    PlannedAction,
+    Put,
+    Remove,
+    Resource,
+    Skip,
+    StateChange,
+    plan_of,
+)
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.impact import HOURS_PER_DAY, fleet_estimate, region_of
 from ecoguard.policy import IdleEndpointsPolicy
@@ -39,6 +58,7 @@ DELETE = "delete-endpoint"
 SCALE_TO_ZERO = "scale-to-zero"
 SCALE_COPIES_TO_ZERO = "scale-copies-to-zero"
 IDLE_SINCE_TAG = "ecoguard:idle-since"
+MARK_TTL = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,18 @@ class Component:
 
 
 @dataclass(frozen=True)
+class EndpointRef:
+    """An endpoint as listed: its name and ARN, before anything else is read."""
+
+    name: str
+    arn: str
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Endpoint")
+
+
+@dataclass(frozen=True)
 class Endpoint:
     name: str
     arn: str
@@ -91,18 +123,25 @@ class Endpoint:
         return any(v.serverless for v in self.variants)
 
 
-class MarkChange(StrEnum):
-    KEEP = "keep"
-    SET = "set"
-    CLEAR = "clear"
-
-
 @dataclass(frozen=True)
-class EndpointPlan:
-    """The decision (if any) and what becomes of the idle mark in ecoguard's state."""
+class IdleMark:
+    """The endpoint's idle mark in ecoguard's state, as read: since when (None: not marked) and the item's
+    version (0: there is none)."""
 
-    decision: Decision | None
-    mark: MarkChange = MarkChange.KEEP
+    since: datetime | None = None
+    version: int = 0
+
+
+UNMARKED = IdleMark()
+
+
+def stored_mark(value: Mapping[str, Any], version: int) -> IdleMark:
+    """The mark a state item holds (``StateStore.get``): its ``since``, when it has a readable one."""
+    since = value.get("since")
+    try:
+        return IdleMark(datetime.fromisoformat(since) if isinstance(since, str) else None, version)
+    except ValueError:
+        return IdleMark(None, version)
 
 
 def idle_hours(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> int | str:
@@ -150,89 +189,95 @@ def restore_state(endpoint: Endpoint) -> dict[str, Any]:
 def decide_endpoint(
     endpoint: Endpoint,
     invocations: float | None,
-    marked_since: datetime | None,
+    mark: IdleMark,
     policy: IdleEndpointsPolicy,
     now: datetime,
-) -> EndpointPlan:
-    """``invocations``: the sum over every variant in the window (0.0 if no data), None if unknown."""
-    plan = _decide(endpoint, invocations, marked_since, policy, now)
+) -> Plan:
+    """``invocations``: the sum over every variant in the window (0.0 if no data), None if unknown. ``mark``:
+    this mode's idle mark as read from ecoguard's state."""
+    plan = _decide(endpoint, invocations, mark, policy, now)
     if not is_exempt(endpoint.tags):
         return plan
     # Exempt: never written to, not even ecoguard's own tag. Recorded only when ecoguard would have acted.
-    if isinstance(plan.decision, PlannedAction) and plan.decision.action != CLEAR:
-        skip = Skip(GUARDRAIL, endpoint.resource, "tagged ecoguard:exempt=true", plan.decision.before)
-        return EndpointPlan(skip, _clear_if(marked_since))
-    return EndpointPlan(None, _clear_if(marked_since))
+    acted = [a for a in plan.actions if a.action != CLEAR]
+    if acted:
+        skip = Skip(GUARDRAIL, endpoint.resource, "tagged ecoguard:exempt=true", acted[0].before)
+        return Plan((skip,), _cleared(endpoint, mark))
+    return Plan((), _cleared(endpoint, mark))
 
 
 def _decide(
     endpoint: Endpoint,
     invocations: float | None,
-    marked_since: datetime | None,
+    mark: IdleMark,
     policy: IdleEndpointsPolicy,
     now: datetime,
-) -> EndpointPlan:
+) -> Plan:
     if not policy.enabled or endpoint.status != "InService" or endpoint.serverless:
-        return EndpointPlan(None)
+        return Plan()
     resource = endpoint.resource
     hours = idle_hours(endpoint, policy)
     if isinstance(hours, str):
-        return EndpointPlan(Skip(GUARDRAIL, resource, hours), _clear_if(marked_since))
+        return Plan((Skip(GUARDRAIL, resource, hours),), _cleared(endpoint, mark))
     if endpoint.inference_components:
-        return EndpointPlan(_scale_copies_to_zero(endpoint, policy))
+        return plan_of(_scale_copies_to_zero(endpoint, policy))
     if endpoint.asynchronous:
-        return EndpointPlan(_scale_to_zero(endpoint, policy))
+        return plan_of(_scale_to_zero(endpoint, policy))
 
     window = timedelta(hours=hours)
     if invocations is None or invocations > 0 or now - endpoint.in_service_since < window:
         # Busy, unknown, or too new to tell: never idle. Traffic (or an update) clears the mark.
-        if marked_since is None:
-            return EndpointPlan(None)
+        if mark.since is None:
+            return Plan()
         why = "traffic resumed" if invocations else "endpoint updated since it was marked"
         if IDLE_SINCE_TAG in endpoint.tags:
-            return EndpointPlan(
-                PlannedAction(
-                    GUARDRAIL,
-                    resource,
-                    CLEAR,
-                    {IDLE_SINCE_TAG: endpoint.tags[IDLE_SINCE_TAG]},
-                    {IDLE_SINCE_TAG: None},
-                    f"{why}: idle mark cleared",
-                ),
-                MarkChange.CLEAR,
-            )
-        return EndpointPlan(None, MarkChange.CLEAR)
-
-    idle_for = f"no invocations on any of {len(endpoint.variants)} variant(s) in {hours} h"
-    if marked_since is None:
-        since = _iso(now)
-        return EndpointPlan(
-            PlannedAction(
+            clear = PlannedAction(
                 GUARDRAIL,
                 resource,
-                MARK,
+                CLEAR,
+                {IDLE_SINCE_TAG: endpoint.tags[IDLE_SINCE_TAG]},
                 {IDLE_SINCE_TAG: None},
-                {IDLE_SINCE_TAG: since},
-                f"{idle_for}: marked idle; deleted after {policy.grace_hours} h unless it gets traffic",
-            ),
-            MarkChange.SET,
-        )
-    grace = timedelta(hours=policy.grace_hours)
-    if now - marked_since < grace:
-        return EndpointPlan(None)  # still in its grace period; already notified
-    return EndpointPlan(
-        PlannedAction(
+                f"{why}: idle mark cleared",
+            )
+            return Plan((clear,), _cleared(endpoint, mark))
+        return Plan((), _cleared(endpoint, mark))
+
+    idle_for = f"no invocations on any of {len(endpoint.variants)} variant(s) in {hours} h"
+    if mark.since is None:
+        since = _iso(now)
+        marking = PlannedAction(
             GUARDRAIL,
             resource,
-            DELETE,
-            restore_state(endpoint),
-            {"exists": False},
-            f"{idle_for}, still idle {policy.grace_hours} h after it was marked at {_iso(marked_since)}: "
-            "endpoint deleted (config and model kept)",
-            idle_day_impact(endpoint),
-        ),
-        MarkChange.CLEAR,
+            MARK,
+            {IDLE_SINCE_TAG: None},
+            {IDLE_SINCE_TAG: since},
+            f"{idle_for}: marked idle; deleted after {policy.grace_hours} h unless it gets traffic",
+        )
+        put = Put({"since": since.replace("Z", "+00:00")}, MARK_TTL)
+        # Set once the tag is applied, or would be in dry-run; a failed mark is tried again next sweep.
+        return Plan(
+            (marking,), StateChange(endpoint.arn, mark.version, settle={Outcome.APPLIED: put, Outcome.WOULD_APPLY: put})
+        )
+    grace = timedelta(hours=policy.grace_hours)
+    if now - mark.since < grace:
+        return Plan()  # still in its grace period; already notified
+    deletion = PlannedAction(
+        GUARDRAIL,
+        resource,
+        DELETE,
+        restore_state(endpoint),
+        {"exists": False},
+        f"{idle_for}, still idle {policy.grace_hours} h after it was marked at {_iso(mark.since)}: "
+        "endpoint deleted (config and model kept)",
+        idle_day_impact(endpoint),
     )
+    # The mark goes with the endpoint. A dry-run (or failed) deletion keeps it: every sweep reports it again.
+    return Plan((deletion,), StateChange(endpoint.arn, mark.version, settle={Outcome.APPLIED: Remove()}))
+
+
+def _cleared(endpoint: Endpoint, mark: IdleMark) -> StateChange | None:
+    """The stored mark removed, whatever becomes of the plan's decision (none without a mark)."""
+    return None if mark.since is None else StateChange(endpoint.arn, mark.version, otherwise=Remove())
 
 
 def idle_day_impact(endpoint: Endpoint) -> dict[str, Any]:
@@ -302,10 +347,6 @@ def _minimum_zero(
     return PlannedAction(
         GUARDRAIL, endpoint.resource, action, before, after, why.format(names=", ".join(sorted(after)))
     )
-
-
-def _clear_if(marked_since: datetime | None) -> MarkChange:
-    return MarkChange.CLEAR if marked_since is not None else MarkChange.KEEP
 
 
 def _iso(moment: datetime) -> str:

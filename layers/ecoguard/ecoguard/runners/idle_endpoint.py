@@ -1,96 +1,92 @@
 """Run the idle-endpoint guardrail: an hourly sweep, or one endpoint that just came InService.
 
-A sweep lists every InService endpoint and every tagged endpoint's tags, then recognises the busy ones
-without describing them: CloudWatch ListMetrics names every (EndpointName, VariantName) pair with
-``Invocations`` data in the past two weeks (the longest window an ``ecoguard:idle-hours`` tag allows), and
-one batch of GetMetricData sums each listed pair over its endpoint's window. An endpoint with
-invocations there is busy (``busy_without_describing``; endpoints hosting inference components, from one
-ListInferenceComponents listing, are never passed over): it costs no per-endpoint read, unless it carries
-an idle mark, which is then cleared as before. Every other endpoint is described (with its
-configuration) and its variants measured, before deciding. The idle mark lives in ecoguard's
-``StateStore`` (authoritative, in both modes); in enforce mode the endpoint also carries the tag
-``ecoguard:idle-since`` so that its owners can see it.
+Collect, decide, execute. A sweep pages through the InService endpoints by name (ListEndpoints, 100 a
+page), and its checkpoint holds a position: SageMaker's page token and the last name handled
+(``ecoguard.sweep``), so it resumes after that endpoint at any size, describing none already handled.
+
+Each endpoint is collected as one typed snapshot:
+
+- ``Busy``: recognised busy without describing it. CloudWatch ListMetrics names every (EndpointName,
+  VariantName) pair with ``Invocations`` data in the past two weeks (the longest window an
+  ``ecoguard:idle-hours`` tag allows), and one batch of GetMetricData per page sums each listed pair of
+  the page's endpoints over its endpoint's window. An endpoint with invocations there is busy
+  (``busy_without_describing``; endpoints hosting inference components, from one ListInferenceComponents
+  listing, are never passed over). It costs no per-endpoint read, unless it carries an idle mark: it is
+  then described, and decided as any other, which clears the mark.
+- ``Described``: the endpoint with its configuration and its variants' invocations, measured together for
+  the page's endpoints.
+- ``GONE``: deleted since it was listed (neither evaluated nor recorded).
+- ``Unreadable``: it could not be read; recorded as failed, never acted on.
+
+The tagging listing (every tagged endpoint's tags), ListMetrics and ListInferenceComponents are read once
+per invocation. The idle mark lives in ecoguard's ``StateStore``, one per mode; in enforce mode the
+endpoint also carries the tag ``ecoguard:idle-since`` so that its owners can see it. A deletion decided
+on tags from the tagging listing, which can lag, is confirmed on tags read afresh (``ecoguard.confirm``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ecoguard.actions.idle_endpoint import REGISTRY, EndpointPorts
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.decisions import Mode, Outcome, PlannedAction, Resource
+from ecoguard.audit import AuditTrail
+from ecoguard.confirm import Confirmation, Fresh
+from ecoguard.decisions import Mode, Outcome, Plan, Unreadable
 from ecoguard.errors import AwsError, Throttled
-from ecoguard.events import SAGEMAKER_NAME, EventBridgeEvent, EventError, status_key
-from ecoguard.executor import Applier, Executor, RunSummary, Trigger
+from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.idle_endpoint import (
-    CLEAR,
-    DELETE,
     GUARDRAIL,
-    IDLE_SINCE_TAG,
-    MARK,
-    SCALE_COPIES_TO_ZERO,
-    SCALE_TO_ZERO,
     Endpoint,
-    MarkChange,
+    EndpointRef,
+    IdleMark,
     busy_without_describing,
     decide_endpoint,
     idle_hours,
     needs_usage,
+    stored_mark,
 )
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy import Policy
+from ecoguard.reading import GONE, Gone, read
 from ecoguard.runners.base import GuardrailRunner
-from ecoguard.state import StateConflict, StateItem, StateStore
+from ecoguard.state import StateStore
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
 NAMESPACE = "AWS/SageMaker"
 METRIC = "Invocations"
-MARK_TTL = timedelta(days=30)
+PAIR = ("EndpointName", "VariantName")
+
+type Tags = Mapping[str, Mapping[str, str]]
+"""Endpoint ARN (lower-cased) -> tags, from the tagging listing."""
 
 
 @dataclass(frozen=True)
-class Observed:
-    name: str
-    arn: str
-    endpoint: Endpoint | None  # None: gone since it was listed (kept, so a resumed sweep's offsets hold)
-    invocations: float | None = None  # summed over every variant in the window; None if unknown
-    error: str | None = None  # it could not be read
-    listed_tags: bool = False  # its tags came from the sweep's tagging listing, not a read of its own
-    busy: bool = False  # recognised busy without describing it: ``endpoint`` is None, ``tags`` the listed ones
-    tags: Mapping[str, str] = field(default_factory=dict)
+class Busy:
+    """Recognised busy from CloudWatch alone (ListMetrics, GetMetricData): not described."""
+
+    ref: EndpointRef
+    tags: Mapping[str, str]  # as listed
+    invocations: float
 
 
-class EndpointStateDetail(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+@dataclass(frozen=True)
+class Described:
+    endpoint: Endpoint
+    invocations: float | None  # summed over every variant in the window; None if unknown
+    listed_tags: bool  # its tags came from the tagging listing (which can lag), not a read of its own
 
-    EndpointName: str = Field(pattern=SAGEMAKER_NAME)
-    EndpointStatus: str
-    EndpointArn: str | None = None
 
-
-def in_service_endpoint(event: EventBridgeEvent) -> tuple[str, str] | None:
-    """(name, ARN) of the endpoint a ``SageMaker Endpoint State Change`` event reports InService (either
-    spelling). The ARN is the event's, as sent: AWS's own example lower-cases it."""
-    try:
-        detail = EndpointStateDetail.model_validate(event.detail)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise EventError(f"malformed endpoint state change: field detail.{first['loc'][0]}: {first['msg']}") from exc
-    if status_key(detail.EndpointStatus) != "inservice":
-        return None
-    arn = detail.EndpointArn or (event.resources[0] if event.resources else detail.EndpointName)
-    return detail.EndpointName, arn
+type Snapshot = Busy | Described | Gone | Unreadable
 
 
 def invocations_query(endpoint: str, variant: str, hours: int, now: datetime) -> MetricQuery:
@@ -128,6 +124,169 @@ def summed(results: Iterable[tuple[MetricQuery, Series]], keys: Iterable[str]) -
     return totals
 
 
+def _or_none[T](read: Callable[[], T]) -> T | None:
+    """What ``read`` returns; None if it failed, and then no endpoint is taken for busy (each is described,
+    as the event path does). Throttling is raised: the sweep pauses."""
+    try:
+        return read()
+    except Throttled:
+        raise
+    except AwsError as exc:
+        logger.warning("busy endpoints not recognised; describing every endpoint", extra={"error": str(exc)})
+        return None
+
+
+class _Once[T]:
+    """A listing read once, on first use (``_or_none``); after throttling, read again when next asked."""
+
+    def __init__(self, listing: Callable[[], T]) -> None:
+        self._listing = listing
+        self._read = False
+        self._value: T | None = None
+
+    def __call__(self) -> T | None:
+        if not self._read:
+            self._value = _or_none(self._listing)
+            self._read = True
+        return self._value
+
+
+class Collector:
+    """Endpoints as typed snapshots. The account-wide listings (tags, metric pairs, inference components)
+    are read once per collector, on first use: one collector serves one invocation. Without the tags
+    (exemptions) no endpoint can be decided: their listing's failure fails the invocation."""
+
+    def __init__(
+        self,
+        sagemaker: SageMakerAdapter,
+        metrics: MetricsAdapter,
+        autoscaling: AutoScalingAdapter,
+        policy: Policy,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sm = sagemaker
+        self._metrics = metrics
+        self._aas = autoscaling
+        self._policy = policy
+        self._clock = clock
+        self._listed_tags = cache(sagemaker.endpoint_tags)
+        self._pairs = _Once(lambda: metrics.dimension_values(NAMESPACE, METRIC, PAIR))
+        self._components = _Once(sagemaker.component_endpoints)
+
+    def page(self, refs: Sequence[EndpointRef]) -> dict[str, Snapshot]:
+        """Name -> snapshot of each listed endpoint: the busy ones from the metrics alone, the others
+        described, their variants measured together."""
+        listed = self._listed_tags()
+        busy = self.busy(refs, listed)
+        described = self.described([r for r in refs if r.name not in busy], listed)
+        return {
+            r.name: Busy(r, listed.get(r.arn.lower(), {}), busy[r.name]) if r.name in busy else described[r.name]
+            for r in refs
+        }
+
+    def busy(self, refs: Iterable[EndpointRef], listed: Tags) -> dict[str, float]:
+        """Name -> invocations in its window, of each endpoint ``busy_without_describing`` recognises, from
+        ListMetrics, GetMetricData (every listed pair of these endpoints together) and, only if some
+        endpoint had traffic, ListInferenceComponents. Should a read fail, none is recognised: every
+        endpoint is then described, as the event path does."""
+        policy = self._policy.idle_inference.endpoints
+        if not policy.enabled:
+            return {}
+        windows: dict[str, tuple[int, Mapping[str, str]]] = {}
+        for ref in refs:
+            tags = listed.get(ref.arn.lower(), {})
+            hours = idle_hours_from_tags(tags, policy.idle_hours)
+            if isinstance(hours, int):
+                windows[ref.name] = (hours, tags)
+        pairs = self._pairs()
+        if pairs is None:
+            return {}
+        now = self._clock()
+        queries = [invocations_query(e, v, windows[e][0], now) for e, v in sorted(pairs) if e in windows]
+        totals = _or_none(lambda: summed(self._metrics.fetch(queries), {q.key for q in queries}))
+        if totals is None:
+            return {}
+        traffic = {name: total for name, total in totals.items() if total is not None and total > 0}
+        components = self._components() if traffic else set()
+        if components is None:
+            return {}
+        return {
+            name: total
+            for name, total in traffic.items()
+            if busy_without_describing(windows[name][1], total, name in components, policy)
+        }
+
+    def described(self, refs: Sequence[EndpointRef], listed: Tags | None) -> dict[str, Described | Gone | Unreadable]:
+        """Name -> each endpoint described, with its usage. ``listed``: the tagging listing, read once for
+        the sweep instead of per endpoint; None to read each endpoint's tags."""
+        found: dict[str, Endpoint] = {}
+        snapshots: dict[str, Described | Gone | Unreadable] = {}
+        for ref in refs:
+            endpoint = read(GUARDRAIL, ref.resource, self._reader(ref, listed))
+            if isinstance(endpoint, Endpoint):
+                found[ref.name] = endpoint
+            else:
+                snapshots[ref.name] = GONE if endpoint is None else endpoint
+        policy = self._policy.idle_inference.endpoints
+        for name, endpoint in list(found.items()):
+            if endpoint.status != "InService" or is_exempt(endpoint.tags):
+                continue
+            scaled = read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
+            if isinstance(scaled, Endpoint):
+                found[name] = scaled
+            else:
+                del found[name]
+                snapshots[name] = scaled
+        measured = [e for e in found.values() if needs_usage(e, policy)]
+        totals = summed(
+            self._metrics.fetch(usage_queries(measured, self._policy, self._clock())), (e.name for e in measured)
+        )
+        for name, endpoint in found.items():
+            snapshots[name] = Described(endpoint, totals.get(name), listed_tags=listed is not None)
+        return snapshots
+
+    def _reader(self, ref: EndpointRef, listed: Tags | None) -> Callable[[], Endpoint | None]:
+        tags = None if listed is None else listed.get(ref.arn.lower(), {})
+        return lambda: self._sm.endpoint(ref.name, tags)
+
+    def _scaling(self, endpoint: Endpoint) -> Callable[[], Endpoint]:
+        """The endpoint with what its scale-to-zero acts on: its inference components' copies and scaling
+        targets, or its asynchronous variants' targets (as the policy has them scaled)."""
+        policy = self._policy.idle_inference.endpoints
+
+        def reader() -> Endpoint:
+            if endpoint.inference_components and policy.components_scale_to_zero:
+                components = self._sm.inference_components(endpoint.name)
+                targets = self._aas.component_targets([c.name for c in components])
+                return replace(endpoint, components=components, component_scaling=targets)
+            if endpoint.asynchronous and policy.async_scale_to_zero:
+                return replace(endpoint, scaling=self._aas.targets(endpoint.name, [v.name for v in endpoint.variants]))
+            return endpoint
+
+        return reader
+
+
+class _Pages:
+    """The sweep's pages of endpoint references, and the snapshots of the current page's endpoints, read
+    together when the first of them is handled, from that one on: a resumed sweep reads none it handled."""
+
+    def __init__(self, sagemaker: SageMakerAdapter, collector: Collector) -> None:
+        self._sm = sagemaker
+        self._collector = collector
+        self._refs: Sequence[EndpointRef] = ()
+        self._snapshots: dict[str, Snapshot] = {}
+
+    def page(self, token: str | None) -> Page[EndpointRef]:
+        page = self._sm.endpoint_page(token)
+        self._refs, self._snapshots = page.items, {}
+        return page
+
+    def snapshot(self, ref: EndpointRef) -> Snapshot:
+        if ref.name not in self._snapshots:
+            self._snapshots = self._collector.page(self._refs[self._refs.index(ref) :])
+        return self._snapshots.pop(ref.name)
+
+
 class IdleEndpointRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
@@ -144,263 +303,79 @@ class IdleEndpointRunner(GuardrailRunner):
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
     ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock)
+        units = REGISTRY.bind(EndpointPorts(sagemaker, autoscaling))
+        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units=units, state=state)
         self._sm = sagemaker
         self._metrics = metrics
         self._aas = autoscaling
-        self._state = state
-        self._sweep = Sweep[Observed](GUARDRAIL, audit, clock, remaining_ms)
+        self._marks = state
+        self._sweep = Sweep[EndpointRef](GUARDRAIL, audit, clock, remaining_ms, key=lambda ref: ref.name)
 
-    def _appliers(self) -> Mapping[str, Applier]:
-        return {
-            MARK: self._mark,
-            CLEAR: self._clear,
-            DELETE: self._delete,
-            SCALE_TO_ZERO: self._scale,
-            SCALE_COPIES_TO_ZERO: self._scale_copies,
-        }
-
-    # --- collect ------------------------------------------------------------------------------
-
-    def observe(
-        self, refs: Iterable[tuple[str, str]], listed: Mapping[str, Mapping[str, str]] | None = None
-    ) -> list[Observed]:
-        """Each (name, ARN), in order, with its usage; one entry per name even if it is gone. ``listed``:
-        every tagged endpoint's tags (ARN lower-cased), read once for the sweep instead of per endpoint."""
-        ordered = list(refs)
-        found: dict[str, Endpoint] = {}
-        errors: dict[str, str] = {}
-        for name, arn in ordered:
-            try:
-                endpoint = self._sm.endpoint(name, None if listed is None else listed.get(arn.lower(), {}))
-            except Throttled:
-                raise
-            except AwsError as exc:
-                errors[name] = str(exc)
-                continue
-            if endpoint is not None:
-                found[name] = endpoint
-        policy = self._policy.idle_inference.endpoints
-        for name, endpoint in found.items():
-            if endpoint.status != "InService" or is_exempt(endpoint.tags):
-                continue
-            if endpoint.inference_components and policy.components_scale_to_zero:
-                components = self._sm.inference_components(name)
-                targets = self._aas.component_targets([c.name for c in components])
-                found[name] = replace(endpoint, components=components, component_scaling=targets)
-            elif endpoint.asynchronous and policy.async_scale_to_zero:
-                found[name] = replace(endpoint, scaling=self._aas.targets(name, [v.name for v in endpoint.variants]))
-        measured = [e for e in found.values() if needs_usage(e, policy)]
-        results = self._metrics.fetch(usage_queries(measured, self._policy, self._clock()))
-        totals = summed(results, (e.name for e in measured))
-        return [
-            Observed(n, a, found.get(n), totals.get(n), errors.get(n), listed_tags=listed is not None)
-            for n, a in ordered
-        ]
-
-    def busy(self, refs: Iterable[tuple[str, str]], listed: Mapping[str, Mapping[str, str]]) -> dict[str, float]:
-        """Name -> invocations in its window, of each endpoint ``busy_without_describing`` recognises, from
-        ListMetrics, GetMetricData (every listed pair of these endpoints together) and, only if some
-        endpoint had traffic, ListInferenceComponents. Should a read fail, none is recognised: every
-        endpoint is then described, as the event path does."""
-        policy = self._policy.idle_inference.endpoints
-        if not policy.enabled:
-            return {}
-        windows: dict[str, tuple[int, Mapping[str, str]]] = {}
-        for name, arn in refs:
-            tags = listed.get(arn.lower(), {})
-            hours = idle_hours_from_tags(tags, policy.idle_hours)
-            if isinstance(hours, int):
-                windows[name] = (hours, tags)
-        try:
-            pairs = self._metrics.dimension_values(NAMESPACE, METRIC, ("EndpointName", "VariantName"))
-            now = self._clock()
-            queries = [invocations_query(e, v, windows[e][0], now) for e, v in sorted(pairs) if e in windows]
-            totals = summed(self._metrics.fetch(queries), {q.key for q in queries})
-            traffic = {name: total for name, total in totals.items() if total is not None and total > 0}
-            components = self._sm.component_endpoints() if traffic else set()
-        except Throttled:
-            raise
-        except AwsError as exc:
-            logger.warning("busy endpoints not recognised; describing every endpoint", extra={"error": str(exc)})
-            return {}
-        return {
-            name: total
-            for name, total in traffic.items()
-            if busy_without_describing(windows[name][1], total, name in components, policy)
-        }
-
-    def _pages(self, token: str | None) -> Page[Observed]:
-        """Two pages. The first is empty and its token is the sorted list of InService endpoints; the
-        second observes exactly those: the busy ones from the metrics alone, the others described, every
-        endpoint's metrics fetched together in the fewest calls. A sweep resumed from its checkpoint
-        re-observes the same list, so its offset still points at the same endpoint even if others were
-        deleted in between."""
-        if token is None:
-            return Page((), json.dumps(self._sm.endpoint_names()))
-        refs = [(n, a) for n, a in json.loads(token)]
-        listed = self._sm.endpoint_tags()
-        busy = self.busy(refs, listed)
-        described = iter(self.observe([(n, a) for n, a in refs if n not in busy], listed))
-        observed = [
-            Observed(n, a, None, busy[n], listed_tags=True, busy=True, tags=listed.get(a.lower(), {}))
-            if n in busy
-            else next(described)
-            for n, a in refs
-        ]
-        return Page(observed, None)
-
-    # --- decide and act -----------------------------------------------------------------------
+    def _collector(self) -> Collector:
+        return Collector(self._sm, self._metrics, self._aas, self._policy, self._clock)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
-        return self._sweep.run(trigger, self._executor(trigger), self._pages, self._evaluate)
+        collector = self._collector()
+        pages = _Pages(self._sm, collector)
+        return self._sweep.run(
+            trigger,
+            self._executor(trigger),
+            pages.page,
+            lambda ref, executor: self._evaluate(pages.snapshot(ref), executor, collector),
+        )
 
     def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
         if endpoint is None:
             return executor.summary
-        name = endpoint[0]
-        for observed in self.observe([endpoint]):
-            if self._evaluate(observed, executor) is Outcome.DEFERRED:
-                raise Throttled("IdleEndpoint", "Throttling", f"deferred {name}")
+        ref = EndpointRef(*endpoint)
+        collector = self._collector()
+        # Its tags are read with it: nothing listed to confirm.
+        snapshot = collector.described([ref], None)[ref.name]
+        if self._evaluate(snapshot, executor, collector) is Outcome.DEFERRED:
+            raise Throttled("IdleEndpoint", "Throttling", f"deferred {ref.name}")
         return executor.summary
 
-    def _evaluate(self, observed: Observed, executor: Executor) -> Outcome | None:
-        stored: StateItem | None = None
-        if observed.busy:
-            stored = self._state.get(observed.arn)
-            if not stored.version:
-                executor.summary.evaluated += 1
-                executor.summary.compliant += 1  # as decide_endpoint would have it: busy, no mark to clear
-                return None
+    def _evaluate(self, snapshot: Snapshot, executor: Executor, collector: Collector) -> Outcome | None:
+        if isinstance(snapshot, Busy):
+            mark = self._mark(snapshot.ref.arn)
+            if not mark.version:
+                return executor.run(Plan())  # as decide_endpoint would have it: busy, no mark to clear
             # Marked, and busy now: described and decided as any other, which clears the mark.
-            [observed] = self.observe([(observed.name, observed.arn)], {observed.arn.lower(): observed.tags})
-        endpoint = observed.endpoint
-        if observed.error is not None:
-            executor.summary.evaluated += 1
-            resource = Resource(arn=observed.arn, name=observed.name, kind="AWS::SageMaker::Endpoint")
-            return executor.fail(GUARDRAIL, resource, observed.error)
-        if endpoint is None:
+            listed = {snapshot.ref.arn.lower(): snapshot.tags}
+            return self._decided(collector.described([snapshot.ref], listed)[snapshot.ref.name], mark, executor)
+        return self._decided(snapshot, None, executor)
+
+    def _decided(
+        self, snapshot: Described | Gone | Unreadable, mark: IdleMark | None, executor: Executor
+    ) -> Outcome | None:
+        if snapshot is GONE:
             return None  # deleted since it was listed
-        executor.summary.evaluated += 1
-        if stored is None:
-            stored = self._state.get(endpoint.arn)  # the audit table unavailable: fail, act on nothing
-        since = stored.value.get("since")
-        # A dry-run mark never counts toward enforce's grace: in enforce the owners must have seen the tag.
-        same_mode = stored.value.get("mode", self._mode.value) == self._mode.value
-        marked = datetime.fromisoformat(since) if isinstance(since, str) and same_mode else None
-        plan = decide_endpoint(
-            endpoint, observed.invocations, marked, self._policy.idle_inference.endpoints, self._clock()
-        )
-        if observed.listed_tags and isinstance(plan.decision, PlannedAction) and plan.decision.action == DELETE:
-            # The tagging listing can lag: a deletion decides again on the tags read now, which its
-            # restore record keeps (and an exemption added a moment ago is honoured).
-            try:
-                fresh = self._sm.tags(endpoint.arn)
-            except Throttled:
-                raise
-            except AwsError as exc:
-                return executor.fail(GUARDRAIL, endpoint.resource, str(exc))
-            if fresh != dict(endpoint.tags):
-                endpoint = replace(endpoint, tags=fresh)
-                plan = decide_endpoint(
-                    endpoint, observed.invocations, marked, self._policy.idle_inference.endpoints, self._clock()
-                )
-        outcome = None if plan.decision is None else executor.execute(plan.decision)
-        if plan.decision is None:
-            executor.summary.compliant += 1
-        change = plan.mark
-        if stored.version and not same_mode and change is MarkChange.KEEP and plan.decision is None:
-            change = MarkChange.CLEAR  # the other mode's mark, and not idle now: drop it
-        self._update_mark(endpoint, plan.decision, change, outcome, stored.version)
-        return outcome
+        if isinstance(snapshot, Unreadable):
+            return executor.run(Plan(unreadable=snapshot))
+        if mark is None:
+            mark = self._mark(snapshot.endpoint.arn)  # the audit table unavailable: fail, act on nothing
 
-    def _update_mark(
-        self, endpoint: Endpoint, decision: object, change: MarkChange, outcome: Outcome | None, version: int
-    ) -> None:
-        try:
-            if change is MarkChange.SET and outcome in (Outcome.APPLIED, Outcome.WOULD_APPLY):
-                assert isinstance(decision, PlannedAction)
-                expires = int((self._clock() + MARK_TTL).timestamp())
-                since = str(decision.after[IDLE_SINCE_TAG]).replace("Z", "+00:00")
-                mark = {"since": since, "mode": self._mode.value}
-                self._state.put(endpoint.arn, mark, expected_version=version, expires_at=expires)
-            elif change is MarkChange.CLEAR and version:
-                deleting = isinstance(decision, PlannedAction) and decision.action == DELETE
-                # A dry-run deletion keeps the mark, so every sweep goes on reporting it.
-                if not deleting or outcome is Outcome.APPLIED:
-                    self._state.delete(endpoint.arn, expected_version=version)
-        except StateConflict:
-            logger.info("idle mark changed concurrently; the next sweep re-decides", extra={"endpoint": endpoint.name})
-
-    def _mark(self, action: PlannedAction) -> None:
-        self._sm.tag(action.resource.arn, IDLE_SINCE_TAG, str(action.after[IDLE_SINCE_TAG]))
-
-    def _clear(self, action: PlannedAction) -> None:
-        self._sm.untag(action.resource.arn, IDLE_SINCE_TAG)
-
-    def _delete(self, action: PlannedAction) -> None:
-        self._sm.delete_endpoint(action.resource.name)
-
-    def _scale(self, action: PlannedAction) -> None:
-        for variant, capacity in action.after.items():
-            self._aas.register(action.resource.name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
-
-    def _scale_copies(self, action: PlannedAction) -> None:
-        for component, capacity in action.after.items():
-            self._aas.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
-
-
-class IdleEndpointRestorer:
-    """Undo an idle-endpoint action: recreate a deleted endpoint, put a mark or a capacity back."""
-
-    def __init__(self, sagemaker: SageMakerAdapter, autoscaling: AutoScalingAdapter) -> None:
-        self._sm = sagemaker
-        self._aas = autoscaling
-
-    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
-        endpoint = self._sm.endpoint(record.resource.name)
-        if record.action == DELETE:
-            if endpoint is None:
-                return {"exists": False}
-            return {"exists": True, "EndpointConfigName": endpoint.config_name}
-        if endpoint is None:
-            return None
-        if record.action in (MARK, CLEAR):
-            return {IDLE_SINCE_TAG: endpoint.tags.get(IDLE_SINCE_TAG)}
-        if record.action in (SCALE_TO_ZERO, SCALE_COPIES_TO_ZERO):
-            found = (
-                self._aas.targets(endpoint.name, list(record.after))
-                if record.action == SCALE_TO_ZERO
-                else self._aas.component_targets(list(record.after))
+        def decide(described: Described) -> Plan:
+            return decide_endpoint(
+                described.endpoint,
+                described.invocations,
+                mark,
+                self._policy.idle_inference.endpoints,
+                self._clock(),
             )
-            targets = {t.variant: t for t in found}
-            return {
-                v: {"MinCapacity": t.min_capacity, "MaxCapacity": t.max_capacity}
-                for v, t in targets.items()
-                if v in record.after
-            }
-        raise ValueError(f"no restore for action {record.action}")
 
-    def apply(self, record: AuditRecord, state: Mapping[str, Any]) -> None:
-        name, arn = record.resource.name, record.resource.arn
-        if record.action == DELETE:
-            self._sm.create_endpoint(state["EndpointName"], state["EndpointConfigName"], state.get("Tags", {}))
-        elif record.action == MARK:
-            self._sm.untag(arn, IDLE_SINCE_TAG)
-        elif record.action == CLEAR:
-            self._sm.tag(arn, IDLE_SINCE_TAG, str(state[IDLE_SINCE_TAG]))
-        elif record.action == SCALE_TO_ZERO:
-            for variant, capacity in state.items():
-                if capacity["MinCapacity"] is None:
-                    self._aas.deregister(name, variant)
-                else:
-                    self._aas.register(name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
-        elif record.action == SCALE_COPIES_TO_ZERO:
-            for component, capacity in state.items():
-                if capacity["MinCapacity"] is None:
-                    self._aas.deregister_component(component)
-                else:
-                    self._aas.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
-        else:
-            raise ValueError(f"no restore for action {record.action}")
+        # The tagging listing can lag: a deletion decides again on the tags read now, which its restore
+        # record keeps (and an exemption added a moment ago is honoured).
+        confirmation = Confirmation(GUARDRAIL, snapshot, self._fresh_tags, decide) if snapshot.listed_tags else None
+        return executor.run(decide(snapshot), confirmation)
+
+    def _fresh_tags(self, snapshot: Described) -> Fresh[Described]:
+        endpoint = snapshot.endpoint
+        tags = self._sm.tags(endpoint.arn)
+        fresh = Described(replace(endpoint, tags=tags), snapshot.invocations, listed_tags=False)
+        return Fresh(fresh, changed=tags != dict(endpoint.tags))
+
+    def _mark(self, arn: str) -> IdleMark:
+        stored = self._marks.get(arn)
+        return stored_mark(stored.value, stored.version)
