@@ -21,7 +21,7 @@ from ecoguard.adapters.clients import client
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
 from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
-from tools.ecoguard_local.seed_inference import (
+from tools.simulator.seed_inference import (
     backdate,
     create_activity_lifecycle_config,
     create_endpoint,

@@ -24,7 +24,7 @@ from tests.conftest import (
     load_event,
     record_calls,
 )
-from tools.ecoguard_local.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
+from tools.simulator.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
 SWEEP = "log_retention/scheduled-sweep.json"

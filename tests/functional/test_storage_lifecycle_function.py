@@ -1,6 +1,6 @@
 """StorageLifecycleFunction end to end: the handler from template.yaml, on a simulated account.
 
-moto gaps covered by the named fake ``tools.ecoguard_local.s3_shim.FakeS3ConfigStore``: it does not
+moto gaps covered by the named fake ``tools.simulator.s3_shim.FakeS3ConfigStore``: it does not
 store Intelligent-Tiering configurations, and drops ``ObjectSizeGreaterThan`` and
 ``NewerNoncurrentVersions`` from lifecycle rules (both used here: an owner's size filter, ecoguard's
 noncurrent rule).
@@ -25,6 +25,7 @@ from ecoguard.adapters.clients import client
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
+from ecoguard_cli import operations
 from tests.conftest import (
     ACCOUNT,
     REFERENCE_EVENTS,
@@ -36,9 +37,8 @@ from tests.conftest import (
     load_event,
     record_calls,
 )
-from tools.ecoguard_local import operations
-from tools.ecoguard_local.s3_shim import FakeS3ConfigStore, fake_s3_configs
-from tools.ecoguard_local.seed_s3 import BUCKETS, CONFLICTING_RULE, OWNER_RULES, OWNER_TIERING, seed_buckets
+from tools.simulator.s3_shim import FakeS3ConfigStore, fake_s3_configs
+from tools.simulator.seed_s3 import BUCKETS, CONFLICTING_RULE, OWNER_RULES, OWNER_TIERING, seed_buckets
 
 FN = "StorageLifecycleFunction"
 SWEEP = "storage_lifecycle/scheduled-sweep.json"

@@ -3,7 +3,7 @@ advice, the sweep's self-invocation, and restores through RestoreFunction.
 
 Shims (moto 5.2.5 gaps): ``billable_time_shim`` (DescribeTrainingJob has no BillableTimeInSeconds),
 ``hold_tuning_job_in_progress`` (tuning jobs are Completed the moment they are created),
-``lambda_async_invoke_shim`` (Invoke needs Docker), and tools/ecoguard_local/training_jobs.py.
+``lambda_async_invoke_shim`` (Invoke needs Docker), and tools/simulator/training_jobs.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from moto.sagemaker.models import sagemaker_backends
 from ecoguard.actions import Outcome
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
 from tests.functional.test_model_card_impact import card, model_card, training_job
-from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
+from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
 
 FN = "TrainingGuardFunction"
 

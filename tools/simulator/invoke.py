@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.client import BaseClient
 
 from ecoguard.adapters.clients import reset_clients
-from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
+from tools.simulator.template import FunctionSpec, Resolver, functions, load_template
 
 
 @dataclass
