@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from ecoguard.actions import Mode, Outcome
+from ecoguard.invocation import invoke_own_function
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
 from tests.conftest import (
@@ -307,7 +308,8 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_asynchronous
     [result] = seeded.invoke(
         FN,
         load_event(SWEEP),
-        env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
         remaining_ms=lambda: 10_000,  # already inside the deadline margin
     )
     assert result["finished"] is False and result["continuation"] is None

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from ecoguard.actions import Mode, Outcome
 from ecoguard.adapters.clients import client
-from ecoguard.invocation import utc_now
+from ecoguard.invocation import invoke_own_function, utc_now
 from ecoguard.restore import restore
 from ecoguard.restorers import restorer_for
 from ecoguard_cli import operations
@@ -420,7 +420,8 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(
     [result] = seeded.invoke(
         FN,
         sweep_event(),
-        env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
         remaining_ms=lambda: 10_000,
     )
     assert result["finished"] is False

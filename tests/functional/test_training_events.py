@@ -17,6 +17,7 @@ import boto3
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.actions import Outcome
+from ecoguard.invocation import invoke_own_function
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
 from tests.functional.test_model_card_impact import card, model_card, training_job
 from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
@@ -89,7 +90,8 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(
         [result] = stack.invoke(
             FN,
             load_event("training_guard/scheduled-sweep.json"),
-            env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+            env={"ECOGUARD_MODE": "dry-run"},
+            hand_off=invoke_own_function,
             remaining_ms=lambda: 10_000,
         )
     assert result["finished"] is False

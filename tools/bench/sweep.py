@@ -30,9 +30,12 @@ from tools.simulator.demo import fake_credentials
 from tools.simulator.invoke import (
     LocalContext,
     function_environment,
+    handing_off,
     load_handler,
+    load_module,
     recording_api_calls,
     reset_caches,
+    return_continuation,
 )
 from tools.simulator.s3_shim import fake_s3_configs
 from tools.simulator.template import ROOT, functions, load_template
@@ -151,7 +154,10 @@ def run_function(
     measured on the throttle's clock."""
     spec = functions(template)[function]
     results: list[dict[str, Any]] = []
-    with function_environment(spec, resolver, {**QUIET, **env}) as environment:
+    with (
+        function_environment(spec, resolver, {**QUIET, **env}) as environment,
+        handing_off(load_module(spec), return_continuation),
+    ):
         handler = load_handler(spec)
         payload: dict[str, Any] | None = event
         while payload is not None:
