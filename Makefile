@@ -17,21 +17,21 @@ export SAM_CLI_TELEMETRY := 0
 export SAM_CLI := $(abspath $(SAM))
 export CHECKOV := $(abspath $(VENV_CHECKOV)/bin/checkov)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# One import spelling everywhere: the layer package and the local tools.
-export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)
+# One import spelling everywhere: the layer package, the operator's CLI and the local tools.
+export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)/cli:$(CURDIR)
 
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions docs clean bench
+.PHONY: org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions kpi-alarms docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
 	@echo "make test     every test: lint, types, unit, functional, template (sam validate/build)"
 	@echo "make invoke FN=<LogicalId> EVENT=events/<dir>/<file>.json [AWS=1] [MODE=enforce]"
-	@echo "make audit STACK=<stack>                     list a deployed stack's audit records"
+	@echo "make audit STACK=<stack> [JSON=1]            list a deployed stack's audit records"
 	@echo "make restore STACK=<stack> ID=<action_id> [APPLY=1]   undo an applied action"
 	@echo "make build    sam build (arm64 layer)"
 	@echo "make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (see docs/ORGANIZATIONS.md)"
@@ -63,7 +63,7 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local $(if $(ORG),org-demo,demo)
+	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo)
 
 # Without ARTIFACT_BUCKET the code goes to a local moto_server (127.0.0.1) standing in for S3.
 # ARTIFACT_BUCKET=acme-artifacts-{region}: one bucket per region (Lambda reads code from its own region).
@@ -71,23 +71,26 @@ org-template: $(VENV)/.installed $(VENV_SAM)/.installed
 	$(VENV_SAM)/bin/python tools/org_template.py build $(if $(ARTIFACT_BUCKET),--bucket '$(ARTIFACT_BUCKET)') $(if $(AWS_REGION),--region $(AWS_REGION))
 
 invoke: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local invoke $(FN) $(EVENT) $(if $(AWS),--aws) $(if $(MODE),--mode $(MODE)) $(if $(STACK),--stack $(STACK))
+	$(PY) -m tools.simulator invoke $(FN) $(EVENT) $(if $(AWS),--aws) $(if $(MODE),--mode $(MODE)) $(if $(STACK),--stack $(STACK))
 
 audit: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local audit $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL))
+	$(PY) -m ecoguard_cli audit $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL)) $(if $(JSON),--json)
 
 restore: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
+	$(PY) -m ecoguard_cli restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
 
 docs: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local.schema
+	$(PY) -m tools.policy_schema
 	$(PY) -m tools.policy_docs
 
 report: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML))
+	$(PY) -m ecoguard_cli report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML))
 
 regions: $(VENV)/.installed
-	$(PY) -m tools.ecoguard_local regions
+	$(PY) -m ecoguard_cli regions
+
+kpi-alarms: $(VENV)/.installed
+	$(PY) -m ecoguard_cli kpi-alarms $(if $(POLICY),--policy $(POLICY))
 
 # Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md and dist/bench.json.
 SCALE ?= 1.0
@@ -99,7 +102,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy layers/ecoguard/ecoguard tools
+	$(VENV)/bin/mypy layers/ecoguard/ecoguard cli/ecoguard_cli tools
 	@# Every handler is a module named app, so each is checked on its own.
 	for app in functions/*/app.py; do $(VENV)/bin/mypy $$app || exit 1; done
 

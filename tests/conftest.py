@@ -20,9 +20,9 @@ from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
-from tools.ecoguard_local.account import ACCOUNT, REGION, provision, simulated_aws
-from tools.ecoguard_local.invoke import invoke, reset_caches
-from tools.ecoguard_local.template import Resolver, load_template
+from tools.simulator.account import ACCOUNT, REGION, provision, simulated_aws
+from tools.simulator.invoke import invoke, reset_caches
+from tools.simulator.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -180,7 +180,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def check_dry_run_writes(session: pytest.Session) -> None:
     from tests.dry_run_writes import governed_writes_in_dry_run, is_dry_run
-    from tools.ecoguard_local.invoke import INVOCATIONS
+    from tools.simulator.invoke import INVOCATIONS
 
     problems = governed_writes_in_dry_run(INVOCATIONS)
     dry_runs = sum(1 for invocation in INVOCATIONS if is_dry_run(invocation))
@@ -198,7 +198,7 @@ def check_dry_run_writes(session: pytest.Session) -> None:
 
 def check_least_privilege(session: pytest.Session) -> None:
     from tests.least_privilege import allowed_actions, expanded_policies, iam_action, mismatches, unit_mismatches
-    from tools.ecoguard_local.invoke import API_CALLS, UNIT_CALLS
+    from tools.simulator.invoke import API_CALLS, UNIT_CALLS
 
     used = {fn: {iam_action(service, op) for service, op in calls} for fn, calls in API_CALLS.items()}
     by_unit = {unit: {iam_action(service, op) for service, op in calls} for unit, calls in UNIT_CALLS.items()}

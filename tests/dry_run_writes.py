@@ -1,6 +1,6 @@
 """Dry-run writes nothing to a governed resource, across every handler invocation of the test run.
 
-Run by ``tests/conftest.py::pytest_sessionfinish`` over ``tools.ecoguard_local.invoke.INVOCATIONS`` (each
+Run by ``tests/conftest.py::pytest_sessionfinish`` over ``tools.simulator.invoke.INVOCATIONS`` (each
 invocation's writes, recorded from botocore). A write is any operation that is not a read by name
 (``invoke.is_write``). These are ecoguard's own resources, not governed ones, and a dry run may write them,
 each named by the function's own environment:
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tools.ecoguard_local.invoke import Invocation, Write
+from tools.simulator.invoke import Invocation, Write
 
 # RestoreFunction ignores ECOGUARD_MODE: its request's "apply" flag decides (without it, a preview).
 REQUEST_DECIDES_MODE = frozenset({"RestoreFunction"})

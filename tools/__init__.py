@@ -1,1 +1,1 @@
-"""Developer tools: local invoke and the demo."""
+"""Developer tools, not shipped: the simulator, the bench, the template builders."""

@@ -191,7 +191,7 @@ def main() -> None:
     if args.command == "build":
         build(args.bucket, args.region, args.name)
         return
-    from tools.ecoguard_local.template import load_template
+    from tools.simulator.template import load_template
 
     template = load_template(args.template)
     packaged = fake_packaged(template) if args.fake_package else template

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from samtranslator.translator.transform import transform
 
-from tools.ecoguard_local.template import load_template
+from tools.simulator.template import load_template
 
 RUNTIME_MANAGED_POLICY = "AWSLambdaBasicExecutionRole"
 

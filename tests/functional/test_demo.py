@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tools.ecoguard_local.demo import run_demo
+from tools.simulator.demo import run_demo
 
 
 def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:

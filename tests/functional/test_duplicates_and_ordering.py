@@ -23,8 +23,8 @@ from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
 from tests.functional.test_log_retention_function import created_event, logs
 from tests.functional.test_retraining_gate_function import POLICY, create_pipeline, executions, kpi_breach, use_policy
 from tests.functional.test_training_guard_function import ALL_JOBS, state_change, statuses
-from tools.ecoguard_local.s3_shim import FakeS3ConfigStore, fake_s3_configs
-from tools.ecoguard_local.seed_inference import (
+from tools.simulator.s3_shim import FakeS3ConfigStore, fake_s3_configs
+from tools.simulator.seed_inference import (
     EndpointSeed,
     create_activity_lifecycle_config,
     create_endpoint,
@@ -32,7 +32,7 @@ from tools.ecoguard_local.seed_inference import (
     endpoint_names,
     notebook_status,
 )
-from tools.ecoguard_local.training_jobs import RunningTrainingJobs, SeededJob, seed_training_jobs
+from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, seed_training_jobs
 
 ENFORCE = {"ECOGUARD_MODE": "enforce"}
 

@@ -17,6 +17,7 @@ from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.state import StateStore
+from ecoguard_cli import operations
 from tests.conftest import (
     REFERENCE_EVENTS,
     REGION,
@@ -27,9 +28,8 @@ from tests.conftest import (
     load_event,
     record_calls,
 )
-from tools.ecoguard_local import operations
-from tools.ecoguard_local.invoke import as_another_actor
-from tools.ecoguard_local.seed_inference import (
+from tools.simulator.invoke import as_another_actor
+from tools.simulator.seed_inference import (
     EndpointSeed,
     create_endpoint,
     create_model,

@@ -18,10 +18,11 @@ from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.invocation import invoke_own_function
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
 from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
-from tools.ecoguard_local.seed_inference import (
+from tools.simulator.seed_inference import (
     backdate,
     create_activity_lifecycle_config,
     create_endpoint,
@@ -84,7 +85,8 @@ def test_given_sweeps_out_of_time_in_lambda_then_each_function_invokes_itself_to
         [result] = stack.invoke(
             function,
             load_event(event),
-            env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+            env={"ECOGUARD_MODE": "dry-run"},
+            hand_off=invoke_own_function,
             remaining_ms=lambda: 10_000,
         )
         assert result["finished"] is False

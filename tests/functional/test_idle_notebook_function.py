@@ -10,9 +10,9 @@ import pytest
 
 from ecoguard.decisions import Outcome
 from ecoguard.guardrails.idle_notebook import ACTIVITY_METRIC, ACTIVITY_NAMESPACE
+from ecoguard_cli import operations
 from tests.conftest import REGION, Stack, load_event, record_calls
-from tools.ecoguard_local import operations
-from tools.ecoguard_local.seed_inference import create_activity_lifecycle_config, create_notebook, notebook_status
+from tools.simulator.seed_inference import create_activity_lifecycle_config, create_notebook, notebook_status
 
 FN = "IdleNotebookFunction"
 SWEEP = "idle_notebook/scheduled-sweep.json"

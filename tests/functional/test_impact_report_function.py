@@ -7,7 +7,7 @@ import json
 import boto3
 
 from tests.conftest import REGION, Stack, assert_rejected, fail_calls, load_event
-from tools.ecoguard_local.seed import seed_log_groups
+from tools.simulator.seed import seed_log_groups
 
 FN = "ImpactReportFunction"
 

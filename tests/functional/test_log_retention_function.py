@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.invocation import invoke_own_function
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
 from tests.conftest import (
@@ -24,7 +25,7 @@ from tests.conftest import (
     load_event,
     record_calls,
 )
-from tools.ecoguard_local.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
+from tools.simulator.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
 SWEEP = "log_retention/scheduled-sweep.json"
@@ -307,7 +308,8 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_asynchronous
     [result] = seeded.invoke(
         FN,
         load_event(SWEEP),
-        env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
         remaining_ms=lambda: 10_000,  # already inside the deadline margin
     )
     assert result["finished"] is False and result["continuation"] is None

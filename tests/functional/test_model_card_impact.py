@@ -1,7 +1,7 @@
 """The model-card impact record against moto's SageMaker.
 
 Shim: moto 5.2.5's DescribeTrainingJob returns no BillableTimeInSeconds;
-tools/ecoguard_local/training_jobs.py::billable_time_shim adds it.
+tools/simulator/training_jobs.py::billable_time_shim adds it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ecoguard.invocation import utc_now
 from ecoguard.restore import restore, unit_for
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from tests.conftest import REGION, Stack, record_calls
-from tools.ecoguard_local.training_jobs import billable_time_shim
+from tools.simulator.training_jobs import billable_time_shim
 
 ROLE = "arn:aws:iam::123456789012:role/training"
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from tools.ecoguard_local.org_demo import MEMBERS, run_org_demo
+from tools.simulator.org_demo import MEMBERS, run_org_demo
 
 
 def test_the_org_demo_reports_three_accounts_in_two_regions_with_totals_equal_to_the_members() -> None:

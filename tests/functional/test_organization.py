@@ -1,7 +1,7 @@
 """Organization scale in the simulator: members forward audit records to the central bus, the central
 account ingests them once each and reports across accounts and regions.
 
-Shims (tools/ecoguard_local/organization.py::CrossAccountBusShim): moto_bus_lookup_in_caller_account,
+Shims (tools/simulator/organization.py::CrossAccountBusShim): moto_bus_lookup_in_caller_account,
 moto_event_account_is_the_bus_account; ``partial_put_events_failure`` below.
 """
 
@@ -24,9 +24,9 @@ from ecoguard.report import build_report
 from ecoguard.settings import SettingsError
 from tests.conftest import ACCOUNT, REGION, CallLog, Stack, event_files, load_event
 from tests.least_privilege import allowed_actions, iam_action, mismatches
-from tools.ecoguard_local.account import provision
-from tools.ecoguard_local.invoke import API_CALLS, reset_caches
-from tools.ecoguard_local.organization import (
+from tools.simulator.account import provision
+from tools.simulator.invoke import API_CALLS, reset_caches
+from tools.simulator.organization import (
     Central,
     CrossAccountBusShim,
     Organization,
@@ -35,8 +35,8 @@ from tools.ecoguard_local.organization import (
     provision_central,
     stream_batches,
 )
-from tools.ecoguard_local.seed import seed_log_groups
-from tools.ecoguard_local.template import functions, load_template
+from tools.simulator.seed import seed_log_groups
+from tools.simulator.template import functions, load_template
 
 FN = "AuditForwarderFunction"
 CENTRAL_ACCOUNT = "999988887777"

@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from tests.conftest import Stack
-from tools.ecoguard_local.account import REGION, provision
-from tools.ecoguard_local.template import functions, load_template
+from tools.simulator.account import REGION, provision
+from tools.simulator.template import functions, load_template
 
 TEMPLATE = load_template()
 # Invoked directly by a person, who gets the rejection back; it counts no metric.

@@ -6,10 +6,10 @@ import boto3
 import pytest
 
 from ecoguard.decisions import Outcome
+from ecoguard_cli import operations
+from ecoguard_cli.__main__ import main
 from tests.conftest import REGION, Stack, load_event
-from tools.ecoguard_local import operations
-from tools.ecoguard_local.__main__ import main
-from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
+from tools.simulator.seed import retention_snapshot, seed_log_groups
 
 SWEEP = "log_retention/scheduled-sweep.json"
 
@@ -68,6 +68,22 @@ def test_given_a_dry_run_record_then_there_is_nothing_to_restore(stack: Stack) -
 def test_the_audit_command_lists_every_record_with_its_reason(
     enforced: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["audit", "--table", enforced.resolver.refs["AuditTable"], "--guardrail", "log-retention"]) == 0
+    table = enforced.resolver.refs["AuditTable"]
+    assert main(["audit", "--table", table, "--guardrail", "log-retention", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"outcome": "applied"' in out and "tagged ecoguard:exempt=true" in out
+
+
+def test_the_audit_command_prints_a_table_by_default_one_row_per_record(
+    enforced: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that no cell wraps
+    table = enforced.resolver.refs["AuditTable"]
+    assert main(["audit", "--table", table, "--guardrail", "log-retention"]) == 0
+    out = capsys.readouterr().out
+    records = [r for r in enforced.records() if r.guardrail == "log-retention"]
+    rows = [line for line in out.splitlines() if any(r.action_id in line for r in records)]
+    assert len(rows) == len(records)
+    exempt = next(r for r in records if r.outcome is Outcome.SKIPPED)
+    [row] = [line for line in rows if exempt.action_id in line]
+    assert exempt.resource.name in row and "skipped" in row and "tagged ecoguard:exempt=true" in row

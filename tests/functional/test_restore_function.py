@@ -7,7 +7,7 @@ import pytest
 
 from ecoguard.decisions import Outcome
 from tests.conftest import REGION, Stack, assert_rejected, load_event
-from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
+from tools.simulator.seed import retention_snapshot, seed_log_groups
 
 FN = "RestoreFunction"
 

@@ -1,6 +1,6 @@
 """StorageLifecycleFunction end to end: the handler from template.yaml, on a simulated account.
 
-moto gaps covered by the named fake ``tools.ecoguard_local.s3_shim.FakeS3ConfigStore``: it does not
+moto gaps covered by the named fake ``tools.simulator.s3_shim.FakeS3ConfigStore``: it does not
 store Intelligent-Tiering configurations, and drops ``ObjectSizeGreaterThan`` and
 ``NewerNoncurrentVersions`` from lifecycle rules (both used here: an owner's size filter, ecoguard's
 noncurrent rule).
@@ -22,8 +22,9 @@ from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.invocation import utc_now
+from ecoguard.invocation import invoke_own_function, utc_now
 from ecoguard.restore import restore, unit_for
+from ecoguard_cli import operations
 from tests.conftest import (
     ACCOUNT,
     REFERENCE_EVENTS,
@@ -35,9 +36,8 @@ from tests.conftest import (
     load_event,
     record_calls,
 )
-from tools.ecoguard_local import operations
-from tools.ecoguard_local.s3_shim import FakeS3ConfigStore, fake_s3_configs
-from tools.ecoguard_local.seed_s3 import BUCKETS, CONFLICTING_RULE, OWNER_RULES, OWNER_TIERING, seed_buckets
+from tools.simulator.s3_shim import FakeS3ConfigStore, fake_s3_configs
+from tools.simulator.seed_s3 import BUCKETS, CONFLICTING_RULE, OWNER_RULES, OWNER_TIERING, seed_buckets
 
 FN = "StorageLifecycleFunction"
 SWEEP = "storage_lifecycle/scheduled-sweep.json"
@@ -420,7 +420,8 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(
     [result] = seeded.invoke(
         FN,
         sweep_event(),
-        env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
         remaining_ms=lambda: 10_000,
     )
     assert result["finished"] is False

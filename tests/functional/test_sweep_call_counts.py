@@ -16,7 +16,7 @@ import pytest
 from ecoguard.errors import AccessDenied
 from tests.conftest import Stack, fail_calls, load_event, record_calls
 from tools.bench import seed
-from tools.ecoguard_local.training_jobs import RunningTrainingJobs
+from tools.simulator.training_jobs import RunningTrainingJobs
 
 
 @pytest.fixture

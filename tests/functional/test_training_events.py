@@ -3,7 +3,7 @@ advice, the sweep's self-invocation, and restores through RestoreFunction.
 
 Shims (moto 5.2.5 gaps): ``billable_time_shim`` (DescribeTrainingJob has no BillableTimeInSeconds),
 ``hold_tuning_job_in_progress`` (tuning jobs are Completed the moment they are created),
-``lambda_async_invoke_shim`` (Invoke needs Docker), and tools/ecoguard_local/training_jobs.py.
+``lambda_async_invoke_shim`` (Invoke needs Docker), and tools/simulator/training_jobs.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import boto3
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.decisions import Outcome
+from ecoguard.invocation import invoke_own_function
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
 from tests.functional.test_model_card_impact import card, model_card, training_job
-from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
+from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
 
 FN = "TrainingGuardFunction"
 
@@ -89,7 +90,8 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(
         [result] = stack.invoke(
             FN,
             load_event("training_guard/scheduled-sweep.json"),
-            env={"ECOGUARD_MODE": "dry-run", "ECOGUARD_CONTINUATION": "lambda"},
+            env={"ECOGUARD_MODE": "dry-run"},
+            hand_off=invoke_own_function,
             remaining_ms=lambda: 10_000,
         )
     assert result["finished"] is False

@@ -1,6 +1,6 @@
 """TrainingGuardFunction end to end: the handler from template.yaml, on a simulated account.
 
-moto 5.2.5 gaps met here, each covered by the named shim in tools/ecoguard_local/training_jobs.py:
+moto 5.2.5 gaps met here, each covered by the named shim in tools/simulator/training_jobs.py:
 
 - ``moto_jobs_finish_at_once``: training jobs are Completed the moment they are created, so no
   job would ever be InProgress. ``RunningTrainingJobs.start`` holds them in progress.
@@ -10,7 +10,7 @@ moto 5.2.5 gaps met here, each covered by the named shim in tools/ecoguard_local
   queries a call: the namespace of every query is asserted from the recorded calls below, and
   the limit in ``MetricsAdapter`` (tests/unit/test_metrics_adapter.py).
 - ``moto_search_ignores_max_results``: moto's Search answers every match at once; the shim
-  (tools/ecoguard_local/search_shim.py, installed by the ``aws`` fixture) pages it by MaxResults and
+  (tools/simulator/search_shim.py, installed by the ``aws`` fixture) pages it by MaxResults and
   NextToken, as AWS does. moto's Search filters on ``TrainingJobStatus`` against the job as it is now,
   so the jobs ``RunningTrainingJobs.start`` holds in progress are the ones it finds.
 - ``search_index_lag`` (below): Search's index is eventually consistent, moto's is always current. The
@@ -36,7 +36,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied
 from ecoguard.restore import restore, unit_for
 from tests.conftest import ACCOUNT, REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
-from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
+from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
 
 FN = "TrainingGuardFunction"
 SWEEP = "training_guard/scheduled-sweep.json"

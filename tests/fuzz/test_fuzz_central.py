@@ -5,7 +5,7 @@ from its own samples (events/central_*/) and the real AWS events. Required for e
 - a rejected event made no write at all and logged exactly one structured error naming the reason;
 - an accepted event wrote only to the central stack's own resources (its table and report bucket).
 
-Shims: tools/ecoguard_local/organization.py::CrossAccountBusShim (moto_bus_lookup_in_caller_account,
+Shims: tools/simulator/organization.py::CrossAccountBusShim (moto_bus_lookup_in_caller_account,
 moto_event_account_is_the_bus_account), as in tests/functional/test_organization.py.
 """
 
@@ -29,15 +29,15 @@ from tests.fuzz.test_fuzz_events import (
     mutated_events,
     own_seeds,
 )
-from tools.ecoguard_local.invoke import INVOCATIONS, reset_caches
-from tools.ecoguard_local.organization import (
+from tools.simulator.invoke import INVOCATIONS, reset_caches
+from tools.simulator.organization import (
     Central,
     CrossAccountBusShim,
     Organization,
     invoke_central,
     provision_central,
 )
-from tools.ecoguard_local.template import functions
+from tools.simulator.template import functions
 
 CENTRAL_ACCOUNT = "999988887777"
 ORG = Organization("o-a1b2c3d4e5", frozenset({"123456789012", CENTRAL_ACCOUNT}))

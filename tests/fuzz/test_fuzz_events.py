@@ -35,9 +35,9 @@ from ecoguard.invocation import REJECTED
 from ecoguard.invocation import logger as invocation_logger
 from tests.conftest import EVENTS, REFERENCE_EVENTS, Stack
 from tests.dry_run_writes import governed_writes_in_dry_run
-from tools.ecoguard_local.account import REGION, provision
-from tools.ecoguard_local.invoke import INVOCATIONS, function_environment, load_handler
-from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
+from tools.simulator.account import REGION, provision
+from tools.simulator.invoke import INVOCATIONS, function_environment, load_handler
+from tools.simulator.template import FunctionSpec, Resolver, functions, load_template
 
 EXAMPLES = int(os.environ.get("ECOGUARD_FUZZ_EXAMPLES", "1000"))
 DRY_RUN = {"ECOGUARD_MODE": "dry-run"}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tools.ecoguard_local.template import load_template
+from tools.simulator.template import load_template
 
 # Each suppression must say why, in words a reviewer can check, not just "n/a".
 MIN_JUSTIFICATION = 60

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ecoguard.events import AWS_SOURCES, SCHEDULED_EVENT
-from tools.ecoguard_local.template import functions, load_template
+from tools.simulator.template import functions, load_template
 
 FUNCTIONS = functions(load_template())
 # SAM's Schedule event is an EventBridge rule: AWS sends its events from aws.events.

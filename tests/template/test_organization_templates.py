@@ -15,8 +15,8 @@ import pytest
 from tests.conftest import ROOT, event_files
 from tests.least_privilege import expanded_policies
 from tests.template.test_template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
-from tools.ecoguard_local.organization import MANAGEMENT_TEMPLATE, load_management_template
-from tools.ecoguard_local.template import functions
+from tools.simulator.organization import MANAGEMENT_TEMPLATE, load_management_template
+from tools.simulator.template import functions
 
 SAM_PYTHON = Path(os.environ.get("SAM_CLI") or ROOT / ".venv-sam" / "bin" / "sam").parent / "python"
 CFN_LINT = SAM_PYTHON.parent / "cfn-lint"

@@ -15,7 +15,7 @@ from moto.events.models import EventPattern
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.policy import RETENTION_DAYS
 from tests.conftest import REFERENCE_EVENTS, ROOT, event_files
-from tools.ecoguard_local.template import functions, load_template
+from tools.simulator.template import functions, load_template
 
 TEMPLATE = load_template()
 FUNCTIONS = functions(TEMPLATE)

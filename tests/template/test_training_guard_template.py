@@ -8,7 +8,7 @@ from typing import Any
 from moto.events.models import EventPattern
 
 from tests.conftest import REFERENCE_EVENTS
-from tools.ecoguard_local.template import functions, load_template
+from tools.simulator.template import functions, load_template
 
 TEMPLATE = load_template()
 FUNCTION = functions(TEMPLATE)["TrainingGuardFunction"]

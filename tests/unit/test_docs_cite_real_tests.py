@@ -1,4 +1,5 @@
-"""docs/SECURITY.md and docs/RELIABILITY.md name the test (or rule) that proves each promise: every name must exist."""
+"""docs/SECURITY.md and docs/RELIABILITY.md name the test (or rule) that proves each promise, and tests/README.md
+the shim or fake that covers each simulator gap: every file and name they cite must exist."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-CITATION = re.compile(r"(tests/[\w/]+\.py)(?:::(\w+))?")
-DOCS = ["docs/SECURITY.md", "docs/RELIABILITY.md"]
+CITATION = re.compile(r"((?:tests|tools)/[\w/]+\.py)(?:::(\w+))?")
+DOCS = ["docs/SECURITY.md", "docs/RELIABILITY.md", "tests/README.md"]
 
 
 def citations() -> list[tuple[str, str, str | None]]:

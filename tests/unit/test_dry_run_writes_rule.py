@@ -6,7 +6,7 @@ import boto3
 from botocore.stub import Stubber
 
 from tests.dry_run_writes import governed_writes_in_dry_run
-from tools.ecoguard_local.invoke import (
+from tools.simulator.invoke import (
     Invocation,
     Write,
     as_another_actor,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecoguard.policy import RetrainingGatePolicy
-from tools.ecoguard_local.kpi_alarms import kpi_alarm_resources
+from ecoguard_cli.kpi_alarms import kpi_alarm_resources
 
 
 def policy(**model: object) -> RetrainingGatePolicy:

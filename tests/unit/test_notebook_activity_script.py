@@ -103,7 +103,7 @@ def test_shellcheck_finds_nothing_in_the_script() -> None:
 
 
 def test_the_template_inlines_the_script_verbatim() -> None:
-    from tools.ecoguard_local.template import load_template
+    from tools.simulator.template import load_template
 
     config = load_template()["Resources"]["NotebookActivityLifecycleConfig"]["Properties"]
     assert config["OnStart"][0]["Content"]["Fn::Base64"] == SCRIPT.read_text()

@@ -77,6 +77,6 @@ def test_retention_days_are_the_cloudwatch_logs_set() -> None:
 
 
 def test_the_published_policy_schema_is_current() -> None:
-    from tools.ecoguard_local.schema import SCHEMA, policy_schema
+    from tools.policy_schema import SCHEMA, policy_schema
 
     assert SCHEMA.read_text() == policy_schema(), "run `make docs`"

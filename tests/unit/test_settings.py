@@ -13,7 +13,6 @@ def test_given_the_template_environment_then_settings_load() -> None:
     assert settings.mode is Mode.DRY_RUN
     assert settings.log_retention_days == 90
     assert settings.policy_parameter is None
-    assert settings.continuation == "lambda"
 
 
 @pytest.mark.parametrize(

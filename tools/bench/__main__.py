@@ -14,7 +14,7 @@ from typing import Any
 from tools.bench import coldstart, package
 from tools.bench.figures import cost_rows, sweep_rows
 from tools.bench.markdown import render
-from tools.ecoguard_local.template import ROOT, functions, load_template
+from tools.simulator.template import ROOT, functions, load_template
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 OUT = ROOT / "dist" / "bench.json"
@@ -49,7 +49,7 @@ def run_sweep(function: str, scale: float, tps: float) -> dict[str, Any]:
 def demo_savings() -> dict[str, Any]:
     """What ``make demo``'s enforce run saves, from the impact report it writes (ecoguard/impact.py)."""
     subprocess.run(
-        [sys.executable, "-m", "tools.ecoguard_local", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "tools.simulator", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     report = json.loads((ROOT / "dist" / "ecoguard-report.json").read_text())
     return {"saved": report["saved"], "periods": sorted({line["period"] for line in report.get("top_resources", [])})}

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tools.ecoguard_local.template import ROOT, FunctionSpec
+from tools.simulator.template import ROOT, FunctionSpec
 
 PROBE = """
 import json, sys, time

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tools.bench.sweep import BOOKKEEPING, WRITE_PREFIXES
-from tools.ecoguard_local.template import FunctionSpec
+from tools.simulator.template import FunctionSpec
 
 # Maximum page sizes (each API's reference): DescribeLogGroups 50, ListBuckets 10,000, ListEndpoints /
 # ListNotebookInstances / ListHyperParameterTuningJobs / SageMaker Search 100, GetResources 100.

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tools.ecoguard_local.template import ROOT
+from tools.simulator.template import ROOT
 
 # Provided by the Lambda python3.12 runtime (boto3 and its dependencies).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six")

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 
 from ecoguard.adapters.clients import client
-from tools.ecoguard_local.account import REGION
-from tools.ecoguard_local.seed_inference import (
+from tools.simulator.account import REGION
+from tools.simulator.seed_inference import (
     LIFECYCLE,
     ROLE,
     backdate,
@@ -25,7 +25,7 @@ from tools.ecoguard_local.seed_inference import (
     create_model,
     put_activity,
 )
-from tools.ecoguard_local.training_jobs import RunningTrainingJobs, SeededJob, create_job
+from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, create_job
 
 FULL_SCALE = {"log_groups": 10_000, "buckets": 1_000, "endpoints": 2_000, "training_jobs": 500, "notebooks": 300}
 EXEMPT = {"ecoguard:exempt": "true"}
@@ -220,7 +220,7 @@ def seed_notebooks(n: int) -> Truth:
     it, 1 exempt and idle."""
     from moto.sagemaker.models import sagemaker_backends
 
-    from tools.ecoguard_local.account import ACCOUNT
+    from tools.simulator.account import ACCOUNT
 
     sm = boto3.client("sagemaker", region_name=REGION)
     create_activity_lifecycle_config(LIFECYCLE)

@@ -25,18 +25,21 @@ from typing import Any
 from botocore.client import BaseClient
 
 from tools.bench import seed
-from tools.ecoguard_local.account import STACK, provision, simulated_aws
-from tools.ecoguard_local.demo import fake_credentials
-from tools.ecoguard_local.invoke import (
+from tools.simulator.account import STACK, provision, simulated_aws
+from tools.simulator.demo import fake_credentials
+from tools.simulator.invoke import (
     LocalContext,
     function_environment,
+    handing_off,
     load_handler,
+    load_module,
     recording_api_calls,
     reset_caches,
+    return_continuation,
 )
-from tools.ecoguard_local.s3_shim import fake_s3_configs
-from tools.ecoguard_local.template import ROOT, functions, load_template
-from tools.ecoguard_local.training_jobs import RunningTrainingJobs
+from tools.simulator.s3_shim import fake_s3_configs
+from tools.simulator.template import ROOT, functions, load_template
+from tools.simulator.training_jobs import RunningTrainingJobs
 
 # Bookkeeping services: the audit trail, notices, the policy, the hand-off. Not rate-limited here
 # (DynamoDB on-demand and SNS allow far more than a sweep makes), and not in the issue's lower bound.
@@ -132,7 +135,7 @@ def seed_for(function: str, scale: float, stack: ExitStack) -> dict[str, Any]:
     if function == "LogRetentionFunction":
         truth = seed.seed_log_groups(seed.scaled("log_groups", scale))
     elif function == "StorageLifecycleFunction":
-        stack.enter_context(fake_s3_configs())  # moto_drops_lifecycle_fields (tools/ecoguard_local/s3_shim.py)
+        stack.enter_context(fake_s3_configs())  # moto_drops_lifecycle_fields (tools/simulator/s3_shim.py)
         truth = seed.seed_buckets(seed.scaled("buckets", scale))
     elif function == "IdleEndpointFunction":
         truth = seed.seed_endpoints(seed.scaled("endpoints", scale), now)
@@ -151,7 +154,10 @@ def run_function(
     measured on the throttle's clock."""
     spec = functions(template)[function]
     results: list[dict[str, Any]] = []
-    with function_environment(spec, resolver, {**QUIET, **env}) as environment:
+    with (
+        function_environment(spec, resolver, {**QUIET, **env}) as environment,
+        handing_off(load_module(spec), return_continuation),
+    ):
         handler = load_handler(spec)
         payload: dict[str, Any] | None = event
         while payload is not None:

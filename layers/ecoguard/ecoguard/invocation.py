@@ -86,17 +86,24 @@ def load_configuration() -> tuple[Settings, Policy]:
     return settings, policy
 
 
-def hand_off(settings: Settings, continuation: Continuation) -> dict[str, Any] | None:
-    """Carry an unfinished sweep on in a new invocation. Returns the payload when run locally."""
-    if continuation.hop > MAX_HOPS:
-        raise RuntimeError(f"sweep {continuation.trigger.id} still unfinished after {MAX_HOPS} invocations")
-    payload = continuation.payload()
-    if settings.continuation == "return":
-        return payload
+# How an unfinished sweep carries on in a new invocation. What it returns goes into the handler's
+# result as ``continuation`` (for a caller that runs the next invocation itself); None: nothing to run.
+type HandOff = Callable[[Settings, Continuation], dict[str, Any] | None]
+
+
+def invoke_own_function(settings: Settings, continuation: Continuation) -> None:
+    """Lambda's hand-off: invoke this same function again, asynchronously, with the continuation."""
     if not settings.function_name:
         raise RuntimeError("AWS_LAMBDA_FUNCTION_NAME is not set; cannot continue the sweep")
-    client("lambda").invoke(FunctionName=settings.function_name, InvocationType="Event", Payload=json.dumps(payload))
-    return None
+    payload = json.dumps(continuation.payload())
+    client("lambda").invoke(FunctionName=settings.function_name, InvocationType="Event", Payload=payload)
+
+
+def hand_off(settings: Settings, continuation: Continuation, strategy: HandOff) -> dict[str, Any] | None:
+    """Carry an unfinished sweep on with ``strategy``, unless it has already been handed off too often."""
+    if continuation.hop > MAX_HOPS:
+        raise RuntimeError(f"sweep {continuation.trigger.id} still unfinished after {MAX_HOPS} invocations")
+    return strategy(settings, continuation)
 
 
 def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -> None:
@@ -161,13 +168,15 @@ class GuardrailApp[R]:
     ``build`` wires the runner from settings and policy; ``sweep`` handles the schedule (and
     its continuations); ``routes`` maps other detail-types to the runner. Anything else is
     rejected (``reject``): logged once, not raised. Validation of the event, the settings and the
-    policy all happen before any write.
+    policy all happen before any write. ``hand_off`` carries an unfinished sweep on: on Lambda, an
+    asynchronous invocation of the function itself; a local runner injects its own.
     """
 
     guardrail: str
     build: Callable[[Settings, Policy, LambdaContext], R]
     routes: Mapping[str, Route[R]]
     sweep: Callable[[R, Trigger], SweepResult] | None = None
+    hand_off: HandOff = invoke_own_function
 
     def handle(self, event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
         return run_or_reject(self.guardrail, lambda: self._handle(event, context, metrics), metrics)
@@ -192,5 +201,5 @@ class GuardrailApp[R]:
         assert continuation is not None and self.sweep is not None
         result = self.sweep(runner, continuation.trigger)
         publish_results(metrics, settings, result.summary)
-        next_step = None if result.finished else hand_off(settings, continuation.next())
+        next_step = None if result.finished else hand_off(settings, continuation.next(), self.hand_off)
         return {**result.summary.as_dict(), "finished": result.finished, "continuation": next_step}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,9 +24,6 @@ class Settings(BaseModel):
     policy_parameter: str | None = Field(default=None, alias="ECOGUARD_POLICY_PARAMETER")
     log_retention_days: int | None = Field(default=None, alias="ECOGUARD_LOG_RETENTION_DAYS")
     report_bucket: str | None = Field(default=None, alias="ECOGUARD_REPORT_BUCKET")
-    # "lambda": a sweep that runs out of time invokes its own function again to carry on.
-    # "return": it returns the continuation instead (the local runner drives it).
-    continuation: Literal["lambda", "return"] = Field(default="lambda", alias="ECOGUARD_CONTINUATION")
     function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
     # The stack's notebook lifecycle configuration that publishes kernel and terminal activity.
     notebook_lifecycle_config: str | None = Field(default=None, alias="ECOGUARD_NOTEBOOK_LIFECYCLE_CONFIG")

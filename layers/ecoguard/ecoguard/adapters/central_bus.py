@@ -21,7 +21,8 @@ class CentralBus:
 
     def put(self, entries: Sequence[Mapping[str, Any]]) -> list[int]:
         """Send one PutEvents call; return the positions of the entries EventBridge rejected."""
-        # The simulator enforces neither limit the way EventBridge does, so check them here.
+        # PutEvents takes 1 to 10 entries, 256 KB in all (EventBridge API reference, PutEvents; sizes as in
+        # "Calculating PutEvents event entry size"). The forwarder's batches keep within both: asserted here.
         assert 0 < len(entries) <= PUT_EVENTS_MAX_ENTRIES, f"{len(entries)} entries in one PutEvents call"
         assert sum(map(entry_size, entries)) <= PUT_EVENTS_MAX_BYTES, "PutEvents request over 256 KB"
         try:

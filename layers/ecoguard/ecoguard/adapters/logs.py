@@ -80,7 +80,8 @@ class LogsAdapter:
     def set_retention(self, name: str, days: int | None) -> None:
         """Set a retention, or remove it (``None``: keep logs forever) when restoring."""
         if days is not None:
-            # The simulator accepts any integer; the real API accepts only RETENTION_DAYS.
+            # PutRetentionPolicy accepts only the listed retentionInDays values (CloudWatch Logs API reference):
+            # an invalid one fails here, naming the values it accepts.
             check_retention_days(days)
         try:
             if days is None:

@@ -1,8 +1,8 @@
 """CloudWatch GetMetricData in as few calls as possible.
 
-GetMetricData takes at most 500 queries a call (CloudWatch API reference, MetricDataQueries). The
-simulator does not enforce it, so ``MAX_QUERIES`` is asserted here. Queries that share a time range
-share calls; ``NextToken`` pages are followed until every query is complete.
+GetMetricData takes at most 500 queries a call (CloudWatch API reference, GetMetricData,
+MetricDataQueries); the batching keeps every call within ``MAX_QUERIES``, and asserts it. Queries that
+share a time range share calls; ``NextToken`` pages are followed until every query is complete.
 
 ListMetrics returns up to 500 metrics a call and takes no page size; it omits metrics that have
 reported no data in the past two weeks (CloudWatch API reference, ListMetrics).

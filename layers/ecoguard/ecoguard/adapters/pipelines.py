@@ -88,7 +88,9 @@ class PipelinesAdapter:
         return tuple(e.arn for e in self.executions(name) if e.status in IN_FLIGHT)
 
     def start(self, name: str, display_name: str, token: str, parameters: Mapping[str, str], description: str) -> str:
-        # The simulator checks none of these; SageMaker does.
+        # StartPipelineExecution's limits (SageMaker API reference): ClientRequestToken 32-128 characters,
+        # at most 200 PipelineParameters, each Value at most 1024 characters. Checked before the call, so a
+        # request past one fails here naming it.
         if not TOKEN_PATTERN.match(token):
             raise ValueError(f"ClientRequestToken {token!r}: 32 to 128 letters, digits or hyphens")
         if len(parameters) > MAX_PIPELINE_PARAMETERS:

@@ -1,4 +1,5 @@
-"""S3 lifecycle constraints, checked in our own code because the simulator checks none.
+"""S3 lifecycle constraints, checked before ecoguard sends a rule of its own in PutBucketLifecycleConfiguration,
+so a rule that breaks one is refused naming the rule and the constraint (some checks are stricter than S3's).
 
 Sources (S3 API reference and User Guide, "Constraints and considerations for transitions"):
 

@@ -17,13 +17,13 @@ from ecoguard.audit import AuditTrail
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
-from ecoguard.restore import restore, unit_for
-from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision, simulated_aws
-from tools.ecoguard_local.invoke import reset_caches
-from tools.ecoguard_local.reporting import report_table, write_report
-from tools.ecoguard_local.router import EventRouter
-from tools.ecoguard_local.scenes import DemoContext, scenes
-from tools.ecoguard_local.template import ROOT, load_template
+from ecoguard_cli.operations import restore_record
+from ecoguard_cli.reporting import report_table, write_report
+from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
+from tools.simulator.invoke import reset_caches
+from tools.simulator.router import EventRouter
+from tools.simulator.scenes import DemoContext, scenes
+from tools.simulator.template import ROOT, load_template
 
 REPORT_DIR = ROOT / "dist"
 
@@ -37,10 +37,6 @@ def fake_credentials() -> None:
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
     )
-
-
-def simulated_client(service: str) -> Any:
-    return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
 
 
 def run_demo(console: Console) -> dict[str, Any]:
@@ -69,6 +65,7 @@ def run_demo(console: Console) -> dict[str, Any]:
                 results[f"{scene.guardrail}/{mode.value}"] = scene.run(ctx, mode)
 
         console.rule("[bold]restore from the audit trail")
+        session = boto3.session.Session(region_name=REGION)
         for scene in all_scenes:
             # A scene may name the action its restore demonstrates (attribute restore_action); else the first.
             wanted = getattr(scene, "restore_action", None)
@@ -82,13 +79,8 @@ def run_demo(console: Console) -> dict[str, Any]:
             )
             if applied is None:
                 continue
-            result = restore(
-                applied,
-                unit=unit_for(applied, simulated_client),
-                audit=audit,
-                mode=Mode.ENFORCE,
-                clock=utc_now,
-            )
+            # What `ecoguard restore <action_id> --apply` does on a deployed stack.
+            result = restore_record(session, resolver.refs["AuditTable"], applied.action_id, apply=True)
             console.print(
                 f"{scene.guardrail}: restore {applied.resource.name} (action {applied.action_id}): "
                 f"{result.outcome.value}: {result.message}"

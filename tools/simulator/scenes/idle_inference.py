@@ -12,9 +12,9 @@ from ecoguard.decisions import Mode
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL as ENDPOINT_GUARDRAIL
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as NOTEBOOK_GUARDRAIL
 from ecoguard.state import StateStore
-from tools.ecoguard_local.account import REGION
-from tools.ecoguard_local.scenes import DemoContext
-from tools.ecoguard_local.seed_inference import (
+from tools.simulator.account import REGION
+from tools.simulator.scenes import DemoContext
+from tools.simulator.seed_inference import (
     ENDPOINTS,
     NOTEBOOKS,
     endpoint_names,

@@ -13,9 +13,9 @@ import yaml
 from rich.table import Table
 
 from ecoguard.decisions import Mode
-from tools.ecoguard_local.account import ACCOUNT, REGION
-from tools.ecoguard_local.scenes import Delivery, DemoContext
-from tools.ecoguard_local.template import ROOT
+from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.scenes import Delivery, DemoContext
+from tools.simulator.template import ROOT
 
 EVENTS = ROOT / "events" / "retraining_gate"
 PIPELINE = "churn-retrain"

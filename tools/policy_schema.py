@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ecoguard.policy import Policy
-from tools.ecoguard_local.template import ROOT
+from tools.simulator.template import ROOT
 
 SCHEMA = ROOT / "docs" / "policy.schema.json"
 

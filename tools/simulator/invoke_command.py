@@ -7,14 +7,14 @@ from typing import Any
 import boto3
 
 from ecoguard.audit import AuditTrail
-from tools.ecoguard_local.account import ACCOUNT, REGION, STACK, provision, simulated_aws
-from tools.ecoguard_local.demo import fake_credentials
-from tools.ecoguard_local.invoke import invoke, reset_caches
-from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
-from tools.ecoguard_local.seed import seed_log_groups
-from tools.ecoguard_local.seed_inference import seed_endpoints, seed_notebooks
-from tools.ecoguard_local.seed_s3 import seed_buckets
-from tools.ecoguard_local.template import Resolver, load_template, parameter_defaults
+from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
+from tools.simulator.demo import fake_credentials
+from tools.simulator.invoke import invoke, reset_caches
+from tools.simulator.s3_shim import FakeS3ConfigStore
+from tools.simulator.seed import seed_log_groups
+from tools.simulator.seed_inference import seed_endpoints, seed_notebooks
+from tools.simulator.seed_s3 import seed_buckets
+from tools.simulator.template import Resolver, load_template, parameter_defaults
 
 
 def run_invoke(

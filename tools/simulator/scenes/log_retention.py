@@ -13,10 +13,10 @@ from rich.table import Table
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome
-from tools.ecoguard_local.account import ACCOUNT, REGION
-from tools.ecoguard_local.scenes import DemoContext
-from tools.ecoguard_local.seed import retention_snapshot, seed_log_groups
-from tools.ecoguard_local.template import ROOT
+from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.scenes import DemoContext
+from tools.simulator.seed import retention_snapshot, seed_log_groups
+from tools.simulator.template import ROOT
 
 CREATE_LOG_GROUP_EVENT = ROOT / "events" / "log_retention" / "cloudtrail-createloggroup.json"
 FUNCTION = "LogRetentionFunction"

@@ -24,9 +24,9 @@ from botocore.handlers import BUILTIN_HANDLERS
 from moto.events.models import events_backends
 
 from ecoguard.forwarding import BUS_ARN
-from tools.ecoguard_local.account import provision
-from tools.ecoguard_local.invoke import as_another_actor
-from tools.ecoguard_local.template import ROOT, Resolver, load_template
+from tools.simulator.account import provision
+from tools.simulator.invoke import as_another_actor
+from tools.simulator.template import ROOT, Resolver, load_template
 
 MANAGEMENT_TEMPLATE = ROOT / "org" / "management.yaml"
 DEFAULT_ACCOUNT = "123456789012"  # moto's account when nothing selects another
@@ -91,7 +91,7 @@ class Central:
 def provision_central(org: Organization, *, account: str, region: str, stack: str = "ecoguard-org") -> Central:
     """Create org/management.yaml's stateful resources in ``account``: the table, bucket, queue and log
     groups from the template, then the bus, its policy, and the ingest rule with an SQS queue standing
-    in for the function (as tools/ecoguard_local/router.py does for member functions)."""
+    in for the function (as tools/simulator/router.py does for member functions)."""
     template = load_management_template()
     parameters = {
         "OrganizationId": org.org_id,
@@ -242,7 +242,7 @@ def stream_batches(table: str, region: str, batch_size: int = 100) -> Iterator[d
 
 def invoke_central(central: Central, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
     """Run a central function (org/management.yaml) in the central account."""
-    from tools.ecoguard_local.invoke import invoke
+    from tools.simulator.invoke import invoke
 
     env = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR"}
     with as_account(central.account):

@@ -1,4 +1,4 @@
-"""``ecoguard report`` and ``ecoguard regions``: the impact report and the region ranking, locally."""
+"""``ecoguard report`` and ``ecoguard regions``: the impact report from an audit table, and the region ranking."""
 
 from __future__ import annotations
 

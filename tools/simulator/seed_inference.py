@@ -16,7 +16,7 @@ import boto3
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.guardrails.idle_notebook import ACTIVITY_DIMENSION, ACTIVITY_METRIC, ACTIVITY_NAMESPACE
-from tools.ecoguard_local.account import ACCOUNT, REGION, STACK
+from tools.simulator.account import ACCOUNT, REGION, STACK
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:latest"
@@ -139,7 +139,7 @@ def create_activity_lifecycle_config(name: str) -> None:
     """The stack's NotebookActivityLifecycleConfig (provisioned here, as the stack would)."""
     import base64
 
-    from tools.ecoguard_local.template import ROOT
+    from tools.simulator.template import ROOT
 
     script = (ROOT / "functions" / "idle_notebook" / "on-start.sh").read_bytes()
     sagemaker().create_notebook_instance_lifecycle_config(

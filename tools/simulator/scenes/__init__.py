@@ -12,9 +12,9 @@ from rich.console import Console
 
 from ecoguard.audit import AuditTrail
 from ecoguard.decisions import Mode
-from tools.ecoguard_local.invoke import invoke
-from tools.ecoguard_local.router import EventRouter
-from tools.ecoguard_local.template import Resolver
+from tools.simulator.invoke import invoke
+from tools.simulator.router import EventRouter
+from tools.simulator.template import Resolver
 
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 
@@ -59,12 +59,12 @@ class Scene(Protocol):
 
 
 def scenes() -> list[Scene]:
-    from tools.ecoguard_local.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
-    from tools.ecoguard_local.scenes.log_retention import LogRetentionScene
-    from tools.ecoguard_local.scenes.model_card_impact import ModelCardImpactScene
-    from tools.ecoguard_local.scenes.retraining_gate import RetrainingGateScene
-    from tools.ecoguard_local.scenes.storage_lifecycle import StorageLifecycleScene
-    from tools.ecoguard_local.scenes.training_guard import TrainingGuardScene
+    from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
+    from tools.simulator.scenes.log_retention import LogRetentionScene
+    from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
+    from tools.simulator.scenes.retraining_gate import RetrainingGateScene
+    from tools.simulator.scenes.storage_lifecycle import StorageLifecycleScene
+    from tools.simulator.scenes.training_guard import TrainingGuardScene
 
     return [
         LogRetentionScene(),

@@ -13,10 +13,10 @@ from rich.table import Table
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome
-from tools.ecoguard_local.account import ACCOUNT, REGION
-from tools.ecoguard_local.scenes import DemoContext
-from tools.ecoguard_local.template import ROOT
-from tools.ecoguard_local.training_jobs import DEMO_JOBS, RunningTrainingJobs, seed_training_jobs
+from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.scenes import DemoContext
+from tools.simulator.template import ROOT
+from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, seed_training_jobs
 
 FUNCTION = "TrainingGuardFunction"
 STATE_CHANGE_EVENT = ROOT / "events" / "training_guard" / "training-job-state-change.json"

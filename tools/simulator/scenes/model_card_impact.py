@@ -10,10 +10,10 @@ import boto3
 
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.model_card_impact import custom_details_of
-from tools.ecoguard_local.account import ACCOUNT, REGION
-from tools.ecoguard_local.scenes import DemoContext
-from tools.ecoguard_local.template import ROOT
-from tools.ecoguard_local.training_jobs import billable_time_shim
+from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.scenes import DemoContext
+from tools.simulator.template import ROOT
+from tools.simulator.training_jobs import billable_time_shim
 
 JOB = "churn-xgboost-2026-11-20"
 CARD = "churn-xgboost-card"

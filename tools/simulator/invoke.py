@@ -2,12 +2,14 @@
 
 CodeUri, Handler, Timeout and the Environment (Globals merged with the function's own) come
 from the template; Refs resolve against the provisioned resources. A sweep that hands off to
-a new invocation returns its continuation here (``ECOGUARD_CONTINUATION=return``), and
-``invoke`` runs it, as Lambda would run the asynchronous self-invocation.
+a new invocation returns its continuation here instead (``return_continuation``, injected into
+the function's ``GuardrailApp``), and ``invoke`` runs it, as Lambda would run the asynchronous
+self-invocation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import inspect
 import os
@@ -26,7 +28,9 @@ from botocore.client import BaseClient
 
 from ecoguard.actions import ACTING
 from ecoguard.adapters.clients import reset_clients
-from tools.ecoguard_local.template import FunctionSpec, Resolver, functions, load_template
+from ecoguard.invocation import Continuation, GuardrailApp, HandOff
+from ecoguard.settings import Settings
+from tools.simulator.template import FunctionSpec, Resolver, functions, load_template
 
 
 @dataclass
@@ -144,8 +148,8 @@ def recording_api_calls(logical_id: str, writes: list[Write] | None = None) -> I
         client_class._make_api_call = original
 
 
-def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    module_name, function_name = spec.handler.rsplit(".", 1)
+def load_module(spec: FunctionSpec) -> ModuleType:
+    module_name = spec.handler.rsplit(".", 1)[0]
     path = spec.code_uri / f"{module_name.replace('.', '/')}.py"
     key = str(path)
     if key not in _modules:
@@ -155,8 +159,37 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str
         module = importlib.util.module_from_spec(loader_spec)
         loader_spec.loader.exec_module(module)
         _modules[key] = module
-    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(_modules[key], function_name)
+    return _modules[key]
+
+
+def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    function_name = spec.handler.rsplit(".", 1)[1]
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(load_module(spec), function_name)
     return handler
+
+
+def return_continuation(settings: Settings, continuation: Continuation) -> dict[str, Any]:
+    """The local hand-off: the handler returns the continuation's payload, and ``invoke`` runs it next."""
+    return continuation.payload()
+
+
+@contextmanager
+def handing_off(module: ModuleType, strategy: HandOff) -> Iterator[None]:
+    """While in this block, the function's ``GuardrailApp`` (its module's ``APP``) hands off with ``strategy``.
+
+    The handler reads ``APP`` from its module's globals at each call, so replacing it there is enough.
+    Functions without one (they never hand off) are left as they are.
+    """
+    app = getattr(module, "APP", None)
+    if not isinstance(app, GuardrailApp):
+        yield
+        return
+    namespace = vars(module)
+    namespace["APP"] = dataclasses.replace(app, hand_off=strategy)
+    try:
+        yield
+    finally:
+        namespace["APP"] = app
 
 
 def start_with_no_metrics(handler: Callable[..., Any]) -> None:
@@ -176,7 +209,6 @@ def function_environment(spec: FunctionSpec, resolver: Resolver, extra: Mapping[
     env = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
     env["AWS_LAMBDA_FUNCTION_NAME"] = str(resolver.refs.get(spec.logical_id, spec.logical_id))
     env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(spec.memory)
-    env["ECOGUARD_CONTINUATION"] = "return"
     env.update(extra)
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
@@ -206,11 +238,17 @@ def invoke(
     remaining_ms: Callable[[], int] | None = None,
     max_hops: int = 500,
     template: Mapping[str, Any] | None = None,
+    hand_off: HandOff = return_continuation,
 ) -> list[dict[str, Any]]:
-    """Run the handler for ``event``, then any continuations it hands off. Returns every result."""
+    """Run the handler for ``event``, then any continuations it hands off. Returns every result.
+
+    ``hand_off``: how a sweep carries on; by default it returns its continuation, which runs here next.
+    With ``ecoguard.invocation.invoke_own_function`` it invokes itself through the Lambda API, as deployed.
+    """
     spec = functions(template or load_template())[logical_id]
     results: list[dict[str, Any]] = []
-    with function_environment(spec, resolver, env or {}) as environment:
+    # The module is first imported inside the function's environment, as Lambda would import it.
+    with function_environment(spec, resolver, env or {}) as environment, handing_off(load_module(spec), hand_off):
         handler = load_handler(spec)
         # The first payload is delivered whatever it is (Lambda hands a handler even a JSON null).
         pending: list[Any] = [event]

@@ -40,6 +40,10 @@ def as_row(record: AuditRecord) -> dict[str, Any]:
 
 
 def restore_record(session: boto3.session.Session, table: str, action_id: str, *, apply: bool) -> RestoreResult:
+    """Restore the resource of the record ``action_id`` (``apply``: for real; else what it would do).
+
+    The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here.
+    """
     trail = AuditTrail(session.client("dynamodb"), table)
     record = trail.find(action_id)
     if record is None:

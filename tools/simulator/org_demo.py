@@ -25,11 +25,11 @@ from ecoguard.audit import AuditTrail
 from ecoguard.decisions import Mode
 from ecoguard.invocation import utc_now
 from ecoguard.report import Report, build_report
-from tools.ecoguard_local import account as local_account
-from tools.ecoguard_local.account import STACK, provision, simulated_aws
-from tools.ecoguard_local.demo import fake_credentials
-from tools.ecoguard_local.invoke import invoke, reset_caches
-from tools.ecoguard_local.organization import (
+from tools.simulator import account as local_account
+from tools.simulator.account import STACK, provision, simulated_aws
+from tools.simulator.demo import fake_credentials
+from tools.simulator.invoke import invoke, reset_caches
+from tools.simulator.organization import (
     CrossAccountBusShim,
     Organization,
     as_account,
@@ -37,9 +37,9 @@ from tools.ecoguard_local.organization import (
     provision_central,
     stream_batches,
 )
-from tools.ecoguard_local.router import EventRouter
-from tools.ecoguard_local.scenes import QUIET, Delivery, DemoContext, Scene, scenes
-from tools.ecoguard_local.template import ROOT, load_template
+from tools.simulator.router import EventRouter
+from tools.simulator.scenes import QUIET, Delivery, DemoContext, Scene, scenes
+from tools.simulator.template import ROOT, load_template
 
 CENTRAL_ACCOUNT = "999900000000"
 CENTRAL_REGION = "us-east-1"
@@ -62,7 +62,7 @@ def relocated(account: str, region: str) -> Iterator[None]:
 
     They were written for moto's default account in us-east-1 and name both as module constants
     (``REGION``, ``ACCOUNT``, and strings built from them, also as default arguments). This swaps those
-    values in every loaded tools.ecoguard_local module for the duration, selects the account in moto
+    values in every loaded tools.simulator module for the duration, selects the account in moto
     (``MOTO_ACCOUNT_ID``) and the region for the handlers' clients (``AWS_REGION``).
     """
     old = {local_account.ACCOUNT: account, local_account.REGION: region}
@@ -75,7 +75,7 @@ def relocated(account: str, region: str) -> Iterator[None]:
 
     patches: list[tuple[Any, str, Any]] = []
     for name, module in list(sys.modules.items()):
-        if not name.startswith("tools.ecoguard_local") or name.endswith(("organization", "org_demo", ".account")):
+        if not name.startswith("tools.simulator") or name.endswith(("organization", "org_demo", ".account")):
             continue
         for attr, value in list(vars(module).items()):
             if attr.isupper() and isinstance(value, str) and moved(value) != value:

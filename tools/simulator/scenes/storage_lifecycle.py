@@ -10,11 +10,11 @@ from rich.table import Table
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
-from tools.ecoguard_local.account import ACCOUNT, REGION
-from tools.ecoguard_local.s3_shim import FakeS3ConfigStore
-from tools.ecoguard_local.scenes import DemoContext
-from tools.ecoguard_local.seed_s3 import BUCKETS, configuration_snapshot, seed_buckets
-from tools.ecoguard_local.template import ROOT
+from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.s3_shim import FakeS3ConfigStore
+from tools.simulator.scenes import DemoContext
+from tools.simulator.seed_s3 import BUCKETS, configuration_snapshot, seed_buckets
+from tools.simulator.template import ROOT
 
 FUNCTION = "StorageLifecycleFunction"
 CREATE_BUCKET_EVENT = ROOT / "events" / "storage_lifecycle" / "cloudtrail-createbucket.json"

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from tools.ecoguard_local.template import functions
+from tools.simulator.template import functions
 
 
 @dataclass

@@ -22,7 +22,7 @@ import boto3
 from botocore import handlers
 from botocore.awsrequest import AWSResponse
 
-from tools.ecoguard_local.account import ACCOUNT
+from tools.simulator.account import ACCOUNT
 
 OPERATIONS = (
     "PutBucketLifecycleConfiguration",

@@ -1,0 +1,93 @@
+"""``ecoguard audit | restore ACTION_ID | report | regions | kpi-alarms``, on a deployed stack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import boto3
+import yaml
+from rich.console import Console
+
+from ecoguard.policy import build_policy
+from ecoguard_cli import operations
+from ecoguard_cli.audit_view import audit_table
+from ecoguard_cli.kpi_alarms import kpi_alarm_resources
+from ecoguard_cli.reporting import regions_table, report_from_table, report_table, write_report
+
+# What `ecoguard restore` exits 0 on: done, previewed, or already done before.
+RESTORE_SUCCESS = ("restored", "would-apply", "duplicate")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ecoguard", description="Operate a deployed ecoguard stack.")
+    commands = root.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("audit", help="list the audit records of a deployed stack")
+    listing.add_argument("--guardrail", default=None, help="only this guardrail's records, e.g. log-retention")
+    listing.add_argument("--json", action="store_true", help="print the records as JSON, for machines")
+    restoring = commands.add_parser("restore", help="restore a resource from its audit record")
+    restoring.add_argument("action_id", help="the record's action_id (shown by `ecoguard audit`)")
+    restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
+    reporting = commands.add_parser("report", help="the impact report from a deployed stack's audit table")
+    reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
+    reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
+    for sub in (listing, restoring, reporting):
+        where = sub.add_mutually_exclusive_group(required=True)
+        where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
+        where.add_argument("--table", help="the audit table's name")
+    commands.add_parser("regions", help="rank AWS regions by grid carbon intensity, with sources")
+    alarms = commands.add_parser("kpi-alarms", help="print CloudFormation for the retraining gate's KPI alarms")
+    alarms.add_argument("--policy", type=Path, default=None, help="policy override file (YAML or JSON)")
+    alarms.add_argument("--period", type=int, default=300, help="seconds; shorter than the interval between runs")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "regions":
+        Console().print(regions_table())
+        return 0
+    if args.command == "kpi-alarms":
+        return print_kpi_alarms(args.policy, args.period)
+    session = boto3.session.Session()
+    table = args.table or operations.audit_table_of(session, args.stack)
+    if args.command == "audit":
+        return print_audit(session, table, args.guardrail, as_json=args.json)
+    if args.command == "report":
+        return print_report(session, table, args.html, args.json)
+    result = operations.restore_record(session, table, args.action_id, apply=args.apply)
+    Console().print(f"{result.outcome.value}: {result.message}", markup=False)
+    return 0 if result.outcome.value in RESTORE_SUCCESS else 1
+
+
+def print_audit(session: boto3.session.Session, table: str, guardrail: str | None, *, as_json: bool) -> int:
+    rows = operations.list_records(session, table, guardrail)
+    if as_json:
+        Console().print_json(json.dumps(rows, default=str))
+    else:
+        Console().print(audit_table(rows, title=f"audit trail of {table}"))
+    return 0
+
+
+def print_report(session: boto3.session.Session, table: str, html: Path | None, json_path: Path | None) -> int:
+    console = Console()
+    report = report_from_table(session.client("dynamodb"), table, console)
+    console.print(report_table(report))
+    for path in write_report(report, html, json_path):
+        console.print(f"wrote {path}")
+    return 0
+
+
+def print_kpi_alarms(policy_file: Path | None, period: int) -> int:
+    policy = build_policy(override_text=policy_file.read_text() if policy_file else None)
+    resources, notes = kpi_alarm_resources(policy.retraining_gate, period=period)
+    for note in notes:
+        print(f"# not generated: {note}")
+    print(yaml.safe_dump({"Resources": resources}, sort_keys=False) if resources else "# no KPI alarms to generate")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
