@@ -126,3 +126,26 @@ def test_given_a_finding_then_it_is_recorded_with_its_evidence_and_nothing_is_ap
     [record] = audit.items.values()
     assert record.sk == "evt-1#finding:no-managed-spot"
     assert record.before == {"instance": "ml.p3.2xlarge"}
+
+
+class Irreversible(Applier):
+    irreversible = "a stopped job cannot be resumed"
+
+
+def test_given_an_action_that_cannot_be_fully_undone_then_its_record_says_so_before_the_change() -> None:
+    audit = MemoryAuditTrail()
+    unit = Irreversible(audit)
+    ex = Executor(
+        audit=audit,
+        mode=Mode.ENFORCE,
+        trigger=Trigger("evt-1", "test"),
+        clock=clock,
+        ttl_days=400,
+        units={"put": unit},
+        summary=RunSummary("log-retention", Mode.ENFORCE),
+    )
+    assert ex.execute(ACTION) is Outcome.APPLIED
+    [(op, pending), _] = audit.journal
+    assert op == "begin" and pending.outcome is Outcome.PENDING
+    assert pending.reason == "why (not fully reversible: a stopped job cannot be resumed)"
+    assert unit.journal_at_call == [1]

@@ -192,6 +192,12 @@ class Executor:
         trigger = self._route(decision) if self._route is not None else None
         return self if trigger is None else self.under(trigger)
 
+    def _said(self, action: PlannedAction) -> str:
+        """The action's reason, saying what cannot be undone, in the record written before the change."""
+        unit = self._units.get(action.action)
+        caveat = unit.irreversible if unit is not None else None
+        return action.reason if caveat is None else f"{action.reason} (not fully reversible: {caveat})"
+
     def _confirm_first(self, plan: Plan) -> bool:
         return any(self._units[action.action].confirm_first for action in plan.actions)
 
@@ -245,7 +251,7 @@ class Executor:
                 decision,
                 action=decision.action,
                 outcome=initial,
-                reason=decision.reason,
+                reason=self._said(decision),
                 before=decision.before,
                 after=decision.after,
             )
