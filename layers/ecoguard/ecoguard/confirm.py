@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, Unreadable
-from ecoguard.errors import AwsError, NotFound, Throttled
+from ecoguard.reading import GONE, read
 
 # Reads again this often while the state keeps changing between the read and the decision.
 ATTEMPTS = 3
@@ -45,17 +46,11 @@ def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
     """The plan decided on fresh state; ``Throttled`` is raised (the sweep pauses at this resource)."""
     snapshot = confirmation.snapshot
     for _ in range(ATTEMPTS):
-        resource = plan.actions[0].resource if plan.actions else None
-        try:
-            fresh = confirmation.reread(snapshot)
-        except Throttled:
-            raise
-        except NotFound:
-            return _advice(plan)
-        except AwsError as exc:
-            assert resource is not None
-            return _unreadable(plan, Unreadable(confirmation.guardrail, resource, str(exc)))
-        if fresh.snapshot is None:
+        resource = plan.actions[0].resource
+        fresh = read(confirmation.guardrail, resource, partial(confirmation.reread, snapshot))
+        if isinstance(fresh, Unreadable):
+            return _unreadable(plan, fresh)
+        if fresh is GONE or fresh.snapshot is None:
             return _advice(plan)
         plan = confirmation.decide(fresh.snapshot)
         if not fresh.changed or not plan.actions:
