@@ -119,25 +119,19 @@ class Executor:
 
     def under(self, trigger: Trigger) -> Executor:
         """The same executor, recording under another trigger (its outcomes counted in the same summary)."""
-        return Executor(
-            audit=self._audit,
-            mode=self._mode,
-            trigger=trigger,
-            clock=self._clock,
-            ttl_days=self._ttl_days,
-            units=self._units,
-            summary=self.summary,
-            state=self._state,
-        )
+        return self._like(trigger, None)
 
     def routed(self, route: Callable[[Decision], Trigger | None]) -> Executor:
         """The same executor (outcomes counted in the same summary), recording each decision of a plan it
         runs under ``route(decision)`` when that is a trigger, under its own otherwise: the training guard
         records its advice once per job (``config``) and its skips once per day (``skip-<day>``)."""
+        return self._like(self._trigger, route)
+
+    def _like(self, trigger: Trigger, route: Callable[[Decision], Trigger | None] | None) -> Executor:
         return Executor(
             audit=self._audit,
             mode=self._mode,
-            trigger=self._trigger,
+            trigger=trigger,
             clock=self._clock,
             ttl_days=self._ttl_days,
             units=self._units,
