@@ -28,14 +28,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 from aws_lambda_powertools import Logger
 
 from ecoguard.actions.idle_endpoint import REGISTRY, EndpointPorts
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
-from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
+from ecoguard.adapters.metric_queries import (
+    ENDPOINT_NAMESPACE,
+    INVOCATIONS,
+    VARIANT_DIMENSIONS,
+    invocations_query,
+    summed,
+)
+from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.confirm import Confirmation, Fresh
@@ -62,9 +69,6 @@ from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
-NAMESPACE = "AWS/SageMaker"
-METRIC = "Invocations"
-PAIR = ("EndpointName", "VariantName")
 
 type Tags = Mapping[str, Mapping[str, str]]
 """Endpoint ARN (lower-cased) -> tags, from the tagging listing."""
@@ -89,22 +93,6 @@ class Described:
 type Snapshot = Busy | Described | Gone | Unreadable
 
 
-def invocations_query(endpoint: str, variant: str, hours: int, now: datetime) -> MetricQuery:
-    """The Invocations Sum of one (EndpointName, VariantName) over the ``hours`` before ``now``: a query by
-    endpoint alone returns no data."""
-    end = now.replace(second=0, microsecond=0)
-    return MetricQuery(
-        key=endpoint,
-        namespace=NAMESPACE,
-        metric=METRIC,
-        dimensions=(("EndpointName", endpoint), ("VariantName", variant)),
-        stat="Sum",
-        period=hours * 3600,
-        start=end - timedelta(hours=hours),
-        end=end,
-    )
-
-
 def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) -> list[MetricQuery]:
     """One Invocations query per variant of each endpoint."""
     queries = []
@@ -113,15 +101,6 @@ def usage_queries(endpoints: Iterable[Endpoint], policy: Policy, now: datetime) 
         assert isinstance(hours, int)
         queries += [invocations_query(endpoint.name, v.name, hours, now) for v in endpoint.variants]
     return queries
-
-
-def summed(results: Iterable[tuple[MetricQuery, Series]], keys: Iterable[str]) -> dict[str, float | None]:
-    """Each key's datapoints summed over its queries (0.0 without any); None if one series is incomplete."""
-    totals: dict[str, float | None] = dict.fromkeys(keys, 0.0)
-    for query, series in results:
-        current = totals[query.key]
-        totals[query.key] = None if current is None or not series.complete else current + sum(series.values)
-    return totals
 
 
 def _or_none[T](read: Callable[[], T]) -> T | None:
@@ -170,7 +149,7 @@ class Collector:
         self._policy = policy
         self._clock = clock
         self._listed_tags = cache(sagemaker.endpoint_tags)
-        self._pairs = _Once(lambda: metrics.dimension_values(NAMESPACE, METRIC, PAIR))
+        self._pairs = _Once(lambda: metrics.dimension_values(ENDPOINT_NAMESPACE, INVOCATIONS, VARIANT_DIMENSIONS))
         self._components = _Once(sagemaker.component_endpoints)
 
     def page(self, refs: Sequence[EndpointRef]) -> dict[str, Snapshot]:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ecoguard.actions.idle_notebook import REGISTRY
-from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.metric_queries import activity_query
+from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.decisions import Mode, Outcome, Plan, plan_of, unreadable
 from ecoguard.executor import Executor, Trigger
 from ecoguard.guardrails.idle_notebook import (
-    ACTIVITY_DIMENSION,
-    ACTIVITY_METRIC,
-    ACTIVITY_NAMESPACE,
     GUARDRAIL,
     Activity,
     Notebook,
@@ -31,9 +29,6 @@ from ecoguard.guardrails.idle_notebook import (
 from ecoguard.policy import Policy
 from ecoguard.runners.base import GuardrailRunner
 from ecoguard.sweep import Page, Sweep, SweepResult
-
-# The lifecycle script publishes every 5 minutes.
-ACTIVITY_PERIOD = 300
 
 
 @dataclass(frozen=True)
@@ -84,25 +79,14 @@ class IdleNotebookRunner(GuardrailRunner):
 
     def _with_activity(self, observed: list[ObservedNotebook]) -> list[ObservedNotebook]:
         policy = self._policy.idle_inference.notebooks
-        end = self._clock().replace(second=0, microsecond=0)
+        now = self._clock()
         queries = []
         for item in observed:
             hours = idle_hours(item.notebook, policy)
             if not isinstance(hours, int):
                 continue  # skipped without its metric
             if item.error is None and reports_activity(item.notebook, self._configs):
-                queries.append(
-                    MetricQuery(
-                        key=item.notebook.name,
-                        namespace=ACTIVITY_NAMESPACE,
-                        metric=ACTIVITY_METRIC,
-                        dimensions=((ACTIVITY_DIMENSION, item.notebook.name),),
-                        stat="Maximum",
-                        period=ACTIVITY_PERIOD,
-                        start=end - timedelta(hours=hours),
-                        end=end,
-                    )
-                )
+                queries.append(activity_query(item.notebook.name, hours, now))
         activity = {
             q.key: activity_of(s.timestamps, s.values) if s.complete else None for q, s in self._metrics.fetch(queries)
         }
