@@ -40,7 +40,7 @@ help:
 $(PY312):
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
 
-$(VENV)/.installed: requirements-dev.txt layers/ecoguard/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/ecoguard/requirements.txt pyproject.toml
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
 	$(PY312) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
