@@ -24,6 +24,9 @@ from tools.simulator.account import ACCOUNT, REGION, provision, simulated_aws
 from tools.simulator.invoke import invoke, reset_caches
 from tools.simulator.template import Resolver, load_template
 
+# The shared builders assert too (a sweep finished, a mark exists): their failures read like a test's.
+pytest.register_assert_rewrite("tests.builders")
+
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 # A copy of ../shared/reference/aws-events (AWS-authored events; provenance in its SOURCES.md),

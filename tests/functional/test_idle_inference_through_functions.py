@@ -19,9 +19,9 @@ from moto.sagemaker.models import sagemaker_backends
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
+from tests.builders.idle_endpoint import SEEDS, sweep, travel_past_grace
+from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
-from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
-from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
 from tools.simulator.seed_inference import (
     backdate,
     create_activity_lifecycle_config,

@@ -15,6 +15,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
+from tests.builders.log_retention import CREATED, created_event, logs
 from tests.conftest import (
     REGION,
     Stack,
@@ -29,7 +30,6 @@ from tools.simulator.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
 SWEEP = "log_retention/scheduled-sweep.json"
-CREATED = "log_retention/cloudtrail-createloggroup.json"
 OUT_OF_SCOPE = ("/ecs/", "/aws/apigateway/", "/aws/codebuild/")
 
 
@@ -43,17 +43,6 @@ def expected_after_enforce(name: str, retention: int | None, tags: dict[str, str
     if "ecoguard:retention-days" in tags:
         return None  # an invalid value: skipped
     return 30
-
-
-def created_event(name: str, event_id: str = "efb309eb-0000-0000-0000-000000000001") -> dict[str, Any]:
-    event = copy.deepcopy(load_event(CREATED))
-    event["id"] = event_id
-    event["detail"]["requestParameters"]["logGroupName"] = name
-    return event
-
-
-def logs() -> Any:
-    return boto3.client("logs", region_name=REGION)
 
 
 @pytest.fixture

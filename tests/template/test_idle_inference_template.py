@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from tests.builders.template import FUNCTIONS, RESOURCES, matches, patterns_of
 from tests.conftest import REFERENCE_EVENTS, load_event
-from tests.template.test_template import FUNCTIONS, RESOURCES, matches, patterns_of
 
 
 def test_the_endpoint_rule_takes_in_service_in_both_spellings_and_no_other_status() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -20,15 +19,10 @@ from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.decisions import PlannedAction
 from ecoguard.guardrails.idle_endpoint import DELETE, Component, IdleMark, ScalingTarget, decide_endpoint
 from ecoguard.policy import IdleEndpointsPolicy
+from tests.builders.clients import offline
 from tests.unit.fakes import NOW
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/llm"
-
-
-def offline(service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
 
 
 def query(i: int, start: datetime = NOW - timedelta(hours=24)) -> MetricQuery:

@@ -1,0 +1,27 @@
+"""template.yaml as the template tests read it: its functions and resources, their event patterns, and
+the actions a policy statement allows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.events.models import EventPattern
+
+from tools.simulator.template import functions, load_template
+
+TEMPLATE = load_template()
+FUNCTIONS = functions(TEMPLATE)
+RESOURCES = TEMPLATE["Resources"]
+
+
+def patterns_of(logical_id: str) -> list[dict[str, Any]]:
+    return [s["Properties"]["Pattern"] for s in FUNCTIONS[logical_id].events.values() if s["Type"] == "EventBridgeRule"]
+
+
+def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(event))
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
