@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from tests.conftest import REGION
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.literals import TrainingInstanceTypeType
+
 ROLE = "arn:aws:iam::123456789012:role/training"
 
 
-def training_job(name: str, instance_type: str = "ml.g5.xlarge", count: int = 2) -> str:
+def training_job(name: str, instance_type: TrainingInstanceTypeType = "ml.g5.xlarge", count: int = 2) -> str:
     sm = boto3.client("sagemaker", region_name=REGION)
     sm.create_training_job(
         TrainingJobName=name,

@@ -57,7 +57,7 @@ DETAIL_TYPES = seed_values("detail-type")
 SOURCES = [*seed_values("source"), "my.app"]
 
 # JSON has no lone surrogates and no NaN: a Lambda payload is UTF-8 JSON.
-unicode_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+unicode_text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
 leaves = (
     st.none()
     | st.booleans()

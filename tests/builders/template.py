@@ -4,9 +4,10 @@ the actions a policy statement allows."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
 
 from tools.simulator.template import functions, load_template
 
@@ -20,7 +21,8 @@ def patterns_of(logical_id: str) -> list[dict[str, Any]]:
 
 
 def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
-    return bool(EventPattern.load(json.dumps(pattern)).matches_event(event))
+    # moto types the event as its own TypedDict of EventBridge's fields; any event, malformed too, is matched.
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast("EventMessageType", event)))
 
 
 def actions_of(statement: dict[str, Any]) -> list[str]:

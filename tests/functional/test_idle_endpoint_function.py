@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
@@ -393,7 +393,7 @@ def lagging_tag_listing() -> None:
     """Named shim ``tagging_api_lag``: the tagging API can lag a tag change; this listing sees no tags at all."""
 
     def stale(**_: Any) -> tuple[Any, dict[str, Any]]:
-        return AWSResponse("", 200, {}, None), {"ResourceTagMappingList": []}  # type: ignore[arg-type]
+        return AWSResponse("", 200, HTTPHeaders(), None), {"ResourceTagMappingList": []}
 
     client("resourcegroupstaggingapi").meta.events.register(
         "before-call.resource-groups-tagging-api.GetResources", stale

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,9 @@ def test_given_a_policy_override_in_ssm_then_it_is_applied(seeded: Stack) -> Non
     ],
     ids=["no-id", "bad-time", "no-log-group-name", "wrong-detail-type"],
 )
-def test_given_a_malformed_event_then_the_function_fails_clearly_and_acts_on_nothing(stack: Stack, mutate) -> None:  # type: ignore[no-untyped-def]
+def test_given_a_malformed_event_then_the_function_fails_clearly_and_acts_on_nothing(
+    stack: Stack, mutate: Callable[[dict[str, Any]], object]
+) -> None:
     logs().create_log_group(logGroupName="/aws/lambda/echoapi")
     event = copy.deepcopy(load_event(CREATED))
     mutate(event)

@@ -22,7 +22,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
@@ -47,7 +47,7 @@ ENFORCE = {"ECOGUARD_MODE": "enforce"}
 
 def respond(operation: str, parsed: dict[str, Any]) -> Any:
     def hook(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return AWSResponse("https://sagemaker.local", 200, {}, None), parsed  # type: ignore[arg-type]
+        return AWSResponse("https://sagemaker.local", 200, HTTPHeaders(), None), parsed
 
     client("sagemaker").meta.events.register(f"before-call.sagemaker.{operation}", hook)
     return hook
@@ -84,7 +84,7 @@ def idempotent_start_shim() -> dict[str, str]:
     def before(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         token = json.loads(params["body"])["ClientRequestToken"]
         if token in started:
-            return AWSResponse("https://sagemaker.local", 200, {}, None), {  # type: ignore[arg-type]
+            return AWSResponse("https://sagemaker.local", 200, HTTPHeaders(), None), {
                 "PipelineExecutionArn": started[token]
             }
         asked.append(token)

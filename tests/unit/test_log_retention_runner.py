@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -74,11 +75,11 @@ class Budget:
 
 
 def runner(
-    logs: FakeLogs, audit: MemoryAuditTrail, remaining=lambda: 900_000, mode: Mode = Mode.ENFORCE
-) -> LogRetentionRunner:  # type: ignore[no-untyped-def]
+    logs: FakeLogs, audit: MemoryAuditTrail, remaining: Callable[[], int] = lambda: 900_000, mode: Mode = Mode.ENFORCE
+) -> LogRetentionRunner:
     return LogRetentionRunner(
-        logs=logs,  # type: ignore[arg-type]
-        audit=audit,  # type: ignore[arg-type]
+        logs=logs,
+        audit=audit,
         policy=build_policy(),
         mode=mode,
         clock=clock,

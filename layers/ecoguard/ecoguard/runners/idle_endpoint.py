@@ -37,7 +37,7 @@ from ecoguard.actions.idle_endpoint import REGISTRY, EndpointPorts
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.audit import AuditTrail
+from ecoguard.audit import AuditLog
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import Mode, Outcome, Plan, Unreadable
 from ecoguard.errors import AwsError, Throttled
@@ -296,7 +296,7 @@ class IdleEndpointRunner(GuardrailRunner):
         sagemaker: SageMakerAdapter,
         metrics: MetricsAdapter,
         autoscaling: AutoScalingAdapter,
-        audit: AuditTrail,
+        audit: AuditLog,
         state: StateStore,
         policy: Policy,
         mode: Mode,
