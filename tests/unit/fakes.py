@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ecoguard.audit import AuditRecord, AuditUnavailable
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.state import StateConflict, StateItem, StateStore
 from tests.builders.clients import unreachable
@@ -18,8 +18,8 @@ def clock() -> datetime:
     return NOW
 
 
-class MemoryAuditTrail:
-    """Same contract as ``ecoguard.audit.AuditTrail``; ``journal`` keeps every write in order."""
+class MemoryAuditTrail(AuditLog):
+    """The audit port, with ``ecoguard.audit.AuditTrail``'s contract; ``journal`` keeps every write in order."""
 
     def __init__(self, *, unavailable: bool = False) -> None:
         self.items: dict[tuple[str, str], AuditRecord] = {}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ecoguard.actions.log_retention import LogRetentionRunner
+from ecoguard.actions.log_retention import LogGroups, LogRetentionRunner
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Trigger
@@ -17,7 +17,7 @@ from ecoguard.sweep import DEADLINE_MARGIN_MS, Page
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 
-class FakeLogs:
+class FakeLogs(LogGroups):
     def __init__(self, count: int, page_size: int = 7) -> None:
         self.retention: dict[str, int | None] = {f"/aws/lambda/fn-{i:03d}": None for i in range(count)}
         self.tags_of: dict[str, dict[str, str]] = {}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecoguard.actions.training_guard import StopTrainingJob
+from ecoguard.actions.training_guard import StopTrainingJob, TrainingJobs
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.events import EventError, parse_event
@@ -76,7 +76,7 @@ def test_given_a_malformed_detail_then_the_error_names_the_field(change: dict[st
         detail_of("training_guard/training-job-state-change.json", **change)
 
 
-class FakeJobs:
+class FakeJobs(TrainingJobs):
     """``ecoguard.actions.training_guard.TrainingJobs``: the jobs that exist, and those stopped and created."""
 
     def __init__(self, existing: set[str]) -> None:
