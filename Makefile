@@ -102,7 +102,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy layers/ecoguard/ecoguard cli/ecoguard_cli tools
+	$(VENV)/bin/mypy layers/ecoguard/ecoguard cli/ecoguard_cli tools tests
 	@# Every handler is a module named app, so each is checked on its own.
 	for app in functions/*/app.py; do $(VENV)/bin/mypy $$app || exit 1; done
 

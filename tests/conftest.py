@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
@@ -23,6 +23,9 @@ from ecoguard.audit import AuditRecord, AuditTrail
 from tools.simulator.account import ACCOUNT, REGION, provision, simulated_aws
 from tools.simulator.invoke import invoke, reset_caches
 from tools.simulator.template import Resolver, load_template
+
+# The shared builders assert too (a sweep finished, a mark exists): their failures read like a test's.
+pytest.register_assert_rewrite("tests.builders")
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -33,7 +36,8 @@ REFERENCE_EVENTS = ROOT / "tests" / "fixtures" / "aws-events"
 
 def load_event(relative: str) -> dict[str, Any]:
     """An event from events/, e.g. ``load_event("log_retention/scheduled-sweep.json")``."""
-    return json.loads((EVENTS / relative).read_text())
+    event: dict[str, Any] = json.loads((EVENTS / relative).read_text())
+    return event
 
 
 def event_files() -> list[Path]:
@@ -162,7 +166,7 @@ def lambda_async_invoke_shim() -> list[dict[str, Any]]:
 
     def answer(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         requests.append(params)
-        return AWSResponse("", 202, {}, None), {"StatusCode": 202, "Payload": b""}
+        return AWSResponse("", 202, HTTPHeaders(), None), {"StatusCode": 202, "Payload": b""}
 
     client("lambda").meta.events.register("before-call.lambda.Invoke", answer)
     return requests

@@ -17,12 +17,12 @@ import pytest
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
+from tests.builders.idle_endpoint import arn, travel_past_grace
+from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
+from tests.builders.log_retention import created_event, logs
+from tests.builders.retraining_gate import POLICY, create_pipeline, executions, kpi_breach, use_policy
+from tests.builders.training_guard import ALL_JOBS, state_change, statuses
 from tests.conftest import REFERENCE_EVENTS, REGION, Stack, assert_rejected, load_event, record_calls
-from tests.functional.test_idle_endpoint_function import arn, travel_past_grace
-from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
-from tests.functional.test_log_retention_function import created_event, logs
-from tests.functional.test_retraining_gate_function import POLICY, create_pipeline, executions, kpi_breach, use_policy
-from tests.functional.test_training_guard_function import ALL_JOBS, state_change, statuses
 from tools.simulator.s3_shim import FakeS3ConfigStore, fake_s3_configs
 from tools.simulator.seed_inference import (
     EndpointSeed,

@@ -11,13 +11,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
-from ecoguard.state import StateStore
 from ecoguard_cli import operations
+from tests.builders.idle_endpoint import FN, SEEDS, SWEEP, arn, marks, sweep, travel_past_grace
 from tests.conftest import (
     REFERENCE_EVENTS,
     REGION,
@@ -38,19 +38,7 @@ from tools.simulator.seed_inference import (
     sagemaker,
 )
 
-FN = "IdleEndpointFunction"
-SWEEP = "idle_endpoint/scheduled-sweep.json"
 WRITES = {"AddTags", "DeleteTags", "DeleteEndpoint", "CreateEndpoint", "RegisterScalableTarget"}
-
-SEEDS = [
-    # Traffic on the second variant only: a query by EndpointName alone would see none.
-    EndpointSeed("busy-two-variants", timedelta(days=3), ("blue", "green"), {"green": 40}),
-    EndpointSeed("idle-realtime", timedelta(days=3), tags={"team": "growth"}),
-    EndpointSeed("new-realtime", timedelta(hours=2)),
-    EndpointSeed("idle-serverless", timedelta(days=3), serverless=True),
-    EndpointSeed("idle-exempt", timedelta(days=3), tags={"ecoguard:exempt": "true"}),
-    EndpointSeed("idle-async", timedelta(days=3), asynchronous=True),
-]
 
 
 @pytest.fixture
@@ -60,34 +48,9 @@ def seeded(stack: Stack) -> Stack:
     return stack
 
 
-def sweep(stack: Stack, mode: Mode, event_id: str) -> dict[str, Any]:
-    [result] = stack.invoke(FN, load_event(SWEEP) | {"id": event_id}, env={"ECOGUARD_MODE": mode.value})
-    assert result["finished"] is True
-    return result
-
-
 def tags(name: str) -> dict[str, str]:
     arn = sagemaker().describe_endpoint(EndpointName=name)["EndpointArn"]
     return {t["Key"]: t["Value"] for t in sagemaker().list_tags(ResourceArn=arn)["Tags"]}
-
-
-def marks(stack: Stack, mode: Mode = Mode.ENFORCE) -> StateStore:
-    """The idle marks of ``mode``: each mode keeps its own."""
-    table = stack.resolver.refs["AuditTable"]
-    return StateStore(boto3.client("dynamodb", region_name=REGION), table, "idle-endpoint", mode)
-
-
-def arn(name: str) -> str:
-    return f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/{name}"
-
-
-def travel_past_grace(stack: Stack, name: str, hours: int = 7, mode: Mode = Mode.ENFORCE) -> None:
-    """Simulator shim: moto has no clock to advance, so the stored mark (``mode``'s) is moved back instead."""
-    store = marks(stack, mode)
-    item = store.get(arn(name))
-    assert item.version, f"{name} is not marked"
-    since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
-    store.put(arn(name), {**item.value, "since": since}, expected_version=item.version, expires_at=2_000_000_000)
 
 
 def by_name(stack: Stack, outcome: Outcome) -> dict[str, list[str]]:
@@ -430,7 +393,7 @@ def lagging_tag_listing() -> None:
     """Named shim ``tagging_api_lag``: the tagging API can lag a tag change; this listing sees no tags at all."""
 
     def stale(**_: Any) -> tuple[Any, dict[str, Any]]:
-        return AWSResponse("", 200, {}, None), {"ResourceTagMappingList": []}  # type: ignore[arg-type]
+        return AWSResponse("", 200, HTTPHeaders(), None), {"ResourceTagMappingList": []}
 
     client("resourcegroupstaggingapi").meta.events.register(
         "before-call.resource-groups-tagging-api.GetResources", stale

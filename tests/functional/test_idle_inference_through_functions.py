@@ -13,15 +13,15 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
+from tests.builders.idle_endpoint import SEEDS, sweep, travel_past_grace
+from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
-from tests.functional.test_idle_endpoint_function import SEEDS, sweep, travel_past_grace
-from tests.functional.test_idle_notebook_function import LIFECYCLE, ZERO_DAY
 from tools.simulator.seed_inference import (
     backdate,
     create_activity_lifecycle_config,
@@ -115,7 +115,7 @@ def inference_components_shim(endpoint: str) -> list[str]:
             if model.name == "DescribeScalableTargets" and "inference-component" not in body_text:
                 return None  # endpoint variants: moto answers
             answered.append(model.name)
-            return AWSResponse("", 200, {}, None), body
+            return AWSResponse("", 200, HTTPHeaders(), None), body
 
         return hook
 
@@ -202,12 +202,13 @@ def test_given_an_async_endpoint_with_its_own_scaling_when_restored_then_the_own
 ) -> None:
     seed_endpoints(stack)
     autoscaling = boto3.client("application-autoscaling", region_name=REGION)
-    target = {
-        "ServiceNamespace": "sagemaker",
-        "ResourceId": "endpoint/idle-async/variant/AllTraffic",
-        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-    }
-    autoscaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=3)
+    autoscaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/idle-async/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1,
+        MaxCapacity=3,
+    )
     sweep(stack, Mode.ENFORCE, "run-1")
     [scaled] = [r for r in stack.records() if r.resource.name == "idle-async" and r.outcome is Outcome.APPLIED]
     [done] = stack.invoke("RestoreFunction", {"action_id": scaled.action_id, "apply": True})

@@ -11,14 +11,12 @@ import pytest
 from ecoguard.decisions import Outcome
 from ecoguard.guardrails.idle_notebook import ACTIVITY_METRIC, ACTIVITY_NAMESPACE
 from ecoguard_cli import operations
+from tests.builders.idle_notebook import HOUR_OF_REPORTS, LIFECYCLE, ZERO_DAY
 from tests.conftest import REGION, Stack, load_event, record_calls
 from tools.simulator.seed_inference import create_activity_lifecycle_config, create_notebook, notebook_status
 
 FN = "IdleNotebookFunction"
 SWEEP = "idle_notebook/scheduled-sweep.json"
-LIFECYCLE = "ecoguard-demo-activity"  # ${AWS::StackName}-activity
-HOUR_OF_REPORTS = 12
-ZERO_DAY = [0.0] * (24 * HOUR_OF_REPORTS)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
+from tests.builders.log_retention import CREATED, created_event, logs
 from tests.conftest import (
     REGION,
     Stack,
@@ -29,7 +31,6 @@ from tools.simulator.seed import LOG_GROUPS, retention_snapshot, seed_log_groups
 
 FN = "LogRetentionFunction"
 SWEEP = "log_retention/scheduled-sweep.json"
-CREATED = "log_retention/cloudtrail-createloggroup.json"
 OUT_OF_SCOPE = ("/ecs/", "/aws/apigateway/", "/aws/codebuild/")
 
 
@@ -43,17 +44,6 @@ def expected_after_enforce(name: str, retention: int | None, tags: dict[str, str
     if "ecoguard:retention-days" in tags:
         return None  # an invalid value: skipped
     return 30
-
-
-def created_event(name: str, event_id: str = "efb309eb-0000-0000-0000-000000000001") -> dict[str, Any]:
-    event = copy.deepcopy(load_event(CREATED))
-    event["id"] = event_id
-    event["detail"]["requestParameters"]["logGroupName"] = name
-    return event
-
-
-def logs() -> Any:
-    return boto3.client("logs", region_name=REGION)
 
 
 @pytest.fixture
@@ -254,7 +244,9 @@ def test_given_a_policy_override_in_ssm_then_it_is_applied(seeded: Stack) -> Non
     ],
     ids=["no-id", "bad-time", "no-log-group-name", "wrong-detail-type"],
 )
-def test_given_a_malformed_event_then_the_function_fails_clearly_and_acts_on_nothing(stack: Stack, mutate) -> None:  # type: ignore[no-untyped-def]
+def test_given_a_malformed_event_then_the_function_fails_clearly_and_acts_on_nothing(
+    stack: Stack, mutate: Callable[[dict[str, Any]], object]
+) -> None:
     logs().create_log_group(logGroupName="/aws/lambda/echoapi")
     event = copy.deepcopy(load_event(CREATED))
     mutate(event)

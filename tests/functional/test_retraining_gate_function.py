@@ -22,70 +22,32 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import Throttled
 from ecoguard.invocation import utc_now
 from ecoguard.restore import restore, unit_for
+from tests.builders.retraining_gate import (
+    PIPELINE,
+    POLICY,
+    create_pipeline,
+    executions,
+    kpi_breach,
+    use_policy,
+)
 from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 
 FN = "RetrainingGateFunction"
-KPI = "retraining_gate/model-quality-kpi-alarm.json"
 DRIFT = "retraining_gate/data-drift-alarm.json"
 RUN = "retraining_gate/monitoring-run-completed-with-violations.json"
-PIPELINE = "churn-retrain"
-POLICY = {
-    "retraining_gate": {
-        "models": [
-            {
-                "name": "churn",
-                "endpoint": "churn-prod",
-                "monitoring_schedule": "churn-model-quality",
-                "kpis": [{"metric": "f1", "threshold": 0.8, "breach_when": "below"}],
-                "pipeline": {"name": PIPELINE, "parameters": {"TrainingInstanceType": "ml.m5.xlarge"}},
-            }
-        ]
-    }
-}
 ENFORCE = {"ECOGUARD_MODE": "enforce"}
-
-
-def sagemaker() -> Any:
-    return boto3.client("sagemaker", region_name=REGION)
-
-
-def use_policy(stack: Stack, policy: dict[str, Any]) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"], Value=json.dumps(policy), Overwrite=True, Type="String"
-    )
-
-
-def create_pipeline(tags: dict[str, str] | None = None) -> None:
-    sagemaker().create_pipeline(
-        PipelineName=PIPELINE,
-        PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
-        RoleArn="arn:aws:iam::123456789012:role/SageMakerPipelines",
-        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
-    )
-
-
-def executions() -> list[dict[str, Any]]:
-    return list(sagemaker().list_pipeline_executions(PipelineName=PIPELINE)["PipelineExecutionSummaries"])
-
-
-def kpi_breach(n: int, event_id: str | None = None) -> dict[str, Any]:
-    """The KPI alarm's n-th transition into ALARM (a distinct state timestamp each)."""
-    event = copy.deepcopy(load_event(KPI))
-    event["id"] = event_id or f"7f1c2a9e-0000-0000-0000-{n:012d}"
-    event["detail"]["state"]["timestamp"] = f"2026-11-{n:02d}T17:04:40.989+0000"
-    return event
 
 
 def respond(operation: str, parsed: dict[str, Any]) -> Any:
     def hook(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return AWSResponse("https://sagemaker.local", 200, {}, None), parsed  # type: ignore[arg-type]
+        return AWSResponse("https://sagemaker.local", 200, HTTPHeaders(), None), parsed
 
     client("sagemaker").meta.events.register(f"before-call.sagemaker.{operation}", hook)
     return hook
@@ -122,7 +84,7 @@ def idempotent_start_shim() -> dict[str, str]:
     def before(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         token = json.loads(params["body"])["ClientRequestToken"]
         if token in started:
-            return AWSResponse("https://sagemaker.local", 200, {}, None), {  # type: ignore[arg-type]
+            return AWSResponse("https://sagemaker.local", 200, HTTPHeaders(), None), {
                 "PipelineExecutionArn": started[token]
             }
         asked.append(token)

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
@@ -314,7 +314,7 @@ class PagedListBuckets:
         parsed: dict[str, Any] = {"Buckets": buckets[start:end], "ResponseMetadata": {"HTTPStatusCode": 200}}
         if end < len(buckets):
             parsed["ContinuationToken"] = str(end)
-        return AWSResponse("https://s3.fake", 200, {}, None), parsed  # type: ignore[arg-type]
+        return AWSResponse("https://s3.fake", 200, HTTPHeaders(), None), parsed
 
 
 def test_given_many_buckets_when_swept_then_listing_follows_continuation_tokens(

@@ -18,8 +18,8 @@ from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
+from tests.builders.model_cards import card, model_card, training_job
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event
-from tests.functional.test_model_card_impact import card, model_card, training_job
 from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, billable_time_shim, seed_training_jobs
 
 FN = "TrainingGuardFunction"

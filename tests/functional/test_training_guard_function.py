@@ -19,7 +19,6 @@ moto 5.2.5 gaps met here, each covered by the named shim in tools/simulator/trai
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto.sagemaker.models import sagemaker_backends
 
@@ -35,42 +33,21 @@ from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied
 from ecoguard.restore import restore, unit_for
+from tests.builders.training_guard import ALL_JOBS, EPOCH_EVENT, sagemaker, state_change, statuses
 from tests.conftest import ACCOUNT, REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
-from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, SeededJob, seed_training_jobs
+from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, seed_training_jobs
 
 FN = "TrainingGuardFunction"
 SWEEP = "training_guard/scheduled-sweep.json"
-EPOCH_EVENT = "training_guard/training-job-state-change.json"
 ISO_EVENT = "training_guard/training-job-state-change-iso.json"
 
-EXTRA_JOBS = (
-    SeededJob("idle-but-exempt", "ml.g5.xlarge", 1, 120, (1.0,), tags=(("ecoguard:exempt", "true"),)),
-    SeededJob("mystery-instance", "ml.x99.mega", 1, 120, (0.0,)),
-    SeededJob("one-idle-host-of-four", "ml.g5.xlarge", 4, 120, (0.0, 40.0, 40.0, 40.0)),
-)
-ALL_JOBS = DEMO_JOBS + EXTRA_JOBS
 SHOULD_STOP = {"resnet-idle", "xgboost-cpu"}
-
-
-def sagemaker() -> Any:
-    return boto3.client("sagemaker", region_name=REGION)
-
-
-def statuses() -> dict[str, str]:
-    return {j.name: sagemaker().describe_training_job(TrainingJobName=j.name)["TrainingJobStatus"] for j in ALL_JOBS}
 
 
 @pytest.fixture
 def running(stack: Stack) -> Iterator[RunningTrainingJobs]:
     with RunningTrainingJobs.install():
         yield seed_training_jobs(ALL_JOBS, datetime.now(UTC))
-
-
-def state_change(name: str, status: str = "InProgress", **detail: Any) -> dict[str, Any]:
-    event = copy.deepcopy(load_event(EPOCH_EVENT))
-    event["id"] = f"evt-{name}-{status}"
-    event["detail"].update(TrainingJobName=name, TrainingJobStatus=status, SecondaryStatus="Training", **detail)
-    return event
 
 
 @pytest.mark.parametrize(

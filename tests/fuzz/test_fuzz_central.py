@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given
 
 from ecoguard.invocation import REJECTED
-from tests.conftest import REGION
-from tests.fuzz.test_fuzz_events import (
+from tests.builders.mutations import (
     FUZZ,
     OWN_SEEDS,
     StructuredLog,
@@ -29,6 +28,7 @@ from tests.fuzz.test_fuzz_events import (
     mutated_events,
     own_seeds,
 )
+from tests.conftest import REGION
 from tools.simulator.invoke import INVOCATIONS, reset_caches
 from tools.simulator.organization import (
     Central,

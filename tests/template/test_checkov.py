@@ -38,7 +38,8 @@ def scan(template: str) -> dict[str, Any]:
     )
     assert result.stdout, result.stderr[-2000:]
     report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else report
+    scanned: dict[str, Any] = report[0] if isinstance(report, list) else report
+    return scanned
 
 
 def skips_in(template: str) -> dict[str, list[dict[str, str]]]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
+from tests.builders.template import FUNCTIONS, RESOURCES, matches, patterns_of
 from tests.conftest import REFERENCE_EVENTS, load_event
-from tests.template.test_template import FUNCTIONS, RESOURCES, matches, patterns_of
 
 
 def test_the_endpoint_rule_takes_in_service_in_both_spellings_and_no_other_status() -> None:
@@ -24,10 +25,10 @@ def test_the_endpoint_rule_takes_in_service_in_both_spellings_and_no_other_statu
 
 
 @pytest.mark.parametrize("path", sorted(REFERENCE_EVENTS.glob("*.json")), ids=lambda p: p.name)
-def test_the_endpoint_rule_matches_no_other_aws_event(path: object) -> None:
+def test_the_endpoint_rule_matches_no_other_aws_event(path: Path) -> None:
     [pattern] = patterns_of("IdleEndpointFunction")
-    event = json.loads(path.read_text())  # type: ignore[attr-defined]
-    expected = path.name == "sagemaker-endpoint-state-change.json"  # type: ignore[attr-defined]
+    event = json.loads(path.read_text())
+    expected = path.name == "sagemaker-endpoint-state-change.json"
     assert matches(pattern, event) is expected
 
 

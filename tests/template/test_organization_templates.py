@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.builders.template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
 from tests.conftest import ROOT, event_files
 from tests.least_privilege import expanded_policies
-from tests.template.test_template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
 from tools.simulator.organization import MANAGEMENT_TEMPLATE, load_management_template
 from tools.simulator.template import functions
 

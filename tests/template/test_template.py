@@ -10,16 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.events.models import EventPattern
 
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.policy import RETENTION_DAYS
+from tests.builders.template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
 from tests.conftest import REFERENCE_EVENTS, ROOT, event_files
-from tools.simulator.template import functions, load_template
-
-TEMPLATE = load_template()
-FUNCTIONS = functions(TEMPLATE)
-RESOURCES = TEMPLATE["Resources"]
 
 
 def snake(logical_id: str) -> str:
@@ -34,14 +29,6 @@ def events_of(logical_id: str) -> list[Path]:
 def eventbridge_events_of(logical_id: str) -> list[dict[str, Any]]:
     events = [json.loads(p.read_text()) for p in events_of(logical_id)]
     return [e for e in events if "detail-type" in e]
-
-
-def patterns_of(logical_id: str) -> list[dict[str, Any]]:
-    return [s["Properties"]["Pattern"] for s in FUNCTIONS[logical_id].events.values() if s["Type"] == "EventBridgeRule"]
-
-
-def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
-    return bool(EventPattern.load(json.dumps(pattern)).matches_event(event))
 
 
 def test_mode_defaults_to_dry_run_and_allows_only_dry_run_or_enforce() -> None:
@@ -132,10 +119,6 @@ RESOURCE_STAR_ONLY = frozenset(
 def allow_statements(logical_id: str) -> list[dict[str, Any]]:
     statements = FUNCTIONS[logical_id].properties["Policies"][0]["Statement"]
     return [s for s in statements if s["Effect"] == "Allow"]
-
-
-def actions_of(statement: dict[str, Any]) -> list[str]:
-    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
 
 
 def resources_of(statement: dict[str, Any]) -> list[Any]:

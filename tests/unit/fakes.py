@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ecoguard.audit import AuditRecord, AuditUnavailable
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.state import StateConflict, StateItem, StateStore
+from tests.builders.clients import unreachable
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -17,8 +18,8 @@ def clock() -> datetime:
     return NOW
 
 
-class MemoryAuditTrail:
-    """Same contract as ``ecoguard.audit.AuditTrail``; ``journal`` keeps every write in order."""
+class MemoryAuditTrail(AuditLog):
+    """The audit port, with ``ecoguard.audit.AuditTrail``'s contract; ``journal`` keeps every write in order."""
 
     def __init__(self, *, unavailable: bool = False) -> None:
         self.items: dict[tuple[str, str], AuditRecord] = {}
@@ -53,7 +54,8 @@ class MemoryStateStore(StateStore):
     """Same contract as ``ecoguard.state.StateStore`` (versions, conflicts, each mode's state its own)."""
 
     def __init__(self, guardrail: str, mode: Mode) -> None:
-        super().__init__(None, "memory", guardrail, mode)
+        # Every read and write is overridden below: the DynamoDB client is never called.
+        super().__init__(unreachable("dynamodb"), "memory", guardrail, mode)
         self.items: dict[str, StateItem] = {}
 
     def get(self, key: str) -> StateItem:

@@ -8,6 +8,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 
+# MemoryS3 stands in for a boto3 S3 client: it answers only the calls S3Adapter makes, so it is
+# cast to the client type it replaces (no fake has every operation of a service).
 class MemoryS3:
     """Just enough of an S3 client for ``S3Adapter`` reads and writes of one bucket's configurations."""
 

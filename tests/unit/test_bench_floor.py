@@ -60,7 +60,7 @@ def test_given_a_training_sweep_describing_every_listed_job_then_the_reads_of_jo
 
 
 def test_given_a_training_sweep_reading_only_the_jobs_it_stops_then_it_is_at_the_floor() -> None:
-    sweep = {
+    sweep: dict[str, Any] = {
         "truth": {"listed": 250, "exempt_tagged": 25},
         "outcomes": {"applied": 75, "evaluated": 250},
         "metric_queries": 400,

@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.events import AWS_SOURCES, EventError, check_aws_source, parse_event
+from ecoguard.executor import Trigger
 from ecoguard.invocation import MAX_REASON, REJECTED, GuardrailApp, reject, run_or_reject
 from ecoguard.invocation import logger as invocation_logger
 from ecoguard.settings import SettingsError
+from ecoguard.sweep import SweepResult
 from tests.conftest import load_event
 
 SWEEP = "log_retention/scheduled-sweep.json"
@@ -42,8 +45,12 @@ def never_built(*_: Any) -> Any:
     raise AssertionError("a rejected event must not get as far as building the runner")
 
 
+def never_swept(runner: Any, trigger: Trigger) -> SweepResult:
+    raise AssertionError("a rejected event must not get as far as the sweep")
+
+
 def app() -> GuardrailApp[Any]:
-    return GuardrailApp(guardrail="log-retention", build=never_built, routes={}, sweep=lambda runner, trigger: None)  # type: ignore[arg-type,return-value]
+    return GuardrailApp(guardrail="log-retention", build=never_built, routes={}, sweep=never_swept)
 
 
 def test_given_an_event_error_then_reject_logs_one_error_naming_the_reason_and_returns_a_rejection(
@@ -109,7 +116,7 @@ def test_given_a_configuration_or_aws_failure_then_it_is_not_a_rejection_and_sti
 def test_given_a_bad_event_when_handled_then_it_is_rejected_before_anything_is_built(
     event: Any, reason: str, errors: list[logging.LogRecord]
 ) -> None:
-    result = app().handle(event, None, Metrics(namespace="test"))  # type: ignore[arg-type]
+    result = app().handle(event, LambdaContext(), Metrics(namespace="test"))
     assert result["rejected"] is True and reason in result["reason"]
     assert len(errors) == 1
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,7 +103,9 @@ def test_the_duplicated_source_key_in_the_model_package_doc_example_is_accepted(
         (lambda e: e.update(detail="{not json"), "detail"),
     ],
 )
-def test_malformed_envelopes_are_rejected_naming_the_field(mutate, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_envelopes_are_rejected_naming_the_field(
+    mutate: Callable[[dict[str, Any]], object], field: str
+) -> None:
     event = json.loads((REFERENCE_EVENTS / "scheduled-event.eventbridge-guide.json").read_text())
     mutate(event)
     with pytest.raises(EventError, match=rf"field {field}"):

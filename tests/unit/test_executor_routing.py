@@ -45,7 +45,7 @@ def route(decision: Decision) -> Trigger | None:
 
 def executor(audit: MemoryAuditTrail, stopped: list[str]) -> Executor:
     return Executor(
-        audit=audit,  # type: ignore[arg-type]
+        audit=audit,
         mode=Mode.ENFORCE,
         trigger=Trigger("run-1", "sweep"),
         clock=clock,
@@ -56,7 +56,8 @@ def executor(audit: MemoryAuditTrail, stopped: list[str]) -> Executor:
 
 
 def test_given_a_routed_executor_then_each_decision_is_recorded_under_its_trigger_and_counted_once() -> None:
-    audit, stopped = MemoryAuditTrail(), []
+    audit = MemoryAuditTrail()
+    stopped: list[str] = []
     ex = executor(audit, stopped)
     assert ex.routed(route).run(Plan((ADVICE, SKIP))) is Outcome.SKIPPED
     assert ex.routed(route).run(Plan((ADVICE, STOP))) is Outcome.APPLIED
@@ -68,7 +69,8 @@ def test_given_a_routed_executor_then_each_decision_is_recorded_under_its_trigge
 
 
 def test_given_an_unreadable_plan_with_advice_then_the_advice_is_recorded_then_the_failure() -> None:
-    audit, stopped = MemoryAuditTrail(), []
+    audit = MemoryAuditTrail()
+    stopped: list[str] = []
     ex = executor(audit, stopped)
     failure = Unreadable("training-guard", JOB, "GetMetricData: AccessDenied")
     assert ex.routed(route).run(Plan((ADVICE,), unreadable=failure)) is Outcome.FAILED
@@ -80,7 +82,8 @@ def test_given_an_unreadable_plan_with_advice_then_the_advice_is_recorded_then_t
 
 
 def test_given_a_confirmation_whose_read_fails_then_nothing_is_stopped_and_the_advice_is_kept() -> None:
-    audit, stopped = MemoryAuditTrail(), []
+    audit = MemoryAuditTrail()
+    stopped: list[str] = []
 
     def reread(snapshot: str) -> Fresh[str]:
         raise AccessDenied("DescribeTrainingJob", "AccessDeniedException", "no")
@@ -98,7 +101,8 @@ def test_given_a_confirmation_whose_read_fails_then_nothing_is_stopped_and_the_a
 
 
 def test_given_a_confirmation_then_the_fresh_plan_is_the_one_carried_out() -> None:
-    audit, stopped = MemoryAuditTrail(), []
+    audit = MemoryAuditTrail()
+    stopped: list[str] = []
     reads: list[str] = []
 
     def reread(snapshot: str) -> Fresh[str]:
@@ -116,7 +120,8 @@ def test_given_a_confirmation_then_the_fresh_plan_is_the_one_carried_out() -> No
 
 
 def test_given_a_confirmation_that_finds_the_resource_no_longer_a_candidate_then_only_the_advice_is_recorded() -> None:
-    audit, stopped = MemoryAuditTrail(), []
+    audit = MemoryAuditTrail()
+    stopped: list[str] = []
     confirmation = Confirmation("training-guard", "listed", lambda s: Fresh(None, changed=True), lambda s: Plan())
     ex = executor(audit, stopped)
     assert ex.routed(route).run(Plan((ADVICE, STOP)), confirmation) is Outcome.FINDING

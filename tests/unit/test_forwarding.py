@@ -23,7 +23,7 @@ from ecoguard.forwarding import (
     entry_size,
     parse_stream_batch,
 )
-from ecoguard.runners.audit_forwarder import forward
+from ecoguard.runners.audit_forwarder import Bus, forward
 from ecoguard.settings import SettingsError
 from tests.conftest import load_event
 
@@ -113,7 +113,7 @@ def test_the_bus_region_comes_from_its_arn() -> None:
     assert bus_region(BUS) == "eu-west-1"
 
 
-class FakeBus:
+class FakeBus(Bus):
     """Answers PutEvents: ``reject`` positions per call; ``fail_on`` call number raises Throttled."""
 
     def __init__(self, reject: Mapping[int, list[int]] | None = None, fail_on: int | None = None) -> None:

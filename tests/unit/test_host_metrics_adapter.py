@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -11,10 +11,15 @@ from botocore.exceptions import ClientError
 from ecoguard.adapters.host_metrics import MAX_QUERIES_PER_CALL, MetricQuery, MetricsAdapter
 from ecoguard.errors import Throttled
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
 START = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 END = START + timedelta(hours=1)
 
 
+# FakeCloudWatch stands in for a boto3 CloudWatch client: it answers only the calls MetricsAdapter makes, so it is
+# cast to the client type it replaces (no fake has every operation of a service).
 class FakeCloudWatch:
     """Answers each query with one datapoint whose value is the query's index; pages after 300 results."""
 
@@ -49,7 +54,7 @@ def queries(count: int) -> list[MetricQuery]:
 @pytest.mark.parametrize(("count", "calls"), [(1, 1), (500, 1), (501, 2), (1201, 3)])
 def test_given_n_queries_then_they_go_in_batches_of_at_most_500(count: int, calls: int) -> None:
     cw = FakeCloudWatch(page_results=10_000)
-    results = MetricsAdapter(cw).series(queries(count), START, END, 300)
+    results = MetricsAdapter(cast("CloudWatchClient", cw)).series(queries(count), START, END, 300)
     assert len(cw.calls) == calls
     assert all(len(c["MetricDataQueries"]) <= MAX_QUERIES_PER_CALL for c in cw.calls)
     assert [r[START] for r in results] == [float(i) for i in range(count)], "each result lands on its own query"
@@ -57,14 +62,14 @@ def test_given_n_queries_then_they_go_in_batches_of_at_most_500(count: int, call
 
 def test_given_a_paged_response_then_every_page_is_read() -> None:
     cw = FakeCloudWatch(page_results=300)
-    results = MetricsAdapter(cw).series(queries(500), START, END, 300)
+    results = MetricsAdapter(cast("CloudWatchClient", cw)).series(queries(500), START, END, 300)
     assert len(cw.calls) == 2 and cw.calls[1]["NextToken"] == "300"
     assert all(START in r for r in results)
 
 
 def test_given_each_query_then_it_names_the_namespace_metric_host_period_and_average() -> None:
     cw = FakeCloudWatch()
-    MetricsAdapter(cw).series(queries(1), START, END, 300)
+    MetricsAdapter(cast("CloudWatchClient", cw)).series(queries(1), START, END, 300)
     [query] = cw.calls[0]["MetricDataQueries"]
     assert query["MetricStat"] == {
         "Metric": {
@@ -79,4 +84,4 @@ def test_given_each_query_then_it_names_the_namespace_metric_host_period_and_ave
 
 def test_given_throttling_then_it_is_translated() -> None:
     with pytest.raises(Throttled):
-        MetricsAdapter(FakeCloudWatch(fail="Throttling")).series(queries(1), START, END, 300)
+        MetricsAdapter(cast("CloudWatchClient", FakeCloudWatch(fail="Throttling"))).series(queries(1), START, END, 300)

@@ -24,9 +24,9 @@ from ecoguard.guardrails.idle_endpoint import (
 )
 from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
 from ecoguard.policy import IdleEndpointsPolicy
+from tests.builders.clients import offline
+from tests.builders.endpoint_snapshots import endpoint
 from tests.unit.fakes import NOW
-from tests.unit.test_idle_endpoint_decisions import endpoint
-from tests.unit.test_idle_inference_adapters import offline
 
 POLICY = IdleEndpointsPolicy()
 NAMES = ("EndpointName", "VariantName")

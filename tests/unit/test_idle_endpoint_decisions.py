@@ -27,11 +27,11 @@ from ecoguard.guardrails.idle_endpoint import (
     stored_mark,
 )
 from ecoguard.policy import IdleEndpointsPolicy
+from tests.builders.endpoint_snapshots import ARN, endpoint
 from tests.unit.fakes import NOW
 
 POLICY = IdleEndpointsPolicy()
 OLD = NOW - timedelta(days=3)
-ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn"
 VERSION = 4  # the mark's item version as read: the plan's state change expects it
 
 
@@ -46,25 +46,6 @@ def only(plan: Plan) -> Decision:
 
 CLEARED = StateChange(ARN, VERSION, otherwise=Remove())
 """The stored mark removed, whatever the outcome (a failed untag too: the state no longer marks it)."""
-
-
-def endpoint(
-    *,
-    since: timedelta = timedelta(days=3),
-    tags: dict[str, str] | None = None,
-    variants: tuple[Variant, ...] = (Variant("AllTraffic", instance_count=1),),
-    **kwargs: object,
-) -> Endpoint:
-    return Endpoint(
-        name="churn",
-        arn=ARN,
-        status="InService",
-        config_name="churn-config",
-        in_service_since=NOW - since,
-        variants=variants,
-        tags=tags or {},
-        **kwargs,  # type: ignore[arg-type]
-    )
 
 
 def test_given_no_invocations_for_the_window_and_no_mark_then_it_is_marked_not_deleted() -> None:

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -22,8 +23,13 @@ from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.policy import build_policy
 from ecoguard.runners.idle_endpoint import IdleEndpointRunner
 from ecoguard.sweep import DEADLINE_MARGIN_MS, SweepResult
+from tests.builders.clients import unreachable
 from tests.unit.endpoint_fakes import FakeEndpoint, InferenceAccount
 from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 
@@ -49,18 +55,21 @@ class Sweeps:
         self.mode = mode
         self.audit = MemoryAuditTrail()
         self.state = MemoryStateStore(GUARDRAIL, mode)
+        self.autoscaling = AutoScalingAdapter(unreachable("application-autoscaling"))  # no asynchronous endpoint
         self.checkpoints: list[str] = []
         # Per invocation: the endpoints it described, and those it recorded an outcome for (handled).
         self.described: list[Counter[str]] = []
         self.handled: list[set[str]] = []
 
     def invoke(self, remaining_ms: Callable[[], int]) -> SweepResult:
-        sagemaker = SageMakerAdapter(self.account.sagemaker, TaggingAdapter(self.account.tagging))
+        # The account's clients stand in for boto3's: each answers only the calls the sweep makes.
+        tagging = TaggingAdapter(cast("ResourceGroupsTaggingAPIClient", self.account.tagging))
+        sagemaker = SageMakerAdapter(self.account.sagemaker, tagging)
         runner = IdleEndpointRunner(
             sagemaker=sagemaker,
-            metrics=MetricsAdapter(self.account.cloudwatch),
-            autoscaling=AutoScalingAdapter(None),  # no asynchronous endpoint: never called
-            audit=self.audit,  # type: ignore[arg-type]
+            metrics=MetricsAdapter(cast("CloudWatchClient", self.account.cloudwatch)),
+            autoscaling=self.autoscaling,
+            audit=self.audit,
             state=self.state,
             policy=build_policy(),
             mode=self.mode,

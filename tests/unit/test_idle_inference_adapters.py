@@ -8,9 +8,8 @@ rejects endpoint-config variants without a ModelName, which is how such endpoint
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -20,15 +19,13 @@ from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.decisions import PlannedAction
 from ecoguard.guardrails.idle_endpoint import DELETE, Component, IdleMark, ScalingTarget, decide_endpoint
 from ecoguard.policy import IdleEndpointsPolicy
+from tests.builders.clients import offline
 from tests.unit.fakes import NOW
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/llm"
-
-
-def offline(service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
 
 
 def query(i: int, start: datetime = NOW - timedelta(hours=24)) -> MetricQuery:
@@ -80,6 +77,8 @@ def test_given_a_query_cloudwatch_could_not_answer_then_its_series_is_incomplete
     assert not series.complete
 
 
+# RecordingCloudWatch stands in for a boto3 CloudWatch client: it answers only the calls MetricsAdapter makes, so it is
+# cast to the client type it replaces (no fake has every operation of a service).
 class RecordingCloudWatch:
     """A fake CloudWatch client: answers every query with no data and records each call's queries."""
 
@@ -96,7 +95,7 @@ def test_given_queries_over_two_time_ranges_then_each_range_is_batched_separatel
     cw = RecordingCloudWatch()
     two_hours = NOW - timedelta(hours=2)
     queries = [query(i) for i in range(600)] + [query(i, two_hours) for i in range(600, 610)]
-    results = MetricsAdapter(cw).fetch(queries)
+    results = MetricsAdapter(cast("CloudWatchClient", cw)).fetch(queries)
     assert cw.calls == [(NOW - timedelta(hours=24), 500), (NOW - timedelta(hours=24), 100), (two_hours, 10)]
     assert [q.key for q, _ in results] == [q.key for q in queries], "results come back in the order asked"
 

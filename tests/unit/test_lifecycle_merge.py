@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +21,9 @@ from ecoguard.guardrails.s3_rules import MAX_RULES, check_rule
 from ecoguard.guardrails.storage_lifecycle import BucketConfig, plan_for
 from ecoguard.policy import StorageLifecyclePolicy
 from tests.unit.s3_fakes import MemoryS3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 POLICY = StorageLifecyclePolicy()
 
@@ -88,7 +91,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any] | None:
     return config
 
 
-bucket_tags = st.one_of(
+bucket_tags: st.SearchStrategy[dict[str, str]] = st.one_of(
     st.just({}), st.sampled_from(["raw", "recreatable", "artifact", "log"]).map(lambda c: {"ecoguard:data-class": c})
 )
 
@@ -140,7 +143,7 @@ def test_given_any_configuration_when_merged_written_and_restored_then_the_bucke
     if stale_tiering:
         tiering["ecoguard-archive"] = {"Id": "ecoguard-archive", "Status": "Disabled", "Tierings": []}
     s3 = MemoryS3(current, tiering)
-    adapter = S3Adapter(s3, "us-east-1")
+    adapter = S3Adapter(cast("S3Client", s3), "us-east-1")
     before = adapter.config("bucket")
     plan = plan_for("bucket", tags, versioned, POLICY)
     result = merge(before.lifecycle, plan.desired_rules)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
-from ecoguard.actions.log_retention import LogRetentionRunner
+from ecoguard.actions.log_retention import LogGroups, LogRetentionRunner
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Trigger
@@ -16,7 +17,7 @@ from ecoguard.sweep import DEADLINE_MARGIN_MS, Page
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 
-class FakeLogs:
+class FakeLogs(LogGroups):
     def __init__(self, count: int, page_size: int = 7) -> None:
         self.retention: dict[str, int | None] = {f"/aws/lambda/fn-{i:03d}": None for i in range(count)}
         self.tags_of: dict[str, dict[str, str]] = {}
@@ -74,11 +75,11 @@ class Budget:
 
 
 def runner(
-    logs: FakeLogs, audit: MemoryAuditTrail, remaining=lambda: 900_000, mode: Mode = Mode.ENFORCE
-) -> LogRetentionRunner:  # type: ignore[no-untyped-def]
+    logs: FakeLogs, audit: MemoryAuditTrail, remaining: Callable[[], int] = lambda: 900_000, mode: Mode = Mode.ENFORCE
+) -> LogRetentionRunner:
     return LogRetentionRunner(
-        logs=logs,  # type: ignore[arg-type]
-        audit=audit,  # type: ignore[arg-type]
+        logs=logs,
+        audit=audit,
         policy=build_policy(),
         mode=mode,
         clock=clock,

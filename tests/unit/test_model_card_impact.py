@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ecoguard.decisions import Finding, PlannedAction
@@ -18,7 +20,7 @@ from ecoguard.guardrails.model_card_impact import (
 from ecoguard.impact import compute_estimate
 
 RUN = TrainingRun("j1", "arn:aws:sagemaker:us-east-1:1:training-job/j1", "us-east-1", "ml.g5.xlarge", 2, 7200)
-CONTENT = {
+CONTENT: dict[str, Any] = {
     "model_overview": {"model_id": "m", "model_description": "keep me"},
     "training_details": {"training_job_details": {"training_arn": RUN.arn}},
     "additional_information": {"caveats_and_recommendations": "keep", "custom_details": {"owner": "ml-team"}},

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.executor import Entry, RunSummary
 from ecoguard.notify import MAX_LISTED, Notifier, render
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 
 def summary(outcomes: list[Outcome]) -> RunSummary:
@@ -15,6 +18,8 @@ def summary(outcomes: list[Outcome]) -> RunSummary:
     return s
 
 
+# FakeSns stands in for a boto3 SNS client: it answers only the calls Notifier makes, so it is
+# cast to the client type it replaces (no fake has every operation of a service).
 class FakeSns:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
@@ -36,15 +41,15 @@ def test_render_counts_outcomes_and_lists_resources_within_sns_limits() -> None:
 
 def test_given_only_compliant_resources_then_no_message_is_sent() -> None:
     sns = FakeSns()
-    assert Notifier(sns, "arn:topic").publish(summary([])) is False
+    assert Notifier(cast("SNSClient", sns), "arn:topic").publish(summary([])) is False
     assert sns.published == []
 
 
 def test_given_sns_is_down_then_publish_reports_failure_without_raising() -> None:
-    assert Notifier(FakeSns(fail=True), "arn:topic").publish(summary([Outcome.APPLIED])) is False
+    assert Notifier(cast("SNSClient", FakeSns(fail=True)), "arn:topic").publish(summary([Outcome.APPLIED])) is False
 
 
 def test_given_actions_then_one_message_goes_to_the_topic() -> None:
     sns = FakeSns()
-    assert Notifier(sns, "arn:topic").publish(summary([Outcome.WOULD_APPLY])) is True
+    assert Notifier(cast("SNSClient", sns), "arn:topic").publish(summary([Outcome.WOULD_APPLY])) is True
     assert sns.published[0]["TopicArn"] == "arn:topic"

@@ -4,7 +4,9 @@ single-account report unchanged. Pure: no moto."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -44,7 +46,7 @@ def record(
     )
 
 
-def event_of(rec: AuditRecord, account: str, region: str, sequence: int = 1, event_id: str = "e1") -> dict:  # type: ignore[type-arg]
+def event_of(rec: AuditRecord, account: str, region: str, sequence: int = 1, event_id: str = "e1") -> dict[str, Any]:
     return {
         "version": "0",
         "id": event_id,
@@ -159,7 +161,9 @@ def test_the_central_key_is_account_region_action_and_outcome() -> None:
         (lambda e: e["detail"].update(sequence_number="x1"), r"sequence_number"),
     ],
 )
-def test_given_a_malformed_audit_event_then_the_error_names_the_field(mutate, message) -> None:  # type: ignore[no-untyped-def]
+def test_given_a_malformed_audit_event_then_the_error_names_the_field(
+    mutate: Callable[[dict[str, Any]], object], message: str
+) -> None:
     event = event_of(record(1, Outcome.APPLIED, 1.0), ACCOUNTS[0], "us-east-1")
     mutate(event)
     with pytest.raises(EventError, match=message):

@@ -64,7 +64,8 @@ ALARM_SHAPES = sorted(REFERENCE_EVENTS.glob("cloudwatch-alarm-state-change-*.jso
 
 
 def event(relative: str) -> dict[str, Any]:
-    return json.loads((EVENTS / "retraining_gate" / relative).read_text())
+    loaded: dict[str, Any] = json.loads((EVENTS / "retraining_gate" / relative).read_text())
+    return loaded
 
 
 def observed(relative: str, policy: RetrainingGatePolicy = POLICY) -> Observation | Ignored:
@@ -370,7 +371,11 @@ def test_given_state_when_round_tripped_through_a_dict_then_it_is_unchanged() ->
     ],
 )
 def test_given_an_invalid_model_gate_then_the_policy_error_names_the_field(model: dict[str, Any], field: str) -> None:
-    base = {"name": "m", "endpoint": "e", "kpis": [{"metric": "f1", "threshold": 0.8, "breach_when": "below"}]}
+    base: dict[str, Any] = {
+        "name": "m",
+        "endpoint": "e",
+        "kpis": [{"metric": "f1", "threshold": 0.8, "breach_when": "below"}],
+    }
     base["pipeline"] = {"name": "p"}
     document = {"retraining_gate": {"models": [{**base, **model}]}}
     with pytest.raises(PolicyError, match=f"invalid policy field retraining_gate.models.0{re.escape(field)}:"):

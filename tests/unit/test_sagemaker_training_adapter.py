@@ -45,6 +45,17 @@ class FakeSageMaker:
             "DescribeTrainingJob",
         )
 
+    def stop_training_job(self, **kwargs: Any) -> dict[str, Any]:
+        """No job exists: refused as DescribeTrainingJob refuses it."""
+        return self.describe_training_job(**kwargs)
+
+
+class NoJobsSageMaker(FakeSageMaker):
+    """No jobs on any page, whatever the NextToken (a token is opaque: any string is sent on)."""
+
+    def _page(self, names: list[str], kwargs: dict[str, Any]) -> tuple[list[str], str | None]:
+        return [], None
+
 
 def record(name: str, **fields: Any) -> dict[str, Any]:
     """A Search record of an in-progress job (SearchRecord.TrainingJob), as the index holds it."""
@@ -121,8 +132,7 @@ def test_given_a_search_record_then_the_job_holds_its_instances_start_status_and
 def test_given_a_checkpoint_token_then_the_search_resumes_from_it_or_from_the_first_page(
     token: str, sent: str | None
 ) -> None:
-    sm = FakeSageMaker(0, 0)
-    sm._page = lambda names, kwargs: ([], None)  # type: ignore[method-assign]
+    sm = NoJobsSageMaker(0, 0)
     page = SageMakerTrainingAdapter(sm).page(token)
     [(op, kwargs)] = sm.calls
     assert op == "Search" and kwargs.get("NextToken") == sent
@@ -136,7 +146,6 @@ def test_given_a_missing_job_then_describe_says_none_rather_than_failing() -> No
 
 def test_given_stop_on_a_missing_job_then_it_raises_not_found() -> None:
     sm = FakeSageMaker(0, 0)
-    sm.stop_training_job = sm.describe_training_job  # type: ignore[method-assign]
     with pytest.raises(NotFound):
         SageMakerTrainingAdapter(sm).stop("gone")
 

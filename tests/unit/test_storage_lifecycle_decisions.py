@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -12,6 +12,9 @@ from ecoguard.guardrails.s3_rules import LifecycleRuleError, check_rule, check_t
 from ecoguard.guardrails.storage_lifecycle import Bucket, BucketConfig, classes_of, decide_bucket, in_scope
 from ecoguard.policy import PolicyError, StorageLifecyclePolicy, build_policy
 from tests.unit.s3_fakes import MemoryS3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 POLICY = StorageLifecyclePolicy()
 BUCKET = Bucket("ml-data", "us-east-1")
@@ -140,7 +143,7 @@ def test_given_an_invalid_new_rule_when_writing_then_nothing_is_sent_to_s3() -> 
     s3 = MemoryS3(None, {})
     target = BucketConfig({"Rules": [rule(Transitions=[{"Days": 1, "StorageClass": "ONEZONE_IA"}])]})
     with pytest.raises(LifecycleRuleError):
-        S3Adapter(s3, "us-east-1").write("b", EMPTY, target)
+        S3Adapter(cast("S3Client", s3), "us-east-1").write("b", EMPTY, target)
     assert s3.lifecycle is None
 
 

@@ -53,9 +53,9 @@ class Run:
             return 600_000 if left >= 0 else DEADLINE_MARGIN_MS - 1
 
         key = (lambda n: n) if self.keyed else None
-        sweep = Sweep[str]("test", self.audit, clock, remaining_ms, key=key)  # type: ignore[arg-type]
+        sweep = Sweep[str]("test", self.audit, clock, remaining_ms, key=key)
         executor = Executor(
-            audit=self.audit,  # type: ignore[arg-type]
+            audit=self.audit,
             mode=Mode.DRY_RUN,
             trigger=TRIGGER,
             clock=clock,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecoguard.actions.training_guard import StopTrainingJob
+from ecoguard.actions.training_guard import StopTrainingJob, TrainingJobs
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.events import EventError, parse_event
@@ -76,10 +76,16 @@ def test_given_a_malformed_detail_then_the_error_names_the_field(change: dict[st
         detail_of("training_guard/training-job-state-change.json", **change)
 
 
-class FakeJobs:
+class FakeJobs(TrainingJobs):
+    """``ecoguard.actions.training_guard.TrainingJobs``: the jobs that exist, and those stopped and created."""
+
     def __init__(self, existing: set[str]) -> None:
         self.existing = existing
+        self.stopped: list[str] = []
         self.created: list[tuple[str, dict[str, Any]]] = []
+
+    def stop(self, name: str) -> None:
+        self.stopped.append(name)
 
     def status(self, name: str) -> str | None:
         return "Stopping" if name in self.existing else None
@@ -109,14 +115,14 @@ def record(name: str, before: dict[str, Any]) -> AuditRecord:
 def test_given_a_63_character_name_then_the_restored_name_stays_within_63() -> None:
     name = "a" * 63
     jobs = FakeJobs({name, f"{'a' * 52}-restored-1"})
-    unit = StopTrainingJob(jobs)  # type: ignore[arg-type]
+    unit = StopTrainingJob(jobs)
     new = unit.new_name(name)
     assert new == f"{'a' * 52}-restored-2" and len(new) == 63
 
 
 def test_given_a_record_then_undo_creates_the_recorded_configuration_and_stopping_counts_as_stopped() -> None:
     jobs = FakeJobs({"bert"})
-    unit = StopTrainingJob(jobs)  # type: ignore[arg-type]
+    unit = StopTrainingJob(jobs)
     config = {"RoleArn": "arn:aws:iam::1:role/r", "ResourceConfig": {"InstanceType": "ml.g5.xlarge"}}
     rec = record("bert", {"TrainingJobStatus": "InProgress", "config": config})
     current = unit.current(rec)
@@ -129,5 +135,5 @@ def test_given_a_record_then_undo_creates_the_recorded_configuration_and_stoppin
 def test_given_a_record_without_configuration_then_nothing_is_created() -> None:
     jobs = FakeJobs({"bert"})
     with pytest.raises(ValueError, match="no job configuration"):
-        StopTrainingJob(jobs).undo(record("bert", {}))  # type: ignore[arg-type]
+        StopTrainingJob(jobs).undo(record("bert", {}))
     assert jobs.created == []

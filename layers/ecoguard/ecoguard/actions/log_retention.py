@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.logs import LogsAdapter
-from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.audit import AuditLog, AuditRecord
 from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Unreadable
 from ecoguard.errors import Throttled
 from ecoguard.executor import RunSummary, Trigger
@@ -84,7 +84,7 @@ class LogRetentionRunner(GuardrailRunner):
         self,
         *,
         logs: LogGroups,
-        audit: AuditTrail,
+        audit: AuditLog,
         policy: Policy,
         mode: Mode,
         clock: Callable[[], datetime],

@@ -7,7 +7,7 @@ name, ``<name>-restored-<n>``, and leaves the stopped job as it is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.sagemaker_training import MAX_NAME, SageMakerTrainingAdapter
@@ -18,7 +18,17 @@ from ecoguard.guardrails.training_guard import ACTION, GUARDRAIL, STOPPED_STATE
 MAX_RESTORES = 99
 
 
-class StopTrainingJob(ActionUnit[SageMakerTrainingAdapter]):
+class TrainingJobs(Protocol):
+    """What stopping a job and re-creating it need (``SageMakerTrainingAdapter``)."""
+
+    def stop(self, name: str) -> None: ...
+
+    def status(self, name: str) -> str | None: ...
+
+    def create(self, name: str, request: Mapping[str, Any]) -> str: ...
+
+
+class StopTrainingJob(ActionUnit[TrainingJobs]):
     name = ACTION
     permissions = frozenset({"sagemaker:StopTrainingJob"})
     restore_permissions = frozenset(

@@ -44,7 +44,7 @@ from ecoguard.adapters.metric_queries import (
 )
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.audit import AuditTrail
+from ecoguard.audit import AuditLog
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import Mode, Outcome, Plan, Unreadable
 from ecoguard.errors import AwsError, Throttled
@@ -275,7 +275,7 @@ class IdleEndpointRunner(GuardrailRunner):
         sagemaker: SageMakerAdapter,
         metrics: MetricsAdapter,
         autoscaling: AutoScalingAdapter,
-        audit: AuditTrail,
+        audit: AuditLog,
         state: StateStore,
         policy: Policy,
         mode: Mode,
