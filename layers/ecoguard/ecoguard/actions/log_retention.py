@@ -32,7 +32,7 @@ from ecoguard.guardrails.log_retention import (
 )
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 from ecoguard.sweep import Page, SweepResult
 
 logger = Logger(child=True)

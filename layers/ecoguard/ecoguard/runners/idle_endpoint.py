@@ -63,7 +63,7 @@ from ecoguard.guardrails.idle_endpoint import (
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.sweep import Page, Sweep, SweepResult
 

@@ -27,7 +27,7 @@ from ecoguard.guardrails.idle_notebook import (
     reports_activity,
 )
 from ecoguard.policy import Policy
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 

@@ -12,7 +12,7 @@ from ecoguard.decisions import Mode
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.guardrails.model_card_impact import GUARDRAIL, decide, estimate_of
 from ecoguard.policy import AuditPolicy, Policy
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 
 
 class ModelCardImpactRunner(GuardrailRunner):

@@ -39,7 +39,7 @@ from ecoguard.guardrails.retraining_gate import (
 from ecoguard.monitor_events import parse_alarm_change, parse_monitoring_run
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 
 logger = Logger(child=True)

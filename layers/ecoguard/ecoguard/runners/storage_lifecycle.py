@@ -18,7 +18,7 @@ from ecoguard.guardrails.storage_lifecycle import GUARDRAIL, Bucket, BucketConfi
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 from ecoguard.sweep import Sweep, SweepResult
 
 

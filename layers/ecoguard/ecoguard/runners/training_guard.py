@@ -57,7 +57,7 @@ from ecoguard.guardrails.training_guard import (
 )
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
-from ecoguard.runners.base import GuardrailRunner
+from ecoguard.runner import GuardrailRunner
 from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
