@@ -56,7 +56,6 @@ def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
         if not fresh.changed or not plan.actions:
             return plan
         snapshot = fresh.snapshot
-    assert resource is not None
     error = "the state kept changing between reads; not written"
     return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error))
 

@@ -22,10 +22,6 @@ from ecoguard.state import StateStore
 from ecoguard.sweep import Pager, Sweep, SweepResult
 
 
-def never_remaining() -> int:
-    return 0
-
-
 class GuardrailRunner:
     guardrail: ClassVar[str]
 
@@ -38,7 +34,7 @@ class GuardrailRunner:
         clock: Callable[[], datetime],
         units: Mapping[str, ActionUnit[Any]],
         state: StateStore | None = None,
-        remaining_ms: Callable[[], int] = never_remaining,
+        remaining_ms: Callable[[], int] | None = None,
     ) -> None:
         self._audit = audit
         self._policy = policy
@@ -73,5 +69,7 @@ class GuardrailRunner:
         def handle(snapshot: S, executor: Executor) -> Outcome | None:
             return executor.run(plan(snapshot), confirmation(snapshot) if confirmation else None)
 
+        if self._remaining_ms is None:
+            raise TypeError(f"the {self.guardrail} runner was built without remaining_ms, so it cannot sweep")
         sweep = Sweep[S](self.guardrail, self._audit, self._clock, self._remaining_ms)
         return sweep.run(trigger, self._executor(trigger), pager, handle)

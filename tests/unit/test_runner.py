@@ -1,0 +1,28 @@
+"""The generic runner refuses to sweep without a deadline to watch, rather than pause at once for ever."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecoguard.decisions import Mode, Plan
+from ecoguard.executor import Trigger
+from ecoguard.policy import build_policy
+from ecoguard.runner import GuardrailRunner
+from ecoguard.sweep import Page
+from tests.unit.fakes import MemoryAuditTrail, clock
+
+
+class Runner(GuardrailRunner):
+    guardrail = "log-retention"
+
+
+def test_given_a_runner_built_without_remaining_ms_when_it_sweeps_then_it_fails_clearly_and_writes_nothing() -> None:
+    audit = MemoryAuditTrail()
+    runner = Runner(audit=audit, policy=build_policy(), mode=Mode.ENFORCE, clock=clock, units={})
+
+    def pager(token: str | None) -> Page[str]:
+        return Page(["a"], None)
+
+    with pytest.raises(TypeError, match="without remaining_ms"):
+        runner.run_sweep(Trigger("run-1", "test"), pager, lambda item: Plan())
+    assert audit.journal == [] and audit.checkpoints == {}
