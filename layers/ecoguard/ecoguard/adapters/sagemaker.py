@@ -40,36 +40,40 @@ class SageMakerAdapter:
 
     # --- endpoints ----------------------------------------------------------------------------
 
+    def _page(
+        self, operation: str, items: str, token: str | None, **kwargs: Any
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a SageMaker listing, and the ``NextToken`` of the next (None after the last)."""
+        if token:
+            kwargs["NextToken"] = token
+        try:
+            response = getattr(self._sm, operation)(**kwargs)
+        except ClientError as exc:
+            raise translate(exc) from exc
+        return response.get(items, []), response.get("NextToken") or None
+
     def _paged(self, operation: str, items: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every item of every page of a SageMaker listing (``NextToken`` paging)."""
+        token: str | None = None
         while True:
-            try:
-                response = getattr(self._sm, operation)(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
-            yield from response.get(items, [])
-            token = response.get("NextToken") or None
+            listed, token = self._page(operation, items, token, **kwargs)
+            yield from listed
             if token is None:
                 return
-            kwargs["NextToken"] = token
 
     def endpoint_page(self, token: str | None) -> Page[EndpointRef]:
         """One page of InService endpoints, by name ascending (a paused sweep resumes after the last name it
         handled). ``token``: the previous page's NextToken, None for the first page."""
-        kwargs: dict[str, Any] = {
-            "MaxResults": PAGE_SIZE,
-            "StatusEquals": "InService",
-            "SortBy": "Name",
-            "SortOrder": "Ascending",
-        }
-        if token:
-            kwargs["NextToken"] = token
-        try:
-            response = self._sm.list_endpoints(**kwargs)
-        except ClientError as exc:
-            raise translate(exc) from exc
-        refs = tuple(EndpointRef(e["EndpointName"], e["EndpointArn"]) for e in response.get("Endpoints", []))
-        return Page(refs, response.get("NextToken") or None)
+        listed, next_token = self._page(
+            "list_endpoints",
+            "Endpoints",
+            token,
+            MaxResults=PAGE_SIZE,
+            StatusEquals="InService",
+            SortBy="Name",
+            SortOrder="Ascending",
+        )
+        return Page(tuple(EndpointRef(e["EndpointName"], e["EndpointArn"]) for e in listed), next_token)
 
     def component_endpoints(self) -> set[str]:
         """Names of the endpoints that host an inference component, from one account-wide listing."""
@@ -194,15 +198,15 @@ class SageMakerAdapter:
         return {arn.lower(): tags for arn, tags in tagged.items()}
 
     def notebook_page(self, token: str | None) -> Page[Notebook]:
-        kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "StatusEquals": "InService", "SortBy": "Name"}
-        if token:
-            kwargs["NextToken"] = token
-        try:
-            response = self._sm.list_notebook_instances(**kwargs)
-        except ClientError as exc:
-            raise translate(exc) from exc
-        notebooks = tuple(self._notebook(raw) for raw in response.get("NotebookInstances", []))
-        return Page(notebooks, response.get("NextToken") or None)
+        listed, next_token = self._page(
+            "list_notebook_instances",
+            "NotebookInstances",
+            token,
+            MaxResults=PAGE_SIZE,
+            StatusEquals="InService",
+            SortBy="Name",
+        )
+        return Page(tuple(self._notebook(raw) for raw in listed), next_token)
 
     def notebook(self, name: str) -> Notebook | None:
         try:
