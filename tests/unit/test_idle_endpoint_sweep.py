@@ -30,6 +30,7 @@ from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
+    from mypy_boto3_sagemaker import SageMakerClient
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 
@@ -64,7 +65,7 @@ class Sweeps:
     def invoke(self, remaining_ms: Callable[[], int]) -> SweepResult:
         # The account's clients stand in for boto3's: each answers only the calls the sweep makes.
         tagging = TaggingAdapter(cast("ResourceGroupsTaggingAPIClient", self.account.tagging))
-        sagemaker = SageMakerAdapter(self.account.sagemaker, tagging)
+        sagemaker = SageMakerAdapter(cast("SageMakerClient", self.account.sagemaker), tagging)
         runner = IdleEndpointRunner(
             sagemaker=sagemaker,
             metrics=MetricsAdapter(cast("CloudWatchClient", self.account.cloudwatch)),

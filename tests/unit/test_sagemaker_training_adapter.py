@@ -4,7 +4,7 @@ tuning jobs, at 100 a page; a job's fresh state from DescribeTrainingJob and Lis
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -12,6 +12,10 @@ from botocore.exceptions import ClientError
 from ecoguard.adapters.sagemaker_training import JobRef, SageMakerTrainingAdapter
 from ecoguard.errors import NotFound
 from ecoguard.guardrails.training_guard import TrainingJob
+
+if TYPE_CHECKING:
+    # The fakes below answer only the calls the adapter makes; the stubs list every operation.
+    from mypy_boto3_sagemaker import SageMakerClient
 
 
 class FakeSageMaker:
@@ -88,7 +92,7 @@ def test_given_jobs_then_every_in_progress_job_is_listed_once_at_100_a_page(
     training: int, tuning: int, calls: int
 ) -> None:
     sm = FakeSageMaker(training, tuning)
-    items = walk(SageMakerTrainingAdapter(sm))
+    items = walk(SageMakerTrainingAdapter(cast("SageMakerClient", sm)))
     assert [j.name for j in items if isinstance(j, TrainingJob)] == sm.training
     assert [r.name for r in items if isinstance(r, JobRef) and r.kind == "tuning"] == sm.tuning
     assert len(sm.calls) == calls
@@ -100,7 +104,7 @@ def test_given_a_sweep_then_training_jobs_are_searched_filtered_on_status_by_the
     # ListTrainingJobs with StatusEquals and MaxResults takes MaxResults jobs of any status first, then
     # filters them (ListTrainingJobs API reference): it must not come back.
     sm = FakeSageMaker(150, 0)
-    walk(SageMakerTrainingAdapter(sm))
+    walk(SageMakerTrainingAdapter(cast("SageMakerClient", sm)))
     searches = [k for op, k in sm.calls if op == "Search"]
     first = {
         "Resource": "TrainingJob",
@@ -116,7 +120,7 @@ def test_given_a_sweep_then_training_jobs_are_searched_filtered_on_status_by_the
 def test_given_a_search_record_then_the_job_holds_its_instances_start_status_and_tags_without_other_calls() -> None:
     sm = FakeSageMaker(0, 0)
     sm.training = ["bert"]
-    [job] = [j for j in walk(SageMakerTrainingAdapter(sm)) if isinstance(j, TrainingJob)]
+    [job] = [j for j in walk(SageMakerTrainingAdapter(cast("SageMakerClient", sm))) if isinstance(j, TrainingJob)]
     assert (job.instance_type, job.instance_count, job.status) == ("ml.g5.12xlarge", 2, "InProgress")
     assert job.training_start == datetime(2026, 1, 1, 12, tzinfo=UTC)
     assert job.tags == {"ecoguard:exempt": "true", "team": "nlp"}
@@ -133,21 +137,21 @@ def test_given_a_checkpoint_token_then_the_search_resumes_from_it_or_from_the_fi
     token: str, sent: str | None
 ) -> None:
     sm = NoJobsSageMaker(0, 0)
-    page = SageMakerTrainingAdapter(sm).page(token)
+    page = SageMakerTrainingAdapter(cast("SageMakerClient", sm)).page(token)
     [(op, kwargs)] = sm.calls
     assert op == "Search" and kwargs.get("NextToken") == sent
     assert page.next_token == "tuning:"
 
 
 def test_given_a_missing_job_then_describe_says_none_rather_than_failing() -> None:
-    adapter = SageMakerTrainingAdapter(FakeSageMaker(0, 0))
+    adapter = SageMakerTrainingAdapter(cast("SageMakerClient", FakeSageMaker(0, 0)))
     assert adapter.status("gone") is None and adapter.training_job("gone") is None
 
 
 def test_given_stop_on_a_missing_job_then_it_raises_not_found() -> None:
     sm = FakeSageMaker(0, 0)
     with pytest.raises(NotFound):
-        SageMakerTrainingAdapter(sm).stop("gone")
+        SageMakerTrainingAdapter(cast("SageMakerClient", sm)).stop("gone")
 
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/bert-large"
@@ -176,7 +180,7 @@ class DescribingSageMaker:
 
 def test_given_a_job_read_fresh_then_it_is_described_and_its_tags_read_once_into_its_recreation_request() -> None:
     sm = DescribingSageMaker()
-    job = SageMakerTrainingAdapter(sm).training_job("bert-large")
+    job = SageMakerTrainingAdapter(cast("SageMakerClient", sm)).training_job("bert-large")
     assert job is not None and job.tags == {"team": "nlp", "ecoguard:exempt": "true"}
     assert job.config["Tags"] == [{"Key": "ecoguard:exempt", "Value": "true"}, {"Key": "team", "Value": "nlp"}]
     assert job.config["RoleArn"] == "arn:aws:iam::123456789012:role/SM"

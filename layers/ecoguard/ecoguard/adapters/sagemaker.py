@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -14,6 +14,9 @@ from ecoguard.guardrails.idle_endpoint import Component, Endpoint, EndpointRef, 
 from ecoguard.guardrails.idle_notebook import Notebook
 from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
 from ecoguard.sweep import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
 
 # ListEndpoints, ListNotebookInstances and ListInferenceComponents return at most 100 a page; ListTags at most 50.
 PAGE_SIZE = 100
@@ -33,7 +36,7 @@ def _missing(exc: ClientError) -> bool:
 
 
 class SageMakerAdapter:
-    def __init__(self, sagemaker: Any, tagging: TaggingAdapter | None = None) -> None:
+    def __init__(self, sagemaker: SageMakerClient, tagging: TaggingAdapter | None = None) -> None:
         self._sm = sagemaker
         self._tagging = tagging
         self._configs: dict[str, Mapping[str, Any]] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -26,6 +26,9 @@ from ecoguard.errors import NotFound, translate
 from ecoguard.events import parse_aws_time
 from ecoguard.guardrails.training_guard import IN_PROGRESS, TrainingJob, TuningJob, creation_request
 from ecoguard.sweep import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
 
 logger = Logger(child=True)
 
@@ -59,7 +62,7 @@ def _missing(exc: ClientError) -> bool:
 
 
 class SageMakerTrainingAdapter:
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: SageMakerClient) -> None:
         self._sm = sagemaker
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
