@@ -117,10 +117,6 @@ class Executor:
         self._route = route
         self.summary = summary
 
-    def under(self, trigger: Trigger) -> Executor:
-        """The same executor, recording under another trigger (its outcomes counted in the same summary)."""
-        return self._like(trigger, None)
-
     def routed(self, route: Callable[[Decision], Trigger | None]) -> Executor:
         """The same executor (outcomes counted in the same summary), recording each decision of a plan it
         runs under ``route(decision)`` when that is a trigger, under its own otherwise: the training guard
@@ -184,7 +180,7 @@ class Executor:
 
     def _executing(self, decision: Decision) -> Executor:
         trigger = self._route(decision) if self._route is not None else None
-        return self if trigger is None else self.under(trigger)
+        return self if trigger is None else self._like(trigger, None)
 
     def _said(self, action: PlannedAction) -> str:
         """The action's reason, saying what cannot be undone, in the record written before the change."""

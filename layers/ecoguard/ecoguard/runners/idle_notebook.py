@@ -16,7 +16,7 @@ from ecoguard.adapters.metric_queries import activity_query
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditTrail
-from ecoguard.decisions import Mode, Outcome, Plan, plan_of, unreadable
+from ecoguard.decisions import Mode, Outcome, Plan, plan_of
 from ecoguard.executor import Executor, Trigger
 from ecoguard.guardrails.idle_notebook import (
     GUARDRAIL,
@@ -35,7 +35,6 @@ from ecoguard.sweep import Page, Sweep, SweepResult
 class ObservedNotebook:
     notebook: Notebook
     activity: Activity | None  # None: the instance does not publish the activity metric
-    error: str | None = None
 
 
 def activity_of(timestamps: list[datetime], values: list[float]) -> Activity:
@@ -85,7 +84,7 @@ class IdleNotebookRunner(GuardrailRunner):
             hours = idle_hours(item.notebook, policy)
             if not isinstance(hours, int):
                 continue  # skipped without its metric
-            if item.error is None and reports_activity(item.notebook, self._configs):
+            if reports_activity(item.notebook, self._configs):
                 queries.append(activity_query(item.notebook.name, hours, now))
         activity = {
             q.key: activity_of(s.timestamps, s.values) if s.complete else None for q, s in self._metrics.fetch(queries)
@@ -96,8 +95,6 @@ class IdleNotebookRunner(GuardrailRunner):
         return executor.run(self._plan(item))
 
     def _plan(self, item: ObservedNotebook) -> Plan:
-        if item.error is not None:
-            return unreadable(GUARDRAIL, item.notebook.resource, item.error)
         return plan_of(
             decide_notebook(
                 item.notebook, item.activity, self._policy.idle_inference.notebooks, self._configs, self._clock()
