@@ -1,4 +1,4 @@
-"""``ecoguard audit | restore ACTION_ID | report | regions | kpi-alarms``, on a deployed stack."""
+"""``ecoguard audit | restore ACTION_ID | report | regions | kpi-alarms | doctor``, on a deployed stack."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from rich.console import Console
 from ecoguard.policy import build_policy
 from ecoguard_cli import operations
 from ecoguard_cli.audit_view import audit_table
+from ecoguard_cli.doctor.deployment import Deployment
+from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
 from ecoguard_cli.kpi_alarms import kpi_alarm_resources
 from ecoguard_cli.reporting import regions_table, report_from_table, report_table, write_report
 
@@ -37,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
         where.add_argument("--table", help="the audit table's name")
+    doctor = commands.add_parser("doctor", help="read-only checks of a deployed stack (docs/DOCTOR.md)")
+    doctor.add_argument("--stack", required=True, help="the deployed stack")
     commands.add_parser("regions", help="rank AWS regions by grid carbon intensity, with sources")
     alarms = commands.add_parser("kpi-alarms", help="print CloudFormation for the retraining gate's KPI alarms")
     alarms.add_argument("--policy", type=Path, default=None, help="policy override file (YAML or JSON)")
@@ -52,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "kpi-alarms":
         return print_kpi_alarms(args.policy, args.period)
     session = boto3.session.Session()
+    if args.command == "doctor":
+        return print_doctor(session, args.stack)
     table = args.table or operations.audit_table_of(session, args.stack)
     if args.command == "audit":
         return print_audit(session, table, args.guardrail, as_json=args.json)
@@ -78,6 +84,13 @@ def print_report(session: boto3.session.Session, table: str, html: Path | None, 
     for path in write_report(report, html, json_path):
         console.print(f"wrote {path}")
     return 0
+
+
+def print_doctor(session: boto3.session.Session, stack: str) -> int:
+    """One table (check, result, what to do); exit 1 if any check fails."""
+    rows = run_checks(Deployment(session, stack))
+    Console(width=200).print(doctor_table(rows, stack))
+    return exit_code(rows)
 
 
 def print_kpi_alarms(policy_file: Path | None, period: int) -> int:

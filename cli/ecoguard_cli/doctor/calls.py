@@ -1,0 +1,147 @@
+"""The calls each function makes, and a sample resource for each, for ``ecoguard doctor`` to simulate.
+
+A function's calls are its action units' ``permissions`` (``ecoguard/actions/*.py``; the RestoreFunction
+makes every unit's ``restore_permissions``) and the reads and plumbing below, which are the function's own.
+tests/template/test_doctor_calls.py holds this table to template.yaml's grants (as SAM expands them), so
+it changes when the template does.
+
+The sample resources are ARNs of the kind each action acts on, named ``ecoguard-doctor-sample`` where the
+resource is one the stack does not own (AWS simulates resources that do not exist: IAM API Reference,
+SimulatePrincipalPolicy), and the stack's own resources where it does. ``*`` for actions without a resource
+type (Service Authorization Reference); tests/template/test_doctor_calls.py checks each sample against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ecoguard.actions import registries
+
+RESTORE_FUNCTION = "RestoreFunction"
+SAMPLE = "ecoguard-doctor-sample"
+
+STACK_PLUMBING = frozenset({"sqs:SendMessage"})  # Lambda sends failed asynchronous events to the DLQ
+NOTIFY = frozenset({"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"})  # SNS encrypts with the topic's key
+AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})
+SWEEP = frozenset({"ssm:GetParameter", "lambda:InvokeFunction"})  # read the policy; hand the sweep on
+
+# Function logical id -> the calls it makes besides its action units'.
+FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
+    "LogRetentionFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    | {"logs:DescribeLogGroups", "logs:ListTagsForResource", "tag:GetResources"},
+    "TrainingGuardFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    | {"cloudwatch:GetMetricData", "sagemaker:Search", "sagemaker:DescribeTrainingJob", "sagemaker:ListTags",
+       "sagemaker:ListHyperParameterTuningJobs", "sagemaker:DescribeHyperParameterTuningJob",
+       "sagemaker:ListModelCards"},
+    "ImpactReportFunction": STACK_PLUMBING | NOTIFY | {"dynamodb:Scan", "s3:PutObject"},
+    "StorageLifecycleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    | {"s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetLifecycleConfiguration",
+       "s3:GetIntelligentTieringConfiguration"},
+    "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | {"ssm:GetParameter"}
+    | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
+       "sagemaker:ListTags"},
+    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    | {"dynamodb:DeleteItem", "tag:GetResources", "sagemaker:ListEndpoints", "sagemaker:ListInferenceComponents",
+       "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeInferenceComponent",
+       "sagemaker:ListTags", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
+       "application-autoscaling:DescribeScalableTargets", "iam:CreateServiceLinkedRole"},
+    "IdleNotebookFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    | {"tag:GetResources", "sagemaker:ListNotebookInstances", "cloudwatch:GetMetricData"},
+    RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | {"dynamodb:Query"},
+    "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
+}  # fmt: skip
+
+_SM = "arn:{partition}:sagemaker:{region}:{account}:"
+_LOGS = "arn:{partition}:logs:{region}:{account}:log-group:"
+# Action -> the sample resource it is simulated on. {audit_table}, {topic}, {key}, {queue}, {report_bucket},
+# {function} (the function's own name), {central_bus} and {stack} are the deployed stack's own.
+SAMPLE_RESOURCE: Mapping[str, str] = {
+    "sqs:SendMessage": "{queue}",
+    "sns:Publish": "{topic}",
+    "kms:GenerateDataKey": "{key}",
+    "kms:Decrypt": "{key}",
+    "dynamodb:GetItem": "{audit_table}",
+    "dynamodb:PutItem": "{audit_table}",
+    "dynamodb:DeleteItem": "{audit_table}",
+    "dynamodb:Query": "{audit_table}/index/by-action-id",
+    "dynamodb:Scan": "{audit_table}",
+    "ssm:GetParameter": "arn:{partition}:ssm:{region}:{account}:parameter/ecoguard/{stack}/policy",
+    "lambda:InvokeFunction": "arn:{partition}:lambda:{region}:{account}:function:{function}",
+    "events:PutEvents": "{central_bus}",
+    "s3:PutObject": "arn:{partition}:s3:::{report_bucket}/reports/" + SAMPLE + ".json",
+    "logs:DescribeLogGroups": "*",
+    "logs:ListTagsForResource": _LOGS + SAMPLE,
+    "logs:PutRetentionPolicy": _LOGS + SAMPLE,
+    "logs:DeleteRetentionPolicy": _LOGS + SAMPLE,
+    "tag:GetResources": "*",
+    "cloudwatch:GetMetricData": "*",
+    "cloudwatch:ListMetrics": "*",
+    "s3:ListAllMyBuckets": "*",
+    "s3:GetBucketTagging": "arn:{partition}:s3:::" + SAMPLE,
+    "s3:GetBucketVersioning": "arn:{partition}:s3:::" + SAMPLE,
+    "s3:GetLifecycleConfiguration": "arn:{partition}:s3:::" + SAMPLE,
+    "s3:PutLifecycleConfiguration": "arn:{partition}:s3:::" + SAMPLE,
+    "s3:GetIntelligentTieringConfiguration": "arn:{partition}:s3:::" + SAMPLE,
+    "s3:PutIntelligentTieringConfiguration": "arn:{partition}:s3:::" + SAMPLE,
+    "sagemaker:Search": "*",
+    "sagemaker:ListEndpoints": "*",
+    "sagemaker:ListInferenceComponents": "*",
+    "sagemaker:ListNotebookInstances": "*",
+    "sagemaker:ListHyperParameterTuningJobs": "*",
+    "sagemaker:ListModelCards": "*",
+    "sagemaker:DescribeTrainingJob": _SM + "training-job/" + SAMPLE,
+    "sagemaker:CreateTrainingJob": _SM + "training-job/" + SAMPLE,
+    "sagemaker:StopTrainingJob": _SM + "training-job/" + SAMPLE,
+    "sagemaker:DescribeHyperParameterTuningJob": _SM + "hyper-parameter-tuning-job/" + SAMPLE,
+    "sagemaker:ListTags": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:AddTags": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:DeleteTags": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:DescribeEndpoint": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:CreateEndpoint": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:DeleteEndpoint": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:DescribeEndpointConfig": _SM + "endpoint-config/" + SAMPLE,
+    "sagemaker:DescribeInferenceComponent": _SM + "inference-component/" + SAMPLE,
+    "sagemaker:DescribeNotebookInstance": _SM + "notebook-instance/" + SAMPLE,
+    "sagemaker:StopNotebookInstance": _SM + "notebook-instance/" + SAMPLE,
+    "sagemaker:StartNotebookInstance": _SM + "notebook-instance/" + SAMPLE,
+    "sagemaker:DescribeModelCard": _SM + "model-card/" + SAMPLE,
+    "sagemaker:UpdateModelCard": _SM + "model-card/" + SAMPLE,
+    "sagemaker:DescribeProcessingJob": _SM + "processing-job/" + SAMPLE,
+    "sagemaker:DescribePipeline": _SM + "pipeline/" + SAMPLE,
+    "sagemaker:ListPipelineExecutions": _SM + "pipeline/" + SAMPLE,
+    "sagemaker:StartPipelineExecution": _SM + "pipeline/" + SAMPLE,
+    "sagemaker:StopPipelineExecution": _SM + "pipeline/" + SAMPLE + "/execution/" + SAMPLE,
+    "application-autoscaling:DescribeScalableTargets": "*",
+    "application-autoscaling:RegisterScalableTarget": "arn:{partition}:application-autoscaling:{region}:{account}:"
+    "scalable-target/" + SAMPLE,
+    "application-autoscaling:DeregisterScalableTarget": "arn:{partition}:application-autoscaling:{region}:"
+    "{account}:scalable-target/" + SAMPLE,
+    "iam:CreateServiceLinkedRole": "arn:{partition}:iam::{account}:role/aws-service-role/"
+    "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+    "iam:PassRole": "arn:{partition}:iam::{account}:role/" + SAMPLE,
+}
+# Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
+FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
+    ("TrainingGuardFunction", "sagemaker:ListTags"): _SM + "training-job/" + SAMPLE,
+    ("RetrainingGateFunction", "sagemaker:ListTags"): _SM + "pipeline/" + SAMPLE,
+}
+
+
+def calls_of(function: str) -> frozenset[str] | None:
+    """The IAM actions ``function`` needs; None for a function ecoguard does not know."""
+    if function not in FUNCTION_CALLS:
+        return None
+    units = frozenset(
+        permission
+        for registry in registries()
+        for unit in registry.units
+        for permission in (unit.restore_permissions if function == RESTORE_FUNCTION else unit.permissions)
+        if function in (RESTORE_FUNCTION, registry.function)
+    )
+    return FUNCTION_CALLS[function] | units
+
+
+def sample_resource(function: str, action: str, place: Mapping[str, str]) -> str | None:
+    """The ARN ``function``'s ``action`` is simulated on, or None when there is no sample for it (reported)."""
+    template = FUNCTION_SAMPLE_RESOURCE.get((function, action), SAMPLE_RESOURCE.get(action))
+    return None if template is None else template.format(**place)
