@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ CODE_BUCKET = "ecoguard-simulated-artifacts"
 CODE_KEY = "code.zip"
 
 
+@cache
 def translated_template() -> dict[str, Any]:
+    """template.yaml as SAM translates it (once a process: the SAM CLI's virtualenv takes a second or two)."""
     command = [str(SAM_PYTHON), str(ROOT / "tools" / "org_template.py"), "translate", "template.yaml", "--fake-package"]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)  # noqa: S603
     output = run.stdout

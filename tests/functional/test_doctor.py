@@ -1,0 +1,153 @@
+"""``ecoguard doctor`` on the simulated account: template.yaml deployed through moto's CloudFormation
+(tools/simulator/deployed.py), with the shims of tools/simulator/doctor_shims.py for the APIs moto lacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from ecoguard_cli.__main__ import main
+from ecoguard_cli.doctor.deployment import Deployment
+from ecoguard_cli.doctor.model import Row, Status
+from ecoguard_cli.doctor.run import exit_code, run_checks
+from tools.simulator.deployed import deploy_simulated_stack
+from tools.simulator.doctor_shims import DoctorAccount, install
+from tools.simulator.seed import seed_log_groups
+
+STACK = "ecoguard"
+READS = ("Describe", "List", "Get", "Simulate")
+
+
+@dataclass
+class Doctor:
+    session: boto3.session.Session
+    account: DoctorAccount
+    operations: list[str]
+
+    def rows(self) -> list[Row]:
+        return run_checks(Deployment(self.session, STACK))
+
+    def row(self, name: str) -> Row:
+        [found] = [r for r in self.rows() if r.check == name]
+        return found
+
+
+@pytest.fixture
+def doctor(aws: None) -> Doctor:
+    deploy_simulated_stack(STACK)
+    seed_log_groups()
+    session = boto3.session.Session()
+    account = DoctorAccount()
+    install(session, account)
+    operations: list[str] = []
+    session.events.register("before-parameter-build", lambda model, **_: operations.append(model.name))
+    return Doctor(session, account, operations)
+
+
+def trail(name: str, **selectors: Any) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=f"{name}-trail-logs")
+    cloudtrail = boto3.client("cloudtrail")
+    cloudtrail.create_trail(Name=name, S3BucketName=f"{name}-trail-logs", IsMultiRegionTrail=True)
+    if selectors:
+        cloudtrail.put_event_selectors(TrailName=name, **selectors)
+    cloudtrail.start_logging(Name=name)
+
+
+def test_doctor_makes_only_read_calls(doctor: Doctor) -> None:
+    trail("org-trail")
+    doctor.rows()
+    assert doctor.operations, "no call recorded"
+    assert [op for op in doctor.operations if not op.startswith(READS)] == []
+    assert {"SimulatePrincipalPolicy", "ListStackResources", "GetBucketAbac", "DescribeTrails"} <= set(
+        doctor.operations
+    )
+
+
+def test_each_function_role_is_simulated_and_the_describe_log_groups_grant_on_an_arn_is_found(doctor: Doctor) -> None:
+    rows = {r.check: r for r in doctor.rows() if r.check.startswith("permissions: ")}
+    assert len(rows) == 8  # the stack's functions (the forwarder only with a central bus)
+    # The template grants logs:DescribeLogGroups on log-group ARNs; it has no resource type, so IAM
+    # evaluates it on "*" (Service Authorization Reference, CloudWatch Logs) and the grant matches nothing.
+    assert rows["permissions: LogRetentionFunction"].result is Status.FAIL
+    assert "logs:DescribeLogGroups on * (implicitDeny)" in rows["permissions: LogRetentionFunction"].detail
+    assert rows["permissions: IdleEndpointFunction"].result is Status.OK
+
+
+def test_a_deny_outside_the_template_is_reported_as_an_explicit_deny(doctor: Doctor) -> None:
+    role = Deployment(doctor.session, STACK).physical("StorageLifecycleFunctionRole")
+    assert role is not None
+    # As an SCP or a permissions boundary denying lifecycle writes would.
+    doctor.account.extra_denies[role] = [{"Effect": "Deny", "Action": "s3:PutLifecycleConfiguration", "Resource": "*"}]
+    row = doctor.row("permissions: StorageLifecycleFunction")
+    assert row.result is Status.FAIL
+    assert "s3:PutLifecycleConfiguration on arn:aws:s3:::ecoguard-doctor-sample (explicitDeny)" in row.detail
+
+
+def test_without_a_trail_the_doctor_fails_and_a_trail_with_management_events_passes(doctor: Doctor) -> None:
+    assert doctor.row("CloudTrail management events").result is Status.FAIL
+    trail("reads-only", EventSelectors=[{"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}])
+    assert doctor.row("CloudTrail management events").result is Status.FAIL
+    # A new trail logs every management event (CloudTrail User Guide, "Logging management events"); moto's
+    # has no selector at all (moto_trail_has_no_default_selector), so the test gives it AWS's default.
+    trail("org-trail", EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}])
+    assert doctor.row("CloudTrail management events").result is Status.OK
+
+
+def test_buckets_without_abac_warn_and_with_it_pass(doctor: Doctor) -> None:
+    buckets = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+    row = doctor.row("S3 ABAC (exempt Deny holds)")
+    assert row.result is Status.WARN
+    doctor.account.abac.update(dict.fromkeys(buckets, "Enabled"))
+    assert doctor.row("S3 ABAC (exempt Deny holds)").result is Status.OK
+
+
+def test_an_account_retention_policy_is_reported(doctor: Doctor) -> None:
+    assert doctor.row("account-level log retention").result is Status.OK
+    doctor.account.account_policies.append(
+        {"policyName": "org-retention", "policyType": "RETENTION_POLICY", "scope": "ALL", "policyDocument": "{}"}
+    )
+    row = doctor.row("account-level log retention")
+    assert (row.result, "org-retention" in row.detail) == (Status.WARN, True)
+
+
+def test_the_tagging_api_names_log_groups_as_the_code_matches_them(doctor: Doctor) -> None:
+    row = doctor.row("tagging API: log-group ARNs")
+    assert row.result is Status.OK, row.detail
+
+
+def test_the_sdk_row_says_what_cannot_be_known_without_invoking(doctor: Doctor) -> None:
+    [row] = [r for r in doctor.rows() if r.check.startswith("SDK: ")]
+    assert row.result is Status.UNKNOWN
+    assert "without invoking" in row.detail
+
+
+def test_access_denied_on_the_simulation_makes_the_row_unknown_not_ok(doctor: Doctor) -> None:
+    # IAM's answer to a caller without iam:SimulatePrincipalPolicy: 403 AccessDenied, "User: ... is not
+    # authorized to perform: ..." (IAM User Guide, "Troubleshoot access denied error messages").
+    def refuse(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "User: arn:aws:iam::123456789012:user/ops is not "
+                       "authorized to perform: iam:SimulatePrincipalPolicy"}},
+            "SimulatePrincipalPolicy",
+        )  # fmt: skip
+
+    doctor.session.events.register_first("before-call.iam.SimulatePrincipalPolicy", refuse)
+    row = doctor.row("permissions")
+    assert row.result is Status.UNKNOWN
+    assert "SimulatePrincipalPolicy: AccessDenied" in row.detail
+
+
+def test_the_cli_prints_one_table_and_exits_1_on_a_failed_check(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(boto3.session, "Session", lambda: doctor.session)
+    status = main(["doctor", "--stack", STACK])
+    printed = capsys.readouterr().out
+    assert status == exit_code(doctor.rows()) == 1
+    for heading in ("check", "result", "what to do", "CloudTrail management events", "permissions: RestoreFunction"):
+        assert heading in printed
