@@ -25,7 +25,7 @@ EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions kpi-alarms docs clean bench
+.PHONY: doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions kpi-alarms docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -33,6 +33,7 @@ help:
 	@echo "make invoke FN=<LogicalId> EVENT=events/<dir>/<file>.json [AWS=1] [MODE=enforce]"
 	@echo "make audit STACK=<stack> [JSON=1]            list a deployed stack's audit records"
 	@echo "make restore STACK=<stack> ID=<action_id> [APPLY=1]   undo an applied action"
+	@echo "make doctor STACK=<stack>    read-only checks of a deployed stack (SIM=1: on the demo account)"
 	@echo "make build    sam build (arm64 layer)"
 	@echo "make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (see docs/ORGANIZATIONS.md)"
 	@echo "make demo ORG=1   3 member accounts in 2 regions reporting to a central account"
@@ -78,6 +79,10 @@ audit: $(VENV)/.installed
 
 restore: $(VENV)/.installed
 	$(PY) -m ecoguard_cli restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
+
+# Read-only checks of a deployed stack, after every `sam deploy` (docs/DOCTOR.md); SIM=1: the demo account.
+doctor: $(VENV)/.installed
+	$(if $(SIM),$(PY) -m tools.simulator doctor,$(PY) -m ecoguard_cli doctor --stack $(or $(STACK),ecoguard))
 
 docs: $(VENV)/.installed
 	$(PY) -m tools.policy_schema

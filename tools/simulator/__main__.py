@@ -1,4 +1,4 @@
-"""``python -m tools.simulator demo | org-demo | invoke FN EVENT``: ecoguard on a simulated account."""
+"""``python -m tools.simulator demo | org-demo | doctor | invoke FN EVENT``: ecoguard on a simulated account."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="the guided demo on a simulated account")
     commands.add_parser("org-demo", help="the demo across simulated member accounts and regions, reporting centrally")
+    commands.add_parser("doctor", help="ecoguard doctor on the demo account (template.yaml deployed in moto)")
     run = commands.add_parser("invoke", help="invoke one function's handler, like sam local invoke")
     run.add_argument("function", help="logical id in template.yaml, e.g. LogRetentionFunction")
     run.add_argument("event", type=Path, help="event file, e.g. events/log_retention/scheduled-sweep.json")
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         from tools.simulator.org_demo import main as org_demo
 
         org_demo()
+        return 0
+    if args.command == "doctor":
+        from tools.simulator.doctor_demo import main as doctor
+
+        doctor()
         return 0
     from tools.simulator.invoke_command import run_invoke
 
