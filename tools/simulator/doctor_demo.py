@@ -12,8 +12,8 @@ from ecoguard.adapters.clients import reset_clients
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, run_checks
 from tools.simulator.account import simulated_aws
-from tools.simulator.deployed import deploy_simulated_stack
 from tools.simulator.demo import fake_credentials
+from tools.simulator.deployed import deploy_simulated_stack
 from tools.simulator.doctor_shims import DoctorAccount, install
 from tools.simulator.seed import seed_log_groups
 from tools.simulator.seed_s3 import seed_buckets
