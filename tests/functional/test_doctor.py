@@ -78,6 +78,12 @@ def test_each_function_role_is_simulated_and_the_describe_log_groups_grant_on_an
     assert rows["permissions: IdleEndpointFunction"].result is Status.OK
 
 
+def test_each_exempt_deny_of_the_template_holds_in_the_simulation(doctor: Doctor) -> None:
+    rows = [r for r in doctor.rows() if r.check.startswith("exempt deny: ")]
+    assert len(rows) == 6
+    assert [r.detail for r in rows if r.result is not Status.OK] == []
+
+
 def test_a_deny_outside_the_template_is_reported_as_an_explicit_deny(doctor: Doctor) -> None:
     role = Deployment(doctor.session, STACK).physical("StorageLifecycleFunctionRole")
     assert role is not None

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ecoguard_cli.doctor.calls import FUNCTION_CALLS, FUNCTION_SAMPLE_RESOURCE, SAMPLE_RESOURCE, calls_of
+from ecoguard_cli.doctor.calls import (
+    EXEMPT_DENIED,
+    EXEMPT_TAG,
+    FUNCTION_CALLS,
+    FUNCTION_SAMPLE_RESOURCE,
+    SAMPLE_RESOURCE,
+    calls_of,
+)
 from tests.least_privilege import allowed_actions, expanded_policies
 from tools.iam_definitions import PolicyStatement, bundled_definitions, check
 
@@ -50,3 +57,14 @@ def test_every_call_has_a_sample_resource_of_a_kind_the_action_takes() -> None:
     ]  # fmt: skip
     findings = check(statements, bundled_definitions())
     assert [str(f) for f in findings] == []
+
+
+def test_the_exempt_denied_writes_are_exactly_the_templates_exempt_deny_statements() -> None:
+    denied: dict[str, set[str]] = {}
+    for function, statements in expanded_policies().items():
+        for statement in statements:
+            keys = [k for block in statement.get("Condition", {}).values() for k in block]
+            if statement["Effect"] == "Deny" and f"aws:ResourceTag/{EXEMPT_TAG}" in keys:
+                listed = statement["Action"]
+                denied.setdefault(function, set()).update([listed] if isinstance(listed, str) else listed)
+    assert {f: frozenset(a) for f, a in denied.items()} == dict(EXEMPT_DENIED)

@@ -10,6 +10,7 @@ from ecoguard_cli.doctor.verdicts import (
     advanced_selectors_record_writes,
     basic_selectors_record_writes,
     botocore_version,
+    exempt_deny_row,
     log_group_arn_row,
     permission_row,
     retention_policies_row,
@@ -104,3 +105,12 @@ def test_the_layers_botocore_version_decides_and_without_one_the_row_says_it_can
     unknown = sdk_row(["F"], "python3.12", None)
     assert (unknown.result, "without invoking" in unknown.detail) == (Status.UNKNOWN, True)
     assert sdk_row(["F"], "python3.9", (1, 44, 8)).result is Status.FAIL
+
+
+def test_the_exempt_deny_holds_only_if_every_write_is_explicitly_denied() -> None:
+    held = [Simulated("logs:PutRetentionPolicy", GROUP, "explicitDeny")]
+    assert exempt_deny_row("LogRetentionFunction", held).result is Status.OK
+    row = exempt_deny_row("LogRetentionFunction", [*held, Simulated("logs:DeleteRetentionPolicy", GROUP, "allowed")])
+    assert (row.result, "logs:DeleteRetentionPolicy (allowed)" in row.detail) == (Status.FAIL, True)
+    s3 = exempt_deny_row("StorageLifecycleFunction", [Simulated("s3:PutLifecycleConfiguration", "b", "explicitDeny")])
+    assert "ABAC" in s3.detail

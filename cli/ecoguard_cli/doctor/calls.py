@@ -51,6 +51,18 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
 }  # fmt: skip
 
+# Function logical id -> the writes its role denies on a resource tagged ecoguard:exempt=true (template.yaml's
+# Never* statements; tests/template/test_doctor_calls.py holds the two together).
+EXEMPT_TAG = "ecoguard:exempt"
+EXEMPT_DENIED: Mapping[str, frozenset[str]] = {
+    "LogRetentionFunction": frozenset({"logs:PutRetentionPolicy"}),
+    "TrainingGuardFunction": frozenset({"sagemaker:StopTrainingJob"}),
+    "StorageLifecycleFunction": frozenset({"s3:PutLifecycleConfiguration", "s3:PutIntelligentTieringConfiguration"}),
+    "RetrainingGateFunction": frozenset({"sagemaker:StartPipelineExecution"}),
+    "IdleEndpointFunction": frozenset({"sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:DeleteEndpoint"}),
+    "IdleNotebookFunction": frozenset({"sagemaker:StopNotebookInstance"}),
+}
+
 _SM = "arn:{partition}:sagemaker:{region}:{account}:"
 _LOGS = "arn:{partition}:logs:{region}:{account}:log-group:"
 # Action -> the sample resource it is simulated on. {audit_table}, {topic}, {key}, {queue}, {report_bucket},

@@ -182,3 +182,25 @@ def sdk_row(functions: Sequence[str], runtime: str, layer_botocore: tuple[int, i
         return Row(name, Status.FAIL, f"layer's botocore {version} predates: {shortlist(older)}",
                    "rebuild the layer with a newer boto3/botocore and redeploy")  # fmt: skip
     return Row(name, Status.OK, f"{runtime}, layer's botocore {version} supports every parameter ecoguard sends")
+
+
+def exempt_deny_row(function: str, results: Sequence[Simulated]) -> Row:
+    """``results``: the function's exempt-denied writes, simulated on a resource tagged ecoguard:exempt=true."""
+    name = f"exempt deny: {function}"
+    open_ = [f"{r.action} ({r.decision})" for r in results if r.decision != "explicitDeny"]
+    if not results:
+        return Row(name, Status.UNKNOWN, "nothing simulated")
+    if open_:
+        return Row(
+            name,
+            Status.FAIL,
+            f"not denied on an exempt resource: {shortlist(open_)}",
+            "redeploy this version's template.yaml (its Never* statements); ecoguard's own exempt check still "
+            "skips the resource",
+        )
+    s3 = (
+        " (S3 reads the tag only where ABAC is on: see the ABAC row)"
+        if any(r.action.startswith("s3:") for r in results)
+        else ""
+    )
+    return Row(name, Status.OK, f"{len(results)} writes denied on ecoguard:exempt=true{s3}")

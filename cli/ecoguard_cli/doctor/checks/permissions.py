@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ecoguard_cli.doctor.calls import calls_of, sample_resource
@@ -36,7 +37,10 @@ def context_entries(deployment: Deployment) -> list[ContextEntryTypeDef]:
 
 
 def simulate(
-    deployment: Deployment, function: DeployedFunction, actions: frozenset[str]
+    deployment: Deployment,
+    function: DeployedFunction,
+    actions: frozenset[str],
+    extra_context: Sequence[ContextEntryTypeDef] = (),
 ) -> tuple[list[Simulated], list[str]]:
     place = deployment.place(function)
     by_resource: dict[str, list[str]] = defaultdict(list)
@@ -55,7 +59,7 @@ def simulate(
                 "PolicySourceArn": function.role_arn,
                 "ActionNames": names,
                 "ResourceArns": [resource],
-                "ContextEntries": context_entries(deployment),
+                "ContextEntries": [*context_entries(deployment), *extra_context],
             }
             if marker:
                 request["Marker"] = marker
