@@ -15,7 +15,7 @@ from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.model import Row, Status
 from ecoguard_cli.doctor.run import exit_code, run_checks
 from tools.simulator.deployed import deploy_simulated_stack
-from tools.simulator.doctor_shims import DoctorAccount, install
+from tools.simulator.doctor_shims import DoctorAccount, decision, install
 from tools.simulator.seed import seed_log_groups
 
 STACK = "ecoguard"
@@ -157,3 +157,19 @@ def test_the_cli_prints_one_table_and_exits_1_on_a_failed_check(
     assert status == exit_code(doctor.rows()) == 1
     for heading in ("check", "result", "what to do", "CloudTrail management events", "permissions: RestoreFunction"):
         assert heading in printed
+
+
+def test_the_simulation_shim_follows_iams_evaluation_for_what_it_knows_and_refuses_the_rest() -> None:
+    allow = {"Effect": "Allow", "Action": "logs:PutRetentionPolicy", "Resource": "arn:aws:logs:*:*:log-group:*"}
+    deny = {"Effect": "Deny", "Action": "logs:PutRetentionPolicy", "Resource": "*",
+            "Condition": {"StringEqualsIgnoreCase": {"aws:ResourceTag/ecoguard:exempt": "true"}}}  # fmt: skip
+    group = "arn:aws:logs:us-east-1:123456789012:log-group:g"
+    assert (
+        decision([allow, deny], "logs:PutRetentionPolicy", group, {}) == "allowed"
+    )  # no tag: the Deny's key is absent
+    exempt = {"aws:ResourceTag/ecoguard:exempt": ["TRUE"]}
+    assert decision([allow, deny], "logs:PutRetentionPolicy", group, exempt) == "explicitDeny"
+    assert decision([allow], "logs:DeleteRetentionPolicy", group, {}) == "implicitDeny"
+    odd = {**deny, "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}
+    with pytest.raises(NotImplementedError):
+        decision([odd], "logs:PutRetentionPolicy", group, {"aws:CurrentTime": ["2026-01-01T00:00:00Z"]})
