@@ -81,7 +81,7 @@ restore: $(VENV)/.installed
 	$(PY) -m ecoguard_cli restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
 
 # Read-only checks of a deployed stack, after every `sam deploy` (docs/DOCTOR.md); SIM=1: the demo account.
-doctor: $(VENV)/.installed
+doctor: $(VENV)/.installed $(if $(SIM),$(VENV_SAM)/.installed)
 	$(if $(SIM),$(PY) -m tools.simulator doctor,$(PY) -m ecoguard_cli doctor --stack $(or $(STACK),ecoguard))
 
 docs: $(VENV)/.installed
@@ -114,7 +114,8 @@ typecheck: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q
 
-functional: $(VENV)/.installed
+# The doctor's tests deploy template.yaml as SAM translates it (tools/simulator/deployed.py).
+functional: $(VENV)/.installed $(VENV_SAM)/.installed
 	$(PY) -m pytest tests/functional -q
 
 template: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed
