@@ -68,14 +68,34 @@ def test_doctor_makes_only_read_calls(doctor: Doctor) -> None:
     )
 
 
-def test_each_function_role_is_simulated_and_the_describe_log_groups_grant_on_an_arn_is_found(doctor: Doctor) -> None:
+def test_each_function_role_is_simulated_and_only_the_describe_log_groups_grant_is_found_lacking(
+    doctor: Doctor,
+) -> None:
     rows = {r.check: r for r in doctor.rows() if r.check.startswith("permissions: ")}
     assert len(rows) == 8  # the stack's functions (the forwarder only with a central bus)
-    # The template grants logs:DescribeLogGroups on log-group ARNs; it has no resource type, so IAM
-    # evaluates it on "*" (Service Authorization Reference, CloudWatch Logs) and the grant matches nothing.
-    assert rows["permissions: LogRetentionFunction"].result is Status.FAIL
-    assert "logs:DescribeLogGroups on * (implicitDeny)" in rows["permissions: LogRetentionFunction"].detail
+    # template.yaml grants logs:DescribeLogGroups on log-group ARNs, but the action has no resource type, so
+    # IAM evaluates it on "*" (Service Authorization Reference, CloudWatch Logs) and the grant matches nothing.
+    # Another branch gives it Resource "*" (issue 16, item 1.10); until then these two roles lack it.
+    lacking = {name: row.detail for name, row in rows.items() if row.result is not Status.OK}
+    assert set(lacking) <= {"permissions: LogRetentionFunction", "permissions: RestoreFunction"}
+    for detail in lacking.values():
+        assert detail.startswith("1 of ") and "logs:DescribeLogGroups on * (implicitDeny)" in detail
     assert rows["permissions: IdleEndpointFunction"].result is Status.OK
+
+
+def test_a_call_the_deployed_role_lacks_is_reported_as_an_implicit_deny(doctor: Doctor) -> None:
+    role = Deployment(doctor.session, STACK).physical("IdleNotebookFunctionRole")
+    assert role is not None
+    iam = boto3.client("iam")
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        if name != "DeadLetterQueuePolicy":
+            iam.delete_role_policy(RoleName=role, PolicyName=name)  # a role left from an older deploy
+    row = doctor.row("permissions: IdleNotebookFunction")
+    assert row.result is Status.FAIL
+    # Only the dead-letter queue's grant is left: every other call is denied, none by a Deny.
+    assert row.detail.startswith("11 of 12 calls denied: ")
+    assert "(implicitDeny)" in row.detail
+    assert "explicitDeny" not in row.detail
 
 
 def test_each_exempt_deny_of_the_template_holds_in_the_simulation(doctor: Doctor) -> None:

@@ -61,6 +61,7 @@ def test_abac_off_on_any_bucket_warns_naming_it_and_all_on_is_ok() -> None:
     row = abac_row({"a": "Enabled", "b": "Disabled"})
     assert (row.result, "b" in row.detail, "PutBucketAbac" in row.todo) == (Status.WARN, True, True)
     assert abac_row({"a": "Enabled", "b": None}).result is Status.UNKNOWN
+    assert "the first 2 buckets only" in abac_row({"a": "Enabled", "b": "Enabled"}, more=True).detail
 
 
 def test_account_retention_policies_warn_none_is_ok_and_an_sdk_without_the_type_is_unknown() -> None:

@@ -71,8 +71,16 @@ def log_group_arn_row(tagged: Sequence[str], described: Mapping[str, str]) -> Ro
     return Row(name, Status.OK, f"{len(tagged)} log groups, each as arn:...:log-group:NAME (no ':*')")
 
 
-def abac_row(statuses: Mapping[str, str | None]) -> Row:
-    """Bucket -> its ABAC status (Enabled, Disabled, or None when it could not be read)."""
+def abac_row(statuses: Mapping[str, str | None], *, more: bool = False) -> Row:
+    """Bucket -> its ABAC status (Enabled, Disabled, or None when it could not be read); ``more``: the region
+    has more buckets than were read."""
+    row = _abac_row(statuses)
+    if more:
+        return Row(row.check, row.result, f"{row.detail} (the first {len(statuses)} buckets only)", row.todo)
+    return row
+
+
+def _abac_row(statuses: Mapping[str, str | None]) -> Row:
     name = "S3 ABAC (exempt Deny holds)"
     if not statuses:
         return Row(name, Status.OK, "no bucket in this region")

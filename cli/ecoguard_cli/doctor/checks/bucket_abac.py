@@ -23,11 +23,12 @@ def buckets_have_abac(deployment: Deployment) -> list[Row]:
         return [Row("S3 ABAC (exempt Deny holds)", Status.UNKNOWN, "this SDK has no S3 GetBucketAbac",
                     "upgrade boto3/botocore and run doctor again")]  # fmt: skip
     region = deployment.stack_arn["region"]
-    buckets = [str(b["Name"]) for b in s3.list_buckets(BucketRegion=region, MaxBuckets=MOST).get("Buckets", [])]
+    listed = s3.list_buckets(BucketRegion=region, MaxBuckets=MOST)
+    buckets = [str(b["Name"]) for b in listed.get("Buckets", [])]
     statuses: dict[str, str | None] = {}
     for bucket in buckets:
         try:
             statuses[bucket] = str(s3.get_bucket_abac(Bucket=bucket).get("AbacStatus", {}).get("Status", "Disabled"))
         except ClientError:
             statuses[bucket] = None  # AccessDenied, or the bucket went away
-    return [abac_row(statuses)]
+    return [abac_row(statuses, more=bool(listed.get("ContinuationToken")))]
