@@ -87,8 +87,13 @@ def print_report(session: boto3.session.Session, table: str, html: Path | None, 
 
 
 def print_doctor(session: boto3.session.Session, stack: str) -> int:
-    """One table (check, result, what to do); exit 1 if any check fails."""
-    rows = run_checks(Deployment(session, stack))
+    """One table (check, result, what to do); exit 1 if any check fails, 2 if there is no such stack."""
+    deployment = Deployment(session, stack)
+    missing = deployment.missing()
+    if missing:
+        Console(stderr=True).print(missing, markup=False)
+        return 2
+    rows = run_checks(deployment)
     Console(width=200).print(doctor_table(rows, stack))
     return exit_code(rows)
 

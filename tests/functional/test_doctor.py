@@ -193,3 +193,11 @@ def test_the_simulation_shim_follows_iams_evaluation_for_what_it_knows_and_refus
     odd = {**deny, "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}
     with pytest.raises(NotImplementedError):
         decision([odd], "logs:PutRetentionPolicy", group, {"aws:CurrentTime": ["2026-01-01T00:00:00Z"]})
+
+
+def test_a_stack_that_does_not_exist_is_said_plainly_with_exit_2(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(boto3.session, "Session", lambda: doctor.session)
+    assert main(["doctor", "--stack", "no-such-stack"]) == 2
+    assert "no stack no-such-stack in us-east-1" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -67,6 +68,18 @@ class Deployment:
     @property
     def cloudtrail(self) -> CloudTrailClient:
         return self._client("cloudtrail")  # type: ignore[no-any-return]
+
+    def missing(self) -> str | None:
+        """Why the stack cannot be read, if it cannot: DescribeStacks answers a stack that does not exist in
+        this region with ValidationError "Stack with id NAME does not exist" (CloudFormation API Reference)."""
+        try:
+            self.description  # noqa: B018 - read once, cached for the checks
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ValidationError":
+                region = self.session.region_name or "the default region"
+                return f"no stack {self.stack} in {region}: {error.response['Error'].get('Message', '')}"
+            raise
+        return None
 
     @cached_property
     def description(self) -> dict[str, Any]:
