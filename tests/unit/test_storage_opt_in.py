@@ -16,6 +16,7 @@ from ecoguard.guardrails.storage_lifecycle import (
     decide_bucket,
     opted_in,
     plan_for,
+    withhold_unsafe,
 )
 from ecoguard.guardrails.storage_rule_class import RuleClass, classify_rule, classify_tiering
 from ecoguard.policy import Policy, StorageLifecyclePolicy, bundled_policy_text, parse_document
@@ -115,3 +116,23 @@ def test_given_a_policy_whose_prefix_rule_names_another_bucket_then_this_one_get
     plan = plan_for("web-assets", {}, True, NAMED)
     assert [r["ID"] for r in plan.desired_rules] == ["ecoguard-abort-multipart"]
     assert [w.id for w in plan.withheld] == ["ecoguard-noncurrent"]
+
+
+def test_given_candidates_with_archive_tiering_then_the_gate_withholds_the_tiering_and_keeps_safe_rules() -> None:
+    # The gate on its own: whatever produced the candidates, deleting and archiving parts are withheld.
+    opted = plan_for("ml-data", {"ecoguard:data-class": "artifact"}, True, BUNDLED)
+    gated = withhold_unsafe(opted)
+    assert [r["ID"] for r in gated.desired_rules] == ["ecoguard-artifact", "ecoguard-abort-multipart"]
+    assert gated.desired_tiering == {} and gated.tiering_rule == {}
+    assert {(w.id, w.rule_class) for w in gated.withheld} == {
+        ("ecoguard-noncurrent", RuleClass.DELETING),
+        ("ecoguard-archive", RuleClass.UNREADABLE),
+    }
+
+
+def test_given_candidates_with_glacier_and_expiry_then_the_gate_keeps_neither() -> None:
+    gated = withhold_unsafe(plan_for("ml-data", {}, False, NAMED))
+    assert [w.id for w in gated.withheld] == ["ecoguard-raw-raw", "ecoguard-archive-models"]
+    assert [r["ID"] for r in gated.desired_rules] == ["ecoguard-artifact-models", "ecoguard-abort-multipart"]
+    expiring = withhold_unsafe(plan_for("ml-data", {"ecoguard:data-class": "log"}, False, BUNDLED))
+    assert [(w.id, w.rule_class) for w in expiring.withheld] == [("ecoguard-log", RuleClass.DELETING)]

@@ -164,8 +164,12 @@ class Plan:
 
 def plan_for(name: str, tags: Mapping[str, str], versioned: bool, policy: StorageLifecyclePolicy) -> Plan:
     candidates = _candidates(name, tags, versioned, policy)
-    if opted_in(name, tags, policy):
-        return candidates
+    return candidates if opted_in(name, tags, policy) else withhold_unsafe(candidates)
+
+
+def withhold_unsafe(candidates: Plan) -> Plan:
+    """Only the safe rules of ``candidates``, and what was withheld. Today a bucket not opted in has no data
+    class, so only bucket-wide rules reach here; the gate holds whatever the candidates are."""
     withheld = [Withheld(r["ID"], classify_rule(r)) for r in candidates.desired_rules]
     withheld += [Withheld(i, classify_tiering(c)) for i, c in candidates.desired_tiering.items()]
     held = {w.id for w in withheld if w.rule_class is not RuleClass.SAFE}
