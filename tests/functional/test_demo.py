@@ -29,6 +29,9 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
     assert len(results["storage-lifecycle/enforce"]["changed"]) == 6
     assert results["storage-lifecycle/enforce"]["second_sweep_actions"] == 0
     assert results["storage-lifecycle/enforce"]["owner_intact"] is True
+    # The untagged bucket is not opted in: its noncurrent-version expiration is withheld, and said so.
+    assert results["storage-lifecycle/dry-run"]["withheld"] == ["ml-datalake"]
+    assert results["storage-lifecycle/enforce"]["withheld"] == ["ml-datalake"]
     assert results["storage-lifecycle/restore"] == "restored"
     assert results["retraining-gate/dry-run"]["started"] == 0
     gate = results["retraining-gate/enforce"]

@@ -122,13 +122,8 @@ def test_given_a_seeded_account_when_enforce_sweeps_then_each_class_gets_its_rul
     lake = store.lifecycle["ml-datalake"]
     assert lake["Rules"][: len(OWNER_RULES)] == OWNER_RULES  # exactly as read, in place
     assert lake["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
-    assert {r["ID"] for r in lake["Rules"][len(OWNER_RULES) :]} == {
-        "ecoguard-raw-raw",
-        "ecoguard-recreatable-train",
-        "ecoguard-recreatable-validation",
-        "ecoguard-recreatable-test",
-        "ecoguard-abort-multipart",
-    }
+    # Untagged and named by no prefix rule: only the abort; the noncurrent expiration is withheld.
+    assert [r["ID"] for r in lake["Rules"][len(OWNER_RULES) :]] == ["ecoguard-abort-multipart"]
 
     conflict = store.lifecycle["ml-compliance-archive"]["Rules"]
     assert conflict[0] == CONFLICTING_RULE and [r["ID"] for r in conflict[1:]] == ["ecoguard-abort-multipart"]
@@ -146,7 +141,9 @@ def test_given_a_seeded_account_when_enforce_sweeps_then_each_class_gets_its_rul
     applied = {r.resource.name for r in records if r.outcome is Outcome.APPLIED}
     assert applied == {b.name for b in BUCKETS if b.name not in ("ml-legal-hold", "ml-misc-bucket", "ml-eu-replica")}
     diff = next(r.reason for r in records if r.resource.name == "ml-datalake" and r.outcome is Outcome.APPLIED)
-    assert "+ ecoguard-raw-raw" in diff and "= 2 owner rule(s) written back unchanged" in diff
+    assert "+ ecoguard-abort-multipart" in diff and "= 2 owner rule(s) written back unchanged" in diff
+    withheld = {r.resource.name: r.reason for r in records if r.outcome is Outcome.FINDING}
+    assert set(withheld) == {"ml-datalake"} and "ecoguard-noncurrent (deletes data)" in withheld["ml-datalake"]
 
 
 def test_given_an_enforced_sweep_when_swept_again_then_nothing_is_written(
@@ -247,13 +244,7 @@ def test_given_a_create_bucket_event_when_enforced_then_only_that_bucket_is_gove
     calls = record_calls("s3")
     [result] = seeded.invoke(FN, event, env={"ECOGUARD_MODE": "enforce"})
     assert result["applied"] == 1 and "ListBuckets" not in calls.calls
-    assert set(rules_of(store, "bucket-test-iad")) == {
-        "ecoguard-raw-raw",
-        "ecoguard-recreatable-train",
-        "ecoguard-recreatable-validation",
-        "ecoguard-recreatable-test",
-        "ecoguard-abort-multipart",
-    }
+    assert set(rules_of(store, "bucket-test-iad")) == {"ecoguard-abort-multipart"}  # a new bucket is untagged
     assert "ml-raw-landing" not in store.lifecycle
 
 
@@ -387,7 +378,7 @@ def test_given_an_applied_merge_when_the_operator_restores_it_then_the_owner_con
 ) -> None:
     original = copy.deepcopy(store.lifecycle["ml-datalake"])
     seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
-    [record] = [r for r in seeded.records() if r.resource.name == "ml-datalake"]
+    [record] = [r for r in seeded.records() if r.resource.name == "ml-datalake" and r.outcome is Outcome.APPLIED]
     session = boto3.session.Session(region_name=REGION)
     table = seeded.resolver.refs["AuditTable"]
     preview = operations.restore_record(session, table, record.action_id, apply=False)
@@ -427,3 +418,36 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(
     assert result["finished"] is False
     [request] = invoked
     assert json.loads(request["body"])["ecoguard-continuation"]["guardrail"] == "storage-lifecycle"
+
+
+def test_given_the_bundled_policy_when_enforce_sweeps_an_untagged_versioned_bucket_with_raw_data_then_nothing_is_lost(
+    stack: Stack, store: FakeS3ConfigStore
+) -> None:
+    # Safe storage defaults (issue 16, item 2): an owner who never said what the data is loses none of it,
+    # and no object is left needing a restore to read (GLACIER, DEEP_ARCHIVE, Intelligent-Tiering archive).
+    s3 = client("s3")
+    s3.create_bucket(Bucket="team-untagged")
+    s3.put_bucket_versioning(Bucket="team-untagged", VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"v1", b"v2", b"v3"):
+        s3.put_object(Bucket="team-untagged", Key="raw/events.json", Body=body)
+    s3.put_object(Bucket="team-untagged", Key="train/part-0.csv", Body=b"x")
+    versions_before = s3.list_object_versions(Bucket="team-untagged")["Versions"]
+
+    [result] = stack.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True and result["applied"] == 1
+
+    [only] = store.lifecycle["team-untagged"]["Rules"]
+    assert only == {
+        "ID": "ecoguard-abort-multipart",
+        "Filter": {"Prefix": ""},
+        "Status": "Enabled",
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+    }
+    assert store.tiering.get("team-untagged", {}) == {}
+    versions_after = s3.list_object_versions(Bucket="team-untagged")["Versions"]
+    assert [(v["Key"], v["VersionId"]) for v in versions_after] == [(v["Key"], v["VersionId"]) for v in versions_before]
+    assert {v["StorageClass"] for v in versions_after} == {"STANDARD"}
+    [finding] = [r for r in stack.records() if r.outcome is Outcome.FINDING]
+    assert finding.resource.name == "team-untagged" and finding.action == "finding:withheld-rules"
+    assert finding.before["withheld"] == [{"id": "ecoguard-noncurrent", "class": "deleting"}]
+    assert "ecoguard:data-class=<raw|recreatable|artifact|log>" in finding.reason

@@ -98,6 +98,8 @@ RESOURCE_STAR_ONLY = frozenset(
         # ListMetrics: "*" only (Service Authorization Reference, Amazon CloudWatch: no resource type).
         "cloudwatch:ListMetrics",
         "cloudwatch:PutMetricData",
+        # DescribeLogGroups: no resource type (Service Authorization Reference, Amazon CloudWatch Logs).
+        "logs:DescribeLogGroups",
         "s3:ListAllMyBuckets",
         "sagemaker:ListEndpoints",
         "sagemaker:ListInferenceComponents",

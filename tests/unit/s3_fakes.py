@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 from typing import Any
 
+import botocore.session
 from botocore.exceptions import ClientError
 
 
@@ -12,6 +14,9 @@ from botocore.exceptions import ClientError
 # cast to the client type it replaces (no fake has every operation of a service).
 class MemoryS3:
     """Just enough of an S3 client for ``S3Adapter`` reads and writes of one bucket's configurations."""
+
+    # The service model of the installed botocore, which S3Adapter asks what the SDK accepts.
+    meta = SimpleNamespace(service_model=botocore.session.get_session().get_service_model("s3"))
 
     def __init__(self, lifecycle: dict[str, Any] | None, tiering: dict[str, dict[str, Any]]) -> None:
         self.lifecycle = copy.deepcopy(lifecycle)

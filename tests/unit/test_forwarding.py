@@ -45,10 +45,22 @@ def test_a_stream_record_becomes_an_ecoguard_event_with_where_it_was_recorded() 
     assert entry["Resources"] == [record.item["pk"]["S"]]
 
 
+def test_an_item_of_dynamodbs_largest_size_is_forwarded_whole() -> None:
+    # DynamoDB items hold up to 400 KB; PutEvents takes entries up to 1 MB (botocore events model, PutEvents).
+    record = sample()
+    big = StreamAuditRecord(
+        record.sequence_number, record.account, record.region, {**record.item, "before": {"S": "x" * 400_000}}
+    )
+    entry = entry_of(big, BUS)
+    detail = json.loads(entry["Detail"])
+    assert 400_000 < entry_size(entry) <= PUT_EVENTS_MAX_BYTES < 1_000_000
+    assert "truncated" not in detail and detail["item"] == big.item
+
+
 def test_an_item_too_large_for_one_event_loses_before_and_after_and_says_so() -> None:
     record = sample()
     big = StreamAuditRecord(
-        record.sequence_number, record.account, record.region, {**record.item, "before": {"S": "x" * 300_000}}
+        record.sequence_number, record.account, record.region, {**record.item, "before": {"S": "x" * 1_000_000}}
     )
     entry = entry_of(big, BUS)
     detail = json.loads(entry["Detail"])
@@ -59,7 +71,7 @@ def test_an_item_too_large_for_one_event_loses_before_and_after_and_says_so() ->
 def test_an_item_too_large_even_without_its_states_keeps_only_the_required_fields() -> None:
     record = sample()
     big = StreamAuditRecord(
-        record.sequence_number, record.account, record.region, {**record.item, "reason": {"S": "x" * 300_000}}
+        record.sequence_number, record.account, record.region, {**record.item, "reason": {"S": "x" * 1_000_000}}
     )
     entry = entry_of(big, BUS)
     detail = json.loads(entry["Detail"])
@@ -88,8 +100,8 @@ def test_a_record_dynamodb_could_not_have_streamed_is_refused_naming_the_field(m
         parse_stream_batch(stream_event_with(mutate))
 
 
-@given(st.lists(st.integers(min_value=1, max_value=120_000), max_size=60))
-def test_batches_keep_order_and_never_exceed_ten_entries_or_256_kb(sizes: list[int]) -> None:
+@given(st.lists(st.integers(min_value=1, max_value=450_000), max_size=60))
+def test_batches_keep_order_and_never_exceed_ten_entries_or_1_mb(sizes: list[int]) -> None:
     entries = [{"Source": "ecoguard", "DetailType": "d", "Detail": "x" * n, "Resources": []} for n in sizes]
     grouped = list(batches(entries))
     assert [i for batch in grouped for i in batch] == list(range(len(entries)))

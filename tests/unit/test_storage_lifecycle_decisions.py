@@ -56,8 +56,8 @@ def test_given_an_artifact_bucket_then_it_gets_intelligent_tiering_and_the_archi
     assert "+ Intelligent-Tiering ecoguard-archive: ARCHIVE_ACCESS after 90 d" in decision.reason
 
 
-def test_given_a_versioned_bucket_then_noncurrent_versions_expire_keeping_the_newest() -> None:
-    [decision] = decide_bucket(BUCKET, {}, True, EMPTY, POLICY)
+def test_given_a_versioned_opted_in_bucket_then_noncurrent_versions_expire_keeping_the_newest() -> None:
+    [decision] = decide_bucket(BUCKET, {"ecoguard:data-class": "recreatable"}, True, EMPTY, POLICY)
     assert isinstance(decision, PlannedAction)
     rules = {r["ID"]: r for r in decision.after["lifecycle"]["Rules"]}
     assert rules["ecoguard-noncurrent"]["NoncurrentVersionExpiration"] == {
@@ -68,7 +68,10 @@ def test_given_a_versioned_bucket_then_noncurrent_versions_expire_keeping_the_ne
 
 def test_given_an_owner_rule_covering_a_prefix_class_then_only_that_rule_is_skipped() -> None:
     owner = {"ID": "mine", "Filter": {"Prefix": "train/"}, "Status": "Enabled", "Expiration": {"Days": 10}}
-    skip, action = decide_bucket(BUCKET, {}, False, BucketConfig({"Rules": [owner]}), POLICY)
+    policy = StorageLifecyclePolicy.model_validate(
+        {"prefix_rules": [{"buckets": "ml-*", "prefixes": {"train/": "recreatable"}}]}
+    )
+    skip, action = decide_bucket(BUCKET, {}, False, BucketConfig({"Rules": [owner]}), policy)
     assert isinstance(skip, Skip) and skip.reason.startswith("ecoguard-recreatable-train: owner rule 'mine'")
     assert isinstance(action, PlannedAction)
     assert action.after["lifecycle"]["Rules"][0] == owner

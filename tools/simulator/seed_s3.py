@@ -54,7 +54,8 @@ BUCKETS: tuple[SeedBucket, ...] = (
     SeedBucket("ml-feature-sets", {"ecoguard:data-class": "recreatable"}, versioned=True),
     SeedBucket("ml-model-artifacts", {"ecoguard:data-class": "artifact"}, tiering=[OWNER_TIERING]),
     SeedBucket("ml-training-logs", {"ecoguard:data-class": "log"}),
-    SeedBucket("ml-datalake", rules=OWNER_RULES, minimum_object_size="varies_by_storage_class"),
+    # Untagged and named by no prefix rule: not opted in, so only the abort of multipart uploads applies.
+    SeedBucket("ml-datalake", versioned=True, rules=OWNER_RULES, minimum_object_size="varies_by_storage_class"),
     SeedBucket("ml-compliance-archive", {"ecoguard:data-class": "raw"}, rules=[CONFLICTING_RULE]),
     SeedBucket("ml-legal-hold", {"ecoguard:data-class": "raw", "ecoguard:exempt": "true"}, rules=OWNER_RULES),
     SeedBucket("ml-misc-bucket", {"ecoguard:data-class": "hot"}),

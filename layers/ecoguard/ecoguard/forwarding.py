@@ -18,10 +18,11 @@ from ecoguard.settings import SettingsError
 
 AUDIT_SOURCE = "ecoguard"
 AUDIT_DETAIL_TYPE = "ecoguard Audit Record"
-# PutEvents: at most 10 entries per call, and 256 KB for the whole request (EventBridge API
-# Reference, PutEvents; entry size calculation in the EventBridge User Guide).
+# PutEvents: at most 10 entries per call, and "the total entry size must be less than 1MB" (botocore's
+# events model, PutEvents documentation; the size is counted as in the EventBridge User Guide, "Calculating
+# PutEvents event entry size"). Read as 10^6 bytes, the smaller of the two meanings of MB.
 PUT_EVENTS_MAX_ENTRIES = 10
-PUT_EVENTS_MAX_BYTES = 256 * 1024
+PUT_EVENTS_MAX_BYTES = 1_000_000 - 1
 
 _STREAM_ARN = re.compile(r"^arn:aws[a-z-]*:dynamodb:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):table/[^/]+/stream/.+$")
 BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/[A-Za-z0-9._\-/]+$")
@@ -131,7 +132,8 @@ def entry_of(record: StreamAuditRecord, bus_arn: str) -> dict[str, Any]:
         slim = {k: v for k, v in record.item.items() if k not in ("before", "after")}
         entry = _entry({**detail_of(record), "item": slim, "truncated": True}, record, bus_arn)
     if entry_size(entry) > PUT_EVENTS_MAX_BYTES:
-        # An item holds up to 400 KB: past 256 KB even without its states, only the required fields go.
+        # An item holds up to 400 KB, and its JSON can be larger (escapes): past the limit even without its
+        # states, only the required fields go.
         keys = {k: record.item[k] for k in (*REQUIRED_FIELDS, "kind")}
         entry = _entry({**detail_of(record), "item": keys, "truncated": True}, record, bus_arn)
     return entry

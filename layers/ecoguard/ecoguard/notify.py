@@ -4,6 +4,7 @@ the audit trail is written before this runs, and errors here are only logged."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
@@ -20,11 +21,24 @@ logger = Logger(child=True)
 # Outcomes worth a message; a run that only found compliant resources stays quiet.
 NOTEWORTHY = (Outcome.APPLIED, Outcome.WOULD_APPLY, Outcome.FAILED, Outcome.SKIPPED, Outcome.FINDING)
 MAX_LISTED = 20
+# SNS Publish, Subject: "UTF-8 text with no line breaks or control characters, and less than 100 characters
+# long" (SNS API reference).
+SUBJECT_MAX_CHARS = 99
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+ELLIPSIS = "..."
+
+
+def sns_subject(text: str) -> str:
+    """``text`` as a valid SNS subject: control characters become spaces; past 99 characters, cut with '...'."""
+    flat = _CONTROL.sub(" ", text).strip()
+    if len(flat) <= SUBJECT_MAX_CHARS:
+        return flat
+    return flat[: SUBJECT_MAX_CHARS - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
 def render(summary: RunSummary) -> tuple[str, str]:
     counts = ", ".join(f"{summary.count(o)} {o.value}" for o in NOTEWORTHY if summary.count(o))
-    subject = f"ecoguard {summary.guardrail} ({summary.mode.value}): {counts}"[:100]
+    subject = sns_subject(f"ecoguard {summary.guardrail} ({summary.mode.value}): {counts}")
     lines = [subject, ""]
     listed = [e for e in summary.entries if e.outcome in NOTEWORTHY][:MAX_LISTED]
     for entry in listed:

@@ -28,8 +28,10 @@ from ecoguard.executor import Executor, RunSummary, Trigger
 
 logger = Logger(child=True)
 
-# Stop this long before the Lambda deadline, leaving time to save the checkpoint.
-DEADLINE_MARGIN_MS = 20_000
+# Stop this long before the Lambda deadline: at least the longest one call can take, retries included
+# (52 s with adapters/clients.py's configuration; adapters/call_budget.py, held together by
+# tests/unit/test_call_budget.py), so a call started just before the check ends before the deadline.
+DEADLINE_MARGIN_MS = 60_000
 CHECKPOINT_TTL = timedelta(days=7)
 
 

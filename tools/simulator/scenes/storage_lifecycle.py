@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.guardrails.storage_lifecycle import WITHHELD
 from tools.simulator.account import ACCOUNT, REGION
 from tools.simulator.s3_shim import FakeS3ConfigStore
 from tools.simulator.scenes import DemoContext
@@ -42,7 +43,8 @@ class StorageLifecycleScene:
         self._store.install()
         count = seed_buckets()
         return (
-            f"{count} buckets (raw, recreatable, artifact and log data; one with the owner's own rules, one whose "
+            f"{count} buckets (tagged raw, recreatable, artifact and log data, so opted in; one untagged and "
+            "versioned with the owner's own rules, where rules that delete or archive are withheld; one whose "
             "owner rule conflicts, one exempt, one with an unknown class, one in another region)"
         )
 
@@ -85,9 +87,11 @@ class StorageLifecycleScene:
             + f". Every owner rule intact: {owner_intact}. A second sweep: {second} action(s)"
             + (" (idempotent)." if mode is Mode.ENFORCE else " (dry-run plans again).")
         )
+        withheld = sorted({r.resource.name for r in records if r.action == f"finding:{WITHHELD}"})
         return {
             "records": len(records),
             "changed": changed,
+            "withheld": withheld,
             "second_sweep_actions": second,
             "owner_intact": owner_intact,
         }

@@ -8,9 +8,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# Adaptive mode adds client-side rate limiting once the service starts throttling,
-# on top of standard retries with exponential backoff.
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=20)
+# botocore's standard retry mode: exponential backoff with jitter and a retry quota. Adaptive mode also
+# waits client-side before it sends, and the SDK reference calls it suitable only for special cases.
+# Attempts and timeouts are bounded so one call, retries included, fits in the sweeps' hand-off margin
+# (ecoguard.sweep.DEADLINE_MARGIN_MS; adapters/call_budget.py computes the bound, a test holds them together).
+RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
 @cache

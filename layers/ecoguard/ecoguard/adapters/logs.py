@@ -3,7 +3,8 @@ tag through the tagging API), write retention."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -29,6 +30,9 @@ def _group(raw: LogGroupTypeDef) -> LogGroup:
         arn=arn,
         retention_days=raw.get("retentionInDays"),
         stored_bytes=raw.get("storedBytes"),
+        # Returned only when an account-level retention policy applies (CloudWatch Logs API, LogGroup);
+        # newer than the mypy-boto3 stubs, hence read untyped.
+        account_policy=cast("Mapping[str, Any]", raw).get("retentionPolicyName"),
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.sdk_support import SdkTooOld, accepts
 from ecoguard.errors import AwsError, NotFound, translate
 from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, is_owned
 from ecoguard.guardrails.s3_rules import check_rule, check_rule_count, check_tiering
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 # ListBuckets returns at most 10,000 buckets a page (MaxBuckets, S3 API reference).
 PAGE_SIZE = 10_000
+LISTING_PARAMS = ("MaxBuckets", "BucketRegion")
+MINIMUM_SIZE = "TransitionDefaultMinimumObjectSize"
 NO_BUCKET = "NoSuchBucket"
 NO_LIFECYCLE = "NoSuchLifecycleConfiguration"
 NO_TAGS = "NoSuchTagSet"
@@ -47,6 +50,13 @@ class S3Adapter:
         self._region = region
 
     def page(self, token: str | None) -> Page[Bucket]:
+        if not accepts(self._s3, "ListBuckets", *LISTING_PARAMS):
+            raise SdkTooOld(
+                "ListBuckets",
+                LISTING_PARAMS,
+                "this region's buckets cannot be listed (nor told from other regions'); the sweep waits for a "
+                "newer runtime, while CreateBucket and PutBucketTagging events are still handled",
+            )
         kwargs: dict[str, Any] = {"MaxBuckets": PAGE_SIZE, "BucketRegion": self._region}
         if token:
             kwargs["ContinuationToken"] = token
@@ -149,7 +159,17 @@ class S3Adapter:
             # are sent back exactly as S3 already accepted them.
             if check and is_owned(rule) and rule not in existing:
                 check_rule(rule)
+        if (current is not None or MINIMUM_SIZE in config) and not accepts(
+            self._s3, "PutBucketLifecycleConfiguration", MINIMUM_SIZE
+        ):
+            # Such an SDK cannot read the owner's setting either; a write without it would reset it to S3's
+            # default (S3 API reference, PutBucketLifecycleConfiguration).
+            raise SdkTooOld(
+                "PutBucketLifecycleConfiguration",
+                (MINIMUM_SIZE,),
+                "not written: it could reset the owner's minimum object size for transitions",
+            )
         kwargs: dict[str, Any] = {"Bucket": name, "LifecycleConfiguration": {"Rules": rules}}
-        if "TransitionDefaultMinimumObjectSize" in config:
-            kwargs["TransitionDefaultMinimumObjectSize"] = config["TransitionDefaultMinimumObjectSize"]
+        if MINIMUM_SIZE in config:
+            kwargs[MINIMUM_SIZE] = config[MINIMUM_SIZE]
         self._call("put_bucket_lifecycle_configuration", **kwargs)

@@ -6,6 +6,10 @@ Rules, in order:
 2. An explicit retention within the ceiling is compliant. Without ``max_days`` an explicit
    retention is never shortened, however long.
 3. ``ecoguard:exempt=true``: skipped, with the reason recorded.
+3a. Governed by an account-level retention policy (DescribeLogGroups returns ``retentionPolicyName``;
+   ``retentionInDays`` then shows that policy's value, absent if it keeps logs forever; CloudWatch Logs
+   API, ``LogGroup``): skipped with that reason, and no impact is booked, since a PutRetentionPolicy
+   would change nothing.
 4. ``ecoguard:retention-days=N`` replaces the policy's days and ceiling for that group; an N
    that CloudWatch Logs does not accept is skipped, never applied.
 5. Otherwise: set the policy's days (no retention), or the ceiling (retention above it).
@@ -37,6 +41,7 @@ class LogGroup:
     arn: str
     retention_days: int | None
     stored_bytes: int | None = None
+    account_policy: str | None = None  # retentionPolicyName: an account-level policy sets the retention
 
     @property
     def resource(self) -> Resource:
@@ -91,6 +96,13 @@ def retention_impact(group: LogGroup) -> dict[str, Any]:
     return estimate.to_dict()
 
 
+def governed_by_account_policy(name: str) -> str:
+    return (
+        f"retention set by the account-level retention policy {name!r}: PutRetentionPolicy on the group would "
+        "change nothing (change the account policy instead)"
+    )
+
+
 def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetentionPolicy) -> Decision | None:
     """Decide for one candidate group. ``None`` means compliant or out of scope."""
     if not is_candidate(group, policy):
@@ -98,6 +110,8 @@ def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetent
     before = {"retentionInDays": group.retention_days}
     if is_exempt(tags):
         return Skip(GUARDRAIL, group.resource, "tagged ecoguard:exempt=true", before, retention_impact(group))
+    if group.account_policy is not None:
+        return Skip(GUARDRAIL, group.resource, governed_by_account_policy(group.account_policy), before)
 
     default_days, max_days = policy.default_days, policy.max_days
     if RETENTION_TAG in tags:

@@ -6,10 +6,15 @@ For a governed bucket, in order:
 2. The data class: the tag ``ecoguard:data-class`` (``raw``, ``recreatable``, ``artifact``, ``log``)
    for the whole bucket; an unknown value is skipped. Without the tag, the policy's first prefix
    rule whose bucket pattern matches gives a class per key prefix.
-3. The rules each class calls for, plus AbortIncompleteMultipartUpload on every governed bucket and
+3. Opt-in: a bucket is opted in when it carries the data-class tag or a prefix rule of the policy
+   names it (the bundled policy has none). Rules that delete data or make it unreadable without a
+   restore (``storage_rule_class``) apply only to opted-in buckets; on others they are withheld, and a
+   ``withheld-rules`` finding names each one and how to opt in. So a bucket nobody classified gets only
+   AbortIncompleteMultipartUpload.
+4. The rules each class calls for, plus AbortIncompleteMultipartUpload on every governed bucket and
    NoncurrentVersionExpiration on versioned ones, are merged with the owner's
    (``lifecycle_merge.merge``); a rule an owner's rule competes with is skipped with its reason.
-4. Artifacts also get the Intelligent-Tiering configuration ``ecoguard-archive`` (one per prefix,
+5. Artifacts also get the Intelligent-Tiering configuration ``ecoguard-archive`` (one per prefix,
    ``ecoguard-archive-<prefix>``, for prefix-classed artifacts). Others' configurations are never read
    into the plan, so never touched.
 """
@@ -22,8 +27,9 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from ecoguard.decisions import Decision, PlannedAction, Resource, Skip
+from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, LifecycleConfig, Rule, describe_diff, merge
+from ecoguard.guardrails.storage_rule_class import RuleClass, classify_rule, classify_tiering, what_it_does
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import S3_CLASSES_NOTE, not_estimated
 from ecoguard.policy import DATA_CLASSES, StorageLifecyclePolicy
@@ -32,6 +38,11 @@ GUARDRAIL = "storage-lifecycle"
 ACTION = "merge-lifecycle"
 DATA_CLASS_TAG = "ecoguard:data-class"
 ARCHIVE_CONFIG_ID = "ecoguard-archive"
+WITHHELD = "withheld-rules"
+HOW_TO_OPT_IN = (
+    f"opt in: tag the bucket {DATA_CLASS_TAG}=<raw|recreatable|artifact|log>, "
+    "or name it in the policy's storage_lifecycle.prefix_rules[].buckets"
+)
 
 Tiering = Mapping[str, Mapping[str, Any]]  # Intelligent-Tiering configurations owned by ecoguard, by Id
 
@@ -127,14 +138,51 @@ def classes_of(name: str, tags: Mapping[str, str], policy: StorageLifecyclePolic
     return {}
 
 
+def opted_in(name: str, tags: Mapping[str, str], policy: StorageLifecyclePolicy) -> bool:
+    """Has the owner said what this bucket's data is: its data-class tag, or a prefix rule naming it."""
+    return DATA_CLASS_TAG in tags or any(fnmatchcase(name, rule.buckets) for rule in policy.prefix_rules)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A rule (or tiering configuration) not applied because the bucket is not opted in."""
+
+    id: str
+    rule_class: RuleClass
+
+    def evidence(self) -> dict[str, str]:
+        return {"id": self.id, "class": self.rule_class.value}
+
+
 @dataclass(frozen=True)
 class Plan:
     desired_rules: tuple[Rule, ...]
     desired_tiering: Mapping[str, Mapping[str, Any]]
     tiering_rule: Mapping[str, str]  # tiering Id -> the lifecycle rule it goes with
+    withheld: tuple[Withheld, ...] = ()
 
 
 def plan_for(name: str, tags: Mapping[str, str], versioned: bool, policy: StorageLifecyclePolicy) -> Plan:
+    candidates = _candidates(name, tags, versioned, policy)
+    return candidates if opted_in(name, tags, policy) else withhold_unsafe(candidates)
+
+
+def withhold_unsafe(candidates: Plan) -> Plan:
+    """Only the safe rules of ``candidates``, and what was withheld. Today a bucket not opted in has no data
+    class, so only bucket-wide rules reach here; the gate holds whatever the candidates are."""
+    withheld = [Withheld(r["ID"], classify_rule(r)) for r in candidates.desired_rules]
+    withheld += [Withheld(i, classify_tiering(c)) for i, c in candidates.desired_tiering.items()]
+    held = {w.id for w in withheld if w.rule_class is not RuleClass.SAFE}
+    kept = {i for i in candidates.desired_tiering if i not in held and candidates.tiering_rule[i] not in held}
+    return Plan(
+        tuple(r for r in candidates.desired_rules if r["ID"] not in held),
+        {i: c for i, c in candidates.desired_tiering.items() if i in kept},
+        {i: r for i, r in candidates.tiering_rule.items() if i in kept},
+        tuple(w for w in withheld if w.rule_class is not RuleClass.SAFE),
+    )
+
+
+def _candidates(name: str, tags: Mapping[str, str], versioned: bool, policy: StorageLifecyclePolicy) -> Plan:
     rules: list[Rule] = []
     tiering: dict[str, Mapping[str, Any]] = {}
     tiering_rule: dict[str, str] = {}
@@ -189,6 +237,8 @@ def decide_bucket(
     tiering = {i: c for i, c in plan.desired_tiering.items() if plan.tiering_rule[i] in written}
     target = BucketConfig(result.config, tiering)
     decisions: list[Decision] = []
+    if plan.withheld:
+        decisions.append(_withheld_finding(bucket, plan.withheld))
     if result.skipped:
         reason = "; ".join(f"{rule_id}: {why}" for rule_id, why in result.skipped)
         decisions.append(Skip(GUARDRAIL, bucket.resource, reason, before))
@@ -201,6 +251,17 @@ def decide_bucket(
             PlannedAction(GUARDRAIL, bucket.resource, ACTION, before, after, _reason(current, target), impact)
         )
     return decisions
+
+
+def _withheld_finding(bucket: Bucket, withheld: tuple[Withheld, ...]) -> Finding:
+    rules = "; ".join(f"{w.id} ({what_it_does(w.rule_class)})" for w in withheld)
+    return Finding(
+        GUARDRAIL,
+        bucket.resource,
+        WITHHELD,
+        f"withheld, the bucket is not opted in: {rules}; {HOW_TO_OPT_IN}",
+        {"withheld": [w.evidence() for w in withheld], "opt_in": HOW_TO_OPT_IN},
+    )
 
 
 def _reason(before: BucketConfig, after: BucketConfig) -> str:

@@ -138,14 +138,13 @@ class StorageLifecyclePolicy(StrictModel):
         default=(), description="Bucket name patterns never governed, even if included."
     )
     prefix_rules: tuple[PrefixClassRule, ...] = Field(
-        default=(
-            PrefixClassRule(
-                prefixes={"raw/": "raw", "train/": "recreatable", "validation/": "recreatable", "test/": "recreatable"}
-            ),
-        ),
+        default=(),
         description=(
             "Data class per key prefix, for buckets without an `ecoguard:data-class` tag "
-            "(`raw`, `recreatable`, `artifact` or `log`); the first rule whose `buckets` pattern matches wins."
+            "(`raw`, `recreatable`, `artifact` or `log`); the first rule whose `buckets` pattern matches wins. "
+            "A bucket a rule names is opted in: rules that delete data or need a restore to read it (expiration, "
+            "noncurrent-version expiration, GLACIER, DEEP_ARCHIVE, the Intelligent-Tiering archive tiers) apply "
+            "to it. None by default: a bucket without the tag gets only the abort of incomplete multipart uploads."
         ),
     )
     raw: RawClassPolicy = Field(
@@ -171,5 +170,8 @@ class StorageLifecyclePolicy(StrictModel):
     )
     noncurrent: NoncurrentPolicy = Field(
         default=NoncurrentPolicy(),
-        description="Versioned buckets: noncurrent versions expire, keeping the newest few.",
+        description=(
+            "Versioned, opted-in buckets (the `ecoguard:data-class` tag or a prefix rule naming them): noncurrent "
+            "versions expire, keeping the newest few."
+        ),
     )

@@ -9,12 +9,20 @@ from datetime import datetime
 
 from ecoguard.actions.storage_lifecycle import REGISTRY
 from ecoguard.adapters.s3 import S3Adapter
+from ecoguard.adapters.sdk_support import SdkTooOld
 from ecoguard.audit import AuditTrail
 from ecoguard.confirm import Confirmation, Fresh
-from ecoguard.decisions import OUT_OF_SCOPE, Mode, Outcome, Plan, Skip, Unreadable
+from ecoguard.decisions import OUT_OF_SCOPE, Mode, Outcome, Plan, Resource, Skip, Unreadable
 from ecoguard.errors import Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
-from ecoguard.guardrails.storage_lifecycle import GUARDRAIL, Bucket, BucketConfig, decide_bucket, in_scope
+from ecoguard.guardrails.storage_lifecycle import (
+    GUARDRAIL,
+    Bucket,
+    BucketConfig,
+    bucket_arn,
+    decide_bucket,
+    in_scope,
+)
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
@@ -61,7 +69,16 @@ class StorageLifecycleRunner(GuardrailRunner):
         return executor.summary
 
     def sweep(self, trigger: Trigger) -> SweepResult:
-        return self._sweep.run(trigger, self._executor(trigger), self._s3.page, self._evaluate)
+        executor = self._executor(trigger)
+        try:
+            return self._sweep.run(trigger, executor, self._s3.page, self._evaluate)
+        except SdkTooOld as exc:
+            # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
+            listing = Resource(
+                arn=bucket_arn("*", self._region), name=f"buckets in {self._region}", kind="AWS::S3::Bucket"
+            )
+            executor.fail(GUARDRAIL, listing, str(exc))
+            return SweepResult(executor.summary, finished=True)
 
     def _evaluate(self, bucket: Bucket, executor: Executor) -> Outcome | None:
         if not in_scope(bucket.name, self._policy.storage_lifecycle):
