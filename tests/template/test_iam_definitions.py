@@ -21,21 +21,8 @@ from tools.simulator.organization import load_management_template
 from tools.simulator.template import load_template
 
 SAM_PYTHON = Path(os.environ.get("SAM_CLI") or ROOT / ".venv-sam" / "bin" / "sam").parent / "python"
-DESCRIBE_LOG_GROUPS_PENDING = (
-    "Service Authorization Reference, CloudWatch Logs: DescribeLogGroups has no resource type, so it needs "
-    'Resource "*". Fixed on another branch (issue 16, item 1.10); remove this row when it lands (the stale '
-    "check will say so)."
-)
 # The one table of accepted findings: (where, action, kind) and the source that says why.
-EXCEPTIONS = [
-    Exception_(where, "logs:DescribeLogGroups", "needs-star", DESCRIBE_LOG_GROUPS_PENDING)
-    for where in (
-        "template.yaml:LogRetentionFunction[ReadLogGroups]",
-        "template.yaml:RestoreFunction[RestoreLogRetention]",
-        "member:LogRetentionFunctionRole[ReadLogGroups]",
-        "member:RestoreFunctionRole[RestoreLogRetention]",
-    )
-]
+EXCEPTIONS: list[Exception_] = []
 
 
 def member_template() -> dict[str, Any]:
