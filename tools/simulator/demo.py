@@ -18,7 +18,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
 from ecoguard_cli.operations import restore_record
-from ecoguard_cli.reporting import report_table, write_report
+from ecoguard_cli.reporting import guardrails_table, report_table, write_report
 from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
 from tools.simulator.invoke import reset_caches
 from tools.simulator.router import EventRouter
@@ -91,9 +91,20 @@ def run_demo(console: Console) -> dict[str, Any]:
         console.rule("[bold]impact")
         report = build_report(audit.records(), utc_now())
         console.print(report_table(report))
-        [html_path, _] = write_report(report, REPORT_DIR / "ecoguard-report.html", REPORT_DIR / "ecoguard-report.json")
+        console.print(guardrails_table(report))
+        [html_path, _, csv_path] = write_report(
+            report,
+            REPORT_DIR / "ecoguard-report.html",
+            REPORT_DIR / "ecoguard-report.json",
+            REPORT_DIR / "ecoguard-report.csv",
+        )
         console.print(f"HTML report (open it in a browser): [bold]{html_path.resolve()}[/]")
-        results["report"] = {"path": str(html_path.resolve()), "records": report.records}
+        console.print(f"CSV of the actions and findings: [bold]{csv_path.resolve()}[/]")
+        results["report"] = {
+            "path": str(html_path.resolve()),
+            "csv": str(csv_path.resolve()),
+            "records": report.records,
+        }
         for scene in all_scenes:
             getattr(scene, "teardown", lambda: None)()  # e.g. simulator shims (s3_shim) end with the demo
         return results
