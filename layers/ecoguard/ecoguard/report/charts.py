@@ -14,7 +14,7 @@ from ecoguard.report.numbers import quantity
 PALETTE = {"kg_co2e": "#0072B2", "usd": "#D55E00"}  # Okabe-Ito blue and vermillion
 INK = "#222222"
 GRID = "#767676"
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 220, 70, 40, 30
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 220, 120, 40, 30
 
 
 def week_bars(weeks: list[Week], key: str, title: str) -> str:

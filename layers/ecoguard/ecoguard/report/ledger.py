@@ -126,11 +126,11 @@ class Report:
 
     @property
     def by_account(self) -> dict[str, Breakdown] | None:
-        return self.attribution.get("account") if self.organization else None
+        return self.attribution.get("account", {}) if self.organization else None
 
     @property
     def by_region(self) -> dict[str, Breakdown] | None:
-        return self.attribution.get("region") if self.organization else None
+        return self.attribution.get("region", {}) if self.organization else None
 
     @property
     def serving(self) -> list[ActionLine]:

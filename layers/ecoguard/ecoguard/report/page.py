@@ -125,22 +125,23 @@ def _breakdown_rows(values: Mapping[str, Breakdown]) -> list[list[str]]:
         [
             f'<span class="name">{_e(value)}</span>',
             str(b.records),
-            _e(quantity(b.avoided.kg_co2e, "kg_co2e")),
-            _e(quantity(b.avoided.usd, "usd")),
-            _e(quantity(b.run_rate.kg_co2e, "kg_co2e")),
-            _e(quantity(b.run_rate.usd, "usd")),
-            _e(quantity(b.potential.kg_co2e, "kg_co2e")),
-            _e(quantity(b.potential.usd, "usd")),
+            _both(b.avoided),
+            _both(b.run_rate),
+            _both(b.potential),
             str(sum(b.avoided.unknown.values()) + sum(b.run_rate.unknown.values()) + sum(b.potential.unknown.values())),
         ]
         for value, b in sorted(values.items(), key=order, reverse=True)
     ]
 
 
-BREAKDOWN_HEAD = [
-    "avoided to date kgCO2e", "avoided to date USD", "run rate kgCO2e/month", "run rate USD/month",
-    "potential kgCO2e/month", "potential USD/month", "unknown parts",
-]  # fmt: skip
+BREAKDOWN_HEAD = ["avoided to date", "run rate /month", "potential /month", "unknown parts"]
+
+
+def _both(amounts: Amounts) -> str:
+    """kgCO2e over USD, or a dash when no estimated action contributes."""
+    if not amounts.actions:
+        return "-"
+    return f"{_e(quantity(amounts.kg_co2e, 'kg_co2e'))}<br>{_e(quantity(amounts.usd, 'usd'))}"
 
 
 def _attribution(report: Report) -> str:
@@ -194,25 +195,25 @@ def _history(records: list[AuditRecord]) -> str:
     return f"<details><summary>{len(records)} record(s)</summary><ul>{items}</ul></details>"
 
 
+RESOURCE_ROWS = 200  # the page stays readable on large accounts; the CSV has every action
+
+
 def _resources(report: Report) -> str:
     tags = report.attribution_tags
-    rows = []
-    for row in report.resources:
-        rows.append(_resource_row(row, tags))
+    rows = [_resource_row(row, tags) for row in report.resources[:RESOURCE_ROWS]]
+    more = len(report.resources) - len(rows)
     head = ["resource", "guardrail", *(_e(t) for t in tags), "latest", "avoided to date", "run rate /month",
             "potential /month", "horizon", "history"]  # fmt: skip
     return (
-        "<h2>Resources</h2><p class=note>Each resource once, in its latest state; its audit history on request.</p>"
+        "<h2>Resources</h2><p class=note>Each resource once, in its latest state; its audit history on request. "
+        "Ranked by monthly run rate and potential.</p>"
         + _table(head, rows, numeric_from=len(tags) + 3)
+        + (f'<p class="note">{more:,} more resource(s) in the CSV export.</p>' if more > 0 else "")
     )
 
 
 def _resource_row(row: ResourceRow, tags: tuple[str, ...]) -> list[str]:
-    def both(amounts: Amounts) -> str:
-        if not amounts.actions:
-            return "-"
-        return f"{_e(quantity(amounts.kg_co2e, 'kg_co2e'))}<br>{_e(quantity(amounts.usd, 'usd'))}"
-
+    both = _both
     return [
         f'<span class="name" title="{_e(row.arn)}">{_e(row.name)}</span><br><small>{_e(row.kind)}</small>',
         _e(row.latest.guardrail),

@@ -27,7 +27,13 @@ HOURS_PER_MONTH = 730.0  # the month of AWS pricing and Cost Explorer: 8,760 h /
 METRICS = ("kwh", "kg_co2e", "usd")
 
 # The period strings the guardrails write, and how many hours each rate covers.
-_PERIOD_HOURS = {"per idle day": 24.0, "per day": 24.0, "per hour": 1.0, "per month": HOURS_PER_MONTH}
+_PERIOD_HOURS = {
+    "per idle day": 24.0,
+    "per day": 24.0,
+    "per hour": 1.0,
+    "per week": 168.0,
+    "per month": HOURS_PER_MONTH,
+}
 
 OPEN_HORIZON = "until restored"
 MAX_RUNTIME_HORIZON = "rest of MaxRuntimeInSeconds"
