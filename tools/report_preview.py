@@ -119,13 +119,13 @@ def chromium() -> Iterator[DevTools]:
                 "--remote-allow-origins=*",
                 f"--user-data-dir={profile}",
                 "about:blank",
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             port = _debugging_port(Path(profile), process)
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
                 targets = json.loads(response.read())
             page = next(t for t in targets if t.get("type") == "page")
             tools = DevTools(page["webSocketDebuggerUrl"])

@@ -89,7 +89,8 @@ def run_demo(console: Console) -> dict[str, Any]:
         console.print("On a deployed stack: [bold]ecoguard restore <action_id> --stack <stack> --apply[/]")
 
         console.rule("[bold]impact")
-        report = build_report(audit.records(), utc_now())
+        records = list(audit.records())
+        report = build_report(records, utc_now())
         console.print(report_table(report))
         console.print(guardrails_table(report))
         [html_path, _, csv_path] = write_report(
@@ -104,6 +105,9 @@ def run_demo(console: Console) -> dict[str, Any]:
             "path": str(html_path.resolve()),
             "csv": str(csv_path.resolve()),
             "records": report.records,
+            "generated_at": report.generated_at,
+            "audit_records": records,  # what the report was built from, for tests to recompute its figures
+            "report": report,
         }
         for scene in all_scenes:
             getattr(scene, "teardown", lambda: None)()  # e.g. simulator shims (s3_shim) end with the demo
