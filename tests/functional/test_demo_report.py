@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
@@ -19,6 +18,7 @@ from rich.console import Console
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
+from ecoguard_cli.reporting import report_table
 from tools.report_preview import render
 from tools.simulator.demo import run_demo
 
@@ -26,8 +26,9 @@ HOURS_PER_MONTH = 730.0
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[dict[str, Any]]:
-    yield run_demo(Console(file=io.StringIO(), width=160))["report"]
+def demo() -> dict[str, Any]:
+    report: dict[str, Any] = run_demo(Console(file=io.StringIO(), width=160))["report"]
+    return report
 
 
 # An independent recomputation, written from the definitions in the report (not with ecoguard.report):
@@ -127,8 +128,6 @@ def test_the_trend_team_attribution_and_csv_are_present(demo: dict[str, Any]) ->
 
 
 def test_the_cli_shows_the_headline_as_the_html_does(demo: dict[str, Any]) -> None:
-    from ecoguard_cli.reporting import report_table  # noqa: PLC0415 - the operator's CLI, as `ecoguard report` prints
-
     out = io.StringIO()
     Console(file=out, width=200).print(report_table(demo["report"]))
     cli = out.getvalue()
