@@ -70,7 +70,8 @@ def guardrails_table(report: Report) -> Table:
     for column in ("avoided to date", "run rate /month", "potential /month"):
         table.add_column(column, justify="right")
     breakdowns = report.attribution.get("guardrail", {})
-    for name, outcomes in sorted(report.guardrails.items()):
+    for name, summary in sorted(report.guardrails.items()):
+        outcomes = summary.outcomes
         b = breakdowns.get(name)
         figures = ["-", "-", "-"] if b is None else [
             f"{quantity(a.kg_co2e, 'kg_co2e')}, {quantity(a.usd, 'usd')}" for a in (b.avoided, b.run_rate, b.potential)

@@ -59,7 +59,7 @@ def test_avoided_to_date_counts_applied_records_and_potential_counts_dry_run_ski
     month_days = 730 / 24
     assert report.run_rate.kg_co2e == pytest.approx(1.5 * month_days)
     assert report.potential.kg_co2e == pytest.approx(28.0 * month_days)
-    assert report.guardrails["log-retention"] == {"applied": 2, "would-apply": 1, "skipped": 1, "failed": 1}
+    assert report.guardrails["log-retention"].outcomes == {"applied": 2, "would-apply": 1, "skipped": 1, "failed": 1}
     # Ranked by monthly USD (run rate + potential), then kgCO2e: /g1 is the only one with a price.
     assert [row.name for row in report.resources][:3] == ["/g1", "/g5", "/g4"]
 

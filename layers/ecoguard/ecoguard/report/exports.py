@@ -28,7 +28,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "potential_monthly": report.potential.as_dict(),
         "applied_without_rate": report.applied_unestimated,
         "potential_without_rate": report.potential_unestimated,
-        "guardrails": {name: {"outcomes": dict(c)} for name, c in sorted(report.guardrails.items())},
+        "guardrails": {name: {"outcomes": dict(g.outcomes)} for name, g in sorted(report.guardrails.items())},
         "attribution_tags": list(report.attribution_tags),
         "attribution": {
             dimension: {value: b.as_dict() for value, b in sorted(values.items())}

@@ -96,6 +96,12 @@ class Breakdown:
 
 
 @dataclass
+class GuardrailSummary:
+    guardrail: str
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
 class Week:
     start: datetime
     end: datetime
@@ -114,7 +120,7 @@ class Report:
     potential: Amounts = field(default_factory=Amounts)
     applied_unestimated: int = 0  # applied actions with no estimate, or one that is not a rate
     potential_unestimated: int = 0
-    guardrails: dict[str, Counter[str]] = field(default_factory=dict)
+    guardrails: dict[str, GuardrailSummary] = field(default_factory=dict)
     actions: list[ActionLine] = field(default_factory=list)
     resources: list[ResourceRow] = field(default_factory=list)
     trend: list[Week] = field(default_factory=list)
@@ -180,7 +186,8 @@ def _build(
     for located_records in by_resource.values():
         for account, region, record in located_records:
             report.records += 1
-            report.guardrails.setdefault(record.guardrail, Counter())[record.outcome.value] += 1
+            summary = report.guardrails.setdefault(record.guardrail, GuardrailSummary(record.guardrail))
+            summary.outcomes[record.outcome.value] += 1
             for dimension, value in _dimensions(account, region, record, report.attribution_tags):
                 breakdown = report.attribution.setdefault(dimension, {}).setdefault(value, Breakdown())
                 breakdown.records += 1
