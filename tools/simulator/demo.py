@@ -23,6 +23,7 @@ from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated
 from tools.simulator.invoke import reset_caches
 from tools.simulator.router import EventRouter
 from tools.simulator.scenes import DemoContext, scenes
+from tools.simulator.teams import tag_demo_teams
 from tools.simulator.template import ROOT, load_template
 
 REPORT_DIR = ROOT / "dist"
@@ -57,6 +58,7 @@ def run_demo(console: Console) -> dict[str, Any]:
         all_scenes = scenes()
         for scene in all_scenes:
             console.print(f"Seeded for {scene.guardrail}: {scene.seed(ctx)}.")
+        console.print(f"Tagged {tag_demo_teams()} resources with the team they are charged to (tag `team`).")
 
         results: dict[str, Any] = {}
         for mode in (Mode.DRY_RUN, Mode.ENFORCE):

@@ -39,9 +39,9 @@ LOG_GROUPS: list[tuple[str, int | None, dict[str, str]]] = [
 ]
 # Plus a fleet of per-job training and endpoint groups, to make the sweep page.
 for n in range(1, 41):
-    LOG_GROUPS.append((f"/aws/sagemaker/TrainingJobs/exp-{n:03d}", 30 if n % 4 == 0 else None, {"team": "research"}))
+    LOG_GROUPS.append((f"/aws/sagemaker/TrainingJobs/exp-{n:03d}", 30 if n % 4 == 0 else None, {}))
 for n in range(1, 21):
-    LOG_GROUPS.append((f"/aws/lambda/etl-step-{n:02d}", 14 if n % 5 == 0 else None, {"team": "data-platform"}))
+    LOG_GROUPS.append((f"/aws/lambda/etl-step-{n:02d}", 14 if n % 5 == 0 else None, {}))
 
 
 def seed_log_groups(region: str = REGION) -> int:

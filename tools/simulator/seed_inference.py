@@ -149,12 +149,12 @@ def create_activity_lifecycle_config(name: str) -> None:
 
 # The demo account (``make demo``, ``make invoke``): one endpoint or notebook instance per case.
 ENDPOINTS = [
-    EndpointSeed("fraud-busy", timedelta(days=5), ("blue", "green"), {"green": 1200}, tags={"team": "risk"}),
+    EndpointSeed("fraud-busy", timedelta(days=5), ("blue", "green"), {"green": 1200}),
     EndpointSeed("churn-idle", timedelta(days=3), tags={"team": "growth"}),
-    EndpointSeed("llm-new", timedelta(hours=2), tags={"team": "nlp"}),
-    EndpointSeed("ocr-serverless", timedelta(days=9), serverless=True, tags={"team": "vision"}),
-    EndpointSeed("batch-async", timedelta(days=4), asynchronous=True, tags={"team": "risk"}),
-    EndpointSeed("legal-exempt", timedelta(days=30), tags={"ecoguard:exempt": "true", "team": "legal"}),
+    EndpointSeed("llm-new", timedelta(hours=2)),
+    EndpointSeed("ocr-serverless", timedelta(days=9), serverless=True),
+    EndpointSeed("batch-async", timedelta(days=4), asynchronous=True),
+    EndpointSeed("legal-exempt", timedelta(days=30), tags={"ecoguard:exempt": "true"}),
 ]
 LIFECYCLE = f"{STACK}-activity"  # the stack's NotebookActivityLifecycleConfig
 REPORTS_PER_HOUR = 12
@@ -164,7 +164,6 @@ NOTEBOOKS: list[tuple[str, str | None, list[float]]] = [
     ("research-idle", LIFECYCLE, [0.0] * (24 * REPORTS_PER_HOUR)),
     ("legacy-no-lifecycle", None, []),
 ]
-NOTEBOOK_TEAMS = {"research-busy": "research", "research-idle": "research", "legacy-no-lifecycle": "growth"}
 
 
 def seed_endpoints() -> None:
@@ -175,11 +174,4 @@ def seed_endpoints() -> None:
 def seed_notebooks() -> None:
     create_activity_lifecycle_config(LIFECYCLE)
     for name, config, activity in NOTEBOOKS:
-        team = NOTEBOOK_TEAMS.get(name)
-        create_notebook(
-            name,
-            age=timedelta(days=1),
-            lifecycle_config=config,
-            activity=activity,
-            tags={"team": team} if team else None,
-        )
+        create_notebook(name, age=timedelta(days=1), lifecycle_config=config, activity=activity)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -155,11 +155,10 @@ def seed_training_jobs(jobs: Sequence[SeededJob], now: datetime, region: str = R
 
 # The demo's account: a busy GPU job, an idle GPU job, one still in warm-up, and a CPU job.
 DEMO_JOBS = (
-    # Each tagged with the team it is charged to (the report's attribution by cost-allocation tag).
-    SeededJob("llm-finetune-busy", "ml.p4d.24xlarge", 1, 180, (560.0,), (("team", "nlp"),)),  # 70 % per GPU
-    SeededJob("resnet-idle", "ml.g5.12xlarge", 2, 150, (8.0, 12.0), (("team", "vision"),)),  # 2 % and 3 % per GPU
-    SeededJob("bert-warming-up", "ml.g5.xlarge", 1, 10, (0.0,), (("team", "nlp"),)),  # idle, but 10 minutes in
-    SeededJob("xgboost-cpu", "ml.m5.4xlarge", 1, 120, (48.0,), (("team", "growth"),), metric="CPUUtilization"),
+    SeededJob("llm-finetune-busy", "ml.p4d.24xlarge", 1, 180, (560.0,)),  # 70 % per GPU
+    SeededJob("resnet-idle", "ml.g5.12xlarge", 2, 150, (8.0, 12.0)),  # 2 % and 3 % per GPU
+    SeededJob("bert-warming-up", "ml.g5.xlarge", 1, 10, (0.0,)),  # idle, but 10 minutes in
+    SeededJob("xgboost-cpu", "ml.m5.4xlarge", 1, 120, (48.0,), metric="CPUUtilization"),  # 3 % per vCPU
 )
 
 
@@ -173,3 +172,11 @@ def billable_time_shim(seconds: int) -> None:
         parsed.setdefault("BillableTimeInSeconds", seconds)
 
     client("sagemaker").meta.events.register("after-call.sagemaker.DescribeTrainingJob", add)
+
+
+# The team each demo job is charged to (the report's attribution by cost-allocation tag, ``make demo``).
+DEMO_TEAMS = {"llm-finetune-busy": "nlp", "resnet-idle": "vision", "bert-warming-up": "nlp", "xgboost-cpu": "growth"}
+
+
+def with_teams(jobs: Sequence[SeededJob]) -> list[SeededJob]:
+    return [replace(j, tags=(*j.tags, ("team", DEMO_TEAMS[j.name]))) if j.name in DEMO_TEAMS else j for j in jobs]
