@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +12,7 @@ import pytest
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.regions import advise, geography, ranked
-from ecoguard.report import build_report, render_html, render_json
+from ecoguard.report import build_report, render_csv, render_html, render_json
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -104,3 +107,28 @@ def test_html_escapes_resource_names() -> None:
     html = render_html(build_report([hostile], NOW))
     assert "<script>x</script>" not in html and "&lt;script&gt;" in html
     assert re.search(r"<svg[^>]+role=\"img\"", html)
+
+
+def advice(i: int, usd: float, kg: float) -> AuditRecord:
+    base = record(i, Outcome.FINDING, kg, guardrail="serving-advisor", kind="AWS::SageMaker::Endpoint", usd=usd)
+    return replace(base, action=f"finding:rightsize-{i}", reason=f"advice {i}")
+
+
+def test_serving_advice_is_its_own_section_ranked_by_monthly_savings() -> None:
+    report = build_report([advice(1, 2.0, 9.0), advice(2, 30.0, 1.0), advice(3, 5.0, 1.0)], NOW)
+    assert [line.record.resource.name for line in report.serving] == ["/g2", "/g3", "/g1"]
+    section = render_html(report).split('<h2 id="serving">', 1)[1].split("<h2>", 1)[0]
+    assert section.index("advice 2") < section.index("advice 3") < section.index("advice 1")
+    assert "912.50 USD" in section  # 30 USD a day, over a 730-hour month
+    empty = render_html(build_report([record(1, Outcome.APPLIED, 1.0)], NOW))
+    assert "No serving advice in the audit trail" in empty
+
+
+def test_the_csv_has_one_row_per_action_in_its_latest_state_with_cents_and_unknowns() -> None:
+    dry = record(1, Outcome.WOULD_APPLY, 1.0, usd=2.0, at=NOW - timedelta(hours=2))
+    enforced = replace(record(1, Outcome.APPLIED, 1.0, usd=2.0, at=NOW - timedelta(hours=1)), trigger_id="t1b")
+    unpriced = record(2, Outcome.APPLIED, 1.0, usd=None, at=NOW - timedelta(hours=24))
+    rows = list(csv.DictReader(io.StringIO(render_csv(build_report([dry, enforced, unpriced], NOW)))))
+    assert [(r["resource_name"], r["outcome"]) for r in rows] == [("/g1", "applied"), ("/g2", "applied")]
+    assert rows[0]["avoided_to_date_usd"] == "0.08" and rows[0]["monthly_run_rate_usd"] == "60.83"
+    assert rows[1]["avoided_to_date_usd"] == "unknown" and rows[1]["avoided_to_date_kg_co2e"] == "1"

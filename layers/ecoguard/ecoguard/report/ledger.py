@@ -234,12 +234,14 @@ def _resource_row(
             ends += [later.recorded_at for later in applied[i + 1 :]][:1]
             line = _applied_line(record, account, region, min(ends) if ends else None, now)
             _count(line, row, report)
-            horizons.append(line.horizon)
+            if line.estimated:
+                horizons.append(line.horizon)
         last = records[-1]
         if last.outcome in POTENTIAL:
             line = _potential_line(last, account, region, now)
             _count(line, row, report)
-            horizons.append(line.horizon)
+            if line.estimated:
+                horizons.append(line.horizon)
     row.horizons = tuple(dict.fromkeys(horizons))
     if latest.resource.kind.startswith("AWS::SageMaker") and region not in report.regions_flagged:
         advice = advise(region)
