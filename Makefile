@@ -25,7 +25,7 @@ EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report regions kpi-alarms docs clean bench
+.PHONY: doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -37,6 +37,7 @@ help:
 	@echo "make build    sam build (arm64 layer)"
 	@echo "make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (see docs/ORGANIZATIONS.md)"
 	@echo "make demo ORG=1   3 member accounts in 2 regions reporting to a central account"
+	@echo "make report-preview   the demo's report in headless Chromium: screenshots at 1280 and 390 px in dist/"
 
 $(PY312):
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
@@ -66,6 +67,11 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt
 demo: $(VENV)/.installed
 	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo)
 
+# Needs Chromium (Debian: apt-get install -y chromium); writes dist/ecoguard-report-{1280,390}px.png.
+report-preview: $(VENV)/.installed
+	$(PY) -m tools.simulator demo > /dev/null
+	$(PY) -m tools.report_preview
+
 # Without ARTIFACT_BUCKET the code goes to a local moto_server (127.0.0.1) standing in for S3.
 # ARTIFACT_BUCKET=acme-artifacts-{region}: one bucket per region (Lambda reads code from its own region).
 org-template: $(VENV)/.installed $(VENV_SAM)/.installed
@@ -89,7 +95,7 @@ docs: $(VENV)/.installed
 	$(PY) -m tools.policy_docs
 
 report: $(VENV)/.installed
-	$(PY) -m ecoguard_cli report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML))
+	$(PY) -m ecoguard_cli report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML)) $(if $(CSV),--csv $(CSV))
 
 regions: $(VENV)/.installed
 	$(PY) -m ecoguard_cli regions

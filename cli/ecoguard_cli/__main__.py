@@ -17,7 +17,7 @@ from ecoguard_cli.audit_view import audit_table
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
 from ecoguard_cli.kpi_alarms import kpi_alarm_resources
-from ecoguard_cli.reporting import regions_table, report_from_table, report_table, write_report
+from ecoguard_cli.reporting import guardrails_table, regions_table, report_from_table, report_table, write_report
 
 # What `ecoguard restore` exits 0 on: done, previewed, or already done before.
 RESTORE_SUCCESS = ("restored", "would-apply", "duplicate")
@@ -35,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     reporting = commands.add_parser("report", help="the impact report from a deployed stack's audit table")
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
+    reporting.add_argument("--csv", type=Path, default=None, help="also write the actions and findings as CSV")
     for sub in (listing, restoring, reporting):
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         return print_audit(session, table, args.guardrail, as_json=args.json)
     if args.command == "report":
-        return print_report(session, table, args.html, args.json)
+        return print_report(session, table, args.html, args.json, args.csv)
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
     Console().print(f"{result.outcome.value}: {result.message}", markup=False)
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
@@ -77,11 +78,14 @@ def print_audit(session: boto3.session.Session, table: str, guardrail: str | Non
     return 0
 
 
-def print_report(session: boto3.session.Session, table: str, html: Path | None, json_path: Path | None) -> int:
+def print_report(
+    session: boto3.session.Session, table: str, html: Path | None, json_path: Path | None, csv_path: Path | None = None
+) -> int:
     console = Console()
     report = report_from_table(session.client("dynamodb"), table, console)
     console.print(report_table(report))
-    for path in write_report(report, html, json_path):
+    console.print(guardrails_table(report))
+    for path in write_report(report, html, json_path, csv_path):
         console.print(f"wrote {path}")
     return 0
 

@@ -13,7 +13,8 @@ from rich.table import Table
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.invocation import utc_now
 from ecoguard.regions import ranked
-from ecoguard.report import Report, build_report, render_html, render_json
+from ecoguard.report import Report, build_report, headline_text, render_csv, render_html, render_json
+from ecoguard.report.numbers import quantity
 
 
 def with_progress(records: Iterator[AuditRecord], total: int | None, console: Console) -> Iterator[AuditRecord]:
@@ -39,34 +40,58 @@ def report_from_table(dynamodb: Any, table: str, console: Console) -> Report:
 
 
 def report_table(report: Report) -> Table:
+    """The headline (the same figures, formatted alike, as the HTML report and the dashboard), then per guardrail."""
+    text = headline_text(report)
     table = Table(title=f"ecoguard impact ({report.records:,} audit records)", title_justify="left")
-    for column in ("guardrail", "applied", "would-apply", "skipped", "finding", "failed"):
-        table.add_column(column, justify="right" if column != "guardrail" else "left", no_wrap=column == "guardrail")
-    for column in ("saved kWh", "saved kgCO2e", "saved USD", "potential kgCO2e"):
+    table.add_column("", no_wrap=True)
+    for column in ("kWh", "kgCO2e", "USD", "actions", "unknown parts"):
         table.add_column(column, justify="right")
-    for name, g in sorted(report.guardrails.items()):
+    for label, metric, amounts in (
+        ("avoided to date", "AvoidedToDate", report.avoided),
+        ("monthly run rate (per month)", "RunRateMonthly", report.run_rate),
+        ("potential if enforced (per month)", "PotentialMonthly", report.potential),
+    ):
         table.add_row(
-            name,
-            *(str(g.outcomes.get(o, 0)) for o in ("applied", "would-apply", "skipped", "finding", "failed")),
-            f"{g.saved.kwh:.3g}",
-            f"{g.saved.kg_co2e:.3g}",
-            f"{g.saved.usd:.2f}",
-            f"{g.potential.kg_co2e:.3g}",
+            label,
+            text[f"{metric}Kwh"],
+            text[f"{metric}KgCO2e"],
+            text[f"{metric}Usd"],
+            str(amounts.actions),
+            str(sum(amounts.unknown.values())),
         )
-    table.add_row(
-        "total", "", "", "", "", "",
-        f"{report.saved.kwh:.3g}", f"{report.saved.kg_co2e:.3g}", f"{report.saved.usd:.2f}",
-        f"{report.potential.kg_co2e:.3g}",
-    )  # fmt: skip
     return table
 
 
-def write_report(report: Report, html_path: Path | None, json_path: Path | None) -> list[Path]:
+def guardrails_table(report: Report) -> Table:
+    table = Table(title="per guardrail", title_justify="left")
+    table.add_column("guardrail", no_wrap=True)
+    for column in ("applied", "would-apply", "skipped", "finding", "failed"):
+        table.add_column(column, justify="right")
+    for column in ("avoided to date", "run rate /month", "potential /month"):
+        table.add_column(column, justify="right")
+    breakdowns = report.attribution.get("guardrail", {})
+    for name, summary in sorted(report.guardrails.items()):
+        outcomes = summary.outcomes
+        b = breakdowns.get(name)
+        figures = ["-", "-", "-"] if b is None else [
+            f"{quantity(a.kg_co2e, 'kg_co2e')}, {quantity(a.usd, 'usd')}" for a in (b.avoided, b.run_rate, b.potential)
+        ]  # fmt: skip
+        table.add_row(
+            name,
+            *(str(outcomes.get(o, 0)) for o in ("applied", "would-apply", "skipped", "finding", "failed")),
+            *figures,
+        )
+    return table
+
+
+def write_report(
+    report: Report, html_path: Path | None, json_path: Path | None, csv_path: Path | None = None
+) -> list[Path]:
     written = []
-    for path, text in ((html_path, render_html(report)), (json_path, render_json(report))):
+    for path, render in ((html_path, render_html), (json_path, render_json), (csv_path, render_csv)):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_text(render(report), encoding="utf-8")
             written.append(path)
     return written
 

@@ -15,7 +15,7 @@ from ecoguard.adapters.reports import ReportStore
 from ecoguard.central import latest_states
 from ecoguard.events import SCHEDULED_EVENT, EventError, parse_event
 from ecoguard.invocation import run_or_reject, utc_now
-from ecoguard.report import build_org_report, render_html, render_json
+from ecoguard.report import build_org_report, headline, render_csv, render_html, render_json
 from ecoguard.settings import SettingsError, load_central_settings
 
 logger = Logger()
@@ -36,8 +36,8 @@ def report_all(event: dict[str, Any]) -> dict[str, Any]:
     located = latest_states(CentralTable(client("dynamodb"), settings.central_table).items())
     report = build_org_report(((r.account, r.region, r.record) for r in located), utc_now())
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
-        report.generated_at, render_html(report), render_json(report)
+        report.generated_at, render_html(report), render_json(report), render_csv(report)
     )
     accounts = sorted(report.by_account or {})
     logger.info("central report written", extra={"keys": keys, "records": report.records, "accounts": accounts})
-    return {"records": report.records, "accounts": accounts, "keys": keys, "saved": report.saved.as_dict()}
+    return {"records": report.records, "accounts": accounts, "keys": keys, "headline": headline(report)}

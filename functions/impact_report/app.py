@@ -1,7 +1,7 @@
 """ImpactReportFunction: the weekly report of what ecoguard did and saved, from the audit trail.
 
-Writes HTML (charts as inline SVG) and JSON to the stack's report bucket, and a short summary to
-the notification topic.
+Writes HTML (charts as inline SVG), JSON and CSV to the stack's report bucket, publishes the headline
+figures as metrics (the ImpactDashboard shows them), and sends a short summary to the notification topic.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ecoguard.adapters.reports import ReportStore
 from ecoguard.audit import AuditTrail
 from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
 from ecoguard.invocation import run_or_reject, utc_now
-from ecoguard.report import build_report, render_html, render_json
+from ecoguard.report import build_report, headline, headline_text, render_csv, render_html, render_json
 from ecoguard.settings import SettingsError, load_settings
 
 logger = Logger()
@@ -42,13 +42,19 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
         raise SettingsError("invalid setting ECOGUARD_REPORT_BUCKET: required by ImpactReportFunction")
     report = build_report(AuditTrail(client("dynamodb"), settings.audit_table).records(), utc_now())
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
-        report.generated_at, render_html(report), render_json(report)
+        report.generated_at, render_html(report), render_json(report), render_csv(report)
     )
     metrics.add_metric(name="AuditRecordsReported", unit=MetricUnit.Count, value=report.records)
+    # The report's headline, as the dashboard's ImpactDashboard widgets show it (ecoguard.report.headline).
+    for name, value in headline(report).items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    text = headline_text(report)
     summary = (
-        f"ecoguard weekly impact: {report.records} audit records. Saved {report.saved.kwh:.3f} kWh, "
-        f"{report.saved.kg_co2e:.3f} kgCO2e, {report.saved.usd:.2f} USD (known parts). If enforced, dry-run and "
-        f"advice would add {report.potential.kg_co2e:.3f} kgCO2e. Report: s3://{settings.report_bucket}/{keys[0]}"
+        f"ecoguard weekly impact: {report.records} audit records. Avoided to date: {text['AvoidedToDateKgCO2e']}, "
+        f"{text['AvoidedToDateUsd']}. Monthly run rate: {text['RunRateMonthlyKgCO2e']}, {text['RunRateMonthlyUsd']} "
+        f"per month. If enforced, dry-run and advice would avoid {text['PotentialMonthlyKgCO2e']}, "
+        f"{text['PotentialMonthlyUsd']} per month (known parts; unknown parts are counted in the report). "
+        f"Report: s3://{settings.report_bucket}/{keys[0]}"
     )
     if settings.topic_arn:
         try:
@@ -56,4 +62,4 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
         except ClientError as exc:
             logger.error("notification failed; the report is in S3", extra={"error": str(exc)})
     logger.info("report written", extra={"keys": keys, "records": report.records})
-    return {"records": report.records, "keys": keys, "saved": report.saved.as_dict()}
+    return {"records": report.records, "keys": keys, "headline": headline(report)}

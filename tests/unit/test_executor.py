@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ecoguard.actions import ActionUnit
+from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
@@ -149,3 +150,25 @@ def test_given_an_action_that_cannot_be_fully_undone_then_its_record_says_so_bef
     assert op == "begin" and pending.outcome is Outcome.PENDING
     assert pending.reason == "why (not fully reversible: a stopped job cannot be resumed)"
     assert unit.journal_at_call == [1]
+
+
+def test_given_attribution_tags_then_the_record_keeps_the_resources_values_of_those_tags_only() -> None:
+    audit = MemoryAuditTrail()
+    tagged = Resource(RESOURCE.arn, RESOURCE.name, RESOURCE.kind, tags={"team": "growth", "owner": "ana", "env": "p"})
+    ex = Executor(
+        audit=audit,
+        mode=Mode.DRY_RUN,
+        trigger=Trigger("evt-1", "test"),
+        clock=clock,
+        ttl_days=400,
+        units={"put": Applier(audit)},
+        summary=RunSummary("log-retention", Mode.DRY_RUN),
+        attribution_tags=("team", "cost-center"),
+    )
+    ex.execute(PlannedAction("log-retention", tagged, "put", {}, {"retentionInDays": 30}, "why"))
+    ex.execute(Skip("log-retention", RESOURCE, "exempt"))  # no tags read: no attribution
+    [(_, first), (_, second)] = audit.journal
+    assert first.attribution == {"team": "growth"}
+    assert second.attribution is None
+    assert first.resource == RESOURCE  # tags are not part of a resource's identity
+    assert AuditRecord.from_item(first.to_item()).attribution == {"team": "growth"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -40,7 +40,7 @@ def record(
         reason="idle",
         before={},
         after={},
-        recorded_at=NOW,
+        recorded_at=NOW - timedelta(days=7),  # a week ago: avoided to date is one week's figure
         ttl_days=1,
         impact=impact,
     )
@@ -87,14 +87,18 @@ def test_given_records_from_several_accounts_and_regions_then_each_breakdown_sum
     assert report.by_account is not None and report.by_region is not None
     for breakdown in (report.by_account, report.by_region):
         assert sum(b.records for b in breakdown.values()) == report.records == len(rows)
-        assert sum(b.saved.kg_co2e for b in breakdown.values()) == pytest.approx(report.saved.kg_co2e)
+        assert sum(b.avoided.kg_co2e for b in breakdown.values()) == pytest.approx(report.avoided.kg_co2e)
+        assert sum(b.run_rate.usd for b in breakdown.values()) == pytest.approx(report.run_rate.usd)
         assert sum(b.potential.usd for b in breakdown.values()) == pytest.approx(report.potential.usd)
-        assert sum(b.saved.unknown + b.potential.unknown for b in breakdown.values()) == (
-            report.saved.unknown + report.potential.unknown
-        )
+        for key in ("kwh", "kg_co2e", "usd"):
+            assert sum(b.avoided.unknown[key] + b.potential.unknown[key] for b in breakdown.values()) == (
+                report.avoided.unknown[key] + report.potential.unknown[key]
+            )
     for account in report.by_account:
         mine = [rec for a, _, rec in triples if a == account]
-        assert report.by_account[account].saved.kg_co2e == pytest.approx(build_report(mine, NOW).saved.kg_co2e)
+        own = build_report(mine, NOW)
+        assert report.by_account[account].avoided.kg_co2e == pytest.approx(own.avoided.kg_co2e)
+        assert report.by_account[account].potential.usd == pytest.approx(own.potential.usd)
 
 
 def test_given_three_accounts_in_two_regions_then_the_figures_per_account_and_region_are_exact() -> None:
@@ -105,14 +109,17 @@ def test_given_three_accounts_in_two_regions_then_the_figures_per_account_and_re
         (ACCOUNTS[2], "eu-west-1", record(4, Outcome.FAILED, 8.0, "eu-west-1", ACCOUNTS[2])),
     ]
     data = json.loads(render_json(build_org_report(triples, NOW)))
-    assert data["by_account"][ACCOUNTS[0]]["saved"]["kg_co2e"] == 1.0
-    assert data["by_account"][ACCOUNTS[0]]["potential_if_enforced"]["kg_co2e"] == 2.0
-    assert data["by_account"][ACCOUNTS[1]]["saved"]["usd"] == 12.0
+    # "per week" estimates recorded a week ago: avoided to date is one week's figure; potential is per month.
+    assert data["by_account"][ACCOUNTS[0]]["avoided_to_date"]["kg_co2e"] == pytest.approx(1.0)
+    assert data["by_account"][ACCOUNTS[0]]["potential_monthly"]["kg_co2e"] == pytest.approx(2.0 * 730 / 168)
+    assert data["by_account"][ACCOUNTS[1]]["avoided_to_date"]["usd"] == pytest.approx(12.0)
+    assert data["by_account"][ACCOUNTS[1]]["monthly_run_rate"]["usd"] == pytest.approx(12.0 * 730 / 168)
     assert data["by_account"][ACCOUNTS[2]]["outcomes"] == {"failed": 1}
-    assert data["by_region"]["us-east-1"]["saved"]["kg_co2e"] == 5.0
+    assert data["by_region"]["us-east-1"]["avoided_to_date"]["kg_co2e"] == pytest.approx(5.0)
     assert data["by_region"]["eu-west-1"]["records"] == 2
     html = render_html(build_org_report(triples, NOW))
-    assert "<h2>Per account</h2>" in html and "<h2>Per region</h2>" in html and ACCOUNTS[2] in html
+    assert ">By account</h3>" in html and ">By region</h3>" in html and ACCOUNTS[2] in html
+    assert "ecoguard organization impact report" in html
 
 
 def test_the_single_account_report_has_no_breakdowns_and_is_unchanged() -> None:
@@ -120,7 +127,7 @@ def test_the_single_account_report_has_no_breakdowns_and_is_unchanged() -> None:
     report = build_report(records, NOW)
     data = json.loads(render_json(report))
     assert "by_account" not in data and "by_region" not in data
-    assert "Per account" not in render_html(report)
+    assert "organization" not in render_html(report)
 
 
 def test_given_a_pending_then_an_applied_state_then_the_action_counts_once_as_applied() -> None:

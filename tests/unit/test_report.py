@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.regions import advise, geography, ranked
-from ecoguard.report import build_report, render_html, render_json
+from ecoguard.report import build_report, render_csv, render_html, render_json
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def record(i: int, outcome: Outcome, kg: float | None, *, guardrail: str = "log-retention", region: str = "us-east-1",
-           kind: str = "AWS::Logs::LogGroup", usd: float | None = None) -> AuditRecord:  # fmt: skip
+           kind: str = "AWS::Logs::LogGroup", usd: float | None = None, at: datetime = NOW) -> AuditRecord:  # fmt: skip
     impact = None if kg is None else {"kwh": kg * 2, "kg_co2e": kg, "usd": usd, "period": "per day"}
     return AuditRecord(
         guardrail=guardrail,
@@ -28,7 +31,7 @@ def record(i: int, outcome: Outcome, kg: float | None, *, guardrail: str = "log-
         reason="r",
         before={},
         after={},
-        recorded_at=NOW,
+        recorded_at=at,
         ttl_days=1,
         impact=impact,
     )
@@ -39,35 +42,38 @@ def test_an_empty_audit_trail_renders_a_report_that_says_so() -> None:
     assert report.records == 0
     text = render_html(report)
     assert "from 0 audit records" in text and "<svg" in text
-    assert json.loads(render_json(report))["saved"]["kg_co2e"] == 0
+    assert json.loads(render_json(report))["avoided_to_date"]["kg_co2e"] == 0
 
 
-def test_savings_count_applied_records_and_potential_counts_dry_run_skips_and_findings() -> None:
+def test_avoided_to_date_counts_applied_records_and_potential_counts_dry_run_skips_and_findings_monthly() -> None:
     records = [
-        record(1, Outcome.APPLIED, 1.0, usd=2.0),
-        record(2, Outcome.APPLIED, 0.5, usd=None),
+        record(1, Outcome.APPLIED, 1.0, usd=2.0, at=NOW - timedelta(hours=12)),
+        record(2, Outcome.APPLIED, 0.5, usd=None, at=NOW - timedelta(hours=24)),
         record(3, Outcome.WOULD_APPLY, 4.0),
         record(4, Outcome.SKIPPED, 8.0),
         record(5, Outcome.FINDING, 16.0, guardrail="training-guard"),
         record(6, Outcome.FAILED, 32.0),
     ]
     report = build_report(records, NOW)
-    assert report.saved.kg_co2e == pytest.approx(1.5)
-    assert report.saved.usd == pytest.approx(2.0)
-    assert report.saved.unknown == 1  # record 2 has no price
-    assert report.potential.kg_co2e == pytest.approx(28.0)
+    # Half a day of record 1 (1 kg/day), a full day of record 2 (0.5 kg/day).
+    assert report.avoided.kg_co2e == pytest.approx(0.5 + 0.5)
+    assert report.avoided.usd == pytest.approx(1.0)
+    assert report.avoided.unknown["usd"] == 1  # record 2 has no price: counted, not guessed
+    month_days = 730 / 24
+    assert report.run_rate.kg_co2e == pytest.approx(1.5 * month_days)
+    assert report.potential.kg_co2e == pytest.approx(28.0 * month_days)
     assert report.guardrails["log-retention"].outcomes == {"applied": 2, "would-apply": 1, "skipped": 1, "failed": 1}
-    assert [line.resource for line in report.top][:2] == ["/g5", "/g4"]
+    # Ranked by monthly USD (run rate + potential), then kgCO2e: /g1 is the only one with a price.
+    assert [row.name for row in report.resources][:3] == ["/g1", "/g5", "/g4"]
 
 
-def test_a_large_audit_trail_renders_with_bounded_top_resources() -> None:
+def test_a_large_audit_trail_renders_one_row_per_resource_with_the_page_bounded() -> None:
     records = (record(i, Outcome.APPLIED if i % 3 else Outcome.WOULD_APPLY, i / 1000) for i in range(10_000))
-    report = build_report(records, NOW, top_n=10)
-    assert report.records == 10_000
-    # Top resources rank saved and potential together: /g9999 is a would-apply (9999 % 3 == 0).
-    assert len(report.top) == 10 and report.top[0].resource == "/g9999"
+    report = build_report(records, NOW)
+    assert report.records == 10_000 and len(report.resources) == 10_000
+    assert report.resources[0].name == "/g9999"  # a would-apply: potential ranks with the run rate
     html = render_html(report)
-    assert html.count("<tr>") > 10 and "10,000 audit records" in html
+    assert "9,800 more resource(s) in the CSV export" in html and "10,000 audit records" in html
 
 
 def test_sagemaker_resources_in_a_dirty_region_are_flagged_with_cleaner_neighbours() -> None:
@@ -101,3 +107,28 @@ def test_html_escapes_resource_names() -> None:
     html = render_html(build_report([hostile], NOW))
     assert "<script>x</script>" not in html and "&lt;script&gt;" in html
     assert re.search(r"<svg[^>]+role=\"img\"", html)
+
+
+def advice(i: int, usd: float, kg: float) -> AuditRecord:
+    base = record(i, Outcome.FINDING, kg, guardrail="serving-advisor", kind="AWS::SageMaker::Endpoint", usd=usd)
+    return replace(base, action=f"finding:rightsize-{i}", reason=f"advice {i}")
+
+
+def test_serving_advice_is_its_own_section_ranked_by_monthly_savings() -> None:
+    report = build_report([advice(1, 2.0, 9.0), advice(2, 30.0, 1.0), advice(3, 5.0, 1.0)], NOW)
+    assert [line.record.resource.name for line in report.serving] == ["/g2", "/g3", "/g1"]
+    section = render_html(report).split('<h2 id="serving">', 1)[1].split("<h2>", 1)[0]
+    assert section.index("advice 2") < section.index("advice 3") < section.index("advice 1")
+    assert "912.50 USD" in section  # 30 USD a day, over a 730-hour month
+    empty = render_html(build_report([record(1, Outcome.APPLIED, 1.0)], NOW))
+    assert "No serving advice in the audit trail" in empty
+
+
+def test_the_csv_has_one_row_per_action_in_its_latest_state_with_cents_and_unknowns() -> None:
+    dry = record(1, Outcome.WOULD_APPLY, 1.0, usd=2.0, at=NOW - timedelta(hours=2))
+    enforced = replace(record(1, Outcome.APPLIED, 1.0, usd=2.0, at=NOW - timedelta(hours=1)), trigger_id="t1b")
+    unpriced = record(2, Outcome.APPLIED, 1.0, usd=None, at=NOW - timedelta(hours=24))
+    rows = list(csv.DictReader(io.StringIO(render_csv(build_report([dry, enforced, unpriced], NOW)))))
+    assert [(r["resource_name"], r["outcome"]) for r in rows] == [("/g1", "applied"), ("/g2", "applied")]
+    assert rows[0]["avoided_to_date_usd"] == "0.08" and rows[0]["monthly_run_rate_usd"] == "60.83"
+    assert rows[1]["avoided_to_date_usd"] == "unknown" and rows[1]["avoided_to_date_kg_co2e"] == "1"

@@ -52,7 +52,7 @@ def demo_savings() -> dict[str, Any]:
         [sys.executable, "-m", "tools.simulator", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     report = json.loads((ROOT / "dist" / "ecoguard-report.json").read_text())
-    return {"saved": report["saved"], "periods": sorted({line["period"] for line in report.get("top_resources", [])})}
+    return {key: report[key] for key in ("avoided_to_date", "monthly_run_rate", "potential_monthly")}
 
 
 def main() -> None:

@@ -160,9 +160,8 @@ def render(f: dict[str, Any]) -> str:
         "",
         f"Total: **{sum(c['gb_s_per_month'] for c in f['cost']):.0f} GB-s/month, "
         f"{sum(c['usd_per_month'] for c in f['cost']):.2f} USD/month** (arm64 list price, before the free tier). "
-        f"The demo account's applied actions save, by ecoguard's impact estimates: "
-        f"{f['demo']['saved']['usd']:.2f} USD, {f['demo']['saved']['kg_co2e']:.3f} kg CO2e, "
-        f"{f['demo']['saved']['kwh']:.2f} kWh (estimate periods: {', '.join(f['demo']['periods'])}; "
-        f"{f['demo']['saved']['with_unknown_parts']} estimate(s) with an unknown part).",
+        f"The demo account's applied actions avoid, by ecoguard's impact estimates, a monthly run rate of "
+        f"{f['demo']['monthly_run_rate']['usd']:.2f} USD and {f['demo']['monthly_run_rate']['kg_co2e']:.3g} kgCO2e "
+        f"per month ({sum(f['demo']['monthly_run_rate']['unknown'].values())} unknown part(s) counted, not estimated).",
     ]
     return "\n".join(out)

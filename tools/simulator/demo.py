@@ -18,11 +18,12 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
 from ecoguard_cli.operations import restore_record
-from ecoguard_cli.reporting import report_table, write_report
+from ecoguard_cli.reporting import guardrails_table, report_table, write_report
 from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
 from tools.simulator.invoke import reset_caches
 from tools.simulator.router import EventRouter
 from tools.simulator.scenes import DemoContext, scenes
+from tools.simulator.teams import tag_demo_teams
 from tools.simulator.template import ROOT, load_template
 
 REPORT_DIR = ROOT / "dist"
@@ -57,6 +58,7 @@ def run_demo(console: Console) -> dict[str, Any]:
         all_scenes = scenes()
         for scene in all_scenes:
             console.print(f"Seeded for {scene.guardrail}: {scene.seed(ctx)}.")
+        console.print(f"Tagged {tag_demo_teams()} resources with the team they are charged to (tag `team`).")
 
         results: dict[str, Any] = {}
         for mode in (Mode.DRY_RUN, Mode.ENFORCE):
@@ -89,11 +91,26 @@ def run_demo(console: Console) -> dict[str, Any]:
         console.print("On a deployed stack: [bold]ecoguard restore <action_id> --stack <stack> --apply[/]")
 
         console.rule("[bold]impact")
-        report = build_report(audit.records(), utc_now())
+        records = list(audit.records())
+        report = build_report(records, utc_now())
         console.print(report_table(report))
-        [html_path, _] = write_report(report, REPORT_DIR / "ecoguard-report.html", REPORT_DIR / "ecoguard-report.json")
+        console.print(guardrails_table(report))
+        [html_path, _, csv_path] = write_report(
+            report,
+            REPORT_DIR / "ecoguard-report.html",
+            REPORT_DIR / "ecoguard-report.json",
+            REPORT_DIR / "ecoguard-report.csv",
+        )
         console.print(f"HTML report (open it in a browser): [bold]{html_path.resolve()}[/]")
-        results["report"] = {"path": str(html_path.resolve()), "records": report.records}
+        console.print(f"CSV of the actions and findings: [bold]{csv_path.resolve()}[/]")
+        results["report"] = {
+            "path": str(html_path.resolve()),
+            "csv": str(csv_path.resolve()),
+            "records": report.records,
+            "generated_at": report.generated_at,
+            "audit_records": records,  # what the report was built from, for tests to recompute its figures
+            "report": report,
+        }
         for scene in all_scenes:
             getattr(scene, "teardown", lambda: None)()  # e.g. simulator shims (s3_shim) end with the demo
         return results

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from types import FunctionType
 from typing import Any
 
@@ -21,10 +22,11 @@ import boto3
 from rich.console import Console
 from rich.table import Table
 
-from ecoguard.audit import AuditTrail
+from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.decisions import Mode
 from ecoguard.invocation import utc_now
 from ecoguard.report import Report, build_report
+from ecoguard.report.numbers import quantity
 from tools.simulator import account as local_account
 from tools.simulator.account import STACK, provision, simulated_aws
 from tools.simulator.demo import fake_credentials
@@ -134,6 +136,7 @@ class Member:
     table: str
     resolver: Any
     own: Report | None = None
+    records: list[AuditRecord] | None = None
     arn_places: set[tuple[str, ...]] | None = None  # (region, account) of the governed resources' ARNs
 
 
@@ -147,7 +150,8 @@ def run_member(member: Member, template: dict[str, Any], member_scenes: list[Sce
         scene.seed(ctx)
     for scene in member_scenes:
         results[scene.guardrail] = scene.run(ctx, member.mode)
-    member.own = build_report(audit.records(), utc_now())
+    member.records = list(audit.records())
+    member.own = build_report(member.records, utc_now())
     member.arn_places = {tuple(r.resource.arn.split(":")[3:5]) for r in audit.records() if r.resource.arn.split(":")[3]}
     for scene in member_scenes:
         getattr(scene, "teardown", lambda: None)()
@@ -166,20 +170,24 @@ def forward(member: Member, template: dict[str, Any]) -> tuple[int, int]:
     return batches, records
 
 
+FIGURES = (("avoided_to_date", "avoided"), ("monthly_run_rate", "run_rate"), ("potential_monthly", "potential"))
+
+
 def totals_match(central: dict[str, Any], own: list[Report]) -> bool:
+    """The central figures equal the sum of the members' own reports (built at the same moment)."""
     if central["records"] != sum(r.records for r in own):
         return False
-    for key in ("kwh", "kg_co2e", "usd"):
-        saved = sum(getattr(r.saved, key) for r in own)
-        potential = sum(getattr(r.potential, key) for r in own)
-        if not math.isclose(central["saved"][key], saved, rel_tol=1e-9, abs_tol=1e-9):
-            return False
-        if not math.isclose(central["potential_if_enforced"][key], potential, rel_tol=1e-9, abs_tol=1e-9):
-            return False
+    for name, attribute in FIGURES:
+        for key in ("kwh", "kg_co2e", "usd"):
+            mine = sum(getattr(r, attribute).get(key) for r in own)
+            if not math.isclose(central[name][key], mine, rel_tol=1e-9, abs_tol=1e-9):
+                return False
+            if central[name]["unknown"][key] != sum(getattr(r, attribute).unknown[key] for r in own):
+                return False
     return True
 
 
-COLUMNS = ("", "records", "applied", "would-apply", "saved kWh", "saved kgCO2e", "saved USD", "potential kgCO2e")
+COLUMNS = ("", "records", "applied", "would-apply", "avoided to date", "run rate /month", "potential /month")
 
 
 def breakdown_table(title: str, rows: dict[str, Any], checks: dict[str, bool]) -> Table:
@@ -192,10 +200,7 @@ def breakdown_table(title: str, rows: dict[str, Any], checks: dict[str, bool]) -
             str(row["records"]),
             str(row["outcomes"].get("applied", 0)),
             str(row["outcomes"].get("would-apply", 0)),
-            f"{row['saved']['kwh']:.3f}",
-            f"{row['saved']['kg_co2e']:.3f}",
-            f"{row['saved']['usd']:.2f}",
-            f"{row['potential_if_enforced']['kg_co2e']:.3f}",
+            *(f"{quantity(row[n]['kg_co2e'], 'kg_co2e')}, {quantity(row[n]['usd'], 'usd')}" for n, _ in FIGURES),
             "[green]yes[/]" if checks[key] else "[red]NO[/]",
         )
     return table
@@ -247,7 +252,9 @@ def run_org_demo(console: Console) -> dict[str, Any]:
             s3 = boto3.client("s3", region_name=CENTRAL_REGION)
             data = json.loads(s3.get_object(Bucket=central.bucket, Key="reports/latest.json")["Body"].read())
             html = s3.get_object(Bucket=central.bucket, Key="reports/latest.html")["Body"].read().decode()
-        own = {(m.account, m.region): m.own for m in members if m.own is not None}
+        # Avoided-to-date figures grow with time: the members' own reports are rebuilt at the central report's moment.
+        at = datetime.fromisoformat(data["generated_at"])
+        own = {(m.account, m.region): build_report(m.records or [], at) for m in members}
         by_account = {
             a: totals_match(row, [r for (acc, _), r in own.items() if acc == a])
             for a, row in data["by_account"].items()
@@ -259,10 +266,12 @@ def run_org_demo(console: Console) -> dict[str, Any]:
         console.print(breakdown_table("central report: per account", data["by_account"], by_account))
         console.print(breakdown_table("central report: per region", data["by_region"], by_region))
         console.print(
-            f"Organization total: {data['records']} records, {data['saved']['kg_co2e']:.3f} kgCO2e and "
-            f"{data['saved']['usd']:.2f} USD saved; {data['potential_if_enforced']['kg_co2e']:.3f} kgCO2e more if "
-            f"the dry-run members enforced. Equals the sum of the members' own reports: "
-            + ("[green]yes[/]" if overall else "[red]NO[/]")
+            f"Organization total: {data['records']} records; avoided to date "
+            f"{quantity(data['avoided_to_date']['kg_co2e'], 'kg_co2e')}, "
+            f"{quantity(data['avoided_to_date']['usd'], 'usd')}; "
+            f"monthly run rate {quantity(data['monthly_run_rate']['usd'], 'usd')} per month; "
+            f"{quantity(data['potential_monthly']['kg_co2e'], 'kg_co2e')} per month more if the dry-run members "
+            f"enforced. Equals the sum of the members' own reports: " + ("[green]yes[/]" if overall else "[red]NO[/]")
         )
         path = ROOT / "dist" / "ecoguard-org-report.html"
         path.parent.mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -172,3 +172,11 @@ def billable_time_shim(seconds: int) -> None:
         parsed.setdefault("BillableTimeInSeconds", seconds)
 
     client("sagemaker").meta.events.register("after-call.sagemaker.DescribeTrainingJob", add)
+
+
+# The team each demo job is charged to (the report's attribution by cost-allocation tag, ``make demo``).
+DEMO_TEAMS = {"llm-finetune-busy": "nlp", "resnet-idle": "vision", "bert-warming-up": "nlp", "xgboost-cpu": "growth"}
+
+
+def with_teams(jobs: Sequence[SeededJob]) -> list[SeededJob]:
+    return [replace(j, tags=(*j.tags, ("team", DEMO_TEAMS[j.name]))) if j.name in DEMO_TEAMS else j for j in jobs]

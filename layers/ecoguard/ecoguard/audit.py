@@ -52,6 +52,8 @@ class AuditRecord:
     ttl_days: int
     error: str | None = None
     impact: Mapping[str, Any] | None = None
+    # The cost-allocation tags (report.attribution_tags) the resource carried when ecoguard decided.
+    attribution: Mapping[str, str] | None = None
 
     @property
     def pk(self) -> str:
@@ -93,6 +95,8 @@ class AuditRecord:
             item["error"] = {"S": self.error[:2000]}
         if self.impact is not None:
             item["impact"] = {"S": json.dumps(dict(self.impact), sort_keys=True)}
+        if self.attribution:
+            item["attribution"] = {"S": json.dumps(dict(self.attribution), sort_keys=True)}
         return item
 
     @classmethod
@@ -118,6 +122,7 @@ class AuditRecord:
             ttl_days=int(item["ttl_days"]["N"]),
             error=item["error"]["S"] if "error" in item else None,
             impact=json.loads(item["impact"]["S"]) if "impact" in item else None,
+            attribution=json.loads(item["attribution"]["S"]) if "attribution" in item else None,
         )
 
 

@@ -34,6 +34,9 @@ class Resource:
     arn: str
     name: str
     kind: str
+    # The resource's tags as the guardrail read them, when it did: the executor copies the cost-allocation
+    # tags the policy names (report.attribution_tags) into the audit record. Not part of its identity.
+    tags: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ class Executor:
         summary: RunSummary,
         state: StateStore | None = None,
         route: Callable[[Decision], Trigger | None] | None = None,
+        attribution_tags: tuple[str, ...] = (),
     ) -> None:
         self._audit = audit
         self._mode = mode
@@ -115,6 +116,7 @@ class Executor:
         self._units = units
         self._state = state
         self._route = route
+        self._attribution_tags = attribution_tags
         self.summary = summary
 
     def routed(self, route: Callable[[Decision], Trigger | None]) -> Executor:
@@ -134,6 +136,7 @@ class Executor:
             summary=self.summary,
             state=self._state,
             route=route,
+            attribution_tags=self._attribution_tags,
         )
 
     def run[S](self, plan: Plan, confirmation: Confirmation[S] | None = None) -> Outcome | None:
@@ -290,6 +293,7 @@ class Executor:
             recorded_at=self._clock(),
             ttl_days=self._ttl_days,
             error=error,
+            attribution=attributed(resource, self._attribution_tags),
         )
         try:
             self._audit.finish(record)
@@ -321,6 +325,7 @@ class Executor:
             recorded_at=self._clock(),
             ttl_days=self._ttl_days,
             impact=decision.impact,
+            attribution=attributed(decision.resource, self._attribution_tags),
         )
 
     def _note(self, record: AuditRecord) -> Outcome:
@@ -349,3 +354,9 @@ class Executor:
             },
         )
         return record.outcome
+
+
+def attributed(resource: Resource, keys: tuple[str, ...]) -> dict[str, str] | None:
+    """The cost-allocation tags among the resource's, as ecoguard saw them when it decided (None without any)."""
+    found = {key: resource.tags[key] for key in keys if key in resource.tags}
+    return found or None

@@ -54,6 +54,7 @@ class GuardrailRunner:
             units=self._units,
             summary=RunSummary(self.guardrail, self._mode),
             state=self._state,
+            attribution_tags=tuple(self._policy.report.attribution_tags),
         )
 
     def run_sweep[S](

@@ -16,7 +16,7 @@ from ecoguard.decisions import Mode, Outcome
 from tools.simulator.account import ACCOUNT, REGION
 from tools.simulator.scenes import DemoContext
 from tools.simulator.template import ROOT
-from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, seed_training_jobs
+from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, seed_training_jobs, with_teams
 
 FUNCTION = "TrainingGuardFunction"
 STATE_CHANGE_EVENT = ROOT / "events" / "training_guard" / "training-job-state-change.json"
@@ -64,7 +64,7 @@ class TrainingGuardScene:
     guardrail = "training-guard"
 
     def seed(self, ctx: DemoContext) -> str:
-        seed_training_jobs(DEMO_JOBS, datetime.now(UTC))
+        seed_training_jobs(with_teams(DEMO_JOBS), datetime.now(UTC))
         return (
             f"{len(DEMO_JOBS)} training jobs held InProgress by the moto shim (busy p4d, idle g5 x2, "
             "one 10 minutes into warm-up, an idle CPU job), with per-host utilization in CloudWatch"

@@ -18,8 +18,8 @@ class ReportStore:
         self._s3 = s3
         self._bucket = bucket
 
-    def publish(self, generated_at: datetime, html: str, json_text: str) -> list[str]:
-        """Write the dated report and refresh ``reports/latest.*``; return the keys written."""
+    def publish(self, generated_at: datetime, html: str, json_text: str, csv_text: str | None = None) -> list[str]:
+        """Write the dated report and refresh ``reports/latest.*``; return the keys written (the CSV's last)."""
         prefix = f"reports/{generated_at:%Y/%m/%d}/ecoguard-report-{generated_at:%H%M%S}"
         objects = [
             (f"{prefix}.html", html, "text/html; charset=utf-8"),
@@ -27,6 +27,11 @@ class ReportStore:
             ("reports/latest.html", html, "text/html; charset=utf-8"),
             ("reports/latest.json", json_text, "application/json"),
         ]
+        if csv_text is not None:
+            objects += [
+                (f"{prefix}.csv", csv_text, "text/csv; charset=utf-8"),
+                ("reports/latest.csv", csv_text, "text/csv; charset=utf-8"),
+            ]
         try:
             for key, body, content_type in objects:
                 self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType=content_type)

@@ -116,7 +116,7 @@ class Endpoint:
 
     @property
     def resource(self) -> Resource:
-        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Endpoint")
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Endpoint", tags=self.tags)
 
     @property
     def serverless(self) -> bool:

@@ -47,7 +47,7 @@ class Notebook:
 
     @property
     def resource(self) -> Resource:
-        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::NotebookInstance")
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::NotebookInstance", tags=self.tags)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ candidate), the policy and the time -> a ``Plan``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -108,10 +108,11 @@ def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetent
     if not is_candidate(group, policy):
         return None
     before = {"retentionInDays": group.retention_days}
+    resource = replace(group.resource, tags=tags)
     if is_exempt(tags):
-        return Skip(GUARDRAIL, group.resource, "tagged ecoguard:exempt=true", before, retention_impact(group))
+        return Skip(GUARDRAIL, resource, "tagged ecoguard:exempt=true", before, retention_impact(group))
     if group.account_policy is not None:
-        return Skip(GUARDRAIL, group.resource, governed_by_account_policy(group.account_policy), before)
+        return Skip(GUARDRAIL, resource, governed_by_account_policy(group.account_policy), before)
 
     default_days, max_days = policy.default_days, policy.max_days
     if RETENTION_TAG in tags:
@@ -119,7 +120,7 @@ def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetent
         if not raw.isdigit() or int(raw) not in RETENTION_DAYS:
             return Skip(
                 GUARDRAIL,
-                group.resource,
+                resource,
                 f"tag {RETENTION_TAG}={raw!r} is not a retention CloudWatch Logs accepts",
                 before,
             )
@@ -136,4 +137,4 @@ def decide_retention(group: LogGroup, tags: Mapping[str, str], policy: LogRetent
     if RETENTION_TAG in tags:
         why += f" (from tag {RETENTION_TAG})"
     after = {"retentionInDays": target}
-    return PlannedAction(GUARDRAIL, group.resource, ACTION, before, after, why, retention_impact(group))
+    return PlannedAction(GUARDRAIL, resource, ACTION, before, after, why, retention_impact(group))

@@ -112,7 +112,7 @@ class TrainingJob:
 
     @property
     def resource(self) -> Resource:
-        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::TrainingJob")
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::TrainingJob", tags=self.tags)
 
     @property
     def resource_config(self) -> Mapping[str, Any]:
@@ -303,7 +303,10 @@ def stop_impact(job: TrainingJob, utilization_pct: float) -> dict[str, Any]:
         utilization_pct=utilization_pct,
         period="per day the job would have run at that utilization",
     )
-    return estimate.to_dict()
+    # The saving lasts until SageMaker itself would have stopped the job: TrainingStartTime + MaxRuntimeInSeconds.
+    runtime = job.max_runtime_seconds
+    ends = None if job.training_start is None or runtime is None else job.training_start + timedelta(seconds=runtime)
+    return {**estimate.to_dict(), "horizon_ends_at": None if ends is None else ends.isoformat()}
 
 
 def family(instance_type: str) -> str:

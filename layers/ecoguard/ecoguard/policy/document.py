@@ -14,6 +14,7 @@ from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError, StrictModel
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
+from ecoguard.policy.report import ReportPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
@@ -40,6 +41,9 @@ class Policy(StrictModel):
     idle_inference: IdleInferencePolicy = Field(
         default=IdleInferencePolicy(),
         description="Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction).",
+    )
+    report: ReportPolicy = Field(
+        default=ReportPolicy(), description="The impact report: the cost-allocation tags it attributes savings by."
     )
 
 

@@ -1,0 +1,20 @@
+"""The ``report`` section: how the impact report attributes what ecoguard avoided."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ecoguard.policy.base import StrictModel
+
+
+class ReportPolicy(StrictModel):
+    """The impact report (ImpactReportFunction, CentralReportFunction, ``ecoguard report``)."""
+
+    attribution_tags: list[str] = Field(
+        default=["team", "cost-center"],
+        max_length=10,
+        description=(
+            "Cost-allocation tag keys, in order: each decision's audit record keeps the values the resource "
+            "carried when ecoguard decided, and the report attributes savings by each key."
+        ),
+    )

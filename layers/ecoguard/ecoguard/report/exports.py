@@ -1,0 +1,128 @@
+"""The report as data: JSON (the whole report) and CSV (one row per action or finding, for FinOps tools)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ecoguard.decisions import Outcome
+from ecoguard.impact import METHOD
+from ecoguard.regions import ranked
+from ecoguard.report.headline import headline
+from ecoguard.report.ledger import ActionLine, Report, ResourceRow
+from ecoguard.report.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "generated_at": report.generated_at.isoformat(),
+        "method": METHOD,
+        "records": report.records,
+        "hours_per_month": HOURS_PER_MONTH,
+        "horizons": {**HORIZONS, "(every other action)": OPEN_HORIZON},
+        "headline": headline(report),
+        "avoided_to_date": report.avoided.as_dict(),
+        "monthly_run_rate": report.run_rate.as_dict(),
+        "potential_monthly": report.potential.as_dict(),
+        "applied_without_rate": report.applied_unestimated,
+        "potential_without_rate": report.potential_unestimated,
+        "guardrails": {name: {"outcomes": dict(g.outcomes)} for name, g in sorted(report.guardrails.items())},
+        "attribution_tags": list(report.attribution_tags),
+        "attribution": {
+            dimension: {value: b.as_dict() for value, b in sorted(values.items())}
+            for dimension, values in sorted(report.attribution.items())
+        },
+        "resources": [_resource(row) for row in report.resources],
+        "trend": [
+            {
+                "week_start": w.start.isoformat(),
+                "week_end": w.end.isoformat(),
+                "kg_co2e": w.kg_co2e,
+                "usd": w.usd,
+                "unknown_kg_co2e": w.unknown_kg_co2e,
+                "unknown_usd": w.unknown_usd,
+            }
+            for w in report.trend
+        ],
+        "regions_flagged": report.regions_flagged,
+        "region_ranking": [
+            {"region": f.region, "g_co2e_per_kwh": f.t_co2e_per_kwh * 1e6, "year": f.data_year, "source": f.source}
+            for f in ranked()
+        ],
+    }
+    if report.by_account is not None and report.by_region is not None:
+        data["by_account"] = {k: v.as_dict() for k, v in sorted(report.by_account.items())}
+        data["by_region"] = {k: v.as_dict() for k, v in sorted(report.by_region.items())}
+    return data
+
+
+def _resource(row: ResourceRow) -> dict[str, Any]:
+    return {
+        "arn": row.arn,
+        "name": row.name,
+        "kind": row.kind,
+        "account": row.account,
+        "region": row.region,
+        "guardrail": row.latest.guardrail,
+        "latest": {
+            "action": row.latest.action,
+            "outcome": row.latest.outcome.value,
+            "at": row.latest.recorded_at.isoformat(),
+        },
+        "attribution": dict(row.attribution),
+        "avoided_to_date": row.avoided.as_dict(),
+        "monthly_run_rate": row.run_rate.as_dict(),
+        "potential_monthly": row.potential.as_dict(),
+        "horizons": list(row.horizons),
+        "history": len(row.history),
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, sort_keys=True, default=str)
+
+
+def csv_columns(report: Report) -> list[str]:
+    figures = [f"{p}_{m}" for p in ("avoided_to_date", "monthly_run_rate", "potential_monthly") for m in METRICS]
+    return [
+        "action_id", "account", "region", "guardrail", "resource_arn", "resource_name", "resource_kind",
+        *(f"tag:{key}" for key in report.attribution_tags),
+        "action", "outcome", "mode", "recorded_at", "ended_at", "horizon", "period", *figures, "unknown", "reason",
+    ]  # fmt: skip
+
+
+def csv_row(report: Report, line: ActionLine) -> list[str]:
+    record = line.record
+    impact = record.impact or {}
+    attribution = record.attribution or {}
+
+    def figure(values: Any, key: str) -> str:
+        if values is None:
+            return ""
+        value = values.get(key)
+        return "unknown" if value is None else (f"{value:.2f}" if key == "usd" else f"{value:.6g}")
+
+    figures = [figure(v, m) for v in (line.avoided, line.run_rate, line.potential) for m in METRICS]
+    unknown = "; ".join(str(u) for u in impact.get("unknown", [])) if impact else "no estimate"
+    if impact and not line.estimated:
+        unknown = f"not a rate (period: {impact.get('period')})"
+    return [
+        record.action_id, line.account, line.region, record.guardrail, record.pk, record.resource.name,
+        record.resource.kind, *(attribution.get(key, "") for key in report.attribution_tags),
+        record.action, record.outcome.value, record.mode.value, record.recorded_at.isoformat(),
+        "" if line.ended_at is None else line.ended_at.isoformat(), line.horizon, str(impact.get("period", "")),
+        *figures, unknown, record.reason,
+    ]  # fmt: skip
+
+
+def render_csv(report: Report) -> str:
+    """Every applied action and every potential one (dry-run, skipped, finding) in its latest state."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csv_columns(report))
+    order = {Outcome.APPLIED: 0, Outcome.WOULD_APPLY: 1, Outcome.SKIPPED: 2, Outcome.FINDING: 3}
+    for line in sorted(report.actions, key=lambda a: (order.get(a.record.outcome, 9), a.record.pk, a.record.sk)):
+        writer.writerow(csv_row(report, line))
+    return out.getvalue()

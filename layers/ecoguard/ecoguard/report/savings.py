@@ -1,0 +1,180 @@
+"""What an action avoids, with a period: pure functions of an impact estimate and times, no AWS.
+
+An audit record's ``impact`` is a rate: its figures are "per idle day", "per day", ... (the estimate's
+``period``). This module turns a rate into the two figures the report states for an applied action,
+and the one it states for potential:
+
+- **avoided to date**: the rate integrated from the action until now, until it was restored, until a
+  later action on the same resource replaced it, or until its horizon ended, whichever comes first;
+- **monthly run rate**: what it avoids in a month (730 hours) while it stays in effect; an action whose
+  horizon ends sooner counts only the hours left before it ends, and 0 once it has ended or was restored;
+- **potential, monthly**: what a dry-run, skipped or advisory record would avoid in a month if enforced.
+
+Horizons (``HORIZONS``): stopping a training job avoids the rest of its ``MaxRuntimeInSeconds``
+(SageMaker would have stopped it at ``TrainingStartTime + MaxRuntimeInSeconds``); every other kind of
+action lasts until it is restored. An estimate whose period is not a rate ("the training run") has no
+monthly figure: it is counted as such, never converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+HOURS_PER_MONTH = 730.0  # the month of AWS pricing and Cost Explorer: 8,760 h / 12
+METRICS = ("kwh", "kg_co2e", "usd")
+
+# The period strings the guardrails write, and how many hours each rate covers.
+_PERIOD_HOURS = {
+    "per idle day": 24.0,
+    "per day": 24.0,
+    "per hour": 1.0,
+    "per week": 168.0,
+    "per month": HOURS_PER_MONTH,
+}
+
+OPEN_HORIZON = "until restored"
+MAX_RUNTIME_HORIZON = "rest of MaxRuntimeInSeconds"
+# Which horizon each kind of action uses (stated in the report and in docs/ARCHITECTURE.md).
+HORIZONS = {
+    "stop-training-job": MAX_RUNTIME_HORIZON,
+}
+
+
+def horizon_of(action: str) -> str:
+    return HORIZONS.get(action, OPEN_HORIZON)
+
+
+def period_hours(period: str) -> float | None:
+    """The hours a rate's figures cover (``per day ...`` is 24), or None when the period is not a rate."""
+    if period in _PERIOD_HOURS:
+        return _PERIOD_HOURS[period]
+    for prefix, hours in _PERIOD_HOURS.items():
+        if period.startswith(prefix + " ") or period.startswith(prefix + ","):
+            return hours
+    return None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Figures per hour; None where the estimate's part is unknown."""
+
+    per_hour: Mapping[str, float | None]
+    horizon: str
+    horizon_ends_at: datetime | None = None  # only for MAX_RUNTIME_HORIZON; None there means unknown
+
+    def over(self, hours: float) -> dict[str, float | None]:
+        return {k: None if v is None else v * hours for k, v in self.per_hour.items()}
+
+
+def rate_of(action: str, impact: Mapping[str, Any] | None) -> Rate | None:
+    """The rate an impact estimate states, or None when it states none (no estimate, or not a rate)."""
+    if not impact:
+        return None
+    hours = period_hours(str(impact.get("period", "")))
+    if hours is None:
+        return None
+    per_hour: dict[str, float | None] = {}
+    for key in METRICS:
+        value = impact.get(key)
+        per_hour[key] = None if value is None else float(value) / hours
+    horizon = horizon_of(action)
+    ends = impact.get("horizon_ends_at")
+    ends_at = datetime.fromisoformat(ends) if isinstance(ends, str) else None
+    return Rate(per_hour, horizon, ends_at if horizon == MAX_RUNTIME_HORIZON else None)
+
+
+def hours_between(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 3600)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An applied action's span: from ``start`` until ``ended`` (restored or replaced), if it has."""
+
+    start: datetime
+    ended: datetime | None = None
+
+
+def effective_end(rate: Rate, effect: Effect, now: datetime) -> datetime | None:
+    """When the saving stops counting: now, the restore, or the horizon (None: horizon unknown)."""
+    end = now if effect.ended is None else min(now, effect.ended)
+    if rate.horizon == MAX_RUNTIME_HORIZON:
+        if rate.horizon_ends_at is None:
+            return None
+        end = min(end, rate.horizon_ends_at)
+    return max(end, effect.start)
+
+
+def avoided(rate: Rate, effect: Effect, now: datetime) -> dict[str, float | None]:
+    """Avoided to date (every figure unknown when the horizon is)."""
+    end = effective_end(rate, effect, now)
+    if end is None:
+        return dict.fromkeys(METRICS)
+    return rate.over(hours_between(effect.start, end))
+
+
+def avoided_between(rate: Rate, effect: Effect, start: datetime, end: datetime) -> dict[str, float | None]:
+    """What the action avoided inside [start, end) (for the weekly trend)."""
+    stop = effective_end(rate, effect, end)
+    if stop is None:
+        return dict.fromkeys(METRICS)
+    return rate.over(hours_between(max(start, effect.start), stop))
+
+
+def monthly(rate: Rate, since: datetime) -> dict[str, float | None]:
+    """What the rate avoids in the month from ``since``, within its horizon."""
+    hours = HOURS_PER_MONTH
+    if rate.horizon == MAX_RUNTIME_HORIZON:
+        if rate.horizon_ends_at is None:
+            return dict.fromkeys(METRICS)
+        hours = min(hours, hours_between(since, rate.horizon_ends_at))
+    return rate.over(hours)
+
+
+def run_rate(rate: Rate, effect: Effect, now: datetime) -> dict[str, float | None]:
+    """The monthly run rate of an applied action: 0 once restored or replaced."""
+    if effect.ended is not None and effect.ended <= now:
+        return dict.fromkeys(METRICS, 0.0)
+    return monthly(rate, max(now, effect.start))
+
+
+@dataclass
+class Amounts:
+    """Sums of one period's figures, with every unknown part counted, never guessed."""
+
+    kwh: float = 0.0
+    kg_co2e: float = 0.0
+    usd: float = 0.0
+    unknown: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    actions: int = 0
+
+    def add(self, figures: Mapping[str, float | None]) -> None:
+        self.actions += 1
+        for key in METRICS:
+            value = figures.get(key)
+            if value is None:
+                self.unknown[key] += 1
+            else:
+                setattr(self, key, getattr(self, key) + value)
+
+    def merge(self, other: Amounts) -> None:
+        self.actions += other.actions
+        for key in METRICS:
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+            self.unknown[key] += other.unknown[key]
+
+    def get(self, key: str) -> float:
+        value: float = getattr(self, key)
+        return value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kwh": self.kwh,
+            "kg_co2e": self.kg_co2e,
+            "usd": self.usd,
+            "actions": self.actions,
+            "unknown": dict(self.unknown),
+        }

@@ -1,0 +1,225 @@
+"""Render the HTML report in headless Chromium, over the DevTools protocol, and say what a reader would see.
+
+``make report-preview`` writes a screenshot per width to dist/; the browser test (tests/functional/
+test_demo_report.py) checks the same measurements. Offline: Chromium (Debian package ``chromium``)
+and websocket-client, nothing fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import websocket
+
+from tools.simulator.template import ROOT
+
+WIDTHS = (1280, 390)
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+# What the page looks like to a reader, measured in the page itself (no script of the report's own).
+MEASURE = """(() => {
+  const doc = document.documentElement;
+  const charts = [...document.querySelectorAll('svg')].filter(s => !s.closest('svg svg') && s.closest('body'))
+    .filter(s => s.parentElement.closest('svg') === null).map(s => {
+      const box = s.getBoundingClientRect();
+      const title = s.querySelector(':scope > title');
+      return {width: box.width, height: box.height, title: title ? title.textContent : null};
+    });
+  const tables = [...document.querySelectorAll('table')].map(t => ({
+    headers: t.querySelectorAll('thead th').length,
+    rows: t.querySelectorAll('tbody tr').length,
+  }));
+  return JSON.stringify({
+    viewport: window.innerWidth, scroll_width: doc.scrollWidth, body_scroll_width: document.body.scrollWidth,
+    height: doc.scrollHeight, charts, tables, title: document.title,
+  });
+})()"""
+
+
+def browser() -> str | None:
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@dataclass
+class Rendering:
+    width: int
+    viewport: int
+    scroll_width: int
+    height: int
+    charts: list[dict[str, Any]]
+    tables: list[dict[str, int]]
+    console_errors: list[str] = field(default_factory=list)
+    screenshot: bytes = b""
+
+
+class DevTools:
+    """One page target of a headless Chromium, driven by DevTools protocol commands."""
+
+    def __init__(self, url: str) -> None:
+        self._ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
+        self._id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        self._ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._ws.recv())
+            if message.get("id") == self._id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                result: dict[str, Any] = message.get("result", {})
+                return result
+            self.events.append(message)
+
+    def wait_for(self, event: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == event for e in self.events):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {event} within {timeout} s")
+            self.events.append(json.loads(self._ws.recv()))
+
+    def close(self) -> None:
+        self._ws.close()
+
+
+@contextmanager
+def chromium() -> Iterator[DevTools]:
+    """A headless Chromium with remote debugging on a free port, and its first page."""
+    executable = browser()
+    if executable is None:
+        raise RuntimeError("Chromium is not installed: apt-get install -y chromium (.ci/run does it)")
+    with tempfile.TemporaryDirectory(prefix="ecoguard-chromium-") as profile:
+        process = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
+            [
+                executable,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--disable-sync",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            port = _debugging_port(Path(profile), process)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+                targets = json.loads(response.read())
+            page = next(t for t in targets if t.get("type") == "page")
+            tools = DevTools(page["webSocketDebuggerUrl"])
+            try:
+                yield tools
+            finally:
+                tools.close()
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _debugging_port(profile: Path, process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    marker = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Chromium exited with {process.returncode}")
+        if marker.exists():
+            lines = marker.read_text().splitlines()
+            if lines and lines[0].isdigit():
+                return int(lines[0])
+        time.sleep(0.1)
+    raise TimeoutError("Chromium did not open its DevTools port")
+
+
+def render(page: Path, widths: tuple[int, ...] = WIDTHS) -> list[Rendering]:
+    """Load ``page`` at each width; measure it, collect console errors, take a full-page screenshot."""
+    renderings = []
+    with chromium() as tools:
+        tools.call("Page.enable")
+        tools.call("Runtime.enable")
+        tools.call("Log.enable")
+        for width in widths:
+            tools.events.clear()
+            tools.call(
+                "Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=width < 600
+            )
+            tools.call("Page.navigate", url=page.resolve().as_uri())
+            tools.wait_for("Page.loadEventFired")
+            measured = json.loads(
+                tools.call("Runtime.evaluate", expression=MEASURE, returnByValue=True)["result"]["value"]
+            )
+            metrics = tools.call("Page.getLayoutMetrics")["cssContentSize"]
+            shot = tools.call(
+                "Page.captureScreenshot",
+                format="png",
+                captureBeyondViewport=True,
+                clip={"x": 0, "y": 0, "width": width, "height": metrics["height"], "scale": 1},
+            )
+            renderings.append(
+                Rendering(
+                    width=width,
+                    viewport=measured["viewport"],
+                    scroll_width=max(measured["scroll_width"], measured["body_scroll_width"]),
+                    height=measured["height"],
+                    charts=measured["charts"],
+                    tables=measured["tables"],
+                    console_errors=_errors(tools.events),
+                    screenshot=base64.b64decode(shot["data"]),
+                )
+            )
+    return renderings
+
+
+def _errors(events: list[dict[str, Any]]) -> list[str]:
+    errors = []
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            errors.append(str(params.get("exceptionDetails", {}).get("text")))
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            errors.append(" ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+            errors.append(str(params["entry"].get("text")))
+    return errors
+
+
+def main() -> None:
+    page = ROOT / "dist" / "ecoguard-report.html"
+    if not page.exists():
+        raise SystemExit(f"{page} is missing: run `make demo` first")
+    for rendering in render(page):
+        path = ROOT / "dist" / f"ecoguard-report-{rendering.width}px.png"
+        path.write_bytes(rendering.screenshot)
+        print(
+            f"{path.relative_to(ROOT)}: {rendering.width} px wide, page {rendering.scroll_width} px x "
+            f"{rendering.height} px, {len(rendering.charts)} chart(s), {len(rendering.tables)} table(s), "
+            f"{len(rendering.console_errors)} console error(s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
