@@ -16,6 +16,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
+from ecoguard.sweep import DEADLINE_MARGIN_MS
 from tests.builders.log_retention import CREATED, created_event, logs
 from tests.conftest import (
     REGION,
@@ -156,7 +157,7 @@ def test_given_a_sweep_larger_than_one_invocation_then_it_hands_off_and_finishes
 
     def remaining() -> int:
         reads["n"] += 1
-        return 60_000 - (reads["n"] % 15) * 3_000  # about 15 groups per invocation
+        return DEADLINE_MARGIN_MS + 40_000 - (reads["n"] % 15) * 3_000  # about 15 groups per invocation
 
     results = seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"}, remaining_ms=remaining)
     assert len(results) > 2 and results[-1]["finished"]
