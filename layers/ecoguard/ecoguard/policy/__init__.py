@@ -51,13 +51,16 @@ from ecoguard.policy.storage_lifecycle import (
     RecreatableClassPolicy,
     StorageLifecyclePolicy,
 )
+from ecoguard.policy.studio_idle import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, StudioIdlePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
 
 __all__ = [
     "DATA_CLASSES",
     "DATA_QUALITY_NAMESPACE",
+    "MAX_IDLE_MINUTES",
     "MAX_PIPELINE_PARAMETERS",
     "MAX_PIPELINE_PARAMETER_VALUE",
+    "MIN_IDLE_MINUTES",
     "MODEL_QUALITY_NAMESPACE",
     "MONITORING_SCHEDULE_NAME",
     "PIPELINE_NAME",
@@ -85,6 +88,7 @@ __all__ = [
     "RetentionDays",
     "RetrainingGatePolicy",
     "StorageLifecyclePolicy",
+    "StudioIdlePolicy",
     "TrainingGuardPolicy",
     "build_policy",
     "bundled_policy_text",

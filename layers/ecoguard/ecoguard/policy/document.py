@@ -16,6 +16,7 @@ from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
+from ecoguard.policy.studio_idle import StudioIdlePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
 from ecoguard.validation import first_error
 
@@ -40,6 +41,9 @@ class Policy(StrictModel):
     idle_inference: IdleInferencePolicy = Field(
         default=IdleInferencePolicy(),
         description="Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction).",
+    )
+    studio_idle: StudioIdlePolicy = Field(
+        default=StudioIdlePolicy(), description="Studio idle shutdown on every domain (StudioIdleFunction)."
     )
 
 

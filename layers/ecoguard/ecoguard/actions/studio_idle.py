@@ -1,0 +1,141 @@
+"""The studio-idle guardrail's AWS side: how it reads Studio domains, and the one change it makes.
+
+- ``StudioDomains``: the port (``adapters.sagemaker_studio.StudioAdapter`` implements it);
+- ``StudioIdleRunner``: a resumable sweep of every domain (no event announces a domain's settings
+  changing in a form ecoguard routes), each read with its tags and apps, and decided;
+- ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from ecoguard.actions import ActionUnit, Clients, Registry
+from ecoguard.adapters.sagemaker_studio import StudioAdapter
+from ecoguard.audit import AuditLog, AuditRecord
+from ecoguard.decisions import OUT_OF_SCOPE, Mode, Plan, PlannedAction, Resource, Unreadable
+from ecoguard.executor import Trigger
+from ecoguard.guardrails.studio_idle import (
+    ACTION,
+    DISABLED,
+    GUARDRAIL,
+    Domain,
+    ObservedDomain,
+    StudioApp,
+    idle_settings,
+    plan_studio_idle,
+)
+from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
+from ecoguard.runner import GuardrailRunner
+from ecoguard.sweep import Page, SweepResult
+
+
+class StudioDomains(Protocol):
+    def domain_page(self, token: str | None) -> Page[str]: ...
+
+    def domain(self, domain_id: str) -> Domain | None: ...
+
+    def tags(self, arn: str) -> dict[str, str]: ...
+
+    def apps(self, domain_id: str) -> tuple[StudioApp, ...]: ...
+
+    def update_defaults(self, domain_id: str, app_settings: Mapping[str, Mapping[str, Any]]) -> None: ...
+
+
+def _restorable(before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The app settings to send back. UpdateDomain cannot remove a field, so where the domain had no idle
+    settings, lifecycle management goes back to DISABLED: idle shutdown off, as it was."""
+    restored = dict(before or {})
+    if "IdleSettings" not in (restored.get("AppLifecycleManagement") or {}):
+        lifecycle = dict(restored.get("AppLifecycleManagement") or {})
+        lifecycle["IdleSettings"] = {"LifecycleManagement": DISABLED}
+        restored["AppLifecycleManagement"] = lifecycle
+    return restored
+
+
+class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
+    """Enable Studio idle shutdown on a domain's defaults; undone by sending the previous settings back."""
+
+    name = ACTION
+    permissions = frozenset({"sagemaker:UpdateDomain"})
+    restore_permissions = frozenset({"sagemaker:DescribeDomain", "sagemaker:UpdateDomain"})
+    irreversible = (
+        "UpdateDomain cannot remove a setting: where a domain had no idle settings, restore sets lifecycle "
+        "management DISABLED (idle shutdown off, as before) rather than removing the field"
+    )
+
+    def apply(self, action: PlannedAction) -> None:
+        self.ports.update_defaults(action.resource.name, action.after)
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        domain = self.ports.domain(record.resource.name)
+        if domain is None:
+            return None
+        return {key: domain.app_settings(*key.split(".", 1)) for key in record.after}
+
+    def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Only the idle settings are compared: SageMaker may fill other fields of an app-settings object in.
+        return all(idle_settings(current.get(key)) == idle_settings(after) for key, after in record.after.items())
+
+    def undo(self, record: AuditRecord) -> None:
+        self.ports.update_defaults(
+            record.resource.name, {key: _restorable(value) for key, value in record.before.items()}
+        )
+
+
+def connect(clients: Clients) -> StudioDomains:
+    return StudioAdapter(clients("sagemaker"))
+
+
+REGISTRY = Registry(GUARDRAIL, "StudioIdleFunction", (ConfigureIdleShutdown,), connect)
+
+
+class StudioIdleRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(
+        self,
+        *,
+        studio: StudioDomains,
+        audit: AuditLog,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        super().__init__(
+            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(studio), remaining_ms=remaining_ms
+        )
+        self._studio = studio
+
+    def observe(self, domain_id: str) -> ObservedDomain | Plan:
+        """The domain with its tags and apps; a plan (out of scope, or unreadable) when it cannot be had."""
+        where = Resource(arn=domain_id, name=domain_id, kind="AWS::SageMaker::Domain")
+        domain = read(GUARDRAIL, where, lambda: self._studio.domain(domain_id))
+        if domain is GONE or domain is None:
+            return OUT_OF_SCOPE
+        if isinstance(domain, Unreadable):
+            return Plan(unreadable=domain)
+        tags = read(GUARDRAIL, domain.resource, lambda: self._studio.tags(domain.arn))
+        if tags is GONE:
+            return OUT_OF_SCOPE
+        if isinstance(tags, Unreadable):
+            return Plan(unreadable=tags)
+        apps = read(GUARDRAIL, domain.resource, lambda: self._studio.apps(domain.domain_id))
+        if isinstance(apps, Unreadable):
+            return Plan(unreadable=apps)
+        return ObservedDomain(domain, tags, () if apps is GONE else apps)
+
+    def plan(self, domain_id: str) -> Plan:
+        if not self._policy.studio_idle.enabled:
+            return OUT_OF_SCOPE
+        observed = self.observe(domain_id)
+        if isinstance(observed, Plan):
+            return observed
+        return plan_studio_idle(observed, self._policy.studio_idle, self._clock())
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        return self.run_sweep(trigger, self._studio.domain_page, self.plan)
