@@ -11,7 +11,11 @@
    DeleteApp marks the app ``Deleted`` (AWS keeps listing deleted apps for a while) and answers
    ResourceNotFound for an app that does not exist or is already deleted, as the API reference documents.
 
-Both patch moto's response class, so every client sees the same state: the handler's, the tests' and the
+3. ``moto_domain_without_tags_breaks_list_tags``: a domain created without ``Tags`` keeps ``None`` for its
+   tags, and ListTags on it raises TypeError; AWS answers an empty list. The shim gives such a domain an
+   empty tag list before moto's ListTags runs.
+
+All patch moto's response class, so every client sees the same state: the handler's, the tests' and the
 restorer's. ``seed_app`` creates an app with the status, instance type and creation time a scene needs.
 """
 
@@ -154,9 +158,20 @@ def _create_app(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"AppArn": arn})
 
 
+_MOTO_LIST_TAGS = SageMakerResponse.list_tags
+
+
+def _list_tags(self: SageMakerResponse) -> Any:
+    for domain in self.sagemaker_backend.domains.values():
+        if domain.tags is None:
+            domain.tags = []
+    return _MOTO_LIST_TAGS(self)
+
+
 @contextmanager
 def studio_shims() -> Iterator[None]:
-    """``moto_has_no_update_domain`` and ``moto_has_no_studio_apps``, while the context lasts."""
+    """``moto_has_no_update_domain``, ``moto_has_no_studio_apps`` and ``moto_domain_without_tags_breaks_list_tags``,
+    while the context lasts."""
     with ExitStack() as stack:
         for name, method in (
             ("update_domain", _update_domain),
@@ -164,6 +179,7 @@ def studio_shims() -> Iterator[None]:
             ("describe_app", _describe_app),
             ("delete_app", _delete_app),
             ("create_app", _create_app),
+            ("list_tags", _list_tags),
         ):
             stack.enter_context(patch.object(SageMakerResponse, name, method, create=True))
         yield
