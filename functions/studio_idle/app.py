@@ -1,4 +1,5 @@
-"""StudioIdleFunction: give every Studio domain the built-in idle shutdown, and report running Studio apps.
+"""StudioIdleFunction: give every Studio domain the built-in idle shutdown, log idle Canvas users out, and
+report running Studio apps.
 
 Triggers: a daily schedule (a resumable sweep of every domain) and its own continuation. AWS sends no event
 for a domain's settings that ecoguard routes, so a sweep is the only trigger.
@@ -13,10 +14,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.actions.studio_idle import StudioIdleRunner
+from ecoguard.adapters.canvas_activity import CanvasActivityAdapter
 from ecoguard.adapters.clients import client
+from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker_studio import StudioAdapter
 from ecoguard.audit import AuditTrail
-from ecoguard.guardrails.studio_idle import GUARDRAIL
+from ecoguard.guardrails.studio import GUARDRAIL
 from ecoguard.invocation import GuardrailApp, utc_now
 from ecoguard.policy import Policy
 from ecoguard.settings import Settings
@@ -28,6 +31,7 @@ metrics = Metrics()
 def build(settings: Settings, policy: Policy, context: LambdaContext) -> StudioIdleRunner:
     return StudioIdleRunner(
         studio=StudioAdapter(client("sagemaker")),
+        canvas=CanvasActivityAdapter(MetricsAdapter(client("cloudwatch"))),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
         policy=policy,
         mode=settings.mode,

@@ -10,10 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from ecoguard.decisions import Finding, PlannedAction, Skip
+from ecoguard.guardrails.studio import Domain, ObservedDomain, StudioApp
 from ecoguard.guardrails.studio_idle import (
-    Domain,
-    ObservedDomain,
-    StudioApp,
     decide_domain,
     plan_studio_idle,
     timeout_from_tags,

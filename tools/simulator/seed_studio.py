@@ -69,14 +69,10 @@ def seed_domains(domains: tuple[SeededDomain, ...] = DEMO_DOMAINS, region: str =
         kwargs: dict[str, Any] = {}
         if seeded.tags:
             kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in seeded.tags]
+        kwargs["DefaultUserSettings"] = seeded.user_settings
+        kwargs["DefaultSpaceSettings"] = seeded.space_settings
         arn = sagemaker.create_domain(
-            DomainName=seeded.name,
-            AuthMode="IAM",
-            DefaultUserSettings=seeded.user_settings,
-            DefaultSpaceSettings=seeded.space_settings,
-            SubnetIds=["subnet-0a1b2c3d"],
-            VpcId="vpc-0a1b2c3d",
-            **kwargs,
+            DomainName=seeded.name, AuthMode="IAM", SubnetIds=["subnet-0a1b2c3d"], VpcId="vpc-0a1b2c3d", **kwargs
         )["DomainArn"]
         ids[seeded.name] = arn.rsplit("/", 1)[1]
     return ids
@@ -118,3 +114,36 @@ def seed_studio_apps(ids: dict[str, str], now: datetime) -> None:
 def studio_snapshot(ids: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Each domain's default settings, by name."""
     return {name: domain_settings(domain_id) for name, domain_id in ids.items()}
+
+
+CANVAS_NAMESPACE = "/aws/sagemaker/Canvas/AppActivity"
+# (domain name, user profile, latest TimeSinceLastActive in seconds or None for no datapoint at all)
+DEMO_CANVAS = (
+    ("research", "carol", 3 * 3600.0),  # idle 3 h: logged out
+    ("research", "dave", 240.0),  # active 4 minutes ago: kept
+    ("research", "erin", None),  # no metric data: never counts as idle
+    ("legal-hold", "frank", 5 * 3600.0),  # idle, but the domain is exempt
+)
+
+
+def seed_canvas(ids: dict[str, str], now: datetime, region: str = REGION) -> None:
+    """A Canvas app per user, and its TimeSinceLastActive as Canvas publishes it (every 5 minutes, rising)."""
+    cloudwatch = boto3.client("cloudwatch", region_name=region)
+    for domain, profile, latest in DEMO_CANVAS:
+        seed_app(ids[domain], profile, "Canvas", "default", instance_type="system", created=now - timedelta(hours=6))
+        if latest is None:
+            continue
+        data = [
+            {
+                "MetricName": "TimeSinceLastActive",
+                "Dimensions": [
+                    {"Name": "DomainId", "Value": ids[domain]},
+                    {"Name": "UserProfileName", "Value": profile},
+                ],
+                "Timestamp": now - timedelta(minutes=2 + 5 * step),
+                "Value": max(latest - 300 * step, 0.0),
+                "Unit": "Seconds",
+            }
+            for step in range(6)
+        ]
+        cloudwatch.put_metric_data(Namespace=CANVAS_NAMESPACE, MetricData=data)

@@ -3,30 +3,26 @@
 - ``StudioDomains``: the port (``adapters.sagemaker_studio.StudioAdapter`` implements it);
 - ``StudioIdleRunner``: a resumable sweep of every domain (no event announces a domain's settings
   changing in a form ecoguard routes), each read with its tags and apps, and decided;
-- ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back.
+- ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back;
+- ``DeleteCanvasApp``: DeleteApp of an idle Canvas app (the user is logged out, their work kept), confirmed on
+  a fresh read first; restore re-creates it with CreateApp.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.sagemaker_studio import StudioAdapter
 from ecoguard.audit import AuditLog, AuditRecord
+from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import OUT_OF_SCOPE, Mode, Plan, PlannedAction, Resource, Unreadable
 from ecoguard.executor import Trigger
-from ecoguard.guardrails.studio_idle import (
-    ACTION,
-    DISABLED,
-    GUARDRAIL,
-    Domain,
-    ObservedDomain,
-    StudioApp,
-    idle_settings,
-    plan_studio_idle,
-)
+from ecoguard.guardrails.canvas_idle import CANVAS, DELETE_CANVAS, is_canvas_candidate, profile_of
+from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, StudioApp
+from ecoguard.guardrails.studio_idle import ACTION, DISABLED, idle_settings, plan_studio_idle
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
@@ -43,6 +39,16 @@ class StudioDomains(Protocol):
     def apps(self, domain_id: str) -> tuple[StudioApp, ...]: ...
 
     def update_defaults(self, domain_id: str, app_settings: Mapping[str, Mapping[str, Any]]) -> None: ...
+
+    def app_status(self, domain_id: str, profile: str, app_type: str, name: str) -> str | None: ...
+
+    def delete_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None: ...
+
+    def create_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None: ...
+
+
+class CanvasActivity(Protocol):
+    def canvas_idle(self, domain_id: str, profiles: Iterable[str], now: datetime) -> dict[str, CanvasIdle]: ...
 
 
 def _restorable(before: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -86,11 +92,41 @@ class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
         )
 
 
+class DeleteCanvasApp(ActionUnit[StudioDomains]):
+    """Log a user out of Canvas (DeleteApp, AppType Canvas); undone by creating the app again (CreateApp)."""
+
+    name = DELETE_CANVAS
+    permissions = frozenset({"sagemaker:DeleteApp"})
+    restore_permissions = frozenset({"sagemaker:DescribeApp", "sagemaker:CreateApp"})
+    confirm_first = True
+    irreversible = (
+        "a Quick build in progress is cancelled (Canvas restarts it when the user logs back in); restore "
+        "creates the Canvas app again, a new workspace instance"
+    )
+
+    def apply(self, action: PlannedAction) -> None:
+        b = action.before
+        self.ports.delete_app(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        b = record.before
+        status = self.ports.app_status(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+        # SageMaker forgets a deleted app's metadata after 24 hours (DescribeApp, CreationTime): still deleted.
+        return {"Status": "Deleted" if status is None else status}
+
+    def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        return current.get("Status") in ("Deleted", "Deleting")
+
+    def undo(self, record: AuditRecord) -> None:
+        b = record.before
+        self.ports.create_app(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+
+
 def connect(clients: Clients) -> StudioDomains:
     return StudioAdapter(clients("sagemaker"))
 
 
-REGISTRY = Registry(GUARDRAIL, "StudioIdleFunction", (ConfigureIdleShutdown,), connect)
+REGISTRY = Registry(GUARDRAIL, "StudioIdleFunction", (ConfigureIdleShutdown, DeleteCanvasApp), connect)
 
 
 class StudioIdleRunner(GuardrailRunner):
@@ -100,6 +136,7 @@ class StudioIdleRunner(GuardrailRunner):
         self,
         *,
         studio: StudioDomains,
+        canvas: CanvasActivity,
         audit: AuditLog,
         policy: Policy,
         mode: Mode,
@@ -110,6 +147,7 @@ class StudioIdleRunner(GuardrailRunner):
             audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(studio), remaining_ms=remaining_ms
         )
         self._studio = studio
+        self._canvas = canvas
 
     def observe(self, domain_id: str) -> ObservedDomain | Plan:
         """The domain with its tags and apps; a plan (out of scope, or unreadable) when it cannot be had."""
@@ -127,15 +165,30 @@ class StudioIdleRunner(GuardrailRunner):
         apps = read(GUARDRAIL, domain.resource, lambda: self._studio.apps(domain.domain_id))
         if isinstance(apps, Unreadable):
             return Plan(unreadable=apps)
-        return ObservedDomain(domain, tags, () if apps is GONE else apps)
+        listed = () if apps is GONE else apps
+        profiles = [profile_of(app) for app in listed if is_canvas_candidate(app)]
+        if not profiles or not self._policy.studio_idle.canvas_enabled:
+            return ObservedDomain(domain, tags, listed)
+        now = self._clock()
+        canvas = read(GUARDRAIL, domain.resource, lambda: self._canvas.canvas_idle(domain.domain_id, profiles, now))
+        if isinstance(canvas, Unreadable):
+            return Plan(unreadable=canvas)
+        by_owner = {} if canvas is GONE else {f"user/{profile}": idle for profile, idle in canvas.items()}
+        return ObservedDomain(domain, tags, listed, by_owner)
+
+    def decide(self, observed: ObservedDomain) -> Plan:
+        return plan_studio_idle(observed, self._policy.studio_idle, self._clock())
 
     def plan(self, domain_id: str) -> Plan:
         if not self._policy.studio_idle.enabled:
             return OUT_OF_SCOPE
         observed = self.observe(domain_id)
-        if isinstance(observed, Plan):
-            return observed
-        return plan_studio_idle(observed, self._policy.studio_idle, self._clock())
+        return observed if isinstance(observed, Plan) else self.decide(observed)
+
+    def confirmation(self, domain_id: str) -> Confirmation[str]:
+        """Before a Canvas app is deleted, the domain is read again in full (settings, tags, apps, Canvas
+        activity) and decided again: ``plan`` does both, so the fresh plan is the one carried out."""
+        return Confirmation(GUARDRAIL, domain_id, lambda same: Fresh(same, changed=False), self.plan)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
-        return self.run_sweep(trigger, self._studio.domain_page, self.plan)
+        return self.run_sweep(trigger, self._studio.domain_page, self.plan, self.confirmation)

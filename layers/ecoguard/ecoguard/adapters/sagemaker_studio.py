@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import NotFound, translate
-from ecoguard.guardrails.studio_idle import TARGETS, Domain, StudioApp
+from ecoguard.guardrails.studio import Domain, StudioApp
+from ecoguard.guardrails.studio_idle import TARGETS
 from ecoguard.sweep import Page
 
 if TYPE_CHECKING:
@@ -97,6 +98,22 @@ class StudioAdapter:
             settings, app = key.split(".", 1)
             request.setdefault(settings, {})[app] = dict(value)
         self._call("update_domain", DomainId=domain_id, **request)
+
+    def app_status(self, domain_id: str, profile: str, app_type: str, name: str) -> str | None:
+        """DescribeApp's status of a user's app; None once SageMaker no longer knows it (ResourceNotFound)."""
+        try:
+            raw = self._call(
+                "describe_app", DomainId=domain_id, UserProfileName=profile, AppType=app_type, AppName=name
+            )
+        except NotFound:
+            return None
+        return str(raw.get("Status", ""))
+
+    def delete_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None:
+        self._call("delete_app", DomainId=domain_id, UserProfileName=profile, AppType=app_type, AppName=name)
+
+    def create_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None:
+        self._call("create_app", DomainId=domain_id, UserProfileName=profile, AppType=app_type, AppName=name)
 
 
 def _app(raw: Mapping[str, Any]) -> StudioApp:

@@ -22,6 +22,9 @@ Rules, in order:
    skipped, never applied); the policy's maximum then never lowers a timeout below N.
 6. An owner's ``MinIdleTimeoutInMinutes``/``MaxIdleTimeoutInMinutes`` are kept; a timeout outside them is
    not applied (skipped, with the reason).
+7. Canvas apps idle past the policy's window are logged out (``guardrails/canvas_idle.py``).
+
+A domain's plan holds, in order: its app findings, its Canvas deletions, then its settings change.
 
 The action's ``before`` holds each changed app-settings object exactly as DescribeDomain returned it
 (``None`` where absent), ``after`` the object sent to UpdateDomain: the whole object, its other fields
@@ -32,16 +35,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Plan, PlannedAction, Resource, Skip
+from ecoguard.guardrails.canvas_idle import decide_canvas
+from ecoguard.guardrails.studio import GUARDRAIL, Domain, ObservedDomain, StudioApp
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import compute_estimate, not_estimated, region_of
 from ecoguard.policy import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, StudioIdlePolicy
 
-GUARDRAIL = "studio-idle"
 ACTION = "configure-idle-shutdown"
 IDLE_MINUTES_TAG = "ecoguard:idle-minutes"
 ENABLED = "ENABLED"
@@ -63,54 +66,16 @@ def target_key(settings: str, app: str) -> str:
     return f"{settings}.{app}"
 
 
-@dataclass(frozen=True)
-class Domain:
-    domain_id: str
-    name: str
-    arn: str
-    status: str
-    # The members of TARGETS' settings as DescribeDomain returned them: {"DefaultUserSettings": {...}, ...}.
-    settings: Mapping[str, Mapping[str, Any]]
-
-    @property
-    def resource(self) -> Resource:
-        return Resource(arn=self.arn, name=self.domain_id, kind="AWS::SageMaker::Domain")
-
-    def app_settings(self, settings: str, app: str) -> Mapping[str, Any] | None:
-        found = self.settings.get(settings, {}).get(app)
-        return found if isinstance(found, Mapping) else None
-
-
-@dataclass(frozen=True)
-class StudioApp:
-    domain_id: str
-    app_type: str
-    name: str
-    status: str
-    owner: str  # "user/<profile>" or "space/<space>"
-    instance_type: str | None
-    created: datetime | None
-
-    def arn(self, domain_arn: str) -> str:
-        # arn:...:app/<domain-id>/<user-profile-or-space>/<app-type>/<app-name> (Service Authorization
-        # Reference, SageMaker resource types: app).
-        prefix = domain_arn.split(":domain/", maxsplit=1)[0]
-        return f"{prefix}:app/{self.domain_id}/{self.owner.split('/', 1)[1]}/{self.app_type.lower()}/{self.name}"
-
-
-@dataclass(frozen=True)
-class ObservedDomain:
-    domain: Domain
-    tags: Mapping[str, str]
-    apps: tuple[StudioApp, ...] = ()
-
-
 def plan_studio_idle(observed: ObservedDomain, policy: StudioIdlePolicy, now: datetime) -> Plan:
     if not policy.enabled:
         return OUT_OF_SCOPE
     decisions: list[Decision] = []
     if policy.report_running_apps:
         decisions.extend(app_finding(observed.domain, app, now) for app in observed.apps if is_reported(app))
+    for app in observed.apps:
+        canvas = decide_canvas(observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy)
+        if canvas is not None:
+            decisions.append(canvas)
     decision = decide_domain(observed.domain, observed.tags, policy)
     if decision is not None:
         decisions.append(decision)

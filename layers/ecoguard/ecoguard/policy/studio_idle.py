@@ -12,6 +12,9 @@ from ecoguard.policy.base import StrictModel
 MIN_IDLE_MINUTES = 60
 MAX_IDLE_MINUTES = 525_600
 
+# An upper bound that keeps the setting meaningful (a session idle two weeks is abandoned); not an AWS limit.
+MAX_CANVAS_IDLE_MINUTES = 14 * 24 * 60
+
 IdleMinutes = Annotated[int, Field(ge=MIN_IDLE_MINUTES, le=MAX_IDLE_MINUTES)]
 
 
@@ -29,6 +32,7 @@ class StudioIdlePolicy(StrictModel):
           idle_timeout_minutes: 60
           max_idle_timeout_minutes: 480
           report_running_apps: true
+          canvas_idle_minutes: 120
     """
 
     enabled: bool = Field(default=True, description="Turn the guardrail off.")
@@ -49,6 +53,19 @@ class StudioIdlePolicy(StrictModel):
     report_running_apps: bool = Field(
         default=True,
         description="Report running JupyterLab, Code Editor and KernelGateway apps (instance type, age) as findings.",
+    )
+
+    canvas_enabled: bool = Field(
+        default=True, description="Delete (log out) Canvas apps idle longer than `canvas_idle_minutes`."
+    )
+    canvas_idle_minutes: int = Field(
+        default=120,
+        ge=20,
+        le=MAX_CANVAS_IDLE_MINUTES,
+        description=(
+            "A Canvas app whose CloudWatch `TimeSinceLastActive` reaches this many minutes is deleted: the user is "
+            "logged out and their work is kept. Missing metric data never counts as idle. 20 minutes to 14 days."
+        ),
     )
 
     @model_validator(mode="after")
