@@ -133,7 +133,7 @@ def seed_canvas(ids: dict[str, str], now: datetime, region: str = REGION) -> Non
         seed_app(ids[domain], profile, "Canvas", "default", instance_type="system", created=now - timedelta(hours=6))
         if latest is None:
             continue
-        data = [
+        data: list[Any] = [
             {
                 "MetricName": "TimeSinceLastActive",
                 "Dimensions": [
