@@ -63,3 +63,32 @@ def test_the_idle_inference_scenes_delete_only_the_idle_endpoint_and_stop_only_t
         "legacy-no-lifecycle": "InService",
     }
     assert results["idle-notebook/restore"] == "restored"
+
+
+def test_the_studio_scene_configures_the_unconfigured_domain_keeps_the_owners_and_logs_out_the_idle_canvas() -> None:
+    results = run_demo(Console(file=io.StringIO(), width=160))
+
+    def idle(mode: str, domain: str, member: str, app: str) -> object:
+        settings = results[f"studio-idle/{mode}"]["settings"][domain][member].get(app, {})
+        return settings.get("AppLifecycleManagement", {}).get("IdleSettings")
+
+    targets = [
+        ("DefaultUserSettings", "JupyterLabAppSettings"),
+        ("DefaultUserSettings", "CodeEditorAppSettings"),
+        ("DefaultSpaceSettings", "JupyterLabAppSettings"),
+    ]
+    assert all(idle("dry-run", "research", m, a) is None for m, a in targets), "dry-run changes nothing"
+    assert set(results["studio-idle/dry-run"]["canvas"].values()) == {"InService"}
+    enabled = {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60}
+    assert all(idle("enforce", "research", m, a) == enabled for m, a in targets)
+    owners = {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 75}
+    assert all(idle("enforce", "vision", m, a) == owners for m, a in targets), "the owner's shorter setting is kept"
+    assert all(idle("enforce", "legal-hold", m, a) is None for m, a in targets), "exempt"
+    assert results["studio-idle/enforce"]["canvas"] == {
+        "research/carol": "Deleted",
+        "research/dave": "InService",
+        "research/erin": "InService",
+        "legal-hold/frank": "InService",
+    }
+    assert results["studio-idle/enforce"]["findings"] == 3
+    assert results["studio-idle/restore"] == "restored"
