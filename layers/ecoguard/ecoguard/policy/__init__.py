@@ -18,6 +18,7 @@ from __future__ import annotations
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError
 from ecoguard.policy.document import Policy, build_policy, bundled_policy_text, merge, parse_document
+from ecoguard.policy.idle_compute import AdvisoryPolicy, IdleComputePolicy, MlflowPolicy, WarmPoolsPolicy
 from ecoguard.policy.idle_inference import (
     IdleEndpointsPolicy,
     IdleInferencePolicy,
@@ -66,16 +67,19 @@ __all__ = [
     "PIPELINE_NAME",
     "PIPELINE_PARAMETER_NAME",
     "RETENTION_DAYS",
+    "AdvisoryPolicy",
     "ArtifactClassPolicy",
     "AuditPolicy",
     "BreachParameterNames",
     "DataClass",
+    "IdleComputePolicy",
     "IdleEndpointsPolicy",
     "IdleInferencePolicy",
     "IdleNotebooksPolicy",
     "KpiPolicy",
     "LogClassPolicy",
     "LogRetentionPolicy",
+    "MlflowPolicy",
     "ModelGate",
     "NoncurrentPolicy",
     "OffHours",
@@ -90,6 +94,7 @@ __all__ = [
     "StorageLifecyclePolicy",
     "StudioIdlePolicy",
     "TrainingGuardPolicy",
+    "WarmPoolsPolicy",
     "build_policy",
     "bundled_policy_text",
     "check_retention_days",

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError
 
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError, StrictModel
+from ecoguard.policy.idle_compute import IdleComputePolicy
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
@@ -44,6 +45,10 @@ class Policy(StrictModel):
     )
     studio_idle: StudioIdlePolicy = Field(
         default=StudioIdlePolicy(), description="Studio idle shutdown on every domain (StudioIdleFunction)."
+    )
+    idle_compute: IdleComputePolicy = Field(
+        default=IdleComputePolicy(),
+        description="Warm pools, MLflow tracking servers, HyperPod and Elastic Inference (IdleComputeFunction).",
     )
 
 
