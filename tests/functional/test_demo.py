@@ -92,3 +92,20 @@ def test_the_studio_scene_configures_the_unconfigured_domain_keeps_the_owners_an
     }
     assert results["studio-idle/enforce"]["findings"] == 3
     assert results["studio-idle/restore"] == "restored"
+
+
+def test_the_idle_compute_scene_ends_the_unused_pool_stops_the_server_in_off_hours_and_reports_hyperpod() -> None:
+    results = run_demo(Console(file=io.StringIO(), width=160))
+    dry, enforce = results["idle-compute/dry-run"], results["idle-compute/enforce"]
+    assert set(dry["pools"].values()) == {"Available", "Reused"} and set(dry["servers"].values()) == {"Started"}
+    assert enforce["pools"] == {
+        "bert-pool-unused": "Terminated",
+        "resnet-pool-fresh": "Available",
+        "llm-pool-reused": "Reused",
+        "audit-pool-exempt": "Available",
+    }
+    assert enforce["servers"] == {"team-mlflow": "Stopped", "registry-mlflow": "Started"}
+    # Advice is recorded once a day whatever the mode: the dry-run recorded it, enforce recognised it.
+    assert {"hyperpod-cluster", "elastic-inference-accelerator", "warm-pool-notice"} <= set(dry["findings"])
+    assert "warm-pool-notice" in enforce["findings"]
+    assert results["idle-compute/restore"] == "restored"

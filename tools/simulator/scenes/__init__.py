@@ -59,6 +59,7 @@ class Scene(Protocol):
 
 
 def scenes() -> list[Scene]:
+    from tools.simulator.scenes.idle_compute import IdleComputeScene
     from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
     from tools.simulator.scenes.log_retention import LogRetentionScene
     from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
@@ -76,4 +77,5 @@ def scenes() -> list[Scene]:
         ModelCardImpactScene(),
         RetrainingGateScene(),
         StudioIdleScene(),
+        IdleComputeScene(),
     ]
