@@ -54,12 +54,6 @@ def seed_warm_pools(pools: tuple[SeededPool, ...] = DEMO_POOLS, now: datetime | 
         seed_warm_pool(pool.job, status=pool.status, retained=pool.ended_minutes_ago * 60 * pool.count)
 
 
-def backdate_pool(job: str, minutes: int) -> None:
-    """Move a job's end time back: the pool has been unused ``minutes`` longer (moto has no clock to advance)."""
-    record = sagemaker_backends[ACCOUNT][REGION].training_jobs[job]
-    record.training_end_time = record.training_end_time - timedelta(minutes=minutes)
-
-
 def seed_tracking_servers(now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     for name, size, tags in DEMO_SERVERS:
