@@ -97,6 +97,8 @@ def test_given_an_ended_pool_then_restore_refuses_saying_why(seeded: Stack) -> N
     assert result.message == "cannot be restored: " + (
         "an ended warm pool cannot be brought back; the next training job provisions new instances"
     )
+    [through_function] = seeded.invoke("RestoreFunction", {"action_id": ended.action_id, "apply": True})
+    assert through_function["outcome"] == "skipped"
     assert not [r for r in seeded.records() if r.action.startswith("restore:")]
 
 
@@ -158,10 +160,20 @@ def test_given_a_stopped_server_when_restored_then_it_runs_again(seeded: Stack) 
     set_off_hours(seeded, inside=True)
     sweep(seeded, "enforce", "run-1")
     [stop] = [r for r in seeded.records() if r.action == "stop-tracking-server"]
-    session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, seeded.resolver.refs["AuditTable"], stop.action_id, apply=True)
-    assert result.outcome is Outcome.RESTORED
+    [done] = seeded.invoke("RestoreFunction", {"action_id": stop.action_id, "apply": True})
+    assert done["outcome"] == "restored"
     assert tracking_server_status("team-mlflow") == "Started"
+
+
+def test_given_a_server_started_after_the_off_hours_when_restored_then_it_is_stopped_again(seeded: Stack) -> None:
+    set_off_hours(seeded, inside=True)
+    sweep(seeded, "enforce", "run-1")
+    set_off_hours(seeded, inside=False)
+    sweep(seeded, "enforce", "run-2")
+    [start] = [r for r in seeded.records() if r.action == "start-tracking-server"]
+    [done] = seeded.invoke("RestoreFunction", {"action_id": start.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    assert tracking_server_status("team-mlflow") == "Stopped"
 
 
 def test_given_no_off_hours_then_servers_are_reported_with_their_size_and_none_is_stopped(seeded: Stack) -> None:

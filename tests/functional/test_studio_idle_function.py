@@ -12,12 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.cloudwatch.models import cloudwatch_backends
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
-from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
+from tests.conftest import ACCOUNT, REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.seed_studio import (
     CANVAS_NAMESPACE,
     idle,
@@ -142,9 +143,9 @@ def test_given_an_applied_record_when_restored_then_the_exact_previous_settings_
     before = studio_snapshot(ids)
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     record = next(r for r in stack.records() if r.resource.name == ids["mlops"] and r.outcome is Outcome.APPLIED)
-    session = boto3.session.Session(region_name=REGION)
-    table = stack.resolver.refs["AuditTable"]
-    assert operations.restore_record(session, table, record.action_id, apply=True).outcome is Outcome.RESTORED
+    # Through RestoreFunction, as a deployed stack restores (`aws lambda invoke`).
+    [done] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+    assert done["outcome"] == "restored"
     assert studio_snapshot(ids)["mlops"] == before["mlops"]
 
 
@@ -276,22 +277,25 @@ def test_given_a_user_active_again_since_the_listing_then_the_fresh_read_keeps_t
 ) -> None:
     stack, ids = with_canvas
     research = ids["research"]
-    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    # Written to moto's backend directly: a client call here would count as the function's own call.
+    cloudwatch = cloudwatch_backends[ACCOUNT][REGION]
     reads = {"n": 0}
 
     def active_after_first_read(**_: Any) -> None:
         reads["n"] += 1
         if reads["n"] == 1:  # carol comes back between the sweep's read and the confirming read
             cloudwatch.put_metric_data(
-                Namespace=CANVAS_NAMESPACE,
-                MetricData=[
+                CANVAS_NAMESPACE,
+                [
                     {
                         "MetricName": "TimeSinceLastActive",
                         "Dimensions": [
                             {"Name": "DomainId", "Value": research},
                             {"Name": "UserProfileName", "Value": "carol"},
                         ],
-                        "Timestamp": datetime.now(UTC) - timedelta(seconds=90),
+                        "Timestamp": (datetime.now(UTC) - timedelta(seconds=90)).replace(
+                            tzinfo=None
+                        ),  # moto: naive UTC
                         "Value": 0.0,
                         "Unit": "Seconds",
                     }
@@ -311,12 +315,11 @@ def test_given_a_deleted_canvas_app_when_restored_then_it_is_created_again(
     stack, ids = with_canvas
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     record = next(r for r in stack.records() if r.action == "delete-canvas-app" and r.outcome is Outcome.APPLIED)
-    session = boto3.session.Session(region_name=REGION)
-    table = stack.resolver.refs["AuditTable"]
-    assert operations.restore_record(session, table, record.action_id, apply=True).outcome is Outcome.RESTORED
+    [done] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+    assert done["outcome"] == "restored"
     assert app_status(ids["research"], "carol", "Canvas", "default") == "InService"
-    again = operations.restore_record(session, table, record.action_id, apply=True)
-    assert again.outcome is Outcome.SKIPPED, "the app runs again: nothing left to restore"
+    [again] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+    assert again["outcome"] == "skipped", "the app runs again: nothing left to restore"
 
 
 def test_given_delete_app_refused_as_in_use_then_the_canvas_record_fails_and_the_sweep_finishes(

@@ -77,6 +77,8 @@ class ComputeResources(Protocol):
 
     def server(self, name: str) -> TrackingServer | None: ...
 
+    def server_status(self, name: str) -> str | None: ...
+
     def stop_server(self, name: str) -> None: ...
 
     def start_server(self, name: str) -> None: ...
@@ -119,8 +121,8 @@ class _TrackingServerUnit(ActionUnit[ComputeResources]):
     reached_statuses: tuple[str, ...] = ()
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
-        server = self.ports.server(record.resource.name)
-        return None if server is None else {"TrackingServerStatus": server.status}
+        status = self.ports.server_status(record.resource.name)
+        return None if status is None else {"TrackingServerStatus": status}
 
     def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
         return current.get("TrackingServerStatus") in self.reached_statuses

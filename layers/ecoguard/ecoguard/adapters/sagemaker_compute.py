@@ -111,6 +111,14 @@ class ComputeAdapter:
             tags=self.tags(arn),
         )
 
+    def server_status(self, name: str) -> str | None:
+        """DescribeMlflowTrackingServer's status alone (no tags read); None if the server no longer exists."""
+        try:
+            raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
+        except NotFound:
+            return None
+        return str(raw.get("TrackingServerStatus", ""))
+
     def stop_server(self, name: str) -> None:
         self._call("stop_mlflow_tracking_server", TrackingServerName=name)
 
