@@ -180,4 +180,3 @@ def test_given_an_eia_accelerator_then_a_finding_says_the_service_is_gone(
 def test_given_an_idle_window_a_pool_can_never_reach_then_the_policy_is_rejected(section: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="idle_minutes"):
         Policy.model_validate({"version": 1, "idle_compute": section})
-
