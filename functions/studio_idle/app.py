@@ -1,7 +1,7 @@
 """StudioIdleFunction: give every Studio domain the built-in idle shutdown, log idle Canvas users out, and
 report running Studio apps.
 
-Triggers: a daily schedule (a resumable sweep of every domain) and its own continuation. AWS sends no event
+Triggers: an hourly schedule (a resumable sweep of every domain) and its own continuation. AWS sends no event
 for a domain's settings that ecoguard routes, so a sweep is the only trigger.
 """
 

@@ -90,7 +90,8 @@ def test_the_studio_scene_configures_the_unconfigured_domain_keeps_the_owners_an
         "research/erin": "InService",
         "legal-hold/frank": "InService",
     }
-    assert results["studio-idle/enforce"]["findings"] == 3
+    # Advice is recorded once a day whatever the mode: the dry-run recorded the three running apps.
+    assert results["studio-idle/dry-run"]["findings"] == 3
     assert results["studio-idle/restore"] == "restored"
 
 

@@ -1,8 +1,9 @@
 """The studio-idle guardrail's AWS side: how it reads Studio domains, and the one change it makes.
 
 - ``StudioDomains``: the port (``adapters.sagemaker_studio.StudioAdapter`` implements it);
-- ``StudioIdleRunner``: a resumable sweep of every domain (no event announces a domain's settings
-  changing in a form ecoguard routes), each read with its tags and apps, and decided;
+- ``StudioIdleRunner``: an hourly resumable sweep of every domain (no event announces a domain's settings
+  changing in a form ecoguard routes), each read with its tags, apps and Canvas activity, and decided; advice
+  and skips are recorded once per resource per UTC day;
 - ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back;
 - ``DeleteCanvasApp``: DeleteApp of an idle Canvas app (the user is logged out, their work kept), confirmed on
   a fresh read first; restore re-creates it with CreateApp.
@@ -18,15 +19,26 @@ from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.sagemaker_studio import StudioAdapter
 from ecoguard.audit import AuditLog, AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
-from ecoguard.decisions import OUT_OF_SCOPE, Mode, Plan, PlannedAction, Resource, Unreadable
-from ecoguard.executor import Trigger
+from ecoguard.decisions import (
+    OUT_OF_SCOPE,
+    Decision,
+    Finding,
+    Mode,
+    Outcome,
+    Plan,
+    PlannedAction,
+    Resource,
+    Skip,
+    Unreadable,
+)
+from ecoguard.executor import Executor, Trigger
 from ecoguard.guardrails.canvas_idle import CANVAS, DELETE_CANVAS, is_canvas_candidate, profile_of
 from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, StudioApp
 from ecoguard.guardrails.studio_idle import ACTION, DISABLED, idle_settings, plan_studio_idle
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
-from ecoguard.sweep import Page, SweepResult
+from ecoguard.sweep import Page, Sweep, SweepResult
 
 
 class StudioDomains(Protocol):
@@ -148,6 +160,7 @@ class StudioIdleRunner(GuardrailRunner):
         )
         self._studio = studio
         self._canvas = canvas
+        self._remaining = remaining_ms
 
     def observe(self, domain_id: str) -> ObservedDomain | Plan:
         """The domain with its tags and apps; a plan (out of scope, or unreadable) when it cannot be had."""
@@ -190,5 +203,20 @@ class StudioIdleRunner(GuardrailRunner):
         activity) and decided again: ``plan`` does both, so the fresh plan is the one carried out."""
         return Confirmation(GUARDRAIL, domain_id, lambda same: Fresh(same, changed=False), self.plan)
 
+    def route(self, decision: Decision) -> Trigger | None:
+        """Running-app findings and skips once per resource per UTC day, not once per hourly sweep."""
+        day = self._clock().date().isoformat()
+        if isinstance(decision, Finding):
+            return Trigger(f"{decision.kind}-{day}", f"daily advice, {day}")
+        if isinstance(decision, Skip):
+            return Trigger(f"skip-{day}", f"daily skip, {day}")
+        return None
+
     def sweep(self, trigger: Trigger) -> SweepResult:
-        return self.run_sweep(trigger, self._studio.domain_page, self.plan, self.confirmation)
+        executor = self._executor(trigger).routed(self.route)
+
+        def handle(domain_id: str, run: Executor) -> Outcome | None:
+            return run.run(self.plan(domain_id), self.confirmation(domain_id))
+
+        sweep = Sweep[str](GUARDRAIL, self._audit, self._clock, self._remaining)
+        return sweep.run(trigger, executor, self._studio.domain_page, handle)
