@@ -333,3 +333,22 @@ def test_given_delete_app_refused_as_in_use_then_the_canvas_record_fails_and_the
     assert app_status(ids["research"], "carol", "Canvas", "default") == "InService"
     [record] = [r for r in stack.records() if r.action == "delete-canvas-app"]
     assert record.outcome is Outcome.FAILED and "ResourceInUse" in (record.error or "")
+
+
+def test_given_the_owner_changed_another_field_since_when_restored_then_their_change_is_kept(
+    seeded: tuple[Stack, dict[str, str]],
+) -> None:
+    stack, ids = seeded
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    research = ids["research"]
+    record = next(r for r in stack.records() if r.resource.name == research and r.outcome is Outcome.APPLIED)
+    lab = studio_snapshot(ids)["research"]["DefaultUserSettings"]["JupyterLabAppSettings"]
+    lab["DefaultResourceSpec"] = {"InstanceType": "ml.m5.large"}  # the owner's own change, after ecoguard's
+    boto3.client("sagemaker", region_name=REGION).update_domain(
+        DomainId=research, DefaultUserSettings={"JupyterLabAppSettings": lab}
+    )
+    [done] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    restored = studio_snapshot(ids)["research"]["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert restored["DefaultResourceSpec"] == {"InstanceType": "ml.m5.large"}
+    assert restored["AppLifecycleManagement"] == {"IdleSettings": {"LifecycleManagement": "DISABLED"}}

@@ -99,9 +99,17 @@ class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
         return all(idle_settings(current.get(key)) == idle_settings(after) for key, after in record.after.items())
 
     def undo(self, record: AuditRecord) -> None:
-        self.ports.update_defaults(
-            record.resource.name, {key: _restorable(value) for key, value in record.before.items()}
-        )
+        """Each object as it is now, with its idle settings as they were: a field someone changed since (only
+        idle settings are compared by ``reached``) is kept, and nothing else differs from the record's before."""
+        domain = self.ports.domain(record.resource.name)
+        if domain is None:
+            raise LookupError(f"domain {record.resource.name} no longer exists")
+        restored: dict[str, Mapping[str, Any]] = {}
+        for key, before in record.before.items():
+            live = dict(domain.app_settings(*key.split(".", 1)) or {})
+            live["AppLifecycleManagement"] = _restorable(before)["AppLifecycleManagement"]
+            restored[key] = live
+        self.ports.update_defaults(record.resource.name, restored)
 
 
 class DeleteCanvasApp(ActionUnit[StudioDomains]):
