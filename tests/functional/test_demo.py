@@ -66,3 +66,50 @@ def test_the_idle_inference_scenes_delete_only_the_idle_endpoint_and_stop_only_t
         "legacy-no-lifecycle": "InService",
     }
     assert results["idle-notebook/restore"] == "restored"
+
+
+def test_the_studio_scene_configures_the_unconfigured_domain_keeps_the_owners_and_logs_out_the_idle_canvas() -> None:
+    results = run_demo(Console(file=io.StringIO(), width=160))
+
+    def idle(mode: str, domain: str, member: str, app: str) -> object:
+        settings = results[f"studio-idle/{mode}"]["settings"][domain][member].get(app, {})
+        return settings.get("AppLifecycleManagement", {}).get("IdleSettings")
+
+    targets = [
+        ("DefaultUserSettings", "JupyterLabAppSettings"),
+        ("DefaultUserSettings", "CodeEditorAppSettings"),
+        ("DefaultSpaceSettings", "JupyterLabAppSettings"),
+    ]
+    assert all(idle("dry-run", "research", m, a) is None for m, a in targets), "dry-run changes nothing"
+    assert set(results["studio-idle/dry-run"]["canvas"].values()) == {"InService"}
+    enabled = {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60}
+    assert all(idle("enforce", "research", m, a) == enabled for m, a in targets)
+    owners = {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 75}
+    assert all(idle("enforce", "vision", m, a) == owners for m, a in targets), "the owner's shorter setting is kept"
+    assert all(idle("enforce", "legal-hold", m, a) is None for m, a in targets), "exempt"
+    assert results["studio-idle/enforce"]["canvas"] == {
+        "research/carol": "Deleted",
+        "research/dave": "InService",
+        "research/erin": "InService",
+        "legal-hold/frank": "InService",
+    }
+    # Advice is recorded once a day whatever the mode: the dry-run recorded the three running apps.
+    assert results["studio-idle/dry-run"]["findings"] == 3
+    assert results["studio-idle/restore"] == "restored"
+
+
+def test_the_idle_compute_scene_ends_the_unused_pool_stops_the_server_in_off_hours_and_reports_hyperpod() -> None:
+    results = run_demo(Console(file=io.StringIO(), width=160))
+    dry, enforce = results["idle-compute/dry-run"], results["idle-compute/enforce"]
+    assert set(dry["pools"].values()) == {"Available", "Reused"} and set(dry["servers"].values()) == {"Started"}
+    assert enforce["pools"] == {
+        "bert-pool-unused": "Terminated",
+        "resnet-pool-fresh": "Available",
+        "llm-pool-reused": "Reused",
+        "audit-pool-exempt": "Available",
+    }
+    assert enforce["servers"] == {"team-mlflow": "Stopped", "registry-mlflow": "Started"}
+    # Advice is recorded once a day whatever the mode: the dry-run recorded it, enforce recognised it.
+    assert {"hyperpod-cluster", "elastic-inference-accelerator", "warm-pool-notice"} <= set(dry["findings"])
+    assert "warm-pool-notice" in enforce["findings"]
+    assert results["idle-compute/restore"] == "restored"

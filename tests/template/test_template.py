@@ -107,6 +107,13 @@ RESOURCE_STAR_ONLY = frozenset(
         "sagemaker:ListHyperParameterTuningJobs",
         "sagemaker:ListMonitoringExecutions",
         "sagemaker:ListModelCards",
+        # Studio and idle compute listings: List actions with no resource type, like ListEndpoints above.
+        "sagemaker:ListDomains",
+        "sagemaker:ListApps",
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:ListMlflowTrackingServers",
+        "sagemaker:ListClusters",
+        "sagemaker:ListEndpointConfigs",
         # Search: no resource type (Service Authorization Reference, Amazon SageMaker; AWS's own examples
         # grant it on "*", narrowed only by the sagemaker:SearchVisibilityCondition key). The training
         # guard lists in-progress training jobs with it.

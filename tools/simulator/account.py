@@ -13,8 +13,10 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tools.simulator.compute_shim import compute_shims
 from tools.simulator.inference_shim import inference_components_shim
 from tools.simulator.search_shim import search_pages_shim
+from tools.simulator.studio_shim import studio_shims
 from tools.simulator.tagging_shim import tagging_api_shims
 from tools.simulator.template import Resolver, load_template, parameter_defaults
 
@@ -23,8 +25,16 @@ from tools.simulator.template import Resolver, load_template, parameter_defaults
 def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
     (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``) and Search's
-    pages (``search_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
-    with mock_aws(), tagging_api_shims(), inference_components_shim(), search_pages_shim():
+    pages (``search_shim.py``), Studio's UpdateDomain and apps (``studio_shim.py``), warm pools and MLflow
+    (``compute_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
+    with (
+        mock_aws(),
+        tagging_api_shims(),
+        inference_components_shim(),
+        search_pages_shim(),
+        studio_shims(),
+        compute_shims(),
+    ):
         yield
 
 

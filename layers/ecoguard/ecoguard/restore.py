@@ -37,6 +37,8 @@ def restore(
 ) -> RestoreResult:
     if record.outcome is not Outcome.APPLIED:
         return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
+    if not unit.restorable:
+        return RestoreResult(Outcome.SKIPPED, f"cannot be restored: {unit.irreversible}")
     with acting(unit.name, Phase.RESTORE):
         current = unit.current(record)
     if current is None:

@@ -59,11 +59,13 @@ class Scene(Protocol):
 
 
 def scenes() -> list[Scene]:
+    from tools.simulator.scenes.idle_compute import IdleComputeScene
     from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
     from tools.simulator.scenes.log_retention import LogRetentionScene
     from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
     from tools.simulator.scenes.retraining_gate import RetrainingGateScene
     from tools.simulator.scenes.storage_lifecycle import StorageLifecycleScene
+    from tools.simulator.scenes.studio_idle import StudioIdleScene
     from tools.simulator.scenes.training_guard import TrainingGuardScene
 
     return [
@@ -74,4 +76,6 @@ def scenes() -> list[Scene]:
         TrainingGuardScene(),
         ModelCardImpactScene(),
         RetrainingGateScene(),
+        StudioIdleScene(),
+        IdleComputeScene(),
     ]

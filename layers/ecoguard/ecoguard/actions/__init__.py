@@ -62,6 +62,8 @@ class ActionUnit[P]:
     confirm_first: ClassVar[bool] = False
     # Said before it happens, in the audit record's reason: what a restore cannot bring back.
     irreversible: ClassVar[str | None] = None
+    # False: nothing a restore could do brings the resource back; restore refuses, saying ``irreversible``.
+    restorable: ClassVar[bool] = True
 
     def __init__(self, ports: P) -> None:
         self.ports = ports

@@ -18,6 +18,7 @@ from __future__ import annotations
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError
 from ecoguard.policy.document import Policy, build_policy, bundled_policy_text, merge, parse_document
+from ecoguard.policy.idle_compute import AdvisoryPolicy, IdleComputePolicy, MlflowPolicy, WarmPoolsPolicy
 from ecoguard.policy.idle_inference import (
     IdleEndpointsPolicy,
     IdleInferencePolicy,
@@ -51,28 +52,34 @@ from ecoguard.policy.storage_lifecycle import (
     RecreatableClassPolicy,
     StorageLifecyclePolicy,
 )
+from ecoguard.policy.studio_idle import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, StudioIdlePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
 
 __all__ = [
     "DATA_CLASSES",
     "DATA_QUALITY_NAMESPACE",
+    "MAX_IDLE_MINUTES",
     "MAX_PIPELINE_PARAMETERS",
     "MAX_PIPELINE_PARAMETER_VALUE",
+    "MIN_IDLE_MINUTES",
     "MODEL_QUALITY_NAMESPACE",
     "MONITORING_SCHEDULE_NAME",
     "PIPELINE_NAME",
     "PIPELINE_PARAMETER_NAME",
     "RETENTION_DAYS",
+    "AdvisoryPolicy",
     "ArtifactClassPolicy",
     "AuditPolicy",
     "BreachParameterNames",
     "DataClass",
+    "IdleComputePolicy",
     "IdleEndpointsPolicy",
     "IdleInferencePolicy",
     "IdleNotebooksPolicy",
     "KpiPolicy",
     "LogClassPolicy",
     "LogRetentionPolicy",
+    "MlflowPolicy",
     "ModelGate",
     "NoncurrentPolicy",
     "OffHours",
@@ -85,7 +92,9 @@ __all__ = [
     "RetentionDays",
     "RetrainingGatePolicy",
     "StorageLifecyclePolicy",
+    "StudioIdlePolicy",
     "TrainingGuardPolicy",
+    "WarmPoolsPolicy",
     "build_policy",
     "bundled_policy_text",
     "check_retention_days",

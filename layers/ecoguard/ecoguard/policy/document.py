@@ -12,11 +12,13 @@ from pydantic import Field, ValidationError
 
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError, StrictModel
+from ecoguard.policy.idle_compute import IdleComputePolicy
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.report import ReportPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
+from ecoguard.policy.studio_idle import StudioIdlePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
 from ecoguard.validation import first_error
 
@@ -44,6 +46,13 @@ class Policy(StrictModel):
     )
     report: ReportPolicy = Field(
         default=ReportPolicy(), description="The impact report: the cost-allocation tags it attributes savings by."
+    )
+    studio_idle: StudioIdlePolicy = Field(
+        default=StudioIdlePolicy(), description="Studio idle shutdown on every domain (StudioIdleFunction)."
+    )
+    idle_compute: IdleComputePolicy = Field(
+        default=IdleComputePolicy(),
+        description="Warm pools, MLflow tracking servers, HyperPod and Elastic Inference (IdleComputeFunction).",
     )
 
 

@@ -1,0 +1,230 @@
+"""The studio-idle guardrail's AWS side: how it reads Studio domains, and the one change it makes.
+
+- ``StudioDomains``: the port (``adapters.sagemaker_studio.StudioAdapter`` implements it);
+- ``StudioIdleRunner``: an hourly resumable sweep of every domain (no event announces a domain's settings
+  changing in a form ecoguard routes), each read with its tags, apps and Canvas activity, and decided; advice
+  and skips are recorded once per resource per UTC day;
+- ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back;
+- ``DeleteCanvasApp``: DeleteApp of an idle Canvas app (the user is logged out, their work kept), confirmed on
+  a fresh read first; restore re-creates it with CreateApp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from ecoguard.actions import ActionUnit, Clients, Registry
+from ecoguard.adapters.sagemaker_studio import StudioAdapter
+from ecoguard.audit import AuditLog, AuditRecord
+from ecoguard.confirm import Confirmation, Fresh
+from ecoguard.decisions import (
+    OUT_OF_SCOPE,
+    Decision,
+    Finding,
+    Mode,
+    Outcome,
+    Plan,
+    PlannedAction,
+    Resource,
+    Skip,
+    Unreadable,
+)
+from ecoguard.executor import Executor, Trigger
+from ecoguard.guardrails.canvas_idle import CANVAS, DELETE_CANVAS, is_canvas_candidate, profile_of
+from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, StudioApp
+from ecoguard.guardrails.studio_idle import ACTION, DISABLED, idle_settings, plan_studio_idle
+from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
+from ecoguard.runner import GuardrailRunner
+from ecoguard.sweep import Page, Sweep, SweepResult
+
+
+class StudioDomains(Protocol):
+    def domain_page(self, token: str | None) -> Page[str]: ...
+
+    def domain(self, domain_id: str) -> Domain | None: ...
+
+    def tags(self, arn: str) -> dict[str, str]: ...
+
+    def apps(self, domain_id: str) -> tuple[StudioApp, ...]: ...
+
+    def update_defaults(self, domain_id: str, app_settings: Mapping[str, Mapping[str, Any]]) -> None: ...
+
+    def app_status(self, domain_id: str, profile: str, app_type: str, name: str) -> str | None: ...
+
+    def delete_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None: ...
+
+    def create_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None: ...
+
+
+class CanvasActivity(Protocol):
+    def canvas_idle(self, domain_id: str, profiles: Iterable[str], now: datetime) -> dict[str, CanvasIdle]: ...
+
+
+def _restorable(before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The app settings to send back. UpdateDomain cannot remove a field, so where the domain had no idle
+    settings, lifecycle management goes back to DISABLED: idle shutdown off, as it was."""
+    restored = dict(before or {})
+    if "IdleSettings" not in (restored.get("AppLifecycleManagement") or {}):
+        lifecycle = dict(restored.get("AppLifecycleManagement") or {})
+        lifecycle["IdleSettings"] = {"LifecycleManagement": DISABLED}
+        restored["AppLifecycleManagement"] = lifecycle
+    return restored
+
+
+class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
+    """Enable Studio idle shutdown on a domain's defaults; undone by sending the previous settings back."""
+
+    name = ACTION
+    permissions = frozenset({"sagemaker:UpdateDomain"})
+    restore_permissions = frozenset({"sagemaker:DescribeDomain", "sagemaker:UpdateDomain"})
+    irreversible = (
+        "UpdateDomain cannot remove a setting: where a domain had no idle settings, restore sets lifecycle "
+        "management DISABLED (idle shutdown off, as before) rather than removing the field"
+    )
+
+    def apply(self, action: PlannedAction) -> None:
+        self.ports.update_defaults(action.resource.name, action.after)
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        domain = self.ports.domain(record.resource.name)
+        if domain is None:
+            return None
+        return {key: domain.app_settings(*key.split(".", 1)) for key in record.after}
+
+    def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Only the idle settings are compared: SageMaker may fill other fields of an app-settings object in.
+        return all(idle_settings(current.get(key)) == idle_settings(after) for key, after in record.after.items())
+
+    def undo(self, record: AuditRecord) -> None:
+        """Each object as it is now, with its idle settings as they were: a field someone changed since (only
+        idle settings are compared by ``reached``) is kept, and nothing else differs from the record's before."""
+        domain = self.ports.domain(record.resource.name)
+        if domain is None:
+            raise LookupError(f"domain {record.resource.name} no longer exists")
+        restored: dict[str, Mapping[str, Any]] = {}
+        for key, before in record.before.items():
+            live = dict(domain.app_settings(*key.split(".", 1)) or {})
+            live["AppLifecycleManagement"] = _restorable(before)["AppLifecycleManagement"]
+            restored[key] = live
+        self.ports.update_defaults(record.resource.name, restored)
+
+
+class DeleteCanvasApp(ActionUnit[StudioDomains]):
+    """Log a user out of Canvas (DeleteApp, AppType Canvas); undone by creating the app again (CreateApp)."""
+
+    name = DELETE_CANVAS
+    permissions = frozenset({"sagemaker:DeleteApp"})
+    restore_permissions = frozenset({"sagemaker:DescribeApp", "sagemaker:CreateApp"})
+    confirm_first = True
+    irreversible = (
+        "a Quick build in progress is cancelled (Canvas restarts it when the user logs back in); restore "
+        "creates the Canvas app again, a new workspace instance"
+    )
+
+    def apply(self, action: PlannedAction) -> None:
+        b = action.before
+        self.ports.delete_app(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        b = record.before
+        status = self.ports.app_status(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+        # SageMaker forgets a deleted app's metadata after 24 hours (DescribeApp, CreationTime): still deleted.
+        return {"Status": "Deleted" if status is None else status}
+
+    def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        return current.get("Status") in ("Deleted", "Deleting")
+
+    def undo(self, record: AuditRecord) -> None:
+        b = record.before
+        self.ports.create_app(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+
+
+def connect(clients: Clients) -> StudioDomains:
+    return StudioAdapter(clients("sagemaker"))
+
+
+REGISTRY = Registry(GUARDRAIL, "StudioIdleFunction", (ConfigureIdleShutdown, DeleteCanvasApp), connect)
+
+
+class StudioIdleRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(
+        self,
+        *,
+        studio: StudioDomains,
+        canvas: CanvasActivity,
+        audit: AuditLog,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        super().__init__(
+            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(studio), remaining_ms=remaining_ms
+        )
+        self._studio = studio
+        self._canvas = canvas
+        self._remaining = remaining_ms
+
+    def observe(self, domain_id: str) -> ObservedDomain | Plan:
+        """The domain with its tags and apps; a plan (out of scope, or unreadable) when it cannot be had."""
+        where = Resource(arn=domain_id, name=domain_id, kind="AWS::SageMaker::Domain")
+        domain = read(GUARDRAIL, where, lambda: self._studio.domain(domain_id))
+        if domain is GONE or domain is None:
+            return OUT_OF_SCOPE
+        if isinstance(domain, Unreadable):
+            return Plan(unreadable=domain)
+        tags = read(GUARDRAIL, domain.resource, lambda: self._studio.tags(domain.arn))
+        if tags is GONE:
+            return OUT_OF_SCOPE
+        if isinstance(tags, Unreadable):
+            return Plan(unreadable=tags)
+        apps = read(GUARDRAIL, domain.resource, lambda: self._studio.apps(domain.domain_id))
+        if isinstance(apps, Unreadable):
+            return Plan(unreadable=apps)
+        listed = () if apps is GONE else apps
+        profiles = [profile_of(app) for app in listed if is_canvas_candidate(app)]
+        if not profiles or not self._policy.studio_idle.canvas_enabled:
+            return ObservedDomain(domain, tags, listed)
+        now = self._clock()
+        canvas = read(GUARDRAIL, domain.resource, lambda: self._canvas.canvas_idle(domain.domain_id, profiles, now))
+        if isinstance(canvas, Unreadable):
+            return Plan(unreadable=canvas)
+        by_owner = {} if canvas is GONE else {f"user/{profile}": idle for profile, idle in canvas.items()}
+        return ObservedDomain(domain, tags, listed, by_owner)
+
+    def decide(self, observed: ObservedDomain) -> Plan:
+        return plan_studio_idle(observed, self._policy.studio_idle, self._clock())
+
+    def plan(self, domain_id: str) -> Plan:
+        if not self._policy.studio_idle.enabled:
+            return OUT_OF_SCOPE
+        observed = self.observe(domain_id)
+        return observed if isinstance(observed, Plan) else self.decide(observed)
+
+    def confirmation(self, domain_id: str) -> Confirmation[str]:
+        """Before a Canvas app is deleted, the domain is read again in full (settings, tags, apps, Canvas
+        activity) and decided again: ``plan`` does both, so the fresh plan is the one carried out."""
+        return Confirmation(GUARDRAIL, domain_id, lambda same: Fresh(same, changed=False), self.plan)
+
+    def route(self, decision: Decision) -> Trigger | None:
+        """Running-app findings and skips once per resource per UTC day, not once per hourly sweep."""
+        day = self._clock().date().isoformat()
+        if isinstance(decision, Finding):
+            return Trigger(f"{decision.kind}-{day}", f"daily advice, {day}")
+        if isinstance(decision, Skip):
+            return Trigger(f"skip-{day}", f"daily skip, {day}")
+        return None
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        executor = self._executor(trigger).routed(self.route)
+
+        def handle(domain_id: str, run: Executor) -> Outcome | None:
+            return run.run(self.plan(domain_id), self.confirmation(domain_id))
+
+        sweep = Sweep[str](GUARDRAIL, self._audit, self._clock, self._remaining)
+        return sweep.run(trigger, executor, self._studio.domain_page, handle)

@@ -1,0 +1,174 @@
+"""SageMaker warm pools, MLflow tracking servers, HyperPod clusters and the accelerators of endpoint
+configurations and notebook instances: list (one page at a time), describe, and the few writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from ecoguard.errors import NotFound, translate
+from ecoguard.guardrails.compute_resources import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
+from ecoguard.sweep import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+
+# Every listing here returns at most 100 a page; ListTags at most 50 (SageMaker API reference).
+PAGE_SIZE = 100
+TAGS_PAGE_SIZE = 50
+
+
+def _error(exc: ClientError) -> Exception:
+    # SageMaker answers ResourceNotFound for some missing resources and ValidationException "Could not find"
+    # for others (DescribeTrainingJob, DescribeEndpointConfig, DescribeNotebookInstance).
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    if code == "ResourceNotFound" or (code == "ValidationException" and "Could not find" in message):
+        return NotFound(exc.operation_name, code, message)
+    return translate(exc)
+
+
+class ComputeAdapter:
+    def __init__(self, sagemaker: SageMakerClient) -> None:
+        self._sm = sagemaker
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._sm, operation)(**kwargs)
+        except ClientError as exc:
+            raise _error(exc) from exc
+        return response
+
+    def _names(self, operation: str, items: str, name: str, token: str | None, **kwargs: Any) -> Page[str]:
+        kwargs["MaxResults"] = PAGE_SIZE
+        if token:
+            kwargs["NextToken"] = token
+        response = self._call(operation, **kwargs)
+        return Page([item[name] for item in response.get(items, [])], response.get("NextToken") or None)
+
+    def tags(self, arn: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": TAGS_PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            response = self._call("list_tags", **kwargs)
+            found.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
+            token = response.get("NextToken") or None
+            if token is None:
+                return found
+
+    # --- warm pools ---------------------------------------------------------------------------
+
+    def warm_pool_page(self, token: str | None) -> Page[str]:
+        """Training jobs whose warm pool is Available (ListTrainingJobs, WarmPoolStatusEquals)."""
+        return self._names(
+            "list_training_jobs", "TrainingJobSummaries", "TrainingJobName", token, WarmPoolStatusEquals="Available"
+        )
+
+    def warm_pool(self, job: str) -> WarmPool | None:
+        try:
+            raw = self._call("describe_training_job", TrainingJobName=job)
+        except NotFound:
+            return None
+        pool = raw.get("WarmPoolStatus") or {}
+        config = raw.get("ResourceConfig") or {}
+        ended = raw.get("TrainingEndTime")
+        return WarmPool(
+            job=job,
+            arn=raw["TrainingJobArn"],
+            status=str(pool.get("Status", "")),
+            ended_at=ended if isinstance(ended, datetime) else None,
+            keep_alive_seconds=config.get("KeepAlivePeriodInSeconds"),
+            retained_billable_seconds=pool.get("ResourceRetainedBillableTimeInSeconds"),
+            instance_type=config.get("InstanceType"),
+            instance_count=int(config.get("InstanceCount") or 1),
+            tags=self.tags(raw["TrainingJobArn"]),
+        )
+
+    def end_warm_pool(self, job: str) -> None:
+        self._call("update_training_job", TrainingJobName=job, ResourceConfig={"KeepAlivePeriodInSeconds": 0})
+
+    # --- MLflow tracking servers --------------------------------------------------------------
+
+    def server_page(self, token: str | None) -> Page[str]:
+        return self._names("list_mlflow_tracking_servers", "TrackingServerSummaries", "TrackingServerName", token)
+
+    def server(self, name: str) -> TrackingServer | None:
+        try:
+            raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
+        except NotFound:
+            return None
+        arn = raw["TrackingServerArn"]
+        return TrackingServer(
+            name=name,
+            arn=arn,
+            status=str(raw.get("TrackingServerStatus", "")),
+            size=raw.get("TrackingServerSize"),
+            tags=self.tags(arn),
+        )
+
+    def server_status(self, name: str) -> str | None:
+        """DescribeMlflowTrackingServer's status alone (no tags read); None if the server no longer exists."""
+        try:
+            raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
+        except NotFound:
+            return None
+        return str(raw.get("TrackingServerStatus", ""))
+
+    def stop_server(self, name: str) -> None:
+        self._call("stop_mlflow_tracking_server", TrackingServerName=name)
+
+    def start_server(self, name: str) -> None:
+        self._call("start_mlflow_tracking_server", TrackingServerName=name)
+
+    # --- HyperPod -------------------------------------------------------------------------------
+
+    def cluster_page(self, token: str | None) -> Page[str]:
+        return self._names("list_clusters", "ClusterSummaries", "ClusterName", token)
+
+    def cluster(self, name: str) -> Cluster | None:
+        try:
+            raw = self._call("describe_cluster", ClusterName=name)
+        except NotFound:
+            return None
+        groups = tuple(
+            InstanceGroup(
+                name=str(g.get("InstanceGroupName", "")),
+                instance_type=str(g.get("InstanceType", "")),
+                current_count=int(g.get("CurrentCount") or 0),
+                target_count=g.get("TargetCount"),
+            )
+            for g in raw.get("InstanceGroups", [])
+        )
+        orchestrator = "Eks" if (raw.get("Orchestrator") or {}).get("Eks") else None
+        return Cluster(name, raw["ClusterArn"], str(raw.get("ClusterStatus", "")), groups, orchestrator)
+
+    # --- Elastic Inference leftovers ----------------------------------------------------------
+
+    def endpoint_config_page(self, token: str | None) -> Page[str]:
+        return self._names("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", token)
+
+    def endpoint_config(self, name: str) -> AcceleratorHolder | None:
+        try:
+            raw = self._call("describe_endpoint_config", EndpointConfigName=name)
+        except NotFound:
+            return None
+        accelerators = tuple(
+            v["AcceleratorType"] for v in raw.get("ProductionVariants", []) if v.get("AcceleratorType")
+        )
+        return AcceleratorHolder("endpoint-config", name, raw["EndpointConfigArn"], accelerators)
+
+    def notebook_page(self, token: str | None) -> Page[str]:
+        return self._names("list_notebook_instances", "NotebookInstances", "NotebookInstanceName", token)
+
+    def notebook(self, name: str) -> AcceleratorHolder | None:
+        try:
+            raw = self._call("describe_notebook_instance", NotebookInstanceName=name)
+        except NotFound:
+            return None
+        accelerators = tuple(raw.get("AcceleratorTypes") or ())
+        return AcceleratorHolder("notebook-instance", name, raw["NotebookInstanceArn"], accelerators)

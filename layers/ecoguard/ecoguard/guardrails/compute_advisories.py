@@ -1,0 +1,63 @@
+"""Advice only, never acted on. Part of idle-compute.
+
+- HyperPod: one finding per cluster, with its instance groups, counts, instance types and a monthly estimate.
+  Idle nodes are visible only inside the cluster (Slurm or EKS), so ecoguard does not act on them.
+- Elastic Inference: an endpoint configuration or notebook instance still naming an ``ml.eia*`` accelerator.
+  Amazon Elastic Inference is no longer available, so that configuration is dead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ecoguard.decisions import Finding, Plan
+from ecoguard.guardrails.compute_resources import GUARDRAIL, AcceleratorHolder, Cluster
+from ecoguard.impact import fleet_estimate, region_of
+from ecoguard.policy import AdvisoryPolicy
+
+HYPERPOD = "hyperpod-cluster"
+ELASTIC_INFERENCE = "elastic-inference-accelerator"
+EIA_PREFIX = "ml.eia"
+HOURS_PER_MONTH = 730.0  # 365 x 24 / 12
+
+
+def plan_cluster(cluster: Cluster, policy: AdvisoryPolicy) -> Plan:
+    if not policy.enabled:
+        return Plan()
+    parts = [(g.instance_type, g.current_count) for g in cluster.groups if g.current_count > 0]
+    estimate = fleet_estimate(
+        parts, hours=HOURS_PER_MONTH, region=region_of(cluster.arn), utilization_pct=None, period="per month"
+    )
+    # HyperPod bills its own per-instance rates; the sourced price table is SageMaker's on-demand one.
+    estimate = replace(estimate, usd=None, unknown=(*estimate.unknown, "no sourced HyperPod price per instance type"))
+    groups = [
+        {"name": g.name, "instance_type": g.instance_type, "count": g.current_count, "target": g.target_count}
+        for g in cluster.groups
+    ]
+    nodes = sum(g.current_count for g in cluster.groups)
+    summary = ", ".join(f"{g.name}: {g.current_count} x {g.instance_type}" for g in cluster.groups) or "no groups"
+    finding = Finding(
+        GUARDRAIL,
+        cluster.resource,
+        HYPERPOD,
+        f"HyperPod cluster ({cluster.status}) with {nodes} node(s): {summary}. Idle nodes are visible only inside "
+        "the cluster (Slurm or EKS), so ecoguard reports it and does not act; review its utilization there",
+        {"status": cluster.status, "orchestrator": cluster.orchestrator or "Slurm", "instance_groups": groups},
+        estimate.to_dict(),
+    )
+    return Plan((finding,))
+
+
+def plan_accelerators(holder: AcceleratorHolder, policy: AdvisoryPolicy) -> Plan:
+    dead = tuple(a for a in holder.accelerators if a.startswith(EIA_PREFIX))
+    if not policy.enabled or not dead:
+        return Plan()
+    finding = Finding(
+        GUARDRAIL,
+        holder.resource,
+        ELASTIC_INFERENCE,
+        f"{holder.kind} names Elastic Inference accelerator(s) {', '.join(dead)}: Amazon Elastic Inference is no "
+        "longer available; remove the accelerator (use an instance type with the accelerator built in)",
+        {"kind": holder.kind, "accelerators": list(dead)},
+    )
+    return Plan((finding,))

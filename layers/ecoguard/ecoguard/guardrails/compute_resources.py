@@ -1,0 +1,104 @@
+"""What the idle-compute guardrail reads: training warm pools, MLflow tracking servers, HyperPod clusters, and
+endpoint configurations or notebook instances naming an Elastic Inference accelerator. Shared by its rules
+(``warm_pools``, ``mlflow_servers``, ``compute_advisories``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ecoguard.decisions import Resource
+
+GUARDRAIL = "idle-compute"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A mark in ecoguard's state (one per mode), as read: since when (None: not marked) and its version."""
+
+    since: datetime | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class WarmPool:
+    """A training job whose warm pool DescribeTrainingJob reports (``WarmPoolStatus``)."""
+
+    job: str
+    arn: str
+    status: str  # WarmPoolStatus.Status: Available, InUse, Reused, Terminated
+    ended_at: datetime | None  # TrainingEndTime: the pool is unused since
+    keep_alive_seconds: int | None
+    retained_billable_seconds: int | None
+    instance_type: str | None
+    instance_count: int
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.job, kind="AWS::SageMaker::TrainingJob")
+
+
+@dataclass(frozen=True)
+class ObservedPool:
+    pool: WarmPool
+    mark: Mark = Mark()
+
+
+@dataclass(frozen=True)
+class TrackingServer:
+    name: str
+    arn: str
+    status: str  # TrackingServerStatus: Started, Stopped, Starting, Stopping, ...
+    size: str | None  # Small, Medium, Large
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::MlflowTrackingServer")
+
+
+@dataclass(frozen=True)
+class ObservedServer:
+    server: TrackingServer
+    mark: Mark = Mark()  # set when ecoguard stopped it, in this mode
+
+
+@dataclass(frozen=True)
+class InstanceGroup:
+    name: str
+    instance_type: str
+    current_count: int
+    target_count: int | None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    arn: str
+    status: str
+    groups: tuple[InstanceGroup, ...]
+    orchestrator: str | None = None  # "Eks", or None (Slurm)
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.name, kind="AWS::SageMaker::Cluster")
+
+
+@dataclass(frozen=True)
+class AcceleratorHolder:
+    """An endpoint configuration or notebook instance and the accelerator types it names."""
+
+    kind: str  # "endpoint-config" or "notebook-instance"
+    name: str
+    arn: str
+    accelerators: tuple[str, ...]
+
+    @property
+    def resource(self) -> Resource:
+        kinds = {
+            "endpoint-config": "AWS::SageMaker::EndpointConfig",
+            "notebook-instance": "AWS::SageMaker::NotebookInstance",
+        }
+        return Resource(arn=self.arn, name=self.name, kind=kinds.get(self.kind, self.kind))

@@ -1,0 +1,95 @@
+"""MLflow tracking servers: stopped inside the policy's off-hours, started again after. Part of idle-compute.
+
+A tracking server bills by size while it runs, and SageMaker publishes no idle metric for it
+(StopMlflowTrackingServer, StartMlflowTrackingServer: SageMaker API reference).
+
+Rules, in order:
+
+1. Without ``off_hours``: a running (``Started``) server is a finding with its size; nothing is stopped.
+2. Inside the off-hours, a ``Started`` server is stopped, unless tagged ``ecoguard:exempt=true`` (skipped);
+   a mark in this mode's state records that ecoguard stopped it.
+3. Outside the off-hours, a ``Stopped`` server that ecoguard stopped (marked) is started again, and the mark
+   removed. A server someone else stopped is left stopped.
+4. Any other status (Starting, Stopping, Updating, Failed, ...): no decision; the next sweep decides again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ecoguard.decisions import Finding, Outcome, Plan, PlannedAction, Put, Remove, Skip, StateChange
+from ecoguard.guardrails.compute_resources import GUARDRAIL, ObservedServer, TrackingServer
+from ecoguard.guardrails.idle_notebook import in_off_hours
+from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import not_estimated
+from ecoguard.policy import MlflowPolicy
+
+STOP_SERVER = "stop-tracking-server"
+START_SERVER = "start-tracking-server"
+RUNNING = "tracking-server-running"
+# Off-hours may last a weekend; the mark must outlive them.
+MARK_TTL = timedelta(days=4)
+
+
+def server_key(name: str) -> str:
+    return f"tracking-server/{name}"
+
+
+def server_impact(server: TrackingServer, period: str) -> dict[str, object]:
+    return dict(
+        not_estimated(
+            period,
+            f"MLflow tracking server {server.name} ({server.size or 'size unknown'})",
+            "no sourced price or power figure for SageMaker MLflow tracking servers",
+        )
+    )
+
+
+def plan_tracking_server(observed: ObservedServer, policy: MlflowPolicy, now: datetime) -> Plan:
+    server, mark = observed.server, observed.mark
+    if not policy.enabled:
+        return Plan()
+    state = {"TrackingServerStatus": server.status, "TrackingServerSize": server.size}
+    off = policy.off_hours
+    if off is None:
+        if server.status != "Started":
+            return Plan()
+        finding = Finding(
+            GUARDRAIL,
+            server.resource,
+            RUNNING,
+            f"MLflow tracking server running, size {server.size or 'unknown'}; it bills while running and has no "
+            "idle metric: set idle_compute.mlflow.off_hours to stop it outside working hours",
+            state,
+            server_impact(server, "per month, if left running"),
+        )
+        return Plan((finding,))
+    key = server_key(server.name)
+    if in_off_hours(off, now):
+        if server.status != "Started":
+            return Plan()
+        if is_exempt(server.tags):
+            return Plan((Skip(GUARDRAIL, server.resource, "tagged ecoguard:exempt=true", state),))
+        stop = PlannedAction(
+            GUARDRAIL,
+            server.resource,
+            STOP_SERVER,
+            state,
+            {"TrackingServerStatus": "Stopped"},
+            f"inside the off-hours ({off.start}-{off.end} {off.time_zone}): stopped; started again when they end",
+            server_impact(server, "per off-hours hour"),
+        )
+        put = Put({"since": now.isoformat()}, MARK_TTL)
+        return Plan((stop,), StateChange(key, mark.version, settle={Outcome.APPLIED: put, Outcome.WOULD_APPLY: put}))
+    if server.status != "Stopped" or mark.since is None:
+        return Plan()
+    start = PlannedAction(
+        GUARDRAIL,
+        server.resource,
+        START_SERVER,
+        state,
+        {"TrackingServerStatus": "Started"},
+        f"the off-hours ended; ecoguard stopped it at {mark.since.isoformat()}: started again",
+    )
+    done = Remove()
+    return Plan((start,), StateChange(key, mark.version, settle={Outcome.APPLIED: done, Outcome.WOULD_APPLY: done}))

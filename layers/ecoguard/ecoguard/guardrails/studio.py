@@ -1,0 +1,65 @@
+"""What the studio-idle guardrail reads of SageMaker Studio: a domain, its tags, its apps and the Canvas
+activity of its users. Shared by its rules (``studio_idle``, ``canvas_idle``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ecoguard.decisions import Resource
+
+GUARDRAIL = "studio-idle"
+
+
+@dataclass(frozen=True)
+class Domain:
+    domain_id: str
+    name: str
+    arn: str
+    status: str
+    # The members of TARGETS' settings as DescribeDomain returned them: {"DefaultUserSettings": {...}, ...}.
+    settings: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(arn=self.arn, name=self.domain_id, kind="AWS::SageMaker::Domain")
+
+    def app_settings(self, settings: str, app: str) -> Mapping[str, Any] | None:
+        found = self.settings.get(settings, {}).get(app)
+        return found if isinstance(found, Mapping) else None
+
+
+@dataclass(frozen=True)
+class StudioApp:
+    domain_id: str
+    app_type: str
+    name: str
+    status: str
+    owner: str  # "user/<profile>" or "space/<space>"
+    instance_type: str | None
+    created: datetime | None
+
+    def arn(self, domain_arn: str) -> str:
+        # arn:...:app/<domain-id>/<user-profile-or-space>/<app-type>/<app-name> (Service Authorization
+        # Reference, SageMaker resource types: app).
+        prefix = domain_arn.split(":domain/", maxsplit=1)[0]
+        return f"{prefix}:app/{self.domain_id}/{self.owner.split('/', 1)[1]}/{self.app_type.lower()}/{self.name}"
+
+
+@dataclass(frozen=True)
+class CanvasIdle:
+    """The latest ``TimeSinceLastActive`` of one user's Canvas app, and when it was reported."""
+
+    seconds: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ObservedDomain:
+    domain: Domain
+    tags: Mapping[str, str]
+    apps: tuple[StudioApp, ...] = ()
+    # The Canvas activity per user profile (read only for InService Canvas apps); absent: no datapoint.
+    canvas: Mapping[str, CanvasIdle] = field(default_factory=dict)

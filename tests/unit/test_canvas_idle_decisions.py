@@ -1,0 +1,74 @@
+"""The Canvas rules of studio-idle (guardrails/canvas_idle.py), with no AWS at all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ecoguard.decisions import PlannedAction, Skip
+from ecoguard.guardrails.canvas_idle import DELETE_CANVAS, decide_canvas
+from ecoguard.guardrails.studio import CanvasIdle, Domain, ObservedDomain, StudioApp
+from ecoguard.guardrails.studio_idle import plan_studio_idle
+from ecoguard.policy import StudioIdlePolicy
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+POLICY = StudioIdlePolicy()  # canvas_idle_minutes 120
+DOMAIN = Domain("d-abc", "research", "arn:aws:sagemaker:us-east-1:123456789012:domain/d-abc", "InService", {})
+
+
+def canvas(status: str = "InService", owner: str = "user/carol", app_type: str = "Canvas") -> StudioApp:
+    return StudioApp("d-abc", app_type, "default", status, owner, "system", NOW - timedelta(hours=5))
+
+
+def idle(seconds: float) -> CanvasIdle:
+    return CanvasIdle(seconds, NOW - timedelta(minutes=2))
+
+
+@pytest.mark.parametrize(("seconds", "deleted"), [(0, False), (7199, False), (7200, True), (86_400, True)])
+def test_given_time_since_last_active_then_only_at_or_past_the_window_is_the_app_deleted(
+    seconds: float, deleted: bool
+) -> None:
+    decision = decide_canvas(DOMAIN, canvas(), idle(seconds), {}, POLICY)
+    if not deleted:
+        assert decision is None
+        return
+    assert isinstance(decision, PlannedAction)
+    assert decision.action == DELETE_CANVAS
+    assert decision.before["DomainId"] == "d-abc" and decision.before["UserProfileName"] == "carol"
+    assert decision.before["AppType"] == "Canvas" and decision.before["AppName"] == "default"
+    assert decision.after == {"Status": "Deleted"}
+    assert decision.resource.arn == "arn:aws:sagemaker:us-east-1:123456789012:app/d-abc/carol/canvas/default"
+    assert "models and datasets kept" in decision.reason
+
+
+def test_given_no_metric_data_then_the_app_never_counts_as_idle() -> None:
+    assert decide_canvas(DOMAIN, canvas(), None, {}, POLICY) is None
+
+
+@pytest.mark.parametrize("status", ["Pending", "Deleting", "Deleted", "Failed"])
+def test_given_an_app_not_in_service_then_no_decision(status: str) -> None:
+    assert decide_canvas(DOMAIN, canvas(status=status), idle(86_400), {}, POLICY) is None
+
+
+def test_given_an_idle_jupyterlab_app_then_the_canvas_rule_ignores_it() -> None:
+    assert decide_canvas(DOMAIN, canvas(app_type="JupyterLab"), idle(86_400), {}, POLICY) is None
+
+
+def test_given_the_domain_is_exempt_then_the_idle_canvas_app_is_skipped() -> None:
+    decision = decide_canvas(DOMAIN, canvas(), idle(86_400), {"ecoguard:exempt": "true"}, POLICY)
+    assert isinstance(decision, Skip)
+    assert decision.before["UserProfileName"] == "carol"
+
+
+def test_given_canvas_disabled_or_a_longer_window_then_no_deletion() -> None:
+    assert decide_canvas(DOMAIN, canvas(), idle(86_400), {}, StudioIdlePolicy(canvas_enabled=False)) is None
+    assert decide_canvas(DOMAIN, canvas(), idle(7200), {}, StudioIdlePolicy(canvas_idle_minutes=121)) is None
+
+
+def test_given_a_domain_plan_then_each_users_canvas_is_decided_on_its_own_activity() -> None:
+    apps = (canvas(owner="user/carol"), canvas(owner="user/dave"), canvas(owner="user/erin"))
+    observed = ObservedDomain(DOMAIN, {}, apps, {"user/carol": idle(10_800), "user/dave": idle(240)})
+    plan = plan_studio_idle(observed, POLICY, NOW)
+    deleted = [a.before["UserProfileName"] for a in plan.actions if a.action == DELETE_CANVAS]
+    assert deleted == ["carol"]

@@ -1,0 +1,164 @@
+"""IdleComputeRunner against an in-memory fake of its port: the composite listing, the daily advice claim,
+the notice-then-end sequence and the fresh read before an end. No AWS, no moto."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from ecoguard.actions.idle_compute import DAILY, EVERY_SWEEP, IdleComputeRunner, decode, encode
+from ecoguard.decisions import Mode, Outcome
+from ecoguard.executor import Trigger
+from ecoguard.guardrails.compute_resources import GUARDRAIL, AcceleratorHolder, Cluster, TrackingServer, WarmPool
+from ecoguard.policy import Policy
+from ecoguard.sweep import Page
+from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+
+
+class FakeCompute:
+    """Every listing pages by ``size``; ``calls`` counts each call by name."""
+
+    def __init__(self, pools: list[WarmPool], servers: list[str], clusters: list[str], size: int = 2) -> None:
+        self.pools = {p.job: p for p in pools}
+        self.servers = servers
+        self.clusters = clusters
+        self.size = size
+        self.ended: list[str] = []
+        self.calls: Counter[str] = Counter()
+
+    def _page(self, names: list[str], token: str | None) -> Page[str]:
+        start = int(token or 0)
+        end = start + self.size
+        return Page(names[start:end], str(end) if end < len(names) else None)
+
+    def warm_pool_page(self, token: str | None) -> Page[str]:
+        self.calls["warm_pool_page"] += 1
+        return self._page(sorted(j for j, p in self.pools.items() if p.status == "Available"), token)
+
+    def warm_pool(self, job: str) -> WarmPool | None:
+        self.calls["warm_pool"] += 1
+        return self.pools.get(job)
+
+    def end_warm_pool(self, job: str) -> None:
+        self.ended.append(job)
+
+    def server_page(self, token: str | None) -> Page[str]:
+        self.calls["server_page"] += 1
+        return self._page(self.servers, token)
+
+    def server(self, name: str) -> TrackingServer | None:
+        return TrackingServer(name, f"{ARN}:mlflow-tracking-server/{name}", "Started", "Small")
+
+    def server_status(self, name: str) -> str | None:
+        return "Started"
+
+    def stop_server(self, name: str) -> None:
+        raise AssertionError("no off-hours in this policy")
+
+    def start_server(self, name: str) -> None:
+        raise AssertionError("no off-hours in this policy")
+
+    def cluster_page(self, token: str | None) -> Page[str]:
+        self.calls["cluster_page"] += 1
+        return self._page(self.clusters, token)
+
+    def cluster(self, name: str) -> Cluster | None:
+        return Cluster(name, f"{ARN}:cluster/{name}", "InService", ())
+
+    def endpoint_config_page(self, token: str | None) -> Page[str]:
+        self.calls["endpoint_config_page"] += 1
+        return Page([], None)
+
+    def endpoint_config(self, name: str) -> AcceleratorHolder | None:
+        return None
+
+    def notebook_page(self, token: str | None) -> Page[str]:
+        self.calls["notebook_page"] += 1
+        return Page([], None)
+
+    def notebook(self, name: str) -> AcceleratorHolder | None:
+        return None
+
+
+def pool(job: str, unused_minutes: int) -> WarmPool:
+    return WarmPool(
+        job,
+        f"{ARN}:training-job/{job}",
+        "Available",
+        NOW - timedelta(minutes=unused_minutes),
+        3600,
+        60,
+        "ml.m5.large",
+        1,
+    )
+
+
+def runner(compute: FakeCompute, state: MemoryStateStore, audit: MemoryAuditTrail) -> IdleComputeRunner:
+    return IdleComputeRunner(
+        compute=compute,
+        audit=audit,
+        state=state,
+        policy=Policy.model_validate({"version": 1}),
+        mode=Mode.ENFORCE,
+        clock=clock,
+        remaining_ms=lambda: 600_000,
+    )
+
+
+def test_a_token_names_its_listing_and_its_position_and_round_trips() -> None:
+    kinds = EVERY_SWEEP + DAILY
+    assert decode(encode(kinds, 3, "abc|def")) == (kinds, 3, "abc|def")
+    assert decode(encode(EVERY_SWEEP, 1, None)) == (EVERY_SWEEP, 1, None)
+
+
+def test_given_several_pages_of_each_listing_then_the_sweep_visits_every_resource_once_in_order() -> None:
+    pools = [pool(f"job-{i}", 5) for i in range(5)]
+    compute = FakeCompute(pools, [f"server-{i}" for i in range(3)], [f"cluster-{i}" for i in range(3)])
+    audit = MemoryAuditTrail()
+    result = runner(compute, MemoryStateStore(GUARDRAIL, Mode.ENFORCE), audit).sweep(Trigger("run-1", "test"))
+    assert result.finished
+    assert compute.calls["warm_pool_page"] == 3 and compute.calls["server_page"] == 2
+    assert compute.calls["cluster_page"] == 2 and compute.calls["notebook_page"] == 1
+    names = [r.resource.name for _, r in audit.journal if r.outcome is Outcome.FINDING]
+    assert names == [
+        *(f"job-{i}" for i in range(5)),
+        *(f"server-{i}" for i in range(3)),
+        *(f"cluster-{i}" for i in range(3)),
+    ]
+
+
+def test_given_the_day_claimed_by_another_run_then_only_pools_and_servers_are_listed() -> None:
+    compute = FakeCompute([], ["server-0"], ["cluster-0"])
+    state = MemoryStateStore(GUARDRAIL, Mode.ENFORCE)
+    audit = MemoryAuditTrail()
+    runner(compute, state, audit).sweep(Trigger("run-1", "first of the day"))
+    runner(compute, state, audit).sweep(Trigger("run-2", "later that day"))
+    assert compute.calls["cluster_page"] == 1, "clusters listed by the first run only"
+    assert compute.calls["server_page"] == 2
+
+
+def test_given_a_pool_then_the_first_sweep_notices_and_only_a_later_sweep_ends_it() -> None:
+    compute = FakeCompute([pool("bert", 45)], [], [])
+    state = MemoryStateStore(GUARDRAIL, Mode.ENFORCE)
+    audit = MemoryAuditTrail()
+    runner(compute, state, audit).sweep(Trigger("run-1", "t"))
+    assert compute.ended == []
+    assert state.get("warm-pool/bert").version == 1
+    runner(compute, state, audit).sweep(Trigger("run-2", "t"))
+    assert compute.ended == ["bert"]
+    assert state.get("warm-pool/bert").version == 0, "the mark goes with the pool"
+    first_end = next(i for i, (_, r) in enumerate(audit.journal) if r.action == "end-warm-pool")
+    first_notice = next(i for i, (_, r) in enumerate(audit.journal) if r.action == "finding:warm-pool-notice")
+    assert first_notice < first_end
+
+
+def test_before_ending_a_pool_it_is_described_again() -> None:
+    compute = FakeCompute([pool("bert", 45)], [], [])
+    state = MemoryStateStore(GUARDRAIL, Mode.ENFORCE)
+    audit = MemoryAuditTrail()
+    runner(compute, state, audit).sweep(Trigger("run-1", "t"))
+    reads = compute.calls["warm_pool"]
+    runner(compute, state, audit).sweep(Trigger("run-2", "t"))
+    assert compute.calls["warm_pool"] - reads == 2, "read for the sweep, read again to confirm"
