@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
 
 type Dimension = Literal["sagemaker:variant:DesiredInstanceCount", "sagemaker:inference-component:DesiredCopyCount"]
+SERVICE: Final = "application-autoscaling"
 NAMESPACE: Final = "sagemaker"
 VARIANT_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 COMPONENT_DIMENSION: Final = "sagemaker:inference-component:DesiredCopyCount"
@@ -58,7 +59,7 @@ class AutoScalingAdapter:
                 try:
                     response = self._aas.describe_scalable_targets(**kwargs)
                 except ClientError as exc:
-                    raise translate(exc) from exc
+                    raise translate(exc, SERVICE) from exc
                 for raw in response.get("ScalableTargets", []):
                     found.append(ScalingTarget(ids[raw["ResourceId"]], raw["MinCapacity"], raw["MaxCapacity"]))
                 token = response.get("NextToken") or None
@@ -84,7 +85,7 @@ class AutoScalingAdapter:
                 MaxCapacity=maximum,
             )
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SERVICE) from exc
 
     def deregister(self, endpoint: str, variant: str) -> None:
         self._deregister(variant_resource_id(endpoint, variant), VARIANT_DIMENSION)
@@ -98,4 +99,4 @@ class AutoScalingAdapter:
                 ServiceNamespace=NAMESPACE, ResourceId=resource_id, ScalableDimension=dimension
             )
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SERVICE) from exc
