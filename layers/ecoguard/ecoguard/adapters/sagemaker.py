@@ -13,7 +13,7 @@ from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import NotFound, translate
 from ecoguard.guardrails.idle_endpoint import Component, Endpoint, EndpointRef, Variant
 from ecoguard.guardrails.idle_notebook import Notebook
-from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
+from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG, settable_tags
 from ecoguard.not_found import SAGEMAKER
 from ecoguard.sweep import Page
 
@@ -134,6 +134,18 @@ class SageMakerAdapter:
             self._configs[name] = config
         return self._configs[name]
 
+    def gone_parts(self, config_name: str) -> tuple[str, ...]:
+        """What re-creating an endpoint from ``config_name`` needs that no longer exists: the configuration
+        itself, or the models its variants name (read now, not from this adapter's cache)."""
+        config = _gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=config_name))
+        if config is None:
+            return (f"endpoint configuration {config_name}",)
+        self._configs[config_name] = config
+        models = sorted({v["ModelName"] for v in config.get("ProductionVariants", []) if v.get("ModelName")})
+        return tuple(
+            f"model {model}" for model in models if _gone(partial(self._sm.describe_model, ModelName=model)) is None
+        )
+
     def inference_components(self, endpoint: str) -> tuple[Component, ...]:
         """The endpoint's inference components, each with its current copy count (every page)."""
         listed = self._paged(
@@ -157,6 +169,9 @@ class SageMakerAdapter:
             raise translate(exc, SAGEMAKER) from exc
 
     def create_endpoint(self, name: str, config_name: str, tags: Mapping[str, str]) -> None:
+        """CreateEndpoint, with the tags a caller may set (``aws:`` tags are AWS's own: passing one back is
+        refused)."""
+        tags = settable_tags(tags)
         if self.endpoint_config(config_name) is None:
             raise ValueError(f"endpoint config {config_name} no longer exists; cannot recreate {name}")
         try:

@@ -13,8 +13,9 @@ Each endpoint is collected as one typed snapshot:
   (``busy_without_describing``; endpoints hosting inference components, from one ListInferenceComponents
   listing, are never passed over). It costs no per-endpoint read, unless it carries an idle mark: it is
   then described, and decided as any other, which clears the mark.
-- ``Described``: the endpoint with its configuration and its variants' invocations, measured together for
-  the page's endpoints.
+- ``Described``: the endpoint with its configuration and its variants' invocations, described and measured
+  when the sweep reaches it (one endpoint a step: the sweep checks its deadline between steps, so none
+  outlasts the hand-off margin).
 - ``GONE``: deleted since it was listed (neither evaluated nor recorded).
 - ``Unreadable``: it could not be read; recorded as failed, never acted on.
 
@@ -30,11 +31,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from ecoguard.actions.idle_endpoint import REGISTRY, EndpointPorts
-from ecoguard.adapters.autoscaling import AutoScalingAdapter
+from ecoguard.adapters.autoscaling import COMPONENT_DIMENSION, VARIANT_DIMENSION, AutoScalingAdapter
 from ecoguard.adapters.metric_queries import (
     ENDPOINT_NAMESPACE,
     INVOCATIONS,
@@ -59,7 +61,9 @@ from ecoguard.guardrails.idle_endpoint import (
     idle_hours,
     needs_usage,
     stored_mark,
+    targets_by_name,
 )
+from ecoguard.guardrails.scale_from_zero import component_resource_id, variant_resource_id
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
@@ -152,16 +156,17 @@ class Collector:
         self._pairs = _Once(lambda: metrics.dimension_values(ENDPOINT_NAMESPACE, INVOCATIONS, VARIANT_DIMENSIONS))
         self._components = _Once(sagemaker.component_endpoints)
 
-    def page(self, refs: Sequence[EndpointRef]) -> dict[str, Snapshot]:
-        """Name -> snapshot of each listed endpoint: the busy ones from the metrics alone, the others
-        described, their variants measured together."""
+    def busy_on_page(self, refs: Sequence[EndpointRef]) -> dict[str, float]:
+        """Name -> invocations, of each of these listed endpoints recognised busy from the metrics alone."""
+        return self.busy(refs, self._listed_tags())
+
+    def one(self, ref: EndpointRef, busy: Mapping[str, float]) -> Snapshot:
+        """One listed endpoint: busy (``busy``, from ``busy_on_page``), or described and measured alone, so
+        that no step of the sweep reads more than one endpoint (the sweep checks its deadline between)."""
         listed = self._listed_tags()
-        busy = self.busy(refs, listed)
-        described = self.described([r for r in refs if r.name not in busy], listed)
-        return {
-            r.name: Busy(r, listed.get(r.arn.lower(), {}), busy[r.name]) if r.name in busy else described[r.name]
-            for r in refs
-        }
+        if ref.name in busy:
+            return Busy(ref, listed.get(ref.arn.lower(), {}), busy[ref.name])
+        return self.described([ref], listed)[ref.name]
 
     def busy(self, refs: Iterable[EndpointRef], listed: Tags) -> dict[str, float]:
         """Name -> invocations in its window, of each endpoint ``busy_without_describing`` recognises, from
@@ -236,34 +241,42 @@ class Collector:
         def reader() -> Endpoint:
             if endpoint.inference_components and policy.components_scale_to_zero:
                 components = self._sm.inference_components(endpoint.name)
-                targets = self._aas.component_targets([c.name for c in components])
-                return replace(endpoint, components=components, component_scaling=targets)
+                ids = {component_resource_id(c.name): c.name for c in components}
+                scaling = self._aas.scaling(dict.fromkeys(ids, COMPONENT_DIMENSION))
+                targets = targets_by_name(scaling, ids)
+                return replace(endpoint, components=components, component_scaling=targets, autoscaling=scaling)
             if endpoint.asynchronous and policy.async_scale_to_zero:
-                return replace(endpoint, scaling=self._aas.targets(endpoint.name, [v.name for v in endpoint.variants]))
+                return replace(endpoint, **self._variant_scaling(endpoint))
             return endpoint
 
         return reader
 
+    def _variant_scaling(self, endpoint: Endpoint) -> dict[str, Any]:
+        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
+        scaling = self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION))
+        return {"scaling": targets_by_name(scaling, ids), "autoscaling": scaling}
+
 
 class _Pages:
-    """The sweep's pages of endpoint references, and the snapshots of the current page's endpoints, read
-    together when the first of them is handled, from that one on: a resumed sweep reads none it handled."""
+    """The sweep's pages of endpoint references. The busy check reads the metrics of the current page's
+    endpoints together (one GetMetricData batch), from the first one handled on; each other endpoint is then
+    described and measured as the sweep reaches it, one step each: a resumed sweep reads none it handled."""
 
     def __init__(self, sagemaker: SageMakerAdapter, collector: Collector) -> None:
         self._sm = sagemaker
         self._collector = collector
         self._refs: Sequence[EndpointRef] = ()
-        self._snapshots: dict[str, Snapshot] = {}
+        self._busy: Mapping[str, float] | None = None
 
     def page(self, token: str | None) -> Page[EndpointRef]:
         page = self._sm.endpoint_page(token)
-        self._refs, self._snapshots = page.items, {}
+        self._refs, self._busy = page.items, None
         return page
 
     def snapshot(self, ref: EndpointRef) -> Snapshot:
-        if ref.name not in self._snapshots:
-            self._snapshots = self._collector.page(self._refs[self._refs.index(ref) :])
-        return self._snapshots.pop(ref.name)
+        if self._busy is None:
+            self._busy = self._collector.busy_on_page(self._refs[self._refs.index(ref) :])
+        return self._collector.one(ref, self._busy)
 
 
 class IdleEndpointRunner(GuardrailRunner):
@@ -344,16 +357,36 @@ class IdleEndpointRunner(GuardrailRunner):
                 self._clock(),
             )
 
-        # The tagging listing can lag: a deletion decides again on the tags read now, which its restore
-        # record keeps (and an exemption added a moment ago is honoured).
-        confirmation = Confirmation(GUARDRAIL, snapshot, self._fresh_tags, decide) if snapshot.listed_tags else None
-        return executor.run(decide(snapshot), confirmation)
+        # Right before a deletion, in every mode, it is read again and decided again (``_fresh``).
+        return executor.run(decide(snapshot), Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
 
-    def _fresh_tags(self, snapshot: Described) -> Fresh[Described]:
-        endpoint = snapshot.endpoint
-        tags = self._sm.tags(endpoint.arn)
-        fresh = Described(replace(endpoint, tags=tags), snapshot.invocations, listed_tags=False)
-        return Fresh(fresh, changed=tags != dict(endpoint.tags))
+    def _fresh(self, snapshot: Described) -> Fresh[Described]:
+        """The endpoint as it is right before its deletion: its status, LastModifiedTime and tags (the tagging
+        listing can lag), its invocations up to now (any since the decision keep it), whether its
+        configuration and models still exist (else the deletion could not be undone), and its autoscaling
+        targets and policies, which the deletion removes and the restore puts back."""
+        before = snapshot.endpoint
+        endpoint = self._sm.endpoint(before.name)
+        if endpoint is None:
+            return Fresh(None, changed=True)
+        policy = self._policy.idle_inference.endpoints
+        invocations = None
+        if needs_usage(endpoint, policy):
+            queries = usage_queries([endpoint], self._policy, self._clock())
+            invocations = summed(self._metrics.fetch(queries), [endpoint.name]).get(endpoint.name)
+        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
+        endpoint = replace(
+            endpoint,
+            gone_parts=self._sm.gone_parts(endpoint.config_name),
+            autoscaling=self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION)),
+        )
+        changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
+            before.status,
+            before.in_service_since,
+            dict(before.tags),
+            snapshot.invocations,
+        )
+        return Fresh(Described(endpoint, invocations, listed_tags=False), changed=changed)
 
     def _mark(self, arn: str) -> IdleMark:
         stored = self._marks.get(arn)
