@@ -1,6 +1,7 @@
 """An in-memory SageMaker inference account: boto3-shaped clients for SageMaker, CloudWatch, Application Auto
-Scaling (no targets registered) and the Resource Groups Tagging API, answering the calls the idle-endpoint sweep makes as their API references describe
-(page sizes, sort order, error codes), counting every call. Fast enough for 10,000 endpoints.
+Scaling (no targets registered) and the Resource Groups Tagging API, answering the calls the idle-endpoint
+sweep makes as their API references describe (page sizes, sort order, error codes), counting every call.
+Fast enough for 10,000 endpoints.
 
 ListEndpoints' NextToken is opaque in the API reference; here, as in moto, it names the first endpoint of
 the next page, and a token whose endpoint is gone is refused (``ValidationException``). With
