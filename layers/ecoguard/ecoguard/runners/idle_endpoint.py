@@ -13,9 +13,9 @@ Each endpoint is collected as one typed snapshot:
   (``busy_without_describing``; endpoints hosting inference components, from one ListInferenceComponents
   listing, are never passed over). It costs no per-endpoint read, unless it carries an idle mark: it is
   then described, and decided as any other, which clears the mark.
-- ``Described``: the endpoint with its configuration and its variants' invocations, described and measured
-  when the sweep reaches it (one endpoint a step: the sweep checks its deadline between steps, so none
-  outlasts the hand-off margin).
+- ``Described``: the endpoint with its configuration and its variants' invocations, measured together for
+  the page's endpoints. They are described one at a time, the deadline checked between two, so that no
+  step outlasts the hand-off margin; those not reached before it are read when the sweep resumes.
 - ``GONE``: deleted since it was listed (neither evaluated nor recorded).
 - ``Unreadable``: it could not be read; recorded as failed, never acted on.
 
@@ -69,7 +69,7 @@ from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
-from ecoguard.sweep import Page, Sweep, SweepResult
+from ecoguard.sweep import DEADLINE_MARGIN_MS, Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
@@ -156,17 +156,19 @@ class Collector:
         self._pairs = _Once(lambda: metrics.dimension_values(ENDPOINT_NAMESPACE, INVOCATIONS, VARIANT_DIMENSIONS))
         self._components = _Once(sagemaker.component_endpoints)
 
-    def busy_on_page(self, refs: Sequence[EndpointRef]) -> dict[str, float]:
-        """Name -> invocations, of each of these listed endpoints recognised busy from the metrics alone."""
-        return self.busy(refs, self._listed_tags())
-
-    def one(self, ref: EndpointRef, busy: Mapping[str, float]) -> Snapshot:
-        """One listed endpoint: busy (``busy``, from ``busy_on_page``), or described and measured alone, so
-        that no step of the sweep reads more than one endpoint (the sweep checks its deadline between)."""
+    def page(self, refs: Sequence[EndpointRef], out_of_time: Callable[[], bool]) -> dict[str, Snapshot]:
+        """Name -> snapshot of the listed endpoints, in order, for as many as time allows: the busy ones from
+        the metrics alone, the others described one at a time, the deadline checked between two (so that no
+        step outlasts the hand-off margin), then their variants measured together. The first is always read:
+        the sweep checked the deadline right before it. Those not read are absent."""
         listed = self._listed_tags()
-        if ref.name in busy:
-            return Busy(ref, listed.get(ref.arn.lower(), {}), busy[ref.name])
-        return self.described([ref], listed)[ref.name]
+        busy = self.busy(refs, listed)
+        described = self.described([r for r in refs if r.name not in busy], listed, out_of_time)
+        return {
+            r.name: Busy(r, listed.get(r.arn.lower(), {}), busy[r.name]) if r.name in busy else described[r.name]
+            for r in refs
+            if r.name in busy or r.name in described
+        }
 
     def busy(self, refs: Iterable[EndpointRef], listed: Tags) -> dict[str, float]:
         """Name -> invocations in its window, of each endpoint ``busy_without_describing`` recognises, from
@@ -200,27 +202,29 @@ class Collector:
             if busy_without_describing(windows[name][1], total, name in components, policy)
         }
 
-    def described(self, refs: Sequence[EndpointRef], listed: Tags | None) -> dict[str, Described | Gone | Unreadable]:
-        """Name -> each endpoint described, with its usage. ``listed``: the tagging listing, read once for
-        the sweep instead of per endpoint; None to read each endpoint's tags."""
+    def described(
+        self, refs: Sequence[EndpointRef], listed: Tags | None, out_of_time: Callable[[], bool] = lambda: False
+    ) -> dict[str, Described | Gone | Unreadable]:
+        """Name -> each endpoint described, with its usage, one endpoint at a time until ``out_of_time`` (the
+        first always). ``listed``: the tagging listing, read once for the sweep instead of per endpoint; None
+        to read each endpoint's tags."""
         found: dict[str, Endpoint] = {}
         snapshots: dict[str, Described | Gone | Unreadable] = {}
-        for ref in refs:
-            endpoint = read(GUARDRAIL, ref.resource, self._reader(ref, listed))
-            if isinstance(endpoint, Endpoint):
-                found[ref.name] = endpoint
-            else:
-                snapshots[ref.name] = GONE if endpoint is None else endpoint
         policy = self._policy.idle_inference.endpoints
-        for name, endpoint in list(found.items()):
-            if endpoint.status != "InService" or is_exempt(endpoint.tags):
+        for index, ref in enumerate(refs):
+            if index and out_of_time():
+                break
+            endpoint = read(GUARDRAIL, ref.resource, self._reader(ref, listed))
+            if not isinstance(endpoint, Endpoint):
+                snapshots[ref.name] = GONE if endpoint is None else endpoint
                 continue
-            scaled = read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
-            if isinstance(scaled, Endpoint):
-                found[name] = scaled
-            else:
-                del found[name]
-                snapshots[name] = scaled
+            if endpoint.status == "InService" and not is_exempt(endpoint.tags):
+                scaled = read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
+                if not isinstance(scaled, Endpoint):
+                    snapshots[ref.name] = scaled
+                    continue
+                endpoint = scaled
+            found[ref.name] = endpoint
         measured = [e for e in found.values() if needs_usage(e, policy)]
         totals = summed(
             self._metrics.fetch(usage_queries(measured, self._policy, self._clock())), (e.name for e in measured)
@@ -258,25 +262,26 @@ class Collector:
 
 
 class _Pages:
-    """The sweep's pages of endpoint references. The busy check reads the metrics of the current page's
-    endpoints together (one GetMetricData batch), from the first one handled on; each other endpoint is then
-    described and measured as the sweep reaches it, one step each: a resumed sweep reads none it handled."""
+    """The sweep's pages of endpoint references, and the snapshots of the current page's endpoints, read
+    together when the first of them is handled, from that one on, for as long as time allows
+    (``Collector.page``): a resumed sweep reads none it handled."""
 
-    def __init__(self, sagemaker: SageMakerAdapter, collector: Collector) -> None:
+    def __init__(self, sagemaker: SageMakerAdapter, collector: Collector, out_of_time: Callable[[], bool]) -> None:
         self._sm = sagemaker
         self._collector = collector
+        self._out_of_time = out_of_time
         self._refs: Sequence[EndpointRef] = ()
-        self._busy: Mapping[str, float] | None = None
+        self._snapshots: dict[str, Snapshot] = {}
 
     def page(self, token: str | None) -> Page[EndpointRef]:
         page = self._sm.endpoint_page(token)
-        self._refs, self._busy = page.items, None
+        self._refs, self._snapshots = page.items, {}
         return page
 
     def snapshot(self, ref: EndpointRef) -> Snapshot:
-        if self._busy is None:
-            self._busy = self._collector.busy_on_page(self._refs[self._refs.index(ref) :])
-        return self._collector.one(ref, self._busy)
+        if ref.name not in self._snapshots:
+            self._snapshots = self._collector.page(self._refs[self._refs.index(ref) :], self._out_of_time)
+        return self._snapshots.pop(ref.name)
 
 
 class IdleEndpointRunner(GuardrailRunner):
@@ -308,7 +313,7 @@ class IdleEndpointRunner(GuardrailRunner):
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         collector = self._collector()
-        pages = _Pages(self._sm, collector)
+        pages = _Pages(self._sm, collector, lambda: self._sweep.remaining_ms() < DEADLINE_MARGIN_MS)
         return self._sweep.run(
             trigger,
             self._executor(trigger),
