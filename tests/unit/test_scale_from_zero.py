@@ -112,3 +112,10 @@ def test_given_aws_tags_and_autoscaling_then_the_restore_state_keeps_what_can_be
     assert from_record(state["Autoscaling"]) == scaling
     assert as_record(from_record(state["Autoscaling"])) == state["Autoscaling"]
     assert "Autoscaling" not in restore_state(endpoint()), "none recorded where there is none"
+
+
+def test_given_an_exempt_async_endpoint_then_no_scalable_target_change_is_planned() -> None:
+    # No IAM statement can guard a scalable target (they carry no tags): this check is the only one.
+    exempt = endpoint(asynchronous=True, tags={"ecoguard:exempt": "true"})
+    [decision] = decide_endpoint(exempt, 0.0, IdleMark(), POLICY, NOW).decisions
+    assert isinstance(decision, Skip) and "exempt" in decision.reason
