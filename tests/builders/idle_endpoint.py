@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import boto3
 
@@ -52,7 +52,7 @@ def travel_past_grace(stack: Stack, name: str, hours: int = 7, mode: Mode = Mode
     store.put(arn(name), {**item.value, "since": since}, expected_version=item.version, expires_at=2_000_000_000)
 
 
-VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+VARIANT_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 
 
 def autoscale(
@@ -68,20 +68,30 @@ def autoscale(
     Developer Guide's "Autoscale an asynchronous endpoint" sets up scaling out from zero."""
     aas = boto3.client("application-autoscaling", region_name=REGION)
     resource = f"endpoint/{endpoint}/variant/{variant}"
-    scalable = {"ServiceNamespace": "sagemaker", "ResourceId": resource, "ScalableDimension": VARIANT_DIMENSION}
-    aas.register_scalable_target(**scalable, MinCapacity=minimum, MaxCapacity=maximum)
+    aas.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=VARIANT_DIMENSION,
+        MinCapacity=minimum,
+        MaxCapacity=maximum,
+    )
     aas.put_scaling_policy(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=VARIANT_DIMENSION,
         PolicyName=f"{endpoint}-invocations",
         PolicyType="TargetTrackingScaling",
         TargetTrackingScalingPolicyConfiguration={
             "TargetValue": 70.0,
             "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
         },
-        **scalable,
     )
     if from_zero_alarm is None:
         return
     step = aas.put_scaling_policy(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=VARIANT_DIMENSION,
         PolicyName=f"{endpoint}-from-zero",
         PolicyType="StepScaling",
         StepScalingPolicyConfiguration={
@@ -90,7 +100,6 @@ def autoscale(
             "Cooldown": 300,
             "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
         },
-        **scalable,
     )
     boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
         AlarmName=f"{endpoint}-{from_zero_alarm}",

@@ -4,6 +4,8 @@ takes one ResourceId and at most 10 a page; a step policy names its alarms, whos
 
 from __future__ import annotations
 
+from typing import Final
+
 from botocore.stub import Stubber
 
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
@@ -11,7 +13,7 @@ from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC, ScalableTarget
 from tests.builders.clients import offline
 
 RESOURCE = "endpoint/ep/variant/AllTraffic"
-DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 SCALABLE = {"ServiceNamespace": "sagemaker", "ResourceId": RESOURCE, "ScalableDimension": DIMENSION}
 STEP = {
     "AdjustmentType": "ChangeInCapacity",
