@@ -20,6 +20,7 @@ from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
 from tests.builders.idle_endpoint import arn, autoscale, marks, scaling_of, sweep, travel_past_grace
 from tests.conftest import Stack, record_calls
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
+from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_inference import EndpointSeed, create_endpoint, endpoint_names, put_invocations, sagemaker
 
 
@@ -71,7 +72,8 @@ def test_given_an_invocation_after_the_decision_then_the_endpoint_is_not_deleted
     # Only the read right before a deletion reads one endpoint's tags: an invocation arrives just before it.
     def invocation_arrives(**_: Any) -> None:
         if not arrived:
-            put_invocations("idle-scaled", {"AllTraffic": 1}, at=datetime.now(UTC) - timedelta(minutes=2))
+            with as_another_actor():  # the endpoint's caller, not the function
+                put_invocations("idle-scaled", {"AllTraffic": 1}, at=datetime.now(UTC) - timedelta(minutes=2))
             arrived.append(True)
 
     client("sagemaker").meta.events.register("before-call.sagemaker.ListTags", invocation_arrives)
