@@ -44,6 +44,14 @@ SERVICE_SIDE = {
     "sagemaker:AddTags": "CreateTrainingJob with Tags is also authorized as sagemaker:AddTags (tag on create)",
     "iam:CreateServiceLinkedRole": "Application Auto Scaling creates its service-linked role on the first "
     "RegisterScalableTarget in an account",
+    "sagemaker:UpdateEndpointWeightsAndCapacities": "Application Auto Scaling checks the caller may call it when "
+    "RegisterScalableTarget registers a variant (Application Auto Scaling User Guide, permissions for SageMaker)",
+    "sagemaker:UpdateInferenceComponentRuntimeConfig": "Application Auto Scaling checks the caller may call it when "
+    "RegisterScalableTarget registers an inference component",
+    "sagemaker:DescribeInferenceComponent": "Application Auto Scaling checks the caller may call it when "
+    "RegisterScalableTarget registers an inference component (RestoreFunction: its only use)",
+    "application-autoscaling:DeregisterScalableTarget": "SageMaker deregisters an autoscaled endpoint's targets as "
+    "the caller deletes it (IdleEndpointFunction: its only use)",
 }
 
 

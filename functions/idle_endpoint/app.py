@@ -35,7 +35,7 @@ def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleEnd
     return IdleEndpointRunner(
         sagemaker=SageMakerAdapter(client("sagemaker"), TaggingAdapter(client("resourcegroupstaggingapi"))),
         metrics=MetricsAdapter(client("cloudwatch")),
-        autoscaling=AutoScalingAdapter(client("application-autoscaling")),
+        autoscaling=AutoScalingAdapter(client("application-autoscaling"), client("cloudwatch")),
         audit=AuditTrail(client("dynamodb"), settings.audit_table),
         state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL, settings.mode),
         policy=policy,

@@ -6,6 +6,15 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from ecoguard.guardrails.idle_endpoint import Component, Endpoint, ScalingTarget, Variant
+from ecoguard.guardrails.scale_from_zero import (
+    ASYNC_METRIC,
+    COMPONENT_METRIC,
+    STEP_SCALING,
+    Scaling,
+    ScalingPolicy,
+    component_resource_id,
+    variant_resource_id,
+)
 from tests.unit.fakes import NOW
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn"
@@ -21,7 +30,10 @@ def endpoint(
     scaling: tuple[ScalingTarget, ...] = (),
     components: tuple[Component, ...] = (),
     component_scaling: tuple[ScalingTarget, ...] = (),
+    scale_from_zero: bool = True,
 ) -> Endpoint:
+    """``scale_from_zero``: an asynchronous endpoint's variants, or its inference components, each have the
+    step scaling policy that brings them back from zero (``ecoguard.guardrails.scale_from_zero``)."""
     return Endpoint(
         name="churn",
         arn=ARN,
@@ -35,4 +47,31 @@ def endpoint(
         scaling=scaling,
         components=components,
         component_scaling=component_scaling,
+        autoscaling=from_zero_policies(variants, components, asynchronous) if scale_from_zero else Scaling(),
     )
+
+
+def from_zero_policies(variants: tuple[Variant, ...], components: tuple[Component, ...], asynchronous: bool) -> Scaling:
+    """A step scaling policy on the alarm metric that brings each scalable back from zero."""
+    policies = [
+        ScalingPolicy(
+            component_resource_id(c.name),
+            "sagemaker:inference-component:DesiredCopyCount",
+            f"{c.name}-from-zero",
+            STEP_SCALING,
+            (COMPONENT_METRIC,),
+        )
+        for c in components
+    ]
+    if asynchronous:
+        policies += [
+            ScalingPolicy(
+                variant_resource_id("churn", v.name),
+                "sagemaker:variant:DesiredInstanceCount",
+                f"{v.name}-from-zero",
+                STEP_SCALING,
+                (ASYNC_METRIC,),
+            )
+            for v in variants
+        ]
+    return Scaling((), tuple(policies))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
+from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
 from ecoguard_cli import operations
-from tests.builders.idle_endpoint import FN, SEEDS, SWEEP, arn, marks, sweep, travel_past_grace
+from tests.builders.idle_endpoint import FN, SEEDS, SWEEP, arn, autoscale, marks, sweep, travel_past_grace
 from tests.conftest import (
     REFERENCE_EVENTS,
     REGION,
@@ -28,6 +30,7 @@ from tests.conftest import (
     load_event,
     record_calls,
 )
+from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_inference import (
     EndpointSeed,
@@ -42,10 +45,13 @@ WRITES = {"AddTags", "DeleteTags", "DeleteEndpoint", "CreateEndpoint", "Register
 
 
 @pytest.fixture
-def seeded(stack: Stack) -> Stack:
-    for seed in SEEDS:
-        create_endpoint(seed)
-    return stack
+def seeded(stack: Stack) -> Iterator[Stack]:
+    with autoscaled_endpoint_shims():
+        for seed in SEEDS:
+            create_endpoint(seed)
+        # Scaled out from zero by a step policy on its backlog: its minimum may go to 0 (rule 5).
+        autoscale("idle-async", minimum=1, maximum=1, from_zero_alarm=ASYNC_METRIC)
+        yield stack
 
 
 def tags(name: str) -> dict[str, str]:
@@ -265,11 +271,12 @@ def test_given_an_endpoint_deleted_while_the_sweep_is_paused_then_no_other_endpo
     calls = 0
 
     def remaining_ms() -> int:
-        # Call 1 precedes the page, 2-3 the first two endpoints. At call 4 the deadline is near:
-        # the sweep pauses before c-idle, and meanwhile someone deletes a-idle (already handled).
+        # Call 1 precedes the page, 2 a-idle, 3-6 the reads ahead of b-idle to e-idle (the deadline checked
+        # between two describes), 7 b-idle. At call 8 the deadline is near: the sweep pauses before c-idle,
+        # and meanwhile someone deletes a-idle (already handled).
         nonlocal calls
         calls += 1
-        if calls == 4:
+        if calls == 1 + 1 + 4 + 1 + 1:
             with as_another_actor():  # the owner's call, not the function's
                 sagemaker().delete_endpoint(EndpointName="a-idle")
             return 0
@@ -296,12 +303,13 @@ def test_given_the_endpoint_a_saved_page_token_names_is_deleted_then_the_resume_
     calls = 0
 
     def remaining_ms() -> int:
-        # Call 1 precedes the first page, 2-101 its endpoints, 102 the second page, 103-107 ep-0100 to ep-0104.
-        # At call 108 the deadline is near: the sweep pauses before ep-0105, and meanwhile the owner deletes
-        # ep-0100, which the saved token names.
+        # Call 1 precedes the first page; then its 100 endpoints, and the 99 reads ahead of all but the first
+        # (the deadline checked between two describes); the second page; ep-0100 to ep-0104, and the 20 reads
+        # ahead on that page (ep-0101 to ep-0119 and template). At the next call the deadline is near: the
+        # sweep pauses before ep-0105, and meanwhile the owner deletes ep-0100, which the saved token names.
         nonlocal calls
         calls += 1
-        if calls == 108:
+        if calls == 1 + (100 + 99) + 1 + (5 + 20) + 1:
             with as_another_actor():
                 sagemaker().delete_endpoint(EndpointName="ep-0100")
             return 0
@@ -521,10 +529,11 @@ def test_given_busy_and_idle_endpoints_when_the_sweep_pauses_then_it_resumes_at_
     calls = 0
 
     def remaining_ms() -> int:
-        # Call 1 precedes the page, 2-4 the first three endpoints: the sweep pauses before d-idle.
+        # Call 1 precedes the page, then the first three endpoints, and 2 reads ahead between the describes
+        # of b-idle, d-idle and f-idle (the busy ones are not described): the sweep pauses before d-idle.
         nonlocal calls
         calls += 1
-        return 0 if calls == 5 else 600_000
+        return 0 if calls == 1 + 3 + 2 + 1 else 600_000
 
     results = stack.invoke(
         FN, load_event(SWEEP) | {"id": "paused"}, env={"ECOGUARD_MODE": "dry-run"}, remaining_ms=remaining_ms

@@ -1,27 +1,32 @@
 """The idle-inference functions' remaining paths, end to end: restores through RestoreFunction,
 hand-off by self-invocation, and endpoints that host inference components.
 
-Shims (moto 5.2.5 gaps): ``lambda_async_invoke_shim`` (Invoke needs Docker) and
+Shims (moto 5.2.5 gaps): ``lambda_async_invoke_shim`` (Invoke needs Docker),
 ``inference_components_shim`` (moto implements no inference components, and Application Auto Scaling
-in moto rejects their ``sagemaker:inference-component:DesiredCopyCount`` dimension).
+in moto rejects their ``sagemaker:inference-component:DesiredCopyCount`` dimension), and
+``autoscaled_endpoint_shims`` (tools/simulator/autoscaling_shim.py: the alarms that invoke a step policy).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import boto3
+import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC, COMPONENT_METRIC
 from ecoguard.invocation import invoke_own_function
-from tests.builders.idle_endpoint import SEEDS, sweep, travel_past_grace
+from tests.builders.idle_endpoint import SEEDS, autoscale, sweep, travel_past_grace
 from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
+from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.seed_inference import (
     backdate,
     create_activity_lifecycle_config,
@@ -35,9 +40,17 @@ from tools.simulator.seed_inference import (
 )
 
 
+@pytest.fixture(autouse=True)
+def step_policy_alarms() -> Iterator[None]:
+    with autoscaled_endpoint_shims():
+        yield
+
+
 def seed_endpoints(stack: Stack) -> Stack:
     for seed in SEEDS:
         create_endpoint(seed)
+    # Scaled out from zero by a step policy on its backlog: its minimum may go to 0.
+    autoscale("idle-async", minimum=1, maximum=1, from_zero_alarm=ASYNC_METRIC)
     return stack
 
 
@@ -106,13 +119,39 @@ def config_without_model_shim(config: str) -> None:
 
 def inference_components_shim(endpoint: str) -> list[str]:
     """Answer the inference-component calls moto lacks: one component with one copy on ``endpoint``,
-    and no scalable target for it yet. Returns the operations answered, in order."""
+    no scalable target for it yet, and the step scaling policy that brings it back from zero, invoked by a
+    CloudWatch alarm on ``NoCapacityInvocationFailures`` (created in moto). Returns the operations answered,
+    in order."""
     answered: list[str] = []
+    alarm = f"{COMPONENT}-no-capacity"
+    boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="AWS/SageMaker",
+        MetricName=COMPONENT_METRIC,
+        Dimensions=[{"Name": "InferenceComponentName", "Value": COMPONENT}],
+        Statistic="Maximum",
+        Period=30,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    step_policy = {
+        "PolicyARN": f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:1:resource/sagemaker/"
+        f"inference-component/{COMPONENT}:policyName/from-zero",
+        "PolicyName": "from-zero",
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": f"inference-component/{COMPONENT}",
+        "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+        "PolicyType": "StepScaling",
+        "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity", "StepAdjustments": []},
+        "Alarms": [{"AlarmName": alarm, "AlarmARN": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{alarm}"}],
+        "CreationTime": 0,
+    }
 
     def reply(body: dict[str, Any]) -> Any:
         def hook(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
             body_text = params["body"].decode() if isinstance(params["body"], bytes) else str(params["body"])
-            if model.name == "DescribeScalableTargets" and "inference-component" not in body_text:
+            if model.name.startswith("DescribeScal") and "inference-component" not in body_text:
                 return None  # endpoint variants: moto answers
             answered.append(model.name)
             return AWSResponse("", 200, HTTPHeaders(), None), body
@@ -128,8 +167,10 @@ def inference_components_shim(endpoint: str) -> list[str]:
         "before-call.sagemaker.DescribeInferenceComponent",
         reply({"InferenceComponentName": COMPONENT, "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}),
     )
-    client("application-autoscaling").meta.events.register(
-        "before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []})
+    aas_events = client("application-autoscaling").meta.events
+    aas_events.register("before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []}))
+    aas_events.register(
+        "before-call.application-auto-scaling.DescribeScalingPolicies", reply({"ScalingPolicies": [step_policy]})
     )
     return answered
 
@@ -160,7 +201,12 @@ def test_given_an_idle_endpoint_with_inference_components_then_dry_run_plans_the
     components_endpoint_in_service_for_days()
     answered = inference_components_shim("components-endpoint")
     sweep(stack, Mode.DRY_RUN, "run-1")
-    assert {"ListInferenceComponents", "DescribeInferenceComponent", "DescribeScalableTargets"} <= set(answered)
+    assert {
+        "ListInferenceComponents",
+        "DescribeInferenceComponent",
+        "DescribeScalableTargets",
+        "DescribeScalingPolicies",
+    } <= set(answered)
     planned = [r for r in stack.records() if r.resource.name == "components-endpoint"]
     assert planned and all(r.outcome is Outcome.WOULD_APPLY for r in planned)
     assert COMPONENT in json.dumps([r.after for r in planned])

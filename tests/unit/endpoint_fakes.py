@@ -1,6 +1,7 @@
-"""An in-memory SageMaker inference account: boto3-shaped clients for SageMaker, CloudWatch and the Resource
-Groups Tagging API, answering the calls the idle-endpoint sweep makes as their API references describe
-(page sizes, sort order, error codes), counting every call. Fast enough for 10,000 endpoints.
+"""An in-memory SageMaker inference account: boto3-shaped clients for SageMaker, CloudWatch, Application Auto
+Scaling (no targets registered) and the Resource Groups Tagging API, answering the calls the idle-endpoint
+sweep makes as their API references describe (page sizes, sort order, error codes), counting every call.
+Fast enough for 10,000 endpoints.
 
 ListEndpoints' NextToken is opaque in the API reference; here, as in moto, it names the first endpoint of
 the next page, and a token whose endpoint is gone is refused (``ValidationException``). With
@@ -65,6 +66,7 @@ class InferenceAccount:
         self.sagemaker = _SageMaker(self)
         self.cloudwatch = _CloudWatch(self)
         self.tagging = _Tagging(self)
+        self.autoscaling = _AutoScaling(self)
         self._derived_for: tuple[str, ...] = ()
         self._derived: dict[str, Any] = {}
 
@@ -191,6 +193,30 @@ class _SageMaker:
     def list_inference_components(self, **kwargs: Any) -> dict[str, Any]:
         self.account.count("ListInferenceComponents")
         return {"InferenceComponents": []}
+
+    def describe_model(self, *, ModelName: str) -> dict[str, Any]:
+        """Every endpoint's configuration names the model ``model``, which exists."""
+        self.account.count("DescribeModel")
+        if ModelName != "model":
+            raise client_error("DescribeModel", "ValidationException", f'Could not find model "{ModelName}".')
+        return {"ModelName": ModelName}
+
+
+class _AutoScaling:
+    """No endpoint has a scalable target or a scaling policy."""
+
+    def __init__(self, account: InferenceAccount) -> None:
+        self.account = account
+
+    def describe_scalable_targets(self, **kwargs: Any) -> dict[str, Any]:
+        self.account.count("DescribeScalableTargets")
+        assert len(kwargs["ResourceIds"]) <= 50
+        return {"ScalableTargets": []}
+
+    def describe_scaling_policies(self, **kwargs: Any) -> dict[str, Any]:
+        self.account.count("DescribeScalingPolicies")
+        assert kwargs["MaxResults"] <= 10
+        return {"ScalingPolicies": []}
 
 
 class _CloudWatch:

@@ -23,11 +23,11 @@ from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.policy import build_policy
 from ecoguard.runners.idle_endpoint import IdleEndpointRunner
 from ecoguard.sweep import DEADLINE_MARGIN_MS, SweepResult
-from tests.builders.clients import unreachable
 from tests.unit.endpoint_fakes import FakeEndpoint, InferenceAccount
 from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
 
 if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
     from mypy_boto3_sagemaker import SageMakerClient
@@ -56,7 +56,7 @@ class Sweeps:
         self.mode = mode
         self.audit = MemoryAuditTrail()
         self.state = MemoryStateStore(GUARDRAIL, mode)
-        self.autoscaling = AutoScalingAdapter(unreachable("application-autoscaling"))  # no asynchronous endpoint
+        self.autoscaling = AutoScalingAdapter(cast("ApplicationAutoScalingClient", account.autoscaling))
         self.checkpoints: list[str] = []
         # Per invocation: the endpoints it described, and those it recorded an outcome for (handled).
         self.described: list[Counter[str]] = []
@@ -194,7 +194,8 @@ def test_given_the_sweep_deletes_the_endpoint_its_page_token_names_then_the_resu
     sweeps.state.put(marked.arn, {"since": (NOW - timedelta(hours=7)).isoformat()}, expected_version=0, expires_at=0)
 
     # Time for the first page, the second, 5 of its endpoints: the read before the sixth finds the deadline near.
-    first = sweeps.invoke(paused_every(1 + 100 + 1 + 5 + 1))
+    # Each page's first endpoint handled also reads its page's others ahead, the deadline read between two.
+    first = sweeps.invoke(paused_every(1 + (100 + 99) + 1 + (5 + 49) + 1))
     assert not first.finished and first.summary.evaluated == 105
     assert account.deleted == Counter(["ep-00100"])
     assert json.loads(sweeps.checkpoints[-1])["after"] == "ep-00104"
@@ -203,7 +204,8 @@ def test_given_the_sweep_deletes_the_endpoint_its_page_token_names_then_the_resu
     assert second.finished and second.summary.evaluated == 45
     assert account.calls["ListEndpoints"] == 2 + 1 + 2, "two pages, the refused token, two pages again"
     assert set(account.described) == set(names)
-    assert all(account.described[n] == 1 for n in names[:105]), "none handled is described again"
+    assert all(account.described[n] == 1 for n in names[:105] if n != "ep-00100"), "none handled is described again"
+    assert account.described["ep-00100"] == 2, "once by the sweep, once right before its deletion (ecoguard.confirm)"
     marks = Counter(r.resource.name for r in sweeps.audit.items.values() if r.action == "mark-idle")
     assert marks == Counter(n for n in names if n != "ep-00100")
 
@@ -223,3 +225,24 @@ def test_given_the_busy_check_cannot_list_then_it_is_tried_once_per_invocation_a
     assert result.summary.evaluated == 1_000 and result.summary.compliant == len(kinds["busy"])
     assert len(account.described) == 1_000, "no endpoint taken for busy: each described"
     assert not result.summary.count(Outcome.FAILED)
+
+
+def test_given_the_deadline_near_while_a_page_is_read_ahead_then_reading_stops_there_and_the_sweep_pauses() -> None:
+    # No step may outlast the hand-off margin: the page's endpoints are described one at a time, the deadline
+    # read between two, and the reading stops once it is near, well before the page's end.
+    account = InferenceAccount()
+    sweeps = Sweeps(account, Mode.DRY_RUN)
+    names = [f"ep-{i:05d}" for i in range(150)]
+    account.add(*(FakeEndpoint(n) for n in names))
+
+    # Reads: before the listing, before the first endpoint, then between the describes ahead: the 10th of
+    # those finds the deadline near, after 10 endpoints described.
+    first = sweeps.invoke(paused_every(1 + 1 + 10))
+    assert not first.finished and first.summary.evaluated == 1
+    assert account.calls["DescribeEndpoint"] == 10, "not the whole page of 100"
+    assert account.calls["GetMetricData"] == 1, "the 10 described, measured together"
+
+    second = sweeps.invoke(paused_every(1_000))
+    assert second.finished and second.summary.evaluated == 149
+    # The 9 read ahead but not handled before the pause are read again; every other endpoint once.
+    assert account.described == Counter(names + names[1:10])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from ecoguard.not_found import is_not_found
+
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -16,7 +18,6 @@ THROTTLING_CODES = frozenset(
     }
 )
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NoSuchEntity", "NotFound", "ParameterNotFound"})
 
 
 class AwsError(Exception):
@@ -40,7 +41,9 @@ class NotFound(AwsError):
     pass
 
 
-def translate(exc: ClientError) -> AwsError:
+def translate(exc: ClientError, service: str | None = None) -> AwsError:
+    """The domain error of a failed call. ``service`` (botocore's service name) lets a not-found signal that
+    depends on the message count (``ecoguard.not_found``)."""
     error = exc.response.get("Error", {})
     code = str(error.get("Code", "Unknown"))
     message = str(error.get("Message", ""))
@@ -49,6 +52,6 @@ def translate(exc: ClientError) -> AwsError:
         return Throttled(operation, code, message)
     if code in ACCESS_DENIED_CODES:
         return AccessDenied(operation, code, message)
-    if code in NOT_FOUND_CODES:
+    if is_not_found(code, message, service):
         return NotFound(operation, code, message)
     return AwsError(operation, code, message)

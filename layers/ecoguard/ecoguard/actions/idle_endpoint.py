@@ -25,6 +25,7 @@ from ecoguard.guardrails.idle_endpoint import (
     SCALE_TO_ZERO,
     ScalingTarget,
 )
+from ecoguard.guardrails.scale_from_zero import from_record
 
 READ_ENDPOINT = frozenset({"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"})
 SCALING = frozenset(
@@ -72,12 +73,22 @@ class ClearIdleMark(MarkIdle):
 
 
 class DeleteEndpoint(ActionUnit[EndpointPorts]):
-    """Delete an idle endpoint, keeping its configuration and model; undone by CreateEndpoint from them."""
+    """Delete an idle endpoint, keeping its configuration and model; undone by CreateEndpoint from them, then
+    its autoscaling targets and policies registered again as recorded (the deletion removes them)."""
 
     name = DELETE
-    permissions = frozenset({"sagemaker:DeleteEndpoint"})
-    restore_permissions = READ_ENDPOINT | {"sagemaker:CreateEndpoint", "sagemaker:AddTags"}
-    # Its tags came from the tagging listing, which can lag: they are read again, and it is decided again.
+    # Deleting an endpoint with registered scalable targets also needs DeregisterScalableTarget: SageMaker
+    # deregisters them on the caller's behalf (SageMaker Developer Guide, "Delete an endpoint configured
+    # for auto scaling").
+    permissions = frozenset({"sagemaker:DeleteEndpoint", "application-autoscaling:DeregisterScalableTarget"})
+    restore_permissions = READ_ENDPOINT | {
+        "sagemaker:CreateEndpoint",
+        "sagemaker:AddTags",
+        "application-autoscaling:RegisterScalableTarget",
+        "application-autoscaling:PutScalingPolicy",
+    }
+    # Right before it, the endpoint is read again (status, last change, tags, invocations, whether its
+    # configuration and models exist, its autoscaling) and it is decided again.
     confirm_first = True
 
     def apply(self, action: PlannedAction) -> None:
@@ -92,6 +103,8 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     def undo(self, record: AuditRecord) -> None:
         state = record.before
         self.ports.sagemaker.create_endpoint(state["EndpointName"], state["EndpointConfigName"], state.get("Tags", {}))
+        if state.get("Autoscaling"):
+            self.ports.autoscaling.put_back(from_record(state["Autoscaling"]))
 
 
 def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,36 +2,139 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
 from ecoguard.guardrails.idle_endpoint import ScalingTarget
+from ecoguard.guardrails.scale_from_zero import (
+    ScalableTarget,
+    Scaling,
+    ScalingPolicy,
+    component_resource_id,
+    variant_resource_id,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 type Dimension = Literal["sagemaker:variant:DesiredInstanceCount", "sagemaker:inference-component:DesiredCopyCount"]
+SERVICE: Final = "application-autoscaling"
 NAMESPACE: Final = "sagemaker"
 VARIANT_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 COMPONENT_DIMENSION: Final = "sagemaker:inference-component:DesiredCopyCount"
-# DescribeScalableTargets: at most 50 ResourceIds a call, 50 results a page.
+# DescribeScalableTargets: at most 50 ResourceIds a call, 50 results a page; DescribeScalingPolicies: 10 a
+# page (its MaxResults maximum is 10); DescribeAlarms: at most 100 AlarmNames a call, 100 a page.
 MAX_RESOURCE_IDS = 50
-
-
-def variant_resource_id(endpoint: str, variant: str) -> str:
-    return f"endpoint/{endpoint}/variant/{variant}"
-
-
-def component_resource_id(component: str) -> str:
-    return f"inference-component/{component}"
+POLICIES_PAGE = 10
+MAX_ALARM_NAMES = 100
+# What PutScalingPolicy takes back of a described policy, by its type.
+CONFIGURATIONS = ("StepScalingPolicyConfiguration", "TargetTrackingScalingPolicyConfiguration")
 
 
 class AutoScalingAdapter:
-    def __init__(self, autoscaling: ApplicationAutoScalingClient) -> None:
+    def __init__(self, autoscaling: ApplicationAutoScalingClient, cloudwatch: CloudWatchClient | None = None) -> None:
+        """``cloudwatch``: to read which metric a step policy's alarms watch; without it, none is known."""
         self._aas = autoscaling
+        self._cw = cloudwatch
+
+    # --- a scalable's whole configuration: targets, policies, their alarms' metrics -----------------
+
+    def scaling(self, resources: Mapping[str, Dimension]) -> Scaling:
+        """The targets and policies of the given scalables (resource id -> dimension), every page."""
+        targets: list[ScalableTarget] = []
+        for dimension in sorted(set(resources.values())):
+            ids = sorted(r for r, d in resources.items() if d == dimension)
+            for start in range(0, len(ids), MAX_RESOURCE_IDS):
+                chunk = ids[start : start + MAX_RESOURCE_IDS]
+                for raw in self._pages(
+                    "describe_scalable_targets",
+                    "ScalableTargets",
+                    ResourceIds=chunk,
+                    ScalableDimension=dimension,
+                    MaxResults=MAX_RESOURCE_IDS,
+                ):
+                    targets.append(ScalableTarget(raw["ResourceId"], dimension, raw["MinCapacity"], raw["MaxCapacity"]))
+        described = [
+            raw
+            for resource, dimension in sorted(resources.items())
+            for raw in self._pages(
+                "describe_scaling_policies",
+                "ScalingPolicies",
+                ResourceId=resource,
+                ScalableDimension=dimension,
+                MaxResults=POLICIES_PAGE,
+            )
+        ]
+        metrics = self._alarm_metrics(sorted({a["AlarmName"] for raw in described for a in raw.get("Alarms", [])}))
+        policies = tuple(
+            ScalingPolicy(
+                raw["ResourceId"],
+                raw["ScalableDimension"],
+                raw["PolicyName"],
+                raw["PolicyType"],
+                tuple(m for a in raw.get("Alarms", []) for m in metrics.get(a["AlarmName"], ())),
+                next(({key: raw[key]} for key in CONFIGURATIONS if key in raw), {}),
+            )
+            for raw in described
+        )
+        return Scaling(tuple(targets), policies)
+
+    def _pages(self, operation: str, items: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        while True:
+            request = {"ServiceNamespace": NAMESPACE, **kwargs} | ({"NextToken": token} if token else {})
+            try:
+                response = getattr(self._aas, operation)(**request)
+            except ClientError as exc:
+                raise translate(exc, SERVICE) from exc
+            yield from response.get(items, [])
+            token = response.get("NextToken") or None
+            if token is None:
+                return
+
+    def _alarm_metrics(self, names: list[str]) -> dict[str, tuple[str, ...]]:
+        """Alarm name -> the metric it watches (a metric-math alarm: each metric it reads)."""
+        if self._cw is None or not names:
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for start in range(0, len(names), MAX_ALARM_NAMES):
+            kwargs: dict[str, Any] = {"AlarmNames": names[start : start + MAX_ALARM_NAMES], "MaxRecords": 100}
+            while True:
+                try:
+                    response = self._cw.describe_alarms(**kwargs)
+                except ClientError as exc:
+                    raise translate(exc, "cloudwatch") from exc
+                for alarm in response.get("MetricAlarms", []):
+                    named = [alarm["MetricName"]] if alarm.get("MetricName") else []
+                    named += [
+                        q["MetricStat"]["Metric"]["MetricName"] for q in alarm.get("Metrics", []) if q.get("MetricStat")
+                    ]
+                    found[alarm["AlarmName"]] = tuple(named)
+                if not response.get("NextToken"):
+                    break
+                kwargs["NextToken"] = response["NextToken"]
+        return found
+
+    def put_back(self, scaling: Scaling) -> None:
+        """Register each target and put each policy as recorded (a re-created endpoint's autoscaling)."""
+        for target in scaling.targets:
+            self._register(target.resource_id, target.dimension, target.min_capacity, target.max_capacity)  # type: ignore[arg-type]
+        for policy in scaling.policies:
+            try:
+                self._aas.put_scaling_policy(
+                    PolicyName=policy.name,
+                    ServiceNamespace=NAMESPACE,
+                    ResourceId=policy.resource_id,
+                    ScalableDimension=policy.dimension,  # type: ignore[arg-type]
+                    PolicyType=policy.policy_type,  # type: ignore[arg-type]
+                    **policy.configuration,
+                )
+            except ClientError as exc:
+                raise translate(exc, SERVICE) from exc
 
     def targets(self, endpoint: str, variants: Iterable[str]) -> tuple[ScalingTarget, ...]:
         """The targets of the endpoint's variants (``ScalingTarget.variant`` is the variant)."""
@@ -58,7 +161,7 @@ class AutoScalingAdapter:
                 try:
                     response = self._aas.describe_scalable_targets(**kwargs)
                 except ClientError as exc:
-                    raise translate(exc) from exc
+                    raise translate(exc, SERVICE) from exc
                 for raw in response.get("ScalableTargets", []):
                     found.append(ScalingTarget(ids[raw["ResourceId"]], raw["MinCapacity"], raw["MaxCapacity"]))
                 token = response.get("NextToken") or None
@@ -84,7 +187,7 @@ class AutoScalingAdapter:
                 MaxCapacity=maximum,
             )
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SERVICE) from exc
 
     def deregister(self, endpoint: str, variant: str) -> None:
         self._deregister(variant_resource_id(endpoint, variant), VARIANT_DIMENSION)
@@ -98,4 +201,4 @@ class AutoScalingAdapter:
                 ServiceNamespace=NAMESPACE, ResourceId=resource_id, ScalableDimension=dimension
             )
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SERVICE) from exc

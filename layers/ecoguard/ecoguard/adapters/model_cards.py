@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from ecoguard.errors import NotFound, translate
 from ecoguard.guardrails.model_card_impact import ModelCard, TrainingRun
 from ecoguard.impact import region_of
+from ecoguard.not_found import SAGEMAKER
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
@@ -27,10 +28,8 @@ class ModelCardAdapter:
         try:
             job = self._sm.describe_training_job(TrainingJobName=name)
         except ClientError as exc:
-            error = translate(exc)
-            # SageMaker answers a missing job with ValidationException ("Requested resource not found").
-            message = str(error).lower()
-            if isinstance(error, NotFound) or "not found" in message or "could not find" in message:
+            error = translate(exc, SAGEMAKER)
+            if isinstance(error, NotFound):
                 return None
             raise error from exc
         if job.get("TrainingJobStatus") != "Completed":
@@ -60,14 +59,14 @@ class ModelCardAdapter:
                     return
                 kwargs["NextToken"] = page["NextToken"]
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
 
     def card(self, name: str) -> ModelCard | None:
         try:
             raw = self._sm.describe_model_card(ModelCardName=name)
         except ClientError as exc:
-            error = translate(exc)
-            if error.code in ("ResourceNotFound", "ResourceNotFoundException"):
+            error = translate(exc, SAGEMAKER)
+            if isinstance(error, NotFound):
                 return None
             raise error from exc
         return ModelCard(
@@ -79,4 +78,4 @@ class ModelCardAdapter:
         try:
             self._sm.update_model_card(ModelCardName=name, Content=json.dumps(content))
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc

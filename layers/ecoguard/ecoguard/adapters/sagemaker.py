@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.tagging import TaggingAdapter
-from ecoguard.errors import translate
+from ecoguard.errors import NotFound, translate
 from ecoguard.guardrails.idle_endpoint import Component, Endpoint, EndpointRef, Variant
 from ecoguard.guardrails.idle_notebook import Notebook
-from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG
+from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG, settable_tags
+from ecoguard.not_found import SAGEMAKER
 from ecoguard.sweep import Page
 
 if TYPE_CHECKING:
@@ -26,13 +28,15 @@ NOTEBOOK_TYPE = "sagemaker:notebook-instance"
 ENDPOINT_TYPE = "sagemaker:endpoint"
 
 
-def _missing(exc: ClientError) -> bool:
-    # SageMaker reports a missing endpoint or notebook as ValidationException ("Could not find ...").
-    error = exc.response.get("Error", {})
-    message = str(error.get("Message", ""))
-    return error.get("Code") in ("ValidationException", "ResourceNotFound") and (
-        "Could not find" in message or "RecordNotFound" in message or "does not exist" in message
-    )
+def _gone[T](call: Callable[[], T]) -> T | None:
+    """What ``call`` returns; None if SageMaker says the resource does not exist (``ecoguard.not_found``)."""
+    try:
+        return call()
+    except ClientError as exc:
+        error = translate(exc, SAGEMAKER)
+        if isinstance(error, NotFound):
+            return None
+        raise error from exc
 
 
 class SageMakerAdapter:
@@ -52,7 +56,7 @@ class SageMakerAdapter:
         try:
             response = getattr(self._sm, operation)(**kwargs)
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
         return response.get(items, []), response.get("NextToken") or None
 
     def _paged(self, operation: str, items: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -94,12 +98,9 @@ class SageMakerAdapter:
     def endpoint(self, name: str, tags: Mapping[str, str] | None = None) -> Endpoint | None:
         """The endpoint with its variants, kind and tags (read now unless ``tags`` are given, e.g. from
         ``endpoint_tags``); None if it no longer exists."""
-        try:
-            raw = self._sm.describe_endpoint(EndpointName=name)
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise translate(exc) from exc
+        raw = _gone(lambda: self._sm.describe_endpoint(EndpointName=name))
+        if raw is None:
+            return None
         config = self.endpoint_config(raw["EndpointConfigName"])
         config_variants = {v["VariantName"]: v for v in (config or {}).get("ProductionVariants", [])}
         variants = []
@@ -127,13 +128,23 @@ class SageMakerAdapter:
 
     def endpoint_config(self, name: str) -> Mapping[str, Any] | None:
         if name not in self._configs:
-            try:
-                self._configs[name] = self._sm.describe_endpoint_config(EndpointConfigName=name)
-            except ClientError as exc:
-                if _missing(exc):
-                    return None
-                raise translate(exc) from exc
+            config = _gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=name))
+            if config is None:
+                return None
+            self._configs[name] = config
         return self._configs[name]
+
+    def gone_parts(self, config_name: str) -> tuple[str, ...]:
+        """What re-creating an endpoint from ``config_name`` needs that no longer exists: the configuration
+        itself, or the models its variants name (read now, not from this adapter's cache)."""
+        config = _gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=config_name))
+        if config is None:
+            return (f"endpoint configuration {config_name}",)
+        self._configs[config_name] = config
+        models = sorted({v["ModelName"] for v in config.get("ProductionVariants", []) if v.get("ModelName")})
+        return tuple(
+            f"model {model}" for model in models if _gone(partial(self._sm.describe_model, ModelName=model)) is None
+        )
 
     def inference_components(self, endpoint: str) -> tuple[Component, ...]:
         """The endpoint's inference components, each with its current copy count (every page)."""
@@ -143,12 +154,9 @@ class SageMakerAdapter:
         names = [c["InferenceComponentName"] for c in listed]
         components = []
         for name in sorted(names):
-            try:
-                raw = self._sm.describe_inference_component(InferenceComponentName=name)
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise translate(exc) from exc
+            raw = _gone(partial(self._sm.describe_inference_component, InferenceComponentName=name))
+            if raw is None:
+                continue
             runtime = raw.get("RuntimeConfig") or {}
             copies = runtime.get("CurrentCopyCount") or runtime.get("DesiredCopyCount") or 1
             components.append(Component(name, int(copies)))
@@ -158,9 +166,12 @@ class SageMakerAdapter:
         try:
             self._sm.delete_endpoint(EndpointName=name)
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
 
     def create_endpoint(self, name: str, config_name: str, tags: Mapping[str, str]) -> None:
+        """CreateEndpoint, with the tags a caller may set (``aws:`` tags are AWS's own: passing one back is
+        refused)."""
+        tags = settable_tags(tags)
         if self.endpoint_config(config_name) is None:
             raise ValueError(f"endpoint config {config_name} no longer exists; cannot recreate {name}")
         try:
@@ -170,7 +181,7 @@ class SageMakerAdapter:
                 Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
             )
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
 
     # --- tags ---------------------------------------------------------------------------------
 
@@ -182,13 +193,13 @@ class SageMakerAdapter:
         try:
             self._sm.add_tags(ResourceArn=arn, Tags=[{"Key": key, "Value": value}])
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
 
     def untag(self, arn: str, key: str) -> None:
         try:
             self._sm.delete_tags(ResourceArn=arn, TagKeys=[key])
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
 
     # --- notebook instances -------------------------------------------------------------------
 
@@ -212,12 +223,9 @@ class SageMakerAdapter:
         return Page(tuple(self._notebook(raw) for raw in listed), next_token)
 
     def notebook(self, name: str) -> Notebook | None:
-        try:
-            raw = self._sm.describe_notebook_instance(NotebookInstanceName=name)
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise translate(exc) from exc
+        raw = _gone(lambda: self._sm.describe_notebook_instance(NotebookInstanceName=name))
+        if raw is None:
+            return None
         return self._notebook(raw)
 
     def _notebook(self, raw: Mapping[str, Any]) -> Notebook:
@@ -234,10 +242,10 @@ class SageMakerAdapter:
         try:
             self._sm.stop_notebook_instance(NotebookInstanceName=name)
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc
 
     def start_notebook(self, name: str) -> None:
         try:
             self._sm.start_notebook_instance(NotebookInstanceName=name)
         except ClientError as exc:
-            raise translate(exc) from exc
+            raise translate(exc, SAGEMAKER) from exc

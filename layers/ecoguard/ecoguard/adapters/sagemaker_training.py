@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from ecoguard.errors import NotFound, translate
 from ecoguard.events import parse_aws_time
 from ecoguard.guardrails.training_guard import IN_PROGRESS, TrainingJob, TuningJob, creation_request
+from ecoguard.not_found import SAGEMAKER
 from ecoguard.sweep import Page
 
 if TYPE_CHECKING:
@@ -55,12 +56,6 @@ class JobRef:
     name: str
 
 
-def _missing(exc: ClientError) -> bool:
-    # SageMaker answers Describe* of a missing job with ValidationException "Could not find ...".
-    error = exc.response.get("Error", {})
-    return error.get("Code") == "ValidationException" and "not find" in str(error.get("Message", "")).lower()
-
-
 class SageMakerTrainingAdapter:
     def __init__(self, sagemaker: SageMakerClient) -> None:
         self._sm = sagemaker
@@ -69,9 +64,8 @@ class SageMakerTrainingAdapter:
         try:
             response: dict[str, Any] = getattr(self._sm, operation)(**kwargs)
         except ClientError as exc:
-            if _missing(exc):
-                raise NotFound(exc.operation_name, "ValidationException", str(exc)) from exc
-            raise translate(exc) from exc
+            # A missing job is ValidationException "Requested resource not found." (ecoguard.not_found).
+            raise translate(exc, SAGEMAKER) from exc
         return response
 
     def page(self, token: str | None) -> Page[TrainingJob | JobRef]:

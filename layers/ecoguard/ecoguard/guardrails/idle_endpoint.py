@@ -6,12 +6,17 @@ Rules, for one InService endpoint, in order:
 2. Serverless (a variant with a ServerlessConfig): left alone, it scales to zero already.
 3. An invalid ``ecoguard:idle-hours`` tag: skipped. ``ecoguard:exempt=true``: never written to; recorded
    as skipped only when ecoguard would otherwise have acted (so an exempt, busy endpoint stays quiet).
-4. Inference components: never deleted; each component's copies get an autoscaling minimum of 0.
-5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0.
+4. Inference components: never deleted; each component's copies get an autoscaling minimum of 0, only when
+   every component has a policy that scales it out from zero (``scale_from_zero``); else a finding naming
+   the missing policy, and no change (a minimum of 0 without it would save nothing, or strand requests).
+5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0, under
+   the same condition as rule 4 (a step policy on ``HasBacklogWithoutCapacity``).
 6. Instance-backed real-time: idle only if InService for longer than the window AND no invocations in
    it (summed over every variant). Missing data alone never means idle: a new endpoint has none.
    - idle, not marked: mark it (``ecoguard:idle-since``) and notify;
-   - idle, marked at least ``grace_hours`` ago: delete it (config and model kept);
+   - idle, marked at least ``grace_hours`` ago: delete it (config and model kept), its autoscaling targets
+     and policies recorded so that a restore puts them back; refused (skipped) when its configuration or a
+     model it serves is already gone, since a restore could not re-create it;
    - not idle, marked: clear the mark.
 
 The idle mark itself lives in ecoguard's state (``ecoguard.state``, one per mode: a dry-run mark never
@@ -47,7 +52,15 @@ from ecoguard.decisions import (
     StateChange,
     plan_of,
 )
-from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
+from ecoguard.guardrails.scale_from_zero import (
+    Scalable,
+    Scaling,
+    as_record,
+    component_resource_id,
+    missing_scale_from_zero_policy,
+    variant_resource_id,
+)
+from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt, settable_tags
 from ecoguard.impact import HOURS_PER_DAY, fleet_estimate, region_of
 from ecoguard.policy import IdleEndpointsPolicy
 
@@ -113,6 +126,11 @@ class Endpoint:
     scaling: tuple[ScalingTarget, ...] = ()
     components: tuple[Component, ...] = ()
     component_scaling: tuple[ScalingTarget, ...] = ()
+    # The targets and policies of its variants (or its components), with their alarms' metrics; None: not read.
+    autoscaling: Scaling | None = None
+    # What re-creating it needs that no longer exists ("endpoint configuration c", "model m"); read only
+    # right before a deletion.
+    gone_parts: tuple[str, ...] = ()
 
     @property
     def resource(self) -> Resource:
@@ -142,6 +160,16 @@ def stored_mark(value: Mapping[str, Any], version: int) -> IdleMark:
         return IdleMark(datetime.fromisoformat(since) if isinstance(since, str) else None, version)
     except ValueError:
         return IdleMark(None, version)
+
+
+def targets_by_name(scaling: Scaling, names: Mapping[str, str]) -> tuple[ScalingTarget, ...]:
+    """The targets of ``names`` (resource id -> variant or component name), as the scale-to-zero rules read
+    them."""
+    return tuple(
+        ScalingTarget(names[t.resource_id], t.min_capacity, t.max_capacity)
+        for t in scaling.targets
+        if t.resource_id in names
+    )
 
 
 def idle_hours(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> int | str:
@@ -177,13 +205,18 @@ def busy_without_describing(
 
 
 def restore_state(endpoint: Endpoint) -> dict[str, Any]:
-    """What ``create_endpoint`` needs to bring the endpoint back identically."""
-    tags = {k: v for k, v in endpoint.tags.items() if k != IDLE_SINCE_TAG}
-    return {
+    """What ``create_endpoint`` needs to bring the endpoint back identically: its configuration, the tags a
+    caller may set (``aws:`` tags are AWS's own), and its autoscaling targets and policies, which the
+    deletion removes with it (SageMaker Developer Guide, "Delete an endpoint configured for auto scaling")."""
+    tags = {k: v for k, v in settable_tags(endpoint.tags).items() if k != IDLE_SINCE_TAG}
+    state: dict[str, Any] = {
         "EndpointName": endpoint.name,
         "EndpointConfigName": endpoint.config_name,
         "Tags": dict(sorted(tags.items())),
     }
+    if endpoint.autoscaling is not None and (endpoint.autoscaling.targets or endpoint.autoscaling.policies):
+        state["Autoscaling"] = as_record(endpoint.autoscaling)
+    return state
 
 
 def decide_endpoint(
@@ -261,6 +294,9 @@ def _decide(
     grace = timedelta(hours=policy.grace_hours)
     if now - mark.since < grace:
         return Plan()  # still in its grace period; already notified
+    if endpoint.gone_parts:
+        why = f"{', '.join(endpoint.gone_parts)} no longer exist(s): a deletion could not be undone; not deleted"
+        return Plan((Skip(GUARDRAIL, resource, why, restore_state(endpoint)),))
     deletion = PlannedAction(
         GUARDRAIL,
         resource,
@@ -302,7 +338,9 @@ def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision 
         "(instances scale in to zero while the queue is empty)",
     )
     if isinstance(decision, PlannedAction):
-        return replace(decision, impact=idle_day_impact(endpoint))
+        ids = {variant_resource_id(endpoint.name, v): v for v in decision.after}
+        blocked = _without_scale_from_zero(endpoint, ids, "async-variant")
+        return blocked or replace(decision, impact=idle_day_impact(endpoint))
     return decision
 
 
@@ -318,13 +356,32 @@ def _scale_copies_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> De
             {"EndpointConfigName": endpoint.config_name},
         )
     current = {c.name: c.copies for c in endpoint.components}
-    return _minimum_zero(
+    decision = _minimum_zero(
         endpoint,
         SCALE_COPIES_TO_ZERO,
         current,
         endpoint.component_scaling,
         "inference components: autoscaling minimum 0 copies for {names} (never deleted; the endpoint's "
         "ManagedInstanceScaling.MinInstanceCount must also be 0 for its instances to go)",
+    )
+    if isinstance(decision, PlannedAction):
+        ids = {component_resource_id(c): c for c in decision.after}
+        return _without_scale_from_zero(endpoint, ids, "inference-component") or decision
+    return decision
+
+
+def _without_scale_from_zero(endpoint: Endpoint, ids: Mapping[str, str], kind: Scalable) -> Finding | None:
+    """A finding naming each policy missing for the scalables to come back from zero; None if none is."""
+    scaling = endpoint.autoscaling or Scaling()
+    missing = [m for m in (missing_scale_from_zero_policy(scaling, r, kind) for r in sorted(ids)) if m]
+    if not missing:
+        return None
+    return Finding(
+        GUARDRAIL,
+        endpoint.resource,
+        "no-scale-from-zero-policy",
+        "a minimum of 0 would not come back from zero, so it was not set: " + "; ".join(missing),
+        {"missing": missing},
     )
 
 

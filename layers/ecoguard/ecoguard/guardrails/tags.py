@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 EXEMPT_TAG = "ecoguard:exempt"
+# AWS reserves tags that begin with ``aws:`` (CloudFormation's ``aws:cloudformation:stack-name``, for one):
+# no caller may set them, so a create call that passes one back is refused (SageMaker API Reference, Tag).
+RESERVED_PREFIX = "aws:"
+
+
+def settable_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags a create call may set again: all but AWS's reserved ``aws:`` tags."""
+    return {k: v for k, v in tags.items() if not k.lower().startswith(RESERVED_PREFIX)}
 
 
 def is_exempt(tags: Mapping[str, str]) -> bool:

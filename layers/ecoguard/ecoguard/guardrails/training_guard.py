@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, PlannedAction, Resource, Skip, Unreadable
-from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt
+from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt, settable_tags
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup
 from ecoguard.policy import TrainingGuardPolicy
@@ -94,7 +94,7 @@ def creation_request(described: Mapping[str, Any], tags: Mapping[str, str]) -> d
 
 def _tagged_request(request: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
     tagged = {k: v for k, v in request.items() if k != "Tags"}
-    user_tags = [{"Key": k, "Value": v} for k, v in sorted(tags.items()) if not k.startswith("aws:")]
+    user_tags = [{"Key": k, "Value": v} for k, v in sorted(settable_tags(tags).items())]
     if user_tags:
         tagged["Tags"] = user_tags
     return tagged

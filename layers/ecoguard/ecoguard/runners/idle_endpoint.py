@@ -14,7 +14,8 @@ Each endpoint is collected as one typed snapshot:
   listing, are never passed over). It costs no per-endpoint read, unless it carries an idle mark: it is
   then described, and decided as any other, which clears the mark.
 - ``Described``: the endpoint with its configuration and its variants' invocations, measured together for
-  the page's endpoints.
+  the page's endpoints. They are described one at a time, the deadline checked between two, so that no
+  step outlasts the hand-off margin; those not reached before it are read when the sweep resumes.
 - ``GONE``: deleted since it was listed (neither evaluated nor recorded).
 - ``Unreadable``: it could not be read; recorded as failed, never acted on.
 
@@ -30,11 +31,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from ecoguard.actions.idle_endpoint import REGISTRY, EndpointPorts
-from ecoguard.adapters.autoscaling import AutoScalingAdapter
+from ecoguard.adapters.autoscaling import COMPONENT_DIMENSION, VARIANT_DIMENSION, AutoScalingAdapter
 from ecoguard.adapters.metric_queries import (
     ENDPOINT_NAMESPACE,
     INVOCATIONS,
@@ -59,13 +61,15 @@ from ecoguard.guardrails.idle_endpoint import (
     idle_hours,
     needs_usage,
     stored_mark,
+    targets_by_name,
 )
+from ecoguard.guardrails.scale_from_zero import component_resource_id, variant_resource_id
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
-from ecoguard.sweep import Page, Sweep, SweepResult
+from ecoguard.sweep import DEADLINE_MARGIN_MS, Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
@@ -152,15 +156,18 @@ class Collector:
         self._pairs = _Once(lambda: metrics.dimension_values(ENDPOINT_NAMESPACE, INVOCATIONS, VARIANT_DIMENSIONS))
         self._components = _Once(sagemaker.component_endpoints)
 
-    def page(self, refs: Sequence[EndpointRef]) -> dict[str, Snapshot]:
-        """Name -> snapshot of each listed endpoint: the busy ones from the metrics alone, the others
-        described, their variants measured together."""
+    def page(self, refs: Sequence[EndpointRef], out_of_time: Callable[[], bool]) -> dict[str, Snapshot]:
+        """Name -> snapshot of the listed endpoints, in order, for as many as time allows: the busy ones from
+        the metrics alone, the others described one at a time, the deadline checked between two (so that no
+        step outlasts the hand-off margin), then their variants measured together. The first is always read:
+        the sweep checked the deadline right before it. Those not read are absent."""
         listed = self._listed_tags()
         busy = self.busy(refs, listed)
-        described = self.described([r for r in refs if r.name not in busy], listed)
+        described = self.described([r for r in refs if r.name not in busy], listed, out_of_time)
         return {
             r.name: Busy(r, listed.get(r.arn.lower(), {}), busy[r.name]) if r.name in busy else described[r.name]
             for r in refs
+            if r.name in busy or r.name in described
         }
 
     def busy(self, refs: Iterable[EndpointRef], listed: Tags) -> dict[str, float]:
@@ -195,27 +202,29 @@ class Collector:
             if busy_without_describing(windows[name][1], total, name in components, policy)
         }
 
-    def described(self, refs: Sequence[EndpointRef], listed: Tags | None) -> dict[str, Described | Gone | Unreadable]:
-        """Name -> each endpoint described, with its usage. ``listed``: the tagging listing, read once for
-        the sweep instead of per endpoint; None to read each endpoint's tags."""
+    def described(
+        self, refs: Sequence[EndpointRef], listed: Tags | None, out_of_time: Callable[[], bool] = lambda: False
+    ) -> dict[str, Described | Gone | Unreadable]:
+        """Name -> each endpoint described, with its usage, one endpoint at a time until ``out_of_time`` (the
+        first always). ``listed``: the tagging listing, read once for the sweep instead of per endpoint; None
+        to read each endpoint's tags."""
         found: dict[str, Endpoint] = {}
         snapshots: dict[str, Described | Gone | Unreadable] = {}
-        for ref in refs:
-            endpoint = read(GUARDRAIL, ref.resource, self._reader(ref, listed))
-            if isinstance(endpoint, Endpoint):
-                found[ref.name] = endpoint
-            else:
-                snapshots[ref.name] = GONE if endpoint is None else endpoint
         policy = self._policy.idle_inference.endpoints
-        for name, endpoint in list(found.items()):
-            if endpoint.status != "InService" or is_exempt(endpoint.tags):
+        for index, ref in enumerate(refs):
+            if index and out_of_time():
+                break
+            endpoint = read(GUARDRAIL, ref.resource, self._reader(ref, listed))
+            if not isinstance(endpoint, Endpoint):
+                snapshots[ref.name] = GONE if endpoint is None else endpoint
                 continue
-            scaled = read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
-            if isinstance(scaled, Endpoint):
-                found[name] = scaled
-            else:
-                del found[name]
-                snapshots[name] = scaled
+            if endpoint.status == "InService" and not is_exempt(endpoint.tags):
+                scaled = read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
+                if not isinstance(scaled, Endpoint):
+                    snapshots[ref.name] = scaled
+                    continue
+                endpoint = scaled
+            found[ref.name] = endpoint
         measured = [e for e in found.values() if needs_usage(e, policy)]
         totals = summed(
             self._metrics.fetch(usage_queries(measured, self._policy, self._clock())), (e.name for e in measured)
@@ -236,22 +245,31 @@ class Collector:
         def reader() -> Endpoint:
             if endpoint.inference_components and policy.components_scale_to_zero:
                 components = self._sm.inference_components(endpoint.name)
-                targets = self._aas.component_targets([c.name for c in components])
-                return replace(endpoint, components=components, component_scaling=targets)
+                ids = {component_resource_id(c.name): c.name for c in components}
+                scaling = self._aas.scaling(dict.fromkeys(ids, COMPONENT_DIMENSION))
+                targets = targets_by_name(scaling, ids)
+                return replace(endpoint, components=components, component_scaling=targets, autoscaling=scaling)
             if endpoint.asynchronous and policy.async_scale_to_zero:
-                return replace(endpoint, scaling=self._aas.targets(endpoint.name, [v.name for v in endpoint.variants]))
+                return replace(endpoint, **self._variant_scaling(endpoint))
             return endpoint
 
         return reader
 
+    def _variant_scaling(self, endpoint: Endpoint) -> dict[str, Any]:
+        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
+        scaling = self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION))
+        return {"scaling": targets_by_name(scaling, ids), "autoscaling": scaling}
+
 
 class _Pages:
     """The sweep's pages of endpoint references, and the snapshots of the current page's endpoints, read
-    together when the first of them is handled, from that one on: a resumed sweep reads none it handled."""
+    together when the first of them is handled, from that one on, for as long as time allows
+    (``Collector.page``): a resumed sweep reads none it handled."""
 
-    def __init__(self, sagemaker: SageMakerAdapter, collector: Collector) -> None:
+    def __init__(self, sagemaker: SageMakerAdapter, collector: Collector, out_of_time: Callable[[], bool]) -> None:
         self._sm = sagemaker
         self._collector = collector
+        self._out_of_time = out_of_time
         self._refs: Sequence[EndpointRef] = ()
         self._snapshots: dict[str, Snapshot] = {}
 
@@ -262,7 +280,7 @@ class _Pages:
 
     def snapshot(self, ref: EndpointRef) -> Snapshot:
         if ref.name not in self._snapshots:
-            self._snapshots = self._collector.page(self._refs[self._refs.index(ref) :])
+            self._snapshots = self._collector.page(self._refs[self._refs.index(ref) :], self._out_of_time)
         return self._snapshots.pop(ref.name)
 
 
@@ -295,7 +313,7 @@ class IdleEndpointRunner(GuardrailRunner):
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         collector = self._collector()
-        pages = _Pages(self._sm, collector)
+        pages = _Pages(self._sm, collector, lambda: self._sweep.remaining_ms() < DEADLINE_MARGIN_MS)
         return self._sweep.run(
             trigger,
             self._executor(trigger),
@@ -344,16 +362,36 @@ class IdleEndpointRunner(GuardrailRunner):
                 self._clock(),
             )
 
-        # The tagging listing can lag: a deletion decides again on the tags read now, which its restore
-        # record keeps (and an exemption added a moment ago is honoured).
-        confirmation = Confirmation(GUARDRAIL, snapshot, self._fresh_tags, decide) if snapshot.listed_tags else None
-        return executor.run(decide(snapshot), confirmation)
+        # Right before a deletion, in every mode, it is read again and decided again (``_fresh``).
+        return executor.run(decide(snapshot), Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
 
-    def _fresh_tags(self, snapshot: Described) -> Fresh[Described]:
-        endpoint = snapshot.endpoint
-        tags = self._sm.tags(endpoint.arn)
-        fresh = Described(replace(endpoint, tags=tags), snapshot.invocations, listed_tags=False)
-        return Fresh(fresh, changed=tags != dict(endpoint.tags))
+    def _fresh(self, snapshot: Described) -> Fresh[Described]:
+        """The endpoint as it is right before its deletion: its status, LastModifiedTime and tags (the tagging
+        listing can lag), its invocations up to now (any since the decision keep it), whether its
+        configuration and models still exist (else the deletion could not be undone), and its autoscaling
+        targets and policies, which the deletion removes and the restore puts back."""
+        before = snapshot.endpoint
+        endpoint = self._sm.endpoint(before.name)
+        if endpoint is None:
+            return Fresh(None, changed=True)
+        policy = self._policy.idle_inference.endpoints
+        invocations = None
+        if needs_usage(endpoint, policy):
+            queries = usage_queries([endpoint], self._policy, self._clock())
+            invocations = summed(self._metrics.fetch(queries), [endpoint.name]).get(endpoint.name)
+        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
+        endpoint = replace(
+            endpoint,
+            gone_parts=self._sm.gone_parts(endpoint.config_name),
+            autoscaling=self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION)),
+        )
+        changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
+            before.status,
+            before.in_service_since,
+            dict(before.tags),
+            snapshot.invocations,
+        )
+        return Fresh(Described(endpoint, invocations, listed_tags=False), changed=changed)
 
     def _mark(self, arn: str) -> IdleMark:
         stored = self._marks.get(arn)

@@ -1,0 +1,125 @@
+"""Can a scalable come back from zero? Pure: a typed snapshot of Application Auto Scaling targets and policies
+in, the missing policy named (or None) out.
+
+A minimum capacity of 0 saves nothing unless a scaling policy brings the capacity back when requests arrive,
+and a policy that cannot scale out from zero leaves requests unanswered:
+
+- an asynchronous endpoint's variant (``endpoint/<name>/variant/<variant>``) scales out from zero only through
+  a step scaling policy whose CloudWatch alarm watches ``HasBacklogWithoutCapacity``; with target tracking
+  alone it waits until the backlog exceeds the target value (SageMaker Developer Guide, "Autoscale an
+  asynchronous endpoint");
+- an inference component (``inference-component/<name>``) scales out from zero copies through a step scaling
+  policy whose alarm watches ``NoCapacityInvocationFailures`` (SageMaker Developer Guide, "Scale an endpoint
+  to zero instances").
+
+The idle-endpoint guardrail asks it before it gives a scalable a minimum of 0; ``ecoguard doctor`` asks it of
+every asynchronous endpoint and inference component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+ASYNC_METRIC: Final = "HasBacklogWithoutCapacity"
+COMPONENT_METRIC: Final = "NoCapacityInvocationFailures"
+STEP_SCALING: Final = "StepScaling"
+
+type Scalable = Literal["async-variant", "inference-component"]
+
+METRIC_OF: Final[dict[Scalable, str]] = {"async-variant": ASYNC_METRIC, "inference-component": COMPONENT_METRIC}
+
+
+@dataclass(frozen=True)
+class ScalableTarget:
+    """A registered scalable target (DescribeScalableTargets)."""
+
+    resource_id: str
+    dimension: str
+    min_capacity: int
+    max_capacity: int
+
+
+@dataclass(frozen=True)
+class ScalingPolicy:
+    """A scaling policy (DescribeScalingPolicies) and the metric each of its alarms watches (DescribeAlarms;
+    a step policy names only its alarms). ``configuration``: its ``StepScalingPolicyConfiguration`` or
+    ``TargetTrackingScalingPolicyConfiguration``, as PutScalingPolicy takes it back."""
+
+    resource_id: str
+    dimension: str
+    name: str
+    policy_type: str
+    alarm_metrics: tuple[str, ...] = ()
+    configuration: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """The targets and policies of some scalables."""
+
+    targets: tuple[ScalableTarget, ...] = ()
+    policies: tuple[ScalingPolicy, ...] = ()
+
+
+def variant_resource_id(endpoint: str, variant: str) -> str:
+    return f"endpoint/{endpoint}/variant/{variant}"
+
+
+def component_resource_id(component: str) -> str:
+    return f"inference-component/{component}"
+
+
+def as_record(scaling: Scaling) -> dict[str, Any]:
+    """The targets and policies as an audit record holds them (``from_record`` reads them back)."""
+    return {
+        "ScalableTargets": [
+            {
+                "ResourceId": t.resource_id,
+                "ScalableDimension": t.dimension,
+                "MinCapacity": t.min_capacity,
+                "MaxCapacity": t.max_capacity,
+            }
+            for t in scaling.targets
+        ],
+        "ScalingPolicies": [
+            {
+                "ResourceId": p.resource_id,
+                "ScalableDimension": p.dimension,
+                "PolicyName": p.name,
+                "PolicyType": p.policy_type,
+                "AlarmMetrics": list(p.alarm_metrics),
+                **p.configuration,
+            }
+            for p in scaling.policies
+        ],
+    }
+
+
+def from_record(record: Mapping[str, Any]) -> Scaling:
+    targets = tuple(
+        ScalableTarget(t["ResourceId"], t["ScalableDimension"], int(t["MinCapacity"]), int(t["MaxCapacity"]))
+        for t in record.get("ScalableTargets", [])
+    )
+    policies = tuple(
+        ScalingPolicy(
+            p["ResourceId"],
+            p["ScalableDimension"],
+            p["PolicyName"],
+            p["PolicyType"],
+            tuple(p.get("AlarmMetrics", [])),
+            {k: v for k, v in p.items() if k.endswith("PolicyConfiguration")},
+        )
+        for p in record.get("ScalingPolicies", [])
+    )
+    return Scaling(targets, policies)
+
+
+def missing_scale_from_zero_policy(scaling: Scaling, resource_id: str, kind: Scalable) -> str | None:
+    """None if ``resource_id`` has a policy that scales it out from zero; else the policy it lacks, named."""
+    metric = METRIC_OF[kind]
+    for policy in scaling.policies:
+        if policy.resource_id == resource_id and policy.policy_type == STEP_SCALING and metric in policy.alarm_metrics:
+            return None
+    return f"{resource_id}: no step scaling policy on a CloudWatch alarm of {metric} (it could not scale out from zero)"
