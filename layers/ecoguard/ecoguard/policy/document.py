@@ -15,6 +15,7 @@ from ecoguard.policy.base import PolicyError, StrictModel
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
+from ecoguard.policy.serving_advisor import ServingAdvisorPolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
 from ecoguard.validation import first_error
@@ -40,6 +41,10 @@ class Policy(StrictModel):
     idle_inference: IdleInferencePolicy = Field(
         default=IdleInferencePolicy(),
         description="Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction).",
+    )
+    serving_advisor: ServingAdvisorPolicy = Field(
+        default=ServingAdvisorPolicy(),
+        description="Serving and training right-sizing advice (ServingAdvisorFunction, TrainingGuardFunction).",
     )
 
 
