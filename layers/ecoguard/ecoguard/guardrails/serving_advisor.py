@@ -281,9 +281,10 @@ def _batch(usage: VariantUsage, policy: ServingAdvisorPolicy) -> tuple[bool, str
     slots = {t.hour for t in active}
     days = {t.date() for t in active}
     if active and len(slots) <= policy.batch_max_hours_of_day and len(days) >= 2:
+        named = ", ".join(f"{h:02d}:00" for h in sorted(slots))
         return (
             True,
-            f"every invocation fell in {len(slots)} hour(s) of the day ({sorted(slots)} UTC) on {len(days)} days",
+            f"every invocation fell in {len(slots)} hour(s) of the day ({named} UTC) on {len(days)} days",
         )
     return None
 
