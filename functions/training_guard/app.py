@@ -14,6 +14,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecoguard.actions.training_rightsizing import CompletedJobsAdapter, TrainingRightsizingRunner
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.host_metrics import MetricsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
@@ -50,7 +51,15 @@ def build(settings: Settings, policy: Policy, context: LambdaContext) -> Trainin
         clock=utc_now,
         ttl_days=policy.audit.ttl_days,
     )
-    return TrainingRunners(guard, impact)
+    rightsizing = TrainingRightsizingRunner(
+        jobs=CompletedJobsAdapter(client("sagemaker")),
+        metrics=MetricsAdapter(client("cloudwatch")),
+        audit=audit,
+        policy=policy,
+        mode=settings.mode,
+        clock=utc_now,
+    )
+    return TrainingRunners(guard, impact, rightsizing)
 
 
 APP = GuardrailApp(

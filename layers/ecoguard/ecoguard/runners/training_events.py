@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ecoguard.actions.training_rightsizing import TrainingRightsizingRunner
 from ecoguard.events import EventBridgeEvent, status_key
 from ecoguard.events.sagemaker import parse_training_event
 from ecoguard.executor import RunSummary, Trigger
@@ -17,10 +18,13 @@ from ecoguard.sweep import SweepResult
 class TrainingRunners:
     guard: TrainingGuardRunner
     impact: ModelCardImpactRunner
+    rightsizing: TrainingRightsizingRunner | None = None  # advice on a completed job (serving_advisor policy)
 
     def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         detail = parse_training_event(event)
         if status_key(detail.TrainingJobStatus) == "completed":
+            if self.rightsizing is not None:
+                self.rightsizing.on_training_completed(detail.TrainingJobName, trigger)
             return self.impact.on_training_completed(detail.TrainingJobName, trigger)
         return self.guard.on_state_change(event, trigger)
 
