@@ -18,6 +18,7 @@ from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise, ranked
+from ecoguard.report_serving import ServingSection
 
 SAVED = Outcome.APPLIED  # changes made: their estimates are savings
 POTENTIAL = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)  # what acting would have saved
@@ -103,6 +104,7 @@ class Report:
     # Organization reports only (build_org_report): per member account and per region.
     by_account: dict[str, Breakdown] | None = None
     by_region: dict[str, Breakdown] | None = None
+    serving: ServingSection = field(default_factory=ServingSection)  # open serving advice (report_serving)
 
     def as_dict(self) -> dict[str, Any]:
         data = self._as_dict()
@@ -128,6 +130,7 @@ class Report:
             },
             "top_resources": [line.__dict__ for line in self.top],
             "regions_flagged": self.regions_flagged,
+            "serving": self.serving.as_dict(),
             "region_ranking": [
                 {"region": f.region, "g_co2e_per_kwh": f.t_co2e_per_kwh * 1e6, "year": f.data_year, "source": f.source}
                 for f in ranked()
@@ -140,6 +143,7 @@ def build_report(records: Iterable[AuditRecord], now: datetime, top_n: int = 10)
     lines: list[ResourceLine] = []
     for record in records:
         report.records += 1
+        report.serving.add(record)
         summary = report.guardrails.setdefault(record.guardrail, GuardrailSummary(record.guardrail))
         summary.outcomes[record.outcome.value] += 1
         impact = dict(record.impact) if record.impact else None
@@ -293,7 +297,7 @@ they are counted without it.</p>
 <h2>Top resources</h2>
 <table><tr><th>guardrail</th><th>resource</th><th>outcome</th><th>kWh</th><th>kgCO2e</th><th>USD</th><th>period</th></tr>
 {top_rows}</table>
-<h2>Regions</h2>
+{report.serving.html()}<h2>Regions</h2>
 <ul>{flagged or "<li>No SageMaker resource in the audit trail runs where a much cleaner region is near.</li>"}</ul>
 <table><tr><th>#</th><th>region</th><th>gCO2e/kWh</th><th>data year</th><th>source</th></tr>{ranking}</table>
 </body></html>

@@ -1,0 +1,76 @@
+"""The report's serving section: open recommendations only, the largest monthly saving first, with evidence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Mode, Outcome, Resource
+from ecoguard.report import build_report, render_html
+from tests.unit.fakes import NOW
+
+
+def finding(name: str, kind: str, usd: float | None, *, at: int = 0, guardrail: str = "serving-advisor") -> AuditRecord:
+    impact: dict[str, Any] | None = (
+        None
+        if kind.endswith("-closed")
+        else {"usd": usd, "kwh": 1.0, "kg_co2e": 0.4, "unknown": [], "current": {"usd": 500.0}}
+    )
+    return AuditRecord(
+        guardrail=guardrail,
+        resource=Resource(f"arn:aws:sagemaker:us-east-1:1:endpoint/{name}", name, "AWS::SageMaker::Endpoint"),
+        action=f"finding:{kind}",
+        trigger_id=f"weekly-{at}",
+        trigger="Scheduled Event",
+        outcome=Outcome.FINDING,
+        mode=Mode.DRY_RUN,
+        reason=f"{kind} because <figures>",
+        before={
+            "rule": kind,
+            "recommended": "1 x ml.m5.large",
+            "confidence": "high",
+            "figures": {"window_days": 14, "p95_cpu_per_vcpu_percent": 12.5},
+        },
+        after={},
+        recorded_at=NOW + timedelta(days=7 * at),
+        ttl_days=30,
+        impact=impact,
+    )
+
+
+def test_open_recommendations_ranked_by_monthly_usd_and_closed_ones_left_out() -> None:
+    records = [
+        finding("small", "smaller-instance", 100.0),
+        finding("batchy", "batch-transform", 300.0),
+        finding("quiet", "serverless", None),
+        finding("gone", "smaller-instance", 900.0),
+        finding("gone", "smaller-instance-closed", None, at=1),
+        finding("train", "training-managed-spot", 5.0, guardrail="training-rightsizing"),
+        finding("other", "no-managed-spot", 50.0, guardrail="training-guard"),
+    ]
+    report = build_report(records, NOW)
+    lines = report.as_dict()["serving"]
+    assert [(line["resource"], line["recommendation"]) for line in lines] == [
+        ("batchy", "batch-transform"),
+        ("small", "smaller-instance"),
+        ("train", "training-managed-spot"),
+        ("quiet", "serverless"),
+    ]
+    assert lines[0]["usd_per_month"] == 300.0 and lines[0]["evidence"]["figures"]["window_days"] == 14
+    page = render_html(report)
+    assert "<h2>Serving</h2>" in page and "batch-transform" in page and "p95_cpu_per_vcpu_percent 12.5" in page
+    assert page.index("batchy") < page.index("quiet")
+
+
+def test_a_recommendation_reopened_after_closing_is_open_again() -> None:
+    records = [
+        finding("ep", "serverless", None),
+        finding("ep", "serverless-closed", None, at=1),
+        finding("ep", "serverless", None, at=2),
+    ]
+    assert [line["resource"] for line in build_report(records, NOW).as_dict()["serving"]] == ["ep"]
+
+
+def test_without_advice_the_section_says_so() -> None:
+    assert "No open serving or right-sizing recommendation." in render_html(build_report([], NOW))
