@@ -1,0 +1,76 @@
+"""ServingAdvisorFunction end to end, on the simulated account: every seeded endpoint gets exactly the
+recommendation it was built for, with evidence and a monthly estimate; the one that fits none gets none;
+nothing in the account is written; every query is per variant, in its metric's namespace (moto ignores
+the namespace when dimensions are given: tests/README.md), and the calls stay within ceil(queries / 500)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from ecoguard.guardrails.serving_advisor import GUARDRAIL
+from tests.conftest import REGION, Stack, load_event, record_calls
+from tools.simulator.seed_serving import SEEDS, seed_serving
+
+FN = "ServingAdvisorFunction"
+NAMESPACES = {
+    "Invocations": "AWS/SageMaker",
+    "ModelLatency": "AWS/SageMaker",
+    "CPUUtilization": "/aws/sagemaker/Endpoints",
+    "MemoryUtilization": "/aws/sagemaker/Endpoints",
+    "GPUUtilization": "/aws/sagemaker/Endpoints",
+    "GPUMemoryUtilization": "/aws/sagemaker/Endpoints",
+}
+
+
+def sweep(stack: Stack, run: str, mode: str = "dry-run") -> None:
+    event = load_event("serving_advisor/scheduled-sweep.json")
+    event["id"], event["region"] = run, REGION
+    stack.invoke(FN, event, env={"ECOGUARD_MODE": mode})
+
+
+def recommendations(stack: Stack) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for record in stack.audit.records(GUARDRAIL):
+        found[record.resource.name].append(record.action.removeprefix("finding:"))
+    return dict(found)
+
+
+def test_given_seeded_endpoints_then_each_gets_exactly_its_recommendation_with_evidence(stack: Stack) -> None:
+    seed_serving()
+    calls = record_calls("sagemaker", "cloudwatch")
+    sweep(stack, "weekly-1")
+    found = recommendations(stack)
+    assert found == {s.name: [s.expected] for s in SEEDS if s.expected is not None}
+    for record in stack.audit.records(GUARDRAIL):
+        assert record.outcome.value == "finding"
+        assert record.before["figures"]["window_days"] == 14
+        assert record.before["confidence"] == "high"
+        assert record.impact is not None and record.impact["period"] == "month"
+        assert record.impact["current"]["usd"] > 0
+    group = next(r for r in stack.audit.records(GUARDRAIL) if r.resource.name == "advise-consolidate-a")
+    assert group.before["group"] == ["advise-consolidate-a", "advise-consolidate-b"]
+    writes = {op for op in calls.calls if not op.startswith(("Describe", "List", "Get"))}
+    assert writes == set()
+    queries = [p for op, params in calls.params if op == "GetMetricData" for p in params["MetricDataQueries"]]
+    for query in queries:
+        metric = query["MetricStat"]["Metric"]
+        assert [d["Name"] for d in metric["Dimensions"]] == ["EndpointName", "VariantName"]
+        assert metric["Namespace"] == NAMESPACES[metric["MetricName"]]
+    assert calls.calls["GetMetricData"] == math.ceil(len(queries) / 500)
+
+
+def test_a_week_later_open_recommendations_are_not_recorded_again(stack: Stack) -> None:
+    seed_serving()
+    sweep(stack, "weekly-1")
+    before = sum(len(v) for v in recommendations(stack).values())
+    sweep(stack, "weekly-2")
+    assert sum(len(v) for v in recommendations(stack).values()) == before
+
+
+def test_in_enforce_mode_the_advisor_still_only_advises(stack: Stack) -> None:
+    seed_serving()
+    calls = record_calls("sagemaker", "cloudwatch")
+    sweep(stack, "weekly-1", mode="enforce")
+    assert {op for op in calls.calls if not op.startswith(("Describe", "List", "Get"))} == set()
+    assert set(recommendations(stack)) == {s.name for s in SEEDS if s.expected is not None}
