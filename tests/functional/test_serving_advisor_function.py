@@ -8,9 +8,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import pytest
+
 from ecoguard.guardrails.serving_advisor import GUARDRAIL
+from ecoguard.guardrails.training_rightsizing import GUARDRAIL as TRAINING
+from ecoguard.guardrails.training_rightsizing import RIGHTSIZE
 from tests.conftest import REGION, Stack, load_event, record_calls
-from tools.simulator.seed_serving import SEEDS, seed_serving
+from tools.simulator.seed_serving import SEEDS, seed_serving, seed_underused_training_job
 
 FN = "ServingAdvisorFunction"
 NAMESPACES = {
@@ -74,3 +78,22 @@ def test_in_enforce_mode_the_advisor_still_only_advises(stack: Stack) -> None:
     sweep(stack, "weekly-1", mode="enforce")
     assert {op for op in calls.calls if not op.startswith(("Describe", "List", "Get"))} == set()
     assert set(recommendations(stack)) == {s.name for s in SEEDS if s.expected is not None}
+
+
+def test_given_a_completed_underused_training_job_then_it_gets_its_rightsizing_finding(stack: Stack) -> None:
+    job = seed_underused_training_job()
+    event = load_event("training_guard/training-job-state-change.json")
+    event["id"], event["region"] = "evt-completed-underused", REGION
+    event["detail"].update(TrainingJobName=job, TrainingJobStatus="Completed", SecondaryStatus="Completed")
+    calls = record_calls("cloudwatch")
+    stack.invoke("TrainingGuardFunction", event, env={"ECOGUARD_MODE": "dry-run"})
+    (record,) = list(stack.audit.records(TRAINING))
+    assert record.action == f"finding:{RIGHTSIZE}"
+    assert record.before["recommended"] == "2 x ml.g4dn.xlarge"
+    figures = record.before["figures"]
+    assert (figures["gpu_percent"], figures["gpu_memory_percent"], figures["cpu_percent"]) == (12.0, 18.0, 10.0)
+    assert figures["hours"] == 3.0
+    assert record.impact is not None and record.impact["usd"] == pytest.approx(0.7364 * 2 * 3.0)
+    assert calls.calls["GetMetricData"] == 1  # 4 hosts x 4 metrics in one call
+    sent = [q["MetricStat"]["Metric"] for _, p in calls.params for q in p["MetricDataQueries"]]
+    assert {m["Namespace"] for m in sent} == {"/aws/sagemaker/TrainingJobs"}

@@ -142,3 +142,46 @@ def seed_serving(now: datetime | None = None) -> list[ServingSeed]:
             for i in range(0, len(data), 1000):  # PutMetricData takes at most 1,000 metrics a call
                 cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 1000])
     return list(SEEDS)
+
+
+UNDERUSED_JOB = "advise-train-underused"
+
+
+def training_times_shim(job: str, start: datetime, end: datetime) -> None:
+    """moto 5.2.5 gap ``moto_training_times_are_fixed``: DescribeTrainingJob reports 2024-01-01 as both the
+    start and the end of every job. Sets ``job``'s TrainingStartTime and TrainingEndTime on ecoguard's own
+    SageMaker client, as SageMaker reports them for a completed job."""
+    from ecoguard.adapters.clients import client
+
+    def times(parsed: dict[str, Any], **_: Any) -> None:
+        if parsed.get("TrainingJobName") == job:
+            parsed["TrainingStartTime"], parsed["TrainingEndTime"] = start, end
+
+    client("sagemaker").meta.events.register("after-call.sagemaker.DescribeTrainingJob", times)
+
+
+def seed_underused_training_job(now: datetime | None = None) -> str:
+    """A completed 3-hour job on 4 x ml.g4dn.xlarge whose hosts kept GPU, GPU memory and CPU low."""
+    sm: Any = boto3.client("sagemaker", region_name=REGION)
+    cw: Any = boto3.client("cloudwatch", region_name=REGION)
+    end = (now or datetime.now(UTC)).replace(second=0, microsecond=0) - timedelta(hours=1)
+    start = end - timedelta(hours=3)
+    sm.create_training_job(  # moto completes it at once
+        TrainingJobName=UNDERUSED_JOB,
+        AlgorithmSpecification={"TrainingImage": PYTORCH, "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        OutputDataConfig={"S3OutputPath": "s3://ml-model-artifacts/underused/"},
+        ResourceConfig={"InstanceType": "ml.g4dn.xlarge", "InstanceCount": 4, "VolumeSizeInGB": 50},
+        StoppingCondition={"MaxRuntimeInSeconds": 8 * 3600},
+    )
+    training_times_shim(UNDERUSED_JOB, start, end)
+    data = [
+        {"MetricName": metric, "Dimensions": [{"Name": "Host", "Value": f"{UNDERUSED_JOB}/algo-{n}"}],
+         "Value": value, "Timestamp": start + timedelta(minutes=minute)}
+        for n in range(1, 5)
+        for metric, value in (("GPUUtilization", 12.0), ("GPUMemoryUtilization", 18.0), ("CPUUtilization", 40.0),
+                              ("MemoryUtilization", 25.0))
+        for minute in range(5, 180, 30)
+    ]  # fmt: skip
+    cw.put_metric_data(Namespace="/aws/sagemaker/TrainingJobs", MetricData=data)
+    return UNDERUSED_JOB
