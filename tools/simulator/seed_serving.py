@@ -113,25 +113,11 @@ def _datums(seed: ServingSeed, now: datetime) -> Iterator[tuple[str, str, float,
             yield "/aws/sagemaker/Endpoints", "GPUMemoryUtilization", seed.gpu_memory, at
 
 
-def seed_serving(now: datetime | None = None) -> list[ServingSeed]:
-    """Create every seed's model, configuration and endpoint, and its 14 days of metrics."""
-    sm: Any = boto3.client("sagemaker", region_name=REGION)
+def seed_serving_metrics(now: datetime | None = None) -> None:
+    """Every seed's 14 days of metrics (once: a second put would add to the sums)."""
     cw: Any = boto3.client("cloudwatch", region_name=REGION)
     when = now or datetime.now(UTC)
     for seed in SEEDS:
-        sm.create_model(ModelName=f"{seed.name}-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": seed.image})
-        sm.create_endpoint_config(
-            EndpointConfigName=f"{seed.name}-config",
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": f"{seed.name}-model",
-                    "InstanceType": seed.instance_type,
-                    "InitialInstanceCount": 1,
-                }
-            ],
-        )
-        sm.create_endpoint(EndpointName=seed.name, EndpointConfigName=f"{seed.name}-config")
         dims = [{"Name": "EndpointName", "Value": seed.name}, {"Name": "VariantName", "Value": "AllTraffic"}]
         by_namespace: dict[str, list[dict[str, Any]]] = {}
         for namespace, metric, value, at in _datums(seed, when):
@@ -141,6 +127,42 @@ def seed_serving(now: datetime | None = None) -> list[ServingSeed]:
         for namespace, data in by_namespace.items():
             for i in range(0, len(data), 1000):  # PutMetricData takes at most 1,000 metrics a call
                 cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 1000])
+
+
+def create_serving_endpoints() -> None:
+    """Every seed's model and configuration (once), and its InService endpoint."""
+    sm: Any = boto3.client("sagemaker", region_name=REGION)
+    configs = {c["EndpointConfigName"] for c in sm.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]}
+    for seed in SEEDS:
+        if f"{seed.name}-config" not in configs:
+            sm.create_model(
+                ModelName=f"{seed.name}-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": seed.image}
+            )
+            sm.create_endpoint_config(
+                EndpointConfigName=f"{seed.name}-config",
+                ProductionVariants=[
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": f"{seed.name}-model",
+                        "InstanceType": seed.instance_type,
+                        "InitialInstanceCount": 1,
+                    }
+                ],
+            )
+        sm.create_endpoint(EndpointName=seed.name, EndpointConfigName=f"{seed.name}-config")
+
+
+def delete_serving_endpoints() -> None:
+    """Delete the seeded endpoints (the demo's other scenes list every endpoint; configs and models stay)."""
+    sm: Any = boto3.client("sagemaker", region_name=REGION)
+    for seed in SEEDS:
+        sm.delete_endpoint(EndpointName=seed.name)
+
+
+def seed_serving(now: datetime | None = None) -> list[ServingSeed]:
+    """Create every seed's endpoint and its 14 days of metrics."""
+    seed_serving_metrics(now)
+    create_serving_endpoints()
     return list(SEEDS)
 
 
