@@ -86,7 +86,7 @@ class ServingAdvisorPolicy(StrictModel):
         default=20.0,
         gt=0,
         le=100,
-        description="Consolidation: ...and with p95 CPU per vCPU below this.",
+        description="Consolidation: an endpoint is lightly used only with p95 CPU per vCPU below this.",
     )
     consolidation_min_endpoints: int = Field(
         default=2, ge=2, le=100, description="Consolidation: how many lightly used endpoints make a group."
