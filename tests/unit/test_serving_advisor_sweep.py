@@ -37,6 +37,8 @@ NAMESPACES = {
 class FakeEndpoints:
     def __init__(self, count: int, instance_type: str = "ml.m5.xlarge") -> None:
         self.served = {f"ep-{i:04d}": endpoint(f"ep-{i:04d}", instance_type) for i in range(count)}
+        self.listed_tags: dict[str, dict[str, str]] = {}
+        self.described: list[str] = []
 
     def page(self, token: str | None) -> Page[EndpointRef]:
         names = sorted(self.served)
@@ -45,9 +47,10 @@ class FakeEndpoints:
         return Page(refs, str(start + PAGE) if start + PAGE < len(names) else None)
 
     def tags(self) -> dict[str, dict[str, str]]:
-        return {}
+        return self.listed_tags
 
     def endpoint(self, ref: EndpointRef, tags: Mapping[str, str]) -> ServedEndpoint | None:
+        self.described.append(ref.name)
         return self.served.get(ref.name)
 
 
@@ -131,3 +134,15 @@ def test_a_recommendation_is_recorded_once_while_open_and_closed_when_its_signal
     assert week(3) == [("ep-0000", f"finding:{SMALLER}-closed"), ("ep-0001", f"finding:{SMALLER}-closed")]
     assert state.items == {}
     assert week(4) == []
+
+
+def test_an_endpoint_the_tagging_listing_names_exempt_is_skipped_without_being_described_or_measured() -> None:
+    endpoints, cloudwatch, audit = FakeEndpoints(2), FakeCloudWatch(), MemoryAuditTrail()
+    endpoints.listed_tags = {endpoints.served["ep-0001"].arn.lower(): {"ecoguard:exempt": "true"}}
+    runner(endpoints, cloudwatch, MemoryStateStore(GUARDRAIL, Mode.DRY_RUN), audit).sweep(Trigger("w", "Scheduled"))
+    assert endpoints.described == ["ep-0000"]
+    assert {
+        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for c in cloudwatch.calls for q in c["MetricDataQueries"]
+    } == {"ep-0000"}
+    outcomes = {(r.resource.name, r.outcome) for r in audit.items.values()}
+    assert outcomes == {("ep-0000", Outcome.FINDING), ("ep-0001", Outcome.SKIPPED)}

@@ -34,6 +34,7 @@ from ecoguard.guardrails.serving_advisor import (
     window,
     window_hours,
 )
+from ecoguard.guardrails.tags import is_exempt
 from ecoguard.instances import lookup
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
@@ -126,9 +127,11 @@ class ServingAdvisorRunner(GuardrailRunner):
         start, end = window(self._clock(), policy.window_days)
         described: list[ServedEndpoint | Unreadable] = []
         for ref in refs:
-            endpoint = read(
-                GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, tags.get(ref.arn.lower(), {}))
-            )
+            listed = tags.get(ref.arn.lower(), {})
+            if is_exempt(listed):  # skipped without describing it (the tagging listing names it exempt)
+                described.append(ServedEndpoint(ref.name, ref.arn, "", (), listed))
+                continue
+            endpoint = read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
             if endpoint is not GONE and endpoint is not None:
                 described.append(endpoint)
         served = [
