@@ -5,15 +5,19 @@ the namespace when dimensions are given: tests/README.md), and the calls stay wi
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 
-from ecoguard.guardrails.serving_advisor import GUARDRAIL
+from ecoguard.guardrails.serving_advisor import GUARDRAIL, SMALLER, window
 from ecoguard.guardrails.training_rightsizing import GUARDRAIL as TRAINING
 from ecoguard.guardrails.training_rightsizing import RIGHTSIZE
-from tests.conftest import REGION, Stack, load_event, record_calls
+from ecoguard.invocation import invoke_own_function
+from tests.conftest import REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.seed_serving import SEEDS, seed_serving, seed_underused_training_job
 
 FN = "ServingAdvisorFunction"
@@ -97,3 +101,42 @@ def test_given_a_completed_underused_training_job_then_it_gets_its_rightsizing_f
     assert calls.calls["GetMetricData"] == 1  # 4 hosts x 4 metrics in one call
     sent = [q["MetricStat"]["Metric"] for _, p in calls.params for q in p["MetricDataQueries"]]
     assert {m["Namespace"] for m in sent} == {"/aws/sagemaker/TrainingJobs"}
+
+
+def test_given_a_signal_that_goes_away_then_the_next_week_closes_its_finding_and_clears_its_state(stack: Stack) -> None:
+    seed_serving()
+    sweep(stack, "weekly-1")
+    # advise-smaller's CPU now peaks at 95 % of each of its 8 vCPUs: the next size down no longer holds it.
+    start, _ = window(datetime.now(UTC), 14)
+    boto3.client("cloudwatch", region_name=REGION).put_metric_data(
+        Namespace="/aws/sagemaker/Endpoints",
+        MetricData=[
+            {
+                "MetricName": "CPUUtilization",
+                "Dimensions": [
+                    {"Name": "EndpointName", "Value": "advise-smaller"},
+                    {"Name": "VariantName", "Value": "AllTraffic"},
+                ],
+                "Value": 760.0,
+                "Timestamp": start + timedelta(hours=4 * block + 1),
+            }
+            for block in range(84)
+        ],
+    )
+    calls = record_calls("dynamodb")
+    sweep(stack, "weekly-2")
+    assert recommendations(stack)["advise-smaller"] == [SMALLER, f"{SMALLER}-closed"]
+    assert calls.calls["DeleteItem"] == 1  # the endpoint's open state, now empty
+
+
+def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(stack: Stack) -> None:
+    seed_serving()
+    invoked = lambda_async_invoke_shim()
+    event = load_event("serving_advisor/scheduled-sweep.json")
+    [result] = stack.invoke(
+        FN, event, env={"ECOGUARD_MODE": "dry-run"}, hand_off=invoke_own_function, remaining_ms=lambda: 10_000
+    )
+    assert result["finished"] is False
+    [request] = invoked
+    assert request["url_path"].endswith(f"/functions/{stack.resolver.refs[FN]}/invocations")
+    assert json.loads(request["body"])["ecoguard-continuation"]["run_id"] == event["id"]
