@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.serving_advisor import GUARDRAIL as SERVING
-from ecoguard.guardrails.training_rightsizing import GUARDRAIL as TRAINING
+from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
 from ecoguard.report_serving import ServingLine, ServingSection, evidence_text
 
 

@@ -14,7 +14,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecoguard.actions.training_rightsizing import CompletedJobsAdapter, TrainingRightsizingRunner
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.host_metrics import MetricsAdapter
 from ecoguard.adapters.model_cards import ModelCardAdapter
@@ -27,6 +26,7 @@ from ecoguard.policy import Policy
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from ecoguard.runners.training_events import TrainingRunners
 from ecoguard.runners.training_guard import TrainingGuardRunner
+from ecoguard.runners.training_rightsizing import CompletedJobsAdapter, TrainingRightsizingRunner
 from ecoguard.settings import Settings
 
 logger = Logger()

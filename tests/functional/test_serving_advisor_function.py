@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from ecoguard.guardrails.serving_advisor import GUARDRAIL, SMALLER, window
-from ecoguard.guardrails.training_rightsizing import GUARDRAIL as TRAINING
+from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
 from ecoguard.guardrails.training_rightsizing import RIGHTSIZE
 from ecoguard.invocation import invoke_own_function
 from tests.conftest import REGION, Stack, lambda_async_invoke_shim, load_event, record_calls

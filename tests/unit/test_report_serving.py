@@ -46,7 +46,7 @@ def test_open_recommendations_ranked_by_monthly_usd_and_closed_ones_left_out() -
         finding("quiet", "serverless", None),
         finding("gone", "smaller-instance", 900.0),
         finding("gone", "smaller-instance-closed", None, at=1),
-        finding("train", "training-managed-spot", 5.0, guardrail="training-rightsizing"),
+        finding("train", "training-managed-spot", 5.0, guardrail="training-guard"),
         finding("other", "no-managed-spot", 50.0, guardrail="training-guard"),
     ]
     report = build_report(records, NOW)

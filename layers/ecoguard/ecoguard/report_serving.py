@@ -56,7 +56,7 @@ class ServingLine:
         }
 
 
-def _kind(record: AuditRecord) -> tuple[str, bool] | None:
+def advice_kind(record: AuditRecord) -> tuple[str, bool] | None:
     """(the recommendation, closed?) of a serving or right-sizing record; None for any other record."""
     if record.outcome is not Outcome.FINDING or not record.action.startswith(FINDING):
         return None
@@ -93,7 +93,7 @@ class ServingSection:
     latest: dict[tuple[str, str], tuple[AuditRecord, bool]] = field(default_factory=dict)
 
     def add(self, record: AuditRecord) -> None:
-        found = _kind(record)
+        found = advice_kind(record)
         if found is None:
             return
         kind, closed = found

@@ -8,10 +8,10 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from ecoguard.decisions import Mode, Outcome
+from ecoguard.decisions import Mode
 from ecoguard.guardrails.serving_advisor import GUARDRAIL
-from ecoguard.guardrails.training_rightsizing import GUARDRAIL as TRAINING
-from ecoguard.report_serving import ServingSection
+from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
+from ecoguard.report_serving import ServingSection, advice_kind
 from ecoguard_cli.advice import advice_table
 from tools.simulator.account import ACCOUNT, REGION
 from tools.simulator.scenes import DemoContext
@@ -53,7 +53,7 @@ class ServingAdvisorScene:
         found: dict[str, list[str]] = defaultdict(list)
         for guardrail in (GUARDRAIL, TRAINING):
             for record in ctx.audit.records(guardrail):
-                if record.mode is mode and record.outcome is Outcome.FINDING:
+                if record.mode is mode and advice_kind(record) is not None:
                     section.add(record)
                     found[record.resource.name].append(record.action.removeprefix("finding:"))
         ctx.console.print(advice_table(section.lines(), f"serving and right-sizing advice, {mode.value}"))

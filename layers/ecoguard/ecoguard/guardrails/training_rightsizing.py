@@ -3,7 +3,8 @@
 Utilization comes from ``/aws/sagemaker/TrainingJobs`` per host ``<job>/algo-<n>``, averaged over the run;
 CPU, GPU and GPU memory are reported up to 100 x the vCPUs or GPUs, so each is divided by that count, then
 averaged over the hosts. A figure some host did not report is unknown, and a rule that needs it does not
-fire. Advice only (findings): nothing is changed.
+fire. Advice only (findings, recorded as the training guard's: ``guardrail`` is ``training-guard``): nothing
+is changed.
 
 1. Exempt (``ecoguard:exempt=true``): a ``Skip``. An instance type not in the table: no advice (its
    devices are unknown).
@@ -33,11 +34,11 @@ from typing import Any
 from ecoguard.decisions import Finding, Resource, Skip
 from ecoguard.guardrails.serving_advisor import monthly_impact, next_size_down
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.guardrails.training_guard import GUARDRAIL
 from ecoguard.impact import Estimate, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup
 from ecoguard.policy import ServingAdvisorPolicy
 
-GUARDRAIL = "training-rightsizing"
 RIGHTSIZE = "training-rightsizing"
 SPOT = "training-managed-spot"
 KINDS = (RIGHTSIZE, SPOT)

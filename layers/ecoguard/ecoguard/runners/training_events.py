@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecoguard.actions.training_rightsizing import TrainingRightsizingRunner
 from ecoguard.events import EventBridgeEvent, status_key
 from ecoguard.events.sagemaker import parse_training_event
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from ecoguard.runners.training_guard import TrainingGuardRunner
+from ecoguard.runners.training_rightsizing import TrainingRightsizingRunner
 from ecoguard.sweep import SweepResult
 
 

@@ -1,4 +1,5 @@
-"""Training right-sizing's AWS side: read-only (no action units; findings only).
+"""Training right-sizing's AWS side: read-only (no action units; findings only, recorded as the training
+guard's, on TrainingGuardFunction).
 
 On a ``Completed`` training-job event (TrainingGuardFunction), the job is described (DescribeTrainingJob,
 ListTags) and each host's CPU, memory, GPU and GPU memory are read over its run in one batched
@@ -14,15 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from ecoguard.actions import Clients, Registry
 from ecoguard.adapters.host_metrics import MetricQuery
 from ecoguard.audit import AuditLog
 from ecoguard.decisions import Mode, Plan
 from ecoguard.errors import NotFound, translate
 from ecoguard.events import parse_aws_time
 from ecoguard.executor import RunSummary, Trigger
-from ecoguard.guardrails.training_guard import NAMESPACE
-from ecoguard.guardrails.training_rightsizing import GUARDRAIL, CompletedJob, RunUtilization, per_device, rightsize
+from ecoguard.guardrails.training_guard import GUARDRAIL, NAMESPACE
+from ecoguard.guardrails.training_rightsizing import CompletedJob, RunUtilization, per_device, rightsize
 from ecoguard.instances import lookup
 from ecoguard.policy import Policy
 from ecoguard.runner import GuardrailRunner
@@ -57,7 +57,8 @@ class CompletedJobsAdapter:
         except ClientError as exc:
             error = translate(exc)
             # SageMaker answers a missing job with ValidationException ("Requested resource not found").
-            if isinstance(error, NotFound) or "not found" in str(error).lower():
+            message = str(error).lower()
+            if isinstance(error, NotFound) or "not found" in message or "could not find" in message:
                 return None
             raise error from exc
         start = parse_aws_time(job["TrainingStartTime"])
@@ -79,13 +80,6 @@ class CompletedJobsAdapter:
             training_plan=bool(resources.get("TrainingPlanArn")),
             tags={t["Key"]: t["Value"] for t in tags},
         )
-
-
-def connect(clients: Clients) -> CompletedJobs:
-    return CompletedJobsAdapter(clients("sagemaker"))
-
-
-REGISTRY = Registry[CompletedJobs](GUARDRAIL, "TrainingGuardFunction", (), connect)
 
 
 def utilization(job: CompletedJob, metrics: HostSeries) -> RunUtilization:
