@@ -384,3 +384,10 @@ def test_given_an_endpoint_that_fits_no_rule_then_no_finding() -> None:
     busy = observed(endpoint(instance_type="ml.m5.2xlarge"), usage(steady(5000.0), cpu=600.0, memory=70.0))
     plan = advise(busy, POLICY)
     assert plan.decisions == () and plan.compliant
+
+
+def test_given_two_variants_fitting_the_same_rule_then_one_finding_names_both() -> None:
+    two = observed(endpoint(instance_type="ml.m5.2xlarge", variants=2), usage(steady(100.0), cpu=100.0, memory=10.0))
+    findings = [d for d in advise(two, POLICY).decisions if isinstance(d, Finding)]
+    assert [f.kind for f in findings] == [SMALLER]
+    assert findings[0].evidence["variant"] == "v1" and findings[0].evidence["figures"]["also_variants"] == ["v2"]

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -591,10 +591,27 @@ def finding_of(endpoint: ServedEndpoint, rec: Recommendation) -> Finding:
     return Finding(GUARDRAIL, endpoint.resource, rec.kind, rec.reason, evidence, rec.impact)
 
 
+def one_per_kind(recommendations: Sequence[Recommendation]) -> list[Recommendation]:
+    """One recommendation per kind on an endpoint (its audit key): the first variant's, naming the others'
+    variants in its figures (their own figures are not merged)."""
+    first: dict[str, Recommendation] = {}
+    others: dict[str, list[str]] = {}
+    for rec in recommendations:
+        if rec.kind in first:
+            others.setdefault(rec.kind, []).append(rec.variant)
+        else:
+            first[rec.kind] = rec
+    return [
+        replace(rec, figures={**rec.figures, "also_variants": others[kind]}) if kind in others else rec
+        for kind, rec in first.items()
+    ]
+
+
 def open_and_close(observed: ObservedEndpoint, recommendations: Sequence[Recommendation]) -> Plan:
     """Record the recommendations that open (new, or on a changed configuration), close those whose signal
     went away or whose configuration changed, and keep the state of what is open."""
     endpoint = observed.endpoint
+    recommendations = one_per_kind(recommendations)
     was = dict(observed.state.open)
     now = {rec.kind: endpoint.config_name for rec in recommendations}
     decisions: list[Finding] = []
