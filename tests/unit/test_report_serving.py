@@ -74,3 +74,24 @@ def test_a_recommendation_reopened_after_closing_is_open_again() -> None:
 
 def test_without_advice_the_section_says_so() -> None:
     assert "No open serving or right-sizing recommendation." in render_html(build_report([], NOW))
+
+
+def test_ecoguard_advise_takes_a_stack_and_prints_the_same_lines_with_their_evidence() -> None:
+    import io
+
+    from rich.console import Console
+
+    from ecoguard.report_serving import ServingSection
+    from ecoguard_cli.__main__ import parser
+    from ecoguard_cli.advice import advice_table
+
+    args = parser().parse_args(["advise", "--stack", "ecoguard-prod"])
+    assert (args.command, args.stack, args.json) == ("advise", "ecoguard-prod", False)
+    section = ServingSection()
+    for record in (finding("batchy", "batch-transform", 300.0), finding("quiet", "serverless", None)):
+        section.add(record)
+    out = io.StringIO()
+    Console(file=out, width=200).print(advice_table(section.lines(), "advice"))
+    text = out.getvalue()
+    assert text.index("batchy") < text.index("quiet")
+    assert "300.00" in text and "unknown" in text and "window_days 14" in text
