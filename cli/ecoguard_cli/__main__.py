@@ -1,4 +1,4 @@
-"""``ecoguard audit | restore ACTION_ID | report | regions | kpi-alarms | doctor``, on a deployed stack."""
+"""``ecoguard audit | restore ACTION_ID | report | advise | regions | kpi-alarms | doctor``, on a deployed stack."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.console import Console
 
 from ecoguard.policy import build_policy
 from ecoguard_cli import operations
+from ecoguard_cli.advice import advice_table, open_advice
 from ecoguard_cli.audit_view import audit_table
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
@@ -36,7 +37,9 @@ def parser() -> argparse.ArgumentParser:
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
     reporting.add_argument("--csv", type=Path, default=None, help="also write the actions and findings as CSV")
-    for sub in (listing, restoring, reporting):
+    advising = commands.add_parser("advise", help="open serving and right-sizing recommendations, by monthly saving")
+    advising.add_argument("--json", action="store_true", help="print the recommendations as JSON, for machines")
+    for sub in (listing, restoring, reporting, advising):
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
         where.add_argument("--table", help="the audit table's name")
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         return print_audit(session, table, args.guardrail, as_json=args.json)
     if args.command == "report":
         return print_report(session, table, args.html, args.json, args.csv)
+    if args.command == "advise":
+        return print_advice(session, table, as_json=args.json)
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
     Console().print(f"{result.outcome.value}: {result.message}", markup=False)
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
@@ -100,6 +105,15 @@ def print_doctor(session: boto3.session.Session, stack: str) -> int:
     rows = run_checks(deployment)
     Console(width=200).print(doctor_table(rows, stack))
     return exit_code(rows)
+
+
+def print_advice(session: boto3.session.Session, table: str, *, as_json: bool) -> int:
+    lines = open_advice(session.client("dynamodb"), table)
+    if as_json:
+        Console().print_json(json.dumps([line.as_dict() for line in lines], default=str))
+    else:
+        Console().print(advice_table(lines, f"open serving and right-sizing advice in {table} ({len(lines)})"))
+    return 0
 
 
 def print_kpi_alarms(policy_file: Path | None, period: int) -> int:

@@ -26,6 +26,7 @@ from ecoguard.policy import Policy
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from ecoguard.runners.training_events import TrainingRunners
 from ecoguard.runners.training_guard import TrainingGuardRunner
+from ecoguard.runners.training_rightsizing import CompletedJobsAdapter, TrainingRightsizingRunner
 from ecoguard.settings import Settings
 
 logger = Logger()
@@ -50,7 +51,15 @@ def build(settings: Settings, policy: Policy, context: LambdaContext) -> Trainin
         clock=utc_now,
         ttl_days=policy.audit.ttl_days,
     )
-    return TrainingRunners(guard, impact)
+    rightsizing = TrainingRightsizingRunner(
+        jobs=CompletedJobsAdapter(client("sagemaker")),
+        metrics=MetricsAdapter(client("cloudwatch")),
+        audit=audit,
+        policy=policy,
+        mode=settings.mode,
+        clock=utc_now,
+    )
+    return TrainingRunners(guard, impact, rightsizing)
 
 
 APP = GuardrailApp(

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tools.simulator.demo import run_demo
+from tools.simulator.seed_serving import SEEDS, UNDERUSED_JOB
 
 
 def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
@@ -47,6 +48,10 @@ def test_the_demo_runs_dry_run_then_enforce_then_restore() -> None:
     }
     assert results["model-card-impact/dry-run"] == {"written": False, "applied": 0}
     assert results["model-card-impact/enforce"] == {"written": True, "applied": 1}
+    # Every seeded endpoint gets exactly the recommendation it was built for; advise-none gets none.
+    advised = {s.name: [s.expected] for s in SEEDS if s.expected} | {UNDERUSED_JOB: ["training-rightsizing"]}
+    assert results["serving-advisor/dry-run"]["recommendations"] == advised
+    assert results["serving-advisor/enforce"]["recommendations"] == advised
     text = out.getvalue()
     assert "would-apply" in text and "applied" in text and "tagged ecoguard:exempt=true" in text
     assert "refused: inside the cooldown" in text and "drift, only notified" in text

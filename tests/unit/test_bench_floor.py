@@ -92,3 +92,24 @@ def test_every_required_read_is_named_as_the_bench_counts_calls_by_signing_name_
             prefix, operation = op.split(":", 1)
             assert prefix in signing, f"{function}: {op} is not named by signing name"
             assert operation in signing[prefix].operation_names, f"{function}: {op} is no such operation"
+
+
+def test_given_a_serving_advisor_sweep_of_1000_endpoints_then_metric_calls_count_against_their_bound() -> None:
+    sweep = {
+        "truth": {"listed": 1000, "exempt_tagged": 50},
+        "outcomes": {"applied": 0, "evaluated": 1000},
+        "metric_queries": 950 * 4,
+        "calls": {
+            "sagemaker:ListEndpoints": 10,
+            "tagging:GetResources": 1,
+            "sagemaker:DescribeEndpoint": 950,
+            "sagemaker:DescribeEndpointConfig": 950,
+            "sagemaker:DescribeModel": 1,
+            "monitoring:GetMetricData": 10,
+        },
+    }
+    bound = figures.lower_bound("ServingAdvisorFunction", sweep)
+    assert bound == {"listings": 10 + 1, "metric_calls": 8, "writes": 0, "bound": 19}
+    found = figures.floor("ServingAdvisorFunction", sweep)
+    assert found["excess"] == {}
+    assert found["bound"] == 19 + 950 + 950 + 1

@@ -111,17 +111,19 @@ def test_html_escapes_resource_names() -> None:
 
 def advice(i: int, usd: float, kg: float) -> AuditRecord:
     base = record(i, Outcome.FINDING, kg, guardrail="serving-advisor", kind="AWS::SageMaker::Endpoint", usd=usd)
-    return replace(base, action=f"finding:rightsize-{i}", reason=f"advice {i}")
+    impact = {"kwh": kg * 2, "kg_co2e": kg, "usd": usd, "period": "per month"}
+    return replace(base, action=f"finding:smaller-instance-{i}", reason=f"advice {i}", impact=impact)
 
 
 def test_serving_advice_is_its_own_section_ranked_by_monthly_savings() -> None:
     report = build_report([advice(1, 2.0, 9.0), advice(2, 30.0, 1.0), advice(3, 5.0, 1.0)], NOW)
-    assert [line.record.resource.name for line in report.serving] == ["/g2", "/g3", "/g1"]
-    section = render_html(report).split('<h2 id="serving">', 1)[1].split("<h2>", 1)[0]
-    assert section.index("advice 2") < section.index("advice 3") < section.index("advice 1")
-    assert "912.50 USD" in section  # 30 USD a day, over a 730-hour month
+    assert [line.resource for line in report.serving.lines()] == ["/g2", "/g3", "/g1"]
+    section = render_html(report).split('<h2 id="serving">', 1)[1].split("<h2", 1)[0]
+    assert section.index("/g2") < section.index("/g3") < section.index("/g1")
+    assert "30.00 USD" in section
+    assert [row["resource"] for row in json.loads(render_json(report))["serving"]] == ["/g2", "/g3", "/g1"]
     empty = render_html(build_report([record(1, Outcome.APPLIED, 1.0)], NOW))
-    assert "No serving advice in the audit trail" in empty
+    assert "No open serving or right-sizing recommendation" in empty
 
 
 def test_the_csv_has_one_row_per_action_in_its_latest_state_with_cents_and_unknowns() -> None:

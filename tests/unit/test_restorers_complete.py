@@ -12,7 +12,12 @@ import pytest
 
 import ecoguard.guardrails
 from ecoguard.actions import ActionUnit, Registry, registries, registry
+from tools.simulator.template import load_template
 
+# Guardrails that only advise (findings): nothing to undo, so no action units.
+ADVICE_ONLY = frozenset({"serving-advisor"})
+BOOKKEEPING = frozenset({"dynamodb", "sns", "kms", "ssm", "lambda"})
+READ_VERBS = ("List", "Describe", "Get", "Search")
 REGISTRIES = sorted(registries(), key=lambda r: r.guardrail)
 UNITS = [(r.guardrail, unit) for r in REGISTRIES for unit in r.units]
 
@@ -36,7 +41,27 @@ def test_every_guardrail_has_a_registry_of_action_units_and_no_registry_is_orpha
 @pytest.mark.parametrize("found", REGISTRIES, ids=lambda r: r.guardrail)
 def test_each_registry_is_found_by_its_guardrail_name_and_holds_units(found: Registry[Any]) -> None:
     assert registry(found.guardrail) is found
-    assert found.units and found.function
+    assert found.function
+    assert found.units or found.guardrail in ADVICE_ONLY, f"{found.guardrail}: no action units"
+
+
+@pytest.mark.parametrize("guardrail", sorted(ADVICE_ONLY))
+def test_a_guardrail_without_units_is_advice_only_its_function_granted_no_write(guardrail: str) -> None:
+    """A registry may hold no unit only when its guardrail changes nothing: its function's role is granted
+    no write outside the bookkeeping every function has (audit table, notices, the policy, its continuation)."""
+    found = registry(guardrail)
+    assert not found.units
+    statements = [
+        statement
+        for policy in load_template()["Resources"][found.function]["Properties"]["Policies"]
+        for statement in policy["Statement"]
+        if statement["Effect"] == "Allow"
+    ]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions, f"{found.function} has no grants"
+    governed = {a for a in actions if a.split(":")[0] not in BOOKKEEPING}
+    writes = {a for a in governed if not a.split(":")[1].startswith(READ_VERBS)}
+    assert writes == set(), f"{found.function} is advice-only but is granted {sorted(writes)}"
 
 
 @pytest.mark.parametrize(("guardrail", "unit"), UNITS, ids=lambda u: getattr(u, "name", str(u)))

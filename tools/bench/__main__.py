@@ -25,6 +25,7 @@ SWEEP_ORDER = (
     "IdleEndpointFunction",
     "IdleNotebookFunction",
     "TrainingGuardFunction",
+    "ServingAdvisorFunction",
 )
 
 

@@ -58,6 +58,8 @@ def listings(function: str, sweep: Mapping[str, Any]) -> int:
             + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
             + pages(truth.get("idle_hours_tagged", 0), TAGGING_PAGE)
         )
+    if function == "ServingAdvisorFunction":  # then one listing of every tagged endpoint
+        return pages(truth["listed"], SAGEMAKER_PAGE) + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
     if function == "IdleEndpointFunction":  # then one listing of every tagged endpoint
         tagged = truth.get("exempt_tagged", 0) + truth.get("idle_hours_tagged", 0)
         return pages(truth["listed"], SAGEMAKER_PAGE) + pages(tagged, TAGGING_PAGE)
@@ -152,6 +154,24 @@ REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
             "sagemaker:ListTags",
             "each deletion re-reads the endpoint's tags (the tagging listing can lag)",
             lambda s: s["calls"].get("sagemaker:DeleteEndpoint", 0),
+        ),
+    ],
+    "ServingAdvisorFunction": [
+        (
+            "sagemaker:DescribeEndpoint",
+            "each endpoint not exempt: its configuration's name, status and variants (ListEndpoints names none)",
+            _not_exempt,
+        ),
+        (
+            "sagemaker:DescribeEndpointConfig",
+            "each endpoint not exempt: instance type and count, data capture, async config (one config each)",
+            _not_exempt,
+        ),
+        (
+            "sagemaker:DescribeModel",
+            "each distinct model, once: its container image (consolidation, Inferentia), VPC and multi-model "
+            "mode (serverless exclusions); the bench's endpoints share one",
+            lambda s: 1 if _not_exempt(s) else 0,
         ),
     ],
     "TrainingGuardFunction": [

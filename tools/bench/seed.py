@@ -27,7 +27,14 @@ from tools.simulator.seed_inference import (
 )
 from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, create_job
 
-FULL_SCALE = {"log_groups": 10_000, "buckets": 1_000, "endpoints": 2_000, "training_jobs": 500, "notebooks": 300}
+FULL_SCALE = {
+    "log_groups": 10_000,
+    "buckets": 1_000,
+    "endpoints": 2_000,
+    "training_jobs": 500,
+    "notebooks": 300,
+    "serving_endpoints": 1_000,
+}
 EXEMPT = {"ecoguard:exempt": "true"}
 
 
@@ -245,3 +252,34 @@ def seed_notebooks(n: int) -> Truth:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def seed_serving_endpoints(n: int, now: datetime) -> Truth:
+    """One variant each on ml.m5.xlarge, one model shared by all, one endpoint configuration each; every 20th
+    exempt. Half have an hour of traffic: the GetMetricData calls do not depend on the data."""
+    sm: Any = boto3.client("sagemaker", region_name=REGION)
+    cw: Any = boto3.client("cloudwatch", region_name=REGION)
+    create_model("bench-serving-model")
+    truth = Truth()
+    metrics: list[dict[str, Any]] = []
+    for i in range(n):
+        name = f"bench-serve-{i:05d}"
+        variant = {"VariantName": "AllTraffic", "ModelName": "bench-serving-model", "InstanceType": "ml.m5.xlarge",
+                   "InitialInstanceCount": 1}  # fmt: skip
+        sm.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=[variant])
+        tags = EXEMPT if i % 20 == 19 else {}
+        if tags:
+            truth.add("exempt_tagged")
+        sm.create_endpoint(
+            EndpointName=name,
+            EndpointConfigName=f"{name}-config",
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )
+        if i % 2 == 0:
+            dims = [{"Name": "EndpointName", "Value": name}, {"Name": "VariantName", "Value": "AllTraffic"}]
+            metrics.append({"MetricName": "Invocations", "Dimensions": dims, "Timestamp": now - timedelta(hours=2),
+                            "Value": 10.0, "Unit": "None"})  # fmt: skip
+    for start in range(0, len(metrics), 1000):
+        cw.put_metric_data(Namespace="AWS/SageMaker", MetricData=metrics[start : start + 1000])
+    truth.listed = n
+    return truth

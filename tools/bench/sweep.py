@@ -51,6 +51,7 @@ SWEEPS = {
     "IdleEndpointFunction": "idle_endpoint/scheduled-sweep.json",
     "IdleNotebookFunction": "idle_notebook/scheduled-sweep.json",
     "TrainingGuardFunction": "training_guard/scheduled-sweep.json",
+    "ServingAdvisorFunction": "serving_advisor/scheduled-sweep.json",
 }
 QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 
@@ -141,6 +142,8 @@ def seed_for(function: str, scale: float, stack: ExitStack) -> dict[str, Any]:
         truth = seed.seed_endpoints(seed.scaled("endpoints", scale), now)
     elif function == "IdleNotebookFunction":
         truth = seed.seed_notebooks(seed.scaled("notebooks", scale))
+    elif function == "ServingAdvisorFunction":
+        truth = seed.seed_serving_endpoints(seed.scaled("serving_endpoints", scale), now)
     else:
         stack.enter_context(RunningTrainingJobs.install())  # moto_has_no_stop_training_job
         truth, _ = seed.seed_training_jobs(seed.scaled("training_jobs", scale), now)

@@ -64,6 +64,7 @@ def scenes() -> list[Scene]:
     from tools.simulator.scenes.log_retention import LogRetentionScene
     from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
     from tools.simulator.scenes.retraining_gate import RetrainingGateScene
+    from tools.simulator.scenes.serving_advisor import ServingAdvisorScene
     from tools.simulator.scenes.storage_lifecycle import StorageLifecycleScene
     from tools.simulator.scenes.studio_idle import StudioIdleScene
     from tools.simulator.scenes.training_guard import TrainingGuardScene
@@ -78,4 +79,5 @@ def scenes() -> list[Scene]:
         RetrainingGateScene(),
         StudioIdleScene(),
         IdleComputeScene(),
+        ServingAdvisorScene(),
     ]

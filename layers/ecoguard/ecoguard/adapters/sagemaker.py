@@ -28,7 +28,7 @@ NOTEBOOK_TYPE = "sagemaker:notebook-instance"
 ENDPOINT_TYPE = "sagemaker:endpoint"
 
 
-def _gone[T](call: Callable[[], T]) -> T | None:
+def unless_gone[T](call: Callable[[], T]) -> T | None:
     """What ``call`` returns; None if SageMaker says the resource does not exist (``ecoguard.not_found``)."""
     try:
         return call()
@@ -98,7 +98,7 @@ class SageMakerAdapter:
     def endpoint(self, name: str, tags: Mapping[str, str] | None = None) -> Endpoint | None:
         """The endpoint with its variants, kind and tags (read now unless ``tags`` are given, e.g. from
         ``endpoint_tags``); None if it no longer exists."""
-        raw = _gone(lambda: self._sm.describe_endpoint(EndpointName=name))
+        raw = unless_gone(lambda: self._sm.describe_endpoint(EndpointName=name))
         if raw is None:
             return None
         config = self.endpoint_config(raw["EndpointConfigName"])
@@ -128,7 +128,7 @@ class SageMakerAdapter:
 
     def endpoint_config(self, name: str) -> Mapping[str, Any] | None:
         if name not in self._configs:
-            config = _gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=name))
+            config = unless_gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=name))
             if config is None:
                 return None
             self._configs[name] = config
@@ -137,13 +137,15 @@ class SageMakerAdapter:
     def gone_parts(self, config_name: str) -> tuple[str, ...]:
         """What re-creating an endpoint from ``config_name`` needs that no longer exists: the configuration
         itself, or the models its variants name (read now, not from this adapter's cache)."""
-        config = _gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=config_name))
+        config = unless_gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=config_name))
         if config is None:
             return (f"endpoint configuration {config_name}",)
         self._configs[config_name] = config
         models = sorted({v["ModelName"] for v in config.get("ProductionVariants", []) if v.get("ModelName")})
         return tuple(
-            f"model {model}" for model in models if _gone(partial(self._sm.describe_model, ModelName=model)) is None
+            f"model {model}"
+            for model in models
+            if unless_gone(partial(self._sm.describe_model, ModelName=model)) is None
         )
 
     def inference_components(self, endpoint: str) -> tuple[Component, ...]:
@@ -154,7 +156,7 @@ class SageMakerAdapter:
         names = [c["InferenceComponentName"] for c in listed]
         components = []
         for name in sorted(names):
-            raw = _gone(partial(self._sm.describe_inference_component, InferenceComponentName=name))
+            raw = unless_gone(partial(self._sm.describe_inference_component, InferenceComponentName=name))
             if raw is None:
                 continue
             runtime = raw.get("RuntimeConfig") or {}
@@ -223,7 +225,7 @@ class SageMakerAdapter:
         return Page(tuple(self._notebook(raw) for raw in listed), next_token)
 
     def notebook(self, name: str) -> Notebook | None:
-        raw = _gone(lambda: self._sm.describe_notebook_instance(NotebookInstanceName=name))
+        raw = unless_gone(lambda: self._sm.describe_notebook_instance(NotebookInstanceName=name))
         if raw is None:
             return None
         return self._notebook(raw)

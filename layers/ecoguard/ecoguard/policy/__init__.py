@@ -41,6 +41,7 @@ from ecoguard.policy.retraining_gate import (
     PipelineTarget,
     RetrainingGatePolicy,
 )
+from ecoguard.policy.serving_advisor import ServingAdvisorPolicy
 from ecoguard.policy.storage_lifecycle import (
     DATA_CLASSES,
     ArtifactClassPolicy,
@@ -91,6 +92,7 @@ __all__ = [
     "RecreatableClassPolicy",
     "RetentionDays",
     "RetrainingGatePolicy",
+    "ServingAdvisorPolicy",
     "StorageLifecyclePolicy",
     "StudioIdlePolicy",
     "TrainingGuardPolicy",

@@ -17,6 +17,7 @@ from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.report import ReportPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
+from ecoguard.policy.serving_advisor import ServingAdvisorPolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
 from ecoguard.policy.studio_idle import StudioIdlePolicy
 from ecoguard.policy.training_guard import TrainingGuardPolicy
@@ -53,6 +54,10 @@ class Policy(StrictModel):
     idle_compute: IdleComputePolicy = Field(
         default=IdleComputePolicy(),
         description="Warm pools, MLflow tracking servers, HyperPod and Elastic Inference (IdleComputeFunction).",
+    )
+    serving_advisor: ServingAdvisorPolicy = Field(
+        default=ServingAdvisorPolicy(),
+        description="Serving and training right-sizing advice (ServingAdvisorFunction, TrainingGuardFunction).",
     )
 
 

@@ -35,6 +35,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             for dimension, values in sorted(report.attribution.items())
         },
         "resources": [_resource(row) for row in report.resources],
+        "serving": report.serving.as_dict(),
         "trend": [
             {
                 "week_start": w.start.isoformat(),

@@ -25,11 +25,11 @@ from ecoguard.report.savings import (
     rate_of,
     run_rate,
 )
+from ecoguard.report_serving import ServingSection
 
 POTENTIAL = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)  # what acting would avoid
 RESTORE_PREFIX = "restore:"
 TREND_WEEKS = 12
-SERVING_GUARDRAILS = ("serving-advisor", "serving_advisor")
 UNTAGGED = "(untagged)"
 
 
@@ -124,6 +124,7 @@ class Report:
     actions: list[ActionLine] = field(default_factory=list)
     resources: list[ResourceRow] = field(default_factory=list)
     trend: list[Week] = field(default_factory=list)
+    serving: ServingSection = field(default_factory=ServingSection)  # open serving and right-sizing advice
     attribution_tags: tuple[str, ...] = ()
     # dimension ("guardrail", "account", "region", "tag:<key>") -> value -> breakdown
     attribution: dict[str, dict[str, Breakdown]] = field(default_factory=dict)
@@ -137,17 +138,6 @@ class Report:
     @property
     def by_region(self) -> dict[str, Breakdown] | None:
         return self.attribution.get("region", {}) if self.organization else None
-
-    @property
-    def serving(self) -> list[ActionLine]:
-        """Serving advice (findings of the serving advisor), ranked by monthly savings in USD, then kgCO2e."""
-        lines = [a for a in self.actions if a.record.guardrail in SERVING_GUARDRAILS and a.potential is not None]
-
-        def key(line: ActionLine) -> tuple[float, float]:
-            p = line.potential or {}
-            return (p.get("usd") or 0.0, p.get("kg_co2e") or 0.0)
-
-        return sorted(lines, key=key, reverse=True)
 
     @property
     def method(self) -> str:
@@ -177,12 +167,14 @@ def _build(
     by_resource: dict[str, list[tuple[str, str, AuditRecord]]] = {}
     restored_at: dict[tuple[str, str], datetime] = {}
     keys = dict.fromkeys(tags)
+    report_serving = ServingSection()
     for account, region, record in located:
         if record.action.startswith(RESTORE_PREFIX) and record.outcome is Outcome.RESTORED:
             restored_at[(record.pk, record.trigger_id.removeprefix(RESTORE_PREFIX))] = record.recorded_at
         by_resource.setdefault(record.pk, []).append((account, region, record))
+        report_serving.add(record)
         keys.update(dict.fromkeys(record.attribution or {}))  # keys a policy named when the record was written
-    report = Report(generated_at=now, attribution_tags=tuple(keys), organization=organization)
+    report = Report(generated_at=now, attribution_tags=tuple(keys), organization=organization, serving=report_serving)
     for located_records in by_resource.values():
         for account, region, record in located_records:
             report.records += 1

@@ -164,26 +164,8 @@ def _attribution(report: Report) -> str:
 
 
 def _serving(report: Report) -> str:
-    """The serving-advice slot: findings of the serving advisor, ranked by monthly savings."""
-    lines = report.serving
-    if not lines:
-        return (
-            '<h2 id="serving">Serving advice</h2><p class="note">No serving advice in the audit trail '
-            "(findings of the serving advisor appear here, ranked by monthly savings).</p>"
-        )
-    rows = [
-        [
-            f'<span class="name">{_e(line.record.resource.name)}</span>',
-            _e(line.record.action),
-            _e(line.record.reason),
-            _e(quantity((line.potential or {}).get("usd"), "usd")),
-            _e(quantity((line.potential or {}).get("kg_co2e"), "kg_co2e")),
-        ]
-        for line in lines
-    ]
-    return '<h2 id="serving">Serving advice</h2>' + _table(
-        ["endpoint", "advice", "why", "saves USD/month", "saves kgCO2e/month"], rows, numeric_from=3
-    )
+    """Open serving and right-sizing advice, the largest monthly saving first (``ecoguard.report_serving``)."""
+    return report.serving.html()
 
 
 def _history(records: list[AuditRecord]) -> str:

@@ -10,6 +10,7 @@ from ecoguard.events.sagemaker import parse_training_event
 from ecoguard.executor import RunSummary, Trigger
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
 from ecoguard.runners.training_guard import TrainingGuardRunner
+from ecoguard.runners.training_rightsizing import TrainingRightsizingRunner
 from ecoguard.sweep import SweepResult
 
 
@@ -17,10 +18,13 @@ from ecoguard.sweep import SweepResult
 class TrainingRunners:
     guard: TrainingGuardRunner
     impact: ModelCardImpactRunner
+    rightsizing: TrainingRightsizingRunner | None = None  # advice on a completed job (serving_advisor policy)
 
     def on_state_change(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
         detail = parse_training_event(event)
         if status_key(detail.TrainingJobStatus) == "completed":
+            if self.rightsizing is not None:
+                self.rightsizing.on_training_completed(detail.TrainingJobName, trigger)
             return self.impact.on_training_completed(detail.TrainingJobName, trigger)
         return self.guard.on_state_change(event, trigger)
 

@@ -1,0 +1,172 @@
+"""The serving advisor's AWS side: read-only. It has no action units: it only records findings.
+
+``ServingAdvisorRunner`` sweeps InService endpoints (100 a page, by name; resumable), and for each page:
+describes the endpoints (their tags from one tagging listing per invocation), fetches every variant's
+metrics in one batched GetMetricData round (``ceil(queries / 500)`` calls), reads each endpoint's open
+findings from the guardrail's state, decides consolidation over the page, and runs each endpoint's plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, partial
+from typing import Protocol
+
+from ecoguard.actions import Clients, Registry
+from ecoguard.adapters.metrics import MetricQuery, Series
+from ecoguard.adapters.serving import ServingAdapter
+from ecoguard.adapters.serving_metrics import key, usage_of, variant_queries
+from ecoguard.adapters.tagging import TaggingAdapter
+from ecoguard.audit import AuditLog
+from ecoguard.decisions import OUT_OF_SCOPE, Mode, Plan, Unreadable
+from ecoguard.executor import Trigger
+from ecoguard.guardrails.idle_endpoint import EndpointRef
+from ecoguard.guardrails.serving_advisor import (
+    GUARDRAIL,
+    ObservedEndpoint,
+    OpenFindings,
+    Recommendation,
+    ServedEndpoint,
+    advise,
+    consolidation,
+    window,
+    window_hours,
+)
+from ecoguard.guardrails.tags import is_exempt
+from ecoguard.instances import lookup
+from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
+from ecoguard.runner import GuardrailRunner
+from ecoguard.state import StateStore
+from ecoguard.sweep import Page, SweepResult
+
+
+class Endpoints(Protocol):
+    def page(self, token: str | None) -> Page[EndpointRef]: ...
+
+    def tags(self) -> dict[str, dict[str, str]]: ...
+
+    def endpoint(self, ref: EndpointRef, tags: Mapping[str, str]) -> ServedEndpoint | None: ...
+
+
+class Metrics(Protocol):
+    def fetch(self, queries: Iterable[MetricQuery]) -> list[tuple[MetricQuery, Series]]: ...
+
+
+class OpenState(Protocol):
+    def get(self, key: str) -> OpenFindings: ...
+
+
+class StoredOpenState:
+    """The open findings of each endpoint, in the guardrail's ``StateStore``."""
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    def get(self, key: str) -> OpenFindings:
+        item = self._store.get(key)
+        return OpenFindings(dict(item.value.get("open", {})), item.version)
+
+
+def connect(clients: Clients) -> Endpoints:
+    return ServingAdapter(clients("sagemaker"), TaggingAdapter(clients("resourcegroupstaggingapi")))
+
+
+REGISTRY = Registry[Endpoints](GUARDRAIL, "ServingAdvisorFunction", (), connect)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    observed: ObservedEndpoint | Unreadable | None  # None: gone since it was listed
+    extra: tuple[Recommendation, ...] = field(default=())
+
+
+def _grouped(
+    observed: ObservedEndpoint | Unreadable, grouped: Mapping[str, Recommendation]
+) -> tuple[Recommendation, ...]:
+    if isinstance(observed, ObservedEndpoint) and observed.endpoint.name in grouped:
+        return (grouped[observed.endpoint.name],)
+    return ()
+
+
+class ServingAdvisorRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(
+        self,
+        *,
+        endpoints: Endpoints,
+        metrics: Metrics,
+        open_state: OpenState,
+        state: StateStore | None,
+        audit: AuditLog,
+        policy: Policy,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        remaining_ms: Callable[[], int],
+    ) -> None:
+        super().__init__(
+            audit=audit, policy=policy, mode=mode, clock=clock, units={}, state=state, remaining_ms=remaining_ms
+        )
+        self._endpoints = endpoints
+        self._metrics = metrics
+        self._open = open_state
+
+    def plan(self, snapshot: Snapshot) -> Plan:
+        if snapshot.observed is None:
+            return OUT_OF_SCOPE
+        if isinstance(snapshot.observed, Unreadable):
+            return Plan(unreadable=snapshot.observed)
+        return advise(snapshot.observed, self._policy.serving_advisor, snapshot.extra)
+
+    def collect(self, refs: Iterable[EndpointRef], tags: Mapping[str, Mapping[str, str]]) -> list[Snapshot]:
+        """Describe, measure (one batched round for the page) and read the open state of ``refs``."""
+        policy = self._policy.serving_advisor
+        start, end = window(self._clock(), policy.window_days)
+        described: list[ServedEndpoint | Unreadable] = []
+        for ref in refs:
+            listed = tags.get(ref.arn.lower(), {})
+            if is_exempt(listed):  # skipped without describing it (the tagging listing names it exempt)
+                described.append(ServedEndpoint(ref.name, ref.arn, "", (), listed))
+                continue
+            endpoint = read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
+            if endpoint is not GONE and endpoint is not None:
+                described.append(endpoint)
+        served = [
+            e for e in described if isinstance(e, ServedEndpoint) and not (e.serverless or e.inference_components)
+        ]
+        queries = [
+            query
+            for e in served
+            for v in e.variants
+            for query in variant_queries(e.name, v.name, lookup(v.instance_type or ""), start, end)
+        ]
+        usage = usage_of(self._metrics.fetch(queries), window_hours(policy.window_days)) if queries else {}
+        observed: list[ObservedEndpoint | Unreadable] = []
+        for e in described:
+            if isinstance(e, Unreadable):
+                observed.append(e)
+                continue
+            mine = {v.name: usage[key(e.name, v.name)] for v in e.variants if key(e.name, v.name) in usage}
+            observed.append(ObservedEndpoint(e, mine, self._open.get(e.name)))
+        grouped = consolidation([o for o in observed if isinstance(o, ObservedEndpoint)], policy)
+        return [
+            Snapshot(
+                o, (grouped[o.endpoint.name],) if isinstance(o, ObservedEndpoint) and o.endpoint.name in grouped else ()
+            )
+            for o in observed
+        ]
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        """Advise on every InService endpoint, resuming from this run's checkpoint if there is one."""
+        tags = cache(self._endpoints.tags)
+
+        def snapshots(token: str | None) -> Page[Snapshot]:
+            page = self._endpoints.page(token)
+            return Page(self.collect(page.items, tags()), page.next_token)
+
+        if not self._policy.serving_advisor.enabled:
+            return self.run_sweep(trigger, lambda _token: Page((), None), self.plan)
+        return self.run_sweep(trigger, snapshots, self.plan)

@@ -1,0 +1,80 @@
+"""SageMaker endpoints as the serving advisor sees them: configuration, model container, data capture, VPC.
+
+Listing and tags are ``SageMakerAdapter``'s (InService endpoints by name, 100 a page; one tagging listing);
+an endpoint is described with DescribeEndpoint, DescribeEndpointConfig and DescribeModel (each config and
+model read once per invocation). Read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ecoguard.adapters.sagemaker import SageMakerAdapter, unless_gone
+from ecoguard.adapters.tagging import TaggingAdapter
+from ecoguard.guardrails.idle_endpoint import EndpointRef
+from ecoguard.guardrails.serving_advisor import ServedEndpoint, VariantConfig
+from ecoguard.sweep import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+
+
+class ServingAdapter:
+    def __init__(self, sagemaker: SageMakerClient, tagging: TaggingAdapter) -> None:
+        self._sm = sagemaker
+        self._endpoints = SageMakerAdapter(sagemaker, tagging)
+        self._models: dict[str, Mapping[str, Any] | None] = {}
+
+    def page(self, token: str | None) -> Page[EndpointRef]:
+        return self._endpoints.endpoint_page(token)
+
+    def tags(self) -> dict[str, dict[str, str]]:
+        """Endpoint ARN (lower-cased) -> tags, for every tagged endpoint (one listing)."""
+        return self._endpoints.endpoint_tags()
+
+    def _model(self, name: str) -> Mapping[str, Any] | None:
+        if name not in self._models:
+            self._models[name] = unless_gone(lambda: self._sm.describe_model(ModelName=name))
+        return self._models[name]
+
+    def endpoint(self, ref: EndpointRef, tags: Mapping[str, str]) -> ServedEndpoint | None:
+        """The endpoint with each variant's instance, count and model container; None if gone."""
+        raw = unless_gone(lambda: self._sm.describe_endpoint(EndpointName=ref.name))
+        if raw is None:
+            return None
+        config = self._endpoints.endpoint_config(raw["EndpointConfigName"]) or {}
+        declared = {v["VariantName"]: v for v in config.get("ProductionVariants", [])}
+        variants = []
+        serverless = components = False
+        for live in raw.get("ProductionVariants", []):
+            spec = declared.get(live["VariantName"], {})
+            serverless = serverless or bool(live.get("CurrentServerlessConfig") or spec.get("ServerlessConfig"))
+            components = components or (bool(spec) and "ModelName" not in spec)
+            model = self._model(spec["ModelName"]) if spec.get("ModelName") else None
+            container: Mapping[str, Any] = (model or {}).get("PrimaryContainer") or next(
+                iter((model or {}).get("Containers", [])), {}
+            )
+            count = live.get("CurrentInstanceCount") or spec.get("InitialInstanceCount") or 0
+            variants.append(
+                VariantConfig(
+                    name=live["VariantName"],
+                    instance_type=spec.get("InstanceType"),
+                    instance_count=int(count),
+                    image=container.get("Image"),
+                    multi_model=container.get("Mode") == "MultiModel",
+                    vpc=bool((model or {}).get("VpcConfig")),
+                )
+            )
+        capture = raw.get("DataCaptureConfig") or config.get("DataCaptureConfig") or {}
+        return ServedEndpoint(
+            name=raw["EndpointName"],
+            arn=raw["EndpointArn"],
+            config_name=raw["EndpointConfigName"],
+            variants=tuple(variants),
+            tags=dict(tags),
+            data_capture=bool(capture.get("EnableCapture")),
+            asynchronous=bool(config.get("AsyncInferenceConfig")),
+            serverless=serverless,
+            inference_components=components,
+        )

@@ -1,0 +1,161 @@
+"""The report's "serving" section: open serving and training right-sizing recommendations, ranked by the
+USD a month they would save (then kgCO2e), each with its evidence.
+
+A recommendation is open when its latest record for the resource is the finding itself, not its
+``<kind>-closed`` record (``guardrails.serving_advisor``: recorded when it opens, and when it closes).
+``ServingSection`` takes the audit records one at a time (the report is one pass over the table), and
+gives its data (``as_dict``) and an HTML fragment (``html``); ``ecoguard advise`` prints the same lines.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Outcome
+from ecoguard.guardrails.serving_advisor import CLOSED_SUFFIX, GUARDRAIL
+from ecoguard.guardrails.training_rightsizing import KINDS as TRAINING_KINDS
+
+FINDING = "finding:"
+
+
+@dataclass(frozen=True)
+class ServingLine:
+    resource: str
+    arn: str
+    kind: str
+    reason: str
+    recommended: str
+    confidence: str
+    usd: float | None  # saved a month
+    kwh: float | None
+    kg_co2e: float | None
+    current_usd: float | None
+    evidence: dict[str, Any]
+    unknown: tuple[str, ...]
+    recorded_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "arn": self.arn,
+            "recommendation": self.kind,
+            "reason": self.reason,
+            "recommended": self.recommended,
+            "confidence": self.confidence,
+            "usd_per_month": self.usd,
+            "kwh_per_month": self.kwh,
+            "kg_co2e_per_month": self.kg_co2e,
+            "current_usd_per_month": self.current_usd,
+            "evidence": self.evidence,
+            "unknown": list(self.unknown),
+            "recorded_at": self.recorded_at.isoformat(),
+        }
+
+
+def advice_kind(record: AuditRecord) -> tuple[str, bool] | None:
+    """(the recommendation, closed?) of a serving or right-sizing record; None for any other record."""
+    if record.outcome is not Outcome.FINDING or not record.action.startswith(FINDING):
+        return None
+    kind = record.action.removeprefix(FINDING)
+    closed = kind.endswith(CLOSED_SUFFIX)
+    base = kind.removesuffix(CLOSED_SUFFIX)
+    if record.guardrail == GUARDRAIL or base in TRAINING_KINDS:
+        return base, closed
+    return None
+
+
+def _line(record: AuditRecord, kind: str) -> ServingLine:
+    impact = dict(record.impact or {})
+    evidence = dict(record.before)
+    return ServingLine(
+        resource=record.resource.name,
+        arn=record.resource.arn,
+        kind=kind,
+        reason=record.reason,
+        recommended=str(evidence.get("recommended", "")),
+        confidence=str(evidence.get("confidence", "")),
+        usd=impact.get("usd"),
+        kwh=impact.get("kwh"),
+        kg_co2e=impact.get("kg_co2e"),
+        current_usd=(impact.get("current") or {}).get("usd"),
+        evidence=evidence,
+        unknown=tuple(impact.get("unknown", ())),
+        recorded_at=record.recorded_at,
+    )
+
+
+@dataclass
+class ServingSection:
+    latest: dict[tuple[str, str], tuple[AuditRecord, bool]] = field(default_factory=dict)
+
+    def add(self, record: AuditRecord) -> None:
+        found = advice_kind(record)
+        if found is None:
+            return
+        kind, closed = found
+        key = (record.pk, kind)
+        current = self.latest.get(key)
+        if current is None or record.recorded_at >= current[0].recorded_at:
+            self.latest[key] = (record, closed)
+
+    def lines(self) -> list[ServingLine]:
+        """The open recommendations, the largest monthly USD saving first (unknown savings last)."""
+        open_ = [_line(record, kind) for (_, kind), (record, closed) in self.latest.items() if not closed]
+        return sorted(
+            open_, key=lambda line: (line.usd is None, -(line.usd or 0.0), -(line.kg_co2e or 0.0), line.resource)
+        )
+
+    def as_dict(self) -> list[dict[str, Any]]:
+        return [line.as_dict() for line in self.lines()]
+
+    def html(self) -> str:
+        rows = "".join(_row(line) for line in self.lines())
+        if not rows:
+            return '<h2 id="serving">Serving advice</h2>\n<p>No open serving or right-sizing recommendation.</p>\n'
+        return (
+            '<h2 id="serving">Serving advice</h2>\n'
+            "<p>Open recommendations from each endpoint's (or training job's) own metrics, "
+            "the largest monthly saving first. Advice only: nothing was changed.</p>\n"
+            "<table><tr><th>resource</th><th>recommendation</th><th>to</th><th>USD/month</th><th>kWh/month</th>"
+            "<th>kgCO2e/month</th><th>confidence</th><th>evidence</th></tr>\n"
+            f"{rows}</table>\n"
+        )
+
+
+def _money(value: float | None, unit: str) -> str:
+    return "unknown" if value is None else f"{value:,.2f} {unit}"
+
+
+def evidence_text(line: ServingLine) -> str:
+    """The rule's reason, its window and the figures behind it, in one line."""
+    figures = line.evidence.get("figures") or {}
+    shown = ", ".join(
+        f"{name} {value:.3g}" if isinstance(value, float) else f"{name} {value}"
+        for name, value in figures.items()
+        if value is not None and not isinstance(value, dict)
+    )
+    excluded = line.evidence.get("excluded") or {}
+    parts = [line.reason, shown]
+    if excluded:
+        parts.append("excluded: " + "; ".join(f"{k}: {v}" for k, v in excluded.items()))
+    if line.unknown:
+        parts.append("unknown: " + "; ".join(line.unknown))
+    return " | ".join(p for p in parts if p)
+
+
+def _row(line: ServingLine) -> str:
+    cells = (
+        line.resource,
+        line.kind,
+        line.recommended,
+        _money(line.usd, "USD"),
+        _money(line.kwh, "kWh"),
+        _money(line.kg_co2e, "kg"),
+        line.confidence,
+        evidence_text(line),
+    )
+    return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>\n"
