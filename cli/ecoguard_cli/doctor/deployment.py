@@ -11,13 +11,16 @@ import boto3
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,18 @@ class Deployment:
     @property
     def cloudtrail(self) -> CloudTrailClient:
         return self._client("cloudtrail")  # type: ignore[no-any-return]
+
+    @property
+    def sagemaker(self) -> SageMakerClient:
+        return self._client("sagemaker")  # type: ignore[no-any-return]
+
+    @property
+    def autoscaling(self) -> ApplicationAutoScalingClient:
+        return self._client("application-autoscaling")  # type: ignore[no-any-return]
+
+    @property
+    def cloudwatch(self) -> CloudWatchClient:
+        return self._client("cloudwatch")  # type: ignore[no-any-return]
 
     def missing(self) -> str | None:
         """Why the stack cannot be read, if it cannot: DescribeStacks answers a stack that does not exist in

@@ -212,3 +212,24 @@ def exempt_deny_row(function: str, results: Sequence[Simulated]) -> Row:
         else ""
     )
     return Row(name, Status.OK, f"{len(results)} writes denied on ecoguard:exempt=true{s3}")
+
+
+def scale_from_zero_row(checked: int, missing: Sequence[str]) -> Row:
+    """Asynchronous endpoint variants and inference components (``checked``) and those whose scaling could not
+    bring them back from zero (``missing``: what each lacks, ``guardrails.scale_from_zero``)."""
+    name = "scale from zero (async endpoints, inference components)"
+    if not checked:
+        return Row(name, Status.OK, "no asynchronous endpoint or inference component in this region")
+    if not missing:
+        return Row(
+            name, Status.OK, f"all {checked} can scale out from zero: the idle-endpoint guardrail may scale them in"
+        )
+    return Row(
+        name,
+        Status.WARN,
+        f"{len(missing)} of {checked} could not scale out from zero: {shortlist(missing)}. The idle-endpoint "
+        "guardrail records a finding for them and does not scale them to zero",
+        "add a step scaling policy on a CloudWatch alarm of HasBacklogWithoutCapacity (async endpoints) or "
+        "NoCapacityInvocationFailures (inference components) (SageMaker Developer Guide, 'Autoscale an "
+        "asynchronous endpoint', 'Scale an endpoint to zero instances')",
+    )
