@@ -16,7 +16,10 @@ from tools.cfn_parameters import constrained, validate, violations
 from tools.simulator.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = {"template.yaml": load_template(ROOT / "template.yaml"), "org/management.yaml": load_template(ROOT / "org" / "management.yaml")}
+TEMPLATES = {
+    "template.yaml": load_template(ROOT / "template.yaml"),
+    "org/management.yaml": load_template(ROOT / "org" / "management.yaml"),
+}
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "samconfig.toml"]
 
 # Values each constrained parameter must refuse. Every constrained parameter has some (a test checks).
