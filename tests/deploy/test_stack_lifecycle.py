@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.deploy.conftest import Clients
-from tests.deploy.expected import conditional_on, expected_resources, retained, transformed
+from tests.deploy.expected import conditional_on, expected_resources, parameter_values, retained, transformed
 from tests.deploy.localstack import LocalStack
 from tests.deploy.probes import PROBES, exists
 from tests.deploy.stack import StackResource, deploy, original_template, sam, stack_resources, stack_status
@@ -25,6 +25,7 @@ BUILD_DIR = ROOT / ".aws-sam" / "deploy-smoke"
 CENTRAL_BUS = "arn:aws:events:us-east-1:111122223333:event-bus/ecoguard-central"
 FORWARDING = "ForwardsToCentralBus"
 
+# No overrides: the stack must then hold the template's defaults (sam deploy adds samconfig.toml's, checked equal).
 DEFAULTS: dict[str, str] = {}
 UPDATED = {"Mode": "enforce", "LogRetentionDays": "90", "CentralBusArn": CENTRAL_BUS}
 BACK = {"Mode": "dry-run", "LogRetentionDays": "30", "CentralBusArn": ""}
@@ -38,6 +39,9 @@ def check_stack(
     are no longer expected (``gone``) do not."""
     assert stack_status(aws, STACK) == status
     template = transformed(original_template(aws, STACK), workdir)
+    stack = aws("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    given = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    assert given == parameter_values(template, overrides), f"{status}: the stack's parameters"
     expected = expected_resources(template, overrides)
     actual = stack_resources(aws, STACK)
     forwarding = conditional_on(template, FORWARDING)
