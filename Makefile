@@ -6,6 +6,11 @@ SHELL := /bin/bash
 PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 PY312_DIR := $(dir $(PY312))
+# Python 3.13, for LocalStack only (make deploy-smoke): it imports warnings.deprecated, new in 3.13.
+PY313 := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+# LocalStack, pinned, with ecoguard's offline plugins (tools/localstack_plugins): its own virtualenv.
+VENV_LOCALSTACK := .venv-localstack
 VENV := .venv
 VENV_SAM := .venv-sam
 # checkov pins its own boto3 and friends, so it too has a virtualenv of its own.
@@ -25,7 +30,7 @@ EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
+.PHONY: deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -35,6 +40,7 @@ help:
 	@echo "make restore STACK=<stack> ID=<action_id> [APPLY=1]   undo an applied action"
 	@echo "make doctor STACK=<stack>    read-only checks of a deployed stack (SIM=1: on the demo account)"
 	@echo "make build    sam build (arm64 layer)"
+	@echo "make deploy-smoke   sam deploy create/update/delete on LocalStack (127.0.0.1), member template by URL, event patterns"
 	@echo "make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (see docs/ORGANIZATIONS.md)"
 	@echo "make demo ORG=1   3 member accounts in 2 regions reporting to a central account"
 	@echo "make report-preview   the demo's report in headless Chromium: screenshots at 1280 and 390 px in dist/"
@@ -62,6 +68,15 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt
 	$(PY312) -m venv $(VENV_CHECKOV)
 	$(VENV_CHECKOV)/bin/python -m pip install -q --upgrade pip
 	$(VENV_CHECKOV)/bin/python -m pip install -q -r requirements-checkov.txt
+	touch $@
+
+$(VENV_LOCALSTACK)/.installed: requirements-localstack.txt tools/localstack_plugins/pyproject.toml $(wildcard tools/localstack_plugins/ecoguard_localstack/*.py)
+	@test -n "$(PY313)" || { echo "Python 3.13 not found (on PATH or under ~/.pyenv/versions): LocalStack needs it for make deploy-smoke (pyenv install 3.13)"; exit 1; }
+	$(PY313) -m venv $(VENV_LOCALSTACK)
+	$(VENV_LOCALSTACK)/bin/python -m pip install -q --upgrade pip
+	$(VENV_LOCALSTACK)/bin/python -m pip install -q -r requirements-localstack.txt
+	$(VENV_LOCALSTACK)/bin/python -m pip install -q --no-deps --no-build-isolation ./tools/localstack_plugins
+	rm -rf tools/localstack_plugins/build tools/localstack_plugins/*.egg-info
 	touch $@
 
 demo: $(VENV)/.installed
@@ -131,6 +146,12 @@ check: lint typecheck
 
 test: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed lint typecheck
 	ECOGUARD_LEAST_PRIVILEGE=1 $(PY) -m pytest -q
+	$(MAKE) deploy-smoke
+
+# sam build + sam deploy (create, update both ways, delete), the member template by URL and every event
+# pattern through TestEventPattern, on LocalStack started on 127.0.0.1 for the run (tests/deploy, README).
+deploy-smoke: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_LOCALSTACK)/.installed
+	ECOGUARD_DEPLOY_SMOKE=1 $(PY) -m pytest tests/deploy -q
 
 validate: $(VENV_SAM)/.installed
 	$(SAM) validate --lint
@@ -142,4 +163,4 @@ build: $(VENV_SAM)/.installed
 	$(SAM) build
 
 clean:
-	rm -rf $(VENV) $(VENV_SAM) $(VENV_CHECKOV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_CHECKOV) $(VENV_LOCALSTACK) .aws-sam .pytest_cache .mypy_cache .ruff_cache

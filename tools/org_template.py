@@ -147,7 +147,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(args, cwd=ROOT, env={**os.environ, **(env or {})}, check=True)  # noqa: S603
 
 
-def build(bucket: str | None, region: str, name: str) -> Path:
+def build(bucket: str | None, region: str, name: str, output: Path = OUTPUT) -> Path:
     """``bucket`` may name one bucket per region with ``{region}`` in it (make would expand ``${...}``):
     the code is packaged into the one for ``region``; copy it to the others (docs/ORGANIZATIONS.md)."""
     bucket = bucket.replace("{region}", REGION_VARIABLE) if bucket else None
@@ -155,8 +155,8 @@ def build(bucket: str | None, region: str, name: str) -> Path:
     bucket = bucket.replace(REGION_VARIABLE, region) if bucket else None
     sam = str(Path(sys.executable).parent / "sam")
     build_dir = ROOT / ".aws-sam" / "org-build"
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    packaged_path = OUTPUT.parent / "packaged.yaml"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    packaged_path = output.parent / "packaged.yaml"
     run(sam, "build", "--template-file", "template.yaml", "--build-dir", str(build_dir))
     with contextlib.ExitStack() as stack:
         env = {} if bucket else stack.enter_context(local_artifact_bucket())
@@ -170,10 +170,10 @@ def build(bucket: str | None, region: str, name: str) -> Path:
         )  # fmt: skip
     packaged = yaml_parse(packaged_path.read_text())
     member = member_template(packaged, name, pattern)
-    OUTPUT.write_text(yaml.safe_dump(member, sort_keys=False, width=200))
-    run(str(Path(sys.executable).parent / "cfn-lint"), str(OUTPUT))
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(member['Resources'])} resources, no Transform")
-    return OUTPUT
+    output.write_text(yaml.safe_dump(member, sort_keys=False, width=200))
+    run(str(Path(sys.executable).parent / "cfn-lint"), str(output))
+    print(f"wrote {output}: {len(member['Resources'])} resources, no Transform")
+    return output
 
 
 def main() -> None:
@@ -183,13 +183,14 @@ def main() -> None:
     b.add_argument("--bucket", default=os.environ.get("ARTIFACT_BUCKET") or None)
     b.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     b.add_argument("--name", default=MEMBER_NAME)
+    b.add_argument("--output", type=Path, default=OUTPUT, help=f"default {OUTPUT.relative_to(ROOT)}")
     t = sub.add_parser("translate", help="translate a template with code in S3 (or fake it) and print JSON")
     t.add_argument("template", type=Path)
     t.add_argument("--fake-package", action="store_true", help="put placeholder S3 code locations first")
     t.add_argument("--bucket-pattern", default=None, help="one artifact bucket per region, e.g. 'a-${AWS::Region}'")
     args = parser.parse_args()
     if args.command == "build":
-        build(args.bucket, args.region, args.name)
+        build(args.bucket, args.region, args.name, args.output)
         return
     from tools.simulator.template import load_template
 
