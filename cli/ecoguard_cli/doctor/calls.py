@@ -28,7 +28,7 @@ STATE = AUDIT | {"dynamodb:DeleteItem"}  # idle marks and open findings (ecoguar
 # Not calls the function makes itself: Application Auto Scaling checks that the caller of RegisterScalableTarget
 # may make these on the endpoint variant or inference component it registers (Application Auto Scaling User
 # Guide, "Identity-based policy examples", permissions for SageMaker AI); DescribeEndpoint, DescribeEndpointConfig
-# and DescribeInferenceComponent are among them, and among the function's own reads.
+# and DescribeInferenceComponent are among them (the idle-endpoint function's own reads; the restore's only check).
 SCALABLE_TARGET_CHECKS = frozenset(
     {"sagemaker:UpdateEndpointWeightsAndCapacities", "sagemaker:UpdateInferenceComponentRuntimeConfig"}
 )
