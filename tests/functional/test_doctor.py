@@ -4,19 +4,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
+from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC, COMPONENT_METRIC
 from ecoguard_cli.__main__ import main
+from ecoguard_cli.doctor.calls import EXEMPT_DENIED, FUNCTION_CALLS
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.model import Row, Status
 from ecoguard_cli.doctor.run import exit_code, run_checks
+from tests.builders.idle_endpoint import autoscale
+from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.deployed import deploy_simulated_stack
 from tools.simulator.doctor_shims import DoctorAccount, decision, install
 from tools.simulator.seed import seed_log_groups
+from tools.simulator.seed_inference import EndpointSeed, create_endpoint
 
 STACK = "ecoguard"
 READS = ("Describe", "List", "Get", "Simulate")
@@ -68,19 +75,16 @@ def test_doctor_makes_only_read_calls(doctor: Doctor) -> None:
     )
 
 
-def test_each_function_role_is_simulated_and_only_the_describe_log_groups_grant_is_found_lacking(
-    doctor: Doctor,
-) -> None:
+def test_each_function_role_is_simulated_and_allows_every_call_the_function_makes(doctor: Doctor) -> None:
     rows = {r.check: r for r in doctor.rows() if r.check.startswith("permissions: ")}
-    assert len(rows) == 8  # the stack's functions (the forwarder only with a central bus)
-    # template.yaml grants logs:DescribeLogGroups on log-group ARNs, but the action has no resource type, so
-    # IAM evaluates it on "*" (Service Authorization Reference, CloudWatch Logs) and the grant matches nothing.
-    # Another branch gives it Resource "*" (issue 16, item 1.10); until then these two roles lack it.
-    lacking = {name: row.detail for name, row in rows.items() if row.result is not Status.OK}
-    assert set(lacking) <= {"permissions: LogRetentionFunction", "permissions: RestoreFunction"}
-    for detail in lacking.values():
-        assert detail.startswith("1 of ") and "logs:DescribeLogGroups on * (implicitDeny)" in detail
-    assert rows["permissions: IdleEndpointFunction"].result is Status.OK
+    # Every function of template.yaml but the forwarder, which is deployed only with a central bus. (Before
+    # logs:DescribeLogGroups got Resource "*" and the Studio, idle-compute and serving functions were merged,
+    # this test expected 8 functions and that grant lacking in two roles; the template now grants it.)
+    assert set(rows) == {f"permissions: {f}" for f in FUNCTION_CALLS if f != "AuditForwarderFunction"}
+    assert len(rows) == 11
+    assert {name: row.detail for name, row in rows.items() if row.result is not Status.OK} == {}
+    for row in rows.values():
+        assert row.detail.startswith("all ") and "calls allowed" in row.detail
 
 
 def test_a_call_the_deployed_role_lacks_is_reported_as_an_implicit_deny(doctor: Doctor) -> None:
@@ -100,7 +104,8 @@ def test_a_call_the_deployed_role_lacks_is_reported_as_an_implicit_deny(doctor: 
 
 def test_each_exempt_deny_of_the_template_holds_in_the_simulation(doctor: Doctor) -> None:
     rows = [r for r in doctor.rows() if r.check.startswith("exempt deny: ")]
-    assert len(rows) == 6
+    assert {r.check for r in rows} == {f"exempt deny: {f}" for f in EXEMPT_DENIED}
+    assert len(rows) == 8  # the Studio and idle-compute functions' Never* statements joined the six
     assert [r.detail for r in rows if r.result is not Status.OK] == []
 
 
@@ -201,3 +206,71 @@ def test_a_stack_that_does_not_exist_is_said_plainly_with_exit_2(
     monkeypatch.setattr(boto3.session, "Session", lambda: doctor.session)
     assert main(["doctor", "--stack", "no-such-stack"]) == 2
     assert "no stack no-such-stack in us-east-1" in capsys.readouterr().err
+
+
+SCALE_FROM_ZERO = "scale from zero (async endpoints, inference components)"
+
+
+def test_an_async_endpoint_without_a_step_policy_on_its_backlog_warns_and_with_one_passes(doctor: Doctor) -> None:
+    # moto_step_policy_lists_no_alarms (tools/simulator/autoscaling_shim.py): AWS lists the alarms that invoke a
+    # step policy. ListInferenceComponents is answered (none) by the `aws` fixture's inference_components_shim,
+    # as AWS answers it for an endpoint without components.
+    with autoscaled_endpoint_shims():
+        create_endpoint(EndpointSeed("doctor-async", timedelta(days=3), asynchronous=True))
+        create_endpoint(EndpointSeed("doctor-realtime", timedelta(days=3)))  # not asynchronous: not checked
+        autoscale("doctor-async", minimum=1, maximum=2)  # a registered target, target tracking alone
+        row = doctor.row(SCALE_FROM_ZERO)
+        assert row.result is Status.WARN
+        assert "1 of 1 could not scale out from zero" in row.detail
+        assert (
+            f"endpoint/doctor-async/variant/AllTraffic: no step scaling policy on a CloudWatch alarm of {ASYNC_METRIC}"
+            in row.detail
+        )
+        assert "doctor-realtime" not in row.detail
+
+        autoscale("doctor-async", minimum=1, maximum=2, from_zero_alarm="ApproximateBacklogSizePerInstance")
+        assert doctor.row(SCALE_FROM_ZERO).result is Status.WARN, "a step policy on another metric does not do"
+
+        autoscale("doctor-async", minimum=1, maximum=2, from_zero_alarm=ASYNC_METRIC)
+        row = doctor.row(SCALE_FROM_ZERO)
+    assert (row.result, row.detail) == (
+        Status.OK,
+        "all 1 can scale out from zero: the idle-endpoint guardrail may scale them in",
+    )
+    assert {"DescribeScalingPolicies", "DescribeAlarms", "ListInferenceComponents"} <= set(doctor.operations)
+
+
+def test_an_inference_component_without_a_step_policy_on_no_capacity_failures_warns(doctor: Doctor) -> None:
+    # moto_has_no_inference_components, and moto's Application Auto Scaling rejects the component dimension:
+    # the doctor's session is answered as AWS answers for one component with no scaling policy.
+    create_endpoint(EndpointSeed("doctor-components", timedelta(days=3)))
+    answered: list[str] = []
+
+    def reply(body: dict[str, Any]) -> Any:
+        def hook(params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+            text = params["body"].decode() if isinstance(params["body"], bytes) else str(params["body"])
+            if model.name.startswith("DescribeScal") and "inference-component" not in text:
+                return None  # endpoint variants: moto answers
+            answered.append(model.name)
+            return AWSResponse("", 200, HTTPHeaders(), None), body
+
+        return hook
+
+    events = doctor.session.events
+    events.register(
+        "before-call.sagemaker.ListInferenceComponents",
+        reply({"InferenceComponents": [{"InferenceComponentName": "doctor-ic", "EndpointName": "doctor-components"}]}),
+    )
+    events.register(
+        "before-call.sagemaker.DescribeInferenceComponent",
+        reply({"InferenceComponentName": "doctor-ic", "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}),
+    )
+    events.register("before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []}))
+    events.register("before-call.application-auto-scaling.DescribeScalingPolicies", reply({"ScalingPolicies": []}))
+    row = doctor.row(SCALE_FROM_ZERO)
+    assert row.result is Status.WARN
+    assert (
+        f"inference-component/doctor-ic: no step scaling policy on a CloudWatch alarm of {COMPONENT_METRIC}"
+        in row.detail
+    )
+    assert {"ListInferenceComponents", "DescribeInferenceComponent", "DescribeScalingPolicies"} <= set(answered)

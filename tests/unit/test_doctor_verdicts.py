@@ -14,6 +14,7 @@ from ecoguard_cli.doctor.verdicts import (
     log_group_arn_row,
     permission_row,
     retention_policies_row,
+    scale_from_zero_row,
     sdk_row,
     trail_row,
 )
@@ -115,3 +116,29 @@ def test_the_exempt_deny_holds_only_if_every_write_is_explicitly_denied() -> Non
     assert (row.result, "logs:DeleteRetentionPolicy (allowed)" in row.detail) == (Status.FAIL, True)
     s3 = exempt_deny_row("StorageLifecycleFunction", [Simulated("s3:PutLifecycleConfiguration", "b", "explicitDeny")])
     assert "ABAC" in s3.detail
+
+
+def test_no_async_endpoint_or_inference_component_is_ok_and_says_so() -> None:
+    row = scale_from_zero_row(0, [])
+    assert (row.result, row.detail) == (Status.OK, "no asynchronous endpoint or inference component in this region")
+
+
+def test_every_scalable_able_to_scale_out_from_zero_is_ok_with_the_count() -> None:
+    row = scale_from_zero_row(3, [])
+    assert row.result is Status.OK
+    assert row.detail.startswith("all 3 can scale out from zero")
+
+
+def test_a_scalable_without_a_scale_from_zero_policy_warns_naming_it_and_says_what_to_add() -> None:
+    gap = "endpoint/a/variant/AllTraffic: no step scaling policy on a CloudWatch alarm of HasBacklogWithoutCapacity"
+    row = scale_from_zero_row(2, [gap])
+    assert row.result is Status.WARN  # the guardrail only reports it: nothing breaks, a saving is missed
+    assert "1 of 2 could not scale out from zero" in row.detail and gap in row.detail
+    assert "HasBacklogWithoutCapacity" in row.todo and "NoCapacityInvocationFailures" in row.todo
+
+
+def test_many_scalables_without_a_policy_are_shortlisted() -> None:
+    gaps = [f"inference-component/c{i}: no step scaling policy" for i in range(7)]
+    row = scale_from_zero_row(7, gaps)
+    assert row.result is Status.WARN
+    assert "7 of 7" in row.detail and "c4" in row.detail and "c5" not in row.detail and "and 2 more" in row.detail

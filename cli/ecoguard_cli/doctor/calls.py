@@ -24,6 +24,14 @@ STACK_PLUMBING = frozenset({"sqs:SendMessage"})  # Lambda sends failed asynchron
 NOTIFY = frozenset({"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"})  # SNS encrypts with the topic's key
 AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})
 SWEEP = frozenset({"ssm:GetParameter", "lambda:InvokeFunction"})  # read the policy; hand the sweep on
+STATE = AUDIT | {"dynamodb:DeleteItem"}  # idle marks and open findings (ecoguard/state.py) in the audit table
+# Not calls the function makes itself: Application Auto Scaling checks that the caller of RegisterScalableTarget
+# may make these on the endpoint variant or inference component it registers (Application Auto Scaling User
+# Guide, "Identity-based policy examples", permissions for SageMaker AI); DescribeEndpoint, DescribeEndpointConfig
+# and DescribeInferenceComponent are among them (the idle-endpoint function's own reads; the restore's only check).
+SCALABLE_TARGET_CHECKS = frozenset(
+    {"sagemaker:UpdateEndpointWeightsAndCapacities", "sagemaker:UpdateInferenceComponentRuntimeConfig"}
+)
 
 # Function logical id -> the calls it makes besides its action units'.
 FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
@@ -40,14 +48,27 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | {"ssm:GetParameter"}
     | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
        "sagemaker:ListTags"},
-    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
-    | {"dynamodb:DeleteItem", "tag:GetResources", "sagemaker:ListEndpoints", "sagemaker:ListInferenceComponents",
+    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SCALABLE_TARGET_CHECKS
+    | {"tag:GetResources", "sagemaker:ListEndpoints", "sagemaker:ListInferenceComponents",
        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeInferenceComponent",
-       "sagemaker:ListTags", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
-       "application-autoscaling:DescribeScalableTargets", "iam:CreateServiceLinkedRole"},
+       "sagemaker:DescribeModel", "sagemaker:ListTags", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
+       "cloudwatch:DescribeAlarms", "application-autoscaling:DescribeScalableTargets",
+       "application-autoscaling:DescribeScalingPolicies", "iam:CreateServiceLinkedRole"},
     "IdleNotebookFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
     | {"tag:GetResources", "sagemaker:ListNotebookInstances", "cloudwatch:GetMetricData"},
-    RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | {"dynamodb:Query"},
+    "StudioIdleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    | {"sagemaker:ListDomains", "sagemaker:ListApps", "sagemaker:DescribeDomain", "sagemaker:ListTags",
+       "cloudwatch:GetMetricData"},
+    "IdleComputeFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP
+    | {"sagemaker:ListTrainingJobs", "sagemaker:ListMlflowTrackingServers", "sagemaker:ListClusters",
+       "sagemaker:ListEndpointConfigs", "sagemaker:ListNotebookInstances", "sagemaker:DescribeTrainingJob",
+       "sagemaker:DescribeMlflowTrackingServer", "sagemaker:DescribeCluster", "sagemaker:DescribeEndpointConfig",
+       "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"},
+    "ServingAdvisorFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP
+    | {"sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
+       "sagemaker:DescribeModel", "tag:GetResources", "cloudwatch:GetMetricData"},
+    RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
+    | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent"},
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
 }  # fmt: skip
 
@@ -61,10 +82,16 @@ EXEMPT_DENIED: Mapping[str, frozenset[str]] = {
     "RetrainingGateFunction": frozenset({"sagemaker:StartPipelineExecution"}),
     "IdleEndpointFunction": frozenset({"sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:DeleteEndpoint"}),
     "IdleNotebookFunction": frozenset({"sagemaker:StopNotebookInstance"}),
+    "StudioIdleFunction": frozenset({"sagemaker:UpdateDomain", "sagemaker:DeleteApp"}),
+    "IdleComputeFunction": frozenset({"sagemaker:UpdateTrainingJob", "sagemaker:StopMlflowTrackingServer"}),
 }
 
 _SM = "arn:{partition}:sagemaker:{region}:{account}:"
 _LOGS = "arn:{partition}:logs:{region}:{account}:log-group:"
+_SCALABLE_TARGET = "arn:{partition}:application-autoscaling:{region}:{account}:scalable-target/" + SAMPLE
+# A Canvas app: app/<domain-id>/<user-profile>/<app-type>/<app-name> (Service Authorization Reference, SageMaker
+# AI resource types); the Studio functions touch Canvas apps only.
+_CANVAS_APP = _SM + "app/d-" + SAMPLE + "/" + SAMPLE + "/canvas/default"
 # Action -> the sample resource it is simulated on. {audit_table}, {topic}, {key}, {queue}, {report_bucket},
 # {function} (the function's own name), {central_bus} and {stack} are the deployed stack's own.
 SAMPLE_RESOURCE: Mapping[str, str] = {
@@ -101,9 +128,16 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:ListNotebookInstances": "*",
     "sagemaker:ListHyperParameterTuningJobs": "*",
     "sagemaker:ListModelCards": "*",
+    "sagemaker:ListDomains": "*",
+    "sagemaker:ListApps": "*",
+    "sagemaker:ListTrainingJobs": "*",
+    "sagemaker:ListMlflowTrackingServers": "*",
+    "sagemaker:ListClusters": "*",
+    "sagemaker:ListEndpointConfigs": "*",
     "sagemaker:DescribeTrainingJob": _SM + "training-job/" + SAMPLE,
     "sagemaker:CreateTrainingJob": _SM + "training-job/" + SAMPLE,
     "sagemaker:StopTrainingJob": _SM + "training-job/" + SAMPLE,
+    "sagemaker:UpdateTrainingJob": _SM + "training-job/" + SAMPLE,
     "sagemaker:DescribeHyperParameterTuningJob": _SM + "hyper-parameter-tuning-job/" + SAMPLE,
     "sagemaker:ListTags": _SM + "endpoint/" + SAMPLE,
     "sagemaker:AddTags": _SM + "endpoint/" + SAMPLE,
@@ -111,8 +145,20 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:DescribeEndpoint": _SM + "endpoint/" + SAMPLE,
     "sagemaker:CreateEndpoint": _SM + "endpoint/" + SAMPLE,
     "sagemaker:DeleteEndpoint": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:UpdateEndpointWeightsAndCapacities": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:DescribeModel": _SM + "model/" + SAMPLE,
     "sagemaker:DescribeEndpointConfig": _SM + "endpoint-config/" + SAMPLE,
     "sagemaker:DescribeInferenceComponent": _SM + "inference-component/" + SAMPLE,
+    "sagemaker:UpdateInferenceComponentRuntimeConfig": _SM + "inference-component/" + SAMPLE,
+    "sagemaker:DescribeDomain": _SM + "domain/d-" + SAMPLE,
+    "sagemaker:UpdateDomain": _SM + "domain/d-" + SAMPLE,
+    "sagemaker:DescribeApp": _CANVAS_APP,
+    "sagemaker:CreateApp": _CANVAS_APP,
+    "sagemaker:DeleteApp": _CANVAS_APP,
+    "sagemaker:DescribeMlflowTrackingServer": _SM + "mlflow-tracking-server/" + SAMPLE,
+    "sagemaker:StartMlflowTrackingServer": _SM + "mlflow-tracking-server/" + SAMPLE,
+    "sagemaker:StopMlflowTrackingServer": _SM + "mlflow-tracking-server/" + SAMPLE,
+    "sagemaker:DescribeCluster": _SM + "cluster/" + SAMPLE,
     "sagemaker:DescribeNotebookInstance": _SM + "notebook-instance/" + SAMPLE,
     "sagemaker:StopNotebookInstance": _SM + "notebook-instance/" + SAMPLE,
     "sagemaker:StartNotebookInstance": _SM + "notebook-instance/" + SAMPLE,
@@ -124,10 +170,11 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:StartPipelineExecution": _SM + "pipeline/" + SAMPLE,
     "sagemaker:StopPipelineExecution": _SM + "pipeline/" + SAMPLE + "/execution/" + SAMPLE,
     "application-autoscaling:DescribeScalableTargets": "*",
-    "application-autoscaling:RegisterScalableTarget": "arn:{partition}:application-autoscaling:{region}:{account}:"
-    "scalable-target/" + SAMPLE,
-    "application-autoscaling:DeregisterScalableTarget": "arn:{partition}:application-autoscaling:{region}:"
-    "{account}:scalable-target/" + SAMPLE,
+    "application-autoscaling:DescribeScalingPolicies": "*",
+    "application-autoscaling:RegisterScalableTarget": _SCALABLE_TARGET,
+    "application-autoscaling:DeregisterScalableTarget": _SCALABLE_TARGET,
+    "application-autoscaling:PutScalingPolicy": _SCALABLE_TARGET,
+    "cloudwatch:DescribeAlarms": "arn:{partition}:cloudwatch:{region}:{account}:alarm:" + SAMPLE,
     "iam:CreateServiceLinkedRole": "arn:{partition}:iam::{account}:role/aws-service-role/"
     "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
     "iam:PassRole": "arn:{partition}:iam::{account}:role/" + SAMPLE,
@@ -136,6 +183,9 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     ("TrainingGuardFunction", "sagemaker:ListTags"): _SM + "training-job/" + SAMPLE,
     ("RetrainingGateFunction", "sagemaker:ListTags"): _SM + "pipeline/" + SAMPLE,
+    ("StudioIdleFunction", "sagemaker:ListTags"): _SM + "domain/d-" + SAMPLE,
+    # Also a tracking server's: one sample per call, and both ARNs are in the same grant.
+    ("IdleComputeFunction", "sagemaker:ListTags"): _SM + "training-job/" + SAMPLE,
 }
 
 
