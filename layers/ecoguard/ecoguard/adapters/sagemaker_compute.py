@@ -6,60 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from ecoguard.errors import NotFound, translate
+from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
+from ecoguard.errors import NotFound
 from ecoguard.guardrails.compute_resources import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
 from ecoguard.sweep import Page
 
 if TYPE_CHECKING:
-    from mypy_boto3_sagemaker import SageMakerClient
-
-# Every listing here returns at most 100 a page; ListTags at most 50 (SageMaker API reference).
-PAGE_SIZE = 100
-TAGS_PAGE_SIZE = 50
+    pass
 
 
-def _error(exc: ClientError) -> Exception:
-    # SageMaker answers ResourceNotFound for some missing resources and ValidationException "Could not find"
-    # for others (DescribeTrainingJob, DescribeEndpointConfig, DescribeNotebookInstance).
-    error = exc.response.get("Error", {})
-    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-    if code == "ResourceNotFound" or (code == "ValidationException" and "Could not find" in message):
-        return NotFound(exc.operation_name, code, message)
-    return translate(exc)
-
-
-class ComputeAdapter:
-    def __init__(self, sagemaker: SageMakerClient) -> None:
-        self._sm = sagemaker
-
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._sm, operation)(**kwargs)
-        except ClientError as exc:
-            raise _error(exc) from exc
-        return response
-
+class ComputeAdapter(SageMakerCalls):
     def _names(self, operation: str, items: str, name: str, token: str | None, **kwargs: Any) -> Page[str]:
         kwargs["MaxResults"] = PAGE_SIZE
         if token:
             kwargs["NextToken"] = token
         response = self._call(operation, **kwargs)
         return Page([item[name] for item in response.get(items, [])], response.get("NextToken") or None)
-
-    def tags(self, arn: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": TAGS_PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            response = self._call("list_tags", **kwargs)
-            found.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
-            token = response.get("NextToken") or None
-            if token is None:
-                return found
 
     # --- warm pools ---------------------------------------------------------------------------
 

@@ -6,42 +6,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from ecoguard.errors import NotFound, translate
+from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
+from ecoguard.errors import NotFound
 from ecoguard.guardrails.studio import Domain, StudioApp
 from ecoguard.guardrails.studio_idle import TARGETS
 from ecoguard.sweep import Page
 
 if TYPE_CHECKING:
-    from mypy_boto3_sagemaker import SageMakerClient
-
-# ListDomains and ListApps return at most 100 a page; ListTags at most 50 (SageMaker API reference).
-PAGE_SIZE = 100
-TAGS_PAGE_SIZE = 50
+    pass
 
 
-def _error(exc: ClientError) -> Exception:
-    # DescribeDomain documents ResourceNotFound for a domain that does not exist; SageMaker also answers
-    # ValidationException "Could not find ..." for some missing resources.
-    error = exc.response.get("Error", {})
-    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-    if code == "ResourceNotFound" or (code == "ValidationException" and "Could not find" in message):
-        return NotFound(exc.operation_name, code, message)
-    return translate(exc)
-
-
-class StudioAdapter:
-    def __init__(self, sagemaker: SageMakerClient) -> None:
-        self._sm = sagemaker
-
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._sm, operation)(**kwargs)
-        except ClientError as exc:
-            raise _error(exc) from exc
-        return response
-
+class StudioAdapter(SageMakerCalls):
     def domain_page(self, token: str | None) -> Page[str]:
         """One page of domain ids (ListDomains)."""
         kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE}
@@ -63,19 +38,6 @@ class StudioAdapter:
             status=raw.get("Status", "Unknown"),
             settings=settings,
         )
-
-    def tags(self, arn: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": TAGS_PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            response = self._call("list_tags", **kwargs)
-            found.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
-            token = response.get("NextToken") or None
-            if token is None:
-                return found
 
     def apps(self, domain_id: str) -> tuple[StudioApp, ...]:
         """Every app of a domain (ListApps, every page)."""
