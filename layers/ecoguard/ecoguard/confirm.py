@@ -17,6 +17,7 @@ waits or a long batch. The executor checks the same age again just before the ch
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,6 +55,11 @@ class Confirmation[S]:
     decide: Callable[[S], Plan]
     # When ``snapshot`` was read directly (``time.monotonic``); None: from a listing, always read again.
     read_at: float | None = None
+
+
+def read_clock() -> float:
+    """The clock a read's age is measured on (a seam: the tests make time pass between reads)."""
+    return time.monotonic()
 
 
 def still_fresh(read_at: float, monotonic: Callable[[], float]) -> bool:

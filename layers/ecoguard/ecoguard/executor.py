@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from time import monotonic
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from ecoguard import confirm
 from ecoguard.actions import ActionUnit, Phase, acting
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Begun, describe_error
 from ecoguard.confirm import FRESH_FOR, Confirmation, confirmed, still_fresh
@@ -151,7 +151,7 @@ class Executor:
         summary: RunSummary,
         state: StateStore | None = None,
         route: Callable[[Decision], Trigger | None] | None = None,
-        monotonic: Callable[[], float] = monotonic,
+        monotonic: Callable[[], float] | None = None,
         batch: _Batch | None = None,
     ) -> None:
         self._audit = audit
@@ -162,7 +162,7 @@ class Executor:
         self._units = units
         self._state = state
         self._route = route
-        self._monotonic = monotonic
+        self._monotonic = monotonic or confirm.read_clock
         self._batch = batch if batch is not None else _Batch()
         self.summary = summary
 
