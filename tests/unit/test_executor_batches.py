@@ -79,7 +79,11 @@ def test_given_250_actions_then_records_are_written_in_batches_of_100_before_the
     finished, summary = sweep(audit, applier)
     assert finished and summary.count(Outcome.APPLIED) == 250 and applier.applied == NAMES
     # Pages of 200: batches of 100, 100 (page 1), 50 (page 2); one begin and one finish each.
-    assert audit.batches == [("begin", 100), ("finish", 100), ("begin", 100), ("finish", 100)] + [
+    assert audit.batches == [
+        ("begin", 100),
+        ("finish", 100),
+        ("begin", 100),
+        ("finish", 100),
         ("begin", 50),
         ("finish", 50),
     ]
