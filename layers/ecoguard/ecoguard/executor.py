@@ -27,14 +27,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard import confirm
+from ecoguard import confirm, settle
 from ecoguard.actions import ActionUnit, Phase, acting
-from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Begun, describe_error
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Begun
 from ecoguard.confirm import FRESH_FOR, Confirmation, confirmed, still_fresh
 from ecoguard.decisions import (
     OUT_OF_SCOPE,
@@ -380,8 +380,26 @@ class Executor:
         except Throttled:
             return None
         except Exception as exc:  # noqa: BLE001 - any failure is recorded, and the sweep goes on
-            return record.with_outcome(Outcome.FAILED, describe_error(exc))
+            # An unrepeatable change may have been made all the same: read again (ecoguard.settle).
+            return settle.after_error(self._units[decision.action], record, exc)
         return record.with_outcome(Outcome.APPLIED)
+
+    def settle_pending(self, older_than: timedelta) -> int:
+        """Settle this guardrail's records left pending over ``older_than`` ago (by invocations that must have
+        ended), by reading each resource again (``ecoguard.settle``); how many were settled. Enforce only:
+        a dry run leaves nothing pending."""
+        if self._mode is not Mode.ENFORCE:
+            return 0
+        try:
+            stale = list(self._audit.pending(self.summary.guardrail, self._clock() - older_than))
+        except AuditUnavailable as exc:
+            logger.error("could not look for pending records", extra={"error": str(exc)})
+            return 0
+        finals = [f for r in stale if (f := settle.pending(self._units.get(r.action), r)) is not None]
+        self._finish(finals)
+        for final in finals:
+            logger.info("settled a pending record", extra={"resource": final.pk, "outcome": final.outcome.value})
+        return len(finals)
 
     def _finish(self, finals: list[AuditRecord]) -> None:
         if not finals:

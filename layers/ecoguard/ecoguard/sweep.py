@@ -35,6 +35,9 @@ logger = Logger(child=True)
 
 # Stop this long before the Lambda deadline, leaving time to save the checkpoint.
 DEADLINE_MARGIN_MS = 20_000
+# A run's first invocation settles records pending for longer than its own remaining time (about the
+# function's timeout) plus this: no invocation that could still be making their changes is running.
+SETTLE_MARGIN = timedelta(minutes=1)
 CHECKPOINT_TTL = timedelta(days=7)
 
 
@@ -75,6 +78,9 @@ class Sweep[T]:
         if state.get("done"):
             logger.info("sweep already finished for this run", extra={"run_id": trigger.id})
             return SweepResult(executor.summary, finished=True)
+        if state["token"] is None and not state["offset"] and "after" not in state:
+            # A run's first invocation: records an ended invocation left pending are settled first.
+            executor.settle_pending(timedelta(milliseconds=self.remaining_ms()) + SETTLE_MARGIN)
         token: str | None = state["token"]
         offset: int = state["offset"]
         after: str | None = state.get("after") if self.key is not None else None

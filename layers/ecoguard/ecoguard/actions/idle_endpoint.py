@@ -75,6 +75,7 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     """Delete an idle endpoint, keeping its configuration and model; undone by CreateEndpoint from them."""
 
     name = DELETE
+    unrepeatable = True  # a second DeleteEndpoint: ValidationException "Could not find endpoint"
     permissions = frozenset({"sagemaker:DeleteEndpoint"})
     restore_permissions = READ_ENDPOINT | {"sagemaker:CreateEndpoint", "sagemaker:AddTags"}
     # Its tags came from the tagging listing, which can lag: they are read again, and it is decided again.
