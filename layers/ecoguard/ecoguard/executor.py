@@ -273,8 +273,10 @@ class Executor:
         self.summary.evaluated += 1
         read_at: float | None = None
         if confirmation is not None and self._confirm_first(plan):
+            fresh = confirmation.read_at is not None and still_fresh(confirmation.read_at, self._monotonic)
             plan = confirmed(plan, confirmation, self._monotonic)
-            read_at = confirmation.read_at if confirmation.read_at is not None else self._monotonic()
+            # The read the plan rests on: the snapshot's while it is fresh, else the one just made.
+            read_at = confirmation.read_at if fresh else self._monotonic()
         if plan.unreadable is not None:
             # Advice is recorded all the same: only acting needs the state that could not be read.
             findings = [self._step(d) for d in plan.decisions if isinstance(d, Finding)]
