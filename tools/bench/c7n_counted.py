@@ -7,6 +7,7 @@ botocore and c7n.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import Counter
@@ -26,7 +27,8 @@ def main() -> None:
         return original(self, operation, params)
 
     client_class._make_api_call = counted
-    from c7n.cli import main as custodian  # noqa: PLC0415 - after the counter is in place
+    # Imported only now (after the counter is in place), and only in the Cloud Custodian virtualenv.
+    custodian = importlib.import_module("c7n.cli").main
 
     sys.argv = ["custodian", *args]
     try:

@@ -7,6 +7,7 @@ account, answered alike. It serves until killed.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 
@@ -17,6 +18,7 @@ from tools.simulator.tagging_shim import tagging_api_shims
 
 def main() -> None:
     port = int(sys.argv[1])
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     with tagging_api_shims():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
