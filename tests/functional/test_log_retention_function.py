@@ -218,6 +218,7 @@ def test_given_an_invalid_policy_in_ssm_then_the_function_fails_clearly_and_acts
     with pytest.raises(PolicyError, match=r"log_retention\.default_days"):
         seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     assert retention_snapshot() == before
+    assert batches["TransactWriteItems"] > 0  # the sweep's records were refused, so nothing was changed
     assert seeded.records() == []
 
 
@@ -270,7 +271,9 @@ def test_given_sns_is_unavailable_then_every_action_is_still_recorded(seeded: St
 
 
 def test_given_dynamodb_is_unavailable_then_nothing_is_changed(seeded: Stack) -> None:
+    # Every DynamoDB write fails: single records (PutItem) and a sweep's batches (TransactWriteItems).
     fail_calls("dynamodb", "PutItem", "InternalServerError")
+    batches = fail_calls("dynamodb", "TransactWriteItems", "InternalServerError")
     before = retention_snapshot()
     with pytest.raises(Exception, match="InternalServerError"):
         # The checkpoint cannot be saved either, so the invocation fails and Lambda retries it.
