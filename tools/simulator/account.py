@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.inference_shim import inference_components_shim
 from tools.simulator.search_shim import search_pages_shim
 from tools.simulator.tagging_shim import tagging_api_shims
@@ -22,9 +23,15 @@ from tools.simulator.template import Resolver, load_template, parameter_defaults
 @contextmanager
 def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
-    (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``) and Search's
-    pages (``search_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
-    with mock_aws(), tagging_api_shims(), inference_components_shim(), search_pages_shim():
+    (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``), Search's
+    pages (``search_shim.py``) and DynamoDB transactions without whole-table copies (``dynamodb_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
+    with (
+        mock_aws(),
+        tagging_api_shims(),
+        inference_components_shim(),
+        search_pages_shim(),
+        transactions_without_table_copies(),
+    ):
         yield
 
 
