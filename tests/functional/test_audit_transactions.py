@@ -6,6 +6,7 @@ writes nothing."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
@@ -15,6 +16,9 @@ from ecoguard.audit import BEGIN_CONDITION, AuditRecord, Begun
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.invocation import utc_now
 from tests.conftest import REGION, Stack
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
 def record(n: int, trigger: str = "run-1") -> AuditRecord:
@@ -52,14 +56,20 @@ def test_given_a_cancelled_transaction_then_nothing_of_it_is_written(stack: Stac
     audit.finish_many([done])
     db = boto3.client("dynamodb", region_name=REGION)
     table = stack.resolver.refs["AuditTable"]
-    condition = {"ConditionExpression": BEGIN_CONDITION, "ExpressionAttributeValues": {":pending": {"S": "pending"}}}
+    values = {":pending": {"S": "pending"}}
+
+    def put(r: AuditRecord) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": r.to_item(),
+                "ConditionExpression": BEGIN_CONDITION,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
     with pytest.raises(ClientError) as raised:
-        db.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": table, "Item": record(2).to_item(), **condition}},
-                {"Put": {"TableName": table, "Item": record(1).to_item(), **condition}},
-            ]
-        )
+        db.transact_write_items(TransactItems=[put(record(2)), put(record(1))])
     reasons = raised.value.response.get("CancellationReasons", [])
     assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
     assert audit.get(record(2).pk, record(2).sk) is None
