@@ -12,7 +12,8 @@ exempt or out-of-scope group and no explicit retention changed).
   counted by ``tools/bench/c7n_counted.py``. Its policy is the closest it can state of ecoguard's:
   ``tools/bench/c7n/log-retention.yml``.
 
-Prints one Markdown table and writes dist/bench-peer.json. Not part of ``make test``.
+Prints one Markdown table, writes it into docs/PERFORMANCE.md (between its PEER markers) and the raw
+figures to dist/bench-peer.json. Not part of ``make test``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from tools.simulator.invoke import reset_caches
 from tools.simulator.template import ROOT, load_template
 
 OUT = ROOT / "dist" / "bench-peer.json"
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+BEGIN, END = "<!-- PEER:BEGIN -->", "<!-- PEER:END -->"
 POLICIES = Path(__file__).parent / "c7n"
 DEFAULT_DAYS = 30  # template.yaml LogRetentionDays's default
 TAGGED_DAYS = 90  # tools/bench/seed.py: the group tagged ecoguard:retention-days
@@ -185,7 +188,13 @@ def main() -> None:
             print(f"  {tool}: {rows[-1]['total_calls']} calls, {rows[-1]['wall_s']} s", flush=True)
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps({"scale": args.scale, "log_groups": n, "changes": changes, "rows": rows}, indent=2))
-    print(render(n, changes, rows))
+    table = render(n, changes, rows)
+    print(table)
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    DOC.write_text(f"{head}{BEGIN}\n{table}\n\nLoad average at the end: {load}.\n{END}{tail}", encoding="utf-8")
 
 
 def render(n: int, changes: int, rows: list[dict[str, Any]]) -> str:
