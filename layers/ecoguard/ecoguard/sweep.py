@@ -35,9 +35,9 @@ logger = Logger(child=True)
 
 # Stop this long before the Lambda deadline, leaving time to save the checkpoint.
 DEADLINE_MARGIN_MS = 20_000
-# A run's first invocation settles records pending for longer than its own remaining time (about the
-# function's timeout) plus this: no invocation that could still be making their changes is running.
-SETTLE_MARGIN = timedelta(minutes=1)
+# A run's first invocation settles records pending for longer than this: Lambda's longest timeout (15 min,
+# Lambda quotas) plus a minute, so no invocation that could still be making their changes is running.
+SETTLE_AFTER = timedelta(minutes=16)
 CHECKPOINT_TTL = timedelta(days=7)
 
 
@@ -80,7 +80,7 @@ class Sweep[T]:
             return SweepResult(executor.summary, finished=True)
         if state["token"] is None and not state["offset"] and "after" not in state:
             # A run's first invocation: records an ended invocation left pending are settled first.
-            executor.settle_pending(timedelta(milliseconds=self.remaining_ms()) + SETTLE_MARGIN)
+            executor.settle_pending(SETTLE_AFTER)
         token: str | None = state["token"]
         offset: int = state["offset"]
         after: str | None = state.get("after") if self.key is not None else None
