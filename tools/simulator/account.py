@@ -24,7 +24,8 @@ from tools.simulator.template import Resolver, load_template, parameter_defaults
 def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
     (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``), Search's
-    pages (``search_shim.py``) and DynamoDB transactions without whole-table copies (``dynamodb_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
+    pages (``search_shim.py``) and DynamoDB transactions without whole-table copies
+    (``dynamodb_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
         tagging_api_shims(),
