@@ -15,6 +15,8 @@ VENV := .venv
 VENV_SAM := .venv-sam
 # checkov pins its own boto3 and friends, so it too has a virtualenv of its own.
 VENV_CHECKOV := .venv-checkov
+# Cloud Custodian, the bench's peer (make bench PEER=c7n), pins its own boto3 too.
+VENV_C7N := .venv-c7n
 PY := $(VENV)/bin/python
 SAM := $(VENV_SAM)/bin/sam
 export PATH := $(PY312_DIR):$(PATH)
@@ -118,10 +120,24 @@ regions: $(VENV)/.installed
 kpi-alarms: $(VENV)/.installed
 	$(PY) -m ecoguard_cli kpi-alarms $(if $(POLICY),--policy $(POLICY))
 
+$(VENV_C7N)/.installed: requirements-c7n.txt
+	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
+	$(PY312) -m venv $(VENV_C7N)
+	$(VENV_C7N)/bin/python -m pip install -q --upgrade pip
+	$(VENV_C7N)/bin/python -m pip install -q -r requirements-c7n.txt
+	touch $@
+
 # Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md and dist/bench.json.
+# PEER=c7n: instead, ecoguard and Cloud Custodian side by side against one moto server (tools/bench/peer.py).
 SCALE ?= 1.0
+PEER ?=
+ifeq ($(PEER),c7n)
+bench: $(VENV)/.installed $(VENV_C7N)/.installed
+	$(PY) -m tools.bench.peer --scale $(SCALE) --custodian $(VENV_C7N)/bin/python
+else
 bench: $(VENV)/.installed $(VENV_SAM)/.installed
 	$(PY) -m tools.bench --scale $(SCALE)
+endif
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -33,6 +33,9 @@ ACTION_OF_OPERATION = {
     ("s3", "ListBucketIntelligentTieringConfigurations"): "s3:GetIntelligentTieringConfiguration",
     ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
     ("lambda", "Invoke"): "lambda:InvokeFunction",
+    # A transaction is authorized as the actions in it (DynamoDB developer guide, "Using IAM with DynamoDB
+    # transactions"); ecoguard's hold only Puts (ecoguard/audit_batch.py).
+    ("dynamodb", "TransactWriteItems"): "dynamodb:PutItem",
 }
 # Granted but never an API call of ecoguard's code: used by AWS on the function's behalf, or
 # authorized implicitly as part of another call.

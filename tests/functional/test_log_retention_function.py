@@ -271,12 +271,15 @@ def test_given_sns_is_unavailable_then_every_action_is_still_recorded(seeded: St
 
 
 def test_given_dynamodb_is_unavailable_then_nothing_is_changed(seeded: Stack) -> None:
+    # Every DynamoDB write fails: single records (PutItem) and a sweep's batches (TransactWriteItems).
     fail_calls("dynamodb", "PutItem", "InternalServerError")
+    batches = fail_calls("dynamodb", "TransactWriteItems", "InternalServerError")
     before = retention_snapshot()
     with pytest.raises(Exception, match="InternalServerError"):
         # The checkpoint cannot be saved either, so the invocation fails and Lambda retries it.
         seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     assert retention_snapshot() == before
+    assert batches["TransactWriteItems"] > 0  # the sweep's records were refused, so nothing was changed
 
 
 def test_given_a_run_then_a_summary_is_published_to_the_notification_topic(seeded: Stack) -> None:

@@ -20,6 +20,7 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
+from ecoguard import confirm
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function, utc_now
@@ -54,6 +55,15 @@ WRITES = {
 def store(stack: Stack) -> Iterator[FakeS3ConfigStore]:
     with fake_s3_configs() as fake:
         yield fake
+
+
+@pytest.fixture
+def time_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read of the read clock is FRESH_FOR and a second later than the one before, as when throttling
+    waits come between the read of a configuration and its write."""
+    ticks = iter(range(10_000))
+    step = confirm.FRESH_FOR.total_seconds() + 1
+    monkeypatch.setattr(confirm, "read_clock", lambda: next(ticks) * step)
 
 
 @pytest.fixture
@@ -164,14 +174,30 @@ def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_t
     seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
     listings = [p for op, p in calls.params if op == "ListBuckets"]
     assert listings == [{"MaxBuckets": 10_000, "BucketRegion": "us-east-1"}]
-    # Per governed bucket: tags; then, unless exempt, versioning, lifecycle and tiering, and nothing else;
-    # a bucket to change is read once more just before the write, in dry-run as in enforce (ecoguard.confirm).
+    # Per governed bucket: tags; then, unless exempt, versioning, lifecycle and tiering, and nothing else.
+    # The configuration was read a moment before the write: it is not read again (ecoguard.confirm.FRESH_FOR).
     planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
     assert planned > 0
     assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1
+    assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
+    assert calls.calls["ListBucketIntelligentTieringConfigurations"] == len(BUCKETS) - 2
+
+
+@pytest.mark.usefixtures("time_passes")
+def test_given_time_passed_since_the_read_then_a_bucket_to_change_is_read_again_before_the_write(
+    seeded: Stack,
+) -> None:
+    calls = record_calls("s3")
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
+    # Once the read is over FRESH_FOR old, a bucket to change is read once more just before the write, in
+    # dry-run as in enforce (ecoguard.confirm).
+    planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
+    assert planned > 0
     assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2 + planned
+    assert calls.calls["ListBucketIntelligentTieringConfigurations"] == len(BUCKETS) - 2 + planned
 
 
+@pytest.mark.usefixtures("time_passes")
 def test_given_the_owner_changes_the_rules_after_the_decision_when_writing_then_the_merge_is_redone(
     seeded: Stack, store: FakeS3ConfigStore
 ) -> None:
@@ -348,6 +374,7 @@ def test_given_a_create_bucket_event_without_a_bucket_name_then_it_fails_naming_
     assert_rejected(result, r"requestParameters\.bucketName")
 
 
+@pytest.mark.usefixtures("time_passes")
 def test_given_the_configuration_changes_on_every_read_then_nothing_is_written_and_the_failure_is_recorded(
     seeded: Stack, store: FakeS3ConfigStore
 ) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Began, Begun
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.state import StateConflict, StateItem, StateStore
 from tests.builders.clients import unreachable
@@ -26,6 +26,7 @@ class MemoryAuditTrail(AuditLog):
         self.journal: list[tuple[str, AuditRecord]] = []
         self.checkpoints: dict[tuple[str, str], dict[str, Any]] = {}
         self.unavailable = unavailable
+        self.batches: list[tuple[str, int]] = []  # each begin_many and finish_many: (which, how many records)
 
     def begin(self, record: AuditRecord) -> bool:
         if self.unavailable:
@@ -42,6 +43,34 @@ class MemoryAuditTrail(AuditLog):
             raise AuditUnavailable("injected: DynamoDB unavailable")
         self.items[(record.pk, record.sk)] = record
         self.journal.append(("finish", record))
+
+    def begin_many(self, records: Sequence[AuditRecord]) -> list[Began]:
+        """``begin`` of each record in turn (``AuditTrail`` writes them in transactions: its own tests)."""
+        self.batches.append(("begin", len(records)))
+        results: list[Began] = []
+        for record in records:
+            try:
+                results.append(Begun.FRESH if self.begin(record) else Begun.DUPLICATE)
+            except AuditUnavailable as exc:
+                results.append(exc)
+        return results
+
+    def finish_many(self, records: Sequence[AuditRecord]) -> list[AuditUnavailable | None]:
+        self.batches.append(("finish", len(records)))
+        results: list[AuditUnavailable | None] = []
+        for record in records:
+            try:
+                self.finish(record)
+            except AuditUnavailable as exc:
+                results.append(exc)
+            else:
+                results.append(None)
+        return results
+
+    def pending(self, guardrail: str, older_than: datetime) -> Iterator[AuditRecord]:
+        for record in list(self.items.values()):
+            if record.guardrail == guardrail and record.outcome is Outcome.PENDING and record.recorded_at < older_than:
+                yield record
 
     def load_checkpoint(self, guardrail: str, run_id: str) -> dict[str, Any] | None:
         return self.checkpoints.get((guardrail, run_id))

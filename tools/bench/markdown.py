@@ -35,7 +35,9 @@ def render(f: dict[str, Any]) -> str:
                 "per-resource reads",
                 "floor (bound + required reads)",
                 "ratio to floor",
-                "bookkeeping calls",
+                "bookkeeping calls (goal: 0.1 x changes + 1 a page)",
+                "total calls",
+                "wall per resource changed",
             ],
             [
                 [
@@ -49,7 +51,9 @@ def render(f: dict[str, Any]) -> str:
                     ", ".join(f"{k} {v}" for k, v in sorted(r["per_resource_reads"].items())) or "none",
                     r["floor"]["bound"],
                     f"**{r['floor_ratio']:.2f}**",
-                    r["bookkeeping_calls"],
+                    f"{r['bookkeeping_calls']} (≤ {r['bookkeeping_goal']:g})",
+                    r["total_calls"],
+                    "-" if r["wall_ms_per_change"] is None else f"{r['wall_ms_per_change']:.1f} ms",
                 ]
                 for r in f["sweep_rows"]
             ],

@@ -14,6 +14,7 @@ import boto3
 from moto import mock_aws
 
 from tools.simulator.compute_shim import compute_shims
+from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.inference_shim import inference_components_shim
 from tools.simulator.search_shim import search_pages_shim
 from tools.simulator.studio_shim import studio_shims
@@ -26,7 +27,8 @@ def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
     (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``) and Search's
     pages (``search_shim.py``), Studio's UpdateDomain and apps (``studio_shim.py``), warm pools and MLflow
-    (``compute_shim.py``). The demos, the bench, local invoke and the tests all enter it."""
+    (``compute_shim.py``), and DynamoDB transactions without whole-table copies (``dynamodb_shim.py``). The
+    demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
         tagging_api_shims(),
@@ -34,6 +36,7 @@ def simulated_aws() -> Iterator[None]:
         search_pages_shim(),
         studio_shims(),
         compute_shims(),
+        transactions_without_table_copies(),
     ):
         yield
 

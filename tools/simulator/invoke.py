@@ -101,6 +101,18 @@ def write_target(params: Mapping[str, Any]) -> str | None:
         value = params.get(name)
         if isinstance(value, str):
             return value
+    # TransactWriteItems names its table per action: one table for every action is the target.
+    actions = params.get("TransactItems")
+    if isinstance(actions, list):
+        tables = {
+            action.get("TableName")
+            for item in actions
+            if isinstance(item, Mapping)
+            for action in item.values()
+            if isinstance(action, Mapping)
+        }
+        if len(tables) == 1 and isinstance(table := tables.pop(), str):
+            return table
     # PutEvents names its bus per entry: one bus for every entry is the target.
     entries = params.get("Entries")
     if isinstance(entries, list):

@@ -3,19 +3,26 @@
 Keys: ``pk`` is the resource ARN, ``sk`` is ``<trigger id>#<action>``. The trigger id is the
 EventBridge event id (or the sweep's run id), so a duplicate delivery of the same event maps
 to the same item and the conditional write turns it into a no-op.
+
+Records are written in batches (``begin_many``, ``finish_many``; ``ecoguard.audit_batch``): a batch of
+one is one PutItem, more are TransactWriteItems of conditional puts, so a duplicate is still a no-op.
+A ``pending`` record also carries ``pending_guardrail``, keying the sparse index ``by-pending``: the
+records an interrupted invocation left pending, which the next run settles (``ecoguard.settle``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from ecoguard.audit_batch import CONDITION_FAILED, Condition, TransactionWriter, Unwritten
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
 
@@ -25,6 +32,9 @@ if TYPE_CHECKING:
 
 GUARDRAIL_INDEX = "by-guardrail"
 ACTION_ID_INDEX = "by-action-id"
+# Sparse: only a pending record has ``pending_guardrail``, and writing its outcome over it drops it.
+PENDING_INDEX = "by-pending"
+BEGIN_CONDITION = "attribute_not_exists(pk) OR outcome = :pending"
 
 
 def action_id_of(pk: str, sk: str) -> str:
@@ -34,6 +44,16 @@ def action_id_of(pk: str, sk: str) -> str:
 
 class AuditUnavailable(Exception):
     """The audit record could not be written, so the change must not be made."""
+
+
+class Begun(Enum):
+    """What ``begin`` made of one record of a batch (``AuditUnavailable``: not written)."""
+
+    FRESH = "fresh"
+    DUPLICATE = "duplicate"
+
+
+type Began = Begun | AuditUnavailable
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,8 @@ class AuditRecord:
             "ttl_days": {"N": str(self.ttl_days)},
             "expires_at": {"N": str(int((self.recorded_at + timedelta(days=self.ttl_days)).timestamp()))},
         }
+        if self.outcome is Outcome.PENDING:
+            item["pending_guardrail"] = {"S": self.guardrail}
         if self.error:
             item["error"] = {"S": self.error[:2000]}
         if self.impact is not None:
@@ -133,6 +155,19 @@ class AuditLog(Protocol):
 
     def finish(self, record: AuditRecord) -> None: ...
 
+    def begin_many(self, records: Sequence[AuditRecord]) -> list[Began]:
+        """``begin`` for each record, in few calls: for each, whether it was written (fresh), a duplicate,
+        or could not be written (and so must not be acted on)."""
+        ...
+
+    def finish_many(self, records: Sequence[AuditRecord]) -> list[AuditUnavailable | None]:
+        """``finish`` for each record, in few calls: for each, None once written, else why not."""
+        ...
+
+    def pending(self, guardrail: str, older_than: datetime) -> Iterator[AuditRecord]:
+        """The records of ``guardrail`` still pending, recorded before ``older_than``."""
+        ...
+
     def load_checkpoint(self, guardrail: str, run_id: str) -> dict[str, Any] | None: ...
 
     def save_checkpoint(self, guardrail: str, run_id: str, state: Mapping[str, Any], expires_at: int) -> None: ...
@@ -144,6 +179,7 @@ class AuditTrail:
     def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
         self._db = dynamodb
         self._table = table
+        self._writer = TransactionWriter(dynamodb, table)
 
     def begin(self, record: AuditRecord) -> bool:
         """Write the record unless this trigger already handled this action.
@@ -167,6 +203,44 @@ class AuditTrail:
     def finish(self, record: AuditRecord) -> None:
         try:
             self._db.put_item(TableName=self._table, Item=record.to_item())
+        except ClientError as exc:
+            raise AuditUnavailable(str(translate(exc))) from exc
+
+    def begin_many(self, records: Sequence[AuditRecord]) -> list[Began]:
+        if len(records) == 1:  # one conditional PutItem: half the write units of a transaction of one
+            try:
+                return [Begun.FRESH if self.begin(records[0]) else Begun.DUPLICATE]
+            except AuditUnavailable as exc:
+                return [exc]
+        condition = Condition(BEGIN_CONDITION, {":pending": {"S": Outcome.PENDING.value}})
+        results = self._writer.put_all([r.to_item() for r in records], condition)
+        return [
+            Begun.FRESH if result is None else Begun.DUPLICATE if result is CONDITION_FAILED else _unavailable(result)
+            for result in results
+        ]
+
+    def finish_many(self, records: Sequence[AuditRecord]) -> list[AuditUnavailable | None]:
+        if len(records) == 1:
+            try:
+                self.finish(records[0])
+            except AuditUnavailable as exc:
+                return [exc]
+            return [None]
+        results = self._writer.put_all([r.to_item() for r in records], None)
+        return [None if result is None else _unavailable(result) for result in results]
+
+    def pending(self, guardrail: str, older_than: datetime) -> Iterator[AuditRecord]:
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=PENDING_INDEX,
+            KeyConditionExpression="pending_guardrail = :g AND recorded_at < :t",
+            ExpressionAttributeValues={":g": {"S": guardrail}, ":t": {"S": older_than.isoformat()}},
+        )
+        try:
+            for page in pages:
+                for item in page.get("Items", []):
+                    if item.get("kind", {}).get("S") == "decision":
+                        yield AuditRecord.from_item(item)
         except ClientError as exc:
             raise AuditUnavailable(str(translate(exc))) from exc
 
@@ -242,6 +316,10 @@ class AuditTrail:
             )
         except ClientError as exc:
             raise AuditUnavailable(str(translate(exc))) from exc
+
+
+def _unavailable(result: Unwritten) -> AuditUnavailable:
+    return AuditUnavailable(result.reason)
 
 
 def describe_error(exc: BaseException) -> str:

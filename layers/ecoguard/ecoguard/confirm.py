@@ -8,12 +8,19 @@ so its audit record holds the state as it is when the change is made. Should the
 keep changing between reads, the resource is recorded as failed, and nothing is written. Advice (findings)
 needs no confirmation: when the fresh read fails or finds the resource gone (or no longer a candidate), the
 plan's advice is still recorded.
+
+A read made a moment ago narrows no race by being made again. A guardrail whose snapshot is itself a
+direct read of the state the write rests on (not a listing that can lag) says when it was made
+(``read_at``); it is read again only once more than ``FRESH_FOR`` has passed, for example after throttling
+waits or a long batch. The executor checks the same age again just before the change is made.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, Unreadable
@@ -21,6 +28,12 @@ from ecoguard.reading import GONE, read
 
 # Reads again this often while the state keeps changing between the read and the decision.
 ATTEMPTS = 3
+# How long a direct read stands for the state it read. S3 applies a lifecycle or tiering write "usually
+# within a few seconds" and settles to it within minutes (S3 user guide, lifecycle configuration
+# "Propagation delay"): a second read within a few seconds of the first cannot be trusted to see a change
+# the first missed, so it narrows no race. Past it (throttling retries of up to 20 s with the standard retry
+# mode, or a batch of up to 100 resources), the state is read again.
+FRESH_FOR = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -40,10 +53,24 @@ class Confirmation[S]:
     snapshot: S
     reread: Callable[[S], Fresh[S]]
     decide: Callable[[S], Plan]
+    # When ``snapshot`` was read directly (``time.monotonic``); None: from a listing, always read again.
+    read_at: float | None = None
 
 
-def confirmed[S](plan: Plan, confirmation: Confirmation[S]) -> Plan:
+def read_clock() -> float:
+    """The clock a read's age is measured on (a seam: the tests make time pass between reads)."""
+    return time.monotonic()
+
+
+def still_fresh(read_at: float, monotonic: Callable[[], float]) -> bool:
+    """Whether a read made at ``read_at`` is recent enough to act on without reading again."""
+    return monotonic() - read_at <= FRESH_FOR.total_seconds()
+
+
+def confirmed[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]) -> Plan:
     """The plan decided on fresh state; ``Throttled`` is raised (the sweep pauses at this resource)."""
+    if confirmation.read_at is not None and still_fresh(confirmation.read_at, monotonic):
+        return plan
     snapshot = confirmation.snapshot
     for _ in range(ATTEMPTS):
         resource = plan.actions[0].resource

@@ -35,7 +35,10 @@ def restore(
     mode: Mode,
     clock: Callable[[], datetime],
 ) -> RestoreResult:
-    if record.outcome is not Outcome.APPLIED:
+    # An unrepeatable change whose outcome is not known (pending: its invocation ended; failed: its call
+    # raised) may have been made all the same (ecoguard.settle): restorable if the resource shows it.
+    unsettled = record.outcome in (Outcome.PENDING, Outcome.FAILED) and unit.unrepeatable
+    if record.outcome is not Outcome.APPLIED and not unsettled:
         return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
     if not unit.restorable:
         return RestoreResult(Outcome.SKIPPED, f"cannot be restored: {unit.irreversible}")
@@ -43,6 +46,12 @@ def restore(
         current = unit.current(record)
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
+    if unsettled and not unit.reached(record, current):
+        return RestoreResult(
+            Outcome.SKIPPED,
+            f"nothing to restore: the record's outcome is {record.outcome.value}, and {record.resource.name} "
+            "is not in the state the change would have left",
+        )
     if not unit.reached(record, current):
         changed = sorted(k for k in {*current, *record.after} if current.get(k) != record.after.get(k))
         detail = ", ".join(f"{k}: {_short(record.after.get(k))} -> {_short(current.get(k))}" for k in changed)

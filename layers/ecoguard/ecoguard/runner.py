@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+from ecoguard import confirm
 from ecoguard.actions import ActionUnit
 from ecoguard.audit import AuditLog
 from ecoguard.confirm import Confirmation
@@ -35,6 +36,7 @@ class GuardrailRunner:
         units: Mapping[str, ActionUnit[Any]],
         state: StateStore | None = None,
         remaining_ms: Callable[[], int] | None = None,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self._audit = audit
         self._policy = policy
@@ -43,6 +45,8 @@ class GuardrailRunner:
         self._units = units
         self._state = state
         self._remaining_ms = remaining_ms
+        # The clock that times a read's age (``confirm.FRESH_FOR``).
+        self._monotonic = monotonic or confirm.read_clock
 
     def _executor(self, trigger: Trigger) -> Executor:
         return Executor(
@@ -55,6 +59,7 @@ class GuardrailRunner:
             summary=RunSummary(self.guardrail, self._mode),
             state=self._state,
             attribution_tags=tuple(self._policy.report.attribution_tags),
+            monotonic=self._monotonic,
         )
 
     def run_sweep[S](

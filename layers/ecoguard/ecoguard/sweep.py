@@ -11,6 +11,11 @@ item rather than at an offset, so items deleted between invocations (the sweep d
 nothing: the page is read again with its token, and the sweep starts after the saved item if the page
 still holds it, else at the first item whose key sorts after it. Should the listing refuse the saved
 token, the sweep lists again from the first page, passing over every item up to the saved one.
+
+The executor batches the plans of a page (``Executor.batching``): they are carried out when the batch is
+due, at the end of the page, and before the sweep pauses. The position saved is that of the first item not
+carried out: a throttled change, or the deadline reached in the middle of a batch, defers that item and
+every later one in the batch (their pending records are taken over when the sweep resumes at it).
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ logger = Logger(child=True)
 # (52 s with adapters/clients.py's configuration; adapters/call_budget.py, held together by
 # tests/unit/test_call_budget.py), so a call started just before the check ends before the deadline.
 DEADLINE_MARGIN_MS = 60_000
+# A run's first invocation settles records pending for longer than this: Lambda's longest timeout (15 min,
+# Lambda quotas) plus a minute, so no invocation that could still be making their changes is running.
+SETTLE_AFTER = timedelta(minutes=16)
 CHECKPOINT_TTL = timedelta(days=7)
 
 
@@ -72,6 +80,9 @@ class Sweep[T]:
         if state.get("done"):
             logger.info("sweep already finished for this run", extra={"run_id": trigger.id})
             return SweepResult(executor.summary, finished=True)
+        if state["token"] is None and not state["offset"] and "after" not in state:
+            # A run's first invocation: records an ended invocation left pending are settled first.
+            executor.settle_pending(SETTLE_AFTER)
         token: str | None = state["token"]
         offset: int = state["offset"]
         after: str | None = state.get("after") if self.key is not None else None
@@ -93,21 +104,60 @@ class Sweep[T]:
                 continue
             start = offset if not seeking or after is None else self._after(page.items, after)
             seeking = seeking and start == len(page.items)  # every item of this page handled already
-            for index in range(start, len(page.items)):
-                if self._out_of_time():
-                    return self._pause(trigger, executor, token, index, after)
-                try:
-                    outcome = handle(page.items[index], executor)
-                except Throttled:
-                    outcome = Outcome.DEFERRED
-                if outcome is Outcome.DEFERRED:
-                    return self._pause(trigger, executor, token, index, after)
-                if self.key is not None:
-                    after = self.key(page.items[index])
+            paused = self._walk(page.items, start, executor, handle)
+            if paused is not None:
+                index, last = paused
+                return self._pause(trigger, executor, token, index, last if last is not None else after)
+            if self.key is not None and len(page.items) > start:
+                after = self.key(page.items[-1])
             if page.next_token is None:
                 self._save(trigger, {"token": None, "offset": 0, "done": True})
                 return SweepResult(executor.summary, finished=True)
             token, offset = page.next_token, 0
+
+    def _walk(
+        self, items: Sequence[T], start: int, executor: Executor, handle: Callable[[T, Executor], Outcome | None]
+    ) -> tuple[int, str | None] | None:
+        """Handle ``items`` from ``start`` in batches; None when all were carried out, else the index to
+        resume at and the key of the last item carried out before it (None: none on this page)."""
+        owners: list[tuple[int, int]] = []  # (item index, number of the first plan it queued)
+        with executor.batching():
+            for index in range(start, len(items)):
+                if self._out_of_time():
+                    return self._carried_out(items, owners, executor, start) or self._at(items, index, start)
+                owners.append((index, executor.planned))
+                try:
+                    handle(items[index], executor)
+                except Throttled:
+                    owners.pop()
+                    return self._carried_out(items, owners, executor, start) or self._at(items, index, start)
+                if executor.due or executor.first_deferred() is not None:
+                    stopped = self._carried_out(items, owners, executor, start)
+                    if stopped is not None:
+                        return stopped
+                    owners = []
+            return self._carried_out(items, owners, executor, start)
+
+    def _carried_out(
+        self, items: Sequence[T], owners: list[tuple[int, int]], executor: Executor, start: int
+    ) -> tuple[int, str | None] | None:
+        """Carry out what is queued; the item whose plan was the first deferred (and the key of the one
+        before it), if any. A plan that writes state is carried out as soon as it is queued; its outcome
+        is kept with the others'."""
+        executor.flush(self._out_of_time)
+        deferred = executor.first_deferred()
+        if deferred is None:
+            return None
+        index = next(i for i, first in reversed(owners) if first <= deferred)
+        return self._at(items, index, start)
+
+    def _at(self, items: Sequence[T], index: int, first: int) -> tuple[int, str | None]:
+        return index, self._key_before(items, index, first)
+
+    def _key_before(self, items: Sequence[T], index: int, first: int) -> str | None:
+        if self.key is None or index <= first:
+            return None
+        return self.key(items[index - 1])
 
     def _after(self, items: Sequence[T], after: str) -> int:
         """The index of the first item after the one keyed ``after``: right after it if the page holds it,

@@ -64,6 +64,10 @@ class ActionUnit[P]:
     irreversible: ClassVar[str | None] = None
     # False: nothing a restore could do brings the resource back; restore refuses, saying ``irreversible``.
     restorable: ClassVar[bool] = True
+    # Cannot be made twice (a second DeleteEndpoint fails, a second StartPipelineExecution starts a second
+    # run): after an error or a timeout, the resource is read again (``current``), and a change that took
+    # effect (``took_effect``) is recorded as applied rather than failed (``ecoguard.settle``).
+    unrepeatable: ClassVar[bool] = False
 
     def __init__(self, ports: P) -> None:
         self.ports = ports
@@ -78,6 +82,10 @@ class ActionUnit[P]:
     def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
         """Whether ``current`` is the state the change left."""
         return dict(current) == dict(record.after)
+
+    def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        """Whether ``current`` shows the change was made (its target state, or on its way there)."""
+        return self.reached(record, current)
 
     def undo(self, record: AuditRecord) -> None:
         raise NotImplementedError

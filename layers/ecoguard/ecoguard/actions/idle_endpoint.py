@@ -77,6 +77,7 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     its autoscaling targets and policies registered again as recorded (the deletion removes them)."""
 
     name = DELETE
+    unrepeatable = True  # a second DeleteEndpoint: ValidationException "Could not find endpoint"
     # Deleting an endpoint with registered scalable targets also needs DeregisterScalableTarget: SageMaker
     # deregisters them on the caller's behalf (SageMaker Developer Guide, "Delete an endpoint configured
     # for auto scaling").

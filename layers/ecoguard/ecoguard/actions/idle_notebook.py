@@ -16,6 +16,7 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
     """Stop an idle notebook instance; undone by starting it again."""
 
     name = STOP
+    unrepeatable = True  # a second StopNotebookInstance of a Stopping instance: ValidationException
     permissions = frozenset({"sagemaker:StopNotebookInstance"})
     restore_permissions = frozenset({"sagemaker:DescribeNotebookInstance", "sagemaker:StartNotebookInstance"})
 
@@ -25,6 +26,10 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         notebook = self.ports.notebook(record.resource.name)
         return None if notebook is None else {"NotebookInstanceStatus": notebook.status}
+
+    def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Stopping becomes Stopped without anyone's intervention.
+        return current.get("NotebookInstanceStatus") in ("Stopping", "Stopped")
 
     def undo(self, record: AuditRecord) -> None:
         self.ports.start_notebook(record.resource.name)

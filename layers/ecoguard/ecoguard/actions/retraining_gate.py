@@ -21,6 +21,7 @@ MAX_TOKEN = 119  # StopPipelineExecution's ClientRequestToken is at most 128 cha
 class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
     name = ACTION
     permissions = frozenset({"sagemaker:StartPipelineExecution"})
+    unrepeatable = True  # a second start is a second run (unless its ClientRequestToken is still remembered)
     restore_permissions = frozenset({"sagemaker:ListPipelineExecutions", "sagemaker:StopPipelineExecution"})
     irreversible = "a retraining that has finished cannot be undone; a running one is stopped"
 
@@ -44,6 +45,10 @@ class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         found = self._execution(record)
         return None if found is None else {**record.after, "status": found[1]}
+
+    def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # An execution under the record's display name was started, whatever its status now.
+        return current.get("execution") == record.after.get("execution")
 
     def undo(self, record: AuditRecord) -> None:
         found = self._execution(record)

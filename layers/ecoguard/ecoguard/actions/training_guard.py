@@ -31,6 +31,7 @@ class TrainingJobs(Protocol):
 class StopTrainingJob(ActionUnit[TrainingJobs]):
     name = ACTION
     permissions = frozenset({"sagemaker:StopTrainingJob"})
+    unrepeatable = True  # a second StopTrainingJob of a Stopping or Stopped job: ValidationException
     restore_permissions = frozenset(
         {"sagemaker:DescribeTrainingJob", "sagemaker:CreateTrainingJob", "sagemaker:AddTags", "iam:PassRole"}
     )

@@ -54,8 +54,11 @@ class StorageLifecycleRunner(GuardrailRunner):
         mode: Mode,
         clock: Callable[[], datetime],
         remaining_ms: Callable[[], int],
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(s3))
+        super().__init__(
+            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(s3), monotonic=monotonic
+        )
         self._s3 = s3
         self._region = region
         self._sweep = Sweep[Bucket](GUARDRAIL, audit, clock, remaining_ms)
@@ -88,7 +91,8 @@ class StorageLifecycleRunner(GuardrailRunner):
             return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
-        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide)
+        # Read just now, directly: read again before the write only once it is no longer fresh.
+        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=self._monotonic())
         return executor.run(self._decide(observed), confirmation)
 
     def _observe(self, bucket: Bucket) -> ObservedBucket:
@@ -104,6 +108,7 @@ class StorageLifecycleRunner(GuardrailRunner):
         return Plan(tuple(decide_bucket(observed.bucket, observed.tags, observed.versioned, observed.config, policy)))
 
     def _reread(self, observed: ObservedBucket) -> Fresh[ObservedBucket]:
-        """The configuration read again just before the write: a change made since is merged again."""
+        """The configuration read again before the write, once the first read is no longer fresh
+        (``confirm.FRESH_FOR``): a change made since is merged again."""
         fresh = self._s3.config(observed.bucket.name)
         return Fresh(replace(observed, config=fresh), changed=fresh != observed.config)

@@ -1,0 +1,62 @@
+"""Settle a change whose outcome is not known: it raised (an error, a read timeout), or the invocation making
+it ended (a Lambda timeout) and left its record pending.
+
+Some changes cannot be made twice (``ActionUnit.unrepeatable``: DeleteEndpoint, StopTrainingJob,
+StopNotebookInstance, StartPipelineExecution). When such a call fails or times out, the request may still
+have been carried out: a retried DeleteEndpoint then gets ValidationException "Could not find endpoint"
+(aws/amazon-sagemaker-examples#2402), and a read timeout says nothing of what happened. So the resource is
+read again (``ActionUnit.current``) and, if the change took effect (``ActionUnit.took_effect``), it is
+recorded as applied (restorable), the error kept in the record.
+
+A record still pending once its invocation must have ended (older than the function's timeout) is settled
+the same way by the guardrail's next sweep: applied if the resource shows the change, else failed (not
+made; the next run decides again). Nothing is changed on a governed resource here, only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from ecoguard.actions import ActionUnit, Phase, acting
+from ecoguard.audit import AuditRecord, describe_error
+from ecoguard.decisions import Outcome
+
+logger = Logger(child=True)
+
+NOT_MADE = "interrupted before the change took effect; not made (the next run decides again)"
+
+
+def after_error(unit: ActionUnit[Any], record: AuditRecord, error: BaseException) -> AuditRecord:
+    """The final record of a change that raised ``error``: applied if the resource was changed all the same
+    (an unrepeatable action only), else failed."""
+    failed = record.with_outcome(Outcome.FAILED, describe_error(error))
+    if not unit.unrepeatable:
+        return failed
+    current = _read(unit, record)
+    if current is not None and unit.took_effect(record, current):
+        return record.with_outcome(Outcome.APPLIED, f"the change took effect despite: {describe_error(error)}")
+    return failed
+
+
+def pending(unit: ActionUnit[Any] | None, record: AuditRecord) -> AuditRecord | None:
+    """The outcome of a record left pending by an invocation that ended (None: unknown, left pending)."""
+    if unit is None:
+        return None
+    current = _read(unit, record)
+    if current is None:
+        return None
+    if unit.took_effect(record, current):
+        return record.with_outcome(Outcome.APPLIED, "settled by a later run: the change had taken effect")
+    return record.with_outcome(Outcome.FAILED, NOT_MADE)
+
+
+def _read(unit: ActionUnit[Any], record: AuditRecord) -> Mapping[str, Any] | None:
+    try:
+        with acting(unit.name, Phase.RESTORE):
+            return unit.current(record)
+    except Exception as exc:  # noqa: BLE001 - unknown stays unknown; logged
+        logger.warning("could not read the resource again", extra={"resource": record.pk, "error": str(exc)})
+        return None

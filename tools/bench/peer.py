@@ -1,0 +1,275 @@
+"""``make bench PEER=c7n``: ecoguard and Cloud Custodian side by side, on one moto server, one seeded account.
+
+For log retention and S3 lifecycle, each tool in turn: the server is reset, the account seeded the same way
+(``tools/bench/seed.py``), the tool run once, its API calls counted and its wall time taken, and the account
+read back to check what it did:
+
+- log retention: every governed group that kept logs forever has the default retention, a group tagged
+  ``ecoguard:retention-days`` that many days, and no exempt or out-of-scope group or explicit retention
+  changed ("groups wrong" counts the others);
+- S3 lifecycle: every owner's rule seeded is still there unchanged, and the exempt bucket has no lifecycle
+  configuration ("owner rules lost" counts the others). On a moto server, Intelligent-Tiering calls are
+  accepted and nothing is stored (tests/README.md), alike for both tools.
+
+ecoguard: the function's real handler in this process (``tools/bench/sweep.py::run_function``), in enforce,
+every call going to the server (``AWS_ENDPOINT_URL``). Cloud Custodian 0.9.53, pull mode (``custodian run``),
+in its own virtualenv (``.venv-c7n``), its calls counted by ``tools/bench/c7n_counted.py``; its policies
+(``tools/bench/c7n/``) are the closest it can state of ecoguard's.
+
+Prints the tables, writes them into docs/PERFORMANCE.md (between its PEER markers) and the raw figures to
+dist/bench-peer.json. Not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from tools.bench import seed
+from tools.bench.sweep import QUIET, SWEEPS, Calls, Throttle, counting, run_function
+from tools.simulator.account import REGION, STACK, provision
+from tools.simulator.demo import fake_credentials
+from tools.simulator.invoke import reset_caches
+from tools.simulator.template import ROOT, load_template
+
+OUT = ROOT / "dist" / "bench-peer.json"
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+BEGIN, END = "<!-- PEER:BEGIN -->", "<!-- PEER:END -->"
+POLICIES = Path(__file__).parent / "c7n"
+DEFAULT_DAYS = 30  # template.yaml LogRetentionDays's default
+TAGGED_DAYS = 90  # tools/bench/seed.py: the group tagged ecoguard:retention-days
+BOOKKEEPING = frozenset({"dynamodb", "sns", "ssm", "lambda", "kms", "sts"})
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "tools.bench.peer_server", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the moto server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def reset(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 - local server
+    with urllib.request.urlopen(request, timeout=60):  # noqa: S310
+        pass
+
+
+def expected_retention(i: int) -> int | None:
+    """What group ``i`` of ``seed.seed_log_groups`` should keep once governed (None: logs kept forever)."""
+    slot = i % 20
+    if slot < 11:
+        return DEFAULT_DAYS
+    if slot < 16:
+        return (7, 14, 30)[slot % 3]
+    if slot == 17:
+        return TAGGED_DAYS
+    return None  # exempt, or out of scope
+
+
+def group_name(i: int) -> str:
+    slot = i % 20
+    if slot >= 18:
+        return f"/ecs/bench-{i:05d}"
+    return f"{'/aws/sagemaker/Endpoints/' if i % 2 else '/aws/lambda/'}bench-{i:05d}"
+
+
+def wrong_groups(n: int) -> int:
+    """Groups whose retention is not what it should be, read back from the server."""
+    logs: Any = boto3.client("logs", region_name=REGION)
+    found: dict[str, int | None] = {}
+    for page in logs.get_paginator("describe_log_groups").paginate():
+        for group in page["logGroups"]:
+            found[group["logGroupName"]] = group.get("retentionInDays")
+    return sum(1 for i in range(n) if found.get(group_name(i), -1) != expected_retention(i))
+
+
+def run_ecoguard(function: str, n: int) -> dict[str, Any]:
+    template = load_template()
+    reset_caches()
+    resolver = provision(template, stack=STACK)
+    SEEDS[function](n)
+    event = json.loads((ROOT / "events" / SWEEPS[function]).read_text())
+    calls, throttle = Calls(), Throttle(1e9)  # no simulated rate limit: both tools at the server's pace
+    with counting(calls, throttle):
+        started = time.monotonic()
+        results = run_function(
+            function,
+            event,
+            resolver=resolver,
+            template=template,
+            throttle=throttle,
+            env={**QUIET, "ECOGUARD_MODE": "enforce"},
+        )
+        wall = time.monotonic() - started
+    return {"calls": dict(calls.by_op), "wall_s": round(wall, 2), "invocations": len(results)}
+
+
+def run_custodian(function: str, n: int, custodian: str, endpoint: str) -> dict[str, Any]:
+    reset_caches()
+    SEEDS[function](n)
+    with tempfile.TemporaryDirectory() as tmp:
+        counts = Path(tmp) / "calls.json"
+        started = time.monotonic()
+        subprocess.run(  # noqa: S603 - the c7n virtualenv's interpreter, fixed arguments
+            [
+                custodian,
+                str(Path(__file__).parent / "c7n_counted.py"),
+                str(counts),
+                "run",
+                "--region",
+                REGION,
+                "--cache-period",
+                "0",
+                "-s",
+                str(Path(tmp) / "out"),
+                str(POLICIES / POLICY[function]),
+            ],
+            check=True,
+            env={**os.environ, "AWS_ENDPOINT_URL": endpoint},
+            capture_output=True,
+            text=True,
+        )
+        wall = time.monotonic() - started
+        calls = json.loads(counts.read_text())
+    return {"calls": calls, "wall_s": round(wall, 2), "invocations": 1}
+
+
+def owner_rules_lost(n: int) -> int:
+    """Buckets seeded with the owner's rule (``seed.seed_buckets``: slots 17 and 18) that no longer hold it
+    unchanged, plus the exempt bucket (slot 19) if it was given any lifecycle configuration."""
+    s3: Any = boto3.client("s3", region_name=REGION)
+    lost = 0
+    for i in range(n):
+        slot, name = i % 20, f"ml-bench-{i:05d}"
+        try:
+            rules = s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
+        except s3.exceptions.ClientError:
+            rules = []
+        if slot in (17, 18):
+            kept = [r for r in rules if r.get("ID") == "owner-scratch"]
+            lost += not kept or kept[0].get("Expiration", {}).get("Days") != 14
+        elif slot == 19:
+            lost += bool(rules)
+    return lost
+
+
+SEEDS = {"LogRetentionFunction": seed.seed_log_groups, "StorageLifecycleFunction": seed.seed_buckets}
+POLICY = {"LogRetentionFunction": "log-retention.yml", "StorageLifecycleFunction": "s3-lifecycle.yml"}
+KIND = {"LogRetentionFunction": "log_groups", "StorageLifecycleFunction": "buckets"}
+
+
+def checked(function: str, n: int) -> int:
+    return wrong_groups(n) if function == "LogRetentionFunction" else owner_rules_lost(n)
+
+
+def changes_of(function: str, n: int) -> int:
+    if function == "LogRetentionFunction":
+        return sum(1 for i in range(n) if i % 20 < 11 or i % 20 == 17)
+    return sum(1 for i in range(n) if i % 20 != 19)  # every bucket not exempt gets at least the abort rule
+
+
+def row(tool: str, figures: dict[str, Any], wrong: int, changes: int) -> dict[str, Any]:
+    calls: dict[str, int] = figures["calls"]
+    governed = sum(v for k, v in calls.items() if k.split(":", 1)[0] not in BOOKKEEPING)
+    return {
+        "tool": tool,
+        "governed_calls": governed,
+        "total_calls": sum(calls.values()),
+        "wall_s": figures["wall_s"],
+        "wall_ms_per_change": round(figures["wall_s"] * 1000 / changes, 2) if changes else None,
+        "wrong_groups": wrong,
+        "calls": calls,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--custodian", default=str(ROOT / ".venv-c7n" / "bin" / "python"))
+    args = parser.parse_args()
+    fake_credentials()
+    tables, raw = [], {}
+    with moto_server() as endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        for function in ("LogRetentionFunction", "StorageLifecycleFunction"):
+            n, rows = seed.scaled(KIND[function], args.scale), []
+            changes = changes_of(function, n)
+            for tool in ("c7n", "ecoguard"):
+                reset(endpoint)
+                figures = (
+                    run_custodian(function, n, args.custodian, endpoint) if tool == "c7n" else run_ecoguard(function, n)
+                )
+                rows.append(row(tool, figures, checked(function, n), changes))
+                print(f"  {function} {tool}: {rows[-1]['total_calls']} calls, {rows[-1]['wall_s']} s", flush=True)
+            raw[function] = {"resources": n, "changes": changes, "rows": rows}
+            tables.append(render(function, n, changes, rows))
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps({"scale": args.scale, **raw}, indent=2))
+    table = "\n\n".join(tables)
+    print(table)
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    DOC.write_text(f"{head}{BEGIN}\n{table}\n\nLoad average at the end: {load}.\n{END}{tail}", encoding="utf-8")
+
+
+def render(function: str, n: int, changes: int, rows: list[dict[str, Any]]) -> str:
+    by_tool = {r["tool"]: r for r in rows}
+    eco, c7n = by_tool["ecoguard"], by_tool["c7n"]
+    logs = function == "LogRetentionFunction"
+    what = f"{n} log groups" if logs else f"{n} buckets"
+    wrong = "groups wrong" if logs else "owner rules lost"
+    goal = (
+        f"total calls {eco['total_calls'] / c7n['total_calls']:.2f} (goal ≤ 1.1), "
+        f"wall {eco['wall_s'] / c7n['wall_s']:.2f} (goal ≤ 1.2)"
+        if logs
+        else f"governed calls {eco['governed_calls'] / c7n['governed_calls']:.2f} (goal ≤ 0.5), "
+        f"wall {eco['wall_s'] / c7n['wall_s']:.2f} (goal ≤ 0.5)"
+    )
+    return "\n".join(
+        [
+            f"{function}: {what}, {changes} to change; one moto server, the same seeded account.",
+            "",
+            f"| tool | governed calls | total calls | wall s | wall per change | {wrong} |",
+            "|---|---|---|---|---|---|",
+            *(
+                f"| {r['tool']} | {r['governed_calls']} | {r['total_calls']} | {r['wall_s']} | "
+                f"{r['wall_ms_per_change']} ms | {r['wrong_groups']} |"
+                for r in rows
+            ),
+            "",
+            f"ecoguard / Cloud Custodian: {goal}.",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
