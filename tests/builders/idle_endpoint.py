@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any
 
 import boto3
 
@@ -50,70 +50,6 @@ def travel_past_grace(stack: Stack, name: str, hours: int = 7, mode: Mode = Mode
     assert item.version, f"{name} is not marked"
     since = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
     store.put(arn(name), {**item.value, "since": since}, expected_version=item.version, expires_at=2_000_000_000)
-
-
-VARIANT_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
-
-
-def autoscale(
-    endpoint: str,
-    variant: str = "AllTraffic",
-    *,
-    minimum: int = 1,
-    maximum: int = 4,
-    from_zero_alarm: str | None = None,
-) -> None:
-    """Register the variant as a scalable target with a target-tracking policy; with ``from_zero_alarm`` (a
-    metric name), also a step scaling policy and a CloudWatch alarm on that metric that invokes it, as the
-    Developer Guide's "Autoscale an asynchronous endpoint" sets up scaling out from zero."""
-    aas = boto3.client("application-autoscaling", region_name=REGION)
-    resource = f"endpoint/{endpoint}/variant/{variant}"
-    aas.register_scalable_target(
-        ServiceNamespace="sagemaker",
-        ResourceId=resource,
-        ScalableDimension=VARIANT_DIMENSION,
-        MinCapacity=minimum,
-        MaxCapacity=maximum,
-    )
-    aas.put_scaling_policy(
-        ServiceNamespace="sagemaker",
-        ResourceId=resource,
-        ScalableDimension=VARIANT_DIMENSION,
-        PolicyName=f"{endpoint}-invocations",
-        PolicyType="TargetTrackingScaling",
-        TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": 70.0,
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-        },
-    )
-    if from_zero_alarm is None:
-        return
-    step = aas.put_scaling_policy(
-        ServiceNamespace="sagemaker",
-        ResourceId=resource,
-        ScalableDimension=VARIANT_DIMENSION,
-        PolicyName=f"{endpoint}-from-zero",
-        PolicyType="StepScaling",
-        StepScalingPolicyConfiguration={
-            "AdjustmentType": "ChangeInCapacity",
-            "MetricAggregationType": "Average",
-            "Cooldown": 300,
-            "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
-        },
-    )
-    boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
-        AlarmName=f"{endpoint}-{from_zero_alarm}",
-        Namespace="AWS/SageMaker",
-        MetricName=from_zero_alarm,
-        Dimensions=[{"Name": "EndpointName", "Value": endpoint}],
-        Statistic="Average",
-        Period=60,
-        EvaluationPeriods=2,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="missing",
-        AlarmActions=[step["PolicyARN"]],
-    )
 
 
 def scaling_of(endpoint: str) -> tuple[list[tuple[str, str, int, int]], list[tuple[str, str, str, str]]]:

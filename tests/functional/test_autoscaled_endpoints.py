@@ -17,11 +17,18 @@ from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
-from tests.builders.idle_endpoint import arn, autoscale, marks, scaling_of, sweep, travel_past_grace
+from tests.builders.idle_endpoint import arn, marks, scaling_of, sweep, travel_past_grace
 from tests.conftest import Stack, record_calls
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.invoke import as_another_actor
-from tools.simulator.seed_inference import EndpointSeed, create_endpoint, endpoint_names, put_invocations, sagemaker
+from tools.simulator.seed_inference import (
+    EndpointSeed,
+    autoscale,
+    create_endpoint,
+    endpoint_names,
+    put_invocations,
+    sagemaker,
+)
 
 
 @pytest.fixture

@@ -18,12 +18,11 @@ from ecoguard_cli.doctor.calls import EXEMPT_DENIED, FUNCTION_CALLS
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.model import Row, Status
 from ecoguard_cli.doctor.run import exit_code, run_checks
-from tests.builders.idle_endpoint import autoscale
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.deployed import deploy_simulated_stack
 from tools.simulator.doctor_shims import DoctorAccount, decision, install
 from tools.simulator.seed import seed_log_groups
-from tools.simulator.seed_inference import EndpointSeed, create_endpoint
+from tools.simulator.seed_inference import EndpointSeed, autoscale, create_endpoint
 
 STACK = "ecoguard"
 READS = ("Describe", "List", "Get", "Simulate")

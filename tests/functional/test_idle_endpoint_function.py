@@ -19,7 +19,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
 from ecoguard_cli import operations
-from tests.builders.idle_endpoint import FN, SEEDS, SWEEP, arn, autoscale, marks, sweep, travel_past_grace
+from tests.builders.idle_endpoint import FN, SEEDS, SWEEP, arn, marks, sweep, travel_past_grace
 from tests.conftest import (
     REFERENCE_EVENTS,
     REGION,
@@ -34,6 +34,7 @@ from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_inference import (
     EndpointSeed,
+    autoscale,
     create_endpoint,
     create_model,
     endpoint_names,

@@ -23,11 +23,12 @@ from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC, COMPONENT_METRIC
 from ecoguard.invocation import invoke_own_function
-from tests.builders.idle_endpoint import SEEDS, autoscale, sweep, travel_past_grace
+from tests.builders.idle_endpoint import SEEDS, sweep, travel_past_grace
 from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.seed_inference import (
+    autoscale,
     backdate,
     create_activity_lifecycle_config,
     create_endpoint,

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.inference_shim import inference_components_shim
@@ -27,7 +28,8 @@ def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
     (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``) and Search's
     pages (``search_shim.py``), Studio's UpdateDomain and apps (``studio_shim.py``), warm pools and MLflow
-    (``compute_shim.py``), and DynamoDB transactions without whole-table copies (``dynamodb_shim.py``). The
+    (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
+    autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -37,6 +39,7 @@ def simulated_aws() -> Iterator[None]:
         studio_shims(),
         compute_shims(),
         transactions_without_table_copies(),
+        autoscaled_endpoint_shims(),
     ):
         yield
 

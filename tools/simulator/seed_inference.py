@@ -15,7 +15,9 @@ from typing import Any
 import boto3
 from moto.sagemaker.models import sagemaker_backends
 
+from ecoguard.adapters.autoscaling import VARIANT_DIMENSION
 from ecoguard.guardrails.idle_notebook import ACTIVITY_DIMENSION, ACTIVITY_METRIC, ACTIVITY_NAMESPACE
+from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
 from tools.simulator.account import ACCOUNT, REGION, STACK
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
@@ -169,9 +171,74 @@ NOTEBOOKS: list[tuple[str, str | None, list[float]]] = [
 def seed_endpoints() -> None:
     for seed in ENDPOINTS:
         create_endpoint(seed)
+        if seed.asynchronous:
+            # As the Developer Guide's "Autoscale an asynchronous endpoint" sets it up: without a step policy
+            # on HasBacklogWithoutCapacity, ecoguard would only report the endpoint, not scale it to zero.
+            autoscale(seed.name, minimum=1, maximum=2, from_zero_alarm=ASYNC_METRIC)
 
 
 def seed_notebooks() -> None:
     create_activity_lifecycle_config(LIFECYCLE)
     for name, config, activity in NOTEBOOKS:
         create_notebook(name, age=timedelta(days=1), lifecycle_config=config, activity=activity)
+
+
+def autoscale(
+    endpoint: str,
+    variant: str = "AllTraffic",
+    *,
+    minimum: int = 1,
+    maximum: int = 4,
+    from_zero_alarm: str | None = None,
+) -> None:
+    """Register the variant as a scalable target with a target-tracking policy; with ``from_zero_alarm`` (a
+    metric name), also a step scaling policy and a CloudWatch alarm on that metric that invokes it, as the
+    Developer Guide's "Autoscale an asynchronous endpoint" sets up scaling out from zero."""
+    aas = boto3.client("application-autoscaling", region_name=REGION)
+    resource = f"endpoint/{endpoint}/variant/{variant}"
+    aas.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=VARIANT_DIMENSION,
+        MinCapacity=minimum,
+        MaxCapacity=maximum,
+    )
+    aas.put_scaling_policy(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=VARIANT_DIMENSION,
+        PolicyName=f"{endpoint}-invocations",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+        },
+    )
+    if from_zero_alarm is None:
+        return
+    step = aas.put_scaling_policy(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension=VARIANT_DIMENSION,
+        PolicyName=f"{endpoint}-from-zero",
+        PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={
+            "AdjustmentType": "ChangeInCapacity",
+            "MetricAggregationType": "Average",
+            "Cooldown": 300,
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
+        },
+    )
+    boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
+        AlarmName=f"{endpoint}-{from_zero_alarm}",
+        Namespace="AWS/SageMaker",
+        MetricName=from_zero_alarm,
+        Dimensions=[{"Name": "EndpointName", "Value": endpoint}],
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="missing",
+        AlarmActions=[step["PolicyARN"]],
+    )

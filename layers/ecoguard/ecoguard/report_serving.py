@@ -4,12 +4,11 @@ USD a month they would save (then kgCO2e), each with its evidence.
 A recommendation is open when its latest record for the resource is the finding itself, not its
 ``<kind>-closed`` record (``guardrails.serving_advisor``: recorded when it opens, and when it closes).
 ``ServingSection`` takes the audit records one at a time (the report is one pass over the table), and
-gives its data (``as_dict``) and an HTML fragment (``html``); ``ecoguard advise`` prints the same lines.
+gives its lines (``lines``, ``as_dict``); the report's page and ``ecoguard advise`` show the same lines.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -112,23 +111,6 @@ class ServingSection:
     def as_dict(self) -> list[dict[str, Any]]:
         return [line.as_dict() for line in self.lines()]
 
-    def html(self) -> str:
-        rows = "".join(_row(line) for line in self.lines())
-        if not rows:
-            return '<h2 id="serving">Serving advice</h2>\n<p>No open serving or right-sizing recommendation.</p>\n'
-        return (
-            '<h2 id="serving">Serving advice</h2>\n'
-            "<p>Open recommendations from each endpoint's (or training job's) own metrics, "
-            "the largest monthly saving first. Advice only: nothing was changed.</p>\n"
-            "<table><tr><th>resource</th><th>recommendation</th><th>to</th><th>USD/month</th><th>kWh/month</th>"
-            "<th>kgCO2e/month</th><th>confidence</th><th>evidence</th></tr>\n"
-            f"{rows}</table>\n"
-        )
-
-
-def _money(value: float | None, unit: str) -> str:
-    return "unknown" if value is None else f"{value:,.2f} {unit}"
-
 
 def evidence_text(line: ServingLine) -> str:
     """The rule's reason, its window and the figures behind it, in one line."""
@@ -145,17 +127,3 @@ def evidence_text(line: ServingLine) -> str:
     if line.unknown:
         parts.append("unknown: " + "; ".join(line.unknown))
     return " | ".join(p for p in parts if p)
-
-
-def _row(line: ServingLine) -> str:
-    cells = (
-        line.resource,
-        line.kind,
-        line.recommended,
-        _money(line.usd, "USD"),
-        _money(line.kwh, "kWh"),
-        _money(line.kg_co2e, "kg"),
-        line.confidence,
-        evidence_text(line),
-    )
-    return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>\n"

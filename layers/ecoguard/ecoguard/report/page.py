@@ -13,6 +13,7 @@ from ecoguard.report.headline import FIGURES, headline_text
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
 from ecoguard.report.numbers import quantity
 from ecoguard.report.savings import HORIZONS, HOURS_PER_MONTH, OPEN_HORIZON, Amounts
+from ecoguard.report_serving import evidence_text
 
 CSS = (
     "*{box-sizing:border-box}"
@@ -165,7 +166,40 @@ def _attribution(report: Report) -> str:
 
 def _serving(report: Report) -> str:
     """Open serving and right-sizing advice, the largest monthly saving first (``ecoguard.report_serving``)."""
-    return report.serving.html()
+    lines = report.serving.lines()
+    if not lines:
+        return '<h2 id="serving">Serving advice</h2><p class="note">No open serving or right-sizing recommendation.</p>'
+    rows = [
+        [
+            f'<span class="name">{_e(line.resource)}</span>',
+            _e(line.kind),
+            _e(line.recommended),
+            _e(line.confidence),
+            f'<span class="name">{_e(evidence_text(line))}</span>',
+            _e(quantity(line.usd, "usd")),
+            _e(quantity(line.kwh, "kwh")),
+            _e(quantity(line.kg_co2e, "kg_co2e")),
+        ]
+        for line in lines
+    ]
+    return (
+        '<h2 id="serving">Serving advice</h2><p class="note">Open recommendations from each endpoint\'s (or '
+        "training job's) own metrics, the largest monthly saving first. Advice only: nothing was changed.</p>"
+        + _table(
+            [
+                "resource",
+                "recommendation",
+                "to",
+                "confidence",
+                "saves USD/month",
+                "kWh/month",
+                "kgCO2e/month",
+                "evidence",
+            ],
+            rows,
+            numeric_from=4,
+        )
+    )
 
 
 def _history(records: list[AuditRecord]) -> str:
