@@ -1,5 +1,6 @@
 """Rejected events raise an alarm: every function that counts ``EventsRejected`` emits it with exactly the
-dimensions ``EventsRejectedAlarm`` watches. An alarm on a dimension nobody emits would never fire, so the
+dimensions ``EventsRejectedAlarm`` and ``EventsRejectedMoreAlarm`` watch (a metric-math alarm takes at most 10
+metrics, so the functions are split between two alarms). An alarm on a dimension nobody emits would never fire, so the
 metrics are read from what the real handlers print (Powertools' embedded metric format), not assumed."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tools.simulator.template import functions, load_template
 TEMPLATE = load_template()
 # Invoked directly by a person, who gets the rejection back; it counts no metric.
 NOT_COUNTED = {"RestoreFunction"}
+ALARMS = ("EventsRejectedAlarm", "EventsRejectedMoreAlarm")
 
 
 @pytest.fixture
@@ -27,9 +29,9 @@ def deployed(aws: None) -> Stack:
 
 
 def watched() -> set[tuple[tuple[str, str], ...]]:
-    alarm = TEMPLATE["Resources"]["EventsRejectedAlarm"]["Properties"]
     found = set()
-    for query in alarm["Metrics"]:
+    queries = [q for name in ALARMS for q in TEMPLATE["Resources"][name]["Properties"]["Metrics"]]
+    for query in queries:
         if "MetricStat" in query:
             metric = query["MetricStat"]["Metric"]
             assert (metric["Namespace"], metric["MetricName"]) == ("ecoguard", "EventsRejected")
@@ -70,8 +72,9 @@ def test_given_a_malformed_event_to_each_function_then_its_rejection_is_counted_
     assert set().union(*counted.values()) == watched()
 
 
-def test_the_alarm_sums_every_watched_metric_and_notifies() -> None:
-    alarm = TEMPLATE["Resources"]["EventsRejectedAlarm"]["Properties"]
+@pytest.mark.parametrize("name", ALARMS)
+def test_the_alarm_sums_every_watched_metric_and_notifies(name: str) -> None:
+    alarm = TEMPLATE["Resources"][name]["Properties"]
     [expression] = [q for q in alarm["Metrics"] if "Expression" in q]
     assert expression["Expression"] == "SUM(FILL(METRICS(), 0))" and expression["ReturnData"] is True
     assert len(alarm["Metrics"]) <= 10  # CloudWatch's limit for a metric-math alarm

@@ -19,6 +19,7 @@ All patch moto's response class, so every client sees the same state.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +40,10 @@ def _backend(account: str | None = None, region: str | None = None) -> Any:
     # Imported here: account.py installs these shims, so it cannot be imported at this module's import.
     from tools.simulator.account import ACCOUNT, REGION
 
-    return sagemaker_backends[account or ACCOUNT][region or REGION]
+    # The organization demo runs scenes as another account (MOTO_ACCOUNT_ID) in another region (AWS_REGION).
+    account = account or os.environ.get("MOTO_ACCOUNT_ID") or ACCOUNT
+    region = region or os.environ.get("AWS_REGION") or REGION
+    return sagemaker_backends[account][region]
 
 
 @dataclass
@@ -228,10 +232,9 @@ def warm_pool_status(job: str) -> str | None:
 def seed_tracking_server(
     name: str, *, size: str = "Small", status: str = "Started", created: datetime, tags: dict[str, str] | None = None
 ) -> None:
-    from tools.simulator.account import ACCOUNT, REGION
-
-    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:mlflow-tracking-server/{name}"
-    _servers(_backend())[name] = ShimServer(
+    backend = _backend()
+    arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:mlflow-tracking-server/{name}"
+    _servers(backend)[name] = ShimServer(
         name, arn, status, size, created, [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
     )
 

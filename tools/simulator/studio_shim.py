@@ -22,6 +22,7 @@ restorer's. ``seed_app`` creates an app with the status, instance type and creat
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -41,7 +42,10 @@ def _backend(account: str | None, region: str | None) -> Any:
     # Imported here: account.py installs these shims, so it cannot be imported at this module's import.
     from tools.simulator.account import ACCOUNT, REGION
 
-    return sagemaker_backends[account or ACCOUNT][region or REGION]
+    # The organization demo runs scenes as another account (MOTO_ACCOUNT_ID) in another region (AWS_REGION).
+    account = account or os.environ.get("MOTO_ACCOUNT_ID") or ACCOUNT
+    region = region or os.environ.get("AWS_REGION") or REGION
+    return sagemaker_backends[account][region]
 
 
 @dataclass
