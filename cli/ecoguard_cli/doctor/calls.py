@@ -24,6 +24,8 @@ STACK_PLUMBING = frozenset({"sqs:SendMessage"})  # Lambda sends failed asynchron
 NOTIFY = frozenset({"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"})  # SNS encrypts with the topic's key
 AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})
 SWEEP = frozenset({"ssm:GetParameter", "lambda:InvokeFunction"})  # read the policy; hand the sweep on
+# A sweep's first invocation finds this guardrail's records left pending (ecoguard/settle.py, by-pending index).
+SETTLE = frozenset({"dynamodb:Query"})
 STATE = AUDIT | {"dynamodb:DeleteItem"}  # idle marks and open findings (ecoguard/state.py) in the audit table
 # Not calls the function makes itself: Application Auto Scaling checks that the caller of RegisterScalableTarget
 # may make these on the endpoint variant or inference component it registers (Application Auto Scaling User
@@ -35,26 +37,26 @@ SCALABLE_TARGET_CHECKS = frozenset(
 
 # Function logical id -> the calls it makes besides its action units'.
 FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
-    "LogRetentionFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    "LogRetentionFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"logs:DescribeLogGroups", "logs:ListTagsForResource", "tag:GetResources"},
-    "TrainingGuardFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    "TrainingGuardFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"cloudwatch:GetMetricData", "sagemaker:Search", "sagemaker:DescribeTrainingJob", "sagemaker:ListTags",
        "sagemaker:ListHyperParameterTuningJobs", "sagemaker:DescribeHyperParameterTuningJob",
        "sagemaker:ListModelCards"},
     "ImpactReportFunction": STACK_PLUMBING | NOTIFY | {"dynamodb:Scan", "s3:PutObject"},
-    "StorageLifecycleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    "StorageLifecycleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetLifecycleConfiguration",
        "s3:GetIntelligentTieringConfiguration"},
     "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | {"ssm:GetParameter"}
     | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
        "sagemaker:ListTags"},
-    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SCALABLE_TARGET_CHECKS
+    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE | SCALABLE_TARGET_CHECKS
     | {"tag:GetResources", "sagemaker:ListEndpoints", "sagemaker:ListInferenceComponents",
        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeInferenceComponent",
        "sagemaker:DescribeModel", "sagemaker:ListTags", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
        "cloudwatch:DescribeAlarms", "application-autoscaling:DescribeScalableTargets",
        "application-autoscaling:DescribeScalingPolicies", "iam:CreateServiceLinkedRole"},
-    "IdleNotebookFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    "IdleNotebookFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"tag:GetResources", "sagemaker:ListNotebookInstances", "cloudwatch:GetMetricData"},
     "StudioIdleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
     | {"sagemaker:ListDomains", "sagemaker:ListApps", "sagemaker:DescribeDomain", "sagemaker:ListTags",
@@ -179,8 +181,12 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
     "iam:PassRole": "arn:{partition}:iam::{account}:role/" + SAMPLE,
 }
+_PENDING_INDEX = "{audit_table}/index/by-pending"
+SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
+            "IdleNotebookFunction")  # fmt: skip
 # Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
+    **{(function, "dynamodb:Query"): _PENDING_INDEX for function in SETTLING},
     ("TrainingGuardFunction", "sagemaker:ListTags"): _SM + "training-job/" + SAMPLE,
     ("RetrainingGateFunction", "sagemaker:ListTags"): _SM + "pipeline/" + SAMPLE,
     ("StudioIdleFunction", "sagemaker:ListTags"): _SM + "domain/d-" + SAMPLE,
