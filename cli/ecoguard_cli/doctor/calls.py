@@ -58,15 +58,15 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
        "application-autoscaling:DescribeScalingPolicies", "iam:CreateServiceLinkedRole"},
     "IdleNotebookFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"tag:GetResources", "sagemaker:ListNotebookInstances", "cloudwatch:GetMetricData"},
-    "StudioIdleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP
+    "StudioIdleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"sagemaker:ListDomains", "sagemaker:ListApps", "sagemaker:DescribeDomain", "sagemaker:ListTags",
        "cloudwatch:GetMetricData"},
-    "IdleComputeFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP
+    "IdleComputeFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
     | {"sagemaker:ListTrainingJobs", "sagemaker:ListMlflowTrackingServers", "sagemaker:ListClusters",
        "sagemaker:ListEndpointConfigs", "sagemaker:ListNotebookInstances", "sagemaker:DescribeTrainingJob",
        "sagemaker:DescribeMlflowTrackingServer", "sagemaker:DescribeCluster", "sagemaker:DescribeEndpointConfig",
        "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"},
-    "ServingAdvisorFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP
+    "ServingAdvisorFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
     | {"sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
        "sagemaker:DescribeModel", "tag:GetResources", "cloudwatch:GetMetricData"},
     RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
@@ -183,7 +183,7 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
 }
 _PENDING_INDEX = "{audit_table}/index/by-pending"
 SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
-            "IdleNotebookFunction")  # fmt: skip
+            "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction")  # fmt: skip
 # Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     **{(function, "dynamodb:Query"): _PENDING_INDEX for function in SETTLING},
