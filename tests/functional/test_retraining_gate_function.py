@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +388,31 @@ def test_given_the_start_is_throttled_then_the_invocation_fails_and_lambdas_retr
     assert applied.after["execution"] == executions()[0]["PipelineExecutionDisplayName"]
     state = stored_state(gated)
     assert state["pending"] is None and state["last_start"] is not None
+
+
+def test_given_starts_left_pending_by_an_ended_invocation_then_the_next_judged_event_settles_them(
+    gated: Stack,
+) -> None:
+    """A Lambda timeout between StartPipelineExecution and its outcome record leaves the record pending; the
+    gate has no sweep, so its next judged event reads the pipeline's executions and settles it (settle.py)."""
+    gated.invoke(FN, kpi_breach(1), env=ENFORCE)
+    gated.invoke(FN, kpi_breach(2), env=ENFORCE)
+    [applied] = [r for r in records(gated) if r.outcome is Outcome.APPLIED]
+    ended = utc_now() - timedelta(minutes=20)
+    started = replace(applied, outcome=Outcome.PENDING, trigger_id="ended-1", recorded_at=ended, reason="lost")
+    never = replace(
+        started, trigger_id="ended-2", after={**applied.after, "execution": "ecoguard-never-started"}
+    )
+    gated.audit.begin_many([started, never])
+    calls = record_calls("dynamodb")
+    gated.invoke(FN, load_event(DRIFT), env=ENFORCE)
+    assert calls.calls["Query"] == 1, "one look for pending records"
+    settled = {r.trigger_id: r for r in records(gated)}
+    assert settled["ended-1"].outcome is Outcome.APPLIED, "its execution exists: the start took effect"
+    assert settled["ended-2"].outcome is Outcome.FAILED and "not made" in (settled["ended-2"].error or "")
+
+
+def test_given_dry_run_then_the_gate_looks_for_no_pending_records(gated: Stack) -> None:
+    calls = record_calls("dynamodb")
+    gated.invoke(FN, load_event(DRIFT), env={"ECOGUARD_MODE": "dry-run"})
+    assert "Query" not in calls.calls

@@ -24,7 +24,8 @@ STACK_PLUMBING = frozenset({"sqs:SendMessage"})  # Lambda sends failed asynchron
 NOTIFY = frozenset({"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"})  # SNS encrypts with the topic's key
 AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})
 SWEEP = frozenset({"ssm:GetParameter", "lambda:InvokeFunction"})  # read the policy; hand the sweep on
-# A sweep's first invocation finds this guardrail's records left pending (ecoguard/settle.py, by-pending index).
+# A sweep's first invocation, and the retraining gate on each event it judges, find the guardrail's records
+# left pending (ecoguard/settle.py, by-pending index).
 SETTLE = frozenset({"dynamodb:Query"})
 STATE = AUDIT | {"dynamodb:DeleteItem"}  # idle marks and open findings (ecoguard/state.py) in the audit table
 # Not calls the function makes itself: Application Auto Scaling checks that the caller of RegisterScalableTarget
@@ -47,7 +48,7 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "StorageLifecycleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetLifecycleConfiguration",
        "s3:GetIntelligentTieringConfiguration"},
-    "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | {"ssm:GetParameter"}
+    "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | SETTLE | {"ssm:GetParameter"}
     | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
        "sagemaker:ListTags"},
     "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE | SCALABLE_TARGET_CHECKS
@@ -183,7 +184,8 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
 }
 _PENDING_INDEX = "{audit_table}/index/by-pending"
 SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
-            "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction")  # fmt: skip
+            "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction",
+            "RetrainingGateFunction")  # fmt: skip
 # Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     **{(function, "dynamodb:Query"): _PENDING_INDEX for function in SETTLING},

@@ -9,13 +9,15 @@ read again (``ActionUnit.current``) and, if the change took effect (``ActionUnit
 recorded as applied (restorable), the error kept in the record.
 
 A record still pending once its invocation must have ended (older than the function's timeout) is settled
-the same way by the guardrail's next sweep: applied if the resource shows the change, else failed (not
+the same way by the guardrail's next run (a sweep's first invocation; the retraining gate's next judged
+event): applied if the resource shows the change, else failed (not
 made; the next run decides again). Nothing is changed on a governed resource here, only read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -25,6 +27,11 @@ from ecoguard.audit import AuditRecord, describe_error
 from ecoguard.decisions import Outcome
 
 logger = Logger(child=True)
+
+# Records pending for longer than this are settled: Lambda's longest timeout (15 min, Lambda quotas) plus a
+# minute, so no invocation that could still be making their changes is running. A sweep settles them on a
+# run's first invocation; the event-driven retraining gate on each event it judges.
+SETTLE_AFTER = timedelta(minutes=16)
 
 NOT_MADE = "interrupted before the change took effect; not made (the next run decides again)"
 

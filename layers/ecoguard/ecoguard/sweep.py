@@ -30,6 +30,7 @@ from ecoguard.audit import AuditLog
 from ecoguard.decisions import Outcome
 from ecoguard.errors import AwsError, Throttled
 from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.settle import SETTLE_AFTER
 
 logger = Logger(child=True)
 
@@ -37,9 +38,6 @@ logger = Logger(child=True)
 # (52 s with adapters/clients.py's configuration; adapters/call_budget.py, held together by
 # tests/unit/test_call_budget.py), so a call started just before the check ends before the deadline.
 DEADLINE_MARGIN_MS = 60_000
-# A run's first invocation settles records pending for longer than this: Lambda's longest timeout (15 min,
-# Lambda quotas) plus a minute, so no invocation that could still be making their changes is running.
-SETTLE_AFTER = timedelta(minutes=16)
 CHECKPOINT_TTL = timedelta(days=7)
 
 

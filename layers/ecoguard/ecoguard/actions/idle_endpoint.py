@@ -72,6 +72,9 @@ class ClearIdleMark(MarkIdle):
         self.ports.sagemaker.tag(record.resource.arn, IDLE_SINCE_TAG, str(record.before[IDLE_SINCE_TAG]))
 
 
+DELETING = "Deleting"
+
+
 class DeleteEndpoint(ActionUnit[EndpointPorts]):
     """Delete an idle endpoint, keeping its configuration and model; undone by CreateEndpoint from them, then
     its autoscaling targets and policies registered again as recorded (the deletion removes them)."""
@@ -99,7 +102,12 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         endpoint = self.ports.sagemaker.endpoint(record.resource.name)
         if endpoint is None:
             return {"exists": False}
-        return {"exists": True, "EndpointConfigName": endpoint.config_name}
+        return {"exists": True, "EndpointConfigName": endpoint.config_name, "EndpointStatus": endpoint.status}
+
+    def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # "Deleting: DeleteEndpoint is executing" (SageMaker API reference, DescribeEndpoint EndpointStatus):
+        # a delete whose answer was lost is on its way, and a second one would fail.
+        return self.reached(record, current) or current.get("EndpointStatus") == DELETING
 
     def undo(self, record: AuditRecord) -> None:
         state = record.before

@@ -43,8 +43,12 @@ class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
         return None
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        # The pipeline is the resource: without an execution of the record's display name, it shows no
+        # start (ListPipelineExecutions lists every execution, all pages read), not a resource gone.
         found = self._execution(record)
-        return None if found is None else {**record.after, "status": found[1]}
+        if found is None:
+            return {**record.after, "execution": None, "status": None}
+        return {**record.after, "status": found[1]}
 
     def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
         # An execution under the record's display name was started, whatever its status now.

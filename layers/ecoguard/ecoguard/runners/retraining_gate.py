@@ -40,6 +40,7 @@ from ecoguard.monitor_events import parse_alarm_change, parse_monitoring_run
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
+from ecoguard.settle import SETTLE_AFTER
 from ecoguard.state import StateStore
 
 logger = Logger(child=True)
@@ -92,6 +93,9 @@ class RetrainingGateRunner(GuardrailRunner):
         if isinstance(observed, Ignored):
             logger.info("ignored", extra={"reason": observed.reason, "event_id": event.id})
             return executor.summary
+        # A start left pending by an invocation that ended (a Lambda timeout) is settled first, from the
+        # pipeline's executions: the gate has no sweep to do it.
+        executor.settle_pending(SETTLE_AFTER)
         pipeline = pipeline_resource(observed.gate, event.region, event.account)
         keep_state = timedelta(days=self._policy.audit.ttl_days)
 
