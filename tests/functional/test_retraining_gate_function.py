@@ -400,9 +400,7 @@ def test_given_starts_left_pending_by_an_ended_invocation_then_the_next_judged_e
     [applied] = [r for r in records(gated) if r.outcome is Outcome.APPLIED]
     ended = utc_now() - timedelta(minutes=20)
     started = replace(applied, outcome=Outcome.PENDING, trigger_id="ended-1", recorded_at=ended, reason="lost")
-    never = replace(
-        started, trigger_id="ended-2", after={**applied.after, "execution": "ecoguard-never-started"}
-    )
+    never = replace(started, trigger_id="ended-2", after={**applied.after, "execution": "ecoguard-never-started"})
     gated.audit.begin_many([started, never])
     calls = record_calls("dynamodb")
     gated.invoke(FN, load_event(DRIFT), env=ENFORCE)
