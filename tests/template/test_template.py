@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,9 @@ from typing import Any
 import pytest
 
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
+from ecoguard.invocation import MONTHLY_FIGURES, RUN_METRICS
 from ecoguard.policy import RETENTION_DAYS
+from ecoguard.report.headline import FIGURES
 from tests.builders.template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
 from tests.conftest import REFERENCE_EVENTS, ROOT, event_files
 
@@ -287,8 +290,22 @@ def test_the_dashboard_body_is_valid_json_with_every_widget_titled() -> None:
     assert "${" not in substituted
     dashboard = json.loads(substituted)
     titles = [w["properties"]["title"] for w in dashboard["widgets"]]
-    assert any("kgCO2e avoided" in t for t in titles) and any("USD avoided" in t for t in titles)
+    assert any("avoided to date" in t.lower() for t in titles) and any("per month" in t for t in titles)
     assert any("errors" in t.lower() for t in titles)
+
+
+def test_every_impact_figure_on_the_dashboard_is_monthly_or_the_impact_reports_to_date() -> None:
+    """Per-run impact metrics are monthly figures (estimates per idle day, per day and per month are never
+    added as they are); avoided to date comes only from the impact report's headline metrics."""
+    body = RESOURCES["ImpactDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    shown = set(re.findall(r'MetricName=\\"(\w+)\\"', body))
+    shown |= set(re.findall(r'\["ecoguard", "(\w+)"', body))
+    impact = {name for name in shown if any(unit in name for unit in ("KgCO2e", "Kwh", "KWh", "Usd"))}
+    monthly = {f"{name}{unit}" for name in RUN_METRICS for unit in MONTHLY_FIGURES.values()}
+    headline = {figure.metric for figure in FIGURES}
+    assert impact, "the dashboard shows impact figures"
+    assert impact <= monthly | headline, sorted(impact - monthly - headline)
+    assert {"RunRateAddedMonthlyKgCO2e", "RunRateAddedMonthlyUsd", "PotentialFoundMonthlyKgCO2e"} <= impact
 
 
 def test_the_report_bucket_is_private_encrypted_and_expires_reports() -> None:

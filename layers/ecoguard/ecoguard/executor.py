@@ -51,6 +51,7 @@ from ecoguard.decisions import (
     StateChange,
 )
 from ecoguard.errors import Throttled
+from ecoguard.report import savings
 from ecoguard.state import StateConflict, StateStore
 
 logger = Logger(child=True)
@@ -76,6 +77,7 @@ class Entry:
     after: Mapping[str, object]
     error: str | None = None
     impact: Mapping[str, Any] | None = None
+    action: str = ""
 
 
 @dataclass
@@ -89,13 +91,19 @@ class RunSummary:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for entry in self.entries if entry.outcome is outcome)
 
-    def impact_total(self, outcomes: tuple[Outcome, ...], key: str) -> float:
-        """The sum of the known ``key`` (kwh, kg_co2e, usd) of the entries with these outcomes."""
-        return sum(
-            float(entry.impact[key])
-            for entry in self.entries
-            if entry.outcome in outcomes and entry.impact and entry.impact.get(key) is not None
-        )
+    def monthly_total(self, outcomes: tuple[Outcome, ...], key: str, now: datetime) -> float:
+        """The known ``key`` (kwh, kg_co2e, usd) a month, from ``now``, of the entries with these outcomes:
+        each estimate's rate over a month within its horizon (``report.savings``), so figures stated per
+        idle day, per day or per month add up; an estimate that states no rate is left out."""
+        total = 0.0
+        for entry in self.entries:
+            if entry.outcome not in outcomes:
+                continue
+            month = savings.monthly_of(entry.action, entry.impact, now)
+            value = None if month is None else month.get(key)
+            if value is not None:
+                total += value
+        return total
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -540,6 +548,7 @@ class Executor:
                 record.after,
                 record.error,
                 record.impact,
+                record.action,
             )
         )
         log = logger.warning if record.outcome is Outcome.FAILED else logger.info

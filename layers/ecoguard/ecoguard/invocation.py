@@ -106,6 +106,15 @@ def hand_off(settings: Settings, continuation: Continuation, strategy: HandOff) 
     return strategy(settings, continuation)
 
 
+# Per run, per guardrail: the monthly run rate its applied actions added, and what its dry-run, skipped and
+# advisory records would avoid a month if enforced.
+RUN_METRICS = {
+    "RunRateAddedMonthly": (Outcome.APPLIED,),
+    "PotentialFoundMonthly": (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING),
+}
+MONTHLY_FIGURES = {"kwh": "Kwh", "kg_co2e": "KgCO2e", "usd": "Usd"}
+
+
 def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -> None:
     metrics.add_dimension(name="guardrail", value=summary.guardrail)
     metrics.add_metric(name="ResourcesEvaluated", unit=MetricUnit.Count, value=summary.evaluated)
@@ -118,12 +127,12 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=summary.count(Outcome.FAILED))
     metrics.add_metric(name="ResourcesSkipped", unit=MetricUnit.Count, value=summary.count(Outcome.SKIPPED))
     metrics.add_metric(name="Findings", unit=MetricUnit.Count, value=summary.count(Outcome.FINDING))
-    applied = (Outcome.APPLIED,)
-    potential = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)
-    metrics.add_metric(name="KWhAvoided", unit=MetricUnit.Count, value=summary.impact_total(applied, "kwh"))
-    metrics.add_metric(name="KgCO2eAvoided", unit=MetricUnit.Count, value=summary.impact_total(applied, "kg_co2e"))
-    metrics.add_metric(name="UsdAvoided", unit=MetricUnit.Count, value=summary.impact_total(applied, "usd"))
-    metrics.add_metric(name="KgCO2ePotential", unit=MetricUnit.Count, value=summary.impact_total(potential, "kg_co2e"))
+    # Monthly figures only: estimates stated per idle day, per day or per month are never added as they are.
+    # What was avoided to date is the impact report's to say (AvoidedToDate*), from the whole audit trail.
+    now = utc_now()
+    for name, outcomes in RUN_METRICS.items():
+        for key, unit in MONTHLY_FIGURES.items():
+            metrics.add_metric(name=f"{name}{unit}", unit=MetricUnit.Count, value=summary.monthly_total(outcomes, key, now))
     Notifier(client("sns"), settings.topic_arn).publish(summary)
     logger.info("run summary", extra={"summary": summary.as_dict()})
 

@@ -134,6 +134,12 @@ def monthly(rate: Rate, since: datetime) -> dict[str, float | None]:
     return rate.over(hours)
 
 
+def monthly_of(action: str, impact: Mapping[str, Any] | None, now: datetime) -> dict[str, float | None] | None:
+    """What one estimate avoids in the month from ``now`` (within its horizon); None when it states no rate."""
+    rate = rate_of(action, impact)
+    return None if rate is None else monthly(rate, now)
+
+
 def run_rate(rate: Rate, effect: Effect, now: datetime) -> dict[str, float | None]:
     """The monthly run rate of an applied action: 0 once restored or replaced."""
     if effect.ended is not None and effect.ended <= now:

@@ -1,0 +1,50 @@
+"""A run's impact metrics are monthly figures: each estimate's rate over a month within its horizon
+(``report.savings``), so estimates stated per idle day, per day and per month add up, and one that states no
+rate is left out, never added as it is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ecoguard.decisions import Mode, Outcome
+from ecoguard.executor import Entry, RunSummary
+from ecoguard.report.savings import HOURS_PER_MONTH
+
+NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
+DAYS_PER_MONTH = HOURS_PER_MONTH / 24
+
+
+def entry(outcome: Outcome, impact: dict[str, object] | None, action: str = "delete-endpoint") -> Entry:
+    return Entry("r", outcome, "why", {}, {}, None, impact, action)
+
+
+def summary(*entries: Entry) -> RunSummary:
+    run = RunSummary("idle-endpoint", Mode.ENFORCE)
+    run.entries = list(entries)
+    return run
+
+
+def test_given_rates_of_different_periods_then_each_becomes_a_month_before_they_are_added() -> None:
+    run = summary(
+        entry(Outcome.APPLIED, {"kg_co2e": 1.0, "usd": 2.0, "period": "per idle day"}),
+        entry(Outcome.APPLIED, {"kg_co2e": 5.0, "usd": None, "period": "per month"}),
+        entry(Outcome.APPLIED, {"kg_co2e": 100.0, "usd": 100.0, "period": "the training run"}),  # no rate
+        entry(Outcome.APPLIED, None),
+        entry(Outcome.WOULD_APPLY, {"kg_co2e": 7.0, "period": "per day"}),
+    )
+    applied = (Outcome.APPLIED,)
+    assert run.monthly_total(applied, "kg_co2e", NOW) == pytest.approx(DAYS_PER_MONTH + 5.0)
+    assert run.monthly_total(applied, "usd", NOW) == pytest.approx(2.0 * DAYS_PER_MONTH)  # unknown left out
+    potential = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)
+    assert run.monthly_total(potential, "kg_co2e", NOW) == pytest.approx(7.0 * DAYS_PER_MONTH)
+
+
+def test_given_a_stopped_training_job_then_its_month_ends_at_its_max_runtime() -> None:
+    ends = (NOW + timedelta(hours=10)).isoformat()
+    stop = {"kg_co2e": 24.0, "period": "per day", "horizon_ends_at": ends}
+    run = summary(entry(Outcome.APPLIED, stop, "stop-training-job"))
+    assert run.monthly_total((Outcome.APPLIED,), "kg_co2e", NOW) == pytest.approx(10.0)
+    unknown = summary(entry(Outcome.APPLIED, {"kg_co2e": 24.0, "period": "per day"}, "stop-training-job"))
+    assert unknown.monthly_total((Outcome.APPLIED,), "kg_co2e", NOW) == 0.0, "horizon unknown: left out"
