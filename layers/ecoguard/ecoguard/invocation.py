@@ -132,7 +132,8 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     now = utc_now()
     for name, outcomes in RUN_METRICS.items():
         for key, unit in MONTHLY_FIGURES.items():
-            metrics.add_metric(name=f"{name}{unit}", unit=MetricUnit.Count, value=summary.monthly_total(outcomes, key, now))
+            value = summary.monthly_total(outcomes, key, now)
+            metrics.add_metric(name=f"{name}{unit}", unit=MetricUnit.Count, value=value)
     Notifier(client("sns"), settings.topic_arn).publish(summary)
     logger.info("run summary", extra={"summary": summary.as_dict()})
 
