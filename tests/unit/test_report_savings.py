@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecoguard.report.savings import (
+from ecoguard.savings import (
     HOURS_PER_MONTH,
     MAX_RUNTIME_HORIZON,
     OPEN_HORIZON,

@@ -1,5 +1,5 @@
 """A run's impact metrics are monthly figures: each estimate's rate over a month within its horizon
-(``report.savings``), so estimates stated per idle day, per day and per month add up, and one that states no
+(``ecoguard.savings``), so estimates stated per idle day, per day and per month add up, and one that states no
 rate is left out, never added as it is."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.executor import Entry, RunSummary
-from ecoguard.report.savings import HOURS_PER_MONTH
+from ecoguard.savings import HOURS_PER_MONTH
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24

@@ -32,7 +32,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard import confirm, settle
+from ecoguard import confirm, savings, settle
 from ecoguard.actions import ActionUnit, Phase, acting
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Begun
 from ecoguard.confirm import FRESH_FOR, Confirmation, confirmed, still_fresh
@@ -51,7 +51,6 @@ from ecoguard.decisions import (
     StateChange,
 )
 from ecoguard.errors import Throttled
-from ecoguard.report import savings
 from ecoguard.state import StateConflict, StateStore
 
 logger = Logger(child=True)
@@ -93,7 +92,7 @@ class RunSummary:
 
     def monthly_total(self, outcomes: tuple[Outcome, ...], key: str, now: datetime) -> float:
         """The known ``key`` (kwh, kg_co2e, usd) a month, from ``now``, of the entries with these outcomes:
-        each estimate's rate over a month within its horizon (``report.savings``), so figures stated per
+        each estimate's rate over a month within its horizon (``ecoguard.savings``), so figures stated per
         idle day, per day or per month add up; an estimate that states no rate is left out."""
         total = 0.0
         for entry in self.entries:

@@ -12,7 +12,7 @@ from ecoguard.impact import METHOD
 from ecoguard.regions import ranked
 from ecoguard.report.headline import headline
 from ecoguard.report.ledger import ActionLine, Report, ResourceRow
-from ecoguard.report.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON
+from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON
 
 
 def as_dict(report: Report) -> dict[str, Any]:

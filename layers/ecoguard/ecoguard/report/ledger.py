@@ -13,7 +13,8 @@ from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise
-from ecoguard.report.savings import (
+from ecoguard.report_serving import ServingSection
+from ecoguard.savings import (
     METRICS,
     Amounts,
     Effect,
@@ -25,7 +26,6 @@ from ecoguard.report.savings import (
     rate_of,
     run_rate,
 )
-from ecoguard.report_serving import ServingSection
 
 POTENTIAL = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)  # what acting would avoid
 RESTORE_PREFIX = "restore:"

@@ -12,8 +12,8 @@ from ecoguard.report.charts import INK, PALETTE, week_bars
 from ecoguard.report.headline import FIGURES, headline_text
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
 from ecoguard.report.numbers import quantity
-from ecoguard.report.savings import HORIZONS, HOURS_PER_MONTH, OPEN_HORIZON, Amounts
 from ecoguard.report_serving import evidence_text
+from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, OPEN_HORIZON, Amounts
 
 CSS = (
     "*{box-sizing:border-box}"
