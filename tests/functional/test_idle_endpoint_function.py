@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+from ecoguard import deadline
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
@@ -544,3 +545,36 @@ def test_given_busy_and_idle_endpoints_when_the_sweep_pauses_then_it_resumes_at_
     assert [r["compliant"] for r in results] == [2, 1]
     marked = sorted(r.resource.name for r in stack.records() if r.action == "mark-idle")
     assert marked == ["b-idle", "d-idle", "f-idle"]
+
+
+def test_given_the_deadline_nears_inside_the_re_check_before_a_deletion_then_nothing_is_deleted_until_the_handoff(
+    seeded: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The re-check before a deletion is several calls; each governed call is checked against the deadline
+    (ecoguard.deadline), so time running out in the middle of it sends no DeleteEndpoint: the sweep pauses
+    at that endpoint and the continuation re-checks and deletes it, once."""
+    sweep(seeded, Mode.ENFORCE, "run-1")
+    travel_past_grace(seeded, "idle-realtime")
+    now = [1_000.0]
+    monkeypatch.setattr(deadline, "clock", lambda: now[0])
+    described: Counter[str] = Counter()
+
+    def time_passes(params: dict[str, Any], **_: Any) -> None:
+        described[params["EndpointName"]] += 1
+        if params["EndpointName"] == "idle-realtime" and described["idle-realtime"] == 2:  # the re-check
+            now[0] += 30  # 61 s were left at the endpoint's turn: 31 s now, under the margin
+
+    client("sagemaker").meta.events.register("provide-client-params.sagemaker.DescribeEndpoint", time_passes)
+    calls = record_calls("sagemaker")
+    results = seeded.invoke(
+        FN,
+        load_event(SWEEP) | {"id": "run-3"},
+        env={"ECOGUARD_MODE": "enforce"},
+        remaining_ms=lambda: deadline.DEADLINE_MARGIN_MS + 1_000,
+    )
+    assert [r["finished"] for r in results] == [False, True], "paused at the endpoint, then carried on"
+    assert calls.calls["DeleteEndpoint"] == 1 and "idle-realtime" not in endpoint_names()
+    # Described and re-checked (cut short), then described and re-checked again by the continuation.
+    assert described["idle-realtime"] == 4
+    deletions = [r for r in seeded.records() if r.action == "delete-endpoint"]
+    assert [r.outcome for r in deletions] == [Outcome.APPLIED]

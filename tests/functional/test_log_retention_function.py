@@ -12,11 +12,11 @@ from typing import Any
 import boto3
 import pytest
 
+from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard.policy import PolicyError
 from ecoguard.settings import SettingsError
-from ecoguard.sweep import DEADLINE_MARGIN_MS
 from tests.builders.log_retention import CREATED, created_event, logs
 from tests.conftest import (
     REGION,

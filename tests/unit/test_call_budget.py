@@ -18,7 +18,7 @@ from botocore.retries.standard import ExponentialBackoff
 from ecoguard.adapters import call_budget
 from ecoguard.adapters.call_budget import total_attempts, worst_case_call_seconds
 from ecoguard.adapters.clients import client, reset_clients
-from ecoguard.sweep import DEADLINE_MARGIN_MS
+from ecoguard.deadline import DEADLINE_MARGIN_MS
 
 
 @pytest.fixture

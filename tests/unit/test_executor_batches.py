@@ -9,10 +9,11 @@ from collections.abc import Callable
 import pytest
 
 from ecoguard.actions import ActionUnit
+from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Resource
 from ecoguard.errors import Throttled
 from ecoguard.executor import BATCH_RECORDS, Executor, RunSummary, Trigger
-from ecoguard.sweep import DEADLINE_MARGIN_MS, Page, Sweep
+from ecoguard.sweep import Page, Sweep
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 TRIGGER = Trigger("run-1", "scheduled sweep")

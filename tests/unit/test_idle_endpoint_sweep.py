@@ -16,13 +16,14 @@ from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
+from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.executor import Trigger
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL, IDLE_SINCE_TAG
 from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.policy import build_policy
 from ecoguard.runners.idle_endpoint import IdleEndpointRunner
-from ecoguard.sweep import DEADLINE_MARGIN_MS, SweepResult
+from ecoguard.sweep import SweepResult
 from tests.unit.endpoint_fakes import FakeEndpoint, InferenceAccount
 from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
+from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AwsError
 from ecoguard.executor import Executor, RunSummary, Trigger
-from ecoguard.sweep import DEADLINE_MARGIN_MS, Page, Sweep
+from ecoguard.sweep import Page, Sweep
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 TRIGGER = Trigger("run-1", "test")

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
+from ecoguard import deadline
 from ecoguard.audit import AuditLog
 from ecoguard.decisions import Outcome
 from ecoguard.errors import AwsError, Throttled
@@ -34,10 +35,6 @@ from ecoguard.settle import SETTLE_AFTER
 
 logger = Logger(child=True)
 
-# Stop this long before the Lambda deadline: at least the longest one call can take, retries included
-# (52 s with adapters/clients.py's configuration; adapters/call_budget.py, held together by
-# tests/unit/test_call_budget.py), so a call started just before the check ends before the deadline.
-DEADLINE_MARGIN_MS = 60_000
 CHECKPOINT_TTL = timedelta(days=7)
 
 
@@ -74,6 +71,16 @@ class Sweep[T]:
         pager: Pager[T],
         handle: Callable[[T, Executor], Outcome | None],
     ) -> SweepResult:
+        with deadline.sweeping():
+            return self._run(trigger, executor, pager, handle)
+
+    def _run(
+        self,
+        trigger: Trigger,
+        executor: Executor,
+        pager: Pager[T],
+        handle: Callable[[T, Executor], Outcome | None],
+    ) -> SweepResult:
         state = self.audit.load_checkpoint(self.guardrail, trigger.id) or {"token": None, "offset": 0, "done": False}
         if state.get("done"):
             logger.info("sweep already finished for this run", extra={"run_id": trigger.id})
@@ -87,7 +94,7 @@ class Sweep[T]:
         seeking = after is not None  # the next page read passes over the items up to ``after``
         relisted = False
         while True:
-            if self._out_of_time():
+            if self.out_of_time():
                 return self._pause(trigger, executor, token, offset, after)
             try:
                 page = pager(token)
@@ -121,7 +128,7 @@ class Sweep[T]:
         owners: list[tuple[int, int]] = []  # (item index, number of the first plan it queued)
         with executor.batching():
             for index in range(start, len(items)):
-                if self._out_of_time():
+                if self.out_of_time():
                     return self._carried_out(items, owners, executor, start) or self._at(items, index, start)
                 owners.append((index, executor.planned))
                 try:
@@ -142,7 +149,7 @@ class Sweep[T]:
         """Carry out what is queued; the item whose plan was the first deferred (and the key of the one
         before it), if any. A plan that writes state is carried out as soon as it is queued; its outcome
         is kept with the others'."""
-        executor.flush(self._out_of_time)
+        executor.flush(self.out_of_time)
         deferred = executor.first_deferred()
         if deferred is None:
             return None
@@ -166,8 +173,10 @@ class Sweep[T]:
             return keys.index(after) + 1
         return next((i for i, key in enumerate(keys) if key > after), len(keys))
 
-    def _out_of_time(self) -> bool:
-        return self.remaining_ms() < DEADLINE_MARGIN_MS
+    def out_of_time(self) -> bool:
+        """Whether the hand-off margin is reached (the deadline read is also what governed calls are checked
+        against while the sweep runs, ``ecoguard.deadline``)."""
+        return deadline.observe(self.remaining_ms())
 
     def _pause(
         self, trigger: Trigger, executor: Executor, token: str | None, offset: int, after: str | None

@@ -8,17 +8,23 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from ecoguard import deadline
+
 # botocore's standard retry mode: exponential backoff with jitter and a retry quota. Adaptive mode also
 # waits client-side before it sends, and the SDK reference calls it suitable only for special cases.
 # Attempts and timeouts are bounded so one call, retries included, fits in the sweeps' hand-off margin
-# (ecoguard.sweep.DEADLINE_MARGIN_MS; adapters/call_budget.py computes the bound, a test holds them together).
+# (ecoguard.deadline.DEADLINE_MARGIN_MS; adapters/call_budget.py computes the bound, a test holds them together).
 RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
 @cache
 def client(service: str, region: str | None = None) -> Any:
-    """``region``: another region's endpoint (the central bus may live in another region)."""
-    return boto3.session.Session().client(service, region_name=region, config=RETRY_CONFIG)  # type: ignore[call-overload]
+    """``region``: another region's endpoint (the central bus may live in another region). A governed
+    service's calls are held back inside a sweep's hand-off margin (``ecoguard.deadline``)."""
+    made = boto3.session.Session().client(service, region_name=region, config=RETRY_CONFIG)  # type: ignore[call-overload]
+    if service not in deadline.BOOKKEEPING:
+        made.meta.events.register("before-call", deadline.check)
+    return made
 
 
 def reset_clients() -> None:

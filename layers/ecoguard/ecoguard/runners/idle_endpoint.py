@@ -69,7 +69,7 @@ from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
-from ecoguard.sweep import DEADLINE_MARGIN_MS, Page, Sweep, SweepResult
+from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
@@ -313,7 +313,7 @@ class IdleEndpointRunner(GuardrailRunner):
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         collector = self._collector()
-        pages = _Pages(self._sm, collector, lambda: self._sweep.remaining_ms() < DEADLINE_MARGIN_MS)
+        pages = _Pages(self._sm, collector, self._sweep.out_of_time)
         return self._sweep.run(
             trigger,
             self._executor(trigger),
