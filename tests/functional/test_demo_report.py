@@ -118,12 +118,23 @@ def test_the_trend_team_attribution_and_csv_are_present(demo: dict[str, Any]) ->
     html = Path(demo["path"]).read_text()
     assert '<title id="t-kg_co2e">kgCO2e avoided per week</title>' in html and "USD avoided per week" in html
     team = html.split(">By team (cost-allocation tag)</h3>", 1)[1].split("</table>", 1)[0]
-    assert {"growth", "vision", "risk", "nlp"} <= set(re.findall(r'<span class="name">([^<]+)</span>', team))
+    # research and data-platform tag only log groups and notebook instances (tools/simulator/teams.py): the
+    # sweeps list the attribution keys too, so their records carry the team.
+    teams = set(re.findall(r'<span class="name">([^<]+)</span>', team))
+    assert {"growth", "vision", "risk", "nlp", "research", "data-platform"} <= teams
     rows = list(csv.DictReader(Path(demo["csv"]).read_text().splitlines()))
     assert rows and {"action_id", "tag:team", "avoided_to_date_usd", "monthly_run_rate_usd"} <= set(rows[0])
     stopped = [r for r in rows if r["action"] == "stop-training-job" and r["outcome"] == "applied"]
     assert {r["resource_name"] for r in stopped} == {"resnet-idle", "xgboost-cpu"}
     assert {r["tag:team"] for r in stopped} == {"vision", "growth"}  # captured from the job's tags at decision time
+    retention = [r for r in rows if r["action"] == "put-retention-policy" and r["outcome"] == "applied"]
+    by_prefix = {
+        prefix: {r["tag:team"] for r in retention if r["resource_name"].startswith(prefix)}
+        for prefix in ("/aws/sagemaker/TrainingJobs/", "/aws/lambda/etl-step-")
+    }
+    assert by_prefix == {"/aws/sagemaker/TrainingJobs/": {"research"}, "/aws/lambda/etl-step-": {"data-platform"}}
+    [notebook] = [r for r in rows if r["action"] == "stop-notebook" and r["outcome"] == "applied"]
+    assert (notebook["resource_name"], notebook["tag:team"]) == ("research-idle", "research")
     assert all(re.fullmatch(r"-?\d+\.\d\d|unknown|", r["monthly_run_rate_usd"]) for r in rows)  # cents
 
 

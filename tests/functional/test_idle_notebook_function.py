@@ -109,3 +109,59 @@ def test_given_one_page_of_notebooks_then_activity_is_read_in_one_get_metric_dat
     # moto 5.2.5 ignores the namespace when dimensions are given: assert what we send instead.
     assert {(m["Namespace"], m["MetricName"]) for m in metrics} == {(ACTIVITY_NAMESPACE, ACTIVITY_METRIC)}
     assert len(metrics) == 6, "only instances with the activity lifecycle configuration are queried"
+
+
+def test_given_notebooks_tagged_only_with_cost_allocation_tags_when_enforce_sweeps_then_their_records_carry_them(
+    stack: Stack,
+) -> None:
+    create_activity_lifecycle_config(LIFECYCLE)
+    create_notebook(
+        "team-idle", age=timedelta(days=1), lifecycle_config=LIFECYCLE, activity=ZERO_DAY, tags={"team": "ml"}
+    )
+    create_notebook(
+        "Cost-Idle",
+        age=timedelta(days=1),
+        lifecycle_config=LIFECYCLE,
+        activity=ZERO_DAY,
+        tags={"cost-center": "cc-7", "owner": "ana"},
+    )
+    create_notebook("team-no-lifecycle", age=timedelta(days=2), lifecycle_config=None, tags={"team": "growth"})
+    create_notebook("untagged-idle", age=timedelta(days=1), lifecycle_config=LIFECYCLE, activity=ZERO_DAY)
+    calls = record_calls("resourcegroupstaggingapi")
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    # One listing each for ecoguard:exempt and ecoguard:idle-hours, then for the bundled policy's
+    # report.attribution_tags, once for the invocation.
+    listings = [p for op, p in calls.params if op == "GetResources"]
+    assert [p["TagFilters"] for p in listings] == [
+        [{"Key": key}] for key in ("ecoguard:exempt", "ecoguard:idle-hours", "team", "cost-center")
+    ]
+    assert all(p["ResourceTypeFilters"] == ["sagemaker:notebook-instance"] for p in listings)
+    records = {r.resource.name: r for r in stack.records()}
+    assert {name: (r.outcome, r.attribution) for name, r in records.items()} == {
+        "team-idle": (Outcome.APPLIED, {"team": "ml"}),
+        "Cost-Idle": (Outcome.APPLIED, {"cost-center": "cc-7"}),
+        "team-no-lifecycle": (Outcome.FINDING, {"team": "growth"}),
+        "untagged-idle": (Outcome.APPLIED, None),
+    }
+    assert notebook_status("team-idle") == notebook_status("Cost-Idle") == "Stopped"
+
+
+def test_given_no_attribution_tags_in_the_policy_then_the_notebook_sweep_lists_only_the_governing_keys(
+    stack: Stack,
+) -> None:
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=stack.resolver.refs["PolicyParameter"],
+        Value="report: {attribution_tags: []}",
+        Type="String",
+        Overwrite=True,
+    )
+    create_activity_lifecycle_config(LIFECYCLE)
+    create_notebook(
+        "team-idle", age=timedelta(days=1), lifecycle_config=LIFECYCLE, activity=ZERO_DAY, tags={"team": "ml"}
+    )
+    calls = record_calls("resourcegroupstaggingapi")
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    keys = [p["TagFilters"][0]["Key"] for op, p in calls.params if op == "GetResources"]
+    assert keys == ["ecoguard:exempt", "ecoguard:idle-hours"]
+    [record] = stack.records()
+    assert record.outcome is Outcome.APPLIED and record.attribution is None

@@ -167,7 +167,7 @@ def test_given_a_sweep_larger_than_one_invocation_then_it_hands_off_and_finishes
     assert len(applied) == sum(1 for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None)
 
 
-def test_the_sweep_makes_one_listing_call_per_page_and_reads_tags_in_one_listing_per_governing_key(
+def test_the_sweep_makes_one_listing_call_per_page_and_reads_tags_in_one_listing_per_governing_and_attribution_key(
     seeded: Stack,
 ) -> None:
     calls = record_calls("logs", "resourcegroupstaggingapi")
@@ -176,12 +176,50 @@ def test_the_sweep_makes_one_listing_call_per_page_and_reads_tags_in_one_listing
     writes = sum(1 for n, r, t in LOG_GROUPS if r is None and expected_after_enforce(n, r, t) is not None)
     assert calls.calls["DescribeLogGroups"] == -(-total // 50)
     assert calls.calls["ListTagsForResource"] == 0
-    assert calls.calls["GetResources"] == 2, "one page each for ecoguard:exempt and ecoguard:retention-days"
+    # One page each for ecoguard:exempt and ecoguard:retention-days, then for the bundled policy's
+    # report.attribution_tags (team, cost-center), so that their records carry the attribution.
+    assert calls.calls["GetResources"] == 4
     assert calls.calls["PutRetentionPolicy"] == writes
     assert all(p.get("limit") == 50 for op, p in calls.params if op == "DescribeLogGroups")
     listings = [p for op, p in calls.params if op == "GetResources"]
     assert all(p["ResourcesPerPage"] == 100 and p["ResourceTypeFilters"] == ["logs:log-group"] for p in listings)
-    assert sorted(p["TagFilters"][0]["Key"] for p in listings) == ["ecoguard:exempt", "ecoguard:retention-days"]
+    assert [p["TagFilters"] for p in listings] == [
+        [{"Key": key}] for key in ("ecoguard:exempt", "ecoguard:retention-days", "team", "cost-center")
+    ]
+
+
+def test_given_a_group_tagged_only_with_team_when_enforce_sweeps_then_its_record_is_attributed_to_the_team(
+    stack: Stack,
+) -> None:
+    client = logs()
+    client.create_log_group(logGroupName="/aws/sagemaker/Endpoints/churn", tags={"team": "ml"})
+    client.create_log_group(logGroupName="/aws/sagemaker/Endpoints/fraud", tags={"cost-center": "cc-7", "env": "p"})
+    client.create_log_group(logGroupName="/aws/sagemaker/Endpoints/untagged")
+    calls = record_calls("resourcegroupstaggingapi")
+    [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True and calls.calls["GetResources"] == 4
+    applied = {r.resource.name: r for r in stack.records() if r.outcome is Outcome.APPLIED}
+    assert applied["/aws/sagemaker/Endpoints/churn"].attribution == {"team": "ml"}
+    assert applied["/aws/sagemaker/Endpoints/fraud"].attribution == {"cost-center": "cc-7"}
+    assert applied["/aws/sagemaker/Endpoints/untagged"].attribution is None
+    # Decided as any group without a governing tag: the policy's 30 days.
+    assert {r.after["retentionInDays"] for r in applied.values()} == {30}
+
+
+def test_given_no_attribution_tags_in_the_policy_then_the_sweep_lists_only_the_governing_keys(stack: Stack) -> None:
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=stack.resolver.refs["PolicyParameter"],
+        Value="report: {attribution_tags: []}",
+        Type="String",
+        Overwrite=True,
+    )
+    logs().create_log_group(logGroupName="/aws/sagemaker/Endpoints/churn", tags={"team": "ml"})
+    calls = record_calls("resourcegroupstaggingapi")
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    keys = [p["TagFilters"][0]["Key"] for op, p in calls.params if op == "GetResources"]
+    assert keys == ["ecoguard:exempt", "ecoguard:retention-days"]
+    [record] = [r for r in stack.records() if r.resource.name == "/aws/sagemaker/Endpoints/churn"]
+    assert record.outcome is Outcome.APPLIED and record.attribution is None
 
 
 def test_given_1000_groups_when_dry_run_sweeps_then_api_calls_meet_the_lower_bound(stack: Stack) -> None:
@@ -203,8 +241,9 @@ def test_given_1000_groups_when_dry_run_sweeps_then_api_calls_meet_the_lower_bou
     [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
     total = 1000 + own
     assert result["finished"] is True and result["evaluated"] == total
-    lower_bound = -(-total // 50) + -(-exempt // 100) + -(-retention_tagged // 100)  # no writes in dry-run
-    assert sum(calls.calls.values()) == lower_bound == 23
+    # No writes in dry-run. The attribution keys (team, cost-center) tag no group here: one page each.
+    lower_bound = -(-total // 50) + -(-exempt // 100) + -(-retention_tagged // 100) + 1 + 1
+    assert sum(calls.calls.values()) == lower_bound == 25
     assert result["skipped"] == exempt and result["would-apply"] == 700 - exempt
 
 

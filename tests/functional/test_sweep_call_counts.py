@@ -62,11 +62,13 @@ def test_given_150_notebooks_when_enforce_sweeps_then_calls_meet_the_lower_bound
     assert result["finished"] is True
     # Per 10: 4 busy, 4 idle (stopped), 1 without the activity configuration, 1 exempt and idle (skipped).
     assert result["applied"] == 60 and result["skipped"] == 15
-    listings = 2 + 1 + 1  # ListNotebookInstances (100 a page), GetResources per governing key (100 a page)
+    # ListNotebookInstances (100 a page), then GetResources (100 a page) per governing key (ecoguard:exempt,
+    # ecoguard:idle-hours) and per attribution key of the bundled policy (team, cost-center: none tagged here).
+    listings = 2 + (1 + 1) + (1 + 1)
     metric_calls = 2  # one per listing page: the sweep resumes page by page (lower bound alone: 1)
     assert dict(calls.calls) == {
         "ListNotebookInstances": 2,
-        "GetResources": 2,
+        "GetResources": 4,
         "GetMetricData": 2,
         "StopNotebookInstance": 60,
     }

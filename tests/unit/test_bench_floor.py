@@ -125,3 +125,28 @@ def test_given_a_serving_advisor_sweep_of_1000_endpoints_then_metric_calls_count
     found = figures.floor("ServingAdvisorFunction", sweep)
     assert found["excess"] == {}
     assert found["bound"] == 19 + 950 + 950 + 1
+
+
+def test_the_log_group_and_notebook_sweeps_list_each_attribution_key_once() -> None:
+    # One tagging listing per governing key and per cost-allocation key (report.attribution_tags), 100 a page.
+    logs = {
+        "truth": {"listed": 1000, "exempt_tagged": 50, "retention_tagged": 150, "attribution_tagged:team": 250,
+                  "attribution_tagged:cost-center": 0},
+        "outcomes": {"applied": 0, "evaluated": 1001},
+    }  # fmt: skip
+    assert figures.listings("LogRetentionFunction", logs) == 21 + 1 + 2 + (3 + 1)
+    notebooks = {
+        "truth": {"listed": 150, "exempt_tagged": 15, "attribution_tagged:team": 0,
+                  "attribution_tagged:cost-center": 0},
+        "outcomes": {"applied": 60, "evaluated": 150},
+    }  # fmt: skip
+    assert figures.listings("IdleNotebookFunction", notebooks) == 2 + 1 + 1 + (1 + 1)
+    without = {"truth": {"listed": 150, "exempt_tagged": 15}, "outcomes": {"applied": 60, "evaluated": 150}}
+    assert figures.listings("IdleNotebookFunction", without) == 2 + 1 + 1, "no attribution key: no listing"
+
+
+def test_the_bench_seeds_record_the_bundled_policys_attribution_keys() -> None:
+    from ecoguard.policy import build_policy
+    from tools.bench import seed
+
+    assert seed.ATTRIBUTION_KEYS == tuple(build_policy().report.attribution_tags) == ("team", "cost-center")

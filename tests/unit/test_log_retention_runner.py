@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -29,6 +29,7 @@ class FakeLogs(LogGroups):
         self.deny_puts: set[str] = set()
         self.deny_listing = False
         self.listings = 0
+        self.listed_keys: list[tuple[str, ...]] = []
 
     def _group(self, name: str) -> LogGroup:
         return LogGroup(name, f"arn:{name}", self.retention[name])
@@ -47,8 +48,9 @@ class FakeLogs(LogGroups):
             raise AccessDenied("ListTagsForResource", "AccessDeniedException", "denied")
         return self.tags_of.get(group.name, {})
 
-    def governing_tags(self) -> dict[str, dict[str, str]]:
+    def listed_tags(self, attribution: Sequence[str]) -> dict[str, dict[str, str]]:
         self.listings += 1
+        self.listed_keys.append(tuple(attribution))
         if self.deny_listing:
             raise AccessDenied("GetResources", "AccessDeniedException", "denied")
         return {f"arn:{name}": tags for name, tags in self.tags_of.items()}
@@ -76,12 +78,16 @@ class Budget:
 
 
 def runner(
-    logs: FakeLogs, audit: MemoryAuditTrail, remaining: Callable[[], int] = lambda: 900_000, mode: Mode = Mode.ENFORCE
+    logs: FakeLogs,
+    audit: MemoryAuditTrail,
+    remaining: Callable[[], int] = lambda: 900_000,
+    mode: Mode = Mode.ENFORCE,
+    policy: str | None = None,
 ) -> LogRetentionRunner:
     return LogRetentionRunner(
         logs=logs,
         audit=audit,
-        policy=build_policy(),
+        policy=build_policy(override_text=policy),
         mode=mode,
         clock=clock,
         remaining_ms=remaining,
@@ -141,6 +147,25 @@ def test_given_exempt_groups_then_the_sweep_lists_tags_once_and_skips_them() -> 
     assert logs.retention[exempt] is None
     assert sum(v == 30 for v in logs.retention.values()) == 9
     assert [r.resource.name for r in audit.items.values() if r.outcome is Outcome.SKIPPED] == [exempt]
+
+
+def test_given_a_group_tagged_only_with_a_cost_allocation_tag_then_its_record_carries_the_attribution() -> None:
+    logs, audit = FakeLogs(4), MemoryAuditTrail()
+    team_only = sorted(logs.retention)[2]
+    logs.tags_of[team_only] = {"team": "ml", "owner": "ana"}
+    result = runner(logs, audit).sweep(Trigger("run-1", "test"))
+    assert result.finished and logs.listed_keys == [("team", "cost-center")], "the policy's keys, listed once"
+    assert set(logs.retention.values()) == {30}, "decided as any group without a governing tag"
+    attribution = {r.resource.name: r.attribution for r in audit.items.values() if r.outcome is Outcome.APPLIED}
+    assert attribution == {name: {"team": "ml"} if name == team_only else None for name in logs.retention}
+
+
+def test_given_no_attribution_tags_in_the_policy_then_only_the_governing_keys_are_listed() -> None:
+    logs, audit = FakeLogs(4), MemoryAuditTrail()
+    logs.tags_of[sorted(logs.retention)[2]] = {"team": "ml"}
+    runner(logs, audit, policy="report: {attribution_tags: []}").sweep(Trigger("run-1", "test"))
+    assert logs.listed_keys == [()]
+    assert all(r.attribution is None for r in audit.items.values())
 
 
 def test_given_the_tag_listing_is_denied_then_the_sweep_fails_and_writes_nothing() -> None:

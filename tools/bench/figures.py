@@ -37,14 +37,22 @@ def writes(calls: Mapping[str, int]) -> int:
     return sum(v for k, v in governed(calls).items() if k.split(":", 1)[1].startswith(WRITE_PREFIXES))
 
 
+def attribution_listings(truth: Mapping[str, Any]) -> int:
+    """One tagging listing per cost-allocation key the policy attributes by (``report.attribution_tags``): the
+    truth's ``attribution_tagged:<key>`` (``seed.ATTRIBUTION_TAGGED``), the resources seeded with that key."""
+    return sum(pages(n, TAGGING_PAGE) for key, n in truth.items() if key.startswith("attribution_tagged:"))
+
+
 def listings(function: str, sweep: Mapping[str, Any]) -> int:
     truth, evaluated = sweep["truth"], sweep["outcomes"]["evaluated"]
     if function == "LogRetentionFunction":
-        # Every group in the account (the stack's own too), then one tagging listing per governing key.
+        # Every group in the account (the stack's own too), then one tagging listing per governing key and
+        # per attribution key.
         return (
             pages(evaluated, LOGS_PAGE)
             + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
             + pages(truth.get("retention_tagged", 0), TAGGING_PAGE)
+            + attribution_listings(truth)
         )
     if function == "StorageLifecycleFunction":
         return pages(evaluated, BUCKETS_PAGE)
@@ -52,11 +60,12 @@ def listings(function: str, sweep: Mapping[str, Any]) -> int:
         # Search pages of in-progress training jobs (filtered on status server-side, each record with the
         # job's description and tags), plus the (empty) in-progress tuning jobs listing.
         return pages(truth["listed"], SAGEMAKER_PAGE) + 1
-    if function == "IdleNotebookFunction":  # then one tagging listing per governing key
+    if function == "IdleNotebookFunction":  # then one tagging listing per governing key and per attribution key
         return (
             pages(truth["listed"], SAGEMAKER_PAGE)
             + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)
             + pages(truth.get("idle_hours_tagged", 0), TAGGING_PAGE)
+            + attribution_listings(truth)
         )
     if function == "ServingAdvisorFunction":  # then one listing of every tagged endpoint
         return pages(truth["listed"], SAGEMAKER_PAGE) + pages(truth.get("exempt_tagged", 0), TAGGING_PAGE)

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 
 from ecoguard.adapters.clients import client
+from ecoguard.policy import build_policy
 from tools.simulator.account import REGION
 from tools.simulator.seed_inference import (
     LIFECYCLE,
@@ -36,6 +37,11 @@ FULL_SCALE = {
     "serving_endpoints": 1_000,
 }
 EXEMPT = {"ecoguard:exempt": "true"}
+# The bundled policy's cost-allocation keys (report.attribution_tags, the stack's policy here): the log-group and
+# notebook sweeps list the resources carrying each, one tagging listing per key. The bench tags none of its
+# groups or instances with them, so each listing is one empty page; the truth says so, per key.
+ATTRIBUTION_KEYS = tuple(build_policy().report.attribution_tags)
+ATTRIBUTION_TAGGED = "attribution_tagged:"
 
 
 def scaled(kind: str, scale: float) -> int:
@@ -78,6 +84,8 @@ def seed_log_groups(n: int) -> Truth:
         logs.create_log_group(logGroupName=name, **({"tags": tags} if tags else {}))
         if retention is not None:
             logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
+    for key in ATTRIBUTION_KEYS:
+        truth.add(ATTRIBUTION_TAGGED + key, 0)
     truth.listed = n
     return truth
 
@@ -246,6 +254,8 @@ def seed_notebooks(n: int) -> Truth:
         backdate("notebook", name, timedelta(days=1))
         if slot != 8:
             put_activity(name, [2.0 if slot < 4 else 0.0] * 36)
+    for key in ATTRIBUTION_KEYS:
+        truth.add(ATTRIBUTION_TAGGED + key, 0)
     truth.listed = n
     return truth
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
@@ -47,7 +47,7 @@ class LogGroups(Protocol):
 
     def tags(self, group: LogGroup) -> dict[str, str]: ...
 
-    def governing_tags(self) -> dict[str, dict[str, str]]: ...
+    def listed_tags(self, attribution: Sequence[str]) -> dict[str, dict[str, str]]: ...
 
     def set_retention(self, name: str, days: int | None) -> None: ...
 
@@ -122,10 +122,13 @@ class LogRetentionRunner(GuardrailRunner):
     def sweep(self, trigger: Trigger) -> SweepResult:
         """Sweep every log group, resuming from this run's checkpoint if there is one.
 
-        Tags come from one tagging-API listing per governing key, not one read per group, made once per
-        invocation, on the first candidate. If that listing fails (other than throttling, which pauses the
-        sweep), the invocation fails: no group can be decided safely without knowing which are exempt."""
-        listed = cache(self._logs.governing_tags)
+        Tags come from one tagging-API listing per governing key and per attribution key (the policy's
+        ``report.attribution_tags``: a group tagged only ``team`` gets its attribution, and is decided as one
+        without a governing tag), not one read per group, made once per invocation, on the first candidate.
+        If that listing fails (other than throttling, which pauses the sweep), the invocation fails: no group
+        can be decided safely without knowing which are exempt."""
+        attribution = tuple(self._policy.report.attribution_tags)
+        listed = cache(lambda: self._logs.listed_tags(attribution))
         policy = self._policy.log_retention
 
         def observed(token: str | None) -> Page[ObservedGroup]:

@@ -1,9 +1,9 @@
 """CloudWatch Logs: list log groups page by page, read tags (one group, or every group with a governing
-tag through the tagging API), write retention."""
+or attribution tag through the tagging API), write retention."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -74,12 +74,14 @@ class LogsAdapter:
             raise translate(exc) from exc
         return dict(response.get("tags", {}))
 
-    def governing_tags(self) -> dict[str, dict[str, str]]:
-        """Log group ARN -> tags, for every group tagged ``ecoguard:exempt`` or ``ecoguard:retention-days``:
-        two listings, however many groups there are. A group absent from it has neither tag."""
+    def listed_tags(self, attribution: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Log group ARN -> every tag, for every group tagged ``ecoguard:exempt`` or ``ecoguard:retention-days``
+        (a group absent from it has neither) or one of the ``attribution`` keys (the policy's
+        ``report.attribution_tags``, so its records carry them): one listing per distinct key, however many
+        groups there are."""
         if self._tagging is None:
             raise RuntimeError("LogsAdapter was built without a tagging client")
-        return self._tagging.tagged(LOG_GROUP_TYPE, (EXEMPT_TAG, RETENTION_TAG))
+        return self._tagging.tagged(LOG_GROUP_TYPE, (EXEMPT_TAG, RETENTION_TAG, *attribution))
 
     def set_retention(self, name: str, days: int | None) -> None:
         """Set a retention, or remove it (``None``: keep logs forever) when restoring."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -205,12 +205,13 @@ class SageMakerAdapter:
 
     # --- notebook instances -------------------------------------------------------------------
 
-    def notebook_tags(self) -> dict[str, dict[str, str]]:
-        """Notebook ARN (lower-cased: SageMaker lower-cases names in ARNs) -> tags, for every instance tagged
-        ``ecoguard:exempt`` or ``ecoguard:idle-hours``: two listings, however many instances there are."""
+    def notebook_tags(self, attribution: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Notebook ARN (lower-cased: SageMaker lower-cases names in ARNs) -> every tag, for every instance
+        tagged ``ecoguard:exempt`` or ``ecoguard:idle-hours``, or one of the ``attribution`` keys (the policy's
+        ``report.attribution_tags``): one listing per distinct key, however many instances there are."""
         if self._tagging is None:
             raise RuntimeError("SageMakerAdapter was built without a tagging client")
-        tagged = self._tagging.tagged(NOTEBOOK_TYPE, (EXEMPT_TAG, IDLE_HOURS_TAG))
+        tagged = self._tagging.tagged(NOTEBOOK_TYPE, (EXEMPT_TAG, IDLE_HOURS_TAG, *attribution))
         return {arn.lower(): tags for arn, tags in tagged.items()}
 
     def notebook_page(self, token: str | None) -> Page[Notebook]:

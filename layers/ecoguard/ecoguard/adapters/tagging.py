@@ -1,5 +1,5 @@
-"""Resource Groups Tagging API: every resource of one type that carries a governing tag key, in one
-listing per key, instead of one tag read per resource.
+"""Resource Groups Tagging API: every resource of one type that carries a governing tag key (or a
+cost-allocation key the policy attributes by), in one listing per key, instead of one tag read per resource.
 
 GetResources returns at most 100 resources a page (``ResourcesPerPage``, Resource Groups Tagging API
 reference). A key filter without values matches the key with any value, so ``ecoguard:exempt=TRUE``
@@ -29,9 +29,10 @@ class TaggingAdapter:
 
     def tagged(self, resource_type: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
         """ARN -> every tag, for each resource of ``resource_type`` (e.g. ``logs:log-group``) that has
-        at least one of ``keys``. Every page of every listing."""
+        at least one of ``keys``. Every page of every listing: one listing per distinct key, in order (AWS
+        ANDs TagFilters on different keys, so keys cannot share a listing)."""
         found: dict[str, dict[str, str]] = {}
-        for key in keys:
+        for key in dict.fromkeys(keys):
             found.update(self._listing({"ResourceTypeFilters": [resource_type], "TagFilters": [{"Key": key}]}))
         return found
 

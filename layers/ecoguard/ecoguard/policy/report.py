@@ -15,6 +15,8 @@ class ReportPolicy(StrictModel):
         max_length=10,
         description=(
             "Cost-allocation tag keys, in order: each decision's audit record keeps the values the resource "
-            "carried when ecoguard decided, and the report attributes savings by each key."
+            "carried when ecoguard decided, and the report attributes savings by each key. Each key costs the "
+            "log-retention and idle-notebook sweeps one more tagging-API `GetResources` listing (100 a page) "
+            "per invocation."
         ),
     )

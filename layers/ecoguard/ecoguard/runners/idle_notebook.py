@@ -1,8 +1,9 @@
 """Run the idle-notebook guardrail: an hourly sweep of InService notebook instances.
 
 Each page of instances (100) gets, in one GetMetricData call, the activity metric that ecoguard's
-lifecycle configuration publishes. Tags come from one tagging-API listing per governing key per
-invocation, not one read per instance. Stopping keeps the instance and its volume.
+lifecycle configuration publishes. Tags come from one tagging-API listing per governing key and per
+attribution key (the policy's ``report.attribution_tags``) per invocation, not one read per instance.
+Stopping keeps the instance and its volume.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class IdleNotebookRunner(GuardrailRunner):
         if self._tags is None:
             # Its failure fails the invocation (throttling pauses the sweep): no instance is decided
             # without knowing whether it is exempt.
-            self._tags = self._sm.notebook_tags()
+            self._tags = self._sm.notebook_tags(tuple(self._policy.report.attribution_tags))
         tagged = [ObservedNotebook(replace(n, tags=self._tags.get(n.arn.lower(), {})), None) for n in page.items]
         return Page(self._with_activity(tagged), page.next_token)
 
