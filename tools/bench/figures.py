@@ -306,17 +306,14 @@ def cost_rows(
     rows = []
     for logical_id, schedule in sorted(schedules(template).items()):
         monthly = runs_per_month(schedule)
-        seconds, invocations = durations.get(logical_id, (math.nan, 0))
+        row: dict[str, Any] = {"function": logical_id, "schedule": schedule, "runs_per_month": round(monthly, 1)}
+        if logical_id not in durations:
+            # Not benched: its cost is unknown, not zero, and is left out of the total.
+            rows.append(row | {"seconds_per_run": None, "gb_s_per_month": None, "usd_per_month": None})
+            continue
+        seconds, invocations = durations[logical_id]
         gb_s = monthly * seconds * specs[logical_id].memory / 1024
         usd = gb_s * USD_PER_GB_S_ARM64 + monthly * invocations * USD_PER_MILLION_REQUESTS / 1e6
-        rows.append(
-            {
-                "function": logical_id,
-                "schedule": schedule,
-                "runs_per_month": round(monthly, 1),
-                "seconds_per_run": round(seconds, 1),
-                "gb_s_per_month": round(gb_s, 1),
-                "usd_per_month": round(usd, 4),
-            }
-        )
+        measured = {"seconds_per_run": round(seconds, 1), "gb_s_per_month": round(gb_s, 1)}
+        rows.append(row | measured | {"usd_per_month": round(usd, 4)})
     return rows

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+NOT_BENCHED = "not benched"
+
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -17,6 +19,8 @@ def _outcomes(o: dict[str, int]) -> str:
 
 
 def render(f: dict[str, Any]) -> str:
+    benched = [c for c in f["cost"] if c["gb_s_per_month"] is not None]
+    unbenched = [c["function"] for c in f["cost"] if c["gb_s_per_month"] is None]
     out = [
         f"Scale **{f['scale']}**, simulated rate limit **{f['tps']:g} calls/s per operation**, mode enforce. "
         f"Machine: {f['machine']['cpus']} CPUs, load average {f['machine']['load_avg']} at the end (shared). "
@@ -154,17 +158,18 @@ def render(f: dict[str, Any]) -> str:
                     c["function"],
                     c["schedule"],
                     c["runs_per_month"],
-                    c["seconds_per_run"],
-                    c["gb_s_per_month"],
-                    f"{c['usd_per_month']:.4f}",
+                    NOT_BENCHED if c["seconds_per_run"] is None else c["seconds_per_run"],
+                    NOT_BENCHED if c["gb_s_per_month"] is None else c["gb_s_per_month"],
+                    NOT_BENCHED if c["usd_per_month"] is None else f"{c['usd_per_month']:.4f}",
                 ]
                 for c in f["cost"]
             ],
         ),
         "",
-        f"Total: **{sum(c['gb_s_per_month'] for c in f['cost']):.0f} GB-s/month, "
-        f"{sum(c['usd_per_month'] for c in f['cost']):.2f} USD/month** (arm64 list price, before the free tier). "
-        f"The demo account's applied actions avoid, by ecoguard's impact estimates, a monthly run rate of "
+        f"Total of the benched functions: **{sum(c['gb_s_per_month'] for c in benched):.0f} GB-s/month, "
+        f"{sum(c['usd_per_month'] for c in benched):.2f} USD/month** (arm64 list price, before the free tier)"
+        + (f"; not benched, so unknown: {', '.join(unbenched)}. " if unbenched else ". ")
+        + f"The demo account's applied actions avoid, by ecoguard's impact estimates, a monthly run rate of "
         f"{f['demo']['monthly_run_rate']['usd']:.2f} USD and {f['demo']['monthly_run_rate']['kg_co2e']:.3g} kgCO2e "
         f"per month ({sum(f['demo']['monthly_run_rate']['unknown'].values())} unknown part(s) counted, not estimated).",
     ]
