@@ -90,18 +90,15 @@ class RunSummary:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for entry in self.entries if entry.outcome is outcome)
 
-    def monthly_total(self, outcomes: tuple[Outcome, ...], key: str, now: datetime) -> float:
-        """The known ``key`` (kwh, kg_co2e, usd) a month, from ``now``, of the entries with these outcomes:
-        each estimate's rate over a month within its horizon (``ecoguard.savings``), so figures stated per
-        idle day, per day or per month add up; an estimate that states no rate is left out."""
-        total = 0.0
+    def monthly(self, outcomes: tuple[Outcome, ...], now: datetime) -> savings.Amounts:
+        """A month, from ``now``, of the entries with these outcomes: each estimate's rate over a month within
+        its horizon (``ecoguard.savings``), so figures stated per idle day, per day or per month add up; an
+        estimate that states no rate is left out, and unknown parts are counted, not added."""
+        total = savings.Amounts()
         for entry in self.entries:
-            if entry.outcome not in outcomes:
-                continue
-            month = savings.monthly_of(entry.action, entry.impact, now)
-            value = None if month is None else month.get(key)
-            if value is not None:
-                total += value
+            month = savings.monthly_of(entry.action, entry.impact, now) if entry.outcome in outcomes else None
+            if month is not None:
+                total.add(month)
         return total
 
     def as_dict(self) -> dict[str, object]:

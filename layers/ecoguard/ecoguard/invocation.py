@@ -131,9 +131,9 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     # What was avoided to date is the impact report's to say (AvoidedToDate*), from the whole audit trail.
     now = utc_now()
     for name, outcomes in RUN_METRICS.items():
+        month = summary.monthly(outcomes, now)
         for key, unit in MONTHLY_FIGURES.items():
-            value = summary.monthly_total(outcomes, key, now)
-            metrics.add_metric(name=f"{name}{unit}", unit=MetricUnit.Count, value=value)
+            metrics.add_metric(name=f"{name}{unit}", unit=MetricUnit.Count, value=month.get(key))
     Notifier(client("sns"), settings.topic_arn).publish(summary)
     logger.info("run summary", extra={"summary": summary.as_dict()})
 
