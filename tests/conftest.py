@@ -80,6 +80,15 @@ class Stack:
     def records(self) -> list[AuditRecord]:
         return list(self.audit.records())
 
+    def use_policy(self, policy: str | dict[str, Any]) -> None:
+        """Store ``policy`` (YAML text, or a mapping) in the stack's policy parameter, as a user would."""
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=self.resolver.refs["PolicyParameter"],
+            Value=policy if isinstance(policy, str) else json.dumps(policy),
+            Type="String",
+            Overwrite=True,
+        )
+
     def invoke(self, function: str, event: dict[str, Any], **kwargs: Any) -> list[dict[str, Any]]:
         env = {**self.env, **kwargs.pop("env", {})}
         return invoke(function, event, self.resolver, env=env, template=self.template, **kwargs)

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from tests.conftest import REGION, Stack, load_event
+from tests.conftest import REGION, load_event
 
 KPI = "retraining_gate/model-quality-kpi-alarm.json"
 PIPELINE = "churn-retrain"
@@ -30,12 +30,6 @@ POLICY = {
 
 def sagemaker() -> Any:
     return boto3.client("sagemaker", region_name=REGION)
-
-
-def use_policy(stack: Stack, policy: dict[str, Any]) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"], Value=json.dumps(policy), Overwrite=True, Type="String"
-    )
 
 
 def create_pipeline(tags: dict[str, str] | None = None) -> None:

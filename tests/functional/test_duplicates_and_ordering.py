@@ -20,7 +20,7 @@ from ecoguard.decisions import Outcome
 from tests.builders.idle_endpoint import arn, travel_past_grace
 from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
 from tests.builders.log_retention import created_event, logs
-from tests.builders.retraining_gate import POLICY, create_pipeline, executions, kpi_breach, use_policy
+from tests.builders.retraining_gate import POLICY, create_pipeline, executions, kpi_breach
 from tests.builders.training_guard import ALL_JOBS, state_change, statuses
 from tests.conftest import REFERENCE_EVENTS, REGION, Stack, assert_rejected, load_event, record_calls
 from tools.simulator.s3_shim import FakeS3ConfigStore, fake_s3_configs
@@ -188,7 +188,7 @@ def test_given_completed_before_in_progress_and_repeated_then_the_finished_job_i
 
 @pytest.fixture
 def gated(stack: Stack) -> Stack:
-    use_policy(stack, POLICY)
+    stack.use_policy(POLICY)
     create_pipeline()
     return stack
 

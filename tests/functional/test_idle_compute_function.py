@@ -38,12 +38,7 @@ def set_off_hours(stack: Stack, inside: bool) -> None:
         else (now + timedelta(hours=2), now + timedelta(hours=3))
     )
     window = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "weekends": False}
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"],
-        Value=json.dumps({"idle_compute": {"mlflow": {"off_hours": window}}}),
-        Type="String",
-        Overwrite=True,
-    )
+    stack.use_policy({"idle_compute": {"mlflow": {"off_hours": window}}})
     reset_caches()  # the policy parameter is cached, as Powertools caches it in Lambda
 
 

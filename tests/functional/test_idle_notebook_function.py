@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -92,10 +91,7 @@ def test_given_the_off_hours_fallback_in_its_window_then_a_notebook_without_the_
         "end": f"{now + timedelta(hours=1):%H:%M}",
         "weekends": False,
     }
-    policy = json.dumps({"idle_inference": {"notebooks": {"fallback": "off-hours", "off_hours": window}}})
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"], Value=policy, Type="String", Overwrite=True
-    )
+    stack.use_policy({"idle_inference": {"notebooks": {"fallback": "off-hours", "off_hours": window}}})
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     assert notebook_status("no-lifecycle") == "Stopped"
 
@@ -149,12 +145,7 @@ def test_given_notebooks_tagged_only_with_cost_allocation_tags_when_enforce_swee
 def test_given_no_attribution_tags_in_the_policy_then_the_notebook_sweep_lists_only_the_governing_keys(
     stack: Stack,
 ) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"],
-        Value="report: {attribution_tags: []}",
-        Type="String",
-        Overwrite=True,
-    )
+    stack.use_policy("report: {attribution_tags: []}")
     create_activity_lifecycle_config(LIFECYCLE)
     create_notebook(
         "team-idle", age=timedelta(days=1), lifecycle_config=LIFECYCLE, activity=ZERO_DAY, tags={"team": "ml"}

@@ -207,12 +207,7 @@ def test_given_a_group_tagged_only_with_team_when_enforce_sweeps_then_its_record
 
 
 def test_given_no_attribution_tags_in_the_policy_then_the_sweep_lists_only_the_governing_keys(stack: Stack) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"],
-        Value="report: {attribution_tags: []}",
-        Type="String",
-        Overwrite=True,
-    )
+    stack.use_policy("report: {attribution_tags: []}")
     logs().create_log_group(logGroupName="/aws/sagemaker/Endpoints/churn", tags={"team": "ml"})
     calls = record_calls("resourcegroupstaggingapi")
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
@@ -248,12 +243,7 @@ def test_given_1000_groups_when_dry_run_sweeps_then_api_calls_meet_the_lower_bou
 
 
 def test_given_an_invalid_policy_in_ssm_then_the_function_fails_clearly_and_acts_on_nothing(seeded: Stack) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=seeded.resolver.refs["PolicyParameter"],
-        Value="log_retention: {default_days: 31}",
-        Type="String",
-        Overwrite=True,
-    )
+    seeded.use_policy("log_retention: {default_days: 31}")
     before = retention_snapshot()
     with pytest.raises(PolicyError, match=r"log_retention\.default_days"):
         seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
@@ -262,12 +252,7 @@ def test_given_an_invalid_policy_in_ssm_then_the_function_fails_clearly_and_acts
 
 
 def test_given_a_policy_override_in_ssm_then_it_is_applied(seeded: Stack) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=seeded.resolver.refs["PolicyParameter"],
-        Value='{"log_retention": {"prefixes": ["/aws/lambda/"], "default_days": 14}}',
-        Type="String",
-        Overwrite=True,
-    )
+    seeded.use_policy('{"log_retention": {"prefixes": ["/aws/lambda/"], "default_days": 14}}')
     seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     after = retention_snapshot()
     assert after["/aws/lambda/feature-pipeline-ingest"] == 14

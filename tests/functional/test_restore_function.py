@@ -41,9 +41,7 @@ def test_given_a_malformed_request_then_it_is_rejected(stack: Stack, event: dict
 
 
 def test_given_a_shortened_retention_when_restored_then_the_longer_one_returns(stack: Stack) -> None:
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=stack.resolver.refs["PolicyParameter"], Value='{"log_retention": {"max_days": 365}}', Overwrite=True
-    )
+    stack.use_policy('{"log_retention": {"max_days": 365}}')
     logs = boto3.client("logs", region_name=REGION)
     logs.create_log_group(logGroupName="/aws/sagemaker/Endpoints/kept-ten-years")
     logs.put_retention_policy(logGroupName="/aws/sagemaker/Endpoints/kept-ten-years", retentionInDays=3653)

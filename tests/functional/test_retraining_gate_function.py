@@ -37,7 +37,6 @@ from tests.builders.retraining_gate import (
     create_pipeline,
     executions,
     kpi_breach,
-    use_policy,
 )
 from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 
@@ -103,7 +102,7 @@ def idempotent_start_shim() -> dict[str, str]:
 
 @pytest.fixture
 def gated(stack: Stack) -> Stack:
-    use_policy(stack, POLICY)
+    stack.use_policy(POLICY)
     create_pipeline()
     return stack
 
@@ -182,8 +181,8 @@ def test_given_moto_ignores_the_client_request_token_when_the_state_is_lost_then
     gated: Stack,
 ) -> None:
     """Gap: ClientRequestToken ignored. The idempotency fake shows the same breach sends the same token."""
-    use_policy(
-        gated, {"retraining_gate": {"models": [{**POLICY["retraining_gate"]["models"][0], "confirm_breaches": 1}]}}
+    gated.use_policy(
+        {"retraining_gate": {"models": [{**POLICY["retraining_gate"]["models"][0], "confirm_breaches": 1}]}}
     )
     started = idempotent_start_shim()
     calls = record_calls("sagemaker")
@@ -225,7 +224,7 @@ def test_given_an_execution_in_flight_then_the_confirmed_breach_is_refused(gated
 
 
 def test_given_an_exempt_pipeline_then_the_confirmed_breach_is_skipped(stack: Stack) -> None:
-    use_policy(stack, POLICY)
+    stack.use_policy(POLICY)
     create_pipeline({"ecoguard:exempt": "true"})
     stack.invoke(FN, kpi_breach(1), env=ENFORCE)
     [result] = stack.invoke(FN, kpi_breach(2), env=ENFORCE)
