@@ -314,6 +314,8 @@ def cost_rows(
         seconds, invocations = durations[logical_id]
         gb_s = monthly * seconds * specs[logical_id].memory / 1024
         usd = gb_s * USD_PER_GB_S_ARM64 + monthly * invocations * USD_PER_MILLION_REQUESTS / 1e6
-        measured = {"seconds_per_run": round(seconds, 1), "gb_s_per_month": round(gb_s, 1)}
-        rows.append(row | measured | {"usd_per_month": round(usd, 4)})
+        rows.append(
+            row
+            | {"seconds_per_run": round(seconds, 1), "gb_s_per_month": round(gb_s, 1), "usd_per_month": round(usd, 4)}
+        )
     return rows

@@ -154,14 +154,12 @@ def render(f: dict[str, Any]) -> str:
         _table(
             ["function", "schedule", "runs/month", "s/run (simulated)", "GB-s/month", "USD/month"],
             [
-                [
-                    c["function"],
-                    c["schedule"],
-                    c["runs_per_month"],
-                    NOT_BENCHED if c["seconds_per_run"] is None else c["seconds_per_run"],
-                    NOT_BENCHED if c["gb_s_per_month"] is None else c["gb_s_per_month"],
-                    NOT_BENCHED if c["usd_per_month"] is None else f"{c['usd_per_month']:.4f}",
-                ]
+                [c["function"], c["schedule"], c["runs_per_month"]]
+                + (
+                    [c["seconds_per_run"], c["gb_s_per_month"], f"{c['usd_per_month']:.4f}"]
+                    if c["gb_s_per_month"] is not None
+                    else [NOT_BENCHED] * 3
+                )
                 for c in f["cost"]
             ],
         ),
