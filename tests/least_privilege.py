@@ -106,7 +106,8 @@ def unit_mismatches(observed: Mapping[tuple[str, str], Iterable[str]], granted: 
     """Each action unit's declared permissions against what it was seen to call (``observed``: IAM actions by
     (action name, phase)), and against the template's grants to the function that applies it and to the
     RestoreFunction that undoes it."""
-    from ecoguard.actions import Phase, registries
+    from ecoguard.actions import registries
+    from ecoguard.units import Phase
 
     problems = []
     for registry in registries():

@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
-from ecoguard.invocation import utc_now
 from ecoguard.restore import RestoreResult, restore, unit_for
 
 

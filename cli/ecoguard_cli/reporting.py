@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.invocation import utc_now
+from ecoguard.clock import utc_now
 from ecoguard.regions import ranked
 from ecoguard.report import Report, build_report, headline_text, render_csv, render_html, render_json
 from ecoguard.report.numbers import quantity

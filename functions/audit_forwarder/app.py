@@ -17,9 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.adapters.central_bus import CentralBus
 from ecoguard.adapters.clients import client
-from ecoguard.forwarding import bus_region, parse_stream_batch
+from ecoguard.forwarding import bus_region, forward, parse_stream_batch
 from ecoguard.invocation import run_or_reject
-from ecoguard.runners.audit_forwarder import forward
 from ecoguard.settings import SettingsError, load_settings
 
 logger = Logger()

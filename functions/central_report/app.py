@@ -13,8 +13,9 @@ from ecoguard.adapters.central_table import CentralTable
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.central import latest_states
+from ecoguard.clock import utc_now
 from ecoguard.events import SCHEDULED_EVENT, EventError, parse_event
-from ecoguard.invocation import run_or_reject, utc_now
+from ecoguard.invocation import run_or_reject
 from ecoguard.report import build_org_report, headline, render_csv, render_html, render_json
 from ecoguard.settings import SettingsError, load_central_settings
 

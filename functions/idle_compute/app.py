@@ -14,32 +14,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.actions.idle_compute import IdleComputeRunner
-from ecoguard.adapters.clients import client
-from ecoguard.adapters.sagemaker_compute import ComputeAdapter
-from ecoguard.audit import AuditTrail
-from ecoguard.guardrails.compute_resources import GUARDRAIL
-from ecoguard.invocation import GuardrailApp, utc_now
-from ecoguard.policy import Policy
-from ecoguard.settings import Settings
-from ecoguard.state import StateStore
+from ecoguard.invocation import GuardrailApp
 
 logger = Logger()
 metrics = Metrics()
 
-
-def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleComputeRunner:
-    return IdleComputeRunner(
-        compute=ComputeAdapter(client("sagemaker")),
-        audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        state=StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL, settings.mode),
-        policy=policy,
-        mode=settings.mode,
-        clock=utc_now,
-        remaining_ms=context.get_remaining_time_in_millis,
-    )
-
-
-APP = GuardrailApp(guardrail=GUARDRAIL, build=build, routes={}, sweep=IdleComputeRunner.sweep)
+APP = GuardrailApp(IdleComputeRunner, sweep=IdleComputeRunner.sweep)
 
 
 @metrics.log_metrics

@@ -12,38 +12,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecoguard.adapters.clients import client
-from ecoguard.adapters.metrics import MetricsAdapter
-from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.adapters.tagging import TaggingAdapter
-from ecoguard.audit import AuditTrail
-from ecoguard.guardrails.idle_notebook import GUARDRAIL
-from ecoguard.invocation import GuardrailApp, utc_now
-from ecoguard.policy import Policy
-from ecoguard.runners.idle_notebook import IdleNotebookRunner
-from ecoguard.settings import Settings
+from ecoguard.actions.idle_notebook import IdleNotebookRunner
+from ecoguard.invocation import GuardrailApp
 
 logger = Logger()
 metrics = Metrics()
 
-
-def build(settings: Settings, policy: Policy, context: LambdaContext) -> IdleNotebookRunner:
-    configs = set(policy.idle_inference.notebooks.activity_lifecycle_configs)
-    if settings.notebook_lifecycle_config:
-        configs.add(settings.notebook_lifecycle_config)
-    return IdleNotebookRunner(
-        sagemaker=SageMakerAdapter(client("sagemaker"), TaggingAdapter(client("resourcegroupstaggingapi"))),
-        metrics=MetricsAdapter(client("cloudwatch")),
-        audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        policy=policy,
-        activity_configs=frozenset(configs),
-        mode=settings.mode,
-        clock=utc_now,
-        remaining_ms=context.get_remaining_time_in_millis,
-    )
-
-
-APP = GuardrailApp(guardrail=GUARDRAIL, build=build, routes={}, sweep=IdleNotebookRunner.sweep)
+APP = GuardrailApp(IdleNotebookRunner, sweep=IdleNotebookRunner.sweep)
 
 
 @metrics.log_metrics

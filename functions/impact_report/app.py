@@ -17,8 +17,9 @@ from botocore.exceptions import ClientError
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.audit import AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
-from ecoguard.invocation import run_or_reject, utc_now
+from ecoguard.invocation import run_or_reject
 from ecoguard.report import build_report, headline, headline_text, render_csv, render_html, render_json
 from ecoguard.settings import SettingsError, load_settings
 

@@ -13,35 +13,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.actions.log_retention import LogRetentionRunner
-from ecoguard.adapters.clients import client
-from ecoguard.adapters.logs import LogsAdapter
-from ecoguard.adapters.tagging import TaggingAdapter
-from ecoguard.audit import AuditTrail
 from ecoguard.events import CLOUDTRAIL_API_CALL
 from ecoguard.events.cloudtrail import created_log_group
-from ecoguard.guardrails.log_retention import GUARDRAIL
-from ecoguard.invocation import GuardrailApp, utc_now
-from ecoguard.policy import Policy
-from ecoguard.settings import Settings
+from ecoguard.invocation import GuardrailApp
 
 logger = Logger()
 metrics = Metrics()
 
-
-def build(settings: Settings, policy: Policy, context: LambdaContext) -> LogRetentionRunner:
-    return LogRetentionRunner(
-        logs=LogsAdapter(client("logs"), TaggingAdapter(client("resourcegroupstaggingapi"))),
-        audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        policy=policy,
-        mode=settings.mode,
-        clock=utc_now,
-        remaining_ms=context.get_remaining_time_in_millis,
-    )
-
-
 APP = GuardrailApp(
-    guardrail=GUARDRAIL,
-    build=build,
+    LogRetentionRunner,
     routes={CLOUDTRAIL_API_CALL: lambda runner, event, trigger: runner.on_created(created_log_group(event), trigger)},
     sweep=LogRetentionRunner.sweep,
 )

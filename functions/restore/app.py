@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
 from ecoguard.events import EventError
-from ecoguard.invocation import run_or_reject, utc_now
+from ecoguard.invocation import run_or_reject
 from ecoguard.restore import restore, unit_for
 from ecoguard.settings import load_settings
 from ecoguard.validation import first_error

@@ -12,38 +12,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecoguard.actions.serving_advisor import ServingAdvisorRunner, StoredOpenState
-from ecoguard.adapters.clients import client
-from ecoguard.adapters.metrics import MetricsAdapter
-from ecoguard.adapters.serving import ServingAdapter
-from ecoguard.adapters.tagging import TaggingAdapter
-from ecoguard.audit import AuditTrail
-from ecoguard.guardrails.serving_advisor import GUARDRAIL
-from ecoguard.invocation import GuardrailApp, utc_now
-from ecoguard.policy import Policy
-from ecoguard.settings import Settings
-from ecoguard.state import StateStore
+from ecoguard.actions.serving_advisor import ServingAdvisorRunner
+from ecoguard.invocation import GuardrailApp
 
 logger = Logger()
 metrics = Metrics()
 
-
-def build(settings: Settings, policy: Policy, context: LambdaContext) -> ServingAdvisorRunner:
-    state = StateStore(client("dynamodb"), settings.audit_table, GUARDRAIL, settings.mode)
-    return ServingAdvisorRunner(
-        endpoints=ServingAdapter(client("sagemaker"), TaggingAdapter(client("resourcegroupstaggingapi"))),
-        metrics=MetricsAdapter(client("cloudwatch")),
-        open_state=StoredOpenState(state),
-        state=state,
-        audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        policy=policy,
-        mode=settings.mode,
-        clock=utc_now,
-        remaining_ms=context.get_remaining_time_in_millis,
-    )
-
-
-APP = GuardrailApp(guardrail=GUARDRAIL, build=build, routes={}, sweep=ServingAdvisorRunner.sweep)
+APP = GuardrailApp(ServingAdvisorRunner, sweep=ServingAdvisorRunner.sweep)
 
 
 @metrics.log_metrics

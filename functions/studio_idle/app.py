@@ -14,33 +14,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.actions.studio_idle import StudioIdleRunner
-from ecoguard.adapters.canvas_activity import CanvasActivityAdapter
-from ecoguard.adapters.clients import client
-from ecoguard.adapters.metrics import MetricsAdapter
-from ecoguard.adapters.sagemaker_studio import StudioAdapter
-from ecoguard.audit import AuditTrail
-from ecoguard.guardrails.studio import GUARDRAIL
-from ecoguard.invocation import GuardrailApp, utc_now
-from ecoguard.policy import Policy
-from ecoguard.settings import Settings
+from ecoguard.invocation import GuardrailApp
 
 logger = Logger()
 metrics = Metrics()
 
-
-def build(settings: Settings, policy: Policy, context: LambdaContext) -> StudioIdleRunner:
-    return StudioIdleRunner(
-        studio=StudioAdapter(client("sagemaker")),
-        canvas=CanvasActivityAdapter(MetricsAdapter(client("cloudwatch"))),
-        audit=AuditTrail(client("dynamodb"), settings.audit_table),
-        policy=policy,
-        mode=settings.mode,
-        clock=utc_now,
-        remaining_ms=context.get_remaining_time_in_millis,
-    )
-
-
-APP = GuardrailApp(guardrail=GUARDRAIL, build=build, routes={}, sweep=StudioIdleRunner.sweep)
+APP = GuardrailApp(StudioIdleRunner, sweep=StudioIdleRunner.sweep)
 
 
 @metrics.log_metrics

@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecoguard.audit import BEGIN_CONDITION, AuditRecord, Begun
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome, Resource
-from ecoguard.invocation import utc_now
 from tests.conftest import REGION, Stack
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ import pytest
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.executor import Trigger
-from ecoguard.invocation import utc_now
 from ecoguard.restore import restore, unit_for
 from ecoguard.runners.model_card_impact import ModelCardImpactRunner
+from ecoguard.summary import Trigger
 from tests.builders.model_cards import card, model_card, training_job
 from tests.conftest import Stack, record_calls
 from tools.simulator.training_jobs import billable_time_shim

@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from ecoguard.audit import AuditRecord
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome, Resource
-from ecoguard.invocation import utc_now
 from ecoguard.report.headline import FIGURES
 from ecoguard.report.numbers import quantity
 from ecoguard_cli.reporting import report_from_table, report_table

@@ -27,9 +27,9 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from ecoguard.adapters.clients import client
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import Throttled
-from ecoguard.invocation import utc_now
 from ecoguard.restore import restore, unit_for
 from tests.builders.retraining_gate import (
     PIPELINE,

@@ -22,8 +22,9 @@ from botocore.exceptions import ClientError
 
 from ecoguard import confirm
 from ecoguard.adapters.clients import client
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.invocation import invoke_own_function, utc_now
+from ecoguard.invocation import invoke_own_function
 from ecoguard.restore import restore, unit_for
 from ecoguard_cli import operations
 from tests.conftest import (

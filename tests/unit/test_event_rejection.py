@@ -12,10 +12,10 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.events import AWS_SOURCES, EventError, check_aws_source, parse_event
-from ecoguard.executor import Trigger
 from ecoguard.invocation import MAX_REASON, REJECTED, GuardrailApp, reject, run_or_reject
 from ecoguard.invocation import logger as invocation_logger
 from ecoguard.settings import SettingsError
+from ecoguard.summary import Trigger
 from ecoguard.sweep import SweepResult
 from tests.conftest import load_event
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from ecoguard.actions import ActionUnit
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Executor
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.units import ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 RESOURCE = Resource("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/a", "/aws/lambda/a", "AWS::Logs::LogGroup")

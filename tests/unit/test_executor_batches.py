@@ -8,12 +8,14 @@ from collections.abc import Callable
 
 import pytest
 
-from ecoguard.actions import ActionUnit
 from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Resource
 from ecoguard.errors import Throttled
-from ecoguard.executor import BATCH_RECORDS, Executor, RunSummary, Trigger
-from ecoguard.sweep import Page, Sweep
+from ecoguard.executor import BATCH_RECORDS, Executor
+from ecoguard.paging import Page
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.sweep import Sweep
+from ecoguard.units import ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 TRIGGER = Trigger("run-1", "scheduled sweep")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ecoguard.actions import ActionUnit
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import Decision, Finding, Mode, Outcome, Plan, PlannedAction, Resource, Skip, Unreadable
 from ecoguard.errors import AccessDenied
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Executor
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.units import ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 JOB = Resource("arn:aws:sagemaker:us-east-1:1:training-job/bert", "bert", "AWS::SageMaker::TrainingJob")

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from ecoguard.executor import Trigger
 from ecoguard.invocation import MAX_HOPS, Continuation, GuardrailApp, hand_off, invoke_own_function
 from ecoguard.settings import Settings, load_settings
+from ecoguard.summary import Trigger
 
 BASE = {"ECOGUARD_MODE": "dry-run", "ECOGUARD_AUDIT_TABLE": "audit-table"}
 

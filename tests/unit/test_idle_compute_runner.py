@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from ecoguard.actions.idle_compute import DAILY, EVERY_SWEEP, IdleComputeRunner, decode, encode
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.executor import Trigger
 from ecoguard.guardrails.compute_resources import GUARDRAIL, AcceleratorHolder, Cluster, TrackingServer, WarmPool
+from ecoguard.paging import Page
 from ecoguard.policy import Policy
-from ecoguard.sweep import Page
+from ecoguard.summary import Trigger
 from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"

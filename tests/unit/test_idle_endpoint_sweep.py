@@ -18,11 +18,11 @@ from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.executor import Trigger
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL, IDLE_SINCE_TAG
 from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.policy import build_policy
 from ecoguard.runners.idle_endpoint import IdleEndpointRunner
+from ecoguard.summary import Trigger
 from ecoguard.sweep import SweepResult
 from tests.unit.endpoint_fakes import FakeEndpoint, InferenceAccount
 from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock

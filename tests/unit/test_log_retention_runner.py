@@ -11,10 +11,10 @@ from ecoguard.actions.log_retention import LogGroups, LogRetentionRunner
 from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied, Throttled
-from ecoguard.executor import Trigger
 from ecoguard.guardrails.log_retention import LogGroup
+from ecoguard.paging import Page
 from ecoguard.policy import build_policy
-from ecoguard.sweep import Page
+from ecoguard.summary import Trigger
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 

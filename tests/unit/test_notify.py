@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.executor import Entry, RunSummary
 from ecoguard.notify import MAX_LISTED, Notifier, render, sns_subject
+from ecoguard.summary import Entry, RunSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

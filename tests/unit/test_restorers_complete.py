@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 import ecoguard.guardrails
-from ecoguard.actions import ActionUnit, Registry, registries, registry
+from ecoguard.actions import registries, registry
+from ecoguard.units import ActionUnit, Registry
 from tools.simulator.template import load_template
 
 # Guardrails that only advise (findings): nothing to undo, so no action units.

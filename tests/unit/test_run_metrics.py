@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.executor import Entry, RunSummary
 from ecoguard.savings import HOURS_PER_MONTH
+from ecoguard.summary import Entry, RunSummary
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24

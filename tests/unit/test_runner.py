@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ecoguard.decisions import Mode, Plan
-from ecoguard.executor import Trigger
+from ecoguard.paging import Page
 from ecoguard.policy import build_policy
 from ecoguard.runner import GuardrailRunner
-from ecoguard.sweep import Page
+from ecoguard.summary import Trigger
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 

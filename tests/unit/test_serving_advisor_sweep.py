@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, cast
 from ecoguard.actions.serving_advisor import ServingAdvisorRunner, StoredOpenState
 from ecoguard.adapters.metrics import MAX_QUERIES, MetricsAdapter
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.executor import Trigger
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import GUARDRAIL, SMALLER, ServedEndpoint
+from ecoguard.paging import Page
 from ecoguard.policy import build_policy
-from ecoguard.sweep import Page
+from ecoguard.summary import Trigger
 from tests.builders.serving_advisor import NOW, endpoint
 from tests.unit.fakes import MemoryAuditTrail, MemoryStateStore
 

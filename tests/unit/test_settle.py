@@ -26,8 +26,9 @@ from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Resource
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Executor
 from ecoguard.restore import restore
+from ecoguard.summary import RunSummary, Trigger
 from tests.builders.clients import unreachable
 from tests.unit.fakes import NOW, MemoryAuditTrail, clock
 

@@ -10,8 +10,10 @@ import pytest
 from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AwsError
-from ecoguard.executor import Executor, RunSummary, Trigger
-from ecoguard.sweep import Page, Sweep
+from ecoguard.executor import Executor
+from ecoguard.paging import Page
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.sweep import Sweep
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 TRIGGER = Trigger("run-1", "test")

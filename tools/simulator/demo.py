@@ -14,8 +14,8 @@ import boto3
 from rich.console import Console
 
 from ecoguard.audit import AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
 from ecoguard_cli.operations import restore_record
 from ecoguard_cli.reporting import guardrails_table, report_table, write_report

@@ -26,10 +26,10 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities import parameters
 from botocore.client import BaseClient
 
-from ecoguard.actions import ACTING
 from ecoguard.adapters.clients import reset_clients
 from ecoguard.invocation import Continuation, GuardrailApp, HandOff
 from ecoguard.settings import Settings
+from ecoguard.units import ACTING
 from tools.simulator.template import FunctionSpec, Resolver, functions, load_template
 
 

@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
-from ecoguard.invocation import utc_now
 from ecoguard.report import Report, build_report
 from ecoguard.report.numbers import quantity
 from tools.simulator import account as local_account

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, Self
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,13 +13,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.parameters import fetch_policy_override
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Outcome
 from ecoguard.events import MAX_EVENT_ID, SCHEDULED_EVENT, EventBridgeEvent, EventError, check_aws_source, parse_event
-from ecoguard.executor import RunSummary, Trigger
 from ecoguard.notify import Notifier
 from ecoguard.policy import Policy, build_policy
 from ecoguard.settings import Settings, load_settings
+from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import SweepResult
+from ecoguard.wiring import Wiring
 
 logger = Logger(child=True)
 
@@ -30,10 +31,6 @@ CONTINUATION_KEY = "ecoguard-continuation"
 MAX_HOPS = 200
 # A rejection's reason quotes parts of the event (a detail-type, a field name): keep the log line bounded.
 MAX_REASON = 1000
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -171,22 +168,34 @@ def run_or_reject(function: str, run: Callable[[], dict[str, Any]], metrics: Met
 type Route[R] = Callable[[R, EventBridgeEvent, Trigger], RunSummary]
 
 
+class Runner(Protocol):
+    """A guardrail's runner, as a function runs it: it names its guardrail and builds itself."""
+
+    guardrail: ClassVar[str]
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> Self: ...
+
+
 @dataclass(frozen=True)
-class GuardrailApp[R]:
+class GuardrailApp[R: Runner]:
     """The shape every guardrail function shares.
 
-    ``build`` wires the runner from settings and policy; ``sweep`` handles the schedule (and
-    its continuations); ``routes`` maps other detail-types to the runner. Anything else is
-    rejected (``reject``): logged once, not raised. Validation of the event, the settings and the
+    ``runner`` is built from the invocation's ``Wiring`` (settings, policy, context, clients); ``sweep``
+    handles the schedule (and its continuations); ``routes`` maps other detail-types to the runner. Anything
+    else is rejected (``reject``): logged once, not raised. Validation of the event, the settings and the
     policy all happen before any write. ``hand_off`` carries an unfinished sweep on: on Lambda, an
     asynchronous invocation of the function itself; a local runner injects its own.
     """
 
-    guardrail: str
-    build: Callable[[Settings, Policy, LambdaContext], R]
-    routes: Mapping[str, Route[R]]
+    runner: type[R]
+    routes: Mapping[str, Route[R]] = field(default_factory=dict)
     sweep: Callable[[R, Trigger], SweepResult] | None = None
     hand_off: HandOff = invoke_own_function
+
+    @property
+    def guardrail(self) -> str:
+        return self.runner.guardrail
 
     def handle(self, event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
         return run_or_reject(self.guardrail, lambda: self._handle(event, context, metrics), metrics)
@@ -200,7 +209,7 @@ class GuardrailApp[R]:
             if route is None and not (parsed.detail_type == SCHEDULED_EVENT and self.sweep):
                 raise EventError(f"the {self.guardrail} function does not handle {parsed.detail_type!r} events")
         settings, policy = load_configuration()
-        runner = self.build(settings, policy, context)
+        runner = self.runner.build(Wiring.of(settings, policy, context))
         if parsed is not None:
             trigger = Trigger(parsed.id, f"{parsed.detail_type} {parsed.id}")
             if parsed.detail_type != SCHEDULED_EVENT or not self.sweep:

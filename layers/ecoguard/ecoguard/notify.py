@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from ecoguard.decisions import Outcome
-from ecoguard.executor import RunSummary
+from ecoguard.summary import RunSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

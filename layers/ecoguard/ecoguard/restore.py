@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ecoguard.actions import ActionUnit, Clients, Phase, acting, registry
+from ecoguard.actions import registry
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.units import ActionUnit, Clients, Phase, acting
 
 
 def unit_for(record: AuditRecord, clients: Clients) -> ActionUnit[Any]:

@@ -2,51 +2,47 @@
 
 A guardrail's runner collects snapshots through its ports (a page of a sweep, or the resource an event
 names), asks the guardrail for a ``Plan`` per snapshot, and hands each plan to the ``Executor``, which
-alone knows the mode. It names its guardrail and binds the guardrail's action units
-(``ecoguard.actions``) to its ports; ``run_sweep`` gives it a resumable sweep (checkpoint and hand-off).
+alone knows the mode. It names its guardrail and binds the guardrail's action units (``ecoguard.units``) to
+its ports; ``run_sweep`` gives it a resumable sweep (checkpoint and hand-off).
+
+Every runner is made the same way: ``Runner(wiring, <its own ports>)``, and ``Runner.build(wiring)`` makes
+its ports from the wiring's client factory (``ecoguard.wiring``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
-from ecoguard import confirm
-from ecoguard.actions import ActionUnit
-from ecoguard.audit import AuditLog
 from ecoguard.confirm import Confirmation
-from ecoguard.decisions import Mode, Outcome, Plan
-from ecoguard.executor import Executor, RunSummary, Trigger
-from ecoguard.policy import Policy
+from ecoguard.decisions import Outcome, Plan
+from ecoguard.executor import Executor
+from ecoguard.paging import Pager
 from ecoguard.state import StateStore
-from ecoguard.sweep import Pager, Sweep, SweepResult
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.units import ActionUnit
+from ecoguard.wiring import Wiring
 
 
 class GuardrailRunner:
     guardrail: ClassVar[str]
 
     def __init__(
-        self,
-        *,
-        audit: AuditLog,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-        units: Mapping[str, ActionUnit[Any]],
-        state: StateStore | None = None,
-        remaining_ms: Callable[[], int] | None = None,
-        monotonic: Callable[[], float] | None = None,
+        self, wiring: Wiring, units: Mapping[str, ActionUnit[Any]] | None = None, state: StateStore | None = None
     ) -> None:
-        self._audit = audit
-        self._policy = policy
-        self._mode = mode
-        self._clock = clock
-        self._units = units
+        self._wiring = wiring
+        self._audit = wiring.audit
+        self._policy = wiring.policy
+        self._mode = wiring.mode
+        self._clock = wiring.clock
+        self._units = units or {}
         self._state = state
-        self._remaining_ms = remaining_ms
-        # The clock that times a read's age (``confirm.FRESH_FOR``).
-        self._monotonic = monotonic or confirm.read_clock
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> Self:
+        """This runner with its ports made from ``wiring.clients``."""
+        raise NotImplementedError(f"{cls.__name__} does not say how it is built")
 
     def _executor(self, trigger: Trigger) -> Executor:
         return Executor(
@@ -59,8 +55,15 @@ class GuardrailRunner:
             summary=RunSummary(self.guardrail, self._mode),
             state=self._state,
             attribution_tags=tuple(self._policy.report.attribution_tags),
-            monotonic=self._monotonic,
+            monotonic=self._wiring.monotonic,
         )
+
+    def _make_sweep[S](self, key: Callable[[S], str] | None = None) -> Sweep[S]:
+        """A resumable sweep of this guardrail (``key``: items listed in ascending order of it)."""
+        remaining_ms = self._wiring.remaining_ms
+        if remaining_ms is None:
+            raise TypeError(f"the {self.guardrail} runner was built without remaining_ms, so it cannot sweep")
+        return Sweep[S](self.guardrail, self._audit, self._clock, remaining_ms, key)
 
     def run_sweep[S](
         self,
@@ -75,7 +78,5 @@ class GuardrailRunner:
         def handle(snapshot: S, executor: Executor) -> Outcome | None:
             return executor.run(plan(snapshot), confirmation(snapshot) if confirmation else None)
 
-        if self._remaining_ms is None:
-            raise TypeError(f"the {self.guardrail} runner was built without remaining_ms, so it cannot sweep")
-        sweep = Sweep[S](self.guardrail, self._audit, self._clock, self._remaining_ms)
+        sweep: Sweep[S] = self._make_sweep()
         return sweep.run(trigger, self._executor(trigger), pager, handle)

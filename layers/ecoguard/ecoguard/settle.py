@@ -22,9 +22,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import ActionUnit, Phase, acting
 from ecoguard.audit import AuditRecord, describe_error
 from ecoguard.decisions import Outcome
+from ecoguard.units import ActionUnit, Phase, acting
 
 logger = Logger(child=True)
 

@@ -30,21 +30,14 @@ from ecoguard import deadline
 from ecoguard.audit import AuditLog
 from ecoguard.decisions import Outcome
 from ecoguard.errors import AwsError, Throttled
-from ecoguard.executor import Executor, RunSummary, Trigger
+from ecoguard.executor import Executor
+from ecoguard.paging import Pager
 from ecoguard.settle import SETTLE_AFTER
+from ecoguard.summary import RunSummary, Trigger
 
 logger = Logger(child=True)
 
 CHECKPOINT_TTL = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Page[T]:
-    items: Sequence[T]
-    next_token: str | None
-
-
-type Pager[T] = Callable[[str | None], Page[T]]
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.sagemaker_compute import ComputeAdapter
-from ecoguard.audit import AuditLog, AuditRecord
+from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import (
     OUT_OF_SCOPE,
     Decision,
     Finding,
-    Mode,
     Outcome,
     Plan,
     PlannedAction,
@@ -31,7 +29,7 @@ from ecoguard.decisions import (
     Skip,
     Unreadable,
 )
-from ecoguard.executor import Executor, Trigger
+from ecoguard.executor import Executor
 from ecoguard.guardrails.compute_advisories import ELASTIC_INFERENCE, HYPERPOD, plan_accelerators, plan_cluster
 from ecoguard.guardrails.compute_resources import (
     GUARDRAIL,
@@ -45,11 +43,14 @@ from ecoguard.guardrails.compute_resources import (
 )
 from ecoguard.guardrails.mlflow_servers import RUNNING, START_SERVER, STOP_SERVER, plan_tracking_server, server_key
 from ecoguard.guardrails.warm_pools import END_POOL, plan_warm_pool, pool_key
-from ecoguard.policy import Policy
+from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateConflict, StateStore
-from ecoguard.sweep import Page, Sweep, SweepResult
+from ecoguard.summary import Trigger
+from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.wiring import Wiring
 
 POOLS, SERVERS, CLUSTERS, CONFIGS, NOTEBOOKS = (
     "warm-pool",
@@ -186,29 +187,14 @@ def decode(token: str) -> tuple[tuple[str, ...], int, str | None]:
 class IdleComputeRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(
-        self,
-        *,
-        compute: ComputeResources,
-        audit: AuditLog,
-        state: StateStore,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-        remaining_ms: Callable[[], int],
-    ) -> None:
-        super().__init__(
-            audit=audit,
-            policy=policy,
-            mode=mode,
-            clock=clock,
-            units=REGISTRY.bind(compute),
-            state=state,
-            remaining_ms=remaining_ms,
-        )
+    def __init__(self, wiring: Wiring, compute: ComputeResources, state: StateStore) -> None:
+        super().__init__(wiring, REGISTRY.bind(compute), state)
         self._compute = compute
         self._marks = state
-        self._remaining = remaining_ms
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> IdleComputeRunner:
+        return cls(wiring, connect(wiring.clients), wiring.state(GUARDRAIL))
 
     # --- the composite listing ----------------------------------------------------------------
 
@@ -310,5 +296,5 @@ class IdleComputeRunner(GuardrailRunner):
         def handle(ref: Ref, run: Executor) -> Outcome | None:
             return run.run(self.plan(ref), self.confirmation(ref) if ref[0] == POOLS else None)
 
-        sweep = Sweep[Ref](GUARDRAIL, self._audit, self._clock, self._remaining)
+        sweep: Sweep[Ref] = self._make_sweep()
         return sweep.run(trigger, executor, self.pager(trigger), handle)

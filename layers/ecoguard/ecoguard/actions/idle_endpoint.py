@@ -2,19 +2,29 @@
 instance-backed endpoint, and scale asynchronous variants or inference components to a minimum of zero.
 
 A deleted endpoint keeps its configuration and model: the undo re-creates it from them.
+
+The runner. runner
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ecoguard.actions import ActionUnit, Clients, Registry
-from ecoguard.adapters.autoscaling import AutoScalingAdapter
+from ecoguard.adapters.autoscaling import VARIANT_DIMENSION, AutoScalingAdapter
+from ecoguard.adapters.endpoint_snapshots import Busy, Collector, Described, Pages, Snapshot, usage_queries
+from ecoguard.adapters.metric_queries import (
+    summed,
+)
+from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditRecord
-from ecoguard.decisions import PlannedAction
+from ecoguard.confirm import Confirmation, Fresh
+from ecoguard.decisions import Outcome, Plan, PlannedAction, Unreadable
+from ecoguard.errors import Throttled
+from ecoguard.executor import Executor
 from ecoguard.guardrails.idle_endpoint import (
     CLEAR,
     DELETE,
@@ -23,9 +33,21 @@ from ecoguard.guardrails.idle_endpoint import (
     MARK,
     SCALE_COPIES_TO_ZERO,
     SCALE_TO_ZERO,
+    EndpointRef,
+    IdleMark,
     ScalingTarget,
+    decide_endpoint,
+    needs_usage,
+    stored_mark,
 )
-from ecoguard.guardrails.scale_from_zero import from_record
+from ecoguard.guardrails.scale_from_zero import from_record, variant_resource_id
+from ecoguard.reading import GONE, Gone
+from ecoguard.runner import GuardrailRunner
+from ecoguard.state import StateStore
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.wiring import Wiring
 
 READ_ENDPOINT = frozenset({"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"})
 SCALING = frozenset(
@@ -185,3 +207,122 @@ REGISTRY = Registry(
     (MarkIdle, ClearIdleMark, DeleteEndpoint, ScaleToZero, ScaleCopiesToZero),
     connect,
 )
+
+
+class IdleEndpointRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        sagemaker: SageMakerAdapter,
+        metrics: MetricsAdapter,
+        autoscaling: AutoScalingAdapter,
+        state: StateStore,
+    ) -> None:
+        super().__init__(wiring, REGISTRY.bind(EndpointPorts(sagemaker, autoscaling)), state)
+        self._sm = sagemaker
+        self._metrics = metrics
+        self._aas = autoscaling
+        self._marks = state
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> IdleEndpointRunner:
+        clients = wiring.clients
+        return cls(
+            wiring,
+            SageMakerAdapter(clients("sagemaker"), TaggingAdapter(clients("resourcegroupstaggingapi"))),
+            MetricsAdapter(clients("cloudwatch")),
+            AutoScalingAdapter(clients("application-autoscaling"), clients("cloudwatch")),
+            wiring.state(GUARDRAIL),
+        )
+
+    def _collector(self) -> Collector:
+        return Collector(self._sm, self._metrics, self._aas, self._policy, self._clock)
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        collector = self._collector()
+        sweep: Sweep[EndpointRef] = self._make_sweep(key=lambda ref: ref.name)
+        pages = Pages(self._sm, collector, sweep.out_of_time)
+        return sweep.run(
+            trigger,
+            self._executor(trigger),
+            pages.page,
+            lambda ref, executor: self._evaluate(pages.snapshot(ref), executor, collector),
+        )
+
+    def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
+        executor = self._executor(trigger)
+        if endpoint is None:
+            return executor.summary
+        ref = EndpointRef(*endpoint)
+        collector = self._collector()
+        # Its tags are read with it: nothing listed to confirm.
+        snapshot = collector.described([ref], None)[ref.name]
+        if self._evaluate(snapshot, executor, collector) is Outcome.DEFERRED:
+            raise Throttled("IdleEndpoint", "Throttling", f"deferred {ref.name}")
+        return executor.summary
+
+    def _evaluate(self, snapshot: Snapshot, executor: Executor, collector: Collector) -> Outcome | None:
+        if isinstance(snapshot, Busy):
+            mark = self._mark(snapshot.ref.arn)
+            if not mark.version:
+                return executor.run(Plan())  # as decide_endpoint would have it: busy, no mark to clear
+            # Marked, and busy now: described and decided as any other, which clears the mark.
+            listed = {snapshot.ref.arn.lower(): snapshot.tags}
+            return self._decided(collector.described([snapshot.ref], listed)[snapshot.ref.name], mark, executor)
+        return self._decided(snapshot, None, executor)
+
+    def _decided(
+        self, snapshot: Described | Gone | Unreadable, mark: IdleMark | None, executor: Executor
+    ) -> Outcome | None:
+        if snapshot is GONE:
+            return None  # deleted since it was listed
+        if isinstance(snapshot, Unreadable):
+            return executor.run(Plan(unreadable=snapshot))
+        if mark is None:
+            mark = self._mark(snapshot.endpoint.arn)  # the audit table unavailable: fail, act on nothing
+
+        def decide(described: Described) -> Plan:
+            return decide_endpoint(
+                described.endpoint,
+                described.invocations,
+                mark,
+                self._policy.idle_inference.endpoints,
+                self._clock(),
+            )
+
+        # Right before a deletion, in every mode, it is read again and decided again (``_fresh``).
+        return executor.run(decide(snapshot), Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
+
+    def _fresh(self, snapshot: Described) -> Fresh[Described]:
+        """The endpoint as it is right before its deletion: its status, LastModifiedTime and tags (the tagging
+        listing can lag), its invocations up to now (any since the decision keep it), whether its
+        configuration and models still exist (else the deletion could not be undone), and its autoscaling
+        targets and policies, which the deletion removes and the restore puts back."""
+        before = snapshot.endpoint
+        endpoint = self._sm.endpoint(before.name)
+        if endpoint is None:
+            return Fresh(None, changed=True)
+        policy = self._policy.idle_inference.endpoints
+        invocations = None
+        if needs_usage(endpoint, policy):
+            queries = usage_queries([endpoint], self._policy, self._clock())
+            invocations = summed(self._metrics.fetch(queries), [endpoint.name]).get(endpoint.name)
+        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
+        endpoint = replace(
+            endpoint,
+            gone_parts=self._sm.gone_parts(endpoint.config_name),
+            autoscaling=self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION)),
+        )
+        changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
+            before.status,
+            before.in_service_since,
+            dict(before.tags),
+            snapshot.invocations,
+        )
+        return Fresh(Described(endpoint, invocations, listed_tags=False), changed=changed)
+
+    def _mark(self, arn: str) -> IdleMark:
+        stored = self._marks.get(arn)
+        return stored_mark(stored.value, stored.version)

@@ -8,19 +8,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.logs import LogsAdapter
-from ecoguard.audit import AuditLog, AuditRecord
-from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Unreadable
+from ecoguard.adapters.tagging import TaggingAdapter
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import Outcome, Plan, PlannedAction, Unreadable
 from ecoguard.errors import Throttled
-from ecoguard.executor import RunSummary, Trigger
 from ecoguard.guardrails.log_retention import (
     ACTION,
     GUARDRAIL,
@@ -30,10 +28,13 @@ from ecoguard.guardrails.log_retention import (
     is_candidate,
     plan_retention,
 )
-from ecoguard.policy import Policy
+from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
-from ecoguard.sweep import Page, SweepResult
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.sweep import SweepResult
+from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.wiring import Wiring
 
 logger = Logger(child=True)
 
@@ -80,20 +81,14 @@ REGISTRY = Registry(GUARDRAIL, "LogRetentionFunction", (PutRetentionPolicy,), co
 class LogRetentionRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(
-        self,
-        *,
-        logs: LogGroups,
-        audit: AuditLog,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-        remaining_ms: Callable[[], int],
-    ) -> None:
-        super().__init__(
-            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(logs), remaining_ms=remaining_ms
-        )
+    def __init__(self, wiring: Wiring, logs: LogGroups) -> None:
+        super().__init__(wiring, REGISTRY.bind(logs))
         self._logs = logs
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> LogRetentionRunner:
+        clients = wiring.clients
+        return cls(wiring, LogsAdapter(clients("logs"), TaggingAdapter(clients("resourcegroupstaggingapi"))))
 
     def plan(self, observed: ObservedGroup) -> Plan:
         return plan_retention(observed, self._policy.log_retention, self._clock())

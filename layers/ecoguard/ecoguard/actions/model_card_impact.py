@@ -1,16 +1,29 @@
 """The model-card-impact guardrail's one action: write a training run's energy and carbon into a model card's
-custom details."""
+custom details.
+
+The runner. On a completed training job: estimate its energy and carbon, and write it into its model cards.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import PlannedAction
-from ecoguard.guardrails.model_card_impact import ACTION, GUARDRAIL, custom_details_of, with_details
+from ecoguard.guardrails.model_card_impact import (
+    ACTION,
+    GUARDRAIL,
+    custom_details_of,
+    decide,
+    estimate_of,
+    with_details,
+)
+from ecoguard.runner import GuardrailRunner
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.wiring import Wiring
 
 DETAILS = "custom_details"
 
@@ -52,3 +65,26 @@ def connect(clients: Clients) -> ModelCardAdapter:
 
 
 REGISTRY = Registry(GUARDRAIL, "TrainingGuardFunction", (UpdateModelCard,), connect)
+
+
+class ModelCardImpactRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(self, wiring: Wiring, cards: ModelCardAdapter) -> None:
+        super().__init__(wiring, REGISTRY.bind(cards))
+        self._cards = cards
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> ModelCardImpactRunner:
+        return cls(wiring, connect(wiring.clients))
+
+    def on_training_completed(
+        self, job_name: str, trigger: Trigger, utilization_pct: float | None = None
+    ) -> RunSummary:
+        executor = self._executor(trigger)
+        run = self._cards.training_run(job_name)
+        if run is None:
+            return executor.summary  # not (or no longer) Completed: an out-of-order event
+        for plan in decide(run, self._cards.cards(), estimate_of(run, utilization_pct)):
+            executor.run(plan)
+        return executor.summary

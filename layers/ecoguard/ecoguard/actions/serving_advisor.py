@@ -8,20 +8,16 @@ findings from the guardrail's state, decides consolidation over the page, and ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache, partial
 from typing import Protocol
 
-from ecoguard.actions import Clients, Registry
-from ecoguard.adapters.metrics import MetricQuery, Series
+from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.serving import ServingAdapter
 from ecoguard.adapters.serving_metrics import key, usage_of, variant_queries
 from ecoguard.adapters.tagging import TaggingAdapter
-from ecoguard.audit import AuditLog
-from ecoguard.decisions import OUT_OF_SCOPE, Mode, Plan, Unreadable
-from ecoguard.executor import Trigger
+from ecoguard.decisions import OUT_OF_SCOPE, Plan, Unreadable
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import (
     GUARDRAIL,
@@ -36,11 +32,14 @@ from ecoguard.guardrails.serving_advisor import (
 )
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.instances import lookup
-from ecoguard.policy import Policy
+from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
-from ecoguard.sweep import Page, SweepResult
+from ecoguard.summary import Trigger
+from ecoguard.sweep import SweepResult
+from ecoguard.units import Clients, Registry
+from ecoguard.wiring import Wiring
 
 
 class Endpoints(Protocol):
@@ -95,24 +94,19 @@ class ServingAdvisorRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
     def __init__(
-        self,
-        *,
-        endpoints: Endpoints,
-        metrics: Metrics,
-        open_state: OpenState,
-        state: StateStore | None,
-        audit: AuditLog,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-        remaining_ms: Callable[[], int],
+        self, wiring: Wiring, endpoints: Endpoints, metrics: Metrics, open_state: OpenState, state: StateStore | None
     ) -> None:
-        super().__init__(
-            audit=audit, policy=policy, mode=mode, clock=clock, units={}, state=state, remaining_ms=remaining_ms
-        )
+        super().__init__(wiring, state=state)
         self._endpoints = endpoints
         self._metrics = metrics
         self._open = open_state
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> ServingAdvisorRunner:
+        clients = wiring.clients
+        state = wiring.state(GUARDRAIL)
+        endpoints = ServingAdapter(clients("sagemaker"), TaggingAdapter(clients("resourcegroupstaggingapi")))
+        return cls(wiring, endpoints, MetricsAdapter(clients("cloudwatch")), StoredOpenState(state), state)
 
     def plan(self, snapshot: Snapshot) -> Plan:
         if snapshot.observed is None:

@@ -1,17 +1,40 @@
 """The storage-lifecycle guardrail's one action: merge ecoguard's rules into a bucket's lifecycle
-configuration and Intelligent-Tiering configurations, keeping every rule of the owner's."""
+configuration and Intelligent-Tiering configurations, keeping every rule of the owner's.
+
+The runner. Run the storage-lifecycle guardrail: a resumable sweep of the region's buckets, or one bucket
+named by a CloudTrail ``CreateBucket`` / ``PutBucketTagging`` event.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ecoguard.actions import ActionUnit, Clients, Registry
 from ecoguard.adapters.s3 import S3Adapter
+from ecoguard.adapters.sdk_support import SdkTooOld
 from ecoguard.audit import AuditRecord
-from ecoguard.decisions import PlannedAction
-from ecoguard.errors import NotFound
-from ecoguard.guardrails.storage_lifecycle import ACTION, GUARDRAIL, BucketConfig
+from ecoguard.confirm import Confirmation, Fresh
+from ecoguard.decisions import OUT_OF_SCOPE, Outcome, Plan, PlannedAction, Resource, Skip, Unreadable
+from ecoguard.errors import NotFound, Throttled
+from ecoguard.executor import Executor
+from ecoguard.guardrails.storage_lifecycle import (
+    ACTION,
+    GUARDRAIL,
+    Bucket,
+    BucketConfig,
+    bucket_arn,
+    decide_bucket,
+    in_scope,
+)
+from ecoguard.guardrails.tags import is_exempt
+from ecoguard.policy import Policy
+from ecoguard.reading import GONE, read
+from ecoguard.runner import GuardrailRunner
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.wiring import Wiring
 
 WRITE_PERMISSIONS = frozenset({"s3:PutLifecycleConfiguration", "s3:PutIntelligentTieringConfiguration"})
 READ_PERMISSIONS = frozenset({"s3:GetLifecycleConfiguration", "s3:GetIntelligentTieringConfiguration"})
@@ -48,3 +71,89 @@ def connect(clients: Clients) -> S3Adapter:
 
 
 REGISTRY = Registry(GUARDRAIL, "StorageLifecycleFunction", (MergeLifecycle,), connect)
+
+
+@dataclass(frozen=True)
+class ObservedBucket:
+    """A governed bucket as read: its tags, and (unless it is exempt, when nothing else is read) whether it
+    is versioned and its lifecycle and Intelligent-Tiering configuration."""
+
+    bucket: Bucket
+    tags: Mapping[str, str]
+    versioned: bool = False
+    config: BucketConfig | None = None
+
+
+class StorageLifecycleRunner(GuardrailRunner):
+    guardrail = GUARDRAIL
+
+    def __init__(self, wiring: Wiring, s3: S3Adapter, region: str) -> None:
+        super().__init__(wiring, REGISTRY.bind(s3))
+        self._s3 = s3
+        self._region = region
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> StorageLifecycleRunner:
+        s3 = wiring.clients("s3")
+        own = replace(wiring, policy=without_own_buckets(wiring.policy, wiring.settings.report_bucket))
+        return cls(own, S3Adapter(s3, s3.meta.region_name), s3.meta.region_name)
+
+    def on_bucket(self, name: str | None, trigger: Trigger) -> RunSummary:
+        executor = self._executor(trigger)
+        if name is None or not in_scope(name, self._policy.storage_lifecycle):
+            return executor.summary
+        if self._evaluate(Bucket(name, self._region), executor) is Outcome.DEFERRED:
+            raise Throttled("PutBucketLifecycleConfiguration", "SlowDown", f"deferred {name}")
+        return executor.summary
+
+    def sweep(self, trigger: Trigger) -> SweepResult:
+        executor = self._executor(trigger)
+        try:
+            sweep: Sweep[Bucket] = self._make_sweep()
+            return sweep.run(trigger, executor, self._s3.page, self._evaluate)
+        except SdkTooOld as exc:
+            # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
+            listing = Resource(
+                arn=bucket_arn("*", self._region), name=f"buckets in {self._region}", kind="AWS::S3::Bucket"
+            )
+            executor.fail(GUARDRAIL, listing, str(exc))
+            return SweepResult(executor.summary, finished=True)
+
+    def _evaluate(self, bucket: Bucket, executor: Executor) -> Outcome | None:
+        if not in_scope(bucket.name, self._policy.storage_lifecycle):
+            return executor.run(OUT_OF_SCOPE)
+        observed = read(GUARDRAIL, bucket.resource, lambda: self._observe(bucket))
+        if observed is GONE:
+            return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
+        if isinstance(observed, Unreadable):
+            return executor.run(Plan(unreadable=observed))
+        # Read just now, directly: read again before the write only once it is no longer fresh.
+        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=self._wiring.monotonic())
+        return executor.run(self._decide(observed), confirmation)
+
+    def _observe(self, bucket: Bucket) -> ObservedBucket:
+        tags = self._s3.tags(bucket.name)
+        if is_exempt(tags):
+            return ObservedBucket(bucket, tags)  # nothing else is read from an exempt bucket
+        return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name))
+
+    def _decide(self, observed: ObservedBucket) -> Plan:
+        if observed.config is None:
+            return Plan((Skip(GUARDRAIL, observed.bucket.resource, "tagged ecoguard:exempt=true"),))
+        policy = self._policy.storage_lifecycle
+        return Plan(tuple(decide_bucket(observed.bucket, observed.tags, observed.versioned, observed.config, policy)))
+
+    def _reread(self, observed: ObservedBucket) -> Fresh[ObservedBucket]:
+        """The configuration read again before the write, once the first read is no longer fresh
+        (``confirm.FRESH_FOR``): a change made since is merged again."""
+        fresh = self._s3.config(observed.bucket.name)
+        return Fresh(replace(observed, config=fresh), changed=fresh != observed.config)
+
+
+def without_own_buckets(policy: Policy, report_bucket: str | None) -> Policy:
+    """The stack's own report bucket has its lifecycle rules in template.yaml: never govern it."""
+    if not report_bucket:
+        return policy
+    storage = policy.storage_lifecycle
+    excluded = storage.model_copy(update={"exclude": (*storage.exclude, report_bucket)})
+    return policy.model_copy(update={"storage_lifecycle": excluded})

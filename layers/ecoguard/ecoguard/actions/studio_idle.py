@@ -11,19 +11,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from ecoguard.actions import ActionUnit, Clients, Registry
+from ecoguard.adapters.canvas_activity import CanvasActivityAdapter
+from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker_studio import StudioAdapter
-from ecoguard.audit import AuditLog, AuditRecord
+from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import (
     OUT_OF_SCOPE,
     Decision,
     Finding,
-    Mode,
     Outcome,
     Plan,
     PlannedAction,
@@ -31,14 +31,17 @@ from ecoguard.decisions import (
     Skip,
     Unreadable,
 )
-from ecoguard.executor import Executor, Trigger
+from ecoguard.executor import Executor
 from ecoguard.guardrails.canvas_idle import CANVAS, DELETE_CANVAS, is_canvas_candidate, profile_of
 from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, StudioApp
 from ecoguard.guardrails.studio_idle import ACTION, DISABLED, idle_settings, plan_studio_idle
-from ecoguard.policy import Policy
+from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
-from ecoguard.sweep import Page, Sweep, SweepResult
+from ecoguard.summary import Trigger
+from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.wiring import Wiring
 
 
 class StudioDomains(Protocol):
@@ -152,23 +155,15 @@ REGISTRY = Registry(GUARDRAIL, "StudioIdleFunction", (ConfigureIdleShutdown, Del
 class StudioIdleRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(
-        self,
-        *,
-        studio: StudioDomains,
-        canvas: CanvasActivity,
-        audit: AuditLog,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-        remaining_ms: Callable[[], int],
-    ) -> None:
-        super().__init__(
-            audit=audit, policy=policy, mode=mode, clock=clock, units=REGISTRY.bind(studio), remaining_ms=remaining_ms
-        )
+    def __init__(self, wiring: Wiring, studio: StudioDomains, canvas: CanvasActivity) -> None:
+        super().__init__(wiring, REGISTRY.bind(studio))
         self._studio = studio
         self._canvas = canvas
-        self._remaining = remaining_ms
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> StudioIdleRunner:
+        metrics = MetricsAdapter(wiring.clients("cloudwatch"))
+        return cls(wiring, connect(wiring.clients), CanvasActivityAdapter(metrics))
 
     def observe(self, domain_id: str) -> ObservedDomain | Plan:
         """The domain with its tags and apps; a plan (out of scope, or unreadable) when it cannot be had."""
@@ -226,5 +221,5 @@ class StudioIdleRunner(GuardrailRunner):
         def handle(domain_id: str, run: Executor) -> Outcome | None:
             return run.run(self.plan(domain_id), self.confirmation(domain_id))
 
-        sweep = Sweep[str](GUARDRAIL, self._audit, self._clock, self._remaining)
+        sweep: Sweep[str] = self._make_sweep()
         return sweep.run(trigger, executor, self._studio.domain_page, handle)

@@ -12,8 +12,8 @@ from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import translate
 from ecoguard.guardrails.log_retention import RETENTION_TAG, LogGroup
 from ecoguard.guardrails.tags import EXEMPT_TAG
+from ecoguard.paging import Page
 from ecoguard.policy import check_retention_days
-from ecoguard.sweep import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

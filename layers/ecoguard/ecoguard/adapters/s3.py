@@ -14,7 +14,7 @@ from ecoguard.errors import AwsError, NotFound, translate
 from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, is_owned
 from ecoguard.guardrails.s3_rules import check_rule, check_rule_count, check_tiering
 from ecoguard.guardrails.storage_lifecycle import Bucket, BucketConfig
-from ecoguard.sweep import Page
+from ecoguard.paging import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -15,7 +15,7 @@ from ecoguard.guardrails.idle_endpoint import Component, Endpoint, EndpointRef, 
 from ecoguard.guardrails.idle_notebook import Notebook
 from ecoguard.guardrails.tags import EXEMPT_TAG, IDLE_HOURS_TAG, settable_tags
 from ecoguard.not_found import SAGEMAKER
-from ecoguard.sweep import Page
+from ecoguard.paging import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient

@@ -10,7 +10,7 @@ from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
 from ecoguard.errors import NotFound
 from ecoguard.guardrails.studio import Domain, StudioApp
 from ecoguard.guardrails.studio_idle import TARGETS
-from ecoguard.sweep import Page
+from ecoguard.paging import Page
 
 if TYPE_CHECKING:
     pass

@@ -26,7 +26,7 @@ from ecoguard.errors import NotFound, translate
 from ecoguard.events import parse_aws_time
 from ecoguard.guardrails.training_guard import IN_PROGRESS, TrainingJob, TuningJob, creation_request
 from ecoguard.not_found import SAGEMAKER
-from ecoguard.sweep import Page
+from ecoguard.paging import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient

@@ -14,7 +14,7 @@ from ecoguard.adapters.sagemaker import SageMakerAdapter, unless_gone
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import ServedEndpoint, VariantConfig
-from ecoguard.sweep import Page
+from ecoguard.paging import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient

@@ -35,7 +35,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.actions.idle_endpoint import REGISTRY, EndpointPorts
 from ecoguard.adapters.autoscaling import COMPONENT_DIMENSION, VARIANT_DIMENSION, AutoScalingAdapter
 from ecoguard.adapters.metric_queries import (
     ENDPOINT_NAMESPACE,
@@ -46,30 +45,22 @@ from ecoguard.adapters.metric_queries import (
 )
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
-from ecoguard.audit import AuditLog
-from ecoguard.confirm import Confirmation, Fresh
-from ecoguard.decisions import Mode, Outcome, Plan, Unreadable
+from ecoguard.decisions import Unreadable
 from ecoguard.errors import AwsError, Throttled
-from ecoguard.executor import Executor, RunSummary, Trigger
 from ecoguard.guardrails.idle_endpoint import (
     GUARDRAIL,
     Endpoint,
     EndpointRef,
-    IdleMark,
     busy_without_describing,
-    decide_endpoint,
     idle_hours,
     needs_usage,
-    stored_mark,
     targets_by_name,
 )
 from ecoguard.guardrails.scale_from_zero import component_resource_id, variant_resource_id
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
+from ecoguard.paging import Page
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
-from ecoguard.runner import GuardrailRunner
-from ecoguard.state import StateStore
-from ecoguard.sweep import Page, Sweep, SweepResult
 
 logger = Logger(child=True)
 
@@ -261,7 +252,7 @@ class Collector:
         return {"scaling": targets_by_name(scaling, ids), "autoscaling": scaling}
 
 
-class _Pages:
+class Pages:
     """The sweep's pages of endpoint references, and the snapshots of the current page's endpoints, read
     together when the first of them is handled, from that one on, for as long as time allows
     (``Collector.page``): a resumed sweep reads none it handled."""
@@ -282,117 +273,3 @@ class _Pages:
         if ref.name not in self._snapshots:
             self._snapshots = self._collector.page(self._refs[self._refs.index(ref) :], self._out_of_time)
         return self._snapshots.pop(ref.name)
-
-
-class IdleEndpointRunner(GuardrailRunner):
-    guardrail = GUARDRAIL
-
-    def __init__(
-        self,
-        *,
-        sagemaker: SageMakerAdapter,
-        metrics: MetricsAdapter,
-        autoscaling: AutoScalingAdapter,
-        audit: AuditLog,
-        state: StateStore,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-        remaining_ms: Callable[[], int],
-    ) -> None:
-        units = REGISTRY.bind(EndpointPorts(sagemaker, autoscaling))
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units=units, state=state)
-        self._sm = sagemaker
-        self._metrics = metrics
-        self._aas = autoscaling
-        self._marks = state
-        self._sweep = Sweep[EndpointRef](GUARDRAIL, audit, clock, remaining_ms, key=lambda ref: ref.name)
-
-    def _collector(self) -> Collector:
-        return Collector(self._sm, self._metrics, self._aas, self._policy, self._clock)
-
-    def sweep(self, trigger: Trigger) -> SweepResult:
-        collector = self._collector()
-        pages = _Pages(self._sm, collector, self._sweep.out_of_time)
-        return self._sweep.run(
-            trigger,
-            self._executor(trigger),
-            pages.page,
-            lambda ref, executor: self._evaluate(pages.snapshot(ref), executor, collector),
-        )
-
-    def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
-        executor = self._executor(trigger)
-        if endpoint is None:
-            return executor.summary
-        ref = EndpointRef(*endpoint)
-        collector = self._collector()
-        # Its tags are read with it: nothing listed to confirm.
-        snapshot = collector.described([ref], None)[ref.name]
-        if self._evaluate(snapshot, executor, collector) is Outcome.DEFERRED:
-            raise Throttled("IdleEndpoint", "Throttling", f"deferred {ref.name}")
-        return executor.summary
-
-    def _evaluate(self, snapshot: Snapshot, executor: Executor, collector: Collector) -> Outcome | None:
-        if isinstance(snapshot, Busy):
-            mark = self._mark(snapshot.ref.arn)
-            if not mark.version:
-                return executor.run(Plan())  # as decide_endpoint would have it: busy, no mark to clear
-            # Marked, and busy now: described and decided as any other, which clears the mark.
-            listed = {snapshot.ref.arn.lower(): snapshot.tags}
-            return self._decided(collector.described([snapshot.ref], listed)[snapshot.ref.name], mark, executor)
-        return self._decided(snapshot, None, executor)
-
-    def _decided(
-        self, snapshot: Described | Gone | Unreadable, mark: IdleMark | None, executor: Executor
-    ) -> Outcome | None:
-        if snapshot is GONE:
-            return None  # deleted since it was listed
-        if isinstance(snapshot, Unreadable):
-            return executor.run(Plan(unreadable=snapshot))
-        if mark is None:
-            mark = self._mark(snapshot.endpoint.arn)  # the audit table unavailable: fail, act on nothing
-
-        def decide(described: Described) -> Plan:
-            return decide_endpoint(
-                described.endpoint,
-                described.invocations,
-                mark,
-                self._policy.idle_inference.endpoints,
-                self._clock(),
-            )
-
-        # Right before a deletion, in every mode, it is read again and decided again (``_fresh``).
-        return executor.run(decide(snapshot), Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
-
-    def _fresh(self, snapshot: Described) -> Fresh[Described]:
-        """The endpoint as it is right before its deletion: its status, LastModifiedTime and tags (the tagging
-        listing can lag), its invocations up to now (any since the decision keep it), whether its
-        configuration and models still exist (else the deletion could not be undone), and its autoscaling
-        targets and policies, which the deletion removes and the restore puts back."""
-        before = snapshot.endpoint
-        endpoint = self._sm.endpoint(before.name)
-        if endpoint is None:
-            return Fresh(None, changed=True)
-        policy = self._policy.idle_inference.endpoints
-        invocations = None
-        if needs_usage(endpoint, policy):
-            queries = usage_queries([endpoint], self._policy, self._clock())
-            invocations = summed(self._metrics.fetch(queries), [endpoint.name]).get(endpoint.name)
-        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
-        endpoint = replace(
-            endpoint,
-            gone_parts=self._sm.gone_parts(endpoint.config_name),
-            autoscaling=self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION)),
-        )
-        changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
-            before.status,
-            before.in_service_since,
-            dict(before.tags),
-            snapshot.invocations,
-        )
-        return Fresh(Described(endpoint, invocations, listed_tags=False), changed=changed)
-
-    def _mark(self, arn: str) -> IdleMark:
-        stored = self._marks.get(arn)
-        return stored_mark(stored.value, stored.version)

@@ -9,23 +9,22 @@ GetMetricData round (4 queries a host; ``host_metrics.MetricsAdapter`` keeps eac
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from ecoguard.adapters.host_metrics import MetricQuery
-from ecoguard.audit import AuditLog
-from ecoguard.decisions import Mode, Plan
+from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
+from ecoguard.decisions import Plan
 from ecoguard.errors import NotFound, translate
 from ecoguard.events import parse_aws_time
-from ecoguard.executor import RunSummary, Trigger
 from ecoguard.guardrails.training_guard import GUARDRAIL, NAMESPACE
 from ecoguard.guardrails.training_rightsizing import CompletedJob, RunUtilization, per_device, rightsize
 from ecoguard.instances import lookup
-from ecoguard.policy import Policy
 from ecoguard.runner import GuardrailRunner
+from ecoguard.summary import RunSummary, Trigger
+from ecoguard.wiring import Wiring
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
@@ -108,19 +107,15 @@ def utilization(job: CompletedJob, metrics: HostSeries) -> RunUtilization:
 class TrainingRightsizingRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(
-        self,
-        *,
-        jobs: CompletedJobs,
-        metrics: HostSeries,
-        audit: AuditLog,
-        policy: Policy,
-        mode: Mode,
-        clock: Callable[[], datetime],
-    ) -> None:
-        super().__init__(audit=audit, policy=policy, mode=mode, clock=clock, units={})
+    def __init__(self, wiring: Wiring, jobs: CompletedJobs, metrics: HostSeries) -> None:
+        super().__init__(wiring)
         self._jobs = jobs
         self._metrics = metrics
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> TrainingRightsizingRunner:
+        clients = wiring.clients
+        return cls(wiring, CompletedJobsAdapter(clients("sagemaker")), MetricsAdapter(clients("cloudwatch")))
 
     def on_training_completed(self, name: str, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)

@@ -1,1 +1,0 @@
-"""Runners tie a guardrail's pure decisions to its adapters, the executor and the checkpoint."""

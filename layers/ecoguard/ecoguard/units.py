@@ -1,0 +1,116 @@
+"""Action units: every kind of change ecoguard makes, each in one place.
+
+A unit names its action and holds everything about it:
+
+- ``apply``: make the change a ``PlannedAction`` describes;
+- ``current``: read the resource's live state, in the shape of its audit record's ``after``;
+- ``reached``: whether that state is the one the change left (the restore acts only then);
+- ``undo``: put the record's ``before`` back;
+- ``permissions`` (for ``apply``) and ``restore_permissions`` (for ``current`` and ``undo``): the IAM
+  actions each needs, which the least-privilege tests hold against template.yaml and the calls made.
+
+This module is the contract only: it imports no guardrail, runner or executor, so that the executor below
+the guardrails and the guardrails' own modules (``ecoguard/actions/<guardrail module>.py``, each defining
+``REGISTRY``: its units, the function that runs them, and ``connect``, which builds the ports the units use
+from a boto3 client factory) both import it. ``ecoguard.actions`` finds a guardrail's registry by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from ecoguard.audit import AuditRecord
+from ecoguard.decisions import PlannedAction
+
+type Clients = Callable[[str], Any]
+"""A boto3 client factory: service name -> client."""
+
+
+class Phase(StrEnum):
+    APPLY = "apply"  # ``apply``: needs ``permissions``
+    RESTORE = "restore"  # ``current`` and ``undo``: need ``restore_permissions``
+
+
+ACTING: ContextVar[tuple[str, Phase] | None] = ContextVar("ecoguard_acting", default=None)
+"""The action unit (name, phase) whose calls are being made, for whoever observes the calls (the tests'
+least-privilege check holds them against the unit's declared permissions)."""
+
+
+@contextmanager
+def acting(action: str, phase: Phase) -> Iterator[None]:
+    token = ACTING.set((action, phase))
+    try:
+        yield
+    finally:
+        ACTING.reset(token)
+
+
+class ActionUnit[P]:
+    """One kind of change, bound to the ports ``P`` it acts through."""
+
+    name: ClassVar[str]
+    permissions: ClassVar[frozenset[str]]
+    restore_permissions: ClassVar[frozenset[str]]
+    # A destructive change is made only after the resource is read and decided again (``ecoguard.confirm``).
+    confirm_first: ClassVar[bool] = False
+    # Said before it happens, in the audit record's reason: what a restore cannot bring back.
+    irreversible: ClassVar[str | None] = None
+    # False: nothing a restore could do brings the resource back; restore refuses, saying ``irreversible``.
+    restorable: ClassVar[bool] = True
+    # Cannot be made twice (a second DeleteEndpoint fails, a second StartPipelineExecution starts a second
+    # run): after an error or a timeout, the resource is read again (``current``), and a change that took
+    # effect (``took_effect``) is recorded as applied rather than failed (``ecoguard.settle``).
+    unrepeatable: ClassVar[bool] = False
+
+    def __init__(self, ports: P) -> None:
+        self.ports = ports
+
+    def apply(self, action: PlannedAction) -> None:
+        raise NotImplementedError
+
+    def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
+        """The resource's state now, in the shape of ``record.after``; None if it no longer exists."""
+        raise NotImplementedError
+
+    def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        """Whether ``current`` is the state the change left."""
+        return dict(current) == dict(record.after)
+
+    def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        """Whether ``current`` shows the change was made (its target state, or on its way there)."""
+        return self.reached(record, current)
+
+    def undo(self, record: AuditRecord) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Registry[P]:
+    """One guardrail's action units, the function that applies them, and how their ports are built."""
+
+    guardrail: str
+    function: str  # the template's logical id of the function that applies them
+    units: tuple[type[ActionUnit[P]], ...]
+    connect: Callable[[Clients], P]
+
+    def __post_init__(self) -> None:
+        names = [unit.name for unit in self.units]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.guardrail}: action names repeat: {names}")
+
+    def unit_class(self, action: str) -> type[ActionUnit[P]]:
+        for unit in self.units:
+            if unit.name == action:
+                return unit
+        raise LookupError(f"the {self.guardrail} guardrail has no action {action!r}")
+
+    def bind(self, ports: P) -> dict[str, ActionUnit[P]]:
+        return {unit.name: unit(ports) for unit in self.units}
+
+    def unit(self, action: str, clients: Clients) -> ActionUnit[P]:
+        return self.unit_class(action)(self.connect(clients))
