@@ -11,14 +11,17 @@ from typing import Any
 
 import pytest
 
+from ecoguard.actions.model_card_impact import ModelCardImpactRunner
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.model_cards import ModelCardAdapter
 from ecoguard.audit import AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.policy import build_policy
 from ecoguard.restore import restore, unit_for
-from ecoguard.runners.model_card_impact import ModelCardImpactRunner
+from ecoguard.settings import Settings
 from ecoguard.summary import Trigger
+from ecoguard.wiring import Wiring
 from tests.builders.model_cards import card, model_card, training_job
 from tests.conftest import Stack, record_calls
 from tools.simulator.training_jobs import billable_time_shim
@@ -30,9 +33,8 @@ def run(stack: Stack) -> Callable[[str, Mode], Any]:
 
     def go(job: str, mode: Mode) -> Any:
         audit = AuditTrail(client("dynamodb"), stack.resolver.refs["AuditTable"])
-        runner = ModelCardImpactRunner(
-            cards=ModelCardAdapter(client("sagemaker")), audit=audit, mode=mode, clock=utc_now, ttl_days=30
-        )
+        wiring = Wiring(Settings(mode=mode, audit_table=stack.resolver.refs["AuditTable"]), build_policy(), audit)
+        runner = ModelCardImpactRunner(wiring, ModelCardAdapter(client("sagemaker")))
         return runner.on_training_completed(job, Trigger(f"evt-{job}-{mode.value}", "test"))
 
     return go

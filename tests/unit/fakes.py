@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Began, Begun
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.policy import Policy, build_policy
+from ecoguard.settings import Settings
 from ecoguard.state import StateConflict, StateItem, StateStore
+from ecoguard.wiring import Wiring
 from tests.builders.clients import unreachable
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -100,3 +103,29 @@ class MemoryStateStore(StateStore):
         if self.get(key).version != expected_version:
             raise StateConflict(f"{key} changed since it was read")
         del self.items[self._sk(key)]
+
+
+def no_clients(service: str) -> Any:
+    raise AssertionError(f"the runner under test reached for a {service} client: every port should be a fake")
+
+
+def wired(
+    audit: AuditLog,
+    *,
+    policy: Policy | None = None,
+    mode: Mode = Mode.DRY_RUN,
+    clock: Callable[[], datetime] = clock,
+    remaining_ms: Callable[[], int] | None = None,
+    monotonic: Callable[[], float] | None = None,
+) -> Wiring:
+    """A runner's wiring for a test: its audit trail and clock given, no AWS client reachable (every port is
+    a fake the test passes to the runner)."""
+    return Wiring(
+        settings=Settings(mode=mode, audit_table="ecoguard-audit"),
+        policy=policy or build_policy(),
+        audit=audit,
+        clients=no_clients,
+        clock=clock,
+        remaining_ms=remaining_ms,
+        **({"monotonic": monotonic} if monotonic is not None else {}),
+    )

@@ -62,11 +62,6 @@ def test_the_probe_detects_a_client_created_at_import(tmp_path: Path) -> None:
     assert result.returncode != 0 and "a boto3 client was created at import" in result.stderr
 
 
-RUNNERS = sorted(
-    f"ecoguard.runners.{p.stem}"
-    for p in (ROOT / "layers/ecoguard/ecoguard/runners").glob("*.py")
-    if p.stem != "__init__"
-)
 ACTION_MODULES = sorted(
     f"ecoguard.actions.{p.stem}"
     for p in (ROOT / "layers/ecoguard/ecoguard/actions").glob("*.py")
@@ -75,7 +70,10 @@ ACTION_MODULES = sorted(
 
 
 def test_given_the_restore_handler_when_imported_fresh_then_no_guardrail_runner_or_action_is_loaded() -> None:
-    assert probe_import(ROOT / "functions/restore", RUNNERS + ACTION_MODULES) == {"created": [], "loaded": []}
+    assert probe_import(ROOT / "functions/restore", [*ACTION_MODULES, "ecoguard.runner"]) == {
+        "created": [],
+        "loaded": [],
+    }
 
 
 def test_given_a_record_of_one_guardrail_when_its_action_unit_is_built_then_only_that_guardrails_actions_load() -> None:
@@ -84,7 +82,7 @@ def test_given_a_record_of_one_guardrail_when_its_action_unit_is_built_then_only
         "from ecoguard.actions import registry\n"
         "import boto3\n"
         "registry('storage-lifecycle').unit('merge-lifecycle', lambda s: boto3.client(s, region_name='eu-west-1'))\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('ecoguard.runners', 'ecoguard.actions.')))))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ecoguard.actions.'))))\n"
     )
     result = fresh_python(probe, str(ROOT / "layers/ecoguard"))
     assert result.returncode == 0, result.stderr

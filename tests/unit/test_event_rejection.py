@@ -14,9 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecoguard.events import AWS_SOURCES, EventError, check_aws_source, parse_event
 from ecoguard.invocation import MAX_REASON, REJECTED, GuardrailApp, reject, run_or_reject
 from ecoguard.invocation import logger as invocation_logger
+from ecoguard.runner import GuardrailRunner
 from ecoguard.settings import SettingsError
 from ecoguard.summary import Trigger
 from ecoguard.sweep import SweepResult
+from ecoguard.wiring import Wiring
 from tests.conftest import load_event
 
 SWEEP = "log_retention/scheduled-sweep.json"
@@ -41,8 +43,12 @@ def errors() -> Iterator[list[logging.LogRecord]]:
     target.removeHandler(handler)
 
 
-def never_built(*_: Any) -> Any:
-    raise AssertionError("a rejected event must not get as far as building the runner")
+class NeverBuilt(GuardrailRunner):
+    guardrail = "log-retention"
+
+    @classmethod
+    def build(cls, wiring: Wiring) -> NeverBuilt:
+        raise AssertionError("a rejected event must not get as far as building the runner")
 
 
 def never_swept(runner: Any, trigger: Trigger) -> SweepResult:
@@ -50,7 +56,7 @@ def never_swept(runner: Any, trigger: Trigger) -> SweepResult:
 
 
 def app() -> GuardrailApp[Any]:
-    return GuardrailApp(guardrail="log-retention", build=never_built, routes={}, sweep=never_swept)
+    return GuardrailApp(NeverBuilt, sweep=never_swept)
 
 
 def test_given_an_event_error_then_reject_logs_one_error_naming_the_reason_and_returns_a_rejection(

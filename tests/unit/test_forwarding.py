@@ -16,14 +16,15 @@ from ecoguard.events import EventError
 from ecoguard.forwarding import (
     PUT_EVENTS_MAX_BYTES,
     PUT_EVENTS_MAX_ENTRIES,
+    Bus,
     StreamAuditRecord,
     batches,
     bus_region,
     entry_of,
     entry_size,
+    forward,
     parse_stream_batch,
 )
-from ecoguard.runners.audit_forwarder import Bus, forward
 from ecoguard.settings import SettingsError
 from tests.conftest import load_event
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.invocation import MAX_HOPS, Continuation, GuardrailApp, hand_off, invoke_own_function
 from ecoguard.settings import Settings, load_settings
 from ecoguard.summary import Trigger
@@ -18,7 +19,7 @@ def continuation(hop: int) -> Continuation:
 
 
 def test_given_a_guardrail_app_then_by_default_it_hands_off_by_invoking_its_own_function() -> None:
-    app: GuardrailApp[Any] = GuardrailApp(guardrail="log-retention", build=lambda *_: None, routes={})
+    app: GuardrailApp[Any] = GuardrailApp(LogRetentionRunner)
     assert app.hand_off is invoke_own_function
 
 

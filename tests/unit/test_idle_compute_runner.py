@@ -12,7 +12,7 @@ from ecoguard.guardrails.compute_resources import GUARDRAIL, AcceleratorHolder, 
 from ecoguard.paging import Page
 from ecoguard.policy import Policy
 from ecoguard.summary import Trigger
-from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
+from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, wired
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
@@ -96,15 +96,8 @@ def pool(job: str, unused_minutes: int) -> WarmPool:
 
 
 def runner(compute: FakeCompute, state: MemoryStateStore, audit: MemoryAuditTrail) -> IdleComputeRunner:
-    return IdleComputeRunner(
-        compute=compute,
-        audit=audit,
-        state=state,
-        policy=Policy.model_validate({"version": 1}),
-        mode=Mode.ENFORCE,
-        clock=clock,
-        remaining_ms=lambda: 600_000,
-    )
+    wiring = wired(audit, policy=Policy.model_validate({"version": 1}), mode=Mode.ENFORCE, remaining_ms=lambda: 600_000)
+    return IdleComputeRunner(wiring, compute, state)
 
 
 def test_a_token_names_its_listing_and_its_position_and_round_trips() -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
+from ecoguard.actions.idle_endpoint import IdleEndpointRunner
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
@@ -20,12 +21,10 @@ from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL, IDLE_SINCE_TAG
 from ecoguard.guardrails.tags import EXEMPT_TAG
-from ecoguard.policy import build_policy
-from ecoguard.runners.idle_endpoint import IdleEndpointRunner
 from ecoguard.summary import Trigger
 from ecoguard.sweep import SweepResult
 from tests.unit.endpoint_fakes import FakeEndpoint, InferenceAccount
-from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, clock
+from tests.unit.fakes import NOW, MemoryAuditTrail, MemoryStateStore, wired
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
@@ -68,15 +67,11 @@ class Sweeps:
         tagging = TaggingAdapter(cast("ResourceGroupsTaggingAPIClient", self.account.tagging))
         sagemaker = SageMakerAdapter(cast("SageMakerClient", self.account.sagemaker), tagging)
         runner = IdleEndpointRunner(
-            sagemaker=sagemaker,
-            metrics=MetricsAdapter(cast("CloudWatchClient", self.account.cloudwatch)),
-            autoscaling=self.autoscaling,
-            audit=self.audit,
-            state=self.state,
-            policy=build_policy(),
-            mode=self.mode,
-            clock=clock,
-            remaining_ms=remaining_ms,
+            wired(self.audit, mode=self.mode, remaining_ms=remaining_ms),
+            sagemaker,
+            MetricsAdapter(cast("CloudWatchClient", self.account.cloudwatch)),
+            self.autoscaling,
+            self.state,
         )
         described, journal = Counter(self.account.described), len(self.audit.journal)
         result = runner.sweep(Trigger("run-1", "scheduled sweep"))

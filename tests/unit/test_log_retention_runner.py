@@ -15,7 +15,7 @@ from ecoguard.guardrails.log_retention import LogGroup
 from ecoguard.paging import Page
 from ecoguard.policy import build_policy
 from ecoguard.summary import Trigger
-from tests.unit.fakes import MemoryAuditTrail, clock
+from tests.unit.fakes import MemoryAuditTrail, wired
 
 
 class FakeLogs(LogGroups):
@@ -85,12 +85,7 @@ def runner(
     policy: str | None = None,
 ) -> LogRetentionRunner:
     return LogRetentionRunner(
-        logs=logs,
-        audit=audit,
-        policy=build_policy(override_text=policy),
-        mode=mode,
-        clock=clock,
-        remaining_ms=remaining,
+        wired(audit, policy=build_policy(override_text=policy), mode=mode, remaining_ms=remaining), logs
     )
 
 

@@ -6,10 +6,9 @@ import pytest
 
 from ecoguard.decisions import Mode, Plan
 from ecoguard.paging import Page
-from ecoguard.policy import build_policy
 from ecoguard.runner import GuardrailRunner
 from ecoguard.summary import Trigger
-from tests.unit.fakes import MemoryAuditTrail, clock
+from tests.unit.fakes import MemoryAuditTrail, wired
 
 
 class Runner(GuardrailRunner):
@@ -18,7 +17,7 @@ class Runner(GuardrailRunner):
 
 def test_given_a_runner_built_without_remaining_ms_when_it_sweeps_then_it_fails_clearly_and_writes_nothing() -> None:
     audit = MemoryAuditTrail()
-    runner = Runner(audit=audit, policy=build_policy(), mode=Mode.ENFORCE, clock=clock, units={})
+    runner = Runner(wired(audit, mode=Mode.ENFORCE))
 
     def pager(token: str | None) -> Page[str]:
         return Page(["a"], None)

@@ -15,10 +15,9 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import GUARDRAIL, SMALLER, ServedEndpoint
 from ecoguard.paging import Page
-from ecoguard.policy import build_policy
 from ecoguard.summary import Trigger
 from tests.builders.serving_advisor import NOW, endpoint
-from tests.unit.fakes import MemoryAuditTrail, MemoryStateStore
+from tests.unit.fakes import MemoryAuditTrail, MemoryStateStore, wired
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -77,15 +76,11 @@ def runner(
     endpoints: FakeEndpoints, cloudwatch: FakeCloudWatch, state: MemoryStateStore, audit: MemoryAuditTrail
 ) -> ServingAdvisorRunner:
     return ServingAdvisorRunner(
-        endpoints=endpoints,
-        metrics=MetricsAdapter(cast("CloudWatchClient", cloudwatch)),
-        open_state=StoredOpenState(state),
-        state=state,
-        audit=audit,
-        policy=build_policy(),
-        mode=Mode.DRY_RUN,
-        clock=lambda: NOW,
-        remaining_ms=lambda: 900_000,
+        wired(audit, mode=Mode.DRY_RUN, clock=lambda: NOW, remaining_ms=lambda: 900_000),
+        endpoints,
+        MetricsAdapter(cast("CloudWatchClient", cloudwatch)),
+        StoredOpenState(state),
+        state,
     )
 
 
