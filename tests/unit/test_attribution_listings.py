@@ -15,10 +15,10 @@ from ecoguard.adapters.logs import LOG_GROUP_TYPE, LogsAdapter
 from ecoguard.adapters.sagemaker import NOTEBOOK_TYPE, SageMakerAdapter
 from ecoguard.adapters.tagging import PAGE_SIZE, TaggingAdapter
 from ecoguard.decisions import Resource
-from ecoguard.executor import attributed
 from ecoguard.guardrails.idle_notebook import Activity, Notebook, decide_notebook
 from ecoguard.guardrails.log_retention import LogGroup, decide_retention
 from ecoguard.policy import IdleNotebooksPolicy, LogRetentionPolicy, OffHours
+from ecoguard.records import attributed
 from tests.unit.fakes import NOW
 
 REGION = "us-east-1"

@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 import pytest
 
+from ecoguard.batch import BATCH_RECORDS
 from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Mode, Outcome, Plan, PlannedAction, Resource
 from ecoguard.errors import Throttled
-from ecoguard.executor import BATCH_RECORDS, Executor
+from ecoguard.executor import Executor
 from ecoguard.paging import Page
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep

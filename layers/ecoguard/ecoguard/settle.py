@@ -17,13 +17,14 @@ made; the next run decides again). Nothing is changed on a governed resource her
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.audit import AuditRecord, describe_error
-from ecoguard.decisions import Outcome
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
+from ecoguard.decisions import Mode, Outcome
+from ecoguard.records import finish
 from ecoguard.units import ActionUnit, Phase, acting
 
 logger = Logger(child=True)
@@ -67,3 +68,23 @@ def _read(unit: ActionUnit[Any], record: AuditRecord) -> Mapping[str, Any] | Non
     except Exception as exc:  # noqa: BLE001 - unknown stays unknown; logged
         logger.warning("could not read the resource again", extra={"resource": record.pk, "error": str(exc)})
         return None
+
+
+def settle_pending(
+    audit: AuditLog, units: Mapping[str, ActionUnit[Any]], guardrail: str, mode: Mode, before: datetime
+) -> int:
+    """Settle the guardrail's records left pending since before ``before`` (by invocations that must have
+    ended), by reading each resource again; how many were settled. Enforce only: a dry run leaves nothing
+    pending."""
+    if mode is not Mode.ENFORCE:
+        return 0
+    try:
+        stale = list(audit.pending(guardrail, before))
+    except AuditUnavailable as exc:
+        logger.error("could not look for pending records", extra={"error": str(exc)})
+        return 0
+    finals = [f for r in stale if (f := pending(units.get(r.action), r)) is not None]
+    finish(audit, finals)
+    for final in finals:
+        logger.info("settled a pending record", extra={"resource": final.pk, "outcome": final.outcome.value})
+    return len(finals)

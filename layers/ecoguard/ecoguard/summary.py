@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from ecoguard import savings
+from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome
+
+logger = Logger(child=True)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,35 @@ class RunSummary:
     evaluated: int = 0
     compliant: int = 0
     entries: list[Entry] = field(default_factory=list)
+
+    def note(self, record: AuditRecord) -> Outcome:
+        """Count a record's outcome in the run, and log it; its outcome."""
+        self.entries.append(
+            Entry(
+                record.resource.name,
+                record.outcome,
+                record.reason,
+                record.before,
+                record.after,
+                record.error,
+                record.impact,
+                record.action,
+            )
+        )
+        log = logger.warning if record.outcome is Outcome.FAILED else logger.info
+        log(
+            "decision",
+            extra={
+                "guardrail": record.guardrail,
+                "resource": record.pk,
+                "outcome": record.outcome.value,
+                "reason": record.reason,
+                "before": dict(record.before),
+                "after": dict(record.after),
+                "error": record.error,
+            },
+        )
+        return record.outcome
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for entry in self.entries if entry.outcome is outcome)

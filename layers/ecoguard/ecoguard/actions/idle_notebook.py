@@ -18,6 +18,7 @@ from typing import Any
 from ecoguard.adapters.metric_queries import activity_query
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome, Plan, PlannedAction, plan_of
 from ecoguard.executor import Executor
@@ -98,8 +99,9 @@ class IdleNotebookRunner(GuardrailRunner):
         configs = set(wiring.policy.idle_inference.notebooks.activity_lifecycle_configs)
         if wiring.settings.notebook_lifecycle_config:
             configs.add(wiring.settings.notebook_lifecycle_config)
-        metrics = MetricsAdapter(wiring.clients("cloudwatch"))
-        return cls(wiring, connect(wiring.clients), metrics, frozenset(configs))
+        clients = wiring.clients
+        sagemaker = SageMakerAdapter(clients("sagemaker"), TaggingAdapter(clients("resourcegroupstaggingapi")))
+        return cls(wiring, sagemaker, MetricsAdapter(clients("cloudwatch")), frozenset(configs))
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         sweep: Sweep[ObservedNotebook] = self._make_sweep()
