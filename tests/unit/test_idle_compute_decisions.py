@@ -8,7 +8,7 @@ import pytest
 
 from ecoguard.decisions import Finding, Outcome, Put, Remove, Skip
 from ecoguard.guardrails.compute_advisories import ELASTIC_INFERENCE, HYPERPOD, plan_accelerators, plan_cluster
-from ecoguard.guardrails.compute_resources import (
+from ecoguard.guardrails.idle_compute import (
     AcceleratorHolder,
     Cluster,
     InstanceGroup,

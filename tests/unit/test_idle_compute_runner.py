@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from ecoguard.actions.idle_compute import DAILY, EVERY_SWEEP, IdleComputeRunner, decode, encode
 from ecoguard.decisions import Mode, Outcome
-from ecoguard.guardrails.compute_resources import GUARDRAIL, AcceleratorHolder, Cluster, TrackingServer, WarmPool
+from ecoguard.guardrails.idle_compute import GUARDRAIL, AcceleratorHolder, Cluster, TrackingServer, WarmPool
 from ecoguard.paging import Page
 from ecoguard.policy import Policy
 from ecoguard.summary import Trigger

@@ -2,9 +2,9 @@
 
 The table's DynamoDB stream (NEW_IMAGE) feeds AuditForwarderFunction. Each decision item becomes
 one EventBridge entry, source ``ecoguard``, sent to the central bus with PutEvents. Pure: the
-PutEvents call itself lives in ``ecoguard.adapters.central_bus``.
+PutEvents call itself lives in ``ecoguard.adapters.central_bus``, behind the ``Bus`` port.
 
-The runner. AuditForwarderFunction's work: a stream batch in, PutEvents calls out, the failures reported.
+AuditForwarderFunction's work (``forward``): a stream batch in, PutEvents calls out, the failures reported.
 
 Lambda's ReportBatchItemFailures for a stream: the function names the sequence numbers that
 failed, and Lambda retries the batch from the lowest of them. So once a call fails, the rest of

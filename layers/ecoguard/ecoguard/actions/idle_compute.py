@@ -31,7 +31,7 @@ from ecoguard.decisions import (
 )
 from ecoguard.executor import Executor
 from ecoguard.guardrails.compute_advisories import ELASTIC_INFERENCE, HYPERPOD, plan_accelerators, plan_cluster
-from ecoguard.guardrails.compute_resources import (
+from ecoguard.guardrails.idle_compute import (
     GUARDRAIL,
     AcceleratorHolder,
     Cluster,

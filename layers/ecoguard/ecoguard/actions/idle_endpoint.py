@@ -3,7 +3,9 @@ instance-backed endpoint, and scale asynchronous variants or inference component
 
 A deleted endpoint keeps its configuration and model: the undo re-creates it from them.
 
-The runner. runner
+The runner: an hourly sweep of InService endpoints, or one endpoint that just came InService. Its snapshots
+are collected by ``adapters.endpoint_snapshots``; an endpoint marked idle is decided on each run (the mark in
+ecoguard's ``StateStore``, one per mode), and a deletion is confirmed on the endpoint read afresh.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""The idle-notebook guardrail's one action: stop a notebook instance (its volume is kept).
-
-The runner. Run the idle-notebook guardrail: an hourly sweep of InService notebook instances.
+"""The idle-notebook guardrail's AWS side: its one action, stop a notebook instance (its volume is kept), and
+its runner, an hourly sweep of InService notebook instances.
 
 Each page of instances (100) gets, in one GetMetricData call, the activity metric that ecoguard's
 lifecycle configuration publishes. Tags come from one tagging-API listing per governing key and per

@@ -1,7 +1,6 @@
-"""The model-card-impact guardrail's one action: write a training run's energy and carbon into a model card's
-custom details.
-
-The runner. On a completed training job: estimate its energy and carbon, and write it into its model cards.
+"""The model-card-impact guardrail's AWS side: its one action, write a training run's energy and carbon into a
+model card's custom details, and its runner: on a completed training job, estimate its energy and carbon and
+write them into the model cards that reference it. It runs in TrainingGuardFunction (``TrainingRunners``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Its honest undo stops the execution while it still runs. A finished execution cannot be undone (its model
 artefacts and costs are spent): the restore then reports the execution's status and changes nothing.
 
-The runner. Run the retraining gate for one alarm transition or one finished Model Monitor run.
+The runner: the retraining gate for one alarm transition or one finished Model Monitor run.
 
 Per observation: read the model's state (and, for a confirmed breach, the pipeline's tags and executions
 in flight), let the guardrail decide one plan, and hand it to the Executor, which claims the state

@@ -1,7 +1,7 @@
 """The storage-lifecycle guardrail's one action: merge ecoguard's rules into a bucket's lifecycle
 configuration and Intelligent-Tiering configurations, keeping every rule of the owner's.
 
-The runner. Run the storage-lifecycle guardrail: a resumable sweep of the region's buckets, or one bucket
+The runner: a resumable sweep of the region's buckets, or one bucket
 named by a CloudTrail ``CreateBucket`` / ``PutBucketTagging`` event.
 """
 

@@ -1,9 +1,10 @@
-"""The training guard's one action: stop a training job whose accelerators stay idle.
+"""The training guard's AWS side: its one action, stop a training job whose accelerators stay idle, and its
+runner.
 
 A stopped job cannot be resumed. Its undo re-creates the job from the recorded configuration under a new
 name, ``<name>-restored-<n>``, and leaves the stopped job as it is.
 
-The runner. Run the training guard: a resumable sweep of in-progress jobs, or one job named by an event.
+The runner: a resumable sweep of in-progress jobs, or one job named by an event.
 
 A sweep lists in-progress training jobs with the SageMaker Search API (100 a page, filtered on status
 server-side; see ``adapters/sagemaker_training.py`` for why not ListTrainingJobs), and decides from the
@@ -29,8 +30,8 @@ Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 - a skip (exempt, unknown instance type, invalid tag) is keyed by the UTC day
   (``skip-YYYY-MM-DD``): at most one record per job per day, since tags can change.
 
-The runner. Training job state changes go to two places: a running job to the training guard, a completed
-one to the model-card impact record. One function receives both (one EventBridge rule).
+``TrainingRunners`` is what TrainingGuardFunction runs: a running job goes to the training guard, a completed
+one to the model-card impact record and the right-sizing advice (one EventBridge rule).
 """
 
 from __future__ import annotations

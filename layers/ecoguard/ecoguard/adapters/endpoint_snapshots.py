@@ -1,6 +1,6 @@
-"""Run the idle-endpoint guardrail: an hourly sweep, or one endpoint that just came InService.
+"""The idle-endpoint guardrail's snapshots: what its runner (``actions.idle_endpoint``) decides on.
 
-Collect, decide, execute. A sweep pages through the InService endpoints by name (ListEndpoints, 100 a
+A sweep pages through the InService endpoints by name (ListEndpoints, 100 a
 page), and its checkpoint holds a position: SageMaker's page token and the last name handled
 (``ecoguard.sweep``), so it resumes after that endpoint at any size, describing none already handled.
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
 from ecoguard.errors import NotFound
-from ecoguard.guardrails.compute_resources import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
+from ecoguard.guardrails.idle_compute import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
 from ecoguard.paging import Page
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ecoguard.decisions import Finding, Plan
-from ecoguard.guardrails.compute_resources import GUARDRAIL, AcceleratorHolder, Cluster
+from ecoguard.guardrails.idle_compute import GUARDRAIL, AcceleratorHolder, Cluster
 from ecoguard.impact import fleet_estimate, region_of
 from ecoguard.policy import AdvisoryPolicy
 

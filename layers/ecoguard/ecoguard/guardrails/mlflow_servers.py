@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ecoguard.decisions import Finding, Outcome, Plan, PlannedAction, Put, Remove, Skip, StateChange
-from ecoguard.guardrails.compute_resources import GUARDRAIL, ObservedServer, TrackingServer
+from ecoguard.guardrails.idle_compute import GUARDRAIL, ObservedServer, TrackingServer
 from ecoguard.guardrails.idle_notebook import in_off_hours
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import not_estimated

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ecoguard.decisions import Finding, Outcome, Plan, PlannedAction, Put, Remove, Skip, StateChange
-from ecoguard.guardrails.compute_resources import GUARDRAIL, ObservedPool, WarmPool
+from ecoguard.guardrails.idle_compute import GUARDRAIL, ObservedPool, WarmPool
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import compute_estimate, not_estimated, region_of
 from ecoguard.policy import WarmPoolsPolicy

@@ -1,6 +1,7 @@
-"""What the idle-compute guardrail reads: training warm pools, MLflow tracking servers, HyperPod clusters, and
-endpoint configurations or notebook instances naming an Elastic Inference accelerator. Shared by its rules
-(``warm_pools``, ``mlflow_servers``, ``compute_advisories``)."""
+"""The idle-compute guardrail: the name it records under, and what it reads (training warm pools, MLflow
+tracking servers, HyperPod clusters, and endpoint configurations or notebook instances naming an Elastic
+Inference accelerator). Its rules, one module per kind of resource: ``warm_pools``, ``mlflow_servers``,
+``compute_advisories``."""
 
 from __future__ import annotations
 
