@@ -20,7 +20,8 @@ from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
-from tools.simulator.account import ACCOUNT, REGION, provision, simulated_aws
+from tools.simulator.account import provision, simulated_aws
+from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.invoke import invoke, reset_caches
 from tools.simulator.template import Resolver, load_template
 

@@ -12,7 +12,8 @@ import boto3
 import pytest
 
 from tests.conftest import Stack
-from tools.simulator.account import REGION, provision
+from tools.simulator.account import provision
+from tools.simulator.identity import REGION
 from tools.simulator.template import functions, load_template
 
 TEMPLATE = load_template()

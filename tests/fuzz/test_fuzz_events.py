@@ -35,7 +35,8 @@ from tests.builders.mutations import (
 )
 from tests.conftest import Stack
 from tests.dry_run_writes import governed_writes_in_dry_run
-from tools.simulator.account import REGION, provision
+from tools.simulator.account import provision
+from tools.simulator.identity import REGION
 from tools.simulator.invoke import INVOCATIONS
 from tools.simulator.template import functions, load_template
 

@@ -40,8 +40,9 @@ import boto3
 
 from tools.bench import seed
 from tools.bench.sweep import QUIET, SWEEPS, Calls, Throttle, counting, run_function
-from tools.simulator.account import REGION, STACK, provision
+from tools.simulator.account import provision
 from tools.simulator.demo import fake_credentials
+from tools.simulator.identity import REGION, STACK
 from tools.simulator.invoke import reset_caches
 from tools.simulator.template import ROOT, load_template
 

@@ -17,7 +17,7 @@ import boto3
 
 from ecoguard.adapters.clients import client
 from ecoguard.policy import build_policy
-from tools.simulator.account import REGION
+from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.seed_inference import (
     LIFECYCLE,
     ROLE,
@@ -234,8 +234,6 @@ def seed_notebooks(n: int) -> Truth:
     """Per 10 instances: 4 busy, 4 idle (both with ecoguard's activity lifecycle configuration), 1 without
     it, 1 exempt and idle."""
     from moto.sagemaker.models import sagemaker_backends
-
-    from tools.simulator.account import ACCOUNT
 
     sm = boto3.client("sagemaker", region_name=REGION)
     create_activity_lifecycle_config(LIFECYCLE)

@@ -25,8 +25,9 @@ from typing import Any
 from botocore.client import BaseClient
 
 from tools.bench import seed
-from tools.simulator.account import STACK, provision, simulated_aws
+from tools.simulator.account import provision, simulated_aws
 from tools.simulator.demo import fake_credentials
+from tools.simulator.identity import STACK
 from tools.simulator.invoke import (
     LocalContext,
     function_environment,

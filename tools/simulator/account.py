@@ -16,6 +16,7 @@ from moto import mock_aws
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
+from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.inference_shim import inference_components_shim
 from tools.simulator.search_shim import search_pages_shim
 from tools.simulator.studio_shim import studio_shims
@@ -42,11 +43,6 @@ def simulated_aws() -> Iterator[None]:
         autoscaled_endpoint_shims(),
     ):
         yield
-
-
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-STACK = "ecoguard-demo"
 
 
 def provision(

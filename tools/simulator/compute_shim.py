@@ -32,14 +32,13 @@ from moto.sagemaker.exceptions import ConflictException, ResourceNotFound, Valid
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
+from tools.simulator.identity import ACCOUNT, REGION
+
 _MOTO_DESCRIBE_TRAINING_JOB = SageMakerResponse.describe_training_job
 _MOTO_LIST_TRAINING_JOBS = SageMakerResponse.list_training_jobs
 
 
 def _backend(account: str | None = None, region: str | None = None) -> Any:
-    # Imported here: account.py installs these shims, so it cannot be imported at this module's import.
-    from tools.simulator.account import ACCOUNT, REGION
-
     # The organization demo runs scenes as another account (MOTO_ACCOUNT_ID) in another region (AWS_REGION).
     account = account or os.environ.get("MOTO_ACCOUNT_ID") or ACCOUNT
     region = region or os.environ.get("AWS_REGION") or REGION

@@ -19,10 +19,12 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.report import build_report
 from ecoguard_cli.operations import restore_record
 from ecoguard_cli.reporting import guardrails_table, report_table, write_report
-from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
+from tools.simulator.account import provision, simulated_aws
+from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.invoke import reset_caches
 from tools.simulator.router import EventRouter
-from tools.simulator.scenes import DemoContext, scenes
+from tools.simulator.scenes import scenes
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.teams import tag_demo_teams
 from tools.simulator.template import ROOT, load_template
 

@@ -7,8 +7,9 @@ from typing import Any
 import boto3
 
 from ecoguard.audit import AuditTrail
-from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
+from tools.simulator.account import provision, simulated_aws
 from tools.simulator.demo import fake_credentials
+from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.invoke import invoke, reset_caches
 from tools.simulator.s3_shim import FakeS3ConfigStore
 from tools.simulator.seed import seed_log_groups

@@ -27,9 +27,10 @@ from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
 from ecoguard.report import Report, build_report
 from ecoguard.report.numbers import quantity
-from tools.simulator import account as local_account
-from tools.simulator.account import STACK, provision, simulated_aws
+from tools.simulator import identity
+from tools.simulator.account import provision, simulated_aws
 from tools.simulator.demo import fake_credentials
+from tools.simulator.identity import STACK
 from tools.simulator.invoke import invoke, reset_caches
 from tools.simulator.organization import (
     CrossAccountBusShim,
@@ -40,7 +41,8 @@ from tools.simulator.organization import (
     stream_batches,
 )
 from tools.simulator.router import EventRouter
-from tools.simulator.scenes import QUIET, Delivery, DemoContext, Scene, scenes
+from tools.simulator.scenes import scenes
+from tools.simulator.scenes.context import QUIET, Delivery, DemoContext, Scene
 from tools.simulator.template import ROOT, load_template
 
 CENTRAL_ACCOUNT = "999900000000"
@@ -67,7 +69,7 @@ def relocated(account: str, region: str) -> Iterator[None]:
     values in every loaded tools.simulator module for the duration, selects the account in moto
     (``MOTO_ACCOUNT_ID``) and the region for the handlers' clients (``AWS_REGION``).
     """
-    old = {local_account.ACCOUNT: account, local_account.REGION: region}
+    old = {identity.ACCOUNT: account, identity.REGION: region}
 
     def moved(value: Any) -> Any:
         if isinstance(value, str):
@@ -77,7 +79,10 @@ def relocated(account: str, region: str) -> Iterator[None]:
 
     patches: list[tuple[Any, str, Any]] = []
     for name, module in list(sys.modules.items()):
-        if not name.startswith("tools.simulator") or name.endswith(("organization", "org_demo", ".account")):
+        # identity keeps the local account's values: RelocatedContext moves events from them at run time.
+        if not name.startswith("tools.simulator") or name.endswith(
+            ("organization", "org_demo", ".account", ".identity")
+        ):
             continue
         for attr, value in list(vars(module).items()):
             if attr.isupper() and isinstance(value, str) and moved(value) != value:
@@ -113,12 +118,12 @@ class RelocatedContext(DemoContext):
     """The scenes' context, for a member: the sample events the scenes send (AWS's, naming moto's default
     account and us-east-1 inside ARNs) are moved to the member's account and region on the way in."""
 
-    account: str = local_account.ACCOUNT
-    region: str = local_account.REGION
+    account: str = identity.ACCOUNT
+    region: str = identity.REGION
 
     def _moved(self, event: dict[str, Any]) -> dict[str, Any]:
-        text = json.dumps(event).replace(local_account.ACCOUNT, self.account)
-        moved: dict[str, Any] = json.loads(text.replace(f":{local_account.REGION}:", f":{self.region}:"))
+        text = json.dumps(event).replace(identity.ACCOUNT, self.account)
+        moved: dict[str, Any] = json.loads(text.replace(f":{identity.REGION}:", f":{self.region}:"))
         return moved
 
     def invoke(self, function: str, event: dict[str, Any], mode: Mode) -> list[dict[str, Any]]:

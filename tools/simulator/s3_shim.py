@@ -22,7 +22,7 @@ import boto3
 from botocore import handlers
 from botocore.awsrequest import AWSResponse
 
-from tools.simulator.account import ACCOUNT
+from tools.simulator.identity import ACCOUNT
 
 OPERATIONS = (
     "PutBucketLifecycleConfiguration",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import boto3
 
-from tools.simulator.account import REGION
+from tools.simulator.identity import REGION
 
 # (name, retention or None, tags)
 LOG_GROUPS: list[tuple[str, int | None, dict[str, str]]] = [

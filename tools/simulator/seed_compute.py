@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 from moto.sagemaker.models import sagemaker_backends
 
-from tools.simulator.account import ACCOUNT, REGION
 from tools.simulator.compute_shim import seed_tracking_server, seed_warm_pool
+from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.training_jobs import ROLE, SeededJob, create_job
 
 

@@ -18,7 +18,7 @@ from moto.sagemaker.models import sagemaker_backends
 from ecoguard.adapters.autoscaling import VARIANT_DIMENSION
 from ecoguard.guardrails.idle_notebook import ACTIVITY_DIMENSION, ACTIVITY_METRIC, ACTIVITY_NAMESPACE
 from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
-from tools.simulator.account import ACCOUNT, REGION, STACK
+from tools.simulator.identity import ACCOUNT, REGION, STACK
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:latest"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecoguard.adapters.clients import client
-from tools.simulator.account import REGION
+from tools.simulator.identity import REGION
 
 OTHER_REGION = "eu-west-1"
 

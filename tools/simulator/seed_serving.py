@@ -25,7 +25,7 @@ from ecoguard.guardrails.serving_advisor import (
     SMALLER,
     window,
 )
-from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.identity import ACCOUNT, REGION
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
 ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com"

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.studio_shim import domain_settings, seed_app
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/StudioExecution"

@@ -35,13 +35,12 @@ from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, 
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
+from tools.simulator.identity import ACCOUNT, REGION
+
 IDLE_MIN, IDLE_MAX = 60, 525_600
 
 
 def _backend(account: str | None, region: str | None) -> Any:
-    # Imported here: account.py installs these shims, so it cannot be imported at this module's import.
-    from tools.simulator.account import ACCOUNT, REGION
-
     # The organization demo runs scenes as another account (MOTO_ACCOUNT_ID) in another region (AWS_REGION).
     account = account or os.environ.get("MOTO_ACCOUNT_ID") or ACCOUNT
     region = region or os.environ.get("AWS_REGION") or REGION

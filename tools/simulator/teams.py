@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import boto3
 
-from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.identity import ACCOUNT, REGION
 
 TAG = "team"
 LOG_GROUP_TEAMS = (("/aws/sagemaker/TrainingJobs/", "research"), ("/aws/lambda/etl-step-", "data-platform"))

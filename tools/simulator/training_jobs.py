@@ -27,7 +27,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
-from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.identity import ACCOUNT, REGION
 
 
 def _backend(account: str = ACCOUNT, region: str = REGION) -> Any:

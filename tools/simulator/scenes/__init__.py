@@ -1,74 +1,23 @@
 """One demo scene per guardrail. A scene seeds the simulated account, then runs its function in
 each mode and prints what happened. Add a guardrail to the demo by adding a module here and
-listing it in ``SCENES``."""
+listing it in ``scenes()``. What a scene is given (``DemoContext``) is in ``context``, which the scene
+modules import: they import nothing of this package's ``__init__``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
-
-from rich.console import Console
-
-from ecoguard.audit import AuditTrail
-from ecoguard.decisions import Mode
-from tools.simulator.invoke import invoke
-from tools.simulator.router import EventRouter
-from tools.simulator.template import Resolver
-
-QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
-
-
-@dataclass
-class DemoContext:
-    console: Console
-    resolver: Resolver
-    router: EventRouter
-    audit: AuditTrail
-    template: Mapping[str, Any]
-
-    def invoke(self, function: str, event: dict[str, Any], mode: Mode) -> list[dict[str, Any]]:
-        env = {**QUIET, "ECOGUARD_MODE": mode.value}
-        return invoke(function, event, self.resolver, env=env, template=self.template)
-
-    def deliver(self, event: dict[str, Any], mode: Mode) -> list[Delivery]:
-        """Put the event on the bus; invoke every function whose rule matched it."""
-        return [Delivery(fn, delivered, self.invoke(fn, delivered, mode)) for fn, delivered in self.router.route(event)]
-
-    def redeliver(self, deliveries: list[Delivery], mode: Mode) -> list[Delivery]:
-        """Deliver the same events again, same ids, as EventBridge's at-least-once delivery may."""
-        return [Delivery(d.function, d.event, self.invoke(d.function, d.event, mode)) for d in deliveries]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    function: str
-    event: dict[str, Any]
-    results: list[dict[str, Any]]
-
-
-class Scene(Protocol):
-    title: str
-    guardrail: str
-
-    def seed(self, ctx: DemoContext) -> str:
-        """Seed the account; return one line saying what was seeded."""
-
-    def run(self, ctx: DemoContext, mode: Mode) -> dict[str, Any]:
-        """Run the guardrail in ``mode`` and print its summary; return figures for tests."""
+from tools.simulator.scenes.context import Scene
+from tools.simulator.scenes.idle_compute import IdleComputeScene
+from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
+from tools.simulator.scenes.log_retention import LogRetentionScene
+from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
+from tools.simulator.scenes.retraining_gate import RetrainingGateScene
+from tools.simulator.scenes.serving_advisor import ServingAdvisorScene
+from tools.simulator.scenes.storage_lifecycle import StorageLifecycleScene
+from tools.simulator.scenes.studio_idle import StudioIdleScene
+from tools.simulator.scenes.training_guard import TrainingGuardScene
 
 
 def scenes() -> list[Scene]:
-    from tools.simulator.scenes.idle_compute import IdleComputeScene
-    from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
-    from tools.simulator.scenes.log_retention import LogRetentionScene
-    from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
-    from tools.simulator.scenes.retraining_gate import RetrainingGateScene
-    from tools.simulator.scenes.serving_advisor import ServingAdvisorScene
-    from tools.simulator.scenes.storage_lifecycle import StorageLifecycleScene
-    from tools.simulator.scenes.studio_idle import StudioIdleScene
-    from tools.simulator.scenes.training_guard import TrainingGuardScene
-
     return [
         LogRetentionScene(),
         StorageLifecycleScene(),

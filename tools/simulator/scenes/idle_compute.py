@@ -11,9 +11,9 @@ import boto3
 import yaml
 
 from ecoguard.decisions import Mode, Outcome
-from tools.simulator.account import REGION
 from tools.simulator.compute_shim import tracking_server_status, warm_pool_status
-from tools.simulator.scenes import DemoContext
+from tools.simulator.identity import REGION
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed_compute import DEMO_POOLS, DEMO_SERVERS, seed_idle_compute
 
 FUNCTION = "IdleComputeFunction"

@@ -12,8 +12,8 @@ from ecoguard.decisions import Mode
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL as ENDPOINT_GUARDRAIL
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as NOTEBOOK_GUARDRAIL
 from ecoguard.state import StateStore
-from tools.simulator.account import REGION
-from tools.simulator.scenes import DemoContext
+from tools.simulator.identity import REGION
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed_inference import (
     ENDPOINTS,
     NOTEBOOKS,

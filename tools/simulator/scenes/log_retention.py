@@ -13,8 +13,8 @@ from rich.table import Table
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome
-from tools.simulator.account import ACCOUNT, REGION
-from tools.simulator.scenes import DemoContext
+from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed import retention_snapshot, seed_log_groups
 from tools.simulator.template import ROOT
 

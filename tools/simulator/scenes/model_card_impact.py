@@ -10,8 +10,8 @@ import boto3
 
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.model_card_impact import custom_details_of
-from tools.simulator.account import ACCOUNT, REGION
-from tools.simulator.scenes import DemoContext
+from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.template import ROOT
 from tools.simulator.training_jobs import billable_time_shim
 

@@ -13,8 +13,8 @@ import yaml
 from rich.table import Table
 
 from ecoguard.decisions import Mode
-from tools.simulator.account import ACCOUNT, REGION
-from tools.simulator.scenes import Delivery, DemoContext
+from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.scenes.context import Delivery, DemoContext
 from tools.simulator.template import ROOT
 
 EVENTS = ROOT / "events" / "retraining_gate"

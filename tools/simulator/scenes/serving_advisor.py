@@ -13,8 +13,8 @@ from ecoguard.guardrails.serving_advisor import GUARDRAIL
 from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
 from ecoguard.report_serving import ServingSection, advice_kind
 from ecoguard_cli.advice import advice_table
-from tools.simulator.account import ACCOUNT, REGION
-from tools.simulator.scenes import DemoContext
+from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.scenes.model_card_impact import EVENT
 from tools.simulator.seed_serving import (
     SEEDS,

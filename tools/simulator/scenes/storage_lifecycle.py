@@ -11,9 +11,9 @@ from rich.table import Table
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.storage_lifecycle import WITHHELD
-from tools.simulator.account import ACCOUNT, REGION
+from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.s3_shim import FakeS3ConfigStore
-from tools.simulator.scenes import DemoContext
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed_s3 import BUCKETS, configuration_snapshot, seed_buckets
 from tools.simulator.template import ROOT
 

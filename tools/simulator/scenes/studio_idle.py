@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from ecoguard.decisions import Mode, Outcome
-from tools.simulator.scenes import DemoContext
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed_studio import DEMO_CANVAS, seed_canvas, seed_domains, seed_studio_apps, studio_snapshot
 from tools.simulator.studio_shim import app_status
 

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome
-from tools.simulator.account import ACCOUNT, REGION
-from tools.simulator.scenes import DemoContext
+from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.template import ROOT
 from tools.simulator.training_jobs import DEMO_JOBS, RunningTrainingJobs, seed_training_jobs, with_teams
 
