@@ -10,8 +10,6 @@ from functools import cache
 from pathlib import Path
 from textwrap import dedent
 
-import pytest
-
 from tests.unit.import_graph import cycles, module_imports, modules_under
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +57,6 @@ def test_the_graph_holds_every_part_and_their_imports() -> None:
     assert graph["tools.simulator.identity"] == set()
 
 
-@pytest.mark.xfail(strict=True, reason="fixed by the runners move")
 def test_the_layer_has_no_import_cycle() -> None:
     found = [cycle for cycle in cycles(project_graph()) if all(in_layer(module) for module in cycle)]
     assert not found, described(found)
