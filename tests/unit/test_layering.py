@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.regions",
             "ecoguard.savings",
             "ecoguard.paging",
+            "ecoguard.grouping",
             "ecoguard.settings",
             "ecoguard.policy",
             "ecoguard.policy.*",

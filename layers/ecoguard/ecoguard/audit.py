@@ -237,10 +237,7 @@ class AuditTrail:
             ExpressionAttributeValues={":g": {"S": guardrail}, ":t": {"S": older_than.isoformat()}},
         )
         try:
-            for page in pages:
-                for item in page.get("Items", []):
-                    if item.get("kind", {}).get("S") == "decision":
-                        yield AuditRecord.from_item(item)
+            yield from _decisions(pages)
         except ClientError as exc:
             raise AuditUnavailable(str(translate(exc))) from exc
 
@@ -281,10 +278,7 @@ class AuditTrail:
         else:
             pages = self._db.get_paginator("scan").paginate(TableName=self._table)
         try:
-            for page in pages:
-                for item in page.get("Items", []):
-                    if item.get("kind", {}).get("S") == "decision":
-                        yield AuditRecord.from_item(item)
+            yield from _decisions(pages)
         except ClientError as exc:
             raise translate(exc) from exc
 
@@ -326,3 +320,11 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, AwsError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def _decisions(pages: Iterable[Mapping[str, Any]]) -> Iterator[AuditRecord]:
+    """The decision records among the items of a Query's or Scan's pages (not checkpoints, not state)."""
+    for page in pages:
+        for item in page.get("Items", []):
+            if item.get("kind", {}).get("S") == "decision":
+                yield AuditRecord.from_item(item)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecoguard.errors import translate
+from ecoguard.grouping import in_groups
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -69,18 +70,8 @@ def item_size(item: Mapping[str, Any]) -> int:
 def transactions(sizes: Sequence[int]) -> Iterator[list[int]]:
     """The indices of items of these sizes, in order, grouped into transactions within the limits (items
     over ``MAX_ITEM_BYTES`` left out)."""
-    group: list[int] = []
-    total = 0
-    for index, size in enumerate(sizes):
-        if size > MAX_ITEM_BYTES:
-            continue
-        if group and (len(group) == MAX_ITEMS or total + size > MAX_TRANSACTION_BYTES):
-            yield group
-            group, total = [], 0
-        group.append(index)
-        total += size
-    if group:
-        yield group
+    fitting = ((index, size) for index, size in enumerate(sizes) if size <= MAX_ITEM_BYTES)
+    return in_groups(fitting, MAX_ITEMS, MAX_TRANSACTION_BYTES)
 
 
 class TransactionWriter:

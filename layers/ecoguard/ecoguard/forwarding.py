@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from ecoguard.errors import AwsError
 from ecoguard.events import EventError
+from ecoguard.grouping import in_groups
 from ecoguard.settings import SettingsError
 
 AUDIT_SOURCE = "ecoguard"
@@ -168,17 +169,7 @@ def entry_size(entry: Mapping[str, Any]) -> int:
 
 def batches(entries: Sequence[Mapping[str, Any]]) -> Iterator[list[int]]:
     """Indices of ``entries`` grouped into PutEvents calls within both limits, in order."""
-    batch: list[int] = []
-    size = 0
-    for index, entry in enumerate(entries):
-        entry_bytes = entry_size(entry)
-        if batch and (len(batch) == PUT_EVENTS_MAX_ENTRIES or size + entry_bytes > PUT_EVENTS_MAX_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(index)
-        size += entry_bytes
-    if batch:
-        yield batch
+    return in_groups(enumerate(entry_size(e) for e in entries), PUT_EVENTS_MAX_ENTRIES, PUT_EVENTS_MAX_BYTES)
 
 
 class Bus(Protocol):

@@ -57,17 +57,8 @@ class Sweep[T]:
     # Each item's key, ascending through the listing: the checkpoint then also holds the last key handled.
     key: Callable[[T], str] | None = None
 
+    @deadline.sweeping()
     def run(
-        self,
-        trigger: Trigger,
-        executor: Executor,
-        pager: Pager[T],
-        handle: Callable[[T, Executor], Outcome | None],
-    ) -> SweepResult:
-        with deadline.sweeping():
-            return self._run(trigger, executor, pager, handle)
-
-    def _run(
         self,
         trigger: Trigger,
         executor: Executor,

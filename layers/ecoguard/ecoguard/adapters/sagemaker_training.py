@@ -20,16 +20,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
-from ecoguard.errors import NotFound, translate
+from ecoguard.adapters.sagemaker_calls import SageMakerCalls
+from ecoguard.errors import NotFound
 from ecoguard.events import parse_aws_time
 from ecoguard.guardrails.training_guard import IN_PROGRESS, TrainingJob, TuningJob, creation_request
-from ecoguard.not_found import SAGEMAKER
 from ecoguard.paging import Page
 
 if TYPE_CHECKING:
-    from mypy_boto3_sagemaker import SageMakerClient
+    pass
 
 logger = Logger(child=True)
 
@@ -56,17 +55,9 @@ class JobRef:
     name: str
 
 
-class SageMakerTrainingAdapter:
-    def __init__(self, sagemaker: SageMakerClient) -> None:
-        self._sm = sagemaker
-
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._sm, operation)(**kwargs)
-        except ClientError as exc:
-            # A missing job is ValidationException "Requested resource not found." (ecoguard.not_found).
-            raise translate(exc, SAGEMAKER) from exc
-        return response
+class SageMakerTrainingAdapter(SageMakerCalls):
+    """Training and tuning jobs. A missing job is ValidationException "Requested resource not found."
+    (``ecoguard.not_found``)."""
 
     def page(self, token: str | None) -> Page[TrainingJob | JobRef]:
         """In-progress training jobs as the Search index shows them, then in-progress tuning jobs (named
