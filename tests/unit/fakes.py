@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Began, Begun
-from ecoguard.decisions import Mode, Outcome
+from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.policy import Policy, build_policy
 from ecoguard.settings import Settings
 from ecoguard.state import StateConflict, StateItem, StateStore
@@ -128,4 +128,30 @@ def wired(
         clock=clock,
         remaining_ms=remaining_ms,
         **({"monotonic": monotonic} if monotonic is not None else {}),
+    )
+
+
+def entry(
+    resource: str,
+    outcome: Outcome,
+    reason: str = "why",
+    *,
+    impact: Mapping[str, Any] | None = None,
+    action: str = "delete-endpoint",
+) -> AuditRecord:
+    """A record as a run's summary holds it, for tests of what is made of the summary (notices, metrics)."""
+    return AuditRecord(
+        guardrail="idle-endpoint",
+        resource=Resource(f"arn:aws:sagemaker:eu-west-1:111122223333:endpoint/{resource}", resource, "endpoint"),
+        action=action,
+        trigger_id="run-1",
+        trigger="test",
+        outcome=outcome,
+        mode=Mode.ENFORCE,
+        reason=reason,
+        before={},
+        after={},
+        recorded_at=clock(),
+        ttl_days=30,
+        impact=impact,
     )

@@ -6,7 +6,8 @@ from botocore.exceptions import ClientError
 
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.notify import MAX_LISTED, Notifier, render, sns_subject
-from ecoguard.summary import Entry, RunSummary
+from ecoguard.summary import RunSummary
+from tests.unit.fakes import entry
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 def summary(outcomes: list[Outcome]) -> RunSummary:
     s = RunSummary("log-retention", Mode.ENFORCE, evaluated=len(outcomes))
-    s.entries = [Entry(f"/aws/lambda/g{i}", o, "no retention -> 30 days", {}, {}) for i, o in enumerate(outcomes)]
+    s.entries = [entry(f"/aws/lambda/g{i}", o, "no retention -> 30 days") for i, o in enumerate(outcomes)]
     return s
 
 
@@ -74,6 +75,6 @@ def test_given_line_breaks_or_control_characters_then_they_become_spaces() -> No
 
 def test_given_a_long_guardrail_name_then_the_rendered_subject_is_under_100_characters() -> None:
     s = RunSummary("g" * 120, Mode.DRY_RUN, evaluated=1)
-    s.entries = [Entry("r", Outcome.WOULD_APPLY, "why", {}, {})]
+    s.entries = [entry("r", Outcome.WOULD_APPLY)]
     subject, message = render(s)
     assert len(subject) == 99 and subject.endswith("...") and message.startswith(subject)

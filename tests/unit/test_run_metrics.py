@@ -8,19 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.savings import HOURS_PER_MONTH
-from ecoguard.summary import Entry, RunSummary
+from ecoguard.summary import RunSummary
+from tests.unit.fakes import entry as record
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24
 
 
-def entry(outcome: Outcome, impact: dict[str, object] | None, action: str = "delete-endpoint") -> Entry:
-    return Entry("r", outcome, "why", {}, {}, None, impact, action)
+def entry(outcome: Outcome, impact: dict[str, object] | None, action: str = "delete-endpoint") -> AuditRecord:
+    return record("r", outcome, impact=impact, action=action)
 
 
-def summary(*entries: Entry) -> RunSummary:
+def summary(*entries: AuditRecord) -> RunSummary:
     run = RunSummary("idle-endpoint", Mode.ENFORCE)
     run.entries = list(entries)
     return run

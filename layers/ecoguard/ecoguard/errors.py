@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from botocore.exceptions import ClientError
 
 from ecoguard.not_found import is_not_found
@@ -55,3 +57,11 @@ def translate(exc: ClientError, service: str | None = None) -> AwsError:
     if is_not_found(code, message, service):
         return NotFound(operation, code, message)
     return AwsError(operation, code, message)
+
+
+def calling[**P, R](call: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """``call(...)``: one AWS call, its ``ClientError`` translated into ecoguard's errors (``translate``)."""
+    try:
+        return call(*args, **kwargs)
+    except ClientError as exc:
+        raise translate(exc) from exc

@@ -42,7 +42,7 @@ def render(summary: RunSummary) -> tuple[str, str]:
     lines = [subject, ""]
     listed = [e for e in summary.entries if e.outcome in NOTEWORTHY][:MAX_LISTED]
     for entry in listed:
-        line = f"- {entry.outcome.value}: {entry.resource}: {entry.reason}"
+        line = f"- {entry.outcome.value}: {entry.resource.name}: {entry.reason}"
         if entry.error:
             line += f" [{entry.error}]"
         lines.append(line)

@@ -3,10 +3,8 @@ notice."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -25,40 +23,17 @@ class Trigger:
     description: str
 
 
-@dataclass(frozen=True)
-class Entry:
-    resource: str
-    outcome: Outcome
-    reason: str
-    before: Mapping[str, object]
-    after: Mapping[str, object]
-    error: str | None = None
-    impact: Mapping[str, Any] | None = None
-    action: str = ""
-
-
 @dataclass
 class RunSummary:
     guardrail: str
     mode: Mode
     evaluated: int = 0
     compliant: int = 0
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[AuditRecord] = field(default_factory=list)  # every record the run wrote, final outcomes
 
     def note(self, record: AuditRecord) -> Outcome:
         """Count a record's outcome in the run, and log it; its outcome."""
-        self.entries.append(
-            Entry(
-                record.resource.name,
-                record.outcome,
-                record.reason,
-                record.before,
-                record.after,
-                record.error,
-                record.impact,
-                record.action,
-            )
-        )
+        self.entries.append(record)
         log = logger.warning if record.outcome is Outcome.FAILED else logger.info
         log(
             "decision",

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from ecoguard.errors import translate
+from ecoguard.errors import calling
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -73,10 +71,7 @@ class MetricsAdapter:
             "ScanBy": "TimestampAscending",
         }
         while True:
-            try:
-                response = self._cw.get_metric_data(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
+            response = calling(self._cw.get_metric_data, **kwargs)
             for result in response.get("MetricDataResults", []):
                 index = int(result["Id"][1:])
                 for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):

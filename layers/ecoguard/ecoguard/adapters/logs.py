@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.tagging import TaggingAdapter
-from ecoguard.errors import translate
+from ecoguard.errors import calling, translate
 from ecoguard.guardrails.log_retention import RETENTION_TAG, LogGroup
 from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.paging import Page
@@ -49,29 +49,20 @@ class LogsAdapter:
         kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
         if token:
             kwargs["nextToken"] = token
-        try:
-            response = self._logs.describe_log_groups(**kwargs)
-        except ClientError as exc:
-            raise translate(exc) from exc
+        response = calling(self._logs.describe_log_groups, **kwargs)
         groups = tuple(_group(raw) for raw in response.get("logGroups", []))
         return Page(groups, response.get("nextToken") or None)
 
     def find(self, name: str) -> LogGroup | None:
         """The group with exactly this name, or None if it no longer exists."""
-        try:
-            response = self._logs.describe_log_groups(logGroupNamePrefix=name, limit=PAGE_SIZE)
-        except ClientError as exc:
-            raise translate(exc) from exc
+        response = calling(self._logs.describe_log_groups, logGroupNamePrefix=name, limit=PAGE_SIZE)
         for raw in response.get("logGroups", []):
             if raw["logGroupName"] == name:
                 return _group(raw)
         return None
 
     def tags(self, group: LogGroup) -> dict[str, str]:
-        try:
-            response = self._logs.list_tags_for_resource(resourceArn=group.arn)
-        except ClientError as exc:
-            raise translate(exc) from exc
+        response = calling(self._logs.list_tags_for_resource, resourceArn=group.arn)
         return dict(response.get("tags", {}))
 
     def listed_tags(self, attribution: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from ecoguard.errors import translate
+from ecoguard.errors import calling
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -73,10 +71,7 @@ class MetricsAdapter:
             }
             if token:
                 kwargs["NextToken"] = token
-            try:
-                response = self._cw.list_metrics(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
+            response = calling(self._cw.list_metrics, **kwargs)
             metrics = response.get("Metrics", [])
             assert len(metrics) <= LIST_METRICS_PAGE, f"{len(metrics)} metrics in one ListMetrics page"
             for listed in metrics:
@@ -127,10 +122,7 @@ class MetricsAdapter:
             kwargs: dict[str, Any] = {"MetricDataQueries": request, "StartTime": start, "EndTime": end}
             if token:
                 kwargs["NextToken"] = token
-            try:
-                response = self._cw.get_metric_data(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
+            response = calling(self._cw.get_metric_data, **kwargs)
             for result in response.get("MetricDataResults", []):
                 current = series[int(str(result["Id"])[1:])]
                 current.timestamps.extend(result.get("Timestamps", []))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecoguard.errors import translate
+from ecoguard.errors import calling, translate
 from ecoguard.guardrails.retraining_gate import TOKEN_PATTERN
 from ecoguard.monitor_events import RunOutcome
 from ecoguard.policy import MAX_PIPELINE_PARAMETER_VALUE, MAX_PIPELINE_PARAMETERS
@@ -33,10 +33,7 @@ class PipelinesAdapter:
         self._sm = sagemaker
 
     def run_outcome(self, job_name: str) -> RunOutcome:
-        try:
-            job = self._sm.describe_processing_job(ProcessingJobName=job_name)
-        except ClientError as exc:
-            raise translate(exc) from exc
+        job = calling(self._sm.describe_processing_job, ProcessingJobName=job_name)
         return RunOutcome(status=str(job.get("ProcessingJobStatus", "")), exit_message=str(job.get("ExitMessage", "")))
 
     def pipeline_arn(self, name: str) -> str:
@@ -49,10 +46,7 @@ class PipelinesAdapter:
         tags: dict[str, str] = {}
         kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
         while True:
-            try:
-                response = self._sm.list_tags(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
+            response = calling(self._sm.list_tags, **kwargs)
             tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
             if not response.get("NextToken"):
                 return tags
@@ -68,10 +62,7 @@ class PipelinesAdapter:
             "MaxResults": PAGE_SIZE,
         }
         while True:
-            try:
-                response = self._sm.list_pipeline_executions(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
+            response = calling(self._sm.list_pipeline_executions, **kwargs)
             found += [
                 ExecutionSummary(
                     s["PipelineExecutionArn"],
@@ -111,7 +102,4 @@ class PipelinesAdapter:
         return str(response["PipelineExecutionArn"])
 
     def stop(self, execution_arn: str, token: str) -> None:
-        try:
-            self._sm.stop_pipeline_execution(PipelineExecutionArn=execution_arn, ClientRequestToken=token)
-        except ClientError as exc:
-            raise translate(exc) from exc
+        calling(self._sm.stop_pipeline_execution, PipelineExecutionArn=execution_arn, ClientRequestToken=token)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.sdk_support import SdkTooOld, accepts
-from ecoguard.errors import AwsError, NotFound, translate
+from ecoguard.errors import AwsError, NotFound, calling, translate
 from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, is_owned
 from ecoguard.guardrails.s3_rules import check_rule, check_rule_count, check_tiering
 from ecoguard.guardrails.storage_lifecycle import Bucket, BucketConfig
@@ -60,10 +60,7 @@ class S3Adapter:
         kwargs: dict[str, Any] = {"MaxBuckets": PAGE_SIZE, "BucketRegion": self._region}
         if token:
             kwargs["ContinuationToken"] = token
-        try:
-            response = self._s3.list_buckets(**kwargs)
-        except ClientError as exc:
-            raise translate(exc) from exc
+        response = calling(self._s3.list_buckets, **kwargs)
         buckets = tuple(
             Bucket(raw["Name"], raw.get("BucketRegion") or self._region)
             for raw in response.get("Buckets", [])

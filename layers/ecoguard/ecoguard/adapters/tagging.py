@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from ecoguard.errors import translate
+from ecoguard.errors import calling
 
 if TYPE_CHECKING:
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
@@ -45,10 +43,7 @@ class TaggingAdapter:
         found: dict[str, dict[str, str]] = {}
         kwargs = {**kwargs, "ResourcesPerPage": PAGE_SIZE}
         while True:
-            try:
-                response = self._tagging.get_resources(**kwargs)
-            except ClientError as exc:
-                raise translate(exc) from exc
+            response = calling(self._tagging.get_resources, **kwargs)
             for mapping in response.get("ResourceTagMappingList", []):
                 found[str(mapping["ResourceARN"])] = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
             token = response.get("PaginationToken")
