@@ -127,7 +127,7 @@ def wired(
         clients=no_clients,
         clock=clock,
         remaining_ms=remaining_ms,
-        **({"monotonic": monotonic} if monotonic is not None else {}),
+        monotonic=monotonic,
     )
 
 

@@ -39,12 +39,16 @@ class Wiring:
     clock: Callable[[], datetime] = field(default=utc_now)
     # None outside Lambda's deadline (a single event, a test): such a runner cannot sweep.
     remaining_ms: Callable[[], int] | None = None
-    # The clock that times a read's age (``confirm.FRESH_FOR``).
-    monotonic: Callable[[], float] = field(default=confirm.read_clock)
+    # The clock that times a read's age (``confirm.FRESH_FOR``); None: ``confirm.read_clock``.
+    monotonic: Callable[[], float] | None = None
 
     @property
     def mode(self) -> Mode:
         return self.settings.mode
+
+    def read_clock(self) -> float:
+        """Now, on the clock that times a read's age."""
+        return (self.monotonic or confirm.read_clock)()
 
     def state(self, guardrail: str) -> StateStore:
         """The guardrail's own state (grace marks, cooldowns) in the audit table, one per mode."""

@@ -128,7 +128,7 @@ class StorageLifecycleRunner(GuardrailRunner):
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
         # Read just now, directly: read again before the write only once it is no longer fresh.
-        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=self._wiring.monotonic())
+        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=self._wiring.read_clock())
         return executor.run(self._decide(observed), confirmation)
 
     def _observe(self, bucket: Bucket) -> ObservedBucket:
