@@ -19,7 +19,7 @@ from ecoguard.report.interruptions import interrupts
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
 from ecoguard.report.method import method_sentences, short_source
 from ecoguard.report.numbers import UNKNOWN, quantity, usd
-from ecoguard.report.tables import TABLE_CSS, Column, columns, table
+from ecoguard.report.tables import TABLE_CSS, Column, columns, table, token
 from ecoguard.report_serving import ServingLine, evidence_text
 from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON, Amounts
 
@@ -35,8 +35,8 @@ CSS = (
     ".method{border-left:4px solid #0072B2;padding:.3em .8em;background:#f6f8fa;font-size:.9em}"
     ".method p{margin:.3em 0}"
     ".chart{max-width:640px;height:auto;display:block}"
-    ".note{font-size:.85em;color:#444}.name{overflow-wrap:break-word;word-break:normal}"
-    "details summary{cursor:pointer}ol.sources li{overflow-wrap:break-word;font-size:.85em}"
+    ".note{font-size:.85em;color:#444}.prose{overflow-wrap:anywhere}.name{overflow-wrap:break-word;word-break:normal}"
+    "time{white-space:nowrap}details summary{cursor:pointer}ol.sources li{overflow-wrap:break-word;font-size:.85em}"
 )
 
 LABELS = {"kwh": "kWh", "kg_co2e": "kgCO2e", "usd": "USD"}
@@ -78,13 +78,17 @@ def unknown_text(amounts: Amounts, reasons: int = 2) -> str:
     if not amounts.unknown_actions:
         return "every figure known"
     parts = [f"{LABELS[k]} for {n} of {amounts.actions}" for k in METRICS if (n := amounts.unknown[k])]
-    why = "; ".join(f"{reason} ({n})" for reason, n in amounts.reasons.most_common(reasons))
+    why = "; ".join(f"{shorten(reason)} ({n})" for reason, n in amounts.reasons.most_common(reasons))
     more = len(amounts.reasons) - reasons
     return (
         f"unknown: {', '.join(parts)} action(s)"
         + (f" - {why}" if why else "")
         + (f"; {more} more reason(s) in the CSV" if more > 0 else "")
     )
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
 def figure_cell(amounts: Amounts, key: str) -> str:
@@ -132,7 +136,7 @@ def _headline(report: Report) -> str:
             f'<div class="{css}" data-amounts="{attribute}"><span>{label}</span>{figures}<small>{_e(period)}; '
             f"{amounts.actions} action(s); {_e(unknown_text(amounts))}</small></div>"
         )
-    method = "".join(f"<p>{_e(s)}</p>" for s in method_sentences(report.regions))
+    method = "".join(f"<p>{_e(s)}</p>" for s in method_sentences(r for r in report.regions if r != "unknown"))
     return (
         f'<div class="kpis">{"".join(boxes)}</div>'
         f'<div class="method" id="method"><p><b>Method.</b></p>{method}</div>'
@@ -181,7 +185,7 @@ def _breakdown_rows(values: Mapping[str, Breakdown]) -> list[list[str]]:
 
     return [
         [
-            f'<span class="name">{_e(value)}</span>',
+            f'<span class="name">{token(value)}</span>',
             str(b.records),
             _both(b.avoided),
             _both(b.run_rate),
@@ -229,15 +233,15 @@ SERVING_COLUMNS = [
 def serving_row(line: ServingLine) -> list[str]:
     """One recommendation, its cells in ``SERVING_COLUMNS``' order."""
     return [
-        f'<span class="name">{_e(line.resource)}</span>',
-        _e(line.kind),
+        f'<span class="name">{token(line.resource)}</span>',
+        token(line.kind),
         _e(line.recommended),
-        _e(line.confidence),
+        token(line.confidence),
         _e(usd(line.current_usd).removesuffix(" USD")),
         _e(usd(line.usd).removesuffix(" USD")),
         _e(quantity(line.kwh, "kwh")),
         _e(quantity(line.kg_co2e, "kg_co2e")),
-        f'<span class="name">{_e(evidence_text(line))}</span>',
+        f'<span class="prose">{_e(evidence_text(line))}</span>',
     ]
 
 
@@ -255,7 +259,8 @@ def _serving(report: Report) -> str:
 
 def _history(records: list[AuditRecord]) -> str:
     items = "".join(
-        f"<li>{r.recorded_at:%Y-%m-%d %H:%M} {_e(r.mode.value)} {_e(r.action)}: <b>{_e(r.outcome.value)}</b>"
+        f"<li><time>{r.recorded_at:%Y-%m-%d %H:%M}</time> {token(r.mode.value)} {token(r.action)}: "
+        f"<b>{token(r.outcome.value)}</b>"
         f" ({_e(r.reason[:200])})</li>"
         for r in records
     )
@@ -282,12 +287,10 @@ def _resources(report: Report) -> str:
     more = len(shown) - len(rows)
     cols = [
         Column("resource"),
-        Column("guardrail"),
         *(Column(t) for t in tags),
         Column("latest"),
         *(Column(h, numeric=True) for h in FIGURE_HEADS),
         Column("acting interrupts"),
-        Column("history"),
     ]
     kinds = sorted({row.kind for row in zeros})
     return (
@@ -308,17 +311,16 @@ def _resources(report: Report) -> str:
 def _resource_row(row: ResourceRow, tags: tuple[str, ...]) -> list[str]:
     latest = row.latest
     return [
-        f'<span class="name" title="{_e(row.arn)}">{_e(row.name)}</span><br><small>{_e(row.kind)}</small>',
-        _e(latest.guardrail),
-        *(_e(row.attribution.get(t, "")) for t in tags),
-        f"{_e(latest.action)}: <b>{_e(latest.outcome.value)}</b>"
+        f'<span class="name" title="{_e(row.arn)}">{token(row.name)}</span><br><small>{token(row.kind)}, '
+        f"{token(latest.guardrail)}</small>{_history(row.history)}",
+        *(token(row.attribution.get(t, "")) for t in tags),
+        f"{token(latest.action)}: <b>{token(latest.outcome.value)}</b>"
         + (f"<br><small>lasts {_e(', '.join(row.horizons))}</small>" if row.horizons else ""),
         _both(row.avoided),
         _both(row.run_rate),
         _both(row.potential),
         _both(row.advisory),
         _e(interrupts(latest.action, latest.outcome)),
-        _history(row.history),
     ]
 
 

@@ -17,14 +17,14 @@ CARD_WIDTH = 700  # below this viewport width (CSS px) a table's rows become car
 TABLE_CSS = (
     "table{border-collapse:collapse;margin:.5em 0;font-size:.9em;width:100%}"
     "td,th{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}"
-    "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{background:#f0f0f0}"
+    "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{background:#f0f0f0}.tok{white-space:nowrap}"
     f"@media (max-width:{CARD_WIDTH}px){{"
     "table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
     "table.cards,table.cards tbody,table.cards tr{display:block;width:100%}"
     "table.cards tr{border:1px solid #bbb;border-radius:6px;margin:.6em 0;padding:.2em .4em}"
-    "table.cards td{display:grid;grid-template-columns:minmax(6em,38%) 1fr;gap:.6em;border:0;"
+    "table.cards td{display:grid;grid-template-columns:minmax(6em,38%) minmax(0,1fr);gap:.6em;border:0;"
     "border-bottom:1px solid #eee;text-align:left;white-space:normal}"
-    "table.cards td:last-child{border-bottom:0}"
+    "table.cards td:last-child{border-bottom:0}table.cards td>div{min-width:0;overflow-wrap:break-word}"
     "table.cards td::before{content:attr(data-label);font-weight:600;color:#444}"
     "}"
 )
@@ -36,6 +36,15 @@ class Column:
 
     header: str
     numeric: bool = False
+
+
+TOKEN_CHARACTERS = 20  # identifiers up to this length are never broken at their hyphens
+
+
+def token(text: object) -> str:
+    """An identifier (a name, an action, a date) kept on one line when it is short enough to fit one."""
+    escaped = html.escape(str(text))
+    return f'<span class="tok">{escaped}</span>' if len(str(text)) <= TOKEN_CHARACTERS else escaped
 
 
 def columns(headers: Sequence[str], numeric_from: int = 99) -> list[Column]:
@@ -51,7 +60,7 @@ def table(cols: Sequence[Column], rows: Sequence[Sequence[str]], caption: str = 
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td data-label="{html.escape(c.header)}"{" class=n" if c.numeric else ""}>{cell}</td>'
+            f'<td data-label="{html.escape(c.header)}"{" class=n" if c.numeric else ""}><div>{cell}</div></td>'
             for c, cell in zip(cols, row, strict=True)
         )
         + "</tr>"
