@@ -125,7 +125,7 @@ def test_serving_advice_is_its_own_section_ranked_by_monthly_savings() -> None:
     section = render_html(report).split('<h2 id="serving">', 1)[1].split("<h2", 1)[0]
     assert section.index("/g2") < section.index("/g3") < section.index("/g1")
     # The saving sits under its own header: the cell labelled "saves USD/month" holds it, in whole dollars.
-    assert '<td data-label="saves USD/month" class=n>30</td>' in section
+    assert '<td data-label="saves USD/month" class="n"><div>30</div></td>' in section
     heads = re.findall(r"<th[^>]*>([^<]+)</th>", section)
     labels = re.findall(r'<td data-label="([^"]+)"', section.split("</tr>", 2)[1])
     assert heads == labels and heads.index("saves USD/month") < heads.index("evidence")

@@ -12,6 +12,8 @@ from ecoguard.impact import METHOD
 from ecoguard.regions import ranked
 from ecoguard.report.headline import headline
 from ecoguard.report.ledger import ActionLine, Report, ResourceRow
+from ecoguard.report.method import method_sentences
+from ecoguard.report.page import title
 from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON
 
 
@@ -26,8 +28,16 @@ def as_dict(report: Report) -> dict[str, Any]:
         "avoided_to_date": report.avoided.as_dict(),
         "monthly_run_rate": report.run_rate.as_dict(),
         "potential_monthly": report.potential.as_dict(),
+        "advisory_monthly": report.advisory.as_dict(),
         "applied_without_rate": report.applied_unestimated,
         "potential_without_rate": report.potential_unestimated,
+        "advisory_without_rate": report.advisory_unestimated,
+        "title": title(report),
+        "stack": report.stack,
+        "accounts": sorted(report.accounts),
+        "regions": sorted(report.regions),
+        "period_start": None if report.first_record_at is None else report.first_record_at.isoformat(),
+        "method_statement": method_sentences(r for r in report.regions if r != "unknown"),
         "guardrails": {name: {"outcomes": dict(g.outcomes)} for name, g in sorted(report.guardrails.items())},
         "attribution_tags": list(report.attribution_tags),
         "attribution": {
@@ -76,6 +86,7 @@ def _resource(row: ResourceRow) -> dict[str, Any]:
         "avoided_to_date": row.avoided.as_dict(),
         "monthly_run_rate": row.run_rate.as_dict(),
         "potential_monthly": row.potential.as_dict(),
+        "advisory_monthly": row.advisory.as_dict(),
         "horizons": list(row.horizons),
         "history": len(row.history),
     }
@@ -85,8 +96,11 @@ def render_json(report: Report) -> str:
     return json.dumps(as_dict(report), indent=2, sort_keys=True, default=str)
 
 
+FIGURE_PREFIXES = ("avoided_to_date", "monthly_run_rate", "potential_monthly", "advisory_monthly")
+
+
 def csv_columns(report: Report) -> list[str]:
-    figures = [f"{p}_{m}" for p in ("avoided_to_date", "monthly_run_rate", "potential_monthly") for m in METRICS]
+    figures = [f"{p}_{m}" for p in FIGURE_PREFIXES for m in METRICS]
     return [
         "action_id", "account", "region", "guardrail", "resource_arn", "resource_name", "resource_kind",
         *(f"tag:{key}" for key in report.attribution_tags),
@@ -105,7 +119,7 @@ def csv_row(report: Report, line: ActionLine) -> list[str]:
         value = values.get(key)
         return "unknown" if value is None else (f"{value:.2f}" if key == "usd" else f"{value:.6g}")
 
-    figures = [figure(v, m) for v in (line.avoided, line.run_rate, line.potential) for m in METRICS]
+    figures = [figure(v, m) for v in (line.avoided, line.run_rate, line.potential, line.advisory) for m in METRICS]
     unknown = "; ".join(str(u) for u in impact.get("unknown", [])) if impact else "no estimate"
     if impact and not line.estimated:
         unknown = f"not a rate (period: {impact.get('period')})"

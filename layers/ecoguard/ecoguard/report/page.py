@@ -226,7 +226,7 @@ SERVING_COLUMNS = [
     Column("saves USD/month", numeric=True),
     Column("energy/month", numeric=True),
     Column("CO2e/month", numeric=True),
-    Column("evidence"),
+    Column("evidence", wide=True),
 ]
 
 

@@ -17,6 +17,7 @@ CARD_WIDTH = 700  # below this viewport width (CSS px) a table's rows become car
 TABLE_CSS = (
     "table{border-collapse:collapse;margin:.5em 0;font-size:.9em;width:100%}"
     "td,th{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}"
+    f"@media (min-width:{CARD_WIDTH + 1}px){{th.w{{width:32%}}}}"
     "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{background:#f0f0f0}.tok{white-space:nowrap}"
     f"@media (max-width:{CARD_WIDTH}px){{"
     "table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
@@ -36,6 +37,7 @@ class Column:
 
     header: str
     numeric: bool = False
+    wide: bool = False  # prose (evidence): a third of the table at desktop widths
 
 
 TOKEN_CHARACTERS = 20  # identifiers up to this length are never broken at their hyphens
@@ -51,16 +53,21 @@ def columns(headers: Sequence[str], numeric_from: int = 99) -> list[Column]:
     return [Column(h, i >= numeric_from) for i, h in enumerate(headers)]
 
 
+def _css(column: Column) -> str:
+    names = [n for n, on in (("n", column.numeric), ("w", column.wide)) if on]
+    return f' class="{" ".join(names)}"' if names else ""
+
+
 def table(cols: Sequence[Column], rows: Sequence[Sequence[str]], caption: str = "") -> str:
     """``rows`` hold cell HTML, one cell per column, in the columns' order (checked here, not trusted)."""
     for row in rows:
         if len(row) != len(cols):
             raise ValueError(f"a row has {len(row)} cells for {len(cols)} columns: {[c.header for c in cols]}")
-    head = "".join(f'<th scope="col"{" class=n" if c.numeric else ""}>{html.escape(c.header)}</th>' for c in cols)
+    head = "".join(f'<th scope="col"{_css(c)}>{html.escape(c.header)}</th>' for c in cols)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td data-label="{html.escape(c.header)}"{" class=n" if c.numeric else ""}><div>{cell}</div></td>'
+            f'<td data-label="{html.escape(c.header)}"{_css(c)}><div>{cell}</div></td>'
             for c, cell in zip(cols, row, strict=True)
         )
         + "</tr>"
