@@ -22,9 +22,12 @@ INTERRUPTS = {
 }
 NOT_STATED = "not stated for this action"
 ADVICE = "no: advice only, nothing is changed"
+RESTORED = "no: restored to how it was before ecoguard acted"
 
 
 def interrupts(action: str, outcome: Outcome) -> str:
     if outcome is Outcome.FINDING:
         return ADVICE
+    if action.startswith("restore:"):
+        return RESTORED
     return INTERRUPTS.get(action, NOT_STATED)
