@@ -6,6 +6,7 @@ figures as metrics (the ImpactDashboard shows them), and sends a short summary t
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -40,7 +41,8 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
     settings = load_settings()
     if not settings.report_bucket:
         raise SettingsError("invalid setting ECOGUARD_REPORT_BUCKET: required by ImpactReportFunction")
-    report = build_report(AuditTrail(client("dynamodb"), settings.audit_table).records(), utc_now())
+    stack = os.environ.get("ECOGUARD_STACK_NAME") or None  # the report's title names it
+    report = build_report(AuditTrail(client("dynamodb"), settings.audit_table).records(), utc_now(), stack=stack)
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
         report.generated_at, render_html(report), render_json(report), render_csv(report)
     )
@@ -52,8 +54,10 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
     summary = (
         f"ecoguard weekly impact: {report.records} audit records. Avoided to date: {text['AvoidedToDateKgCO2e']}, "
         f"{text['AvoidedToDateUsd']}. Monthly run rate: {text['RunRateMonthlyKgCO2e']}, {text['RunRateMonthlyUsd']} "
-        f"per month. If enforced, dry-run and advice would avoid {text['PotentialMonthlyKgCO2e']}, "
-        f"{text['PotentialMonthlyUsd']} per month (known parts; unknown parts are counted in the report). "
+        f"per month. If enforced, the dry-run actions would avoid {text['PotentialMonthlyKgCO2e']}, "
+        f"{text['PotentialMonthlyUsd']} per month; advice ecoguard does not act on, apart: "
+        f"{text['AdvisoryMonthlyKgCO2e']}, {text['AdvisoryMonthlyUsd']} per month (known parts; unknown parts "
+        "are counted in the report). "
         f"Report: s3://{settings.report_bucket}/{keys[0]}"
     )
     if settings.topic_arn:
