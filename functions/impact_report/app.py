@@ -19,9 +19,11 @@ from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.audit import AuditTrail
 from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
-from ecoguard.invocation import run_or_reject, utc_now
+from ecoguard.adapters.cost_explorer import ResourceCosts
+from ecoguard.invocation import load_configuration, run_or_reject, utc_now
 from ecoguard.report import build_report, headline, headline_text, render_csv, render_html, render_json
-from ecoguard.settings import SettingsError, load_settings
+from ecoguard.report.measured import measure, window
+from ecoguard.settings import SettingsError
 
 logger = Logger()
 metrics = Metrics()
@@ -38,11 +40,18 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
     check_aws_source(parsed)
     if parsed.detail_type != SCHEDULED_EVENT:
         raise EventError(f"ImpactReportFunction does not handle {parsed.detail_type!r} events")
-    settings = load_settings()
+    settings, policy = load_configuration()
     if not settings.report_bucket:
         raise SettingsError("invalid setting ECOGUARD_REPORT_BUCKET: required by ImpactReportFunction")
     stack = os.environ.get("ECOGUARD_STACK_NAME") or None  # the report's title names it
-    report = build_report(AuditTrail(client("dynamodb"), settings.audit_table).records(), utc_now(), stack=stack)
+    now = utc_now()
+    records = AuditTrail(client("dynamodb"), settings.audit_table).records()
+    report = build_report(records, now, policy.report.attribution_tags, stack=stack)
+    measured = policy.report.measured_savings
+    if measured.enabled:  # opt-in: each Cost Explorer request is paid
+        span = window(now)
+        costs = ResourceCosts(client("ce")).daily(measured.services, span)
+        report.measured = measure(report.actions, costs, span, measured.min_days)
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
         report.generated_at, render_html(report), render_json(report), render_csv(report)
     )

@@ -45,6 +45,15 @@ def as_dict(report: Report) -> dict[str, Any]:
             for dimension, values in sorted(report.attribution.items())
         },
         "resources": [_resource(row) for row in report.resources],
+        "measured": None
+        if report.measured is None
+        else {
+            "window_start": report.measured.window.start.isoformat(),
+            "window_end": report.measured.window.end.isoformat(),
+            "error": report.measured.error,
+            "counts": report.measured.counts(),
+            "actions": [m.as_dict() for m in report.measured.lines],
+        },
         "serving": report.serving.as_dict(),
         "trend": [
             {
@@ -105,7 +114,22 @@ def csv_columns(report: Report) -> list[str]:
         "action_id", "account", "region", "guardrail", "resource_arn", "resource_name", "resource_kind",
         *(f"tag:{key}" for key in report.attribution_tags),
         "action", "outcome", "mode", "recorded_at", "ended_at", "horizon", "period", *figures, "unknown", "reason",
+        *MEASURED_COLUMNS,
     ]  # fmt: skip
+
+
+MEASURED_COLUMNS = ("measured_status", "measured_before_usd_per_day", "measured_after_usd_per_day")
+
+
+def _measured(report: Report, action_id: str) -> list[str]:
+    """The bill's view of an applied action, where measured savings are enabled (empty otherwise)."""
+    if report.measured is None:
+        return ["", "", ""]
+    found = next((m for m in report.measured.lines if m.action_id == action_id), None)
+    if found is None:
+        return ["", "", ""]
+    figures = (found.before_usd_per_day, found.after_usd_per_day)
+    return [found.status, *("" if v is None else f"{v:.2f}" for v in figures)]
 
 
 def csv_row(report: Report, line: ActionLine) -> list[str]:
@@ -128,7 +152,7 @@ def csv_row(report: Report, line: ActionLine) -> list[str]:
         record.resource.kind, *(attribution.get(key, "") for key in report.attribution_tags),
         record.action, record.outcome.value, record.mode.value, record.recorded_at.isoformat(),
         "" if line.ended_at is None else line.ended_at.isoformat(), line.horizon, str(impact.get("period", "")),
-        *figures, unknown, record.reason,
+        *figures, unknown, record.reason, *_measured(report, record.action_id),
     ]  # fmt: skip
 
 

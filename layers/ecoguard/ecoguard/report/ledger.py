@@ -7,13 +7,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise
 from ecoguard.report_serving import ServingSection
+
+if TYPE_CHECKING:
+    from ecoguard.report.measured import Measurement
+
 from ecoguard.savings import (
     METRICS,
     Amounts,
@@ -143,6 +147,8 @@ class Report:
     accounts: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
     first_record_at: datetime | None = None  # the period covered: from here to generated_at
+    # Savings measured from the bill (``ecoguard.report.measured``), when report.measured_savings enables it.
+    measured: Measurement | None = None
 
     @property
     def by_account(self) -> dict[str, Breakdown] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from datetime import timedelta
 
 from ecoguard.audit import AuditRecord
 from ecoguard.regions import ranked
@@ -17,8 +18,9 @@ from ecoguard.report.charts import INK, PALETTE, week_bars
 from ecoguard.report.headline import FIGURES, headline_text
 from ecoguard.report.interruptions import interrupts
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
+from ecoguard.report.measured import MEASURED, NOT_VERIFIED, Measurement
 from ecoguard.report.method import method_sentences, short_source
-from ecoguard.report.numbers import UNKNOWN, quantity, usd
+from ecoguard.report.numbers import UNKNOWN, cents, quantity, usd
 from ecoguard.report.tables import TABLE_CSS, Column, columns, table, token
 from ecoguard.report_serving import ServingLine, evidence_text
 from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON, Amounts
@@ -257,6 +259,51 @@ def _serving(report: Report) -> str:
     )
 
 
+MEASURED_COLUMNS = [
+    Column("resource"),
+    Column("action"),
+    Column("applied"),
+    Column("estimate USD/day", numeric=True),
+    Column("before USD/day", numeric=True),
+    Column("after USD/day", numeric=True),
+    Column("measured saving USD/day", numeric=True),
+    Column("status", wide=True),
+]
+
+
+def _measured(report: Report) -> str:
+    """Estimates beside the bill: each applied action's measured daily cost before and after, or why not."""
+    heading = '<h2 id="measured">Measured from the bill</h2>'
+    measurement: Measurement | None = report.measured
+    if measurement is None:
+        return heading + (
+            '<p class="note">Not measured: every figure above is an estimate. Set report.measured_savings.enabled '
+            "in the policy (and enable resource-level data in Cost Explorer) to see, for each applied action, its "
+            "resource's daily cost before and after, from the bill.</p>"
+        )
+    counts = measurement.counts()
+    rows = [
+        [
+            f'<span class="name" title="{_e(m.resource_arn)}">{token(m.resource_name)}</span>',
+            token(m.action),
+            f"<time>{m.applied_at:%Y-%m-%d %H:%M}</time>",
+            _e(cents(m.estimate_usd_per_day).removesuffix(" USD")),
+            "-" if m.before_usd_per_day is None else _e(cents(m.before_usd_per_day).removesuffix(" USD")),
+            "-" if m.after_usd_per_day is None else _e(cents(m.after_usd_per_day).removesuffix(" USD")),
+            "-" if m.saved_usd_per_day is None else _e(cents(m.saved_usd_per_day).removesuffix(" USD")),
+            f"<b>{_e(m.status)}</b>: {_e(m.reason)}" + (" (the bill is still estimated)" if m.estimated_bill else ""),
+        ]
+        for m in sorted(measurement.lines, key=lambda m: (m.status != MEASURED, m.resource_name))
+    ]
+    return (
+        heading
+        + f'<p class="note">From Cost Explorer\'s resource-level daily cost, {measurement.window.start:%Y-%m-%d} to '
+        f"{measurement.window.end - timedelta(days=1):%Y-%m-%d}: {counts[MEASURED]} action(s) measured, "
+        f"{counts[NOT_VERIFIED]} not verified.</p>"
+        + (table(MEASURED_COLUMNS, rows) if rows else '<p class="note">No applied action to measure.</p>')
+    )
+
+
 def _history(records: list[AuditRecord]) -> str:
     items = "".join(
         f"<li><time>{r.recorded_at:%Y-%m-%d %H:%M}</time> {token(r.mode.value)} {token(r.action)}: "
@@ -347,7 +394,7 @@ def render_html(report: Report) -> str:
     name = title(report)
     headline = _headline(report)
     body = (
-        _horizons() + _trend(report) + _attribution(report) + _serving(report) + _resources(report)
+        _measured(report) + _horizons() + _trend(report) + _attribution(report) + _serving(report) + _resources(report)
         + _regions(report, notes) + notes.html()
     )  # fmt: skip
     legend = (
