@@ -16,10 +16,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
+from ecoguard.adapters.cost_explorer import ResourceCosts
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.audit import AuditTrail
 from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
-from ecoguard.adapters.cost_explorer import ResourceCosts
 from ecoguard.invocation import load_configuration, run_or_reject, utc_now
 from ecoguard.report import build_report, headline, headline_text, render_csv, render_html, render_json
 from ecoguard.report.measured import measure, window

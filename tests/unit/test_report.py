@@ -45,9 +45,7 @@ def test_an_empty_audit_trail_renders_a_report_that_says_so() -> None:
     assert json.loads(render_json(report))["avoided_to_date"]["kg_co2e"] == 0
 
 
-def test_given_applied_dry_run_skipped_and_advice_records_then_potential_holds_only_the_dry_run_and_advice_stands_apart() -> (
-    None
-):
+def test_given_dry_run_skip_and_advice_records_then_potential_holds_only_the_dry_run_and_advice_stands_apart() -> None:
     records = [
         record(1, Outcome.APPLIED, 1.0, usd=2.0, at=NOW - timedelta(hours=12)),
         record(2, Outcome.APPLIED, 0.5, usd=None, at=NOW - timedelta(hours=24)),
