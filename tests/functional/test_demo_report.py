@@ -128,8 +128,8 @@ def test_no_resource_appears_twice_and_each_has_its_history_on_request(demo: dic
     figures = [c for c in rows[0] if c.endswith(("_usd", "_kwh", "_kg_co2e"))]
     hidden = {r["resource_arn"] for r in rows} - set(arns)
     assert len(hidden) == collapsed
-    for row in (r for r in rows if r["resource_arn"] in hidden):
-        assert all(row[c] in ("", "0", "0.00") for c in figures) and any(row[c] for c in figures), row
+    for action in (r for r in rows if r["resource_arn"] in hidden):
+        assert all(action[c] in ("", "0", "0.00") for c in figures) and any(action[c] for c in figures), action
     # resnet-idle was would-apply (dry-run), applied (enforce), then restored, with advice: one row, the latest state.
     row = next(r for r in section.split("<tr>") if ">resnet-idle<" in r)
     history = int(re.findall(r"(\d+) record\(s\)", row)[0])
@@ -208,9 +208,9 @@ def test_given_the_demo_when_a_figure_is_unknown_then_it_reads_unknown_and_never
     by_arn = {r["arn"]: r for r in data["resources"]}
     section = html.split("<h2>Resources</h2>", 1)[1].split("<h2>", 1)[0]
     checked = 0
-    for row in section.split("<tr>")[2:]:
-        [arn] = re.findall(r'<span class="name" title="([^"]+)">', row)
-        run_rate = re.findall(r'data-label="run rate /month" class="n"><div>(.*?)</div></td>', row)[0]
+    for tr in section.split("<tr>")[2:]:
+        [arn] = re.findall(r'<span class="name" title="([^"]+)">', tr)
+        run_rate = re.findall(r'data-label="run rate /month" class="n"><div>(.*?)</div></td>', tr)[0]
         amounts = by_arn[unescape(arn)]["monthly_run_rate"]
         if amounts["actions"] and amounts["usd"] is None:  # no action of this resource knows its USD
             assert "unknown" in run_rate and "0 USD" not in run_rate, (arn, run_rate)
@@ -221,11 +221,11 @@ def test_given_the_demo_when_a_figure_is_unknown_then_it_reads_unknown_and_never
     unknown_usd = data["monthly_run_rate"]["unknown"]["usd"]
     assert f"USD for {unknown_usd} of {data['monthly_run_rate']['actions']}" in box
     rows = list(csv.DictReader(Path(demo["csv"]).read_text().splitlines()))
-    for row in rows:
-        record = next(r for r in demo["audit_records"] if r.action_id == row["action_id"])
+    for line in rows:
+        record = next(r for r in demo["audit_records"] if r.action_id == line["action_id"])
         # An action restored or replaced runs at a true zero; one still in effect with no price is unknown.
-        if record.impact and record.impact.get("usd") is None and row["monthly_run_rate_usd"] and not row["ended_at"]:
-            assert row["monthly_run_rate_usd"] == "unknown" and row["unknown"], row
+        if record.impact and record.impact.get("usd") is None and line["monthly_run_rate_usd"] and not line["ended_at"]:
+            assert line["monthly_run_rate_usd"] == "unknown" and line["unknown"], line
 
 
 def test_given_the_demo_then_advice_is_a_headline_figure_apart_from_the_potential_and_the_method_is_beside_it(
