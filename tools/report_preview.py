@@ -39,6 +39,7 @@ MEASURE = """(() => {
       return {width: box.width, height: box.height, title: title ? title.textContent : null};
     });
   const pageWidth = doc.clientWidth;
+  const pen = document.createElement('canvas').getContext('2d');
   const text = el => el.textContent.trim();
   // A word is broken when one word of a cell (at most 15 characters) is laid out on two lines at a point other
   // than after a hyphen or a slash ("(unta" / "gged)"). Text inside a closed <details> is not shown: not checked.
@@ -88,6 +89,13 @@ MEASURE = """(() => {
             misplaced.push({row: r, column: i, header: text(head), label});
           if (box.left < row.left - 1 || box.right > row.right + 1)
             misplaced.push({row: r, column: i, header: text(head), why: 'outside its card'});
+          // The label's longest word must fit its own grid column (it may wrap between words), never run into
+          // the value beside it.
+          const style = getComputedStyle(td, '::before');
+          pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const room = parseFloat(getComputedStyle(td).gridTemplateColumns.split(' ')[0]);
+          if (Math.max(...text(head).split(/\\s+/).map(w => pen.measureText(w).width)) > room + 1)
+            misplaced.push({row: r, column: i, header: text(head), why: 'label wider than its column', room});
         } else {
           const h = headBoxes[i];
           const align = [getComputedStyle(head).textAlign, getComputedStyle(td).textAlign];

@@ -23,7 +23,7 @@ TABLE_CSS = (
     "table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
     "table.cards,table.cards tbody,table.cards tr{display:block;width:100%}"
     "table.cards tr{border:1px solid #bbb;border-radius:6px;margin:.6em 0;padding:.2em .4em}"
-    "table.cards td{display:grid;grid-template-columns:minmax(6em,38%) minmax(0,1fr);gap:.6em;border:0;"
+    "table.cards td{display:grid;grid-template-columns:minmax(max-content,38%) minmax(0,1fr);gap:.6em;border:0;"
     "border-bottom:1px solid #eee;text-align:left;white-space:normal}"
     "table.cards td:last-child{border-bottom:0}table.cards td>div{min-width:0;overflow-wrap:break-word}"
     "table.cards td::before{content:attr(data-label);font-weight:600;color:#444}"
