@@ -22,6 +22,7 @@ INTERRUPTS = {
 }
 NOT_STATED = "not stated for this action"
 ADVICE = "no: advice only, nothing is changed"
+SKIPPED = "no: skipped, nothing is changed"
 RESTORED = "no: restored to how it was before ecoguard acted"
 
 
@@ -30,4 +31,6 @@ def interrupts(action: str, outcome: Outcome) -> str:
         return ADVICE
     if action.startswith("restore:"):
         return RESTORED
+    if outcome is Outcome.SKIPPED:
+        return SKIPPED
     return INTERRUPTS.get(action, NOT_STATED)

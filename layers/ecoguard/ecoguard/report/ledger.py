@@ -82,6 +82,7 @@ class ResourceRow:
     potential: Amounts = field(default_factory=Amounts)
     advisory: Amounts = field(default_factory=Amounts)
     horizons: tuple[str, ...] = ()
+    unestimated: int = 0  # its actions with no estimate, or one that is not a rate
 
 
 @dataclass
@@ -299,6 +300,7 @@ def _count(line: ActionLine, row: ResourceRow, report: Report) -> None:
         for d, v in _dimensions(line.account, line.region, line.record, report.attribution_tags)
     ]
     if not line.estimated:
+        row.unestimated += 1
         if line.applied:
             report.applied_unestimated += 1
         elif line.record.outcome in ADVISORY:

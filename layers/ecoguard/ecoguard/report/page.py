@@ -362,7 +362,8 @@ def _resource_row(row: ResourceRow, tags: tuple[str, ...]) -> list[str]:
         f"{token(latest.guardrail)}</small>{_history(row.history)}",
         *(token(row.attribution.get(t, "")) for t in tags),
         f"{token(latest.action)}: <b>{token(latest.outcome.value)}</b>"
-        + (f"<br><small>lasts {_e(', '.join(row.horizons))}</small>" if row.horizons else ""),
+        + (f"<br><small>lasts {_e(', '.join(row.horizons))}</small>" if row.horizons else "")
+        + (f"<br><small>{row.unestimated} action(s) without an estimate</small>" if row.unestimated else ""),
         _both(row.avoided),
         _both(row.run_rate),
         _both(row.potential),
