@@ -16,6 +16,7 @@ PALETTE = {"kg_co2e": "#0072B2", "usd": "#D55E00"}  # Okabe-Ito blue and vermill
 INK = "#222222"
 GRID = "#767676"
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 70, 50, 34
+RIGHT = 40  # room for the last week's date, centred under its bar
 
 
 def ticks(peak: float, count: int = 4) -> list[float]:
@@ -46,7 +47,7 @@ def week_bars(weeks: list[Week], key: str, title: str) -> str:
     divisor, unit = axis_unit(peak, key)
     marks = ticks(peak / divisor)
     top = marks[-1] * divisor if marks[-1] > 0 else 1.0
-    plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(weeks), 1)
     colour = PALETTE[key]
     parts = [
@@ -57,7 +58,7 @@ def week_bars(weeks: list[Week], key: str, title: str) -> str:
     ]
     for mark in marks:
         y = TOP + plot_h - mark * divisor / top * plot_h
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 10}" y2="{y:.1f}" stroke="{GRID}" '
+        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}" '
                      f'stroke-width="{1 if mark == 0 else 0.5}"/>')  # fmt: skip
         parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" fill="{INK}">'
