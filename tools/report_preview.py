@@ -30,16 +30,89 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # What the page looks like to a reader, measured in the page itself (no script of the report's own).
 MEASURE = """(() => {
   const doc = document.documentElement;
+  // Tables folded away in <details> are opened first, so every table is measured.
+  document.querySelectorAll('details').forEach(d => { if (d.querySelector('table')) d.open = true; });
   const charts = [...document.querySelectorAll('svg')].filter(s => !s.closest('svg svg') && s.closest('body'))
     .filter(s => s.parentElement.closest('svg') === null).map(s => {
       const box = s.getBoundingClientRect();
       const title = s.querySelector(':scope > title');
       return {width: box.width, height: box.height, title: title ? title.textContent : null};
     });
-  const tables = [...document.querySelectorAll('table')].map(t => ({
-    headers: t.querySelectorAll('thead th').length,
-    rows: t.querySelectorAll('tbody tr').length,
-  }));
+  const pageWidth = doc.clientWidth;
+  const pen = document.createElement('canvas').getContext('2d');
+  const text = el => el.textContent.trim();
+  // A word is broken when one word of a cell (at most 15 characters) is laid out on two lines at a point other
+  // than after a hyphen or a slash ("(unta" / "gged)"). Text inside a closed <details> is not shown: not checked.
+  const lineOf = (node, i) => {
+    const range = document.createRange();
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    const box = [...range.getClientRects()].find(r => r.width > 0);
+    return box ? Math.round(box.top) : null;
+  };
+  const brokenWords = cell => {
+    const found = [];
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const closed = node.parentElement.closest('details:not([open])');
+      if (closed && !node.parentElement.closest('summary')) continue;
+      for (const m of node.textContent.matchAll(/\\S+/g)) {
+        if (m[0].length > 15) continue;
+        for (let k = 1; k < m[0].length; k++) {
+          const before = lineOf(node, m.index + k - 1), after = lineOf(node, m.index + k);
+          if (before !== null && after !== null && before !== after && !'-/'.includes(m[0][k - 1])) {
+            found.push(m[0]);
+            break;
+          }
+        }
+      }
+    }
+    return found;
+  };
+  const tables = [...document.querySelectorAll('table')].map(t => {
+    const heads = [...t.querySelectorAll('thead th')];
+    const headBoxes = heads.map(h => h.getBoundingClientRect());
+    const headBox = t.querySelector('thead').getBoundingClientRect();
+    const cards = headBox.width <= 1 && headBox.height <= 1;  // the header row is hidden: rows read as cards
+    const misplaced = [], clipped = [], broken = [];
+    const rows = [...t.querySelectorAll('tbody tr')];
+    rows.forEach((tr, r) => {
+      [...tr.children].forEach((td, i) => {
+        const head = heads[i];
+        const box = td.getBoundingClientRect();
+        if (!head) { misplaced.push({row: r, column: i, why: 'a cell with no header'}); return; }
+        if (cards) {
+          // A card: the cell is labelled with its column's header, and sits inside its row.
+          const label = getComputedStyle(td, '::before').content;
+          const row = tr.getBoundingClientRect();
+          if (label !== JSON.stringify(text(head)))
+            misplaced.push({row: r, column: i, header: text(head), label});
+          if (box.left < row.left - 1 || box.right > row.right + 1)
+            misplaced.push({row: r, column: i, header: text(head), why: 'outside its card'});
+          // The label's longest word must fit its own grid column (it may wrap between words), never run into
+          // the value beside it.
+          const style = getComputedStyle(td, '::before');
+          pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const room = parseFloat(getComputedStyle(td).gridTemplateColumns.split(' ')[0]);
+          if (Math.max(...text(head).split(/\\s+/).map(w => pen.measureText(w).width)) > room + 1)
+            misplaced.push({row: r, column: i, header: text(head), why: 'label wider than its column', room});
+        } else {
+          const h = headBoxes[i];
+          const align = [getComputedStyle(head).textAlign, getComputedStyle(td).textAlign];
+          if (Math.abs(h.left - box.left) > 1 || Math.abs(h.right - box.right) > 1 || align[0] !== align[1])
+            misplaced.push({row: r, column: i, header: text(head), head: [h.left, h.right],
+                            cell: [box.left, box.right], align});
+        }
+        if (box.right > pageWidth + 0.5 || td.scrollWidth > td.clientWidth + 1)
+          clipped.push({row: r, column: i, right: box.right, scroll: td.scrollWidth, client: td.clientWidth});
+        broken.push(...brokenWords(td));
+      });
+    });
+    const box = t.getBoundingClientRect();
+    return {headers: heads.length, rows: rows.length, cards, misplaced: misplaced.slice(0, 20),
+            misplaced_count: misplaced.length, clipped: clipped.slice(0, 20), broken_words: broken.slice(0, 20),
+            left: box.left, right: box.right};
+  });
   return JSON.stringify({
     viewport: window.innerWidth, scroll_width: doc.scrollWidth, body_scroll_width: document.body.scrollWidth,
     height: doc.scrollHeight, charts, tables, title: document.title,
@@ -62,7 +135,7 @@ class Rendering:
     scroll_width: int
     height: int
     charts: list[dict[str, Any]]
-    tables: list[dict[str, int]]
+    tables: list[dict[str, Any]]
     console_errors: list[str] = field(default_factory=list)
     screenshot: bytes = b""
 
@@ -217,7 +290,10 @@ def main() -> None:
         print(
             f"{path.relative_to(ROOT)}: {rendering.width} px wide, page {rendering.scroll_width} px x "
             f"{rendering.height} px, {len(rendering.charts)} chart(s), {len(rendering.tables)} table(s), "
-            f"{len(rendering.console_errors)} console error(s)"
+            f"{len(rendering.console_errors)} console error(s), "
+            f"{sum(t['misplaced_count'] for t in rendering.tables)} cell(s) not under their header, "
+            f"{sum(len(t['clipped']) for t in rendering.tables)} clipped, "
+            f"{sum(len(t['broken_words']) for t in rendering.tables)} broken word(s)"
         )
 
 

@@ -44,12 +44,13 @@ def report_table(report: Report) -> Table:
     text = headline_text(report)
     table = Table(title=f"ecoguard impact ({report.records:,} audit records)", title_justify="left")
     table.add_column("", no_wrap=True)
-    for column in ("kWh", "kgCO2e", "USD", "actions", "unknown parts"):
+    for column in ("kWh", "kgCO2e", "USD", "actions", "actions unknown"):
         table.add_column(column, justify="right")
     for label, metric, amounts in (
         ("avoided to date", "AvoidedToDate", report.avoided),
         ("monthly run rate (per month)", "RunRateMonthly", report.run_rate),
         ("potential if enforced (per month)", "PotentialMonthly", report.potential),
+        ("advisory, not acted on (per month)", "AdvisoryMonthly", report.advisory),
     ):
         table.add_row(
             label,
@@ -57,7 +58,7 @@ def report_table(report: Report) -> Table:
             text[f"{metric}KgCO2e"],
             text[f"{metric}Usd"],
             str(amounts.actions),
-            str(sum(amounts.unknown.values())),
+            str(amounts.unknown_actions),
         )
     return table
 
@@ -74,7 +75,8 @@ def guardrails_table(report: Report) -> Table:
         outcomes = summary.outcomes
         b = breakdowns.get(name)
         figures = ["-", "-", "-"] if b is None else [
-            f"{quantity(a.kg_co2e, 'kg_co2e')}, {quantity(a.usd, 'usd')}" for a in (b.avoided, b.run_rate, b.potential)
+            f"{quantity(a.figure('kg_co2e'), 'kg_co2e')}, {quantity(a.figure('usd'), 'usd')}"
+            for a in (b.avoided, b.run_rate, b.potential)
         ]  # fmt: skip
         table.add_row(
             name,

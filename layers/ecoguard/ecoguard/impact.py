@@ -23,6 +23,7 @@ from ecoguard.instances import lookup
 
 METHOD = "ccf-2024/ecoguard-1"
 HOURS_PER_DAY = 24.0
+HOURS_PER_MONTH = 730.0  # the month of AWS pricing: 8,760 h / 12
 
 # The instance table's accelerator names, as CCF's GPU table spells them.
 _GPU_ALIASES = {"NVIDIA A100": "NVIDIA Tesla A100", "NVIDIA V100": "NVIDIA Tesla V100"}
@@ -188,24 +189,85 @@ def fleet_estimate(
     )
 
 
+@dataclass(frozen=True)
+class StoragePrice:
+    usd_per_gb_month: float
+    source: str
+    retrieved: str
+
+
+@cache
+def storage_prices() -> dict[tuple[str, str, str], StoragePrice]:
+    """(service, storage class, region) -> the sourced price per GB-month (data/storage-prices.csv)."""
+    return {
+        (row["service"], row["storage_class"], row["region"]): StoragePrice(
+            float(row["usd_per_gb_month"]), row["source"], row["retrieved"]
+        )
+        for row in _rows("storage-prices.csv")
+    }
+
+
+def storage_price(service: str, storage_class: str, region: str) -> StoragePrice | None:
+    return storage_prices().get((service, storage_class, region))
+
+
+GIB = 2**30  # prices per GB are applied per GiB: the lower of the two readings, so a saving is not overstated
+SERVICE_NAMES = {"cloudwatch-logs": "CloudWatch Logs storage", "s3": "S3 storage"}
+
+
+def price_sources() -> list[str]:
+    """What the prices are and where they come from, for the report's method line."""
+    sagemaker = ", ".join(sorted({region for _, region in prices().values()}))
+    lines = [f"SageMaker ml.* on-demand in {sagemaker} (FMBENCH pricing table, 2025-01)"]
+    by_service: dict[str, dict[str, str]] = {}
+    for (service, _, region), price in storage_prices().items():
+        by_service.setdefault(service, {})[region] = price.retrieved
+    for service, regions in sorted(by_service.items()):
+        where = ", ".join(f"{r} (retrieved {d})" for r, d in sorted(regions.items()))
+        lines.append(f"{SERVICE_NAMES.get(service, service)} per GB-month in {where}, third-party transcriptions")
+    return lines
+
+
 def storage_estimate(
-    stored_bytes: int, *, hours: float, region: str, medium: str, replication_key: str, period: str
+    stored_bytes: int | None,
+    *,
+    hours: float,
+    region: str,
+    medium: str,
+    replication_key: str,
+    period: str,
+    priced_as: tuple[str, str] | None = None,
 ) -> Estimate:
-    """Energy and carbon of keeping ``stored_bytes`` for ``hours`` (cost is not estimated)."""
+    """Energy, carbon and cost of keeping ``stored_bytes`` for ``hours``. ``priced_as`` (service, storage
+    class) prices it at the region's sourced price per GB-month; no sourced price leaves the cost unknown.
+    Unknown stored bytes make every figure unknown (never 0)."""
+    if stored_bytes is None:
+        return Estimate(None, None, None, period, "stored bytes not known", ("stored bytes were not read",))
     c = coefficients()
     coefficient = c["hdd_wh_per_tb_hour"] if medium == "hdd" else c["ssd_wh_per_tb_hour"]
     replication = c[replication_key]
     terabyte_hours = stored_bytes / 1e12 * hours
     kwh = terabyte_hours * coefficient * replication * c["pue"] / 1000
     factor, listed = grid_factor(region)
-    unknown = ["storage price not estimated"]
+    unknown: list[str] = []
+    usd: float | None = None
+    price = None if priced_as is None else storage_price(priced_as[0], priced_as[1], region)
+    if price is not None:
+        usd = stored_bytes / GIB * price.usd_per_gb_month * hours / HOURS_PER_MONTH
+    elif priced_as is None:
+        unknown.append("storage price not estimated")
+    else:
+        unknown.append(
+            f"no sourced {SERVICE_NAMES.get(priced_as[0], priced_as[0])} price for {priced_as[1]} in {region}"
+        )
     if not listed:
         unknown.append(f"no grid factor for {region}: CCF's average used")
     basis = (
         f"{stored_bytes:,} bytes for {hours:g} h, {medium.upper()} {coefficient} Wh/TBh x replication "
         f"{replication:g} x PUE {c['pue']}"
+        + ("" if price is None else f", {price.usd_per_gb_month:g} USD per GB-month (retrieved {price.retrieved})")
     )
-    return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, None, period, basis, tuple(unknown))
+    return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, usd, period, basis, tuple(unknown))
 
 
 def not_estimated(period: str, basis: str, *why: str) -> dict[str, Any]:

@@ -18,13 +18,15 @@ monthly figure: it is counted as such, never converted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 HOURS_PER_MONTH = 730.0  # the month of AWS pricing and Cost Explorer: 8,760 h / 12
 METRICS = ("kwh", "kg_co2e", "usd")
+NO_REASON = "no reason recorded"
 
 # The period strings the guardrails write, and how many hours each rate covers.
 _PERIOD_HOURS = {
@@ -149,38 +151,64 @@ def run_rate(rate: Rate, effect: Effect, now: datetime) -> dict[str, float | Non
 
 @dataclass
 class Amounts:
-    """Sums of one period's figures, with every unknown part counted, never guessed."""
+    """Sums of one period's figures, with every unknown part counted, never guessed.
+
+    ``unknown[key]`` counts the actions whose ``key`` figure is unknown; ``unknown_actions`` the actions with any
+    unknown figure (a count per action, not per figure); ``reasons`` why, each reason once per action. A figure
+    that no action knows is unknown (``figure`` returns None); with no action at all it is a true zero."""
 
     kwh: float = 0.0
     kg_co2e: float = 0.0
     usd: float = 0.0
     unknown: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
     actions: int = 0
+    unknown_actions: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
 
-    def add(self, figures: Mapping[str, float | None]) -> None:
+    def add(self, figures: Mapping[str, float | None], why: Iterable[str] = ()) -> None:
         self.actions += 1
+        missing = False
         for key in METRICS:
             value = figures.get(key)
             if value is None:
                 self.unknown[key] += 1
+                missing = True
             else:
                 setattr(self, key, getattr(self, key) + value)
+        if missing:
+            self.unknown_actions += 1
+            self.reasons.update(dict.fromkeys(why or (NO_REASON,), 1))
 
     def merge(self, other: Amounts) -> None:
         self.actions += other.actions
+        self.unknown_actions += other.unknown_actions
+        self.reasons.update(other.reasons)
         for key in METRICS:
             setattr(self, key, getattr(self, key) + getattr(other, key))
             self.unknown[key] += other.unknown[key]
 
     def get(self, key: str) -> float:
+        """The sum of the known parts (0 when none is known: use ``figure`` to tell unknown from zero)."""
         value: float = getattr(self, key)
         return value
 
+    def figure(self, key: str) -> float | None:
+        """The sum, or None when every action that contributes has this figure unknown."""
+        if self.actions and self.unknown[key] == self.actions:
+            return None
+        return self.get(key)
+
+    def partial(self, key: str) -> bool:
+        """Some actions know this figure and some do not: the sum is a lower bound."""
+        return 0 < self.unknown[key] < self.actions
+
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kwh": self.kwh,
-            "kg_co2e": self.kg_co2e,
-            "usd": self.usd,
+            "kwh": self.figure("kwh"),
+            "kg_co2e": self.figure("kg_co2e"),
+            "usd": self.figure("usd"),
             "actions": self.actions,
             "unknown": dict(self.unknown),
+            "unknown_actions": self.unknown_actions,
+            "unknown_reasons": dict(self.reasons.most_common()),
         }

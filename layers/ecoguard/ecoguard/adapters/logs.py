@@ -30,6 +30,7 @@ def _group(raw: LogGroupTypeDef) -> LogGroup:
         arn=arn,
         retention_days=raw.get("retentionInDays"),
         stored_bytes=raw.get("storedBytes"),
+        log_class=str(raw.get("logGroupClass") or "STANDARD"),
         # Returned only when an account-level retention policy applies (CloudWatch Logs API, LogGroup);
         # newer than the mypy-boto3 stubs, hence read untyped.
         account_policy=cast("Mapping[str, Any]", raw).get("retentionPolicyName"),

@@ -42,6 +42,7 @@ class LogGroup:
     retention_days: int | None
     stored_bytes: int | None = None
     account_policy: str | None = None  # retentionPolicyName: an account-level policy sets the retention
+    log_class: str = "STANDARD"  # logGroupClass (STANDARD when not returned: the API's default)
 
     @property
     def resource(self) -> Resource:
@@ -86,12 +87,13 @@ def is_candidate(group: LogGroup, policy: LogRetentionPolicy) -> bool:
 def retention_impact(group: LogGroup) -> dict[str, Any]:
     """Expiry removes at most what the group stores now: the per-day storage of those bytes."""
     estimate = storage_estimate(
-        group.stored_bytes or 0,
+        group.stored_bytes,
         hours=HOURS_PER_DAY,
         region=region_of(group.arn),
         medium="hdd",
         replication_key="replication_default",
         period="per day, upper bound (bytes stored now)",
+        priced_as=("cloudwatch-logs", group.log_class),
     )
     return estimate.to_dict()
 

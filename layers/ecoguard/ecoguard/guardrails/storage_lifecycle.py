@@ -245,7 +245,7 @@ def decide_bucket(
     after = target.state()
     if after != before:
         impact = not_estimated(
-            "per day", "lifecycle rules by data class", "bucket size is not measured by ecoguard", S3_CLASSES_NOTE
+            "per day", f"lifecycle rules by data class; {S3_CLASSES_NOTE}", "bucket size is not measured by ecoguard"
         )
         decisions.append(
             PlannedAction(GUARDRAIL, bucket.resource, ACTION, before, after, _reason(current, target), impact)

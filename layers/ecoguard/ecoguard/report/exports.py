@@ -12,6 +12,8 @@ from ecoguard.impact import METHOD
 from ecoguard.regions import ranked
 from ecoguard.report.headline import headline
 from ecoguard.report.ledger import ActionLine, Report, ResourceRow
+from ecoguard.report.method import method_sentences
+from ecoguard.report.page import title
 from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON
 
 
@@ -26,8 +28,16 @@ def as_dict(report: Report) -> dict[str, Any]:
         "avoided_to_date": report.avoided.as_dict(),
         "monthly_run_rate": report.run_rate.as_dict(),
         "potential_monthly": report.potential.as_dict(),
+        "advisory_monthly": report.advisory.as_dict(),
         "applied_without_rate": report.applied_unestimated,
         "potential_without_rate": report.potential_unestimated,
+        "advisory_without_rate": report.advisory_unestimated,
+        "title": title(report),
+        "stack": report.stack,
+        "accounts": sorted(report.accounts),
+        "regions": sorted(report.regions),
+        "period_start": None if report.first_record_at is None else report.first_record_at.isoformat(),
+        "method_statement": method_sentences(r for r in report.regions if r != "unknown"),
         "guardrails": {name: {"outcomes": dict(g.outcomes)} for name, g in sorted(report.guardrails.items())},
         "attribution_tags": list(report.attribution_tags),
         "attribution": {
@@ -35,6 +45,15 @@ def as_dict(report: Report) -> dict[str, Any]:
             for dimension, values in sorted(report.attribution.items())
         },
         "resources": [_resource(row) for row in report.resources],
+        "measured": None
+        if report.measured is None
+        else {
+            "window_start": report.measured.window.start.isoformat(),
+            "window_end": report.measured.window.end.isoformat(),
+            "error": report.measured.error,
+            "counts": report.measured.counts(),
+            "actions": [m.as_dict() for m in report.measured.lines],
+        },
         "serving": report.serving.as_dict(),
         "trend": [
             {
@@ -76,6 +95,7 @@ def _resource(row: ResourceRow) -> dict[str, Any]:
         "avoided_to_date": row.avoided.as_dict(),
         "monthly_run_rate": row.run_rate.as_dict(),
         "potential_monthly": row.potential.as_dict(),
+        "advisory_monthly": row.advisory.as_dict(),
         "horizons": list(row.horizons),
         "history": len(row.history),
     }
@@ -85,13 +105,31 @@ def render_json(report: Report) -> str:
     return json.dumps(as_dict(report), indent=2, sort_keys=True, default=str)
 
 
+FIGURE_PREFIXES = ("avoided_to_date", "monthly_run_rate", "potential_monthly", "advisory_monthly")
+
+
 def csv_columns(report: Report) -> list[str]:
-    figures = [f"{p}_{m}" for p in ("avoided_to_date", "monthly_run_rate", "potential_monthly") for m in METRICS]
+    figures = [f"{p}_{m}" for p in FIGURE_PREFIXES for m in METRICS]
     return [
         "action_id", "account", "region", "guardrail", "resource_arn", "resource_name", "resource_kind",
         *(f"tag:{key}" for key in report.attribution_tags),
         "action", "outcome", "mode", "recorded_at", "ended_at", "horizon", "period", *figures, "unknown", "reason",
+        *MEASURED_COLUMNS,
     ]  # fmt: skip
+
+
+MEASURED_COLUMNS = ("measured_status", "measured_before_usd_per_day", "measured_after_usd_per_day")
+
+
+def _measured(report: Report, action_id: str) -> list[str]:
+    """The bill's view of an applied action, where measured savings are enabled (empty otherwise)."""
+    if report.measured is None:
+        return ["", "", ""]
+    found = next((m for m in report.measured.lines if m.action_id == action_id), None)
+    if found is None:
+        return ["", "", ""]
+    figures = (found.before_usd_per_day, found.after_usd_per_day)
+    return [found.status, *("" if v is None else f"{v:.2f}" for v in figures)]
 
 
 def csv_row(report: Report, line: ActionLine) -> list[str]:
@@ -105,7 +143,7 @@ def csv_row(report: Report, line: ActionLine) -> list[str]:
         value = values.get(key)
         return "unknown" if value is None else (f"{value:.2f}" if key == "usd" else f"{value:.6g}")
 
-    figures = [figure(v, m) for v in (line.avoided, line.run_rate, line.potential) for m in METRICS]
+    figures = [figure(v, m) for v in (line.avoided, line.run_rate, line.potential, line.advisory) for m in METRICS]
     unknown = "; ".join(str(u) for u in impact.get("unknown", [])) if impact else "no estimate"
     if impact and not line.estimated:
         unknown = f"not a rate (period: {impact.get('period')})"
@@ -114,7 +152,7 @@ def csv_row(report: Report, line: ActionLine) -> list[str]:
         record.resource.kind, *(attribution.get(key, "") for key in report.attribution_tags),
         record.action, record.outcome.value, record.mode.value, record.recorded_at.isoformat(),
         "" if line.ended_at is None else line.ended_at.isoformat(), line.horizon, str(impact.get("period", "")),
-        *figures, unknown, record.reason,
+        *figures, unknown, record.reason, *_measured(report, record.action_id),
     ]  # fmt: skip
 
 

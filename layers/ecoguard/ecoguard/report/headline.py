@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ecoguard.report.ledger import Report
 from ecoguard.report.numbers import quantity
+from ecoguard.savings import Amounts
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Figure:
     metric: str  # the CloudWatch metric name (namespace ecoguard)
     label: str
     period: str  # "to date" or "per month": figures of different periods are never added
-    amounts: str  # the Report attribute: avoided, run_rate or potential
+    amounts: str  # the Report attribute: avoided, run_rate, potential or advisory
     key: str  # kwh, kg_co2e or usd
 
 
@@ -28,16 +29,27 @@ FIGURES = (
     Figure("PotentialMonthlyKgCO2e", "Potential if enforced", "per month", "potential", "kg_co2e"),
     Figure("PotentialMonthlyKwh", "Potential if enforced", "per month", "potential", "kwh"),
     Figure("PotentialMonthlyUsd", "Potential if enforced", "per month", "potential", "usd"),
+    # Never added to the potential: ecoguard reports these and does not act on them.
+    Figure("AdvisoryMonthlyKgCO2e", "Advisory, not acted on", "per month", "advisory", "kg_co2e"),
+    Figure("AdvisoryMonthlyKwh", "Advisory, not acted on", "per month", "advisory", "kwh"),
+    Figure("AdvisoryMonthlyUsd", "Advisory, not acted on", "per month", "advisory", "usd"),
 )
 
 
-def value(report: Report, figure: Figure) -> float:
-    return report.__getattribute__(figure.amounts).get(figure.key)  # type: ignore[no-any-return]
+def amounts_of(report: Report, figure: Figure) -> Amounts:
+    found: Amounts = getattr(report, figure.amounts)
+    return found
+
+
+def value(report: Report, figure: Figure) -> float | None:
+    """The figure, or None when it is unknown (no contributing action knows it)."""
+    return amounts_of(report, figure).figure(figure.key)
 
 
 def headline(report: Report) -> dict[str, float]:
-    """Metric name -> value (the known parts; unknown parts are counted in the report, never guessed)."""
-    return {f.metric: value(report, f) for f in FIGURES}
+    """Metric name -> value, for the figures that are known (a sum of known parts; the unknown parts are counted
+    in the report). An unknown figure is left out, so the dashboard shows no value rather than a 0."""
+    return {f.metric: v for f in FIGURES if (v := value(report, f)) is not None}
 
 
 def headline_text(report: Report) -> dict[str, str]:

@@ -7,13 +7,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise
 from ecoguard.report_serving import ServingSection
+
+if TYPE_CHECKING:
+    from ecoguard.report.measured import Measurement
+
 from ecoguard.savings import (
     METRICS,
     Amounts,
@@ -27,7 +31,10 @@ from ecoguard.savings import (
     run_rate,
 )
 
-POTENTIAL = (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING)  # what acting would avoid
+# What enforce mode would do (a dry-run action), apart from what ecoguard never acts on: findings (serving advice,
+# HyperPod, Studio apps not known to be idle, warm-pool notices) and skipped resources. Never added together.
+POTENTIAL = (Outcome.WOULD_APPLY,)
+ADVISORY = (Outcome.FINDING, Outcome.SKIPPED)
 RESTORE_PREFIX = "restore:"
 TREND_WEEKS = 12
 UNTAGGED = "(untagged)"
@@ -51,6 +58,7 @@ class ActionLine:
     avoided: Mapping[str, float | None] | None = None
     run_rate: Mapping[str, float | None] | None = None
     potential: Mapping[str, float | None] | None = None
+    advisory: Mapping[str, float | None] | None = None
 
     @property
     def applied(self) -> bool:
@@ -72,7 +80,9 @@ class ResourceRow:
     avoided: Amounts = field(default_factory=Amounts)
     run_rate: Amounts = field(default_factory=Amounts)
     potential: Amounts = field(default_factory=Amounts)
+    advisory: Amounts = field(default_factory=Amounts)
     horizons: tuple[str, ...] = ()
+    unestimated: int = 0  # its actions with no estimate, or one that is not a rate
 
 
 @dataclass
@@ -84,6 +94,7 @@ class Breakdown:
     avoided: Amounts = field(default_factory=Amounts)
     run_rate: Amounts = field(default_factory=Amounts)
     potential: Amounts = field(default_factory=Amounts)
+    advisory: Amounts = field(default_factory=Amounts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +103,7 @@ class Breakdown:
             "avoided_to_date": self.avoided.as_dict(),
             "monthly_run_rate": self.run_rate.as_dict(),
             "potential_monthly": self.potential.as_dict(),
+            "advisory_monthly": self.advisory.as_dict(),
         }
 
 
@@ -117,9 +129,11 @@ class Report:
     records: int = 0
     avoided: Amounts = field(default_factory=Amounts)
     run_rate: Amounts = field(default_factory=Amounts)
-    potential: Amounts = field(default_factory=Amounts)
+    potential: Amounts = field(default_factory=Amounts)  # what enforce mode would do (dry-run), per month
+    advisory: Amounts = field(default_factory=Amounts)  # what ecoguard reports and never acts on, per month
     applied_unestimated: int = 0  # applied actions with no estimate, or one that is not a rate
     potential_unestimated: int = 0
+    advisory_unestimated: int = 0
     guardrails: dict[str, GuardrailSummary] = field(default_factory=dict)
     actions: list[ActionLine] = field(default_factory=list)
     resources: list[ResourceRow] = field(default_factory=list)
@@ -130,6 +144,12 @@ class Report:
     attribution: dict[str, dict[str, Breakdown]] = field(default_factory=dict)
     regions_flagged: dict[str, list[str]] = field(default_factory=dict)  # region -> cleaner neighbours
     organization: bool = False
+    stack: str | None = None  # the stack whose audit table this is, when the caller knows it
+    accounts: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    first_record_at: datetime | None = None  # the period covered: from here to generated_at
+    # Savings measured from the bill (``ecoguard.report.measured``), when report.measured_savings enables it.
+    measured: Measurement | None = None
 
     @property
     def by_account(self) -> dict[str, Breakdown] | None:
@@ -145,11 +165,17 @@ class Report:
 
 
 def build_report(
-    records: Iterable[AuditRecord], now: datetime, attribution_tags: Iterable[str] = ("team", "cost-center")
+    records: Iterable[AuditRecord],
+    now: datetime,
+    attribution_tags: Iterable[str] = ("team", "cost-center"),
+    stack: str | None = None,
 ) -> Report:
     """The report of one account's audit trail. The attribution is by ``attribution_tags`` (the policy's
-    ``report.attribution_tags``) and by every other key the records' captured tags carry."""
-    return _build(((account_of(r.pk), region_of(r.pk), r) for r in records), now, tuple(attribution_tags), False)
+    ``report.attribution_tags``) and by every other key the records' captured tags carry; ``stack`` names the
+    stack in the title."""
+    report = _build(((account_of(r.pk), region_of(r.pk), r) for r in records), now, tuple(attribution_tags), False)
+    report.stack = stack
+    return report
 
 
 def build_org_report(
@@ -178,6 +204,10 @@ def _build(
     for located_records in by_resource.values():
         for account, region, record in located_records:
             report.records += 1
+            report.accounts.add(account)
+            report.regions.add(region)
+            if report.first_record_at is None or record.recorded_at < report.first_record_at:
+                report.first_record_at = record.recorded_at
             summary = report.guardrails.setdefault(record.guardrail, GuardrailSummary(record.guardrail))
             summary.outcomes[record.outcome.value] += 1
             for dimension, value in _dimensions(account, region, record, report.attribution_tags):
@@ -229,7 +259,7 @@ def _resource_row(
             if line.estimated:
                 horizons.append(line.horizon)
         last = records[-1]
-        if last.outcome in POTENTIAL:
+        if last.outcome in POTENTIAL or last.outcome in ADVISORY:
             line = _potential_line(last, account, region, now)
             _count(line, row, report)
             if line.estimated:
@@ -258,6 +288,8 @@ def _potential_line(record: AuditRecord, account: str, region: str, now: datetim
     horizon = horizon_of(record.action)
     if rate is None:
         return ActionLine(record, account, region, horizon, False)
+    if record.outcome in ADVISORY:
+        return ActionLine(record, account, region, horizon, True, advisory=monthly(rate, now))
     return ActionLine(record, account, region, horizon, True, potential=monthly(rate, now))
 
 
@@ -268,20 +300,39 @@ def _count(line: ActionLine, row: ResourceRow, report: Report) -> None:
         for d, v in _dimensions(line.account, line.region, line.record, report.attribution_tags)
     ]
     if not line.estimated:
+        row.unestimated += 1
         if line.applied:
             report.applied_unestimated += 1
+        elif line.record.outcome in ADVISORY:
+            report.advisory_unestimated += 1
         else:
             report.potential_unestimated += 1
         return
-    for figures, pick in ((line.avoided, "avoided"), (line.run_rate, "run_rate"), (line.potential, "potential")):
+    why = unknown_reasons(line.record)
+    for figures, pick in figures_of(line):
         if figures is None:
             continue
         for amounts in (getattr(report, pick), getattr(row, pick), *(getattr(t, pick) for t in targets)):
-            amounts.add(figures)
+            amounts.add(figures, why)
+
+
+def unknown_reasons(record: AuditRecord) -> tuple[str, ...]:
+    """Why an action's figures are unknown, as its estimate says (each reason once)."""
+    impact = record.impact or {}
+    return tuple(dict.fromkeys(str(u) for u in impact.get("unknown", ()) if u))
+
+
+def figures_of(line: ActionLine) -> tuple[tuple[Mapping[str, float | None] | None, str], ...]:
+    return ((line.avoided, "avoided"), (line.run_rate, "run_rate"), (line.potential, "potential"),
+            (line.advisory, "advisory"))  # fmt: skip
 
 
 def _rank(row: ResourceRow) -> tuple[float, float, float]:
-    return (row.run_rate.usd + row.potential.usd, row.run_rate.kg_co2e + row.potential.kg_co2e, row.avoided.usd)
+    return (
+        row.run_rate.usd + row.potential.usd + row.advisory.usd,
+        row.run_rate.kg_co2e + row.potential.kg_co2e + row.advisory.kg_co2e,
+        row.avoided.usd,
+    )
 
 
 def _trend(actions: list[ActionLine], now: datetime) -> list[Week]:

@@ -1,34 +1,56 @@
-"""The report as one HTML page: inline CSS and SVG, no script, readable offline and on a phone."""
+"""The report as one HTML page: inline CSS and SVG, no script, readable offline and on a phone.
+
+Unknown figures read "unknown", with their reason and a count of the actions they concern; 0 is shown only
+for a true zero. Every table is ``ecoguard.report.tables``'s: headers over their columns at desktop widths,
+rows as cards at phone widths. Resources whose figures are all true zeros collapse into one line (the CSV
+lists them).
+"""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from datetime import timedelta
 
 from ecoguard.audit import AuditRecord
-from ecoguard.impact import METHOD
 from ecoguard.regions import ranked
 from ecoguard.report.charts import INK, PALETTE, week_bars
 from ecoguard.report.headline import FIGURES, headline_text
+from ecoguard.report.interruptions import interrupts
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
-from ecoguard.report.numbers import quantity
-from ecoguard.report_serving import evidence_text
-from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, OPEN_HORIZON, Amounts
+from ecoguard.report.measured import MEASURED, NOT_VERIFIED, Measurement
+from ecoguard.report.method import method_sentences, short_source
+from ecoguard.report.numbers import UNKNOWN, cents, quantity, usd
+from ecoguard.report.tables import TABLE_CSS, Column, columns, table, token
+from ecoguard.report_serving import ServingLine, evidence_text
+from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON, Amounts
 
 CSS = (
     "*{box-sizing:border-box}"
-    f"body{{font-family:system-ui,sans-serif;margin:0 auto;padding:1em;max-width:1100px;color:{INK};line-height:1.4}}"
-    "h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
-    ".scroll{overflow-x:auto;max-width:100%}"
-    "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
-    "td,th{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}"
-    "td.n,th.n{text-align:right;white-space:nowrap}th{background:#f0f0f0}"
-    ".kpis{display:flex;flex-wrap:wrap;gap:1em}"
-    ".kpi{border:1px solid #bbb;border-radius:6px;padding:.6em 1em;flex:1 1 15em}"
-    ".kpi b{display:block;font-size:1.25em}.kpi small{color:#444}"
+    f"body{{font-family:system-ui,sans-serif;margin:0 auto;padding:1em;max-width:1240px;color:{INK};line-height:1.4}}"
+    "h1{font-size:1.5em;overflow-wrap:break-word}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
+    + TABLE_CSS
+    + ".kpis{display:flex;flex-wrap:wrap;gap:1em}"
+    ".kpi{border:1px solid #bbb;border-radius:6px;padding:.6em 1em;flex:1 1 14em}"
+    ".kpi.advisory{border-style:dashed}"
+    ".kpi b{display:block;font-size:1.25em}.kpi small{color:#444;display:block}"
+    ".method{border-left:4px solid #0072B2;padding:.3em .8em;background:#f6f8fa;font-size:.9em}"
+    ".method p{margin:.3em 0}"
     ".chart{max-width:640px;height:auto;display:block}"
-    ".note{font-size:.85em;color:#444}.name{overflow-wrap:anywhere}"
-    "details summary{cursor:pointer}ol.sources li{overflow-wrap:anywhere;font-size:.85em}"
+    ".note{font-size:.85em;color:#444}.prose{overflow-wrap:anywhere}.name{overflow-wrap:break-word;word-break:normal}"
+    "time{white-space:nowrap}details summary{cursor:pointer}ol.sources li{overflow-wrap:break-word;font-size:.85em}"
+)
+
+LABELS = {"kwh": "kWh", "kg_co2e": "kgCO2e", "usd": "USD"}
+BOXES = (
+    ("Avoided to date", "avoided", "since each action, until now or until restored"),
+    ("Monthly run rate", "run_rate", f"per month ({HOURS_PER_MONTH:g} h) while the actions stay in effect"),
+    ("Potential if enforced", "potential", "per month: what enforce mode would do (dry-run actions)"),
+    (
+        "Advisory, not acted on",
+        "advisory",
+        "per month: advice and skipped resources ecoguard reports and never acts on; not part of the potential",
+    ),
 )
 
 
@@ -53,40 +75,78 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _unknown(amounts: Amounts) -> str:
-    parts = [f"{n} without {label}" for key, label in (("kwh", "kWh"), ("kg_co2e", "kgCO2e"), ("usd", "USD"))
-             if (n := amounts.unknown[key])]  # fmt: skip
-    return "; ".join(parts) or "none"
-
-
-def _table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
-    cells = "".join(f'<th scope="col"{" class=n" if i >= numeric_from else ""}>{h}</th>' for i, h in enumerate(head))
-    body = "".join(
-        "<tr>" + "".join(f"<td{' class=n' if i >= numeric_from else ''}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return f'<div class="scroll"><table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
-def _headline(report: Report, notes: Footnotes) -> str:
-    text = headline_text(report)
-    method = notes.ref(f"Method {METHOD}: Cloud Carbon Footprint coefficients; see the package's data/SOURCES.md")
-    boxes = []
-    for label, amounts, period in (
-        ("Avoided to date", report.avoided, "since each action, until now or until restored"),
-        ("Monthly run rate", report.run_rate, f"per month ({HOURS_PER_MONTH:g} h) while the actions stay in effect"),
-        ("Potential if enforced", report.potential, "per month: dry-run, skipped and advisory records"),
-    ):
-        figures = "".join(f'<b data-metric="{f.metric}">{_e(text[f.metric])}</b>' for f in FIGURES if f.label == label)
-        boxes.append(
-            f'<div class="kpi"><span>{label}{method}</span>{figures}<small>{_e(period)}; {amounts.actions} action(s); '
-            f"unknown parts: {_e(_unknown(amounts))}</small></div>"
-        )
+def unknown_text(amounts: Amounts, reasons: int = 2) -> str:
+    """Which figures are unknown, for how many of the actions (a count per action), and the main reasons."""
+    if not amounts.unknown_actions:
+        return "every figure known"
+    parts = [f"{LABELS[k]} for {n} of {amounts.actions}" for k in METRICS if (n := amounts.unknown[k])]
+    why = "; ".join(f"{shorten(reason)} ({n})" for reason, n in amounts.reasons.most_common(reasons))
+    more = len(amounts.reasons) - reasons
     return (
-        f'<div class="kpis">{"".join(boxes)}</div><p class="note">Figures of different periods are never added: '
-        f"to-date and monthly figures stand apart. {report.applied_unestimated} applied and "
-        f"{report.potential_unestimated} potential action(s) have no estimate or one that is not a rate "
-        "(for example, one training run); they are counted here, not converted.</p>"
+        f"unknown: {', '.join(parts)} action(s)"
+        + (f" - {why}" if why else "")
+        + (f"; {more} more reason(s) in the CSV" if more > 0 else "")
+    )
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def figure_cell(amounts: Amounts, key: str) -> str:
+    """One figure in a table cell: "unknown", a known sum with the unknown actions counted, or a true value."""
+    value = amounts.figure(key)
+    if value is None:
+        return UNKNOWN
+    text = _e(quantity(value, key))
+    if amounts.partial(key):
+        text += f"<br><small>+ {amounts.unknown[key]} unknown</small>"
+    return text
+
+
+def _both(amounts: Amounts) -> str:
+    """CO2e over USD, or a dash when no estimated action contributes."""
+    if not amounts.actions:
+        return "-"
+    return f"{figure_cell(amounts, 'kg_co2e')}<br>{figure_cell(amounts, 'usd')}"
+
+
+def title(report: Report) -> str:
+    kind = "organization impact report" if report.organization else "impact report"
+    accounts = sorted(a for a in report.accounts if a != "unknown")
+    regions = sorted(r for r in report.regions if r != "unknown")
+    parts = [f"ecoguard {kind}"]
+    if accounts:
+        parts.append(("account " if len(accounts) == 1 else f"{len(accounts)} accounts: ") + ", ".join(accounts[:4]))
+    if regions:
+        parts.append(", ".join(regions))
+    if report.stack:
+        parts.append(f"stack {report.stack}")
+    start = report.first_record_at or report.generated_at
+    parts.append(f"{start:%Y-%m-%d} to {report.generated_at:%Y-%m-%d}")
+    return " - ".join(parts)
+
+
+def _headline(report: Report) -> str:
+    text = headline_text(report)
+    boxes = []
+    for label, attribute, period in BOXES:
+        amounts: Amounts = getattr(report, attribute)
+        figures = "".join(f'<b data-metric="{f.metric}">{_e(text[f.metric])}</b>' for f in FIGURES if f.label == label)
+        css = "kpi advisory" if attribute == "advisory" else "kpi"
+        boxes.append(
+            f'<div class="{css}" data-amounts="{attribute}"><span>{label}</span>{figures}<small>{_e(period)}; '
+            f"{amounts.actions} action(s); {_e(unknown_text(amounts))}</small></div>"
+        )
+    method = "".join(f"<p>{_e(s)}</p>" for s in method_sentences(r for r in report.regions if r != "unknown"))
+    return (
+        f'<div class="kpis">{"".join(boxes)}</div>'
+        f'<div class="method" id="method"><p><b>Method.</b></p>{method}</div>'
+        '<p class="note">Figures of different periods are never added: to-date and monthly figures stand apart, and '
+        f"the advisory figure is never added to the potential. {report.applied_unestimated} applied, "
+        f"{report.potential_unestimated} potential and {report.advisory_unestimated} advisory action(s) have no "
+        "estimate or one that is not a rate (for example, one training run); they are counted here, not "
+        "converted.</p>"
     )
 
 
@@ -95,7 +155,7 @@ def _horizons() -> str:
     rows.append(["every other action", _e(OPEN_HORIZON)])
     return (
         "<h2>How long a saving lasts</h2>"
-        + _table(["action", "horizon"], rows, numeric_from=9)
+        + table(columns(["action", "horizon"]), rows)
         + '<p class="note">A stopped training job saves only until SageMaker would have stopped it '
         "(TrainingStartTime + MaxRuntimeInSeconds). Everything else saves until it is restored.</p>"
     )
@@ -107,42 +167,36 @@ def _trend(report: Report) -> str:
     rows = [[f"{w.start:%Y-%m-%d}", _e(quantity(w.kg_co2e, "kg_co2e")), _e(quantity(w.usd, "usd"))] for w in weeks]
     return (
         f"<h2>Avoided per week, last {len(weeks)} weeks</h2>"
-        + week_bars(weeks, "kg_co2e", "kgCO2e avoided per week")
+        + week_bars(weeks, "kg_co2e", "CO2e avoided per week")
         + week_bars(weeks, "usd", "USD avoided per week")
-        + f'<p class="note">From the audit trail: each applied action\'s rate over the part of the week it was in '
-        f"effect. Parts left out as unknown: {unknown[0]} (kgCO2e), {unknown[1]} (USD).</p>"
+        + '<p class="note">From the audit trail: each applied action\'s rate over the part of the week it was in '
+        f"effect. Action-weeks left out as unknown: {unknown[0]} (CO2e), {unknown[1]} (USD).</p>"
         + "<details><summary>The figures as a table</summary>"
-        + _table(["week from", "kgCO2e", "USD"], rows)
+        + table(columns(["week from", "CO2e", "USD"], numeric_from=1), rows)
         + "</details>"
     )
+
+
+BREAKDOWN_HEAD = ["avoided to date", "run rate /month", "potential /month", "advisory /month", "actions unknown"]
 
 
 def _breakdown_rows(values: Mapping[str, Breakdown]) -> list[list[str]]:
     def order(item: tuple[str, Breakdown]) -> tuple[float, float]:
         b = item[1]
-        return (b.run_rate.usd + b.potential.usd, b.avoided.usd)
+        return (b.run_rate.usd + b.potential.usd + b.advisory.usd, b.avoided.usd)
 
     return [
         [
-            f'<span class="name">{_e(value)}</span>',
+            f'<span class="name">{token(value)}</span>',
             str(b.records),
             _both(b.avoided),
             _both(b.run_rate),
             _both(b.potential),
-            str(sum(b.avoided.unknown.values()) + sum(b.run_rate.unknown.values()) + sum(b.potential.unknown.values())),
+            _both(b.advisory),
+            str(sum(a.unknown_actions for a in (b.avoided, b.potential, b.advisory))),
         ]
         for value, b in sorted(values.items(), key=order, reverse=True)
     ]
-
-
-BREAKDOWN_HEAD = ["avoided to date", "run rate /month", "potential /month", "unknown parts"]
-
-
-def _both(amounts: Amounts) -> str:
-    """kgCO2e over USD, or a dash when no estimated action contributes."""
-    if not amounts.actions:
-        return "-"
-    return f"{_e(quantity(amounts.kg_co2e, 'kg_co2e'))}<br>{_e(quantity(amounts.usd, 'usd'))}"
 
 
 def _attribution(report: Report) -> str:
@@ -150,18 +204,47 @@ def _attribution(report: Report) -> str:
     titles = [(f"tag:{key}", f"By {key} (cost-allocation tag)", key) for key in report.attribution_tags]
     titles += [("guardrail", "By guardrail", "guardrail"), ("account", "By account", "account")]
     titles += [("region", "By region", "region")]
-    for dimension, title, label in titles:
+    for dimension, heading, label in titles:
         values = report.attribution.get(dimension, {})
         if not values:
             continue
-        head = [_e(label), "records", *BREAKDOWN_HEAD]
         sections.append(
-            f'<h3 id="by-{_e(dimension.replace(":", "-"))}">{_e(title)}</h3>' + _table(head, _breakdown_rows(values))
+            f'<h3 id="by-{_e(dimension.replace(":", "-"))}">{_e(heading)}</h3>'
+            + table(columns([label, "records", *BREAKDOWN_HEAD], numeric_from=1), _breakdown_rows(values))
         )
     return "<h2>Attribution</h2>" + (
         '<p class="note">The tag values are those the resource carried when ecoguard decided, kept in its audit '
-        "record; (untagged) collects the rest.</p>" + "".join(sections)
+        "record; (untagged) collects the rest. Actions unknown: actions with at least one unknown figure.</p>"
+        + "".join(sections)
     )
+
+
+SERVING_COLUMNS = [
+    Column("resource"),
+    Column("recommendation"),
+    Column("to"),
+    Column("confidence"),
+    Column("costs now USD/month", numeric=True),
+    Column("saves USD/month", numeric=True),
+    Column("energy/month", numeric=True),
+    Column("CO2e/month", numeric=True),
+    Column("evidence", wide=True),
+]
+
+
+def serving_row(line: ServingLine) -> list[str]:
+    """One recommendation, its cells in ``SERVING_COLUMNS``' order."""
+    return [
+        f'<span class="name">{token(line.resource)}</span>',
+        token(line.kind),
+        _e(line.recommended),
+        token(line.confidence),
+        _e(usd(line.current_usd).removesuffix(" USD")),
+        _e(usd(line.usd).removesuffix(" USD")),
+        _e(quantity(line.kwh, "kwh")),
+        _e(quantity(line.kg_co2e, "kg_co2e")),
+        f'<span class="prose">{_e(evidence_text(line))}</span>',
+    ]
 
 
 def _serving(report: Report) -> str:
@@ -169,77 +252,123 @@ def _serving(report: Report) -> str:
     lines = report.serving.lines()
     if not lines:
         return '<h2 id="serving">Serving advice</h2><p class="note">No open serving or right-sizing recommendation.</p>'
-    rows = [
-        [
-            f'<span class="name">{_e(line.resource)}</span>',
-            _e(line.kind),
-            _e(line.recommended),
-            _e(line.confidence),
-            f'<span class="name">{_e(evidence_text(line))}</span>',
-            _e(quantity(line.usd, "usd")),
-            _e(quantity(line.kwh, "kwh")),
-            _e(quantity(line.kg_co2e, "kg_co2e")),
-        ]
-        for line in lines
-    ]
     return (
         '<h2 id="serving">Serving advice</h2><p class="note">Open recommendations from each endpoint\'s (or '
-        "training job's) own metrics, the largest monthly saving first. Advice only: nothing was changed.</p>"
-        + _table(
-            [
-                "resource",
-                "recommendation",
-                "to",
-                "confidence",
-                "saves USD/month",
-                "kWh/month",
-                "kgCO2e/month",
-                "evidence",
-            ],
-            rows,
-            numeric_from=4,
+        "training job's) own metrics, the largest monthly saving first. Advice only: nothing was changed, and none "
+        "of it is in the potential if enforced.</p>" + table(SERVING_COLUMNS, [serving_row(line) for line in lines])
+    )
+
+
+MEASURED_COLUMNS = [
+    Column("resource"),
+    Column("action"),
+    Column("applied"),
+    Column("estimate USD/day", numeric=True),
+    Column("before USD/day", numeric=True),
+    Column("after USD/day", numeric=True),
+    Column("measured saving USD/day", numeric=True),
+    Column("status", wide=True),
+]
+
+
+def _measured(report: Report) -> str:
+    """Estimates beside the bill: each applied action's measured daily cost before and after, or why not."""
+    heading = '<h2 id="measured">Measured from the bill</h2>'
+    measurement: Measurement | None = report.measured
+    if measurement is None:
+        return heading + (
+            '<p class="note">Not measured: every figure above is an estimate. Set report.measured_savings.enabled '
+            "in the policy (and enable resource-level data in Cost Explorer) to see, for each applied action, its "
+            "resource's daily cost before and after, from the bill.</p>"
         )
+    counts = measurement.counts()
+    rows = [
+        [
+            f'<span class="name" title="{_e(m.resource_arn)}">{token(m.resource_name)}</span>',
+            token(m.action),
+            f"<time>{m.applied_at:%Y-%m-%d %H:%M}</time>",
+            _e(cents(m.estimate_usd_per_day).removesuffix(" USD")),
+            "-" if m.before_usd_per_day is None else _e(cents(m.before_usd_per_day).removesuffix(" USD")),
+            "-" if m.after_usd_per_day is None else _e(cents(m.after_usd_per_day).removesuffix(" USD")),
+            "-" if m.saved_usd_per_day is None else _e(cents(m.saved_usd_per_day).removesuffix(" USD")),
+            f"<b>{_e(m.status)}</b>: {_e(m.reason)}" + (" (the bill is still estimated)" if m.estimated_bill else ""),
+        ]
+        for m in sorted(measurement.lines, key=lambda m: (m.status != MEASURED, m.resource_name))
+    ]
+    return (
+        heading
+        + f'<p class="note">From Cost Explorer\'s resource-level daily cost, {measurement.window.start:%Y-%m-%d} to '
+        f"{measurement.window.end - timedelta(days=1):%Y-%m-%d}: {counts[MEASURED]} action(s) measured, "
+        f"{counts[NOT_VERIFIED]} not verified.</p>"
+        + (table(MEASURED_COLUMNS, rows) if rows else '<p class="note">No applied action to measure.</p>')
     )
 
 
 def _history(records: list[AuditRecord]) -> str:
     items = "".join(
-        f"<li>{r.recorded_at:%Y-%m-%d %H:%M} {_e(r.mode.value)} {_e(r.action)}: <b>{_e(r.outcome.value)}</b>"
+        f"<li><time>{r.recorded_at:%Y-%m-%d %H:%M}</time> {token(r.mode.value)} {token(r.action)}: "
+        f"<b>{token(r.outcome.value)}</b>"
         f" ({_e(r.reason[:200])})</li>"
         for r in records
     )
     return f"<details><summary>{len(records)} record(s)</summary><ul>{items}</ul></details>"
 
 
+FIGURE_HEADS = ("avoided to date", "run rate /month", "potential /month", "advisory /month")
 RESOURCE_ROWS = 200  # the page stays readable on large accounts; the CSV has every action
+
+
+def all_zero(row: ResourceRow) -> bool:
+    """Every figure of the resource is known and a true zero (for example a log group that stores no bytes)."""
+    sums = (row.avoided, row.run_rate, row.potential, row.advisory)
+    if not any(a.actions for a in sums) or any(a.unknown_actions for a in sums):
+        return False
+    return all(a.get(k) == 0 for a in sums for k in METRICS)
 
 
 def _resources(report: Report) -> str:
     tags = report.attribution_tags
-    rows = [_resource_row(row, tags) for row in report.resources[:RESOURCE_ROWS]]
-    more = len(report.resources) - len(rows)
-    head = ["resource", "guardrail", *(_e(t) for t in tags), "latest", "avoided to date", "run rate /month",
-            "potential /month", "horizon", "history"]  # fmt: skip
+    shown = [row for row in report.resources if not all_zero(row)]
+    zeros = [row for row in report.resources if all_zero(row)]
+    rows = [_resource_row(row, tags) for row in shown[:RESOURCE_ROWS]]
+    more = len(shown) - len(rows)
+    cols = [
+        Column("resource"),
+        *(Column(t) for t in tags),
+        Column("latest"),
+        *(Column(h, numeric=True) for h in FIGURE_HEADS),
+        Column("acting interrupts"),
+    ]
+    kinds = sorted({row.kind for row in zeros})
     return (
         "<h2>Resources</h2><p class=note>Each resource once, in its latest state; its audit history on request. "
-        "Ranked by monthly run rate and potential.</p>"
-        + _table(head, rows, numeric_from=len(tags) + 3)
+        "Ranked by monthly run rate, potential and advice.</p>"
+        + table(cols, rows)
         + (f'<p class="note">{more:,} more resource(s) in the CSV export.</p>' if more > 0 else "")
+        + (
+            f'<p class="note" id="zero-rows">{len(zeros):,} resource(s) whose every figure is a true zero '
+            f"({_e(', '.join(kinds))}; for example a log group that stores no bytes) are listed in the CSV, "
+            "not here.</p>"
+            if zeros
+            else ""
+        )
     )
 
 
 def _resource_row(row: ResourceRow, tags: tuple[str, ...]) -> list[str]:
-    both = _both
+    latest = row.latest
     return [
-        f'<span class="name" title="{_e(row.arn)}">{_e(row.name)}</span><br><small>{_e(row.kind)}</small>',
-        _e(row.latest.guardrail),
-        *(_e(row.attribution.get(t, "")) for t in tags),
-        f"{_e(row.latest.action)}: <b>{_e(row.latest.outcome.value)}</b>",
-        both(row.avoided),
-        both(row.run_rate),
-        both(row.potential),
-        _e(", ".join(row.horizons) or "-"),
-        _history(row.history),
+        f'<span class="name" title="{_e(row.arn)}">{token(row.name)}</span><br><small>{token(row.kind)}, '
+        f"{token(latest.guardrail)}</small>{_history(row.history)}",
+        *(token(row.attribution.get(t, "")) for t in tags),
+        f"{token(latest.action)}: <b>{token(latest.outcome.value)}</b>"
+        + (f"<br><small>lasts {_e(', '.join(row.horizons))}</small>" if row.horizons else "")
+        + (f"<br><small>{row.unestimated} action(s) without an estimate</small>" if row.unestimated else ""),
+        _both(row.avoided),
+        _both(row.run_rate),
+        _both(row.potential),
+        _both(row.advisory),
+        _e(interrupts(latest.action, latest.outcome)),
     ]
 
 
@@ -249,34 +378,34 @@ def _regions(report: Report, notes: Footnotes) -> str:
         for region, cleaner in sorted(report.regions_flagged.items())
     )
     rows = [
-        [str(i), _e(f.region), f"{f.t_co2e_per_kwh * 1e6:.0f}", _e(f.data_year) + notes.ref(f.source)]
+        [str(i), _e(f.region), f"{f.t_co2e_per_kwh * 1e6:.0f}", _e(f.data_year) + notes.ref(short_source(f.source))]
         for i, f in enumerate(ranked(), start=1)
     ]
     return (
         "<h2>Regions</h2><ul>"
         + (flagged or "<li>No SageMaker resource in the audit trail runs where a much cleaner region is near.</li>")
         + "</ul><details><summary>Regions by grid carbon intensity (location-based, cleanest first)</summary>"
-        + _table(["#", "region", "gCO2e/kWh", "data year"], rows, numeric_from=2)
+        + table(columns(["#", "region", "gCO2e/kWh", "data year"], numeric_from=2), rows)
         + "</details>"
     )
 
 
 def render_html(report: Report) -> str:
     notes = Footnotes()
-    headline = _headline(report, notes)
-    title = "ecoguard organization impact report" if report.organization else "ecoguard impact report"
+    name = title(report)
+    headline = _headline(report)
     body = (
-        _horizons() + _trend(report) + _attribution(report) + _serving(report) + _resources(report)
+        _measured(report) + _horizons() + _trend(report) + _attribution(report) + _serving(report) + _resources(report)
         + _regions(report, notes) + notes.html()
     )  # fmt: skip
     legend = (
-        f'<p class="note">Charts: kgCO2e in <span style="color:{PALETTE["kg_co2e"]}">blue</span>, USD in '
+        f'<p class="note">Charts: CO2e in <span style="color:{PALETTE["kg_co2e"]}">blue</span>, USD in '
         f'<span style="color:{PALETTE["usd"]}">vermillion</span> (colours colour-blind readers can tell apart).</p>'
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><style>{CSS}</style></head><body>
-<h1>{title}</h1>
+<title>{_e(name)}</title><style>{CSS}</style></head><body>
+<h1>{_e(name)}</h1>
 <p>Generated {report.generated_at:%Y-%m-%d %H:%M} UTC from {report.records:,} audit records.</p>
 {headline}{legend}{body}
 </body></html>
