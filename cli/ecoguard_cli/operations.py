@@ -5,16 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.decisions import Mode
 from ecoguard.invocation import utc_now
 from ecoguard.restore import RestoreResult, restore, unit_for
+from ecoguard_cli.errors import UserError
+
+
+def stack_resource(session: boto3.session.Session, stack: str, logical_id: str) -> str:
+    """The physical id of the stack's resource ``logical_id``; a stack that is not there is the user's mistake."""
+    try:
+        resource = session.client("cloudformation").describe_stack_resource(
+            StackName=stack, LogicalResourceId=logical_id
+        )
+    except ClientError as exc:
+        # CloudFormation answers ValidationError "Stack 'x' does not exist" (or "Resource x does not exist for
+        # stack y") for a name it does not know in this account and region.
+        if exc.response.get("Error", {}).get("Code") == "ValidationError":
+            raise UserError(
+                f"no ecoguard stack {stack!r} in {session.region_name} ({exc.response['Error'].get('Message', '')}): "
+                "check --stack, --region and --profile, or pass --table"
+            ) from exc
+        raise
+    return str(resource["StackResourceDetail"]["PhysicalResourceId"])
 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
-    resource = session.client("cloudformation").describe_stack_resource(StackName=stack, LogicalResourceId="AuditTable")
-    return str(resource["StackResourceDetail"]["PhysicalResourceId"])
+    return stack_resource(session, stack, "AuditTable")
+
+
+def require_table(session: boto3.session.Session, table: str) -> str:
+    """``table``, once DynamoDB says it exists in the session's region."""
+    try:
+        session.client("dynamodb").describe_table(TableName=table)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise UserError(
+                f"no audit table {table!r} in {session.region_name}: "
+                "check --table (or use --stack), --region and --profile"
+            ) from exc
+        raise
+    return table
 
 
 def list_records(session: boto3.session.Session, table: str, guardrail: str | None = None) -> list[dict[str, Any]]:
@@ -47,7 +80,7 @@ def restore_record(session: boto3.session.Session, table: str, action_id: str, *
     trail = AuditTrail(session.client("dynamodb"), table)
     record = trail.find(action_id)
     if record is None:
-        raise SystemExit(f"no audit record with action id {action_id} in {table}")
+        raise UserError(f"no audit record with action id {action_id!r} in {table}: `ecoguard audit` lists the ids")
 
     def client(service: str) -> Any:
         return session.client(service)  # type: ignore[call-overload]
@@ -55,3 +88,14 @@ def restore_record(session: boto3.session.Session, table: str, action_id: str, *
     return restore(
         record, unit=unit_for(record, client), audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now
     )
+
+
+def stack_policy(session: boto3.session.Session, stack: str) -> tuple[str, int | None]:
+    """The stack's policy overrides (its SSM parameter) and its LogRetentionDays, as its functions read them."""
+    name = stack_resource(session, stack, "PolicyParameter")
+    overrides = session.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    [description] = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    days = {p["ParameterKey"]: p.get("ParameterValue") for p in description.get("Parameters", [])}.get(
+        "LogRetentionDays"
+    )
+    return overrides, int(days) if days else None
