@@ -18,7 +18,7 @@ NOT_SOURCES = shutil.ignore_patterns(
     ".git", ".venv*", ".aws-sam", "dist", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
 )
 ADMITTED = ("3.12", "3.13")
-HELPS = (
+HELPS: tuple[list[str], ...] = (
     [],
     ["audit"],
     ["restore"],
