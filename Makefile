@@ -82,7 +82,7 @@ $(VENV_LOCALSTACK)/.installed: requirements-localstack.txt tools/localstack_plug
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo)
+	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo $(if $(VERBOSE),--verbose))
 
 # Needs Chromium (Debian: apt-get install -y chromium); writes dist/ecoguard-report-{1280,390}px.png.
 report-preview: $(VENV)/.installed

@@ -13,7 +13,8 @@ from rich.console import Console
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.simulator")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="the guided demo on a simulated account")
+    demo_command = commands.add_parser("demo", help="the guided demo on a simulated account")
+    demo_command.add_argument("--verbose", action="store_true", help="every scene's tables and records")
     commands.add_parser("org-demo", help="the demo across simulated member accounts and regions, reporting centrally")
     commands.add_parser("doctor", help="ecoguard doctor on the demo account (template.yaml deployed in moto)")
     run = commands.add_parser("invoke", help="invoke one function's handler, like sam local invoke")
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from tools.simulator.demo import main as demo
 
-        demo()
+        demo(verbose=args.verbose)
         return 0
     if args.command == "org-demo":
         from tools.simulator.org_demo import main as org_demo

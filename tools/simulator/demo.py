@@ -17,9 +17,11 @@ from ecoguard.audit import AuditTrail
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
+from ecoguard.restore import RestoreResult
 from ecoguard_cli.operations import restore_record
 from ecoguard_cli.reporting import guardrails_table, report_table, write_report
 from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
+from tools.simulator.digest import SummaryConsole, print_digest
 from tools.simulator.invoke import reset_caches
 from tools.simulator.router import EventRouter
 from tools.simulator.scenes import DemoContext, scenes
@@ -40,7 +42,15 @@ def fake_credentials() -> None:
     )
 
 
-def run_demo(console: Console) -> dict[str, Any]:
+def scene_console(console: Console, *, verbose: bool) -> Console:
+    """Where scenes print: everything with ``verbose``, else only their sentences (the digest says the rest)."""
+    if verbose:
+        return console
+    return SummaryConsole(file=console.file, width=console.width, force_terminal=console.is_terminal)
+
+
+def run_demo(console: Console, *, verbose: bool = False) -> dict[str, Any]:
+    """The demo; ``verbose`` prints every scene's tables and records (``make demo VERBOSE=1``)."""
     fake_credentials()
     template = load_template()
     with simulated_aws():
@@ -48,7 +58,7 @@ def run_demo(console: Console) -> dict[str, Any]:
         resolver = provision(template, stack=STACK)
         router = EventRouter.from_template(template, region=REGION, account=ACCOUNT, stack=STACK)
         audit = AuditTrail(boto3.client("dynamodb", region_name=REGION), resolver.refs["AuditTable"])
-        ctx = DemoContext(console, resolver, router, audit, template)
+        ctx = DemoContext(scene_console(console, verbose=verbose), resolver, router, audit, template)
         console.rule("[bold]ecoguard demo: a simulated ML account")
         console.print(
             f"Stack resources provisioned from template.yaml: audit table [cyan]{resolver.refs['AuditTable']}[/], "
@@ -65,6 +75,10 @@ def run_demo(console: Console) -> dict[str, Any]:
             for scene in all_scenes:
                 console.rule(f"[bold]{mode.value}[/]: {scene.title}")
                 results[f"{scene.guardrail}/{mode.value}"] = scene.run(ctx, mode)
+                if not verbose:
+                    records = list(audit.records(scene.guardrail))
+                    mine = [r for r in records if r.mode is mode]
+                    print_digest(console, mine, mode, [r for r in records if r.mode is Mode.DRY_RUN and r not in mine])
 
         console.rule("[bold]restore from the audit trail")
         session = boto3.session.Session(region_name=REGION)
@@ -83,10 +97,7 @@ def run_demo(console: Console) -> dict[str, Any]:
                 continue
             # What `ecoguard restore <action_id> --apply` does on a deployed stack.
             result = restore_record(session, resolver.refs["AuditTable"], applied.action_id, apply=True)
-            console.print(
-                f"{scene.guardrail}: restore {applied.resource.name} (action {applied.action_id}): "
-                f"{result.outcome.value}: {result.message}"
-            )
+            console.print(restore_line(scene.guardrail, applied.resource.name, applied.action_id, result), markup=False)
             results[f"{scene.guardrail}/restore"] = result.outcome.value
         console.print("On a deployed stack: [bold]ecoguard restore <action_id> --stack <stack> --apply[/]")
 
@@ -116,8 +127,15 @@ def run_demo(console: Console) -> dict[str, Any]:
         return results
 
 
-def main() -> None:
-    run_demo(Console(width=max(Console().width, 120)))
+def restore_line(guardrail: str, resource: str, action_id: str, result: RestoreResult) -> str:
+    """One sentence: the restore's outcome in words; its before and after states are in the audit record."""
+    if result.outcome is Outcome.RESTORED:
+        return f"{guardrail}: {resource} is back as it was before action {action_id} (restored)"
+    return f"{guardrail}: {resource} (action {action_id}): {result.outcome.value}: {result.message}"
+
+
+def main(*, verbose: bool = False) -> None:
+    run_demo(Console(width=max(Console().width, 120)), verbose=verbose)
 
 
 if __name__ == "__main__":
