@@ -32,7 +32,7 @@ EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
+.PHONY: sandbox sandbox-stop deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -83,6 +83,14 @@ $(VENV_LOCALSTACK)/.installed: requirements-localstack.txt tools/localstack_plug
 
 demo: $(VENV)/.installed
 	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo $(if $(VERBOSE),--verbose))
+
+# The demo's account as a local endpoint (tools/simulator/sandbox.py): prints the AWS_ENDPOINT_URL line to use it.
+PORT ?= 5000
+sandbox: $(VENV)/.installed $(VENV_SAM)/.installed
+	$(PY) -m tools.simulator sandbox start --port $(PORT)
+
+sandbox-stop: $(VENV)/.installed
+	$(PY) -m tools.simulator sandbox stop
 
 # Needs Chromium (Debian: apt-get install -y chromium); writes dist/ecoguard-report-{1280,390}px.png.
 report-preview: $(VENV)/.installed
