@@ -32,7 +32,7 @@ EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: sandbox sandbox-stop deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
+.PHONY: chromium sandbox sandbox-stop deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
 
 help:
 	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
@@ -84,6 +84,19 @@ $(VENV_LOCALSTACK)/.installed: requirements-localstack.txt tools/localstack_plug
 demo: $(VENV)/.installed
 	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo $(if $(VERBOSE),--verbose))
 
+# The report's browser test (tests/functional/test_demo_report.py) and make report-preview render in headless
+# Chromium: installed here where it can be (Debian, as root), else make stops at once with the command to run.
+BROWSER = $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+chromium:
+	@if [ -n "$(BROWSER)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium (the report's browser test renders in it): apt-get install -y chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "Chromium is not installed. Run: sudo apt-get install -y chromium   (then make $(MAKECMDGOALS) again)"; \
+		exit 1; \
+	fi
+
 # The demo's account as a local endpoint (tools/simulator/sandbox.py): prints the AWS_ENDPOINT_URL line to use it.
 PORT ?= 5000
 sandbox: $(VENV)/.installed $(VENV_SAM)/.installed
@@ -93,7 +106,7 @@ sandbox-stop: $(VENV)/.installed
 	$(PY) -m tools.simulator sandbox stop
 
 # Needs Chromium (Debian: apt-get install -y chromium); writes dist/ecoguard-report-{1280,390}px.png.
-report-preview: $(VENV)/.installed
+report-preview: chromium $(VENV)/.installed
 	$(PY) -m tools.simulator demo > /dev/null
 	$(PY) -m tools.report_preview
 
@@ -168,7 +181,7 @@ template: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed
 
 check: lint typecheck
 
-test: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed lint typecheck
+test: chromium $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed lint typecheck
 	ECOGUARD_LEAST_PRIVILEGE=1 $(PY) -m pytest -q
 	$(MAKE) deploy-smoke
 
