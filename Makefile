@@ -148,7 +148,7 @@ $(VENV_C7N)/.installed: requirements-c7n.txt
 	$(VENV_C7N)/bin/python -m pip install -q -r requirements-c7n.txt
 	touch $@
 
-# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md and dist/bench.json.
+# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md (below SCALE=1, a copy in dist/) and dist/bench.json.
 # PEER=c7n: instead, ecoguard and Cloud Custodian side by side against one moto server (tools/bench/peer.py).
 SCALE ?= 1.0
 PEER ?=
