@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         return print_kpi_alarms(args.policy, args.period)
     if args.command == "policy" and (args.policy_command == "validate" or args.stack is None):
         return validate_policy(args.file) if args.policy_command == "validate" else show_policy(args.file)
-    session = boto3.session.Session(region_name=args.region, profile_name=args.profile)
+    session = session_of(args)
     if args.command == "policy":
         overrides, days = operations.stack_policy(session, args.stack)
         print(effective_policy_yaml(overrides, f"the policy parameter of {args.stack}", days), end="")
@@ -128,6 +128,12 @@ def run(args: argparse.Namespace) -> int:
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
     Console().print(f"{result.outcome.value}: {result.message}", markup=False)
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
+
+
+def session_of(args: argparse.Namespace) -> boto3.session.Session:
+    """A session with --region and --profile where given; else boto3's own lookup (environment, config)."""
+    given = {"region_name": args.region, "profile_name": args.profile}
+    return boto3.session.Session(**{name: value for name, value in given.items() if value})
 
 
 def validate_policy(path: Path) -> int:
