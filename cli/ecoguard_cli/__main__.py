@@ -13,6 +13,7 @@ import boto3
 import yaml
 from rich.console import Console
 
+from ecoguard.audit import AuditTrail
 from ecoguard.policy import build_policy
 from ecoguard_cli import operations
 from ecoguard_cli.advice import advice_table, open_advice
@@ -125,8 +126,9 @@ def run(args: argparse.Namespace) -> int:
         return print_report(session, table, args.html, args.json, args.csv)
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
+    record = operations.find_record(AuditTrail(session.client("dynamodb"), table), table, args.action_id)
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
-    Console().print(f"{result.outcome.value}: {result.message}", markup=False)
+    print(operations.restore_sentence(record.resource.name, args.action_id, result))  # one line, never wrapped
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
 
 

@@ -8,7 +8,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditRecord, AuditTrail
-from ecoguard.decisions import Mode
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.restore import RestoreResult, restore, unit_for
 from ecoguard_cli.errors import UserError
@@ -72,15 +72,29 @@ def as_row(record: AuditRecord) -> dict[str, Any]:
     }
 
 
+def find_record(trail: AuditTrail, table: str, action_id: str) -> AuditRecord:
+    record = trail.find(action_id)
+    if record is None:
+        raise UserError(f"no audit record with action id {action_id!r} in {table}: `ecoguard audit` lists the ids")
+    return record
+
+
+def restore_sentence(resource: str, action_id: str, result: RestoreResult) -> str:
+    """The outcome in words; the states before and after are in the audit records (`ecoguard audit --json`)."""
+    if result.outcome is Outcome.RESTORED:
+        return f"restored: {resource} is back as it was before action {action_id}"
+    if result.outcome is Outcome.WOULD_APPLY:
+        return f"would-apply: {resource} would go back to its state before action {action_id} (--apply does it)"
+    return f"{result.outcome.value}: {result.message}"
+
+
 def restore_record(session: boto3.session.Session, table: str, action_id: str, *, apply: bool) -> RestoreResult:
     """Restore the resource of the record ``action_id`` (``apply``: for real; else what it would do).
 
     The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here.
     """
     trail = AuditTrail(session.client("dynamodb"), table)
-    record = trail.find(action_id)
-    if record is None:
-        raise UserError(f"no audit record with action id {action_id!r} in {table}: `ecoguard audit` lists the ids")
+    record = find_record(trail, table, action_id)
 
     def client(service: str) -> Any:
         return session.client(service)  # type: ignore[call-overload]

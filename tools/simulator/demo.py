@@ -17,8 +17,7 @@ from ecoguard.audit import AuditTrail
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import utc_now
 from ecoguard.report import build_report
-from ecoguard.restore import RestoreResult
-from ecoguard_cli.operations import restore_record
+from ecoguard_cli.operations import restore_record, restore_sentence
 from ecoguard_cli.reporting import guardrails_table, report_table, write_report
 from tools.simulator.account import ACCOUNT, REGION, STACK, provision, simulated_aws
 from tools.simulator.digest import SummaryConsole, print_digest
@@ -100,7 +99,8 @@ def play(
             continue
         # What `ecoguard restore <action_id> --apply` does on a deployed stack.
         result = restore_record(session, resolver.refs["AuditTable"], applied.action_id, apply=True)
-        console.print(restore_line(scene.guardrail, applied.resource.name, applied.action_id, result), markup=False)
+        sentence = restore_sentence(applied.resource.name, applied.action_id, result)
+        console.print(f"{scene.guardrail}: {sentence}", markup=False)
         results[f"{scene.guardrail}/restore"] = result.outcome.value
     console.print("On a deployed stack: [bold]ecoguard restore <action_id> --stack <stack> --apply[/]")
 
@@ -128,13 +128,6 @@ def play(
     for scene in all_scenes:
         getattr(scene, "teardown", lambda: None)()  # e.g. simulator shims (s3_shim) end with the demo
     return results
-
-
-def restore_line(guardrail: str, resource: str, action_id: str, result: RestoreResult) -> str:
-    """One sentence: the restore's outcome in words; its before and after states are in the audit record."""
-    if result.outcome is Outcome.RESTORED:
-        return f"{guardrail}: {resource} is back as it was before action {action_id} (restored)"
-    return f"{guardrail}: {resource} (action {action_id}): {result.outcome.value}: {result.message}"
 
 
 def main(*, verbose: bool = False) -> None:
