@@ -27,25 +27,44 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # One import spelling everywhere: the layer package, the operator's CLI and the local tools.
 export PYTHONPATH := $(CURDIR)/layers/ecoguard:$(CURDIR)/cli:$(CURDIR)
 
+# --region and --profile for the ecoguard command, from REGION= and PROFILE=.
+AWSFLAGS = $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 FN ?= LogRetentionFunction
 EVENT ?= events/log_retention/scheduled-sweep.json
 
 ORG_MEMBER := dist/org/ecoguard-member.yaml
 
-.PHONY: deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
+.PHONY: chromium sandbox sandbox-stop deploy-smoke doctor org-template help demo test check lint typecheck unit functional template invoke build validate checkov audit restore report report-preview regions kpi-alarms docs clean bench
 
 help:
-	@echo "make demo     run ecoguard on a simulated ML account (dry-run, then enforce)"
-	@echo "make test     every test: lint, types, unit, functional, template (sam validate/build)"
-	@echo "make invoke FN=<LogicalId> EVENT=events/<dir>/<file>.json [AWS=1] [MODE=enforce]"
-	@echo "make audit STACK=<stack> [JSON=1]            list a deployed stack's audit records"
-	@echo "make restore STACK=<stack> ID=<action_id> [APPLY=1]   undo an applied action"
-	@echo "make doctor STACK=<stack>    read-only checks of a deployed stack (SIM=1: on the demo account)"
-	@echo "make build    sam build (arm64 layer)"
-	@echo "make deploy-smoke   sam deploy create/update/delete on LocalStack (127.0.0.1), member template by URL, event patterns"
-	@echo "make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (see docs/ORGANIZATIONS.md)"
-	@echo "make demo ORG=1   3 member accounts in 2 regions reporting to a central account"
-	@echo "make report-preview   the demo's report in headless Chromium: screenshots at 1280 and 390 px in dist/"
+	@echo "First contact:"
+	@echo "  make demo [VERBOSE=1] [ORG=1]  ecoguard on a simulated ML account: dry-run, enforce, restore (ORG=1: 3 accounts)"
+	@echo "  make sandbox [PORT=5000]       the demo's account as a local endpoint: prints the AWS_ENDPOINT_URL line"
+	@echo "  make sandbox-stop              end it"
+	@echo "  make test                      every test (installs what it needs: virtualenvs, Chromium)"
+	@echo "A deployed stack (STACK=ecoguard by default; REGION=, PROFILE= pass --region, --profile):"
+	@echo "  make audit [STACK=] [TABLE=] [GUARDRAIL=] [JSON=1]   its audit records"
+	@echo "  make restore ID=<action_id> [APPLY=1]   undo an applied action (without APPLY: what it would do)"
+	@echo "  make report [HTML=file] [CSV=file]      the impact report from its audit table"
+	@echo "  make doctor [SIM=1]                     read-only checks after sam deploy (SIM=1: on the demo account)"
+	@echo "  make regions                            AWS regions by grid carbon intensity"
+	@echo "  make kpi-alarms [POLICY=file]           CloudFormation for the retraining gate's KPI alarms"
+	@echo "  make invoke FN=<LogicalId> EVENT=events/<dir>/<file>.json [MODE=enforce] [AWS=1 STACK=]"
+	@echo "Build and deploy:"
+	@echo "  make build                     sam build (arm64 layer)"
+	@echo "  make validate                  sam validate --lint"
+	@echo "  make checkov                   checkov on template.yaml and org/management.yaml"
+	@echo "  make org-template [ARTIFACT_BUCKET=<bucket>]   StackSet-ready $(ORG_MEMBER) (docs/ORGANIZATIONS.md)"
+	@echo "  make deploy-smoke              sam deploy create/update/delete on LocalStack (docs/TESTING.md)"
+	@echo "Parts of make test:"
+	@echo "  make check                     lint and typecheck"
+	@echo "  make lint | typecheck | unit | functional | template"
+	@echo "  make chromium                  install Chromium where it can, else say how"
+	@echo "Docs and figures:"
+	@echo "  make docs                      regenerate the policy schema and docs/POLICY.md's tables"
+	@echo "  make report-preview            the demo's report in headless Chromium: screenshots in dist/"
+	@echo "  make bench [SCALE=1.0] [PEER=c7n]   sweeps at scale into docs/PERFORMANCE.md (SCALE<1: into dist/)"
+	@echo "  make clean                     remove the virtualenvs and caches"
 
 $(PY312):
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (on PATH or under ~/.pyenv/versions)"; exit 1; }
@@ -82,10 +101,31 @@ $(VENV_LOCALSTACK)/.installed: requirements-localstack.txt tools/localstack_plug
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo)
+	$(PY) -m tools.simulator $(if $(ORG),org-demo,demo $(if $(VERBOSE),--verbose))
+
+# The report's browser test (tests/functional/test_demo_report.py) and make report-preview render in headless
+# Chromium: installed here where it can be (Debian, as root), else make stops at once with the command to run.
+BROWSER = $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+chromium:
+	@if [ -n "$(BROWSER)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium (the report's browser test renders in it): apt-get install -y chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "Chromium is not installed. Run: sudo apt-get install -y chromium   (then make $(MAKECMDGOALS) again)"; \
+		exit 1; \
+	fi
+
+# The demo's account as a local endpoint (tools/simulator/sandbox.py): prints the AWS_ENDPOINT_URL line to use it.
+PORT ?= 5000
+sandbox: $(VENV)/.installed $(VENV_SAM)/.installed
+	$(PY) -m tools.simulator sandbox start --port $(PORT)
+
+sandbox-stop: $(VENV)/.installed
+	$(PY) -m tools.simulator sandbox stop
 
 # Needs Chromium (Debian: apt-get install -y chromium); writes dist/ecoguard-report-{1280,390}px.png.
-report-preview: $(VENV)/.installed
+report-preview: chromium $(VENV)/.installed
 	$(PY) -m tools.simulator demo > /dev/null
 	$(PY) -m tools.report_preview
 
@@ -98,21 +138,21 @@ invoke: $(VENV)/.installed
 	$(PY) -m tools.simulator invoke $(FN) $(EVENT) $(if $(AWS),--aws) $(if $(MODE),--mode $(MODE)) $(if $(STACK),--stack $(STACK))
 
 audit: $(VENV)/.installed
-	$(PY) -m ecoguard_cli audit $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL)) $(if $(JSON),--json)
+	$(PY) -m ecoguard_cli audit $(AWSFLAGS) $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL)) $(if $(JSON),--json)
 
 restore: $(VENV)/.installed
-	$(PY) -m ecoguard_cli restore $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
+	$(PY) -m ecoguard_cli restore $(AWSFLAGS) $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
 
 # Read-only checks of a deployed stack, after every `sam deploy` (docs/DOCTOR.md); SIM=1: the demo account.
 doctor: $(VENV)/.installed $(if $(SIM),$(VENV_SAM)/.installed)
-	$(if $(SIM),$(PY) -m tools.simulator doctor,$(PY) -m ecoguard_cli doctor --stack $(or $(STACK),ecoguard))
+	$(if $(SIM),$(PY) -m tools.simulator doctor,$(PY) -m ecoguard_cli doctor $(AWSFLAGS) --stack $(or $(STACK),ecoguard))
 
 docs: $(VENV)/.installed
 	$(PY) -m tools.policy_schema
 	$(PY) -m tools.policy_docs
 
 report: $(VENV)/.installed
-	$(PY) -m ecoguard_cli report $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML)) $(if $(CSV),--csv $(CSV))
+	$(PY) -m ecoguard_cli report $(AWSFLAGS) $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(HTML),--html $(HTML)) $(if $(CSV),--csv $(CSV))
 
 regions: $(VENV)/.installed
 	$(PY) -m ecoguard_cli regions
@@ -127,7 +167,7 @@ $(VENV_C7N)/.installed: requirements-c7n.txt
 	$(VENV_C7N)/bin/python -m pip install -q -r requirements-c7n.txt
 	touch $@
 
-# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md and dist/bench.json.
+# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md (below SCALE=1, a copy in dist/) and dist/bench.json.
 # PEER=c7n: instead, ecoguard and Cloud Custodian side by side against one moto server (tools/bench/peer.py).
 SCALE ?= 1.0
 PEER ?=
@@ -160,7 +200,7 @@ template: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed
 
 check: lint typecheck
 
-test: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed lint typecheck
+test: chromium $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_CHECKOV)/.installed lint typecheck
 	ECOGUARD_LEAST_PRIVILEGE=1 $(PY) -m pytest -q
 	$(MAKE) deploy-smoke
 

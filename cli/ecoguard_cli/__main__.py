@@ -1,4 +1,5 @@
-"""``ecoguard audit | restore ACTION_ID | report | advise | regions | kpi-alarms | doctor``, on a deployed stack."""
+"""``ecoguard audit | restore ACTION_ID | report | advise | doctor | policy | regions | kpi-alarms``, on a deployed
+stack. Every expected error ends in one line (``ecoguard_cli.errors``); ``--debug`` keeps the traceback."""
 
 from __future__ import annotations
 
@@ -6,47 +7,86 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import boto3
 import yaml
 from rich.console import Console
 
+from ecoguard.audit import AuditTrail
 from ecoguard.policy import build_policy
 from ecoguard_cli import operations
 from ecoguard_cli.advice import advice_table, open_advice
 from ecoguard_cli.audit_view import audit_table
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
+from ecoguard_cli.errors import USAGE, user_error
+from ecoguard_cli.guardrails import GUARDRAILS
 from ecoguard_cli.kpi_alarms import kpi_alarm_resources
+from ecoguard_cli.policy_file import effective_policy_yaml, problems, read_policy_file
 from ecoguard_cli.reporting import guardrails_table, regions_table, report_from_table, report_table, write_report
 
 # What `ecoguard restore` exits 0 on: done, previewed, or already done before.
 RESTORE_SUCCESS = ("restored", "would-apply", "duplicate")
 
 
+def action_id(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an action id is required (`ecoguard audit` lists them)")
+    return text
+
+
+class Parser(argparse.ArgumentParser):
+    """A usage error is one line, with where to read more, and exit code 2 (argparse's own)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: {message} (see: {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="ecoguard", description="Operate a deployed ecoguard stack.")
+    root = Parser(prog="ecoguard", description="Operate a deployed ecoguard stack.")
+    root.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    # Every command takes these too; SUPPRESS keeps a value given before the command.
+    common = Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show an error's traceback")
+    common.add_argument("--region", default=None, help="the AWS region (default: AWS_DEFAULT_REGION or your profile's)")
+    common.add_argument("--profile", default=None, help="a profile of ~/.aws/config (default: AWS_PROFILE)")
     commands = root.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("audit", help="list the audit records of a deployed stack")
-    listing.add_argument("--guardrail", default=None, help="only this guardrail's records, e.g. log-retention")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text, parents=[common])
+
+    listing = command("audit", "list the audit records of a deployed stack")
+    listing.add_argument("--guardrail", default=None, choices=GUARDRAILS, help="only this guardrail's records")
     listing.add_argument("--json", action="store_true", help="print the records as JSON, for machines")
-    restoring = commands.add_parser("restore", help="restore a resource from its audit record")
-    restoring.add_argument("action_id", help="the record's action_id (shown by `ecoguard audit`)")
+    restoring = command("restore", "restore a resource from its audit record")
+    restoring.add_argument("action_id", type=action_id, help="the record's action_id (shown by `ecoguard audit`)")
     restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
-    reporting = commands.add_parser("report", help="the impact report from a deployed stack's audit table")
+    reporting = command("report", "the impact report from a deployed stack's audit table")
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
     reporting.add_argument("--csv", type=Path, default=None, help="also write the actions and findings as CSV")
-    advising = commands.add_parser("advise", help="open serving and right-sizing recommendations, by monthly saving")
+    advising = command("advise", "open serving and right-sizing recommendations, by monthly saving")
     advising.add_argument("--json", action="store_true", help="print the recommendations as JSON, for machines")
     for sub in (listing, restoring, reporting, advising):
         where = sub.add_mutually_exclusive_group(required=True)
         where.add_argument("--stack", help="the deployed stack (its AuditTable is looked up)")
         where.add_argument("--table", help="the audit table's name")
-    doctor = commands.add_parser("doctor", help="read-only checks of a deployed stack (docs/DOCTOR.md)")
+    doctor = command("doctor", "read-only checks of a deployed stack (docs/DOCTOR.md)")
     doctor.add_argument("--stack", required=True, help="the deployed stack")
-    commands.add_parser("regions", help="rank AWS regions by grid carbon intensity, with sources")
-    alarms = commands.add_parser("kpi-alarms", help="print CloudFormation for the retraining gate's KPI alarms")
+    policy_text = "validate a policy override file, or show the effective policy"
+    policy = commands.add_parser("policy", help=policy_text, description=policy_text)
+    policies = policy.add_subparsers(dest="policy_command", required=True)
+    validate = policies.add_parser("validate", help="every invalid field of a policy override file, with its line",
+                                   parents=[common])  # fmt: skip
+    validate.add_argument("file", type=Path, help="the override file (YAML or JSON), as put in the SSM parameter")
+    show = policies.add_parser("show", help="the effective policy: the bundled defaults merged with the overrides",
+                               parents=[common])  # fmt: skip
+    source = show.add_mutually_exclusive_group()
+    source.add_argument("file", type=Path, nargs="?", default=None, help="an override file (YAML or JSON)")
+    source.add_argument("--stack", default=None, help="a deployed stack: its policy parameter and LogRetentionDays")
+    command("regions", "rank AWS regions by grid carbon intensity, with sources")
+    alarms = command("kpi-alarms", "print CloudFormation for the retraining gate's KPI alarms")
     alarms.add_argument("--policy", type=Path, default=None, help="policy override file (YAML or JSON)")
     alarms.add_argument("--period", type=int, default=300, help="seconds; shorter than the interval between runs")
     return root
@@ -54,24 +94,64 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except Exception as exc:
+        error = user_error(exc)
+        if error is None or args.debug:
+            raise
+        print(f"ecoguard: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+def run(args: argparse.Namespace) -> int:
     if args.command == "regions":
         Console().print(regions_table())
         return 0
     if args.command == "kpi-alarms":
         return print_kpi_alarms(args.policy, args.period)
-    session = boto3.session.Session()
+    if args.command == "policy" and (args.policy_command == "validate" or args.stack is None):
+        return validate_policy(args.file) if args.policy_command == "validate" else show_policy(args.file)
+    session = session_of(args)
+    if args.command == "policy":
+        overrides, days = operations.stack_policy(session, args.stack)
+        print(effective_policy_yaml(overrides, f"the policy parameter of {args.stack}", days), end="")
+        return 0
     if args.command == "doctor":
         return print_doctor(session, args.stack)
-    table = args.table or operations.audit_table_of(session, args.stack)
+    table = operations.require_table(session, args.table or operations.audit_table_of(session, args.stack))
     if args.command == "audit":
         return print_audit(session, table, args.guardrail, as_json=args.json)
     if args.command == "report":
         return print_report(session, table, args.html, args.json, args.csv)
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
+    record = operations.find_record(AuditTrail(session.client("dynamodb"), table), table, args.action_id)
     result = operations.restore_record(session, table, args.action_id, apply=args.apply)
-    Console().print(f"{result.outcome.value}: {result.message}", markup=False)
+    print(operations.restore_sentence(record.resource.name, args.action_id, result))  # one line, never wrapped
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
+
+
+def session_of(args: argparse.Namespace) -> boto3.session.Session:
+    """A session with --region and --profile where given; else boto3's own lookup (environment, config)."""
+    given = {"region_name": args.region, "profile_name": args.profile}
+    return boto3.session.Session(**{name: value for name, value in given.items() if value})
+
+
+def validate_policy(path: Path) -> int:
+    """Every invalid field, one line each (``file:line: field: message``); exit 1 if there is any."""
+    found = problems(read_policy_file(path), str(path))
+    for problem in found:
+        print(problem.text(str(path)))
+    if not found:
+        print(f"{path}: valid")
+    return 1 if found else 0
+
+
+def show_policy(path: Path | None) -> int:
+    text = read_policy_file(path) if path is not None else None
+    print(effective_policy_yaml(text, str(path) if path else "bundled default"), end="")
+    return 0
 
 
 def print_audit(session: boto3.session.Session, table: str, guardrail: str | None, *, as_json: bool) -> int:
@@ -117,7 +197,10 @@ def print_advice(session: boto3.session.Session, table: str, *, as_json: bool) -
 
 
 def print_kpi_alarms(policy_file: Path | None, period: int) -> int:
-    policy = build_policy(override_text=policy_file.read_text() if policy_file else None)
+    policy = build_policy(
+        override_text=read_policy_file(policy_file) if policy_file else None,
+        override_source=str(policy_file),
+    )
     resources, notes = kpi_alarm_resources(policy.retraining_gate, period=period)
     for note in notes:
         print(f"# not generated: {note}")

@@ -5,16 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.clock import utc_now
-from ecoguard.decisions import Mode
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.restore import RestoreResult, restore, unit_for
+from ecoguard_cli.errors import UserError
+
+
+def stack_resource(session: boto3.session.Session, stack: str, logical_id: str) -> str:
+    """The physical id of the stack's resource ``logical_id``; a stack that is not there is the user's mistake."""
+    try:
+        resource = session.client("cloudformation").describe_stack_resource(
+            StackName=stack, LogicalResourceId=logical_id
+        )
+    except ClientError as exc:
+        # CloudFormation answers ValidationError "Stack 'x' does not exist" (or "Resource x does not exist for
+        # stack y") for a name it does not know in this account and region.
+        if exc.response.get("Error", {}).get("Code") == "ValidationError":
+            raise UserError(
+                f"no ecoguard stack {stack!r} in {session.region_name} ({exc.response['Error'].get('Message', '')}): "
+                "check --stack, --region and --profile, or pass --table"
+            ) from exc
+        raise
+    return str(resource["StackResourceDetail"]["PhysicalResourceId"])
 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
-    resource = session.client("cloudformation").describe_stack_resource(StackName=stack, LogicalResourceId="AuditTable")
-    return str(resource["StackResourceDetail"]["PhysicalResourceId"])
+    return stack_resource(session, stack, "AuditTable")
+
+
+def require_table(session: boto3.session.Session, table: str) -> str:
+    """``table``, once DynamoDB says it exists in the session's region."""
+    try:
+        session.client("dynamodb").describe_table(TableName=table)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise UserError(
+                f"no audit table {table!r} in {session.region_name}: "
+                "check --table (or use --stack), --region and --profile"
+            ) from exc
+        raise
+    return table
 
 
 def list_records(session: boto3.session.Session, table: str, guardrail: str | None = None) -> list[dict[str, Any]]:
@@ -39,15 +72,29 @@ def as_row(record: AuditRecord) -> dict[str, Any]:
     }
 
 
+def find_record(trail: AuditTrail, table: str, action_id: str) -> AuditRecord:
+    record = trail.find(action_id)
+    if record is None:
+        raise UserError(f"no audit record with action id {action_id!r} in {table}: `ecoguard audit` lists the ids")
+    return record
+
+
+def restore_sentence(resource: str, action_id: str, result: RestoreResult) -> str:
+    """The outcome in words; the states before and after are in the audit records (`ecoguard audit --json`)."""
+    if result.outcome is Outcome.RESTORED:
+        return f"restored: {resource} is back as it was before action {action_id}"
+    if result.outcome is Outcome.WOULD_APPLY:
+        return f"would-apply: {resource} would go back to its state before action {action_id} (--apply does it)"
+    return f"{result.outcome.value}: {result.message}"
+
+
 def restore_record(session: boto3.session.Session, table: str, action_id: str, *, apply: bool) -> RestoreResult:
     """Restore the resource of the record ``action_id`` (``apply``: for real; else what it would do).
 
     The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here.
     """
     trail = AuditTrail(session.client("dynamodb"), table)
-    record = trail.find(action_id)
-    if record is None:
-        raise SystemExit(f"no audit record with action id {action_id} in {table}")
+    record = find_record(trail, table, action_id)
 
     def client(service: str) -> Any:
         return session.client(service)  # type: ignore[call-overload]
@@ -55,3 +102,14 @@ def restore_record(session: boto3.session.Session, table: str, action_id: str, *
     return restore(
         record, unit=unit_for(record, client), audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now
     )
+
+
+def stack_policy(session: boto3.session.Session, stack: str) -> tuple[str, int | None]:
+    """The stack's policy overrides (its SSM parameter) and its LogRetentionDays, as its functions read them."""
+    name = stack_resource(session, stack, "PolicyParameter")
+    overrides = session.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    [description] = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    days = {p["ParameterKey"]: p.get("ParameterValue") for p in description.get("Parameters", [])}.get(
+        "LogRetentionDays"
+    )
+    return overrides, int(days) if days else None

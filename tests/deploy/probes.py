@@ -1,7 +1,7 @@
 """Does a stack's resource exist? Asked of the service that owns it, not of CloudFormation.
 
 One probe per resource type the smoke test can check through its own API. Types with no probe here are
-checked through CloudFormation only (ListStackResources); README, "What the deploy smoke test proves",
+checked through CloudFormation only (ListStackResources); docs/TESTING.md, "The deploy smoke test",
 names them. A probe answers False for a resource that is gone (or, for a KMS key, pending deletion).
 """
 

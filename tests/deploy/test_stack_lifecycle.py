@@ -137,7 +137,7 @@ def test_update_back_to_the_defaults(
     strict=True,
     raises=AssertionError,
     reason="LocalStack 2026.3.0 (CloudFormation engine v2) keeps the resources whose condition an update turns "
-    "false; CloudFormation deletes them. Strict: this fails the day LocalStack deletes them (README).",
+    "false; CloudFormation deletes them. Strict: this fails the day LocalStack deletes them (docs/TESTING.md).",
 )
 def test_update_back_removes_the_forwarding_resources(aws: Clients, lifecycle: Lifecycle) -> None:
     template, back = lifecycle.after("back")

@@ -87,3 +87,19 @@ def test_the_audit_command_prints_a_table_by_default_one_row_per_record(
     exempt = next(r for r in records if r.outcome is Outcome.SKIPPED)
     [row] = [line for line in rows if exempt.action_id in line]
     assert exempt.resource.name in row and "skipped" in row and "tagged ecoguard:exempt=true" in row
+
+
+def test_given_an_applied_record_when_the_cli_restores_it_then_it_answers_in_one_sentence_without_a_dict(
+    enforced: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    action_id = applied(enforced, "/aws/sagemaker/TrainingJobs")
+    table = enforced.resolver.refs["AuditTable"]
+    assert main(["restore", "--table", table, action_id]) == 0
+    assert capsys.readouterr().out == (
+        f"would-apply: /aws/sagemaker/TrainingJobs would go back to its state before action {action_id} "
+        "(--apply does it)\n"
+    )
+    assert main(["restore", "--table", table, action_id, "--apply"]) == 0
+    restored = capsys.readouterr().out
+    assert restored == f"restored: /aws/sagemaker/TrainingJobs is back as it was before action {action_id}\n"
+    assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] is None

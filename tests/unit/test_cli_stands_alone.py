@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ("audit", "restore", "report", "advise", "regions", "kpi-alarms", "doctor")
+COMMANDS = ("audit", "restore", "report", "advise", "regions", "kpi-alarms", "doctor", "policy")
 
 BLOCK = """
 import importlib.abc, sys

@@ -1,5 +1,6 @@
 """``make bench [SCALE=1.0]``: every sweep at scale, cold starts, package sizes and the tool's own cost,
-written to docs/PERFORMANCE.md (the measured figures between its BENCH markers) and dist/bench.json."""
+written to docs/PERFORMANCE.md (the measured figures between its BENCH markers; at a reduced scale, to its copy
+in dist/: tools/bench/output.py) and dist/bench.json."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from tools.bench import coldstart, package
 from tools.bench.figures import cost_rows, sweep_rows
 from tools.bench.markdown import render
+from tools.bench.output import document_for
 from tools.simulator.template import ROOT, functions, load_template
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -95,17 +98,19 @@ def main() -> None:
         "demo": savings,
         "bench_s": round(time.monotonic() - started, 1),
     }
-    write(figures)
-    print(f"wrote {DOC.relative_to(ROOT)} and {OUT.relative_to(ROOT)} in {figures['bench_s']} s")
+    doc = write(figures)
+    print(f"wrote {doc.relative_to(ROOT)} and {OUT.relative_to(ROOT)} in {figures['bench_s']} s")
 
 
-def write(figures: dict[str, Any]) -> None:
+def write(figures: dict[str, Any]) -> Path:
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=2, sort_keys=True, default=str))
-    text = DOC.read_text(encoding="utf-8")
+    doc = document_for(float(figures["scale"]), DOC)
+    text = doc.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{render(figures)}\n{END}{tail}", encoding="utf-8")
+    doc.write_text(f"{head}{BEGIN}\n{render(figures)}\n{END}{tail}", encoding="utf-8")
+    return doc
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from typing import Any
 import boto3
 
 from tools.bench import seed
+from tools.bench.output import document_for
 from tools.bench.sweep import QUIET, SWEEPS, Calls, Throttle, counting, run_function
 from tools.simulator.account import provision
 from tools.simulator.demo import fake_credentials
@@ -235,11 +236,12 @@ def main() -> None:
     OUT.write_text(json.dumps({"scale": args.scale, **raw}, indent=2))
     table = "\n\n".join(tables)
     print(table)
-    text = DOC.read_text(encoding="utf-8")
+    doc = document_for(args.scale, DOC)
+    text = doc.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    DOC.write_text(f"{head}{BEGIN}\n{table}\n\nLoad average at the end: {load}.\n{END}{tail}", encoding="utf-8")
+    doc.write_text(f"{head}{BEGIN}\n{table}\n\nLoad average at the end: {load}.\n{END}{tail}", encoding="utf-8")
 
 
 def render(function: str, n: int, changes: int, rows: list[dict[str, Any]]) -> str:

@@ -1,21 +1,30 @@
-"""``make invoke``: one function, one event, against the simulator or (``AWS=1``) a real account."""
+"""``make invoke``: one function, one event, against the simulator or (``AWS=1``) a real account.
+
+On the simulator, the account is seeded as the demo seeds it for that function (the scenes whose title names
+it: endpoints for IdleEndpointFunction, training jobs for TrainingGuardFunction, ...), so that every example
+of the README shows its function at work; a function no scene names gets the demo's log groups."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from rich.console import Console
 
 from ecoguard.audit import AuditTrail
 from tools.simulator.account import provision, simulated_aws
 from tools.simulator.demo import fake_credentials
 from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.invoke import invoke, reset_caches
-from tools.simulator.s3_shim import FakeS3ConfigStore
+from tools.simulator.router import EventRouter
+from tools.simulator.scenes import scenes
+from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed import seed_log_groups
-from tools.simulator.seed_inference import seed_endpoints, seed_notebooks
-from tools.simulator.seed_s3 import seed_buckets
+from tools.simulator.seed_serving import create_serving_endpoints
 from tools.simulator.template import Resolver, load_template, parameter_defaults
+from tools.simulator.training_jobs import RunningTrainingJobs
 
 
 def run_invoke(
@@ -31,16 +40,18 @@ def run_invoke(
     with simulated_aws():
         reset_caches()
         resolver = provision(template)
-        if seed:
-            seed_log_groups()
-        if seed and function == "StorageLifecycleFunction":
-            # moto stores no Intelligent-Tiering configurations and drops some lifecycle fields: see s3_shim.
-            FakeS3ConfigStore().install()
-            seed_buckets()
-            seed_endpoints()
-            seed_notebooks()
-        results = invoke(function, event, resolver, env=env, template=template)
         audit = AuditTrail(boto3.client("dynamodb", region_name=REGION), resolver.refs["AuditTable"])
+        router = EventRouter.from_template(template, region=REGION, account=ACCOUNT, stack=STACK)
+        ctx = DemoContext(Console(quiet=True), resolver, router, audit, template)
+        seeded = [scene for scene in scenes() if scene.title.startswith(f"{function}:")] if seed else []
+        for scene in seeded:
+            scene.seed(ctx)
+        if seed and not seeded:
+            seed_log_groups()
+        with while_invoked(function):
+            results = invoke(function, event, resolver, env=env, template=template)
+        for scene in seeded:
+            getattr(scene, "teardown", lambda: None)()
         records = [
             {
                 "resource": r.resource.name,
@@ -52,6 +63,18 @@ def run_invoke(
             for r in audit.records()
         ]
         return {"results": results, "audit_records": records}
+
+
+@contextmanager
+def while_invoked(function: str) -> Iterator[None]:
+    """What the function's demo scene sets up around its invocation, not at seeding."""
+    if function == "TrainingGuardFunction":  # moto has no StopTrainingJob: the named shim supplies it
+        with RunningTrainingJobs.install():
+            yield
+        return
+    if function == "ServingAdvisorFunction":  # the scene creates the advised endpoints only while it runs
+        create_serving_endpoints()
+    yield
 
 
 def deployed_stack(template: dict[str, Any], stack: str) -> Resolver:

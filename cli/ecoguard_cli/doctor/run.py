@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 from rich.table import Table
 
 from ecoguard_cli.doctor import checks
@@ -32,6 +33,10 @@ def run_checks(deployment: Deployment) -> list[Row]:
             operation = error.operation_name
             rows.append(Row(registered.name, Status.UNKNOWN, f"{operation}: {code}",
                             f"allow the caller to {operation} (read-only) and run doctor again"))  # fmt: skip
+        except ResponseParserError:
+            # Not an AWS answer: an endpoint (AWS_ENDPOINT_URL, e.g. make sandbox) that lacks the call.
+            rows.append(Row(registered.name, Status.UNKNOWN, "the endpoint's answer is not the API's",
+                            "run doctor against AWS itself (unset AWS_ENDPOINT_URL)"))  # fmt: skip
     return rows
 
 

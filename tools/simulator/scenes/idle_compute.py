@@ -55,6 +55,12 @@ class IdleComputeScene:
             ctx.console.print(f"  {record.outcome.value}: {record.action} {record.resource.name}: {record.reason}")
         pools = {pool.job: warm_pool_status(pool.job) for pool in DEMO_POOLS}
         servers = {name: tracking_server_status(name) for name, _, _ in DEMO_SERVERS}
-        ctx.console.print(f"Warm pools now: {pools}. Tracking servers now: {servers}.")
+        ctx.console.print(
+            "Warm pools now: "
+            + ", ".join(f"{job} {status}" for job, status in pools.items())
+            + ". Tracking servers now: "
+            + ", ".join(f"{name} {status}" for name, status in servers.items())
+            + "."
+        )
         findings = sorted({r.action.removeprefix("finding:") for r in records if r.outcome is Outcome.FINDING})
         return {"pools": pools, "servers": servers, "findings": findings}
