@@ -168,7 +168,13 @@ def render(f: dict[str, Any]) -> str:
         f"{sum(c['usd_per_month'] for c in benched):.2f} USD/month** (arm64 list price, before the free tier)"
         + (f"; not benched, so unknown: {', '.join(unbenched)}. " if unbenched else ". ")
         + f"The demo account's applied actions avoid, by ecoguard's impact estimates, a monthly run rate of "
-        f"{f['demo']['monthly_run_rate']['usd']:.2f} USD and {f['demo']['monthly_run_rate']['kg_co2e']:.3g} kgCO2e "
+        f"{figure(f['demo']['monthly_run_rate']['usd'], '.2f')} USD and "
+        f"{figure(f['demo']['monthly_run_rate']['kg_co2e'], '.3g')} kgCO2e "
         f"per month ({sum(f['demo']['monthly_run_rate']['unknown'].values())} unknown part(s) counted, not estimated).",
     ]
     return "\n".join(out)
+
+
+def figure(value: float | None, spec: str) -> str:
+    """A figure of the report's JSON: None is a figure no action knows, shown as unknown, never as 0."""
+    return "unknown" if value is None else format(value, spec)
