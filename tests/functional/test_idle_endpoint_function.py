@@ -237,7 +237,7 @@ def test_given_a_deleted_endpoint_when_restored_then_it_is_recreated_identically
     [undo] = [r for r in seeded.records() if r.action == "restore:delete-endpoint"]
     assert undo.outcome is Outcome.RESTORED and undo.before == {"exists": False}
     again = operations.restore_record(session, table, deleted.action_id, apply=True)
-    assert again.outcome is Outcome.SKIPPED, "recreated since: a second restore refuses"
+    assert again.outcome is Outcome.DUPLICATE, "the latest attempt restored it: a second restore does nothing"
 
 
 @pytest.mark.parametrize(("endpoints", "variants"), [(1200, 1), (300, 2), (260, 3)])

@@ -41,7 +41,10 @@ def test_given_an_applied_record_when_restored_then_the_group_keeps_logs_forever
     assert [(u.outcome, u.before, u.after) for u in undo] == [
         (Outcome.RESTORED, {"retentionInDays": 30}, {"retentionInDays": None})
     ]
-    assert operations.restore_record(session, table, action_id, apply=True).outcome is Outcome.SKIPPED
+    # The latest attempt decides: this one restored, so a second restore does nothing and writes nothing.
+    again = operations.restore_record(session, table, action_id, apply=True)
+    assert again.outcome is Outcome.DUPLICATE and again.message == "already restored"
+    assert len([r for r in enforced.records() if r.action == "restore:put-retention-policy"]) == 1
 
 
 def test_given_the_group_changed_since_then_restore_refuses_to_overwrite_it(enforced: Stack) -> None:

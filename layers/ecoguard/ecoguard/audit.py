@@ -74,6 +74,9 @@ class AuditRecord:
     impact: Mapping[str, Any] | None = None
     # The cost-allocation tags (report.attribution_tags) the resource carried when ecoguard decided.
     attribution: Mapping[str, str] | None = None
+    # A restore attempt that did its part and left a step to a later attempt (an endpoint's autoscaling,
+    # registered once the endpoint is InService): what is still to do.
+    pending_step: str | None = None
 
     @property
     def pk(self) -> str:
@@ -119,6 +122,8 @@ class AuditRecord:
             item["impact"] = {"S": json.dumps(dict(self.impact), sort_keys=True)}
         if self.attribution:
             item["attribution"] = {"S": json.dumps(dict(self.attribution), sort_keys=True)}
+        if self.pending_step:
+            item["pending_step"] = {"S": self.pending_step}
         return item
 
     @classmethod
@@ -145,6 +150,7 @@ class AuditRecord:
             error=item["error"]["S"] if "error" in item else None,
             impact=json.loads(item["impact"]["S"]) if "impact" in item else None,
             attribution=json.loads(item["attribution"]["S"]) if "attribution" in item else None,
+            pending_step=item["pending_step"]["S"] if "pending_step" in item else None,
         )
 
 
@@ -199,6 +205,32 @@ class AuditTrail:
                 return False
             raise AuditUnavailable(str(translate(exc))) from exc
         return True
+
+    def create(self, record: AuditRecord) -> bool:
+        """Write the record only if no record has its key (not even a pending one); False if one has.
+
+        Of two writers racing for the same key, exactly one succeeds (a conditional PutItem, DynamoDB
+        Developer Guide, "Condition expressions"): a restore attempt's claim."""
+        try:
+            self._db.put_item(TableName=self._table, Item=record.to_item(), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise AuditUnavailable(str(translate(exc))) from exc
+        return True
+
+    def under(self, pk: str, sk_prefix: str) -> list[AuditRecord]:
+        """The decision records of ``pk`` whose sort key begins with ``sk_prefix`` (strongly consistent)."""
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+            ConsistentRead=True,
+        )
+        try:
+            return list(_decisions(pages))
+        except ClientError as exc:
+            raise AuditUnavailable(str(translate(exc))) from exc
 
     def finish(self, record: AuditRecord) -> None:
         try:

@@ -48,7 +48,7 @@ from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep, SweepResult
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 READ_ENDPOINT = frozenset({"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"})
@@ -70,6 +70,7 @@ class MarkIdle(ActionUnit[EndpointPorts]):
     name = MARK
     permissions = frozenset({"sagemaker:AddTags"})
     restore_permissions = READ_ENDPOINT | {"sagemaker:DeleteTags"}
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.sagemaker.tag(action.resource.arn, IDLE_SINCE_TAG, str(action.after[IDLE_SINCE_TAG]))
@@ -118,6 +119,10 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     # Right before it, the endpoint is read again (status, last change, tags, invocations, whether its
     # configuration and models exist, its autoscaling) and it is decided again.
     confirm_first = True
+    irreversible = (
+        "the endpoint's instances and anything on their volumes are gone; a restore re-creates it on new "
+        "instances (minutes until InService, its autoscaling registered only then) and its metrics restart"
+    )
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.sagemaker.delete_endpoint(action.resource.name)
@@ -152,6 +157,7 @@ class ScaleToZero(ActionUnit[EndpointPorts]):
     name = SCALE_TO_ZERO
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         for variant, capacity in action.after.items():
@@ -181,6 +187,7 @@ class ScaleCopiesToZero(ActionUnit[EndpointPorts]):
     name = SCALE_COPIES_TO_ZERO
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         for component, capacity in action.after.items():

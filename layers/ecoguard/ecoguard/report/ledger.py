@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ecoguard.attempts import undone_sk
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
@@ -170,7 +171,9 @@ def _build(
     report_serving = ServingSection()
     for account, region, record in located:
         if record.action.startswith(RESTORE_PREFIX) and record.outcome is Outcome.RESTORED:
-            restored_at[(record.pk, record.trigger_id.removeprefix(RESTORE_PREFIX))] = record.recorded_at
+            # The first attempt that brought it back ends the action (a later one only finished a step).
+            key = (record.pk, undone_sk(record.trigger_id))
+            restored_at[key] = min(record.recorded_at, restored_at.get(key, record.recorded_at))
         by_resource.setdefault(record.pk, []).append((account, region, record))
         report_serving.add(record)
         keys.update(dict.fromkeys(record.attribution or {}))  # keys a policy named when the record was written
