@@ -20,8 +20,10 @@ from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
 from ecoguard_cli.kpi_alarms import kpi_alarm_resources
 from ecoguard_cli.reporting import guardrails_table, regions_table, report_from_table, report_table, write_report
 
-# What `ecoguard restore` exits 0 on: done, previewed, or already done before.
+# What `ecoguard restore` exits 0 on: done, previewed, or already done before. Another restore of the same
+# record in progress exits 75 (EX_TEMPFAIL): try again later.
 RESTORE_SUCCESS = ("restored", "would-apply", "duplicate")
+RESTORE_IN_PROGRESS = 75
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,7 +34,9 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print the records as JSON, for machines")
     restoring = commands.add_parser("restore", help="restore a resource from its audit record")
     restoring.add_argument("action_id", help="the record's action_id (shown by `ecoguard audit`)")
-    restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
+    acting = restoring.add_mutually_exclusive_group()
+    acting.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
+    acting.add_argument("--dry-run", action="store_true", help="only print what it would do (the default)")
     reporting = commands.add_parser("report", help="the impact report from a deployed stack's audit table")
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
@@ -69,8 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         return print_report(session, table, args.html, args.json, args.csv)
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
-    result = operations.restore_record(session, table, args.action_id, apply=args.apply)
-    Console().print(f"{result.outcome.value}: {result.message}", markup=False)
+    result = operations.restore_record(session, table, args.action_id, apply=args.apply and not args.dry_run)
+    console = Console()
+    console.print(f"{result.outcome.value}: {result.message}", markup=False)
+    if result.not_restored:
+        console.print(f"cannot be brought back: {result.not_restored}", markup=False)
+    if result.pending_step:
+        console.print(f"pending: {result.pending_step} (run `ecoguard restore {args.action_id} --apply` again)")
+    if result.outcome.value == "in-progress":
+        return RESTORE_IN_PROGRESS
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
 
 

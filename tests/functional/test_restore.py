@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import boto3
 import pytest
 
+from ecoguard.attempts import prefix_of, trigger_of
 from ecoguard.decisions import Outcome
 from ecoguard_cli import operations
 from ecoguard_cli.__main__ import main
@@ -90,3 +93,30 @@ def test_the_audit_command_prints_a_table_by_default_one_row_per_record(
     exempt = next(r for r in records if r.outcome is Outcome.SKIPPED)
     [row] = [line for line in rows if exempt.action_id in line]
     assert exempt.resource.name in row and "skipped" in row and "tagged ecoguard:exempt=true" in row
+
+
+def test_given_restore_dry_run_then_the_cli_prints_what_it_would_do_and_what_is_lost_and_changes_nothing(
+    enforced: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    action_id = applied(enforced, "/aws/sagemaker/TrainingJobs")
+    table = enforced.resolver.refs["AuditTable"]
+    written = len(enforced.records())
+    assert main(["restore", action_id, "--dry-run", "--table", table]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("would-apply: would restore {'retentionInDays': 30} -> {'retentionInDays': None}")
+    assert "cannot be brought back: log events older than the new retention are deleted" in out
+    assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] == 30 and len(enforced.records()) == written
+
+
+def test_given_a_claimed_attempt_then_dynamodb_refuses_a_second_claim_of_the_same_attempt(enforced: Stack) -> None:
+    record = next(r for r in enforced.records() if r.outcome is Outcome.APPLIED)
+    attempt = replace(record, action=f"restore:{record.action}", trigger_id=trigger_of(record, 1))
+    trail = enforced.audit
+    assert trail.create(attempt.with_outcome(Outcome.PENDING)) is True
+    assert trail.create(attempt.with_outcome(Outcome.PENDING)) is False, "exactly one of two claims wins"
+    assert [a.trigger_id for a in trail.under(record.pk, prefix_of(record))] == [trigger_of(record, 1)]
+    session = boto3.session.Session(region_name=REGION)
+    busy = operations.restore_record(session, enforced.resolver.refs["AuditTable"], record.action_id, apply=True)
+    assert busy.outcome is Outcome.IN_PROGRESS
+    assert main(["restore", record.action_id, "--apply", "--table", enforced.resolver.refs["AuditTable"]]) == 75
