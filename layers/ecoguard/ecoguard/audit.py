@@ -35,6 +35,10 @@ ACTION_ID_INDEX = "by-action-id"
 # Sparse: only a pending record has ``pending_guardrail``, and writing its outcome over it drops it.
 PENDING_INDEX = "by-pending"
 BEGIN_CONDITION = "attribute_not_exists(pk) OR outcome = :pending"
+# How the small record written in place of one over DynamoDB's 400 KB an item begins its error
+# (ecoguard.records.oversized); the report counts such records apart (``too-large``).
+OVERSIZED = "not acted: its audit record would be"
+TOO_LARGE = "too-large"
 
 
 def action_id_of(pk: str, sk: str) -> str:
@@ -212,7 +216,9 @@ class AuditTrail:
         Of two writers racing for the same key, exactly one succeeds (a conditional PutItem, DynamoDB
         Developer Guide, "Condition expressions"): a restore attempt's claim."""
         try:
-            self._db.put_item(TableName=self._table, Item=record.to_item(), ConditionExpression="attribute_not_exists(pk)")
+            self._db.put_item(
+                TableName=self._table, Item=record.to_item(), ConditionExpression="attribute_not_exists(pk)"
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False

@@ -79,7 +79,8 @@ def restore(
         return refused
     # 4. What it does, said before it is done.
     said_done = standing is Standing.RETRY and unit.restored(record, current)
-    reason = _reason(record, unit, attempts, standing, said_done)
+    with acting(unit.name, Phase.RESTORE):  # the steps may read the resource (what is gone since)
+        reason = _reason(record, unit, attempts, standing, said_done)
     if mode is Mode.DRY_RUN:
         # A preview for the operator: nothing is changed, so nothing is recorded.
         return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}", unit.irreversible, attempts.latest_step)
@@ -91,7 +92,7 @@ def restore(
     except AuditUnavailable as exc:
         return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
     # 6. Act (nothing, when an earlier attempt's undo is seen to have taken effect), and record the outcome.
-    return _act(record, unit, audit, attempt, standing, said_done)
+    return _act(record, unit, audit, attempt, standing=standing, said_done=said_done)
 
 
 def _refused(record: AuditRecord, unit: ActionUnit[Any]) -> RestoreResult | None:
@@ -132,9 +133,7 @@ def _changed_since(
     )
 
 
-def _reason(
-    record: AuditRecord, unit: ActionUnit[Any], attempts: Attempts, standing: Standing, said_done: bool
-) -> str:
+def _reason(record: AuditRecord, unit: ActionUnit[Any], attempts: Attempts, standing: Standing, said_done: bool) -> str:
     if standing is Standing.FOLLOW_UP:
         return f"finish the restore: {attempts.latest_step}"
     if said_done:
@@ -143,7 +142,9 @@ def _reason(
     return f"restore {steps}" + (" (carrying on from an earlier attempt)" if standing is Standing.RETRY else "")
 
 
-def _attempt(record: AuditRecord, current: Mapping[str, Any], trigger_id: str, reason: str, now: datetime) -> AuditRecord:
+def _attempt(
+    record: AuditRecord, current: Mapping[str, Any], trigger_id: str, reason: str, now: datetime
+) -> AuditRecord:
     return AuditRecord(
         guardrail=record.guardrail,
         resource=record.resource,
@@ -165,6 +166,7 @@ def _act(
     unit: ActionUnit[Any],
     audit: RestoreLog,
     attempt: AuditRecord,
+    *,
     standing: Standing,
     said_done: bool,
 ) -> RestoreResult:

@@ -33,7 +33,7 @@ from ecoguard.decisions import PlannedAction
 type Clients = Callable[[str], Any]
 """A boto3 client factory: service name -> client."""
 
-FULLY_REVERSIBLE: None = None
+FULLY_REVERSIBLE: str | None = None
 """``ActionUnit.irreversible`` of a change a restore undoes entirely."""
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ecoguard.attempts import undone_sk
-from ecoguard.audit import AuditRecord
+from ecoguard.audit import OVERSIZED, TOO_LARGE, AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise
@@ -183,6 +183,8 @@ def _build(
             report.records += 1
             summary = report.guardrails.setdefault(record.guardrail, GuardrailSummary(record.guardrail))
             summary.outcomes[record.outcome.value] += 1
+            if record.error and record.error.startswith(OVERSIZED):
+                summary.outcomes[TOO_LARGE] += 1  # also counted failed: not acted, and said why
             for dimension, value in _dimensions(account, region, record, report.attribution_tags):
                 breakdown = report.attribution.setdefault(dimension, {}).setdefault(value, Breakdown())
                 breakdown.records += 1
