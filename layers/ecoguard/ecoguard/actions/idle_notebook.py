@@ -63,6 +63,11 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
         # Stopping becomes Stopped without anyone's intervention.
         return current.get("NotebookInstanceStatus") in ("Stopping", "Stopped")
 
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # "Pending: the instance is starting" (DescribeNotebookInstance NotebookInstanceStatus): a start whose
+        # answer was lost is on its way, and a second StartNotebookInstance would fail.
+        return current.get("NotebookInstanceStatus") in ("Pending", "InService")
+
     def undo(self, record: AuditRecord) -> None:
         self.ports.start_notebook(record.resource.name)
 
