@@ -123,6 +123,7 @@ RESOURCE_STAR_ONLY = frozenset(
         "sagemaker:Search",
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",
         "tag:GetResources",
     }
 )
