@@ -38,6 +38,8 @@ BEGIN_CONDITION = "attribute_not_exists(pk) OR outcome = :pending"
 # How the small record written in place of one over DynamoDB's 400 KB an item begins its error
 # (ecoguard.records.oversized); the report counts such records apart (``too-large``).
 OVERSIZED = "not acted: its audit record would be"
+# How an action's reason says, before the change, what a restore cannot bring back (ecoguard.records).
+NOT_REVERSIBLE = " (not fully reversible: "
 TOO_LARGE = "too-large"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.audit import OVERSIZED, AuditLog, AuditRecord
+from ecoguard.audit import NOT_REVERSIBLE, OVERSIZED, AuditLog, AuditRecord
 from ecoguard.audit_batch import MAX_ITEM_BYTES, item_size
 from ecoguard.decisions import Decision, Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.summary import Trigger
@@ -64,7 +64,7 @@ class Recorder:
         """The action's reason, saying what cannot be undone, in the record written before the change."""
         unit = self.units.get(action.action)
         caveat = unit.irreversible if unit is not None else None
-        return action.reason if caveat is None else f"{action.reason} (not fully reversible: {caveat})"
+        return action.reason if caveat is None else f"{action.reason}{NOT_REVERSIBLE}{caveat})"
 
     def _record(  # noqa: PLR0917 - one record's fields, in the order of AuditRecord's
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from ecoguard.audit import AuditRecord
+from ecoguard.audit import NOT_REVERSIBLE, AuditRecord
 from ecoguard.impact import METHOD
 from ecoguard.regions import ranked
 from ecoguard.report.charts import INK, PALETTE, week_bars
@@ -202,10 +202,16 @@ def _serving(report: Report) -> str:
     )
 
 
+def _shortened(reason: str) -> str:
+    """The reason within 200 characters, but what cannot be undone always in full."""
+    said, mark, caveat = reason.partition(NOT_REVERSIBLE)
+    return said[:200] + (f"{mark}{caveat}" if mark else "")
+
+
 def _history(records: list[AuditRecord]) -> str:
     items = "".join(
         f"<li>{r.recorded_at:%Y-%m-%d %H:%M} {_e(r.mode.value)} {_e(r.action)}: <b>{_e(r.outcome.value)}</b>"
-        f" ({_e(r.reason[:200])})</li>"
+        f" ({_e(_shortened(r.reason))})</li>"
         for r in records
     )
     return f"<details><summary>{len(records)} record(s)</summary><ul>{items}</ul></details>"
