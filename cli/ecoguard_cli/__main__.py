@@ -26,8 +26,10 @@ from ecoguard_cli.kpi_alarms import kpi_alarm_resources
 from ecoguard_cli.policy_file import effective_policy_yaml, problems, read_policy_file
 from ecoguard_cli.reporting import guardrails_table, regions_table, report_from_table, report_table, write_report
 
-# What `ecoguard restore` exits 0 on: done, previewed, or already done before.
+# What `ecoguard restore` exits 0 on: done, previewed, or already done before. Another restore of the same
+# record in progress exits 75 (EX_TEMPFAIL): try again later.
 RESTORE_SUCCESS = ("restored", "would-apply", "duplicate")
+RESTORE_IN_PROGRESS = 75
 
 
 def action_id(text: str) -> str:
@@ -61,7 +63,9 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print the records as JSON, for machines")
     restoring = command("restore", "restore a resource from its audit record")
     restoring.add_argument("action_id", type=action_id, help="the record's action_id (shown by `ecoguard audit`)")
-    restoring.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
+    acting = restoring.add_mutually_exclusive_group()
+    acting.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
+    acting.add_argument("--dry-run", action="store_true", help="only print what it would do (the default)")
     reporting = command("report", "the impact report from a deployed stack's audit table")
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
@@ -127,8 +131,15 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
     record = operations.find_record(AuditTrail(session.client("dynamodb"), table), table, args.action_id)
-    result = operations.restore_record(session, table, args.action_id, apply=args.apply)
-    print(operations.restore_sentence(record.resource.name, args.action_id, result))  # one line, never wrapped
+    result = operations.restore_record(session, table, args.action_id, apply=args.apply and not args.dry_run)
+    # One line each, never wrapped: the outcome in words, what cannot come back, what is still to do.
+    print(operations.restore_sentence(record.resource.name, args.action_id, result))
+    if result.not_restored:
+        print(f"cannot be brought back: {result.not_restored}")
+    if result.pending_step:
+        print(f"pending: {result.pending_step} (run `ecoguard restore {args.action_id} --apply` again)")
+    if result.outcome.value == "in-progress":
+        return RESTORE_IN_PROGRESS
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.audit import TOO_LARGE, AuditRecord, AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.regions import ranked
 from ecoguard.report import Report, build_report, headline_text, render_csv, render_html, render_json
@@ -63,10 +63,14 @@ def report_table(report: Report) -> Table:
     return table
 
 
+# "too-large": failed because the record would exceed DynamoDB's item limit (a small record says so).
+OUTCOME_COLUMNS = ("applied", "would-apply", "skipped", "finding", "failed", TOO_LARGE)
+
+
 def guardrails_table(report: Report) -> Table:
     table = Table(title="per guardrail", title_justify="left")
     table.add_column("guardrail", no_wrap=True)
-    for column in ("applied", "would-apply", "skipped", "finding", "failed"):
+    for column in OUTCOME_COLUMNS:
         table.add_column(column, justify="right")
     for column in ("avoided to date", "run rate /month", "potential /month"):
         table.add_column(column, justify="right")
@@ -80,7 +84,7 @@ def guardrails_table(report: Report) -> Table:
         ]  # fmt: skip
         table.add_row(
             name,
-            *(str(outcomes.get(o, 0)) for o in ("applied", "would-apply", "skipped", "finding", "failed")),
+            *(str(outcomes.get(o, 0)) for o in OUTCOME_COLUMNS),
             *figures,
         )
     return table

@@ -6,7 +6,9 @@ Invoked directly (not by EventBridge), for example::
       --payload '{"action_id": "3f2a9c0d1e4b5a6c", "apply": true}' out.json
 
 Without ``"apply": true`` it only reports what it would do. The restore goes ahead only if the
-resource is still as ecoguard left it, and is itself audited before it acts.
+resource is still as ecoguard left it, and is itself audited before it acts. A failed restore is retried
+by invoking it again; while another restore of the same record acts, the answer is ``in-progress``.
+``not_restored`` says what the change destroyed that no restore brings back.
 """
 
 from __future__ import annotations
@@ -61,4 +63,10 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
         clock=utc_now,
     )
     logger.info("restore", extra={"action_id": request.action_id, "outcome": result.outcome.value})
-    return {"outcome": result.outcome.value, "message": result.message, "resource": record.resource.name}
+    return {
+        "outcome": result.outcome.value,
+        "message": result.message,
+        "resource": record.resource.name,
+        "not_restored": result.not_restored,
+        "pending_step": result.pending_step,
+    }

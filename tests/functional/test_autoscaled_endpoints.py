@@ -1,8 +1,10 @@
 """IdleEndpointFunction and RestoreFunction on autoscaled endpoints, and right before a deletion.
 
 Simulator shims (tools/simulator/autoscaling_shim.py): ``moto_delete_endpoint_keeps_scaling`` (AWS removes
-an endpoint's scalable targets and policies with it) and ``moto_step_policy_lists_no_alarms`` (AWS lists the
-alarms that invoke a step scaling policy).
+an endpoint's scalable targets, policies and scheduled actions with it, and the policies' alarm actions),
+``moto_step_policy_lists_no_alarms`` (AWS lists the alarms that invoke a step scaling policy), and
+``endpoints_creating`` (``moto_endpoints_in_service_at_once``, ``moto_registers_scaling_on_any_endpoint``: a
+re-created endpoint is Creating first, and its scaling cannot be registered before it is InService).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from ecoguard.adapters.clients import client
@@ -18,8 +21,8 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
 from tests.builders.idle_endpoint import arn, marks, scaling_of, sweep, travel_past_grace
-from tests.conftest import Stack, record_calls
-from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
+from tests.conftest import REGION, Stack, record_calls
+from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims, endpoints_creating
 from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_inference import (
     EndpointSeed,
@@ -133,3 +136,90 @@ def test_given_an_async_endpoint_then_it_scales_to_zero_only_with_a_step_policy_
     assert scaling_of("async-stranded")[0] == [
         ("endpoint/async-stranded/variant/AllTraffic", "sagemaker:variant:DesiredInstanceCount", 1, 2)
     ]
+
+
+def alarm_actions(name: str) -> list[str]:
+    [alarm] = boto3.client("cloudwatch", region_name=REGION).describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    return list(alarm["AlarmActions"])
+
+
+def scheduled_of(endpoint: str) -> list[tuple[str, str, object]]:
+    listed = boto3.client("application-autoscaling", region_name=REGION).describe_scheduled_actions(
+        ServiceNamespace="sagemaker"
+    )["ScheduledActions"]
+    return [
+        (a["ScheduledActionName"], a["Schedule"], a["ScalableTargetAction"])
+        for a in listed
+        if a["ResourceId"].startswith(f"endpoint/{endpoint}/")
+    ]
+
+
+def test_given_an_autoscaled_endpoint_deleted_and_its_config_deleted_after_then_restore_brings_it_all_back_in_order(
+    autoscaled: Stack,
+) -> None:
+    aas = boto3.client("application-autoscaling", region_name=REGION)
+    resource = "endpoint/idle-scaled/variant/AllTraffic"
+    aas.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId=resource,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        SuspendedState={"DynamicScalingInSuspended": True},
+    )
+    aas.put_scheduled_action(
+        ServiceNamespace="sagemaker",
+        ScheduledActionName="night",
+        ResourceId=resource,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        Schedule="cron(0 20 * * ? *)",
+        ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 1},
+    )
+    scaling, scheduled = scaling_of("idle-scaled"), scheduled_of("idle-scaled")
+    config = sagemaker().describe_endpoint_config(EndpointConfigName="idle-scaled-config")
+    assert len(alarm_actions("idle-scaled-CPUUtilization")) == 1
+    marked_past_grace(autoscaled, "idle-scaled")
+    sweep(autoscaled, Mode.ENFORCE, "run-2")
+    [deleted] = records(autoscaled, "idle-scaled", "delete-endpoint")
+    recorded = deleted.before
+    assert recorded["EndpointConfig"]["ProductionVariants"] == config["ProductionVariants"]
+    assert recorded["Autoscaling"]["ScalableTargets"][0]["SuspendedState"]["DynamicScalingInSuspended"] is True
+    assert [a["ScheduledActionName"] for a in recorded["Autoscaling"]["ScheduledActions"]] == ["night"]
+    assert [a["AlarmName"] for a in recorded["Autoscaling"]["Alarms"]] == ["idle-scaled-CPUUtilization"]
+    assert alarm_actions("idle-scaled-CPUUtilization") == [], "AWS keeps the alarm, not its action"
+    assert scheduled_of("idle-scaled") == []
+    sagemaker().delete_endpoint_config(EndpointConfigName="idle-scaled-config")  # cleaned up after
+
+    with endpoints_creating() as creating:
+        [first] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+        assert first["outcome"] == "restored", first
+        assert first["pending_step"].startswith("scaling pending")
+        assert sagemaker().describe_endpoint(EndpointName="idle-scaled")["EndpointStatus"] == "Creating"
+        assert (
+            sagemaker().describe_endpoint_config(EndpointConfigName="idle-scaled-config")["ProductionVariants"]
+            == (config["ProductionVariants"])
+        )
+        assert creating.refused == [], "no RegisterScalableTarget while the endpoint is Creating"
+        assert scaling_of("idle-scaled") == ([], [])
+        [early] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+        assert early["outcome"] == "restored" and early["pending_step"].startswith("scaling pending")
+
+        creating.in_service("idle-scaled")
+        [second] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+
+    assert second["outcome"] == "restored" and second["pending_step"] is None
+    assert scaling_of("idle-scaled") == scaling and scheduled_of("idle-scaled") == scheduled
+    [target] = aas.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[resource])["ScalableTargets"]
+    assert target["SuspendedState"]["DynamicScalingInSuspended"] is True
+    [step] = [
+        p
+        for p in aas.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=resource)["ScalingPolicies"]
+        if p["PolicyType"] == "StepScaling"
+    ]
+    assert alarm_actions("idle-scaled-CPUUtilization") == [step["PolicyARN"]], "re-attached to the new policy"
+    attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
+    assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
+        (Outcome.RESTORED, True),
+        (Outcome.RESTORED, True),
+        (Outcome.RESTORED, False),
+    ]
+    [done] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+    assert done["outcome"] == "duplicate"

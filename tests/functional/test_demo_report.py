@@ -35,11 +35,12 @@ def demo() -> dict[str, Any]:
 # each applied action's per-day rate, from its record until now, its restore, or the end of a training job's
 # MaxRuntime; its run rate only while in effect, over the hours left in the month or before the horizon.
 def recompute(records: list[AuditRecord], now: datetime) -> dict[str, float]:
-    restored = {
-        (r.pk, r.trigger_id.removeprefix("restore:")): r.recorded_at
-        for r in records
-        if r.action.startswith("restore:") and r.outcome is Outcome.RESTORED
-    }
+    # A restore attempt's trigger id is "restore:<the restored record's sk>@<attempt number>"; the first
+    # attempt that restored ends the action.
+    restored: dict[tuple[str, str], datetime] = {}
+    for r in sorted(records, key=lambda r: r.recorded_at, reverse=True):
+        if r.action.startswith("restore:") and r.outcome is Outcome.RESTORED:
+            restored[(r.pk, re.sub(r"@\d+$", "", r.trigger_id.removeprefix("restore:")))] = r.recorded_at
     totals = {
         "AvoidedToDateUsd": 0.0,
         "AvoidedToDateKgCO2e": 0.0,

@@ -165,13 +165,18 @@ def test_given_enforce_then_idle_is_marked_then_deleted_only_after_the_grace(see
     assert endpoint_names() == {s.name for s in SEEDS} - {"idle-realtime"}
     [deleted] = [r for r in seeded.records() if r.action == "delete-endpoint"]
     assert deleted.outcome is Outcome.APPLIED
+    # The config and the model are kept, for a restore; the config's content is recorded too, in case it is
+    # deleted after.
+    config = sagemaker().describe_endpoint_config(EndpointConfigName="idle-realtime-config")
     assert deleted.before == {
         "EndpointName": "idle-realtime",
         "EndpointConfigName": "idle-realtime-config",
+        "EndpointConfig": {
+            "EndpointConfigName": "idle-realtime-config",
+            "ProductionVariants": config["ProductionVariants"],
+        },
         "Tags": {"team": "growth"},
     }
-    # The config and the model are kept, for a restore.
-    assert sagemaker().describe_endpoint_config(EndpointConfigName="idle-realtime-config")
     assert sagemaker().describe_model(ModelName="idle-realtime-model")
     assert marks(seeded).get(arn("idle-realtime")).version == 0, "the mark goes with the endpoint"
 
@@ -237,7 +242,7 @@ def test_given_a_deleted_endpoint_when_restored_then_it_is_recreated_identically
     [undo] = [r for r in seeded.records() if r.action == "restore:delete-endpoint"]
     assert undo.outcome is Outcome.RESTORED and undo.before == {"exists": False}
     again = operations.restore_record(session, table, deleted.action_id, apply=True)
-    assert again.outcome is Outcome.SKIPPED, "recreated since: a second restore refuses"
+    assert again.outcome is Outcome.DUPLICATE, "the latest attempt restored it: a second restore does nothing"
 
 
 @pytest.mark.parametrize(("endpoints", "variants"), [(1200, 1), (300, 2), (260, 3)])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import boto3
 import pytest
 
+from ecoguard.attempts import prefix_of, trigger_of
 from ecoguard.decisions import Outcome
 from ecoguard_cli import operations
 from ecoguard_cli.__main__ import main
@@ -41,7 +44,10 @@ def test_given_an_applied_record_when_restored_then_the_group_keeps_logs_forever
     assert [(u.outcome, u.before, u.after) for u in undo] == [
         (Outcome.RESTORED, {"retentionInDays": 30}, {"retentionInDays": None})
     ]
-    assert operations.restore_record(session, table, action_id, apply=True).outcome is Outcome.SKIPPED
+    # The latest attempt decides: this one restored, so a second restore does nothing and writes nothing.
+    again = operations.restore_record(session, table, action_id, apply=True)
+    assert again.outcome is Outcome.DUPLICATE and again.message == "already restored"
+    assert len([r for r in enforced.records() if r.action == "restore:put-retention-policy"]) == 1
 
 
 def test_given_the_group_changed_since_then_restore_refuses_to_overwrite_it(enforced: Stack) -> None:
@@ -103,3 +109,33 @@ def test_given_an_applied_record_when_the_cli_restores_it_then_it_answers_in_one
     restored = capsys.readouterr().out
     assert restored == f"restored: /aws/sagemaker/TrainingJobs is back as it was before action {action_id}\n"
     assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] is None
+
+
+def test_given_restore_dry_run_then_the_cli_prints_what_it_would_do_and_what_is_lost_and_changes_nothing(
+    enforced: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    action_id = applied(enforced, "/aws/sagemaker/TrainingJobs")
+    table = enforced.resolver.refs["AuditTable"]
+    written = len(enforced.records())
+    assert main(["restore", action_id, "--dry-run", "--table", table]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"would-apply: /aws/sagemaker/TrainingJobs would go back to its state before action {action_id} "
+        "(--apply does it)"
+    )
+    assert out[1].startswith("cannot be brought back: log events older than the new retention are deleted")
+    assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] == 30 and len(enforced.records()) == written
+
+
+def test_given_a_claimed_attempt_then_dynamodb_refuses_a_second_claim_of_the_same_attempt(enforced: Stack) -> None:
+    record = next(r for r in enforced.records() if r.outcome is Outcome.APPLIED)
+    attempt = replace(record, action=f"restore:{record.action}", trigger_id=trigger_of(record, 1))
+    trail = enforced.audit
+    assert trail.create(attempt.with_outcome(Outcome.PENDING)) is True
+    assert trail.create(attempt.with_outcome(Outcome.PENDING)) is False, "exactly one of two claims wins"
+    assert [a.trigger_id for a in trail.under(record.pk, prefix_of(record))] == [trigger_of(record, 1)]
+    session = boto3.session.Session(region_name=REGION)
+    busy = operations.restore_record(session, enforced.resolver.refs["AuditTable"], record.action_id, apply=True)
+    assert busy.outcome is Outcome.IN_PROGRESS
+    assert main(["restore", record.action_id, "--apply", "--table", enforced.resolver.refs["AuditTable"]]) == 75

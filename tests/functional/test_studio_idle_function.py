@@ -319,7 +319,7 @@ def test_given_a_deleted_canvas_app_when_restored_then_it_is_created_again(
     assert done["outcome"] == "restored"
     assert app_status(ids["research"], "carol", "Canvas", "default") == "InService"
     [again] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
-    assert again["outcome"] == "skipped", "the app runs again: nothing left to restore"
+    assert again["outcome"] == "duplicate", "the latest attempt restored it: nothing left to restore"
 
 
 def test_given_delete_app_refused_as_in_use_then_the_canvas_record_fails_and_the_sweep_finishes(

@@ -123,6 +123,7 @@ RESOURCE_STAR_ONLY = frozenset(
         "sagemaker:Search",
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",
         "tag:GetResources",
         # Cost Explorer's cost and usage queries have no resource type (Service Authorization Reference, AWS
         # Cost Explorer Service); ImpactReportFunction's opt-in measured savings.

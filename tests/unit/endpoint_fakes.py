@@ -203,7 +203,7 @@ class _SageMaker:
 
 
 class _AutoScaling:
-    """No endpoint has a scalable target or a scaling policy."""
+    """No endpoint has a scalable target, a scaling policy or a scheduled action."""
 
     def __init__(self, account: InferenceAccount) -> None:
         self.account = account
@@ -217,6 +217,11 @@ class _AutoScaling:
         self.account.count("DescribeScalingPolicies")
         assert kwargs["MaxResults"] <= 10
         return {"ScalingPolicies": []}
+
+    def describe_scheduled_actions(self, **kwargs: Any) -> dict[str, Any]:
+        self.account.count("DescribeScheduledActions")
+        assert kwargs["MaxResults"] <= 50, "DescribeScheduledActions takes MaxResults up to 50"
+        return {"ScheduledActions": []}
 
 
 class _CloudWatch:

@@ -41,6 +41,20 @@ class MemoryAuditTrail(AuditLog):
         self.journal.append(("begin", record))
         return True
 
+    def create(self, record: AuditRecord) -> bool:
+        if self.unavailable:
+            raise AuditUnavailable("injected: DynamoDB unavailable")
+        if (record.pk, record.sk) in self.items:
+            return False
+        self.items[(record.pk, record.sk)] = record
+        self.journal.append(("create", record))
+        return True
+
+    def under(self, pk: str, sk_prefix: str) -> list[AuditRecord]:
+        if self.unavailable:
+            raise AuditUnavailable("injected: DynamoDB unavailable")
+        return [r for (p, sk), r in sorted(self.items.items()) if p == pk and sk.startswith(sk_prefix)]
+
     def finish(self, record: AuditRecord) -> None:
         if self.unavailable:
             raise AuditUnavailable("injected: DynamoDB unavailable")

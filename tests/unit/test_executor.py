@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 
 from ecoguard.audit import AuditRecord
+from ecoguard.audit_batch import item_size
 from ecoguard.decisions import Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.errors import AccessDenied, Throttled
 from ecoguard.executor import Executor
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.units import ActionUnit
+from ecoguard.units import FULLY_REVERSIBLE, ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 RESOURCE = Resource("arn:aws:logs:us-east-1:1:log-group:/aws/lambda/a", "/aws/lambda/a", "AWS::Logs::LogGroup")
@@ -18,6 +19,7 @@ class Applier(ActionUnit[None]):
     name = "put"
     permissions = frozenset({"logs:PutRetentionPolicy"})
     restore_permissions = frozenset({"logs:PutRetentionPolicy"})
+    irreversible = FULLY_REVERSIBLE
 
     def __init__(self, audit: MemoryAuditTrail, error: Exception | None = None) -> None:
         super().__init__(None)
@@ -173,3 +175,26 @@ def test_given_attribution_tags_then_the_record_keeps_the_resources_values_of_th
     assert second.attribution is None
     assert first.resource == RESOURCE  # tags are not part of a resource's identity
     assert AuditRecord.from_item(first.to_item()).attribution == {"team": "growth"}
+
+
+@pytest.mark.parametrize("mode", [Mode.ENFORCE, Mode.DRY_RUN])
+def test_given_a_record_over_dynamodbs_item_limit_then_a_small_failed_record_says_so_and_nothing_is_applied(
+    mode: Mode,
+) -> None:
+    """DynamoDB refuses an item over 400 KB (DynamoDB Developer Guide, "Service, account, and table quotas")."""
+    audit = MemoryAuditTrail()
+    applier = Applier(audit)
+    huge = PlannedAction(
+        "log-retention",
+        RESOURCE,
+        "put",
+        {"retentionInDays": None, "blob": "x" * 500_000},
+        {"retentionInDays": 30},
+        "why",
+    )
+    assert executor(audit, applier, mode).execute(huge) is Outcome.FAILED
+    assert applier.calls == []
+    [record] = audit.items.values()
+    assert record.outcome is Outcome.FAILED and record.reason == "why" and record.before == {}
+    assert record.error is not None and "over DynamoDB's 400 KB an item" in record.error
+    assert item_size(record.to_item()) < 2_000

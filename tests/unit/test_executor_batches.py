@@ -16,7 +16,7 @@ from ecoguard.executor import Executor
 from ecoguard.paging import Page
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep
-from ecoguard.units import ActionUnit
+from ecoguard.units import FULLY_REVERSIBLE, ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 TRIGGER = Trigger("run-1", "scheduled sweep")
@@ -39,6 +39,7 @@ class Applier(ActionUnit[None]):
     name = "put"
     permissions = frozenset({"logs:PutRetentionPolicy"})
     restore_permissions = frozenset({"logs:PutRetentionPolicy"})
+    irreversible = FULLY_REVERSIBLE
 
     def __init__(self, audit: MemoryAuditTrail, fail: Callable[[str], BaseException | None] = lambda _: None) -> None:
         super().__init__(None)

@@ -11,7 +11,7 @@ from ecoguard.decisions import Decision, Finding, Mode, Outcome, Plan, PlannedAc
 from ecoguard.errors import AccessDenied
 from ecoguard.executor import Executor
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.units import ActionUnit
+from ecoguard.units import FULLY_REVERSIBLE, ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, clock
 
 JOB = Resource("arn:aws:sagemaker:us-east-1:1:training-job/bert", "bert", "AWS::SageMaker::TrainingJob")
@@ -27,6 +27,7 @@ class Stop(ActionUnit[list[str]]):
     permissions: ClassVar[frozenset[str]] = frozenset({"sagemaker:StopTrainingJob"})
     restore_permissions: ClassVar[frozenset[str]] = frozenset()
     confirm_first = True
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.append(action.resource.name)

@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.adapters.*",
             "ecoguard.audit",
             "ecoguard.audit_batch",
+            "ecoguard.attempts",
             "ecoguard.state",
             "ecoguard.reading",
             "ecoguard.deadline",

@@ -75,3 +75,13 @@ def test_every_unit_implements_apply_current_and_undo_and_declares_its_permissio
     assert unit.permissions, f"{guardrail}/{unit.name}: no permissions for apply"
     assert unit.restore_permissions, f"{guardrail}/{unit.name}: no permissions for current and undo"
     assert all(":" in action for action in unit.permissions | unit.restore_permissions)
+
+
+@pytest.mark.parametrize(("guardrail", "unit"), UNITS, ids=lambda u: getattr(u, "name", str(u)))
+def test_every_unit_states_what_a_restore_cannot_bring_back(guardrail: str, unit: type[ActionUnit[Any]]) -> None:
+    """``irreversible`` has no default: a unit states a reason, or ``FULLY_REVERSIBLE`` (None) on purpose."""
+    stated = next((vars(c)["irreversible"] for c in unit.__mro__ if "irreversible" in vars(c)), "unstated")
+    assert stated != "unstated", f"{guardrail}/{unit.name}: does not state what cannot be undone"
+    assert stated is None or len(stated) > 20, f"{guardrail}/{unit.name}: say what is lost, in words"
+    if not unit.restorable:
+        assert stated, f"{guardrail}/{unit.name}: a unit restore refuses must say why"

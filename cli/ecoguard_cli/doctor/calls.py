@@ -56,7 +56,8 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeInferenceComponent",
        "sagemaker:DescribeModel", "sagemaker:ListTags", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
        "cloudwatch:DescribeAlarms", "application-autoscaling:DescribeScalableTargets",
-       "application-autoscaling:DescribeScalingPolicies", "iam:CreateServiceLinkedRole"},
+       "application-autoscaling:DescribeScalingPolicies", "application-autoscaling:DescribeScheduledActions",
+       "iam:CreateServiceLinkedRole"},
     "IdleNotebookFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"tag:GetResources", "sagemaker:ListNotebookInstances", "cloudwatch:GetMetricData"},
     "StudioIdleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
@@ -147,6 +148,7 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:DeleteTags": _SM + "endpoint/" + SAMPLE,
     "sagemaker:DescribeEndpoint": _SM + "endpoint/" + SAMPLE,
     "sagemaker:CreateEndpoint": _SM + "endpoint/" + SAMPLE,
+    "sagemaker:CreateEndpointConfig": _SM + "endpoint-config/" + SAMPLE,
     "sagemaker:DeleteEndpoint": _SM + "endpoint/" + SAMPLE,
     "sagemaker:UpdateEndpointWeightsAndCapacities": _SM + "endpoint/" + SAMPLE,
     "sagemaker:DescribeModel": _SM + "model/" + SAMPLE,
@@ -174,10 +176,13 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:StopPipelineExecution": _SM + "pipeline/" + SAMPLE + "/execution/" + SAMPLE,
     "application-autoscaling:DescribeScalableTargets": "*",
     "application-autoscaling:DescribeScalingPolicies": "*",
+    "application-autoscaling:DescribeScheduledActions": "*",
+    "application-autoscaling:PutScheduledAction": _SCALABLE_TARGET,
     "application-autoscaling:RegisterScalableTarget": _SCALABLE_TARGET,
     "application-autoscaling:DeregisterScalableTarget": _SCALABLE_TARGET,
     "application-autoscaling:PutScalingPolicy": _SCALABLE_TARGET,
     "cloudwatch:DescribeAlarms": "arn:{partition}:cloudwatch:{region}:{account}:alarm:" + SAMPLE,
+    "cloudwatch:PutMetricAlarm": "arn:{partition}:cloudwatch:{region}:{account}:alarm:" + SAMPLE,
     "iam:CreateServiceLinkedRole": "arn:{partition}:iam::{account}:role/aws-service-role/"
     "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
     "iam:PassRole": "arn:{partition}:iam::{account}:role/" + SAMPLE,

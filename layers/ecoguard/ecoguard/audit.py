@@ -35,6 +35,12 @@ ACTION_ID_INDEX = "by-action-id"
 # Sparse: only a pending record has ``pending_guardrail``, and writing its outcome over it drops it.
 PENDING_INDEX = "by-pending"
 BEGIN_CONDITION = "attribute_not_exists(pk) OR outcome = :pending"
+# How the small record written in place of one over DynamoDB's 400 KB an item begins its error
+# (ecoguard.records.oversized); the report counts such records apart (``too-large``).
+OVERSIZED = "not acted: its audit record would be"
+# How an action's reason says, before the change, what a restore cannot bring back (ecoguard.records).
+NOT_REVERSIBLE = " (not fully reversible: "
+TOO_LARGE = "too-large"
 
 
 def action_id_of(pk: str, sk: str) -> str:
@@ -74,6 +80,9 @@ class AuditRecord:
     impact: Mapping[str, Any] | None = None
     # The cost-allocation tags (report.attribution_tags) the resource carried when ecoguard decided.
     attribution: Mapping[str, str] | None = None
+    # A restore attempt that did its part and left a step to a later attempt (an endpoint's autoscaling,
+    # registered once the endpoint is InService): what is still to do.
+    pending_step: str | None = None
 
     @property
     def pk(self) -> str:
@@ -119,6 +128,8 @@ class AuditRecord:
             item["impact"] = {"S": json.dumps(dict(self.impact), sort_keys=True)}
         if self.attribution:
             item["attribution"] = {"S": json.dumps(dict(self.attribution), sort_keys=True)}
+        if self.pending_step:
+            item["pending_step"] = {"S": self.pending_step}
         return item
 
     @classmethod
@@ -145,6 +156,7 @@ class AuditRecord:
             error=item["error"]["S"] if "error" in item else None,
             impact=json.loads(item["impact"]["S"]) if "impact" in item else None,
             attribution=json.loads(item["attribution"]["S"]) if "attribution" in item else None,
+            pending_step=item["pending_step"]["S"] if "pending_step" in item else None,
         )
 
 
@@ -199,6 +211,34 @@ class AuditTrail:
                 return False
             raise AuditUnavailable(str(translate(exc))) from exc
         return True
+
+    def create(self, record: AuditRecord) -> bool:
+        """Write the record only if no record has its key (not even a pending one); False if one has.
+
+        Of two writers racing for the same key, exactly one succeeds (a conditional PutItem, DynamoDB
+        Developer Guide, "Condition expressions"): a restore attempt's claim."""
+        try:
+            self._db.put_item(
+                TableName=self._table, Item=record.to_item(), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise AuditUnavailable(str(translate(exc))) from exc
+        return True
+
+    def under(self, pk: str, sk_prefix: str) -> list[AuditRecord]:
+        """The decision records of ``pk`` whose sort key begins with ``sk_prefix`` (strongly consistent)."""
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+            ConsistentRead=True,
+        )
+        try:
+            return list(_decisions(pages))
+        except ClientError as exc:
+            raise AuditUnavailable(str(translate(exc))) from exc
 
     def finish(self, record: AuditRecord) -> None:
         try:

@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # already handled for this trigger; nothing done
     DEFERRED = "deferred"  # throttled; handled by the next invocation of the sweep
     RESTORED = "restored"
+    IN_PROGRESS = "in-progress"  # a restore: another attempt at the same restore is acting; nothing done
     FINDING = "finding"  # advice only: recorded and reported, never acted on
 
 

@@ -4,13 +4,14 @@ outcomes written over them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard.audit import AuditLog, AuditRecord
+from ecoguard.audit import NOT_REVERSIBLE, OVERSIZED, AuditLog, AuditRecord
+from ecoguard.audit_batch import MAX_ITEM_BYTES, item_size
 from ecoguard.decisions import Decision, Finding, Mode, Outcome, PlannedAction, Resource, Skip
 from ecoguard.summary import Trigger
 from ecoguard.units import ActionUnit
@@ -37,7 +38,8 @@ class Recorder:
             return self._record(decision, trigger, "skip", Outcome.SKIPPED, decision.reason, decision.before, {})
         initial = Outcome.PENDING if self.mode is Mode.ENFORCE else Outcome.WOULD_APPLY
         reason = self._said(decision)
-        return self._record(decision, trigger, decision.action, initial, reason, decision.before, decision.after)
+        record = self._record(decision, trigger, decision.action, initial, reason, decision.before, decision.after)
+        return oversized(record) or record
 
     def failure(self, guardrail: str, resource: Resource, error: str, trigger: Trigger) -> AuditRecord:
         """The record of a resource that could not be evaluated (for example, its tags were unreadable)."""
@@ -62,7 +64,7 @@ class Recorder:
         """The action's reason, saying what cannot be undone, in the record written before the change."""
         unit = self.units.get(action.action)
         caveat = unit.irreversible if unit is not None else None
-        return action.reason if caveat is None else f"{action.reason} (not fully reversible: {caveat})"
+        return action.reason if caveat is None else f"{action.reason}{NOT_REVERSIBLE}{caveat})"
 
     def _record(  # noqa: PLR0917 - one record's fields, in the order of AuditRecord's
         self,
@@ -90,6 +92,32 @@ class Recorder:
             impact=decision.impact,
             attribution=attributed(decision.resource, self.attribution_tags),
         )
+
+
+# Of a reason kept in an oversized action's small record.
+KEPT_REASON = 1000
+
+
+def oversized(record: AuditRecord) -> AuditRecord | None:
+    """The small record written in place of an action's record over DynamoDB's 400 KB an item (which
+    DynamoDB refuses, DynamoDB Developer Guide, "Service, account, and table quotas"): the same key, failed,
+    saying why, so that the report and ``ecoguard audit`` show it. The change is not made: the record that
+    must come first, with the state a restore needs, could not be written. None if the record fits."""
+    size = item_size(record.to_item())
+    if size <= MAX_ITEM_BYTES:
+        return None
+    return replace(
+        record,
+        outcome=Outcome.FAILED,
+        reason=record.reason[:KEPT_REASON],
+        before={},
+        after={},
+        impact=None,
+        error=(
+            f"{OVERSIZED} {size} bytes, over DynamoDB's 400 KB an item, so the state "
+            "a restore needs could not be recorded first"
+        ),
+    )
 
 
 def attributed(resource: Resource, keys: tuple[str, ...]) -> dict[str, str] | None:

@@ -2,19 +2,33 @@
 
 A restore only goes ahead when the resource is still in the state ecoguard left it in, so it
 never overwrites a change someone made since. It is itself audited, before it acts.
+
+Each attempt is an audit record of its own, and the latest decides (``ecoguard.attempts``): a failed attempt
+is retried, carrying on from what it left; of two attempts racing, exactly one acts and the other answers
+``in-progress``; an attempt that left a step for later (an endpoint's autoscaling, once it is InService) is
+finished by the next. The answer says what the change destroyed that no restore brings back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ecoguard.actions import registry
+from ecoguard.attempts import Attempts, Standing, prefix_of, trigger_of
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.units import ActionUnit, Clients, Phase, acting
+
+
+class RestoreLog(AuditLog, Protocol):
+    """The audit port a restore needs: its attempts read back, and a new one claimed (``AuditTrail``)."""
+
+    def create(self, record: AuditRecord) -> bool: ...
+
+    def under(self, pk: str, sk_prefix: str) -> list[AuditRecord]: ...
 
 
 def unit_for(record: AuditRecord, clients: Clients) -> ActionUnit[Any]:
@@ -26,71 +40,170 @@ def unit_for(record: AuditRecord, clients: Clients) -> ActionUnit[Any]:
 class RestoreResult:
     outcome: Outcome
     message: str
+    # What the change destroyed that this restore does not bring back (the unit's ``irreversible``).
+    not_restored: str | None = None
+    # A step left to the next restore of the same record (an endpoint's autoscaling until it is InService).
+    pending_step: str | None = None
 
 
 def restore(
     record: AuditRecord,
     *,
     unit: ActionUnit[Any],
-    audit: AuditLog,
+    audit: RestoreLog,
     mode: Mode,
     clock: Callable[[], datetime],
 ) -> RestoreResult:
-    # An unrepeatable change whose outcome is not known (pending: its invocation ended; failed: its call
-    # raised) may have been made all the same (ecoguard.settle): restorable if the resource shows it.
-    unsettled = record.outcome in (Outcome.PENDING, Outcome.FAILED) and unit.unrepeatable
-    if record.outcome is not Outcome.APPLIED and not unsettled:
-        return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
-    if not unit.restorable:
-        return RestoreResult(Outcome.SKIPPED, f"cannot be restored: {unit.irreversible}")
+    """Restore the record's resource: enforce acts, dry-run says what it would do and writes nothing."""
+    # 1. The record is of a change made (or maybe made), and its unit can undo it.
+    refused = _refused(record, unit)
+    if refused is not None:
+        return refused
+    # 2. The latest attempt decides: none yet, one to retry or to finish, one acting now, or done.
+    try:
+        attempts = Attempts.among(record, audit.under(record.pk, prefix_of(record)))
+    except AuditUnavailable as exc:
+        return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
+    standing = attempts.standing(clock())
+    if standing is Standing.IN_PROGRESS:
+        return _in_progress(attempts)
+    if standing is Standing.DONE:
+        return RestoreResult(Outcome.DUPLICATE, "already restored", unit.irreversible)
+    # 3. The resource now: still as ecoguard left it, or as an interrupted attempt left it.
     with acting(unit.name, Phase.RESTORE):
         current = unit.current(record)
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
-    if unsettled and not unit.reached(record, current):
+    refused = _changed_since(record, unit, current, standing)
+    if refused is not None:
+        return refused
+    # 4. What it does, said before it is done.
+    said_done = standing is Standing.RETRY and unit.restored(record, current)
+    with acting(unit.name, Phase.RESTORE):  # the steps may read the resource (what is gone since)
+        reason = _reason(record, unit, attempts, standing, said_done)
+    if mode is Mode.DRY_RUN:
+        # A preview for the operator: nothing is changed, so nothing is recorded.
+        return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}", unit.irreversible, attempts.latest_step)
+    # 5. Claim the next attempt, recorded before anything is done; a racing restore loses the claim.
+    attempt = _attempt(record, current, trigger_of(record, attempts.next_number), reason, clock())
+    try:
+        if not audit.create(attempt):
+            return _in_progress(attempts)
+    except AuditUnavailable as exc:
+        return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
+    # 6. Act (nothing, when an earlier attempt's undo is seen to have taken effect), and record the outcome.
+    return _act(record, unit, audit, attempt, standing=standing, said_done=said_done)
+
+
+def _refused(record: AuditRecord, unit: ActionUnit[Any]) -> RestoreResult | None:
+    # An unrepeatable change whose outcome is not known (pending: its invocation ended; failed: its call
+    # raised) may have been made all the same (ecoguard.settle): restorable if the resource shows it.
+    if record.outcome is not Outcome.APPLIED and not _unsettled(record, unit):
+        return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
+    if not unit.restorable:
+        return RestoreResult(Outcome.SKIPPED, f"cannot be restored: {unit.irreversible}", unit.irreversible)
+    return None
+
+
+def _unsettled(record: AuditRecord, unit: ActionUnit[Any]) -> bool:
+    return record.outcome in (Outcome.PENDING, Outcome.FAILED) and unit.unrepeatable
+
+
+def _changed_since(
+    record: AuditRecord, unit: ActionUnit[Any], current: Mapping[str, Any], standing: Standing
+) -> RestoreResult | None:
+    """Why not to act over ``current`` (None: go ahead)."""
+    if standing is Standing.FOLLOW_UP:
+        return None  # the undo is done; the unit's follow-up reads what it needs
+    if unit.reached(record, current):
+        return None
+    if standing is Standing.RETRY and (unit.restored(record, current) or unit.resumable(record, current)):
+        return None  # as an interrupted attempt left it
+    if _unsettled(record, unit):
         return RestoreResult(
             Outcome.SKIPPED,
             f"nothing to restore: the record's outcome is {record.outcome.value}, and {record.resource.name} "
             "is not in the state the change would have left",
         )
-    if not unit.reached(record, current):
-        changed = sorted(k for k in {*current, *record.after} if current.get(k) != record.after.get(k))
-        detail = ", ".join(f"{k}: {_short(record.after.get(k))} -> {_short(current.get(k))}" for k in changed)
-        return RestoreResult(
-            Outcome.SKIPPED,
-            f"{record.resource.name} changed since ecoguard acted ({detail}); not restoring over it",
-        )
-    reason = f"restore {_short(dict(record.after))} -> {_short(dict(record.before))}"
-    if mode is Mode.DRY_RUN:
-        # A preview for the operator: nothing is changed, so nothing is recorded.
-        return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}")
-    undo = AuditRecord(
+    changed = sorted(k for k in {*current, *record.after} if current.get(k) != record.after.get(k))
+    detail = ", ".join(f"{k}: {_short(record.after.get(k))} -> {_short(current.get(k))}" for k in changed)
+    return RestoreResult(
+        Outcome.SKIPPED,
+        f"{record.resource.name} changed since ecoguard acted ({detail}); not restoring over it",
+    )
+
+
+def _reason(record: AuditRecord, unit: ActionUnit[Any], attempts: Attempts, standing: Standing, said_done: bool) -> str:
+    if standing is Standing.FOLLOW_UP:
+        return f"finish the restore: {attempts.latest_step}"
+    if said_done:
+        return "record the restore an earlier attempt made (the resource shows it; its answer was lost)"
+    steps = "; ".join(unit.undo_steps(record))
+    return f"restore {steps}" + (" (carrying on from an earlier attempt)" if standing is Standing.RETRY else "")
+
+
+def _attempt(
+    record: AuditRecord, current: Mapping[str, Any], trigger_id: str, reason: str, now: datetime
+) -> AuditRecord:
+    return AuditRecord(
         guardrail=record.guardrail,
         resource=record.resource,
         action=f"restore:{record.action}",
-        trigger_id=f"restore:{record.sk}",
+        trigger_id=trigger_id,
         trigger=f"restore of {record.pk} {record.sk}",
         outcome=Outcome.PENDING,
-        mode=mode,
+        mode=Mode.ENFORCE,
         reason=reason,
         before=current,
         after=record.before,
-        recorded_at=clock(),
+        recorded_at=now,
         ttl_days=record.ttl_days,
     )
-    try:
-        if not audit.begin(undo):
-            return RestoreResult(Outcome.DUPLICATE, "already restored")
-    except AuditUnavailable as exc:
-        return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
+
+
+def _act(
+    record: AuditRecord,
+    unit: ActionUnit[Any],
+    audit: RestoreLog,
+    attempt: AuditRecord,
+    *,
+    standing: Standing,
+    said_done: bool,
+) -> RestoreResult:
     try:
         with acting(unit.name, Phase.RESTORE):
-            unit.undo(record)
-    except Exception as exc:  # noqa: BLE001 - recorded and reported
-        audit.finish(undo.with_outcome(Outcome.FAILED, describe_error(exc)))
-        return RestoreResult(Outcome.FAILED, describe_error(exc))
-    audit.finish(undo.with_outcome(Outcome.RESTORED))
-    return RestoreResult(Outcome.RESTORED, undo.reason)
+            if said_done:
+                left = None
+            elif standing is Standing.FOLLOW_UP:
+                left = unit.follow_up(record)
+            else:
+                left = unit.undo(record)
+    except Exception as exc:  # noqa: BLE001 - recorded and reported; the next restore retries
+        error = describe_error(exc)
+        _finish(audit, attempt.with_outcome(Outcome.FAILED, error))
+        return RestoreResult(Outcome.FAILED, f"{error} (run the restore again to retry)", unit.irreversible)
+    final = replace(attempt.with_outcome(Outcome.RESTORED), pending_step=left)
+    unrecorded = _finish(audit, final)
+    message = attempt.reason + (f"; pending: {left} (run the restore again to finish)" if left else "")
+    if unrecorded:
+        message += f"; its outcome could not be recorded ({unrecorded}): a restore after 16 min records it"
+    return RestoreResult(Outcome.RESTORED, message, unit.irreversible, left)
+
+
+def _finish(audit: RestoreLog, final: AuditRecord) -> str | None:
+    """Write the attempt's outcome; None once written, else why not (the attempt stays pending, and a restore
+    after its lease reads the resource and records what it finds)."""
+    try:
+        audit.finish(final)
+    except AuditUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def _in_progress(attempts: Attempts) -> RestoreResult:
+    latest = attempts.latest
+    since = f" since {latest.recorded_at.isoformat()}" if latest is not None else ""
+    return RestoreResult(Outcome.IN_PROGRESS, f"another restore of this record is in progress{since}; nothing done")
 
 
 def _short(value: object, limit: int = 160) -> str:

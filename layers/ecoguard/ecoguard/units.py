@@ -5,7 +5,10 @@ A unit names its action and holds everything about it:
 - ``apply``: make the change a ``PlannedAction`` describes;
 - ``current``: read the resource's live state, in the shape of its audit record's ``after``;
 - ``reached``: whether that state is the one the change left (the restore acts only then);
-- ``undo``: put the record's ``before`` back;
+- ``undo``: put the record's ``before`` back (a step that must wait, such as an endpoint's autoscaling until
+  it is InService, is returned as what is still pending, and ``follow_up`` finishes it on a later restore);
+- ``irreversible``: what the change destroys that no restore brings back (deleted log events, a notebook's
+  kernels), or ``FULLY_REVERSIBLE``; every unit states it (``Registry`` refuses a unit that does not);
 - ``permissions`` (for ``apply``) and ``restore_permissions`` (for ``current`` and ``undo``): the IAM
   actions each needs, which the least-privilege tests hold against template.yaml and the calls made.
 
@@ -29,6 +32,9 @@ from ecoguard.decisions import PlannedAction
 
 type Clients = Callable[[str], Any]
 """A boto3 client factory: service name -> client."""
+
+FULLY_REVERSIBLE: str | None = None
+"""``ActionUnit.irreversible`` of a change a restore undoes entirely."""
 
 
 class Phase(StrEnum):
@@ -58,8 +64,9 @@ class ActionUnit[P]:
     restore_permissions: ClassVar[frozenset[str]]
     # A destructive change is made only after the resource is read and decided again (``ecoguard.confirm``).
     confirm_first: ClassVar[bool] = False
-    # Said before it happens, in the audit record's reason: what a restore cannot bring back.
-    irreversible: ClassVar[str | None] = None
+    # Said before it happens, in the audit record's reason, and in the restore's answer: what a restore cannot
+    # bring back. No default: every unit states it, ``FULLY_REVERSIBLE`` (None) when nothing is lost.
+    irreversible: ClassVar[str | None]
     # False: nothing a restore could do brings the resource back; restore refuses, saying ``irreversible``.
     restorable: ClassVar[bool] = True
     # Cannot be made twice (a second DeleteEndpoint fails, a second StartPipelineExecution starts a second
@@ -85,8 +92,30 @@ class ActionUnit[P]:
         """Whether ``current`` shows the change was made (its target state, or on its way there)."""
         return self.reached(record, current)
 
-    def undo(self, record: AuditRecord) -> None:
+    def undo(self, record: AuditRecord) -> str | None:
+        """Put ``record.before`` back; None once done, else what is still pending (``follow_up`` finishes it).
+
+        A retried restore calls it again over a partial undo (``resumable``), so each step is skipped when it
+        is already done."""
         raise NotImplementedError
+
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        """Whether ``current`` shows an earlier restore attempt's undo took effect (its answer lost: an error or
+        a timeout after the call), so a retry records it restored without calling again (only asked then)."""
+        return dict(current) == dict(record.before)
+
+    def resumable(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        """Whether ``current`` is what an earlier, interrupted restore attempt left part-way (an endpoint
+        re-created, its autoscaling not yet), so a retry calls ``undo`` again to carry on from it."""
+        return False
+
+    def follow_up(self, record: AuditRecord) -> str | None:
+        """Finish what ``undo`` left pending; None once done, else what is still pending."""
+        return None
+
+    def undo_steps(self, record: AuditRecord) -> tuple[str, ...]:
+        """What ``undo`` would do, step by step, for the dry-run preview."""
+        return (f"{_short(dict(record.after))} -> {_short(dict(record.before))}",)
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,9 @@ class Registry[P]:
         names = [unit.name for unit in self.units]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.guardrail}: action names repeat: {names}")
+        silent = [unit.__name__ for unit in self.units if not hasattr(unit, "irreversible")]
+        if silent:
+            raise TypeError(f"{self.guardrail}: {silent} do not state what cannot be undone (irreversible)")
 
     def unit_class(self, action: str) -> type[ActionUnit[P]]:
         for unit in self.units:
@@ -114,3 +146,8 @@ class Registry[P]:
 
     def unit(self, action: str, clients: Clients) -> ActionUnit[P]:
         return self.unit_class(action)(self.connect(clients))
+
+
+def _short(value: object, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -49,7 +49,7 @@ from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.summary import Trigger
 from ecoguard.sweep import Sweep, SweepResult
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 POOLS, SERVERS, CLUSTERS, CONFIGS, NOTEBOOKS = (
@@ -135,6 +135,9 @@ class StopTrackingServer(_TrackingServerUnit):
     name = STOP_SERVER
     permissions = frozenset({"sagemaker:StopMlflowTrackingServer"})
     restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StartMlflowTrackingServer"})
+    # Its runs' metadata and artifacts live in its backing store and S3, kept while it is stopped
+    # (StopMlflowTrackingServer): starting it again brings back everything.
+    irreversible = FULLY_REVERSIBLE
     reached_statuses = ("Stopped", "Stopping")
 
     def apply(self, action: PlannedAction) -> None:
@@ -150,6 +153,7 @@ class StartTrackingServer(_TrackingServerUnit):
     name = START_SERVER
     permissions = frozenset({"sagemaker:StartMlflowTrackingServer"})
     restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer"})
+    irreversible = FULLY_REVERSIBLE
     reached_statuses = ("Started", "Starting")
 
     def apply(self, action: PlannedAction) -> None:

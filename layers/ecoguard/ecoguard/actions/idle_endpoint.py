@@ -48,7 +48,7 @@ from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep, SweepResult
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 READ_ENDPOINT = frozenset({"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"})
@@ -70,6 +70,7 @@ class MarkIdle(ActionUnit[EndpointPorts]):
     name = MARK
     permissions = frozenset({"sagemaker:AddTags"})
     restore_permissions = READ_ENDPOINT | {"sagemaker:DeleteTags"}
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.sagemaker.tag(action.resource.arn, IDLE_SINCE_TAG, str(action.after[IDLE_SINCE_TAG]))
@@ -97,11 +98,19 @@ class ClearIdleMark(MarkIdle):
 
 
 DELETING = "Deleting"
+IN_SERVICE = "InService"
 
 
 class DeleteEndpoint(ActionUnit[EndpointPorts]):
-    """Delete an idle endpoint, keeping its configuration and model; undone by CreateEndpoint from them, then
-    its autoscaling targets and policies registered again as recorded (the deletion removes them)."""
+    """Delete an idle endpoint, keeping its configuration and model; undone in the order AWS documents:
+
+    1. CreateEndpointConfig from the recorded content, if the configuration was deleted since;
+    2. CreateEndpoint (skipped when an earlier, interrupted attempt already did);
+    3. once the endpoint is InService, and only then ("Update endpoints that use auto scaling", SageMaker
+       Developer Guide: register the targets and put the policies after the endpoint is InService), its
+       autoscaling as recorded (``AutoScalingAdapter.put_back``). While it is Creating this step is left
+       pending ("scaling pending"): the restore's record says so, and the next restore finishes it.
+    """
 
     name = DELETE
     unrepeatable = True  # a second DeleteEndpoint: ValidationException "Could not find endpoint"
@@ -111,13 +120,20 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     permissions = frozenset({"sagemaker:DeleteEndpoint", "application-autoscaling:DeregisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | {
         "sagemaker:CreateEndpoint",
+        "sagemaker:CreateEndpointConfig",
         "sagemaker:AddTags",
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:PutScheduledAction",
+        "cloudwatch:PutMetricAlarm",
     }
     # Right before it, the endpoint is read again (status, last change, tags, invocations, whether its
     # configuration and models exist, its autoscaling) and it is decided again.
     confirm_first = True
+    irreversible = (
+        "the endpoint's instances and anything on their volumes are gone; a restore re-creates it on new "
+        "instances (minutes until InService, its autoscaling registered only then) and its metrics restart"
+    )
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.sagemaker.delete_endpoint(action.resource.name)
@@ -133,11 +149,48 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         # a delete whose answer was lost is on its way, and a second one would fail.
         return self.reached(record, current) or current.get("EndpointStatus") == DELETING
 
-    def undo(self, record: AuditRecord) -> None:
+    def resumable(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # An earlier attempt re-created it from the recorded configuration; its autoscaling may be missing.
+        return bool(current.get("exists")) and current.get("EndpointConfigName") == record.before["EndpointConfigName"]
+
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        return False  # whether its autoscaling is back is not in ``current``: ``undo`` carries on
+
+    def undo_steps(self, record: AuditRecord) -> tuple[str, ...]:
         state = record.before
-        self.ports.sagemaker.create_endpoint(state["EndpointName"], state["EndpointConfigName"], state.get("Tags", {}))
-        if state.get("Autoscaling"):
-            self.ports.autoscaling.put_back(from_record(state["Autoscaling"]))
+        steps = []
+        if state.get("EndpointConfig") and self.ports.sagemaker.endpoint_config(state["EndpointConfigName"]) is None:
+            steps.append(f"create endpoint configuration {state['EndpointConfigName']} as recorded (deleted since)")
+        steps.append(f"create endpoint {state['EndpointName']} from {state['EndpointConfigName']}")
+        scaling = from_record(state.get("Autoscaling") or {})
+        if scaling.targets or scaling.policies:
+            steps.append(
+                f"once it is InService: register {len(scaling.targets)} scalable target(s), put "
+                f"{len(scaling.policies)} policy(ies), {len(scaling.scheduled)} scheduled action(s), "
+                f"re-attach {len(scaling.alarms)} alarm(s)"
+            )
+        return tuple(steps)
+
+    def undo(self, record: AuditRecord) -> str | None:
+        state = record.before
+        sm = self.ports.sagemaker
+        if sm.endpoint(state["EndpointName"]) is None:
+            if state.get("EndpointConfig") and sm.endpoint_config(state["EndpointConfigName"]) is None:
+                sm.create_endpoint_config(state["EndpointConfig"])
+            sm.create_endpoint(state["EndpointName"], state["EndpointConfigName"], state.get("Tags", {}))
+        return self.follow_up(record)
+
+    def follow_up(self, record: AuditRecord) -> str | None:
+        state = record.before
+        if not state.get("Autoscaling"):
+            return None
+        endpoint = self.ports.sagemaker.endpoint(state["EndpointName"])
+        if endpoint is None:
+            raise LookupError(f"endpoint {state['EndpointName']} no longer exists; its autoscaling cannot be put back")
+        if endpoint.status != IN_SERVICE:
+            return f"scaling pending: {endpoint.name} is {endpoint.status}; its autoscaling is put back once InService"
+        self.ports.autoscaling.put_back(from_record(state["Autoscaling"]))
+        return None
 
 
 def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,6 +205,7 @@ class ScaleToZero(ActionUnit[EndpointPorts]):
     name = SCALE_TO_ZERO
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         for variant, capacity in action.after.items():
@@ -181,6 +235,7 @@ class ScaleCopiesToZero(ActionUnit[EndpointPorts]):
     name = SCALE_COPIES_TO_ZERO
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
+    irreversible = FULLY_REVERSIBLE
 
     def apply(self, action: PlannedAction) -> None:
         for component, capacity in action.after.items():
@@ -200,7 +255,10 @@ class ScaleCopiesToZero(ActionUnit[EndpointPorts]):
 
 
 def connect(clients: Clients) -> EndpointPorts:
-    return EndpointPorts(SageMakerAdapter(clients("sagemaker")), AutoScalingAdapter(clients("application-autoscaling")))
+    return EndpointPorts(
+        SageMakerAdapter(clients("sagemaker")),
+        AutoScalingAdapter(clients("application-autoscaling"), clients("cloudwatch")),
+    )
 
 
 REGISTRY = Registry(
@@ -315,7 +373,8 @@ class IdleEndpointRunner(GuardrailRunner):
         endpoint = replace(
             endpoint,
             gone_parts=self._sm.gone_parts(endpoint.config_name),
-            autoscaling=self._aas.scaling(dict.fromkeys(ids, VARIANT_DIMENSION)),
+            config=self._sm.creatable_config(endpoint.config_name),
+            autoscaling=self._aas.restorable(dict.fromkeys(ids, VARIANT_DIMENSION)),
         )
         changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
             before.status,

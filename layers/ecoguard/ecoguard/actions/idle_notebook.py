@@ -45,6 +45,12 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
     unrepeatable = True  # a second StopNotebookInstance of a Stopping instance: ValidationException
     permissions = frozenset({"sagemaker:StopNotebookInstance"})
     restore_permissions = frozenset({"sagemaker:DescribeNotebookInstance", "sagemaker:StartNotebookInstance"})
+    # Only files under /home/ec2-user/SageMaker (the ML storage volume) persist between notebook instance
+    # sessions (SageMaker Developer Guide, "Notebook instances"; StopNotebookInstance keeps that volume).
+    irreversible = (
+        "stopping ends every running kernel, terminal and process, and discards everything outside "
+        "/home/ec2-user/SageMaker; a restore starts the instance again, not its kernels or their state"
+    )
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.stop_notebook(action.resource.name)
@@ -56,6 +62,11 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
     def took_effect(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
         # Stopping becomes Stopped without anyone's intervention.
         return current.get("NotebookInstanceStatus") in ("Stopping", "Stopped")
+
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # "Pending: the instance is starting" (DescribeNotebookInstance NotebookInstanceStatus): a start whose
+        # answer was lost is on its way, and a second StartNotebookInstance would fail.
+        return current.get("NotebookInstanceStatus") in ("Pending", "InService")
 
     def undo(self, record: AuditRecord) -> None:
         self.ports.start_notebook(record.resource.name)

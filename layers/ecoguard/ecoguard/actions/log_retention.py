@@ -59,6 +59,12 @@ class PutRetentionPolicy(ActionUnit[LogGroups]):
     name = ACTION
     permissions = frozenset({"logs:PutRetentionPolicy"})
     restore_permissions = frozenset({"logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"})
+    # "CloudWatch Logs ... deletes log events older than the retention setting" (CloudWatch Logs API reference,
+    # PutRetentionPolicy): deletion, not hiding.
+    irreversible = (
+        "log events older than the new retention are deleted by CloudWatch Logs for good; a restore puts the "
+        "previous retention back, not the deleted events"
+    )
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.set_retention(action.resource.name, action.after[RETENTION])

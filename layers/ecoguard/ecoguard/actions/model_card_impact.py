@@ -34,6 +34,8 @@ class UpdateModelCard(ActionUnit[ModelCardAdapter]):
     name = ACTION
     permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"})
     restore_permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"})
+    # UpdateModelCard creates a new version of the card (SageMaker API reference, UpdateModelCard).
+    irreversible = "the card gets a new version; a restore writes the previous details as one more version"
 
     def apply(self, action: PlannedAction) -> None:
         # Re-read the card and merge only ecoguard's keys, so an edit made since is kept.

@@ -46,6 +46,13 @@ class MergeLifecycle(ActionUnit[S3Adapter]):
     name = ACTION
     permissions = WRITE_PERMISSIONS
     restore_permissions = READ_PERMISSIONS | WRITE_PERMISSIONS
+    # Expiration deletes objects (and NoncurrentVersionExpiration noncurrent versions) for good; transitions
+    # move objects to another storage class (S3 User Guide, "Lifecycle configuration elements").
+    irreversible = (
+        "objects and noncurrent versions the added expiration rules expire are deleted for good, incomplete "
+        "multipart uploads aborted, and objects already transitioned stay in their new storage class; a "
+        "restore puts the previous configuration back, not those objects"
+    )
     # The configuration is read again just before the write; a change made since is merged again.
     confirm_first = True
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from botocore.exceptions import ClientError
@@ -33,6 +35,45 @@ POLICIES_PAGE = 10
 MAX_ALARM_NAMES = 100
 # What PutScalingPolicy takes back of a described policy, by its type.
 CONFIGURATIONS = ("StepScalingPolicyConfiguration", "TargetTrackingScalingPolicyConfiguration")
+# What PutScheduledAction takes back of a described one (DescribeScheduledActions: at most 50 a page), and
+# PutMetricAlarm of a described metric alarm (DescribeAlarms MetricAlarm; PutMetricAlarm's request).
+SCHEDULED_PAGE = 50
+SCHEDULED_FIELDS = (
+    "ScheduledActionName",
+    "ResourceId",
+    "ScalableDimension",
+    "Schedule",
+    "Timezone",
+    "StartTime",
+    "EndTime",
+    "ScalableTargetAction",
+)
+ALARM_FIELDS = frozenset(
+    {
+        "AlarmName",
+        "AlarmDescription",
+        "ActionsEnabled",
+        "OKActions",
+        "AlarmActions",
+        "InsufficientDataActions",
+        "MetricName",
+        "Namespace",
+        "Statistic",
+        "ExtendedStatistic",
+        "Dimensions",
+        "Period",
+        "Unit",
+        "EvaluationPeriods",
+        "DatapointsToAlarm",
+        "Threshold",
+        "ComparisonOperator",
+        "TreatMissingData",
+        "EvaluateLowSampleCountPercentile",
+        "Metrics",
+        "ThresholdMetricId",
+    }
+)
+POLICY_ARN = ":scalingPolicy:"
 
 
 class AutoScalingAdapter:
@@ -57,7 +98,15 @@ class AutoScalingAdapter:
                     ScalableDimension=dimension,
                     MaxResults=MAX_RESOURCE_IDS,
                 ):
-                    targets.append(ScalableTarget(raw["ResourceId"], dimension, raw["MinCapacity"], raw["MaxCapacity"]))
+                    targets.append(
+                        ScalableTarget(
+                            raw["ResourceId"],
+                            dimension,
+                            raw["MinCapacity"],
+                            raw["MaxCapacity"],
+                            raw.get("SuspendedState"),
+                        )
+                    )
         described = [
             raw
             for resource, dimension in sorted(resources.items())
@@ -78,10 +127,50 @@ class AutoScalingAdapter:
                 raw["PolicyType"],
                 tuple(m for a in raw.get("Alarms", []) for m in metrics.get(a["AlarmName"], ())),
                 next(({key: raw[key]} for key in CONFIGURATIONS if key in raw), {}),
+                tuple(a["AlarmName"] for a in raw.get("Alarms", [])),
             )
             for raw in described
         )
         return Scaling(tuple(targets), policies)
+
+    def restorable(self, resources: Mapping[str, Dimension]) -> Scaling:
+        """``scaling``, with what a re-created endpoint needs put back that the deletion removes: the
+        scalables' scheduled actions (deregistering a target deletes them, DeregisterScalableTarget) and the
+        definitions of the alarms invoking its step policies (deleting a policy removes the alarm's action
+        and keeps the alarm, DeleteScalingPolicy)."""
+        found = self.scaling(resources)
+        scheduled = tuple(
+            {key: raw[key] for key in SCHEDULED_FIELDS if key in raw}
+            for resource, dimension in sorted(resources.items())
+            for raw in self._pages(
+                "describe_scheduled_actions",
+                "ScheduledActions",
+                ResourceId=resource,
+                ScalableDimension=dimension,
+                MaxResults=SCHEDULED_PAGE,
+            )
+        )
+        names = sorted({name for policy in found.policies for name in policy.alarm_names})
+        return replace(found, scheduled=tuple(_jsonable(a) for a in scheduled), alarms=self._alarm_definitions(names))
+
+    def _alarm_definitions(self, names: list[str]) -> tuple[dict[str, Any], ...]:
+        if not names:
+            return ()
+        if self._cw is None:
+            raise ValueError("the alarms of a step scaling policy cannot be read without a CloudWatch client")
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(names), MAX_ALARM_NAMES):
+            kwargs: dict[str, Any] = {"AlarmNames": names[start : start + MAX_ALARM_NAMES], "MaxRecords": 100}
+            while True:
+                try:
+                    response = self._cw.describe_alarms(**kwargs)
+                except ClientError as exc:
+                    raise translate(exc, "cloudwatch") from exc
+                found += [{k: v for k, v in a.items() if k in ALARM_FIELDS} for a in response.get("MetricAlarms", [])]
+                if not response.get("NextToken"):
+                    break
+                kwargs["NextToken"] = response["NextToken"]
+        return tuple(found)
 
     def _pages(self, operation: str, items: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         token: str | None = None
@@ -120,12 +209,22 @@ class AutoScalingAdapter:
         return found
 
     def put_back(self, scaling: Scaling) -> None:
-        """Register each target and put each policy as recorded (a re-created endpoint's autoscaling)."""
+        """A re-created endpoint's autoscaling as recorded, in the order each step needs the one before: each
+        target registered (with its suspended state), each policy put, each alarm that invoked a step policy
+        put again with the new policy's ARN (PutMetricAlarm replaces the alarm whole), each scheduled action
+        put. Every call creates or updates, so a retry after a partial put-back is safe."""
         for target in scaling.targets:
-            self._register(target.resource_id, target.dimension, target.min_capacity, target.max_capacity)  # type: ignore[arg-type]
+            self._register(
+                target.resource_id,
+                target.dimension,  # type: ignore[arg-type]
+                target.min_capacity,
+                target.max_capacity,
+                target.suspended,
+            )
+        arns: dict[tuple[str, str], str] = {}
         for policy in scaling.policies:
             try:
-                self._aas.put_scaling_policy(
+                response = self._aas.put_scaling_policy(
                     PolicyName=policy.name,
                     ServiceNamespace=NAMESPACE,
                     ResourceId=policy.resource_id,
@@ -135,6 +234,28 @@ class AutoScalingAdapter:
                 )
             except ClientError as exc:
                 raise translate(exc, SERVICE) from exc
+            arns[(policy.resource_id, policy.name)] = response["PolicyARN"]
+        for alarm in scaling.alarms:
+            self._put_alarm(alarm, arns)
+        for action in scaling.scheduled:
+            try:
+                self._aas.put_scheduled_action(ServiceNamespace=NAMESPACE, **action)
+            except ClientError as exc:
+                raise translate(exc, SERVICE) from exc
+
+    def _put_alarm(self, alarm: Mapping[str, Any], arns: Mapping[tuple[str, str], str]) -> None:
+        """PutMetricAlarm with the recorded definition, each action that invoked a policy put back pointing to
+        that policy's new ARN (a policy's ARN changes when it is created again)."""
+        if self._cw is None:
+            raise ValueError("an alarm cannot be put back without a CloudWatch client")
+        definition = dict(alarm)
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+            if key in definition:
+                definition[key] = [_new_arn(action, arns) for action in definition[key]]
+        try:
+            self._cw.put_metric_alarm(**definition)
+        except ClientError as exc:
+            raise translate(exc, "cloudwatch") from exc
 
     def targets(self, endpoint: str, variants: Iterable[str]) -> tuple[ScalingTarget, ...]:
         """The targets of the endpoint's variants (``ScalingTarget.variant`` is the variant)."""
@@ -175,17 +296,27 @@ class AutoScalingAdapter:
     def register_component(self, component: str, minimum: int, maximum: int) -> None:
         self._register(component_resource_id(component), COMPONENT_DIMENSION, minimum, maximum)
 
-    def _register(self, resource_id: str, dimension: Dimension, minimum: int, maximum: int) -> None:
+    def _register(
+        self,
+        resource_id: str,
+        dimension: Dimension,
+        minimum: int,
+        maximum: int,
+        suspended: Mapping[str, bool] | None = None,
+    ) -> None:
         if not 0 <= minimum <= maximum:
             raise ValueError(f"invalid capacity {minimum}..{maximum} for {resource_id}")
+        request: dict[str, Any] = {
+            "ServiceNamespace": NAMESPACE,
+            "ResourceId": resource_id,
+            "ScalableDimension": dimension,
+            "MinCapacity": minimum,
+            "MaxCapacity": maximum,
+        }
+        if suspended:
+            request["SuspendedState"] = dict(suspended)
         try:
-            self._aas.register_scalable_target(
-                ServiceNamespace=NAMESPACE,
-                ResourceId=resource_id,
-                ScalableDimension=dimension,
-                MinCapacity=minimum,
-                MaxCapacity=maximum,
-            )
+            self._aas.register_scalable_target(**request)
         except ClientError as exc:
             raise translate(exc, SERVICE) from exc
 
@@ -202,3 +333,19 @@ class AutoScalingAdapter:
             )
         except ClientError as exc:
             raise translate(exc, SERVICE) from exc
+
+
+def _new_arn(action: str, arns: Mapping[tuple[str, str], str]) -> str:
+    """An alarm action naming a re-created policy (``...:scalingPolicy:<id>:resource/sagemaker/<resource id>:
+    policyName/<name>``) -> the policy's new ARN; any other action as it was."""
+    if POLICY_ARN not in action:
+        return action
+    for (resource_id, name), arn in arns.items():
+        if action.endswith(f":resource/{NAMESPACE}/{resource_id}:policyName/{name}"):
+            return arn
+    return action
+
+
+def _jsonable(action: Mapping[str, Any]) -> dict[str, Any]:
+    """A scheduled action as an audit record holds it (its times as ISO 8601, which botocore takes back)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in action.items()}

@@ -28,6 +28,22 @@ NOTEBOOK_TYPE = "sagemaker:notebook-instance"
 ENDPOINT_TYPE = "sagemaker:endpoint"
 
 
+# What CreateEndpointConfig takes back of DescribeEndpointConfig's answer (SageMaker API reference: the
+# request's members that the description returns; CreationTime and EndpointConfigArn are AWS's own).
+CONFIG_FIELDS = (
+    "EndpointConfigName",
+    "ProductionVariants",
+    "DataCaptureConfig",
+    "KmsKeyId",
+    "AsyncInferenceConfig",
+    "ExplainerConfig",
+    "ShadowProductionVariants",
+    "ExecutionRoleArn",
+    "VpcConfig",
+    "EnableNetworkIsolation",
+)
+
+
 def unless_gone[T](call: Callable[[], T]) -> T | None:
     """What ``call`` returns; None if SageMaker says the resource does not exist (``ecoguard.not_found``)."""
     try:
@@ -169,6 +185,23 @@ class SageMakerAdapter:
             self._sm.delete_endpoint(EndpointName=name)
         except ClientError as exc:
             raise translate(exc, SAGEMAKER) from exc
+
+    def creatable_config(self, name: str) -> dict[str, Any] | None:
+        """The configuration's content as CreateEndpointConfig takes it back (None: it no longer exists)."""
+        described = self.endpoint_config(name)
+        if described is None:
+            return None
+        # A member present but empty is left out: CreateEndpointConfig requires a given DataCaptureConfig's
+        # members (SageMaker API reference, DataCaptureConfig), and an empty one configures nothing.
+        return {key: described[key] for key in CONFIG_FIELDS if described.get(key) not in (None, {}, [])}
+
+    def create_endpoint_config(self, content: Mapping[str, Any]) -> None:
+        """CreateEndpointConfig from a recorded configuration (a restore, when it was deleted since)."""
+        try:
+            self._sm.create_endpoint_config(**content)
+        except ClientError as exc:
+            raise translate(exc, SAGEMAKER) from exc
+        self._configs.pop(str(content["EndpointConfigName"]), None)
 
     def create_endpoint(self, name: str, config_name: str, tags: Mapping[str, str]) -> None:
         """CreateEndpoint, with the tags a caller may set (``aws:`` tags are AWS's own: passing one back is

@@ -131,6 +131,9 @@ class Endpoint:
     # What re-creating it needs that no longer exists ("endpoint configuration c", "model m"); read only
     # right before a deletion.
     gone_parts: tuple[str, ...] = ()
+    # Its configuration's content, as CreateEndpointConfig takes it; read only right before a deletion, so
+    # that a restore re-creates the configuration when it was deleted since.
+    config: Mapping[str, Any] | None = None
 
     @property
     def resource(self) -> Resource:
@@ -205,15 +208,19 @@ def busy_without_describing(
 
 
 def restore_state(endpoint: Endpoint) -> dict[str, Any]:
-    """What ``create_endpoint`` needs to bring the endpoint back identically: its configuration, the tags a
-    caller may set (``aws:`` tags are AWS's own), and its autoscaling targets and policies, which the
-    deletion removes with it (SageMaker Developer Guide, "Delete an endpoint configured for auto scaling")."""
+    """What ``create_endpoint`` needs to bring the endpoint back identically: its configuration (its name, and
+    its content to create it again if it is deleted after), the tags a caller may set (``aws:`` tags are AWS's
+    own), and its autoscaling targets, policies, scheduled actions and the alarms of its step policies, which
+    the deletion removes with it (SageMaker Developer Guide, "Delete an endpoint configured for auto
+    scaling")."""
     tags = {k: v for k, v in settable_tags(endpoint.tags).items() if k != IDLE_SINCE_TAG}
     state: dict[str, Any] = {
         "EndpointName": endpoint.name,
         "EndpointConfigName": endpoint.config_name,
         "Tags": dict(sorted(tags.items())),
     }
+    if endpoint.config is not None:
+        state["EndpointConfig"] = dict(endpoint.config)
     if endpoint.autoscaling is not None and (endpoint.autoscaling.targets or endpoint.autoscaling.policies):
         state["Autoscaling"] = as_record(endpoint.autoscaling)
     return state

@@ -39,6 +39,8 @@ class ScalableTarget:
     dimension: str
     min_capacity: int
     max_capacity: int
+    # Whether its scaling in, out and scheduled scaling are suspended (``SuspendedState``); None: not read.
+    suspended: Mapping[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,19 @@ class ScalingPolicy:
     policy_type: str
     alarm_metrics: tuple[str, ...] = ()
     configuration: Mapping[str, Any] = field(default_factory=dict)
+    alarm_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Scaling:
-    """The targets and policies of some scalables."""
+    """The targets and policies of some scalables; read right before an endpoint's deletion (which removes
+    them all), also their scheduled actions (as PutScheduledAction takes them) and the CloudWatch alarms that
+    invoke their step policies (as PutMetricAlarm takes them: the deletion keeps an alarm, not its action)."""
 
     targets: tuple[ScalableTarget, ...] = ()
     policies: tuple[ScalingPolicy, ...] = ()
+    scheduled: tuple[Mapping[str, Any], ...] = ()
+    alarms: tuple[Mapping[str, Any], ...] = ()
 
 
 def variant_resource_id(endpoint: str, variant: str) -> str:
@@ -73,13 +80,14 @@ def component_resource_id(component: str) -> str:
 
 def as_record(scaling: Scaling) -> dict[str, Any]:
     """The targets and policies as an audit record holds them (``from_record`` reads them back)."""
-    return {
+    recorded: dict[str, Any] = {
         "ScalableTargets": [
             {
                 "ResourceId": t.resource_id,
                 "ScalableDimension": t.dimension,
                 "MinCapacity": t.min_capacity,
                 "MaxCapacity": t.max_capacity,
+                **({"SuspendedState": dict(t.suspended)} if t.suspended else {}),
             }
             for t in scaling.targets
         ],
@@ -90,16 +98,28 @@ def as_record(scaling: Scaling) -> dict[str, Any]:
                 "PolicyName": p.name,
                 "PolicyType": p.policy_type,
                 "AlarmMetrics": list(p.alarm_metrics),
+                **({"AlarmNames": list(p.alarm_names)} if p.alarm_names else {}),
                 **p.configuration,
             }
             for p in scaling.policies
         ],
     }
+    if scaling.scheduled:
+        recorded["ScheduledActions"] = [dict(a) for a in scaling.scheduled]
+    if scaling.alarms:
+        recorded["Alarms"] = [dict(a) for a in scaling.alarms]
+    return recorded
 
 
 def from_record(record: Mapping[str, Any]) -> Scaling:
     targets = tuple(
-        ScalableTarget(t["ResourceId"], t["ScalableDimension"], int(t["MinCapacity"]), int(t["MaxCapacity"]))
+        ScalableTarget(
+            t["ResourceId"],
+            t["ScalableDimension"],
+            int(t["MinCapacity"]),
+            int(t["MaxCapacity"]),
+            t.get("SuspendedState"),
+        )
         for t in record.get("ScalableTargets", [])
     )
     policies = tuple(
@@ -110,10 +130,11 @@ def from_record(record: Mapping[str, Any]) -> Scaling:
             p["PolicyType"],
             tuple(p.get("AlarmMetrics", [])),
             {k: v for k, v in p.items() if k.endswith("PolicyConfiguration")},
+            tuple(p.get("AlarmNames", [])),
         )
         for p in record.get("ScalingPolicies", [])
     )
-    return Scaling(targets, policies)
+    return Scaling(targets, policies, tuple(record.get("ScheduledActions", [])), tuple(record.get("Alarms", [])))
 
 
 def missing_scale_from_zero_policy(scaling: Scaling, resource_id: str, kind: Scalable) -> str | None:

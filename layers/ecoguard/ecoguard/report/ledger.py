@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ecoguard.audit import AuditRecord
+from ecoguard.attempts import undone_sk
+from ecoguard.audit import OVERSIZED, TOO_LARGE, AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise
@@ -196,7 +197,9 @@ def _build(
     report_serving = ServingSection()
     for account, region, record in located:
         if record.action.startswith(RESTORE_PREFIX) and record.outcome is Outcome.RESTORED:
-            restored_at[(record.pk, record.trigger_id.removeprefix(RESTORE_PREFIX))] = record.recorded_at
+            # The first attempt that brought it back ends the action (a later one only finished a step).
+            key = (record.pk, undone_sk(record.trigger_id))
+            restored_at[key] = min(record.recorded_at, restored_at.get(key, record.recorded_at))
         by_resource.setdefault(record.pk, []).append((account, region, record))
         report_serving.add(record)
         keys.update(dict.fromkeys(record.attribution or {}))  # keys a policy named when the record was written
@@ -210,6 +213,8 @@ def _build(
                 report.first_record_at = record.recorded_at
             summary = report.guardrails.setdefault(record.guardrail, GuardrailSummary(record.guardrail))
             summary.outcomes[record.outcome.value] += 1
+            if record.error and record.error.startswith(OVERSIZED):
+                summary.outcomes[TOO_LARGE] += 1  # also counted failed: not acted, and said why
             for dimension, value in _dimensions(account, region, record, report.attribution_tags):
                 breakdown = report.attribution.setdefault(dimension, {}).setdefault(value, Breakdown())
                 breakdown.records += 1

@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping
 from datetime import timedelta
 
-from ecoguard.audit import AuditRecord
+from ecoguard.audit import NOT_REVERSIBLE, AuditRecord
 from ecoguard.regions import ranked
 from ecoguard.report.charts import INK, PALETTE, week_bars
 from ecoguard.report.headline import FIGURES, headline_text
@@ -304,11 +304,17 @@ def _measured(report: Report) -> str:
     )
 
 
+def _shortened(reason: str) -> str:
+    """The reason within 200 characters, but what cannot be undone always in full."""
+    said, mark, caveat = reason.partition(NOT_REVERSIBLE)
+    return said[:200] + (f"{mark}{caveat}" if mark else "")
+
+
 def _history(records: list[AuditRecord]) -> str:
     items = "".join(
         f"<li><time>{r.recorded_at:%Y-%m-%d %H:%M}</time> {token(r.mode.value)} {token(r.action)}: "
         f"<b>{token(r.outcome.value)}</b>"
-        f" ({_e(r.reason[:200])})</li>"
+        f" ({_e(_shortened(r.reason))})</li>"
         for r in records
     )
     return f"<details><summary>{len(records)} record(s)</summary><ul>{items}</ul></details>"
