@@ -39,8 +39,9 @@ class Wiring:
     clock: Callable[[], datetime] = field(default=utc_now)
     # None outside Lambda's deadline (a single event, a test): such a runner cannot sweep.
     remaining_ms: Callable[[], int] | None = None
-    # The clock that times a read's age (``confirm.FRESH_FOR``).
-    monotonic: Callable[[], float] = field(default=confirm.read_clock)
+    # The clock that times a read's age (``confirm.FRESH_FOR``): ``confirm.read_clock`` looked up at each read
+    # (bound at import, a seam replaced later would never be read).
+    monotonic: Callable[[], float] = field(default=lambda: confirm.read_clock())
 
     @property
     def mode(self) -> Mode:
