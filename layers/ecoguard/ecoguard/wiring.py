@@ -41,7 +41,7 @@ class Wiring:
     remaining_ms: Callable[[], int] | None = None
     # The clock that times a read's age (``confirm.FRESH_FOR``): ``confirm.read_clock`` looked up at each read
     # (bound at import, a seam replaced later would never be read).
-    monotonic: Callable[[], float] = field(default=lambda: confirm.read_clock())
+    monotonic: Callable[[], float] = field(default=lambda: confirm.read_clock())  # noqa: PLW0108 - looked up late
 
     @property
     def mode(self) -> Mode:
