@@ -27,6 +27,8 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
+from tools.simulator import s3_shim
+
 
 @dataclass(frozen=True)
 class Throttling:
@@ -152,8 +154,30 @@ def held(model: QuotaModel) -> Iterator[QuotaModel]:
             return AWSResponse(request.url, refused.status, refused.headers(), MockRawResponse(refused.body()))  # type: ignore[arg-type]
         return original(self, event_name, request, **kwargs)  # type: ignore[no-any-return]
 
+    def shim_answering(api: str) -> tuple[int, str, str] | None:
+        # The S3 configuration calls the simulator's shim answers (tools/simulator/s3_shim.py), bounded alike.
+        if model.latency_s:
+            model.sleep(model.latency_s)
+        refused = model.admit(api)
+        return None if refused is None else (refused.status, refused.code, refused.message)
+
     BotocoreStubber.__call__ = bounded  # type: ignore[method-assign]
+    s3_shim.ANSWERING.append(shim_answering)
     try:
         yield model
     finally:
         BotocoreStubber.__call__ = original  # type: ignore[method-assign]
+        s3_shim.ANSWERING.remove(shim_answering)
+
+
+def floor(served: Mapping[str, int], latency_s: float, concurrency: int) -> dict[str, float]:
+    """The least wall time the calls a sweep needed can take (``served``: calls answered, by API; throttled
+    answers are not work): the larger of the slowest API's calls at its quota (different APIs' quotas
+    run side by side), and every call's round trip with ``concurrency`` calls in flight."""
+    at_quota = max((n / QUOTAS[api].rate for api, n in served.items() if api in QUOTAS), default=0.0)
+    at_latency = sum(served.values()) * latency_s / concurrency
+    return {
+        "quota_s": round(at_quota, 2),
+        "latency_s": round(at_latency, 2),
+        "floor_s": round(max(at_quota, at_latency), 2),
+    }
