@@ -113,6 +113,7 @@ class QuotaModel:
     co_tenant: Mapping[str, float] = field(default_factory=dict)
     co_tenant_from: float = 0.0
     co_tenant_until: float = float("inf")
+    enabled: bool = True
     throttled: Counter[str] = field(default_factory=Counter)
     served: Counter[str] = field(default_factory=Counter)
     _buckets: dict[str, Bucket] = field(default_factory=dict)
