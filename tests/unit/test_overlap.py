@@ -9,7 +9,7 @@ from contextvars import ContextVar
 import pytest
 
 from ecoguard.errors import Throttled
-from ecoguard.overlap import ReadAhead
+from ecoguard.overlap import ReadAhead, read_all
 
 
 def test_given_reads_when_taken_in_order_then_each_result_is_its_items() -> None:
@@ -71,3 +71,19 @@ def test_given_the_callers_context_then_each_read_sees_it() -> None:
 def test_given_no_workers_then_it_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ReadAhead(lambda i: i, [1], workers=0)
+
+
+def test_given_items_read_all_returns_every_read_in_the_items_order() -> None:
+    items = list(range(30))
+    assert read_all(lambda i: -i, items, workers=4) == [-i for i in items]
+    assert read_all(lambda i: -i, items, workers=1) == [-i for i in items]
+
+
+def test_given_two_reads_that_fail_then_read_all_raises_the_first_items_error() -> None:
+    def read(i: int) -> int:
+        if i in (5, 2):
+            raise Throttled("DescribeEndpoint", "ThrottlingException", f"item {i}")
+        return i
+
+    with pytest.raises(Throttled, match="item 2"):
+        read_all(read, list(range(10)), workers=4)

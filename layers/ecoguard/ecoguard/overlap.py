@@ -75,3 +75,13 @@ class ReadAhead[T, R]:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def read_all[T, R](read: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
+    """``read`` of every item, overlapped on ``workers`` threads (default ``READ_WORKERS``), the results in
+    the items' order; the exception of the first item (in their order) whose read raised, raised here."""
+    count = workers if workers is not None else READ_WORKERS
+    if count <= 1 or len(items) <= 1:
+        return [read(item) for item in items]
+    with ReadAhead(read, items, 0, count, window=len(items)) as ahead:
+        return [ahead.result(index) for index in range(len(items))]
