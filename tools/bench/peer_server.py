@@ -61,8 +61,9 @@ def bounded(app: Wsgi, model: QuotaModel) -> Wsgi:
             return app(environ, start_response)
         if model.latency_s:
             model.sleep(model.latency_s)
-        api = api_of(environ)
-        refused = model.admit(api) if api is not None else None
+        # A call of no quota'd API is counted by its method and host (S3's REST calls name no operation).
+        api = api_of(environ) or f"other.{environ.get('REQUEST_METHOD')} {environ.get('HTTP_HOST', '')}"
+        refused = model.admit(api)
         if refused is not None:
             start_response(STATUS[refused.status], list(refused.headers().items()))
             return [refused.body()]
