@@ -31,6 +31,7 @@ from tests.conftest import REGION, Stack, load_event, record_calls
 from tools.bench.quota import QuotaModel, held
 from tools.bench.seed import seed_buckets
 from tools.simulator.s3_shim import fake_s3_configs
+from tools.simulator.seed_serving import seed_serving
 
 BUCKETS = 60
 GROUPS = 40
@@ -177,3 +178,22 @@ def test_given_the_same_storm_without_pacing_then_the_sdks_retries_alone_defer_g
     assert sum(r.get("deferred", 0) for r in results) > 0
     applied = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
     assert len(applied) == GROUPS and not [r for r in stack.records() if r.outcome is Outcome.FAILED]
+
+
+def test_given_endpoints_described_on_eight_threads_then_the_advisors_findings_and_calls_are_one_readers(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_serving()
+    runs: dict[int, tuple[Counter[str], list[tuple[str, str, str]]]] = {}
+    # Each mode keeps its own open findings, so the second run is not told the first one's are open.
+    for workers, mode in ((1, "dry-run"), (8, "enforce")):
+        monkeypatch.setattr(overlap, "READ_WORKERS", workers)
+        sagemaker, audit = record_calls("sagemaker"), record_calls("dynamodb")
+        event = load_event("serving_advisor/scheduled-sweep.json") | {"id": f"advise-{workers}", "region": REGION}
+        stack.invoke("ServingAdvisorFunction", event, env={"ECOGUARD_MODE": mode})
+        written = [(pk, sk.split("#", 1)[-1], outcome) for pk, sk, outcome in audit_writes(audit)]
+        runs[workers] = (Counter(sagemaker.calls), written)
+    (one_calls, one_written), (eight_calls, eight_written) = runs[1], runs[8]
+    assert one_written, "the advisor found something to record"
+    assert eight_written == one_written
+    assert eight_calls == one_calls
