@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import botocore.endpoint
 import pytest
+from botocore.exceptions import ClientError
 
 from ecoguard import overlap, pacing
 from ecoguard.adapters.clients import client
@@ -197,3 +198,40 @@ def test_given_endpoints_described_on_eight_threads_then_the_advisors_findings_a
     assert one_written, "the advisor found something to record"
     assert eight_written == one_written
     assert eight_calls == one_calls
+
+
+def test_given_reads_made_ahead_are_throttled_then_the_sweep_pauses_at_their_buckets_and_loses_or_repeats_none(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(overlap, "READ_WORKERS", 8)
+    throttled_once = {"ml-bench-00005", "ml-bench-00030"}
+    injected: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def slow_down(params: dict[str, Any], **_: Any) -> None:
+        # As an exhausted retry would: S3's SlowDown (S3 API reference, Error responses), once per bucket.
+        with lock:
+            if params.get("Bucket") in throttled_once and not injected[params["Bucket"]]:
+                injected[params["Bucket"]] += 1
+                raise ClientError(
+                    {"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}},
+                    "GetBucketVersioning",
+                )
+
+    with fake_s3_configs() as store:
+        # The client made once the store is installed: its handlers are taken when a client is made.
+        client("s3").meta.events.register("before-parameter-build.s3.GetBucketVersioning", slow_down)
+        seed_buckets(BUCKETS)
+        results = stack.invoke(
+            "StorageLifecycleFunction",
+            load_event("storage_lifecycle/scheduled-sweep.json") | {"id": "throttled-reads"},
+            env={"ECOGUARD_MODE": "enforce"},
+        )
+    assert sum(injected.values()) == 2
+    assert len(results) == 3 and results[-1]["finished"], "paused at each throttled bucket, then carried on"
+    applied = Counter(r.resource.name for r in stack.records() if r.outcome is Outcome.APPLIED)
+    assert set(applied.values()) == {1}, "no bucket acted on twice"
+    exempt = {f"ml-bench-{i:05d}" for i in range(BUCKETS) if i % 20 == 19}
+    assert set(applied) == {f"ml-bench-{i:05d}" for i in range(BUCKETS)} - exempt, "none lost"
+    missing = [name for name in applied if name not in store.lifecycle]
+    assert not missing, missing
