@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,12 +63,13 @@ class Schedule:
     rate: float | None  # None: not paced
     ceiling: float | None  # the pace recovered to: the quota, or the pace it was first throttled at
     turn: float = 0.0
-    sent: list[float] = field(default_factory=list)  # the last second's send times (unpaced APIs)
+    sent: deque[float] = field(default_factory=deque)  # the last second's send times (unpaced APIs)
 
     def reserve(self, now: float) -> float:
         """The time this call may be sent at, and the next turn moved past it."""
         if self.rate is None:
-            self.sent = [t for t in self.sent if t > now - 1.0]
+            while self.sent and self.sent[0] <= now - 1.0:
+                self.sent.popleft()
             self.sent.append(now)
             return now
         at = max(now, self.turn)
