@@ -167,16 +167,22 @@ $(VENV_C7N)/.installed: requirements-c7n.txt
 	$(VENV_C7N)/bin/python -m pip install -q -r requirements-c7n.txt
 	touch $@
 
-# Every sweep at scale (SCALE=0.1 for a quick run); writes docs/PERFORMANCE.md (below SCALE=1, a copy in dist/) and dist/bench.json.
-# PEER=c7n: instead, ecoguard and Cloud Custodian side by side against one moto server (tools/bench/peer.py).
+# Every sweep at scale (SCALE=0.1 for a quick run); writes dist/bench.json, and docs/PERFORMANCE.md only
+# at full scale. PEER=c7n: instead, ecoguard and Cloud Custodian side by side against one moto server
+# (tools/bench/peer.py). QUOTA=1: the account bounded as a real one is (documented quotas, each service's
+# throttling answer, LATENCY_MS on every call, each sweep's Lambda timeout TIMEOUT s; tools/bench/quota.py).
 SCALE ?= 1.0
 PEER ?=
+QUOTA ?=
+LATENCY_MS ?= 20
+TIMEOUT ?= 120
+QUOTA_FLAGS := $(if $(QUOTA),--quota --latency-ms $(LATENCY_MS) --timeout $(TIMEOUT),)
 ifeq ($(PEER),c7n)
 bench: $(VENV)/.installed $(VENV_C7N)/.installed
-	$(PY) -m tools.bench.peer --scale $(SCALE) --custodian $(VENV_C7N)/bin/python
+	$(PY) -m tools.bench.peer --scale $(SCALE) --custodian $(VENV_C7N)/bin/python $(QUOTA_FLAGS)
 else
 bench: $(VENV)/.installed $(VENV_SAM)/.installed
-	$(PY) -m tools.bench --scale $(SCALE)
+	$(PY) -m tools.bench --scale $(SCALE) $(QUOTA_FLAGS)
 endif
 
 lint: $(VENV)/.installed

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
+from ecoguard import pacing
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
 from tools.simulator.account import provision, simulated_aws
@@ -48,6 +50,28 @@ def event_files() -> list[Path]:
 def eventbridge_files() -> list[Path]:
     """Sample events that are EventBridge events (others are direct invocations, like a restore)."""
     return [p for p in event_files() if "detail-type" in json.loads(p.read_text())]
+
+
+class PacingClock:
+    """Real time plus every pacing wait, which is counted and not slept: pacing is exercised by every test
+    (its turns, its halving on throttling), and no test sleeps for it."""
+
+    def __init__(self) -> None:
+        self.waited = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.waited
+
+    def sleep(self, seconds: float) -> None:
+        self.waited += max(seconds, 0.0)
+
+
+@pytest.fixture(autouse=True)
+def paced_without_sleeping(monkeypatch: pytest.MonkeyPatch) -> pacing.Limiter:
+    clock = PacingClock()
+    limiter = pacing.Limiter(clock=clock, sleep=clock.sleep)
+    monkeypatch.setattr(pacing, "LIMITER", limiter)
+    return limiter
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.state",
             "ecoguard.reading",
             "ecoguard.deadline",
+            "ecoguard.pacing",
+            "ecoguard.overlap",
             "ecoguard.forwarding",
             "ecoguard.central",
             "ecoguard.report",

@@ -22,6 +22,7 @@ from tools.simulator.template import ROOT, functions, load_template
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 OUT = ROOT / "dist" / "bench.json"
 BEGIN, END = "<!-- BENCH:BEGIN -->", "<!-- BENCH:END -->"
+QUOTA_BEGIN, QUOTA_END = "<!-- QUOTA:BEGIN -->", "<!-- QUOTA:END -->"
 SWEEP_ORDER = (
     "LogRetentionFunction",
     "StorageLifecycleFunction",
@@ -32,10 +33,10 @@ SWEEP_ORDER = (
 )
 
 
-def run_sweep(function: str, scale: float, tps: float) -> dict[str, Any]:
+def run_sweep(function: str, scale: float, tps: float, quota: list[str] | None = None) -> dict[str, Any]:
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [sys.executable, "-m", "tools.bench.sweep", function, "--scale", str(scale), "--tps", str(tps)],
+        [sys.executable, "-m", "tools.bench.sweep", function, "--scale", str(scale), "--tps", str(tps), *(quota or [])],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -65,7 +66,13 @@ def main() -> None:
     parser.add_argument("--tps", type=float, default=5.0, help="simulated calls a second per governed API operation")
     parser.add_argument("--runs", type=int, default=10, help="fresh interpreters per handler for import times")
     parser.add_argument("--render-only", action="store_true", help="redo the tables from dist/bench.json")
+    parser.add_argument("--quota", action="store_true", help="documented quotas and a latency, in real time")
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--timeout", type=int, default=120, help="every sweep's Lambda timeout in s (quota mode)")
     args = parser.parse_args()
+    if args.quota:
+        quota_bench(args.scale, args.latency_ms, args.timeout)
+        return
     if args.render_only:
         figures = json.loads(OUT.read_text())
         specs = functions(load_template())
@@ -100,6 +107,49 @@ def main() -> None:
     }
     doc = write(figures)
     print(f"wrote {doc.relative_to(ROOT)} and {OUT.relative_to(ROOT)} in {figures['bench_s']} s")
+
+
+def quota_bench(scale: float, latency_ms: float, timeout_s: int) -> None:
+    """Every sweep with the account bounded as a real one is (``tools/bench/quota.py``): its wall against its
+    floor. Written to dist/bench-quota.json; into docs/PERFORMANCE.md (QUOTA markers) only at full scale."""
+    flags = ["--quota", "--latency-ms", str(latency_ms), "--timeout", str(timeout_s)]
+    print(f"sweeps at scale {scale}, documented quotas, {latency_ms:g} ms a call, timeout {timeout_s} s:", flush=True)
+    sweeps = [run_sweep(f, scale, 1e9, flags) for f in SWEEP_ORDER]
+    table = quota_table(sweeps, scale, latency_ms, timeout_s)
+    out = OUT.with_name("bench-quota.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"scale": scale, "sweeps": sweeps, "table": table}, indent=2, default=str))
+    print(table)
+    doc = replace_between(document_for(scale, DOC), QUOTA_BEGIN, QUOTA_END, table)
+    print(f"wrote {doc.relative_to(ROOT)} and {out.relative_to(ROOT)}")
+
+
+def quota_table(sweeps: list[dict[str, Any]], scale: float, latency_ms: float, timeout_s: int) -> str:
+    lines = [
+        f"Scale **{scale}**, documented quotas (tools/bench/quota.py), {latency_ms:g} ms added to every call, "
+        f"every sweep's timeout {timeout_s} s. Command: `make bench QUOTA=1 SCALE={scale}`.",
+        "",
+        "| sweep | resources | wall s | floor s (quota; latency) | wall / floor | invocations | throttled answers "
+        "| failed | deferred |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for figures in sweeps:
+        quota, outcomes = figures["quota"], figures["outcomes"]
+        ratio = figures["wall_s"] / quota["floor_s"] if quota["floor_s"] else float("nan")
+        lines.append(
+            f"| {figures['function']} | {figures['truth']['listed']} | {figures['wall_s']} | {quota['floor_s']} "
+            f"({quota['quota_s']}; {quota['latency_s']}) | {ratio:.2f} | {figures['invocations']} | "
+            f"{sum(quota['throttled'].values())} | {outcomes.get('failed', 0)} | {outcomes.get('deferred', 0)} |"
+        )
+    return "\n".join(lines)
+
+
+def replace_between(doc: Path, begin: str, end: str, body: str) -> Path:
+    text = doc.read_text(encoding="utf-8")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    doc.write_text(f"{head}{begin}\n{body}\n{end}{tail}", encoding="utf-8")
+    return doc
 
 
 def write(figures: dict[str, Any]) -> Path:

@@ -38,9 +38,11 @@ from typing import Any
 
 import boto3
 
+from ecoguard import overlap, pacing
 from tools.bench import seed
 from tools.bench.output import document_for
-from tools.bench.sweep import QUIET, SWEEPS, Calls, Throttle, counting, run_function
+from tools.bench.quota import QUOTAS, floor
+from tools.bench.sweep import QUIET, SWEEPS, Calls, QuotaMode, Throttle, counting, run_function
 from tools.simulator.account import provision
 from tools.simulator.demo import fake_credentials
 from tools.simulator.identity import REGION, STACK
@@ -50,6 +52,7 @@ from tools.simulator.template import ROOT, load_template
 OUT = ROOT / "dist" / "bench-peer.json"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 BEGIN, END = "<!-- PEER:BEGIN -->", "<!-- PEER:END -->"
+QUOTA_BEGIN, QUOTA_END = "<!-- PEER-QUOTA:BEGIN -->", "<!-- PEER-QUOTA:END -->"
 POLICIES = Path(__file__).parent / "c7n"
 DEFAULT_DAYS = 30  # template.yaml LogRetentionDays's default
 TAGGED_DAYS = 90  # tools/bench/seed.py: the group tagged ecoguard:retention-days
@@ -57,12 +60,18 @@ BOOKKEEPING = frozenset({"dynamodb", "sns", "ssm", "lambda", "kms", "sts"})
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
+def moto_server(quota: QuotaMode | None = None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "tools.bench.peer_server", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "tools.bench.peer_server",
+            str(port),
+            *(["--quota", "--latency-ms", str(quota.latency_ms)] if quota else []),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -112,13 +121,26 @@ def wrong_groups(n: int) -> int:
     return sum(1 for i in range(n) if found.get(group_name(i), -1) != expected_retention(i))
 
 
-def run_ecoguard(function: str, n: int) -> dict[str, Any]:
+def quota_counts(endpoint: str, action: str = "") -> dict[str, Any]:
+    """The server's throttled and served counts (``action`` "reset": zero them first)."""
+    method = "POST" if action else "GET"
+    path = "/ecoguard-bench/quota" + (f"/{action}" if action else "")
+    request = urllib.request.Request(f"{endpoint}{path}", method=method)  # noqa: S310 - local server
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+        counts: dict[str, Any] = json.loads(answer.read())
+    return counts
+
+
+def run_ecoguard(function: str, n: int, quota: QuotaMode | None = None, endpoint: str = "") -> dict[str, Any]:
     template = load_template()
     reset_caches()
     resolver = provision(template, stack=STACK)
     SEEDS[function](n)
+    if quota:
+        quota_counts(endpoint, "reset")  # bounded from here: the tool's own calls
     event = json.loads((ROOT / "events" / SWEEPS[function]).read_text())
     calls, throttle = Calls(), Throttle(1e9)  # no simulated rate limit: both tools at the server's pace
+    pacing.LIMITER = pacing.Limiter()  # a fresh one, on the real clock
     with counting(calls, throttle):
         started = time.monotonic()
         results = run_function(
@@ -128,14 +150,17 @@ def run_ecoguard(function: str, n: int) -> dict[str, Any]:
             template=template,
             throttle=throttle,
             env={**QUIET, "ECOGUARD_MODE": "enforce"},
+            timeout_s=quota.timeout_s if quota else None,
         )
         wall = time.monotonic() - started
     return {"calls": dict(calls.by_op), "wall_s": round(wall, 2), "invocations": len(results)}
 
 
-def run_custodian(function: str, n: int, custodian: str, endpoint: str) -> dict[str, Any]:
+def run_custodian(function: str, n: int, custodian: str, endpoint: str, bounded: bool = False) -> dict[str, Any]:
     reset_caches()
     SEEDS[function](n)
+    if bounded:
+        quota_counts(endpoint, "reset")  # bounded from here: the tool's own calls
     with tempfile.TemporaryDirectory() as tmp:
         counts = Path(tmp) / "calls.json"
         started = time.monotonic()
@@ -202,6 +227,8 @@ def row(tool: str, figures: dict[str, Any], wrong: int, changes: int) -> dict[st
     governed = sum(v for k, v in calls.items() if k.split(":", 1)[0] not in BOOKKEEPING)
     return {
         "tool": tool,
+        "invocations": figures.get("invocations", 1),
+        "quota": figures.get("quota", {}),
         "governed_calls": governed,
         "total_calls": sum(calls.values()),
         "wall_s": figures["wall_s"],
@@ -215,33 +242,82 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--custodian", default=str(ROOT / ".venv-c7n" / "bin" / "python"))
+    parser.add_argument("--quota", action="store_true", help="documented quotas and a latency, both tools alike")
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--timeout", type=int, default=120, help="ecoguard's Lambda timeout in s (quota mode)")
     args = parser.parse_args()
+    quota = QuotaMode(args.latency_ms, args.timeout) if args.quota else None
     fake_credentials()
     tables, raw = [], {}
-    with moto_server() as endpoint:
+    with moto_server(quota) as endpoint:
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         for function in ("LogRetentionFunction", "StorageLifecycleFunction"):
             n, rows = seed.scaled(KIND[function], args.scale), []
             changes = changes_of(function, n)
             for tool in ("c7n", "ecoguard"):
                 reset(endpoint)
+                if quota:
+                    quota_counts(endpoint, "off")  # seeding is not bounded; each tool turns the model on
                 figures = (
-                    run_custodian(function, n, args.custodian, endpoint) if tool == "c7n" else run_ecoguard(function, n)
+                    run_custodian(function, n, args.custodian, endpoint, quota is not None)
+                    if tool == "c7n"
+                    else run_ecoguard(function, n, quota, endpoint)
                 )
+                if quota:
+                    figures["quota"] = quota_counts(endpoint)
                 rows.append(row(tool, figures, checked(function, n), changes))
                 print(f"  {function} {tool}: {rows[-1]['total_calls']} calls, {rows[-1]['wall_s']} s", flush=True)
             raw[function] = {"resources": n, "changes": changes, "rows": rows}
-            tables.append(render(function, n, changes, rows))
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({"scale": args.scale, **raw}, indent=2))
+            tables.append(
+                render_quota(function, n, changes, rows, quota) if quota else render(function, n, changes, rows)
+            )
+    out = OUT.with_name("bench-peer-quota.json") if quota else OUT
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"scale": args.scale, "quota": quota and vars_of(quota), **raw}, indent=2))
     table = "\n\n".join(tables)
     print(table)
+    # Below full scale, a copy in dist/ (tools/bench/output.py): the tracked document holds full-scale figures only.
+    begin, end = (QUOTA_BEGIN, QUOTA_END) if quota else (BEGIN, END)
     doc = document_for(args.scale, DOC)
     text = doc.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    doc.write_text(f"{head}{BEGIN}\n{table}\n\nLoad average at the end: {load}.\n{END}{tail}", encoding="utf-8")
+    doc.write_text(f"{head}{begin}\n{table}\n\nLoad average at the end: {load}.\n{end}{tail}", encoding="utf-8")
+
+
+def vars_of(quota: QuotaMode) -> dict[str, Any]:
+    return {"latency_ms": quota.latency_ms, "timeout_s": quota.timeout_s, "read_workers": overlap.READ_WORKERS}
+
+
+def render_quota(function: str, n: int, changes: int, rows: list[dict[str, Any]], quota: QuotaMode) -> str:
+    """The issue's table: each tool's wall and calls under the quota model, and the sweep's floor."""
+    by_tool = {r["tool"]: r for r in rows}
+    eco, c7n = by_tool["ecoguard"], by_tool["c7n"]
+    least = floor(dict(eco["quota"]["served"]), quota.latency_ms / 1000, overlap.READ_WORKERS)
+    what = f"{n} log groups" if function == "LogRetentionFunction" else f"{n} buckets"
+    quotas = ", ".join(f"{api} {q.rate:g}/s" for api, q in QUOTAS.items())
+    lines = [
+        f"{function}: {what}, {changes} to change; quotas {quotas}; {quota.latency_ms:g} ms added to every call; "
+        f"ecoguard's timeout {quota.timeout_s} s.",
+        "",
+        "| tool | wall s | wall / floor | invocations | governed calls | throttled answers | wrong |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in (c7n, eco):
+        throttled = sum(r["quota"]["throttled"].values())
+        ratio = r["wall_s"] / least["floor_s"] if least["floor_s"] else float("nan")
+        lines.append(
+            f"| {r['tool']} | {r['wall_s']} | {ratio:.2f} | "
+            f"{r['invocations']} | {r['governed_calls']} | {throttled} | {r['wrong_groups']} |"
+        )
+    lines += [
+        "",
+        f"Floor {least['floor_s']} s (calls at the quota {least['quota_s']} s; every call's round trip with "
+        f"{overlap.READ_WORKERS} in flight {least['latency_s']} s). ecoguard / Cloud Custodian: wall "
+        f"{eco['wall_s'] / c7n['wall_s']:.2f}, governed calls {eco['governed_calls'] / c7n['governed_calls']:.2f}.",
+    ]
+    return "\n".join(lines)
 
 
 def render(function: str, n: int, changes: int, rows: list[dict[str, Any]]) -> str:

@@ -7,6 +7,12 @@ Measured: every API call (service, operation; GetMetricData queries), wall time,
 growth while the handler runs (sampled), and the invocations the sweep takes when each governed API
 operation is limited to ``--tps`` calls a second (``Throttle``: a virtual clock that adds the waits a
 rate-limited client would see, so the sweep hands off as it would on Lambda, without sleeping).
+
+``--quota``: the account bounded as a real one is instead (``tools/bench/quota.py``): each governed API held
+to its documented quota, answering with the service's own throttling error, and ``--latency-ms`` added to
+every call, in real time; ecoguard's own pacing (``ecoguard.pacing``) runs on the real clock, the function's
+timeout (``--timeout``, else the template's) is measured on it, and the sweep hands off when it nears.
+The figures add each sweep's floor (``quota.floor``) and the throttled answers.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from botocore.client import BaseClient
 
+from ecoguard import overlap, pacing
 from tools.bench import seed
+from tools.bench.quota import QuotaModel, floor, held
 from tools.simulator.account import provision, simulated_aws
 from tools.simulator.demo import fake_credentials
 from tools.simulator.identity import STACK
@@ -68,6 +76,10 @@ class Throttle:
 
     def now(self) -> float:
         return time.monotonic() - self._start + self.waited_s
+
+    def advance(self, seconds: float) -> None:
+        """A wait ecoguard's own pacing took (``ecoguard.pacing``), on this clock."""
+        self.waited_s += max(seconds, 0.0)
 
     def call(self, operation: str) -> None:
         t = self.now()
@@ -152,11 +164,20 @@ def seed_for(function: str, scale: float, stack: ExitStack) -> dict[str, Any]:
 
 
 def run_function(
-    function: str, event: dict[str, Any], *, resolver: Any, template: Any, throttle: Throttle, env: dict[str, str]
+    function: str,
+    event: dict[str, Any],
+    *,
+    resolver: Any,
+    template: Any,
+    throttle: Throttle,
+    env: dict[str, str],
+    timeout_s: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The handler, then every continuation it hands off, each with the function's own timeout
-    measured on the throttle's clock."""
+    """The handler, then every continuation it hands off, each with the function's own timeout (or
+    ``timeout_s``) measured on the throttle's clock."""
     spec = functions(template)[function]
+    if timeout_s is not None:
+        spec = replace(spec, timeout=timeout_s)
     results: list[dict[str, Any]] = []
     with (
         function_environment(spec, resolver, {**QUIET, **env}) as environment,
@@ -187,7 +208,13 @@ def run_function(
     return results
 
 
-def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class QuotaMode:
+    latency_ms: float
+    timeout_s: int | None
+
+
+def bench(function: str, scale: float, tps: float, mode: str, quota: QuotaMode | None = None) -> dict[str, Any]:
     fake_credentials()
     template = load_template()
     with ExitStack() as stack:
@@ -198,15 +225,39 @@ def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
         truth = seed_for(function, scale, stack)
         seed_s = time.monotonic() - started
         event = json.loads((ROOT / "events" / SWEEPS[function]).read_text())
-        calls, throttle = Calls(), Throttle(tps)
+        calls, throttle = Calls(), Throttle(tps if quota is None else 1e9)
+        model = QuotaModel(latency_s=(quota.latency_ms if quota else 0.0) / 1000)
+        if quota is None:
+            # ecoguard's pacing waits on the throttle's virtual clock, as the throttle's own waits do.
+            pacing.LIMITER = pacing.Limiter(clock=throttle.now, sleep=throttle.advance)
+        else:
+            stack.enter_context(held(model))
+            pacing.LIMITER = pacing.Limiter()
         with counting(calls, throttle), RssSampler() as rss:
             wall = time.monotonic()
             results = run_function(
-                function, event, resolver=resolver, template=template, throttle=throttle, env={"ECOGUARD_MODE": mode}
+                function,
+                event,
+                resolver=resolver,
+                template=template,
+                throttle=throttle,
+                env={"ECOGUARD_MODE": mode},
+                timeout_s=quota.timeout_s if quota else None,
             )
             wall_s = time.monotonic() - wall
+        quota_figures: dict[str, Any] = {}
+        if quota is not None:
+            quota_figures = {
+                "latency_ms": quota.latency_ms,
+                "timeout_s": quota.timeout_s,
+                "throttled": dict(model.throttled),
+                "served": dict(model.served),
+                "limiter_waited_s": round(pacing.LIMITER.waited_s, 2),
+                "read_workers": overlap.READ_WORKERS,
+                **floor(model.served, model.latency_s, overlap.READ_WORKERS),
+            }
         report: dict[str, Any] = {}
-        if function == "LogRetentionFunction":
+        if function == "LogRetentionFunction" and quota is None:
             # The weekly impact report, over the audit records this sweep wrote.
             report_calls, report_throttle = Calls(), Throttle(tps)
             report_event = json.loads((ROOT / "events" / "impact_report" / "weekly-report.json").read_text())
@@ -239,6 +290,7 @@ def bench(function: str, scale: float, tps: float, mode: str) -> dict[str, Any]:
         "rss_baseline_mb": round(rss.baseline, 1),
         "rss_peak_mb": round(rss.peak, 1),
         "impact_report": report,
+        "quota": quota_figures,
     }
 
 
@@ -256,8 +308,15 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--tps", type=float, default=5.0)
     parser.add_argument("--mode", default="enforce", choices=("enforce", "dry-run"))
+    parser.add_argument("--quota", action="store_true", help="documented quotas and a latency, in real time")
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--timeout", type=int, default=None, help="the function's timeout in s (quota mode)")
+    parser.add_argument("--read-workers", type=int, default=None, help="threads reading ahead (1: one at a time)")
     args = parser.parse_args()
-    print(json.dumps(bench(args.function, args.scale, args.tps, args.mode)))
+    if args.read_workers is not None:
+        overlap.READ_WORKERS = args.read_workers
+    quota = QuotaMode(args.latency_ms, args.timeout) if args.quota else None
+    print(json.dumps(bench(args.function, args.scale, args.tps, args.mode, quota)))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ ListBuckets) stays moto's. Bucket existence is checked against moto's backend.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,6 +34,9 @@ OPERATIONS = (
     "DeleteBucketIntelligentTieringConfiguration",
 )
 _PARAMS = "ecoguard_fake_s3_params"
+# A seam for the bench's quota model (tools/bench/quota.py::held): called with "s3.<Operation>" before each
+# answer; a (status, code, message) it returns is the answer instead (a throttling error).
+ANSWERING: list[Callable[[str], tuple[int, str, str] | None]] = []
 
 
 def _response(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
@@ -93,6 +96,10 @@ class FakeS3ConfigStore:
 
     def _serve(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         params = context.pop(_PARAMS)
+        for answering in ANSWERING:
+            refused = answering(f"s3.{model.name}")
+            if refused is not None:
+                return _error(*refused)
         bucket = params["Bucket"]
         if not _bucket_exists(bucket):
             return _error(404, "NoSuchBucket", f"The specified bucket does not exist: {bucket}")

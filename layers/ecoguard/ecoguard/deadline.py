@@ -47,6 +47,11 @@ def sweeping() -> Iterator[None]:
         _deadline.reset(token)
 
 
+def running() -> bool:
+    """Whether a sweep is running in this context (its governed calls are checked against a deadline)."""
+    return _deadline.get() is not None
+
+
 def observe(remaining_ms: int) -> bool:
     """Whether Lambda's remaining time is within the margin; inside a sweep, also the deadline to check by."""
     if _deadline.get() is not None:

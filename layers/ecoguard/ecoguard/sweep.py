@@ -16,13 +16,20 @@ The executor batches the plans of a page (``Executor.batching``): they are carri
 due, at the end of the page, and before the sweep pauses. The position saved is that of the first item not
 carried out: a throttled change, or the deadline reached in the middle of a batch, defers that item and
 every later one in the batch (their pending records are taken over when the sweep resumes at it).
+
+Reads overlapped (``Overlapped``): a guardrail whose per-item reads are independent of each other splits its
+step in two, ``read`` and ``decide``. The reads run ahead on a bounded pool (``ecoguard.overlap``), the
+decisions on the sweep's thread in listing order, so the records, their order and the writes are those of a
+sweep that reads one item at a time; a read's throttling is raised at its item, which the sweep defers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -31,6 +38,7 @@ from ecoguard.audit import AuditLog
 from ecoguard.decisions import Outcome
 from ecoguard.errors import AwsError, Throttled
 from ecoguard.executor import Executor
+from ecoguard.overlap import READ_WORKERS, ReadAhead
 from ecoguard.paging import Pager
 from ecoguard.settle import SETTLE_AFTER
 from ecoguard.summary import RunSummary, Trigger
@@ -44,6 +52,20 @@ CHECKPOINT_TTL = timedelta(days=7)
 class SweepResult:
     summary: RunSummary
     finished: bool
+
+
+@dataclass(frozen=True)
+class Overlapped[T, R]:
+    """An item handled in two steps: ``read`` (only reads, of that item alone; run ahead on ``workers``
+    threads) and ``decide`` (on the sweep's thread, in listing order, given what was read). One worker
+    reads each item only when the sweep reaches it."""
+
+    read: Callable[[T], R]
+    decide: Callable[[T, R, Executor], Outcome | None]
+    workers: int = READ_WORKERS
+
+
+type Handler[T] = Callable[[T, Executor], Outcome | None] | Overlapped[T, Any]
 
 
 @dataclass(frozen=True)
@@ -63,7 +85,7 @@ class Sweep[T]:
         trigger: Trigger,
         executor: Executor,
         pager: Pager[T],
-        handle: Callable[[T, Executor], Outcome | None],
+        handle: Handler[T],
     ) -> SweepResult:
         state = self.audit.load_checkpoint(self.guardrail, trigger.id) or {"token": None, "offset": 0, "done": False}
         if state.get("done"):
@@ -105,10 +127,16 @@ class Sweep[T]:
             token, offset = page.next_token, 0
 
     def _walk(
-        self, items: Sequence[T], start: int, executor: Executor, handle: Callable[[T, Executor], Outcome | None]
+        self, items: Sequence[T], start: int, executor: Executor, handle: Handler[T]
     ) -> tuple[int, str | None] | None:
         """Handle ``items`` from ``start`` in batches; None when all were carried out, else the index to
         resume at and the key of the last item carried out before it (None: none on this page)."""
+        with ExitStack() as reads:
+            return self._batches(items, start, executor, _stepper(items, executor, handle, start, reads))
+
+    def _batches(
+        self, items: Sequence[T], start: int, executor: Executor, step: Callable[[int], Outcome | None]
+    ) -> tuple[int, str | None] | None:
         owners: list[tuple[int, int]] = []  # (item index, number of the first plan it queued)
         with executor.batching():
             for index in range(start, len(items)):
@@ -116,7 +144,7 @@ class Sweep[T]:
                     return self._carried_out(items, owners, executor, start) or self._at(items, index, start)
                 owners.append((index, executor.planned))
                 try:
-                    handle(items[index], executor)
+                    step(index)
                 except Throttled:
                     owners.pop()
                     return self._carried_out(items, owners, executor, start) or self._at(items, index, start)
@@ -177,3 +205,17 @@ class Sweep[T]:
     def _save(self, trigger: Trigger, state: dict[str, object]) -> None:
         expires = int((self.clock() + CHECKPOINT_TTL).timestamp())
         self.audit.save_checkpoint(self.guardrail, trigger.id, state, expires)
+
+
+def _stepper[T](
+    items: Sequence[T], executor: Executor, handle: Handler[T], start: int, reads: ExitStack
+) -> Callable[[int], Outcome | None]:
+    """How the item at an index is handled: at once, or with its read made ahead (closed with ``reads``)."""
+    if not isinstance(handle, Overlapped):
+        plain = handle
+        return lambda index: plain(items[index], executor)
+    overlapped = handle
+    if overlapped.workers <= 1:
+        return lambda index: overlapped.decide(items[index], overlapped.read(items[index]), executor)
+    ahead = reads.enter_context(ReadAhead(overlapped.read, items, start, overlapped.workers))
+    return lambda index: overlapped.decide(items[index], ahead.result(index), executor)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Protocol
 
+from ecoguard import overlap
 from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter, Series
 from ecoguard.adapters.serving import ServingAdapter
 from ecoguard.adapters.serving_metrics import key, usage_of, variant_queries
@@ -33,7 +34,7 @@ from ecoguard.guardrails.serving_advisor import (
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.instances import lookup
 from ecoguard.paging import Page
-from ecoguard.reading import GONE, read
+from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import Trigger
@@ -119,15 +120,15 @@ class ServingAdvisorRunner(GuardrailRunner):
         """Describe, measure (one batched round for the page) and read the open state of ``refs``."""
         policy = self._policy.serving_advisor
         start, end = window(self._clock(), policy.window_days)
-        described: list[ServedEndpoint | Unreadable] = []
-        for ref in refs:
+
+        def describe(ref: EndpointRef) -> ServedEndpoint | Unreadable | Gone | None:
             listed = tags.get(ref.arn.lower(), {})
             if is_exempt(listed):  # skipped without describing it (the tagging listing names it exempt)
-                described.append(ServedEndpoint(ref.name, ref.arn, "", (), listed))
-                continue
-            endpoint = read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
-            if endpoint is not GONE and endpoint is not None:
-                described.append(endpoint)
+                return ServedEndpoint(ref.name, ref.arn, "", (), listed)
+            return read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
+
+        # Each endpoint's reads are its own: overlapped, the results in listing order (ecoguard.overlap).
+        described = [e for e in overlap.read_all(describe, list(refs)) if e is not GONE and e is not None]
         served = [
             e for e in described if isinstance(e, ServedEndpoint) and not (e.serverless or e.inference_components)
         ]
@@ -138,13 +139,14 @@ class ServingAdvisorRunner(GuardrailRunner):
             for query in variant_queries(e.name, v.name, lookup(v.instance_type or ""), start, end)
         ]
         usage = usage_of(self._metrics.fetch(queries), window_hours(policy.window_days)) if queries else {}
-        observed: list[ObservedEndpoint | Unreadable] = []
-        for e in described:
+
+        def with_state(e: ServedEndpoint | Unreadable) -> ObservedEndpoint | Unreadable:
             if isinstance(e, Unreadable):
-                observed.append(e)
-                continue
+                return e
             mine = {v.name: usage[key(e.name, v.name)] for v in e.variants if key(e.name, v.name) in usage}
-            observed.append(ObservedEndpoint(e, mine, self._open.get(e.name)))
+            return ObservedEndpoint(e, mine, self._open.get(e.name))
+
+        observed = overlap.read_all(with_state, described)
         grouped = consolidation([o for o in observed if isinstance(o, ObservedEndpoint)], policy)
         return [
             Snapshot(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ecoguard import overlap
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.adapters.sdk_support import SdkTooOld
 from ecoguard.audit import AuditRecord
@@ -29,10 +30,10 @@ from ecoguard.guardrails.storage_lifecycle import (
 )
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.policy import Policy
-from ecoguard.reading import GONE, read
+from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
@@ -91,13 +92,23 @@ class ObservedBucket:
     config: BucketConfig | None = None
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A bucket's read (or why it could not be), and when it ended (``Wiring.monotonic``): the age the
+    confirm step measures, however long the read waited to be decided on."""
+
+    observed: ObservedBucket | Gone | Unreadable
+    read_at: float
+
+
 class StorageLifecycleRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(self, wiring: Wiring, s3: S3Adapter, region: str) -> None:
+    def __init__(self, wiring: Wiring, s3: S3Adapter, region: str, read_workers: int | None = None) -> None:
         super().__init__(wiring, REGISTRY.bind(s3))
         self._s3 = s3
         self._region = region
+        self._read_workers = read_workers
 
     @classmethod
     def build(cls, wiring: Wiring) -> StorageLifecycleRunner:
@@ -117,7 +128,13 @@ class StorageLifecycleRunner(GuardrailRunner):
         executor = self._executor(trigger)
         try:
             sweep: Sweep[Bucket] = self._make_sweep()
-            return sweep.run(trigger, executor, self._s3.page, self._evaluate)
+            # Each bucket's reads are its own: made ahead, several at once; decided in listing order.
+            return sweep.run(
+                trigger,
+                executor,
+                self._s3.page,
+                Overlapped(self._read, self._act, self._read_workers or overlap.READ_WORKERS),
+            )
         except SdkTooOld as exc:
             # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
             listing = Resource(
@@ -127,15 +144,25 @@ class StorageLifecycleRunner(GuardrailRunner):
             return SweepResult(executor.summary, finished=True)
 
     def _evaluate(self, bucket: Bucket, executor: Executor) -> Outcome | None:
+        return self._act(bucket, self._read(bucket), executor)
+
+    def _read(self, bucket: Bucket) -> Reading | None:
+        """The bucket read (None: out of scope, nothing read). Only reads: safe on a read thread."""
         if not in_scope(bucket.name, self._policy.storage_lifecycle):
-            return executor.run(OUT_OF_SCOPE)
+            return None
         observed = read(GUARDRAIL, bucket.resource, lambda: self._observe(bucket))
+        return Reading(observed, self._wiring.read_clock())
+
+    def _act(self, bucket: Bucket, reading: Reading | None, executor: Executor) -> Outcome | None:
+        if reading is None:
+            return executor.run(OUT_OF_SCOPE)
+        observed = reading.observed
         if observed is GONE:
             return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
-        # Read just now, directly: read again before the write only once it is no longer fresh.
-        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=self._wiring.read_clock())
+        # Read directly: read again before the write only once that read is no longer fresh.
+        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at)
         return executor.run(self._decide(observed), confirmation)
 
     def _observe(self, bucket: Bucket) -> ObservedBucket:

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from ecoguard import deadline
+from ecoguard import deadline, pacing
 
 # botocore's standard retry mode: exponential backoff with jitter and a retry quota. Adaptive mode also
 # waits client-side before it sends, and the SDK reference calls it suitable only for special cases.
@@ -20,10 +20,16 @@ RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, con
 @cache
 def client(service: str, region: str | None = None) -> Any:
     """``region``: another region's endpoint (the central bus may live in another region). A governed
-    service's calls are held back inside a sweep's hand-off margin (``ecoguard.deadline``)."""
+    service's calls are held back inside a sweep's hand-off margin (``ecoguard.deadline``) and paced to
+    its API's quota (``ecoguard.pacing``). boto3 clients are thread-safe, sessions are not (boto3 guide,
+    "Multithreading or multiprocessing with clients"): the session is made here, in one thread, and the
+    client it makes is shared by a sweep's read threads (``ecoguard.overlap``)."""
     made = boto3.session.Session().client(service, region_name=region, config=RETRY_CONFIG)  # type: ignore[call-overload]
     if service not in deadline.BOOKKEEPING:
         made.meta.events.register("before-call", deadline.check)
+        # Each attempt waits for its API's turn (ecoguard.pacing), ahead of any other handler of the send.
+        made.meta.events.register_first("before-send", pacing.before_send)
+        made.meta.events.register("response-received", pacing.response_received)
     return made
 
 

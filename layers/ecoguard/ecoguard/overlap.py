@@ -1,0 +1,87 @@
+"""Independent reads of different resources, overlapped: a bounded pool reads ahead while a sweep decides.
+
+A control-plane call takes tens of milliseconds, so a sweep that reads each resource only once the one
+before it is decided is bound by latency, not by work. ``ReadAhead`` reads up to ``window`` items ahead on
+``workers`` threads; the sweep still takes each result in listing order and decides, records and acts on
+the main thread exactly as before, so no decision, record or write changes order. Only reads run here:
+they must be independent of each other and of the writes made meanwhile (each reads its own resource),
+and use boto3 clients, which are thread-safe (sessions are not: boto3 guide, "Multithreading or
+multiprocessing with clients").
+
+Each read runs in a copy of the caller's context, so a sweep's deadline (``ecoguard.deadline``) holds in the
+read threads too, and every call still waits for its API's turn (``ecoguard.pacing``). An exception a read
+raises (``Throttled`` included) is raised again where its result is taken, at that item. Reads submitted
+ahead of an item the sweep pauses at are cancelled if not yet started; those already started are waited
+for, so none outlives the sweep.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+# Threads reading ahead: enough to hide a round trip of tens of milliseconds behind the main thread's
+# work; few enough that every API's pace (ecoguard.pacing), not the thread count, bounds the rate.
+READ_WORKERS = 8
+
+
+class ReadAhead[T, R]:
+    """``read(items[i])`` for ``i`` from ``start``, up to ``window`` ahead of the last result taken."""
+
+    def __init__(
+        self,
+        read: Callable[[T], R],
+        items: Sequence[T],
+        start: int = 0,
+        workers: int = READ_WORKERS,
+        window: int | None = None,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self._read = read
+        self._items = items
+        self._next = start
+        self._window = window if window is not None else 2 * workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecoguard-read")
+        self._futures: dict[int, Future[R]] = {}
+
+    def result(self, index: int) -> R:
+        """The read of ``items[index]`` (its exception raised here); the reads after it started."""
+        self._fill(index)
+        future = self._futures.pop(index, None)
+        if future is None:
+            # Taken out of order, or again: read now (never a stale result of another item).
+            return self._read(self._items[index])
+        return future.result()
+
+    def _fill(self, index: int) -> None:
+        self._next = max(self._next, index)
+        end = min(len(self._items), index + 1 + self._window)
+        while self._next < end:
+            context = contextvars.copy_context()
+            self._futures[self._next] = self._pool.submit(context.run, self._read, self._items[self._next])
+            self._next += 1
+
+    def close(self) -> None:
+        """Cancel the reads not started; wait for those running."""
+        for future in self._futures.values():
+            future.cancel()
+        self._futures.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ReadAhead[T, R]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def read_all[T, R](read: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
+    """``read`` of every item, overlapped on ``workers`` threads (default ``READ_WORKERS``), the results in
+    the items' order; the exception of the first item (in their order) whose read raised, raised here."""
+    count = workers if workers is not None else READ_WORKERS
+    if count <= 1 or len(items) <= 1:
+        return [read(item) for item in items]
+    with ReadAhead(read, items, 0, count, window=len(items)) as ahead:
+        return [ahead.result(index) for index in range(len(items))]
