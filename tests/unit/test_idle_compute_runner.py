@@ -49,10 +49,10 @@ class FakeCompute:
         return self._page(self.servers, token)
 
     def server(self, name: str) -> TrackingServer | None:
-        return TrackingServer(name, f"{ARN}:mlflow-tracking-server/{name}", "Started", "Small")
+        return TrackingServer(name, f"{ARN}:mlflow-tracking-server/{name}", "Created", "Small", active="Active")
 
-    def server_status(self, name: str) -> str | None:
-        return "Started"
+    def server_state(self, name: str) -> dict[str, str | None] | None:
+        return {"TrackingServerStatus": "Created", "IsActive": "Active"}
 
     def stop_server(self, name: str) -> None:
         raise AssertionError("no off-hours in this policy")

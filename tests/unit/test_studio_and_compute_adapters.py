@@ -75,4 +75,55 @@ def test_a_tracking_server_that_no_longer_exists_reads_as_gone() -> None:
     sagemaker = offline("sagemaker")
     with Stubber(sagemaker) as stub:
         stub.add_client_error("describe_mlflow_tracking_server", "ResourceNotFound", "not found")
-        assert ComputeAdapter(sagemaker).server_status("gone") is None
+        assert ComputeAdapter(sagemaker).server_state("gone") is None
+
+
+def test_a_tracking_server_never_stopped_reads_as_created_and_active() -> None:
+    # DescribeMlflowTrackingServer: TrackingServerStatus is "the current creation status"; IsActive says
+    # whether it runs (SageMaker API reference; IsTrackingServerActive: Active | Inactive).
+    sagemaker = offline("sagemaker")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team"
+    with Stubber(sagemaker) as stub:
+        stub.add_response(
+            "describe_mlflow_tracking_server",
+            {"TrackingServerArn": arn, "TrackingServerStatus": "Created", "IsActive": "Active"},
+            {"TrackingServerName": "team"},
+        )
+        stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": arn, "MaxResults": 50})
+        server = ComputeAdapter(sagemaker).server("team")
+    assert server is not None and (server.status, server.active) == ("Created", "Active")
+
+
+def test_a_cluster_reads_its_restricted_groups_and_its_flexible_groups_per_instance_type() -> None:
+    # DescribeCluster's response as the SageMaker API reference documents it: InstanceGroups (one flexible,
+    # by InstanceRequirements and InstanceTypeDetails) and RestrictedInstanceGroups.
+    sagemaker = offline("sagemaker")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:cluster/abc123"
+    flexible = {
+        "InstanceGroupName": "workers",
+        "CurrentCount": 3,
+        "TargetCount": 3,
+        "InstanceRequirements": {"CurrentInstanceTypes": ["ml.g5.12xlarge", "ml.g5.48xlarge"]},
+        "InstanceTypeDetails": [
+            {"InstanceType": "ml.g5.12xlarge", "CurrentCount": 2},
+            {"InstanceType": "ml.g5.48xlarge", "CurrentCount": 1},
+        ],
+    }
+    restricted = {"InstanceGroupName": "nova", "InstanceType": "ml.p5.48xlarge", "CurrentCount": 2, "TargetCount": 2}
+    with Stubber(sagemaker) as stub:
+        stub.add_response(
+            "describe_cluster",
+            {
+                "ClusterArn": arn,
+                "ClusterStatus": "InService",
+                "InstanceGroups": [flexible],
+                "RestrictedInstanceGroups": [restricted],
+            },
+            {"ClusterName": "llm"},
+        )
+        cluster = ComputeAdapter(sagemaker).cluster("llm")
+    assert cluster is not None
+    workers, nova = cluster.groups
+    assert workers.by_type == (("ml.g5.12xlarge", 2), ("ml.g5.48xlarge", 1)) and workers.current_count == 3
+    assert workers.instance_type == "ml.g5.12xlarge|ml.g5.48xlarge"
+    assert (nova.restricted, nova.current_count, nova.instance_type) == (True, 2, "ml.p5.48xlarge")

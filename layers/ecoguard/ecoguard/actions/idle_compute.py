@@ -41,7 +41,16 @@ from ecoguard.guardrails.idle_compute import (
     TrackingServer,
     WarmPool,
 )
-from ecoguard.guardrails.mlflow_servers import RUNNING, START_SERVER, STOP_SERVER, plan_tracking_server, server_key
+from ecoguard.guardrails.mlflow_servers import (
+    ACTIVE,
+    INACTIVE,
+    RUNNING,
+    START_SERVER,
+    STOP_SERVER,
+    TRANSITIONS,
+    plan_tracking_server,
+    server_key,
+)
 from ecoguard.guardrails.warm_pools import END_POOL, plan_warm_pool, pool_key
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
@@ -78,7 +87,7 @@ class ComputeResources(Protocol):
 
     def server(self, name: str) -> TrackingServer | None: ...
 
-    def server_status(self, name: str) -> str | None: ...
+    def server_state(self, name: str) -> Mapping[str, str | None] | None: ...
 
     def stop_server(self, name: str) -> None: ...
 
@@ -119,14 +128,21 @@ class EndWarmPool(ActionUnit[ComputeResources]):
 
 
 class _TrackingServerUnit(ActionUnit[ComputeResources]):
+    """``reached``: the server is on its way to the state the change left (``IsActive`` says whether it runs;
+    ``TrackingServerStatus`` shows the transition: DescribeMlflowTrackingServer)."""
+
+    reached_active: str = ""
     reached_statuses: tuple[str, ...] = ()
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
-        status = self.ports.server_status(record.resource.name)
-        return None if status is None else {"TrackingServerStatus": status}
+        return self.ports.server_state(record.resource.name)
 
     def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
-        return current.get("TrackingServerStatus") in self.reached_statuses
+        if current.get("TrackingServerStatus") in self.reached_statuses:
+            return True
+        return current.get("IsActive") == self.reached_active and current.get("TrackingServerStatus") not in (
+            TRANSITIONS
+        )
 
 
 class StopTrackingServer(_TrackingServerUnit):
@@ -135,6 +151,7 @@ class StopTrackingServer(_TrackingServerUnit):
     name = STOP_SERVER
     permissions = frozenset({"sagemaker:StopMlflowTrackingServer"})
     restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StartMlflowTrackingServer"})
+    reached_active = INACTIVE
     reached_statuses = ("Stopped", "Stopping")
 
     def apply(self, action: PlannedAction) -> None:
@@ -150,6 +167,7 @@ class StartTrackingServer(_TrackingServerUnit):
     name = START_SERVER
     permissions = frozenset({"sagemaker:StartMlflowTrackingServer"})
     restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer"})
+    reached_active = ACTIVE
     reached_statuses = ("Started", "Starting")
 
     def apply(self, action: PlannedAction) -> None:

@@ -15,6 +15,24 @@ if TYPE_CHECKING:
     pass
 
 
+def _group(raw: dict[str, Any], *, restricted: bool) -> InstanceGroup:
+    """One group of DescribeCluster's ``InstanceGroups`` or ``RestrictedInstanceGroups``. A flexible group has
+    ``InstanceRequirements`` (``CurrentInstanceTypes``) and ``InstanceTypeDetails`` (a count per type) instead
+    of one ``InstanceType`` (SageMaker API reference, ClusterInstanceGroupDetails)."""
+    by_type = tuple(
+        (str(d.get("InstanceType", "")), int(d.get("CurrentCount") or 0)) for d in raw.get("InstanceTypeDetails") or []
+    )
+    current_types = (raw.get("InstanceRequirements") or {}).get("CurrentInstanceTypes") or [t for t, _ in by_type]
+    return InstanceGroup(
+        name=str(raw.get("InstanceGroupName", "")),
+        instance_type=str(raw.get("InstanceType") or "|".join(current_types)),
+        current_count=int(raw.get("CurrentCount") or sum(n for _, n in by_type)),
+        target_count=raw.get("TargetCount"),
+        by_type=by_type,
+        restricted=restricted,
+    )
+
+
 class ComputeAdapter(SageMakerCalls):
     def _names(self, operation: str, items: str, name: str, token: str | None, **kwargs: Any) -> Page[str]:
         kwargs["MaxResults"] = PAGE_SIZE
@@ -71,15 +89,17 @@ class ComputeAdapter(SageMakerCalls):
             status=str(raw.get("TrackingServerStatus", "")),
             size=raw.get("TrackingServerSize"),
             tags=self.tags(arn),
+            active=raw.get("IsActive"),
         )
 
-    def server_status(self, name: str) -> str | None:
-        """DescribeMlflowTrackingServer's status alone (no tags read); None if the server no longer exists."""
+    def server_state(self, name: str) -> dict[str, str | None] | None:
+        """DescribeMlflowTrackingServer's ``TrackingServerStatus`` and ``IsActive`` (no tags read); None if the
+        server no longer exists."""
         try:
             raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
         except NotFound:
             return None
-        return str(raw.get("TrackingServerStatus", ""))
+        return {"TrackingServerStatus": raw.get("TrackingServerStatus"), "IsActive": raw.get("IsActive")}
 
     def stop_server(self, name: str) -> None:
         self._call("stop_mlflow_tracking_server", TrackingServerName=name)
@@ -97,14 +117,8 @@ class ComputeAdapter(SageMakerCalls):
             raw = self._call("describe_cluster", ClusterName=name)
         except NotFound:
             return None
-        groups = tuple(
-            InstanceGroup(
-                name=str(g.get("InstanceGroupName", "")),
-                instance_type=str(g.get("InstanceType", "")),
-                current_count=int(g.get("CurrentCount") or 0),
-                target_count=g.get("TargetCount"),
-            )
-            for g in raw.get("InstanceGroups", [])
+        groups = tuple(_group(g, restricted=False) for g in raw.get("InstanceGroups") or []) + tuple(
+            _group(g, restricted=True) for g in raw.get("RestrictedInstanceGroups") or []
         )
         orchestrator = "Eks" if (raw.get("Orchestrator") or {}).get("Eks") else None
         return Cluster(name, raw["ClusterArn"], str(raw.get("ClusterStatus", "")), groups, orchestrator)
