@@ -4,6 +4,7 @@ the notice-then-end sequence and the fresh read before an end. No AWS, no moto."
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 from ecoguard.actions.idle_compute import DAILY, EVERY_SWEEP, IdleComputeRunner, decode, encode
@@ -155,3 +156,24 @@ def test_before_ending_a_pool_it_is_described_again() -> None:
     reads = compute.calls["warm_pool"]
     runner(compute, state, audit).sweep(Trigger("run-2", "t"))
     assert compute.calls["warm_pool"] - reads == 2, "read for the sweep, read again to confirm"
+
+
+class FilterAfterPaging(FakeCompute):
+    """ListTrainingJobs with WarmPoolStatusEquals, the filter applied after MaxResults cut the page: nothing in
+    the API reference says otherwise, so a page may hold fewer matches than asked for, or none, and the listing
+    ends only when NextToken does (SageMaker API reference, ListTrainingJobs)."""
+
+    def warm_pool_page(self, token: str | None) -> Page[str]:
+        self.calls["warm_pool_page"] += 1
+        listed = self._page(sorted(self.pools), token)
+        return Page([j for j in listed.items if self.pools[j].status == "Available"], listed.next_token)
+
+
+def test_given_pages_with_no_available_pool_before_the_last_then_the_sweep_reads_on_to_the_token_s_end() -> None:
+    busy = [replace(pool(f"a-{i}", 5), status="InUse") for i in range(4)]
+    compute = FilterAfterPaging([*busy, pool("z-unused", 45)], [], [], size=2)
+    audit = MemoryAuditTrail()
+    result = runner(compute, MemoryStateStore(GUARDRAIL, Mode.ENFORCE), audit).sweep(Trigger("run-1", "t"))
+    assert result.finished
+    assert compute.calls["warm_pool_page"] == 3, "two empty pages, then the page with the match"
+    assert [r.resource.name for _, r in audit.journal if r.action == "finding:warm-pool-notice"] == ["z-unused"]

@@ -3,6 +3,8 @@ SageMaker documents mapped to ecoguard's."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from botocore.stub import Stubber
 
 from ecoguard.adapters.sagemaker_compute import ComputeAdapter
@@ -68,6 +70,29 @@ def test_the_warm_pool_listing_asks_only_for_available_pools_a_page_at_a_time() 
         )
         page = ComputeAdapter(sagemaker).warm_pool_page(None)
         assert page.items == [] and page.next_token == "next"
+
+
+def test_an_empty_warm_pool_page_with_a_token_is_not_the_end_of_the_listing() -> None:
+    # ListTrainingJobs: a page may hold fewer matches than MaxResults, or none, while NextToken says more follow
+    # (SageMaker API reference, ListTrainingJobs, NextToken).
+    sagemaker = offline("sagemaker")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:training-job/bert"
+    summary = {
+        "TrainingJobName": "bert",
+        "TrainingJobArn": arn,
+        "CreationTime": datetime(2026, 3, 4, tzinfo=UTC),
+        "TrainingJobStatus": "Completed",
+        "WarmPoolStatus": {"Status": "Available"},
+    }
+    with Stubber(sagemaker) as stub:
+        asked = {"WarmPoolStatusEquals": "Available", "MaxResults": 100}
+        stub.add_response("list_training_jobs", {"TrainingJobSummaries": [], "NextToken": "t1"}, asked)
+        stub.add_response("list_training_jobs", {"TrainingJobSummaries": [summary]}, {**asked, "NextToken": "t1"})
+        adapter = ComputeAdapter(sagemaker)
+        first = adapter.warm_pool_page(None)
+        assert first.items == [] and first.next_token == "t1"
+        last = adapter.warm_pool_page(first.next_token)
+    assert last.items == ["bert"] and last.next_token is None
 
 
 def test_a_tracking_server_that_no_longer_exists_reads_as_gone() -> None:

@@ -4,7 +4,8 @@
    ``WarmPoolStatusEquals``, and UpdateTrainingJob is not implemented. ``seed_warm_pool`` gives a job a pool
    (status, keep-alive, retained billable time); DescribeTrainingJob then reports it (``WarmPoolStatus``,
    ``ResourceConfig.KeepAlivePeriodInSeconds``), ListTrainingJobs with ``WarmPoolStatusEquals`` lists the jobs
-   whose pool has that status (paged by ``MaxResults``), and UpdateTrainingJob with
+   whose pool has that status, the filter applied after ``MaxResults`` cut the page (so a page may hold
+   fewer matches, or none, before the last), and UpdateTrainingJob with
    ``ResourceConfig.KeepAlivePeriodInSeconds=0`` ends an Available pool (``Terminated``). An unknown job
    answers ResourceNotFound, as the API reference documents for UpdateTrainingJob.
 2. ``moto_has_no_mlflow``: no MLflow tracking servers at all. ``seed_tracking_server`` creates one in memory;
@@ -105,21 +106,22 @@ def _describe_training_job(self: SageMakerResponse) -> ActionResult:
 
 
 def _list_training_jobs(self: SageMakerResponse) -> ActionResult:
+    """ListTrainingJobs with ``WarmPoolStatusEquals``, the filter applied after ``MaxResults`` has cut the page:
+    a page may hold fewer matches than asked for, or none, and the listing ends only when ``NextToken`` does.
+    Nothing in the API reference says the filter is applied first (ListTrainingJobs; NextToken), so the
+    simulator takes the least favourable reading."""
     wanted = self._get_param("WarmPoolStatusEquals")
     if wanted is None:
         return _MOTO_LIST_TRAINING_JOBS(self)
     pools = _pools(self.sagemaker_backend)
-    jobs = sorted(
-        (
-            job
-            for name, job in self.sagemaker_backend.training_jobs.items()
-            if name in pools and pools[name].status == wanted
-        ),
-        key=lambda job: job.training_job_name,
-    )
+    jobs = sorted(self.sagemaker_backend.training_jobs.values(), key=lambda job: job.training_job_name)
     size = int(self._get_param("MaxResults") or 10)
     start = int(self._get_param("NextToken") or 0)
-    page = jobs[start : start + size]
+    page = [
+        job
+        for job in jobs[start : start + size]
+        if job.training_job_name in pools and pools[job.training_job_name].status == wanted
+    ]
     summaries = [
         {
             "TrainingJobName": job.training_job_name,

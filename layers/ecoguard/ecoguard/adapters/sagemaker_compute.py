@@ -44,7 +44,9 @@ class ComputeAdapter(SageMakerCalls):
     # --- warm pools ---------------------------------------------------------------------------
 
     def warm_pool_page(self, token: str | None) -> Page[str]:
-        """Training jobs whose warm pool is Available (ListTrainingJobs, WarmPoolStatusEquals)."""
+        """Training jobs whose warm pool is Available (ListTrainingJobs, WarmPoolStatusEquals). Nothing in the API
+        reference says the filter is applied before ``MaxResults`` cuts the page: a page may hold fewer matches,
+        or none, and only a missing ``NextToken`` ends the listing (the sweep reads on while there is one)."""
         return self._names(
             "list_training_jobs", "TrainingJobSummaries", "TrainingJobName", token, WarmPoolStatusEquals="Available"
         )
