@@ -27,6 +27,18 @@ from botocore.client import BaseClient
 from botocore.endpoint import Endpoint
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
+# moto 5.2.5's own answers that AWS would not give, each a simulator gap named in tests/README.md: moto (not a
+# fake of ours) sends them, and no ecoguard code reads the members concerned as present. (operation, the
+# problem's path without the response shape's name, a text the problem contains) -> why it is tolerated.
+MOTO_GAPS: dict[tuple[str, str, str], str] = {
+    ("sagemaker.DescribeEndpoint", ".DataCaptureConfig.", "absent"): "moto sends an empty DataCaptureConfig",
+    ("sagemaker.DescribeEndpointConfig", ".DataCaptureConfig.", "absent"): "moto sends an empty DataCaptureConfig",
+    ("sagemaker.DescribeModel", ".VpcConfig.", "absent"): "moto sends an empty VpcConfig for a model without one",
+    ("application-autoscaling.DescribeScalableTargets", ".ScalableTargets[", ".RoleARN: required"): (
+        "moto omits RoleARN, the service-linked role AWS fills in when RegisterScalableTarget names none"
+    ),
+}
+
 # Added by botocore to every parsed response, never part of an output shape.
 PARSER_MEMBERS = frozenset({"ResponseMetadata"})
 # The JSON protocol names body members as the model does (rest-json may rename them with locationName).
@@ -85,8 +97,12 @@ class ResponseChecks:
         if operation.has_streaming_output or operation.has_event_stream_output:
             return
         self.checked += 1
-        label = f"{operation.service_model.service_name}.{operation.name} ({source})"
-        self.found.extend(f"{label}: {p}" for p in problems(operation.output_shape, response))
+        name = f"{operation.service_model.service_name}.{operation.name}"
+        root = operation.output_shape.name if operation.output_shape is not None else ""
+        for problem in problems(operation.output_shape, response):
+            path = problem.removeprefix(root)
+            if not any(name == op and path.startswith(at) and text in path for op, at, text in MOTO_GAPS):
+                self.found.append(f"{name} ({source}): {problem}")
 
     @contextmanager
     def installed(self) -> Iterator[ResponseChecks]:

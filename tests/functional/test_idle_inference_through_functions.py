@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -166,7 +166,20 @@ def inference_components_shim(endpoint: str) -> list[str]:
     )
     sm_events.register(
         "before-call.sagemaker.DescribeInferenceComponent",
-        reply({"InferenceComponentName": COMPONENT, "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}),
+        # Every member DescribeInferenceComponent's output requires (botocore's SageMaker model); the fake once
+        # answered only the name and copies, which tests/response_shapes.py rejects.
+        reply(
+            {
+                "InferenceComponentName": COMPONENT,
+                "InferenceComponentArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:inference-component/{COMPONENT}",
+                "EndpointName": endpoint,
+                "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{endpoint}",
+                "CreationTime": datetime(2026, 1, 5, tzinfo=UTC),
+                "LastModifiedTime": datetime(2026, 1, 5, tzinfo=UTC),
+                "InferenceComponentStatus": "InService",
+                "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1},
+            }
+        ),
     )
     aas_events = client("application-autoscaling").meta.events
     aas_events.register("before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []}))
@@ -188,6 +201,8 @@ def components_endpoint_in_service_for_days() -> None:
                 "ModelName": "components-base-model",
                 "InstanceType": "ml.g4dn.xlarge",
                 "InitialInstanceCount": 1,
+                # "Scale an endpoint to zero instances": the instances go only with MinInstanceCount 0.
+                "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 0, "MaxInstanceCount": 2},
             }
         ],
     )
