@@ -58,32 +58,35 @@ def _walk(shape: Shape, value: Any, where: str, found: list[str], *, top: bool =
     if value is None:
         return
     if isinstance(shape, StructureShape):
-        if not isinstance(value, Mapping):
-            return
-        members = shape.members
-        for name, inner in value.items():
-            if top and name in PARSER_MEMBERS:
-                continue
-            if name not in members:
-                found.append(f"{where}.{name}: not a member of {shape.name}")
-                continue
-            _walk(members[name], inner, f"{where}.{name}", found)
-        for name in shape.required_members:
-            location = members[name].serialization.get("location")
-            # Members bound to HTTP headers or the status code are the transport's, not the body's.
-            if name not in value and location not in ("header", "headers", "statusCode"):
-                found.append(f"{where}.{name}: required by {shape.name}, absent")
-    elif isinstance(shape, ListShape):
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                _walk(shape.member, item, f"{where}[{index}]", found)
-    elif isinstance(shape, MapShape):
         if isinstance(value, Mapping):
-            for key, inner in value.items():
-                _walk(shape.key, key, f"{where} key", found)
-                _walk(shape.value, inner, f"{where}[{key!r}]", found)
-    elif shape.type_name == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
-        found.append(f"{where}: {value!r} is not one of {shape.name}'s values ({', '.join(shape.enum)})")
+            _structure(shape, value, where, found, top=top)
+    elif isinstance(shape, ListShape):
+        for index, item in enumerate(value if isinstance(value, list) else []):
+            _walk(shape.member, item, f"{where}[{index}]", found)
+    elif isinstance(shape, MapShape):
+        for key, inner in (value if isinstance(value, Mapping) else {}).items():
+            _walk(shape.key, key, f"{where} key", found)
+            _walk(shape.value, inner, f"{where}[{key!r}]", found)
+    elif shape.type_name == "string" and isinstance(value, str):
+        enum: list[str] = getattr(shape, "enum", None) or []
+        if enum and value not in enum:
+            found.append(f"{where}: {value!r} is not one of {shape.name}'s values ({', '.join(enum)})")
+
+
+def _structure(shape: StructureShape, value: Mapping[str, Any], where: str, found: list[str], *, top: bool) -> None:
+    members = shape.members
+    for name, inner in value.items():
+        if top and name in PARSER_MEMBERS:
+            continue
+        if name not in members:
+            found.append(f"{where}.{name}: not a member of {shape.name}")
+            continue
+        _walk(members[name], inner, f"{where}.{name}", found)
+    for name in shape.required_members:
+        location = members[name].serialization.get("location")
+        # Members bound to HTTP headers or the status code are the transport's, not the body's.
+        if name not in value and location not in ("header", "headers", "statusCode"):
+            found.append(f"{where}.{name}: required by {shape.name}, absent")
 
 
 @dataclass
@@ -106,8 +109,8 @@ class ResponseChecks:
 
     @contextmanager
     def installed(self) -> Iterator[ResponseChecks]:
-        make_api_call = BaseClient._make_api_call
-        do_get_response = Endpoint._do_get_response
+        make_api_call = BaseClient._make_api_call  # type: ignore[attr-defined]
+        do_get_response = Endpoint._do_get_response  # type: ignore[attr-defined]
         checks = self
 
         def checked_call(client: BaseClient, operation_name: str, api_params: Mapping[str, Any]) -> Any:

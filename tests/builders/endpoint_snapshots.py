@@ -10,9 +10,9 @@ from ecoguard.guardrails.idle_endpoint import Component, Endpoint, ScalingTarget
 from ecoguard.guardrails.scale_from_zero import (
     ASYNC_METRIC,
     ASYNC_SCALE_IN_METRIC,
-    TARGET_TRACKING,
     COMPONENT_METRIC,
     STEP_SCALING,
+    TARGET_TRACKING,
     Scaling,
     ScalingPolicy,
     component_resource_id,

@@ -17,7 +17,12 @@ from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
 from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
-from tools.simulator.compute_shim import seed_warm_pool, tracking_server_active, tracking_server_status, warm_pool_status
+from tools.simulator.compute_shim import (
+    seed_warm_pool,
+    tracking_server_active,
+    tracking_server_status,
+    warm_pool_status,
+)
 from tools.simulator.invoke import reset_caches
 from tools.simulator.seed_compute import CLUSTER, EIA_CONFIG, EIA_NOTEBOOK, seed_idle_compute
 

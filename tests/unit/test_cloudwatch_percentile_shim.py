@@ -33,7 +33,8 @@ def test_given_the_shim_then_get_metric_data_answers_a_p95_where_moto_alone_answ
             cw.put_metric_data(
                 Namespace="AWS/SageMaker",
                 MetricData=[
-                    {"MetricName": "ModelLatency", "Value": float(v + 1), "Timestamp": AT} for v in range(chunk, chunk + 20)
+                    {"MetricName": "ModelLatency", "Value": float(v + 1), "Timestamp": AT}
+                    for v in range(chunk, chunk + 20)
                 ],
             )
         answer = cw.get_metric_data(

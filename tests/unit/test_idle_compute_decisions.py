@@ -226,9 +226,11 @@ def test_given_restricted_and_flexible_instance_groups_then_every_node_is_counte
         "workers", "ml.g5.12xlarge|ml.g5.48xlarge", 3, 3, by_type=(("ml.g5.12xlarge", 2), ("ml.g5.48xlarge", 1))
     )
     nova = InstanceGroup("nova", "ml.p4d.24xlarge", 2, 2, restricted=True)
-    cluster = Cluster("llm", f"{ARN}:cluster/x", "InService", (InstanceGroup("ctl", "ml.m5.xlarge", 1, 1), flexible, nova))
+    cluster = Cluster(
+        "llm", f"{ARN}:cluster/x", "InService", (InstanceGroup("ctl", "ml.m5.xlarge", 1, 1), flexible, nova)
+    )
     [finding] = plan_cluster(cluster, AdvisoryPolicy()).decisions
-    assert "with 6 node(s)" in finding.reason
+    assert isinstance(finding, Finding) and "with 6 node(s)" in finding.reason
     assert finding.evidence["instance_groups"][2]["restricted"] is True
     assert finding.evidence["instance_groups"][1]["by_type"] == [["ml.g5.12xlarge", 2], ["ml.g5.48xlarge", 1]]
     alone = plan_cluster(Cluster("llm", f"{ARN}:cluster/x", "InService", (cluster.groups[0],)), AdvisoryPolicy())

@@ -28,6 +28,11 @@ class FakeCompute:
         self.size = size
         self.ended: list[str] = []
         self.calls: Counter[str] = Counter()
+        self.gaps: dict[str, tuple[str, ...]] = {}
+
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        self.calls["sdk_gaps"] += 1
+        return self.gaps
 
     def _page(self, names: list[str], token: str | None) -> Page[str]:
         start = int(token or 0)
@@ -177,3 +182,16 @@ def test_given_pages_with_no_available_pool_before_the_last_then_the_sweep_reads
     assert result.finished
     assert compute.calls["warm_pool_page"] == 3, "two empty pages, then the page with the match"
     assert [r.resource.name for _, r in audit.journal if r.action == "finding:warm-pool-notice"] == ["z-unused"]
+
+
+def test_given_an_sdk_without_mlflow_s_is_active_then_servers_are_never_listed_and_pools_still_are() -> None:
+    # A botocore that predates DescribeMlflowTrackingServer's IsActive drops it from the parsed response: the
+    # servers' activity could not be read, so none is listed, stopped or reported (adapters.sdk_support).
+    compute = FakeCompute([pool("bert", 45)], ["server-0"], [])
+    compute.gaps = {"tracking-server": ("DescribeMlflowTrackingServerResponse.IsActive",)}
+    audit = MemoryAuditTrail()
+    result = runner(compute, MemoryStateStore(GUARDRAIL, Mode.ENFORCE), audit).sweep(Trigger("run-1", "t"))
+    assert result.finished
+    assert compute.calls["server_page"] == 0 and compute.calls["warm_pool_page"] == 1
+    assert compute.calls["sdk_gaps"] == 1, "read once per run"
+    assert [r.resource.name for _, r in audit.journal] == ["bert"]

@@ -38,7 +38,9 @@ def test_series_become_usage_and_an_incomplete_series_is_unknown_never_zero() ->
 
 def test_the_latency_is_cloudwatch_s_p95_over_the_whole_window_not_a_percentile_of_averages() -> None:
     # GetMetricData computes percentiles itself (MetricStat.Stat "p95": CloudWatch User Guide, "Percentiles").
-    [latency] = [q for q in variant_queries("ep", "v1", lookup("ml.m5.xlarge"), START, END) if q.metric == "ModelLatency"]
+    [latency] = [
+        q for q in variant_queries("ep", "v1", lookup("ml.m5.xlarge"), START, END) if q.metric == "ModelLatency"
+    ]
     assert latency.stat == "p95"
     assert latency.period >= (END - START).total_seconds() and latency.period % 3600 == 0
 

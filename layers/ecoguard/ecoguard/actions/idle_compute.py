@@ -2,7 +2,8 @@
 Inference leftovers, read in one resumable sweep.
 
 - ``ComputeResources``: the port (``adapters.sagemaker_compute.ComputeAdapter`` implements it);
-- ``IdleComputeRunner``: one sweep that walks several listings in turn (``KINDS``), its position in the
+- ``IdleComputeRunner``: one sweep that walks several listings in turn (``KINDS``; a listing whose APIs or
+  members this runtime's SDK lacks is walked as empty, said once per run: ``adapters.sdk_support``), its position in the
   page token (``kinds|index|token``). Warm pools and tracking servers are walked on every sweep; HyperPod
   clusters, endpoint configurations and notebook instances (advice only) on the first sweep of each UTC day,
   claimed in ecoguard's state. Advice and skips are recorded once per resource per day.
@@ -77,6 +78,8 @@ type Ref = tuple[str, str]  # (kind, name)
 
 
 class ComputeResources(Protocol):
+    def sdk_gaps(self) -> Mapping[str, tuple[str, ...]]: ...
+
     def warm_pool_page(self, token: str | None) -> Page[str]: ...
 
     def warm_pool(self, job: str) -> WarmPool | None: ...
@@ -209,6 +212,7 @@ class IdleComputeRunner(GuardrailRunner):
         super().__init__(wiring, REGISTRY.bind(compute), state)
         self._compute = compute
         self._marks = state
+        self._gaps: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def build(cls, wiring: Wiring) -> IdleComputeRunner:
@@ -217,6 +221,12 @@ class IdleComputeRunner(GuardrailRunner):
     # --- the composite listing ----------------------------------------------------------------
 
     def _listing(self, kind: str) -> Callable[[str | None], Page[str]]:
+        """A listing this runtime's SDK cannot read (``sdk_gaps``, said once per run) lists nothing: no
+        decision is taken on a response whose members the SDK drops."""
+        if self._gaps is None:
+            self._gaps = dict(self._compute.sdk_gaps())
+        if kind in self._gaps:
+            return lambda _token: Page([], None)
         return {
             POOLS: self._compute.warm_pool_page,
             SERVERS: self._compute.server_page,

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -45,6 +46,8 @@ from ecoguard.wiring import Wiring
 
 
 class StudioDomains(Protocol):
+    def sdk_gaps(self) -> Mapping[str, tuple[str, ...]]: ...
+
     def domain_page(self, token: str | None) -> Page[str]: ...
 
     def domain(self, domain_id: str) -> Domain | None: ...
@@ -159,6 +162,13 @@ class StudioIdleRunner(GuardrailRunner):
         super().__init__(wiring, REGISTRY.bind(studio))
         self._studio = studio
         self._canvas = canvas
+        self._gaps: tuple[str, ...] | None = None
+
+    def sdk_gaps(self) -> tuple[str, ...]:
+        """What of idle shutdown this runtime's SDK lacks, read (and said) once per run."""
+        if self._gaps is None:
+            self._gaps = tuple(m for missing in self._studio.sdk_gaps().values() for m in missing)
+        return self._gaps
 
     @classmethod
     def build(cls, wiring: Wiring) -> StudioIdleRunner:
@@ -193,7 +203,7 @@ class StudioIdleRunner(GuardrailRunner):
         return ObservedDomain(domain, tags, listed, by_owner)
 
     def decide(self, observed: ObservedDomain) -> Plan:
-        return plan_studio_idle(observed, self._policy.studio_idle, self._clock())
+        return plan_studio_idle(replace(observed, sdk_gaps=self.sdk_gaps()), self._policy.studio_idle, self._clock())
 
     def plan(self, domain_id: str) -> Plan:
         if not self._policy.studio_idle.enabled:

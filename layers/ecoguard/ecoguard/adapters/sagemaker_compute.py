@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
+from ecoguard.adapters.sdk_support import gaps
 from ecoguard.errors import NotFound
 from ecoguard.guardrails.idle_compute import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
 from ecoguard.paging import Page
@@ -34,6 +35,10 @@ def _group(raw: dict[str, Any], *, restricted: bool) -> InstanceGroup:
 
 
 class ComputeAdapter(SageMakerCalls):
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        """The listings (``warm-pool``, ``tracking-server``) this runtime's SDK cannot read (``sdk_support``)."""
+        return gaps(self._sm, "idle-compute")
+
     def _names(self, operation: str, items: str, name: str, token: str | None, **kwargs: Any) -> Page[str]:
         kwargs["MaxResults"] = PAGE_SIZE
         if token:

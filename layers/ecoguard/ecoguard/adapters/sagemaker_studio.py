@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
+from ecoguard.adapters.sdk_support import gaps
 from ecoguard.errors import NotFound
 from ecoguard.guardrails.studio import Domain, StudioApp
 from ecoguard.guardrails.studio_idle import TARGETS
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 
 class StudioAdapter(SageMakerCalls):
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        """What of idle shutdown this runtime's SDK cannot read (``sdk_support``): without
+        ``AppLifecycleManagement`` in its model, DescribeDomain's idle settings are parsed away."""
+        return gaps(self._sm, "studio-idle")
+
     def domain_page(self, token: str | None) -> Page[str]:
         """One page of domain ids (ListDomains)."""
         kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE}

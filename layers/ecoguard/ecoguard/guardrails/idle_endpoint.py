@@ -411,8 +411,7 @@ def _without_scale_from_zero(endpoint: Endpoint, ids: Mapping[str, str], kind: S
         GUARDRAIL,
         endpoint.resource,
         "no-scale-from-zero-policy",
-        "a minimum of 0 would not come back from zero, or would save nothing, so it was not set: "
-        + "; ".join(missing),
+        "a minimum of 0 would not come back from zero, or would save nothing, so it was not set: " + "; ".join(missing),
         {"missing": missing},
     )
 

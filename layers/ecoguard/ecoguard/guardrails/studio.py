@@ -63,3 +63,6 @@ class ObservedDomain:
     apps: tuple[StudioApp, ...] = ()
     # The Canvas activity per user profile (read only for InService Canvas apps); absent: no datapoint.
     canvas: Mapping[str, CanvasIdle] = field(default_factory=dict)
+    # What of idle shutdown the runtime's SDK cannot read ("JupyterLabAppSettings.AppLifecycleManagement"):
+    # its idle settings would be parsed away and read as absent, so no settings are decided.
+    sdk_gaps: tuple[str, ...] = ()

@@ -23,6 +23,10 @@ Rules, in order:
 6. An owner's ``MinIdleTimeoutInMinutes``/``MaxIdleTimeoutInMinutes`` are kept; a timeout outside them is
    not applied (skipped, with the reason).
 7. Canvas apps idle past the policy's window are logged out (``guardrails/canvas_idle.py``).
+8. A runtime whose SDK predates ``AppLifecycleManagement`` (``ObservedDomain.sdk_gaps``) parses the idle
+   settings out of DescribeDomain's response: they would read as absent on every sweep, and the same
+   UpdateDomain be planned every hour. No settings are decided then (the runner says why once per run:
+   ``adapters.sdk_support``); apps and Canvas are still decided.
 
 A domain's plan holds, in order: its app findings, its Canvas deletions, then its settings change.
 
@@ -76,7 +80,7 @@ def plan_studio_idle(observed: ObservedDomain, policy: StudioIdlePolicy, now: da
         canvas = decide_canvas(observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy)
         if canvas is not None:
             decisions.append(canvas)
-    decision = decide_domain(observed.domain, observed.tags, policy)
+    decision = None if observed.sdk_gaps else decide_domain(observed.domain, observed.tags, policy)
     if decision is not None:
         decisions.append(decision)
     return Plan(tuple(decisions))
