@@ -45,7 +45,18 @@ def test_a_canvas_app_sagemaker_forgot_has_no_status() -> None:
     sagemaker = offline("sagemaker")
     with Stubber(sagemaker) as stub:
         stub.add_client_error("describe_app", "ResourceNotFound", "App does not exist")
-        assert StudioAdapter(sagemaker).app_status("d-abc", "carol", "Canvas", "default") is None
+        assert StudioAdapter(sagemaker).app_status("d-abc", "user/carol", "Canvas", "default") is None
+
+
+def test_a_canvas_app_in_a_private_space_is_deleted_and_created_again_by_its_space_name() -> None:
+    # DeleteApp and CreateApp take SpaceName for an app in a space (SageMaker API reference).
+    sagemaker = offline("sagemaker")
+    app = {"DomainId": "d-abc", "AppType": "Canvas", "AppName": "default", "SpaceName": "carol-canvas"}
+    with Stubber(sagemaker) as stub:
+        stub.add_response("delete_app", {}, app)
+        stub.add_response("create_app", {"AppArn": "arn:aws:sagemaker:us-east-1:1:app/x"}, app)
+        StudioAdapter(sagemaker).delete_app("d-abc", "space/carol-canvas", "Canvas", "default")
+        StudioAdapter(sagemaker).create_app("d-abc", "space/carol-canvas", "Canvas", "default")
 
 
 def test_end_warm_pool_sends_a_keep_alive_of_zero_and_nothing_else() -> None:
