@@ -355,7 +355,7 @@ def test_given_the_owner_changed_another_field_since_when_restored_then_their_ch
     assert restored["AppLifecycleManagement"] == {"IdleSettings": {"LifecycleManagement": "DISABLED"}}
 
 
-def test_given_a_private_space_canvas_and_a_profile_without_idle_shutdown_then_the_space_app_is_deleted_and_restored_in_it(
+def test_given_a_private_space_canvas_and_an_overriding_profile_then_the_space_app_goes_and_is_restored_in_it(
     seeded: tuple[Stack, dict[str, str]],
 ) -> None:
     # moto_has_no_studio_profiles_or_spaces (tools/simulator/studio_owners_shim.py). Canvas in a private space:

@@ -234,7 +234,9 @@ def test_given_a_compliant_domain_whose_profile_and_space_override_idle_shutdown
     # User profile settings override domain settings, and spaces have their own (Developer Guide, "Idle
     # shutdown"); DescribeUserProfile UserSettings, DescribeSpace SpaceSettings (SageMaker API reference).
     off = {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "DISABLED"}}}
-    long = {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 9000}}}
+    long = {
+        "AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 9000}}
+    }
     owners = (
         Owner("user", "carol", {"JupyterLabAppSettings": off}),
         Owner("space", "team", {"CodeEditorAppSettings": long}, "dave"),

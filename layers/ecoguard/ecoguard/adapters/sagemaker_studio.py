@@ -71,9 +71,7 @@ class StudioAdapter(SageMakerCalls):
         """DescribeApp's status of an app (``owner``: "user/<p>" or "space/<s>"); None once SageMaker no longer
         knows it (ResourceNotFound)."""
         try:
-            raw = self._call(
-                "describe_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner)
-            )
+            raw = self._call("describe_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner))
         except NotFound:
             return None
         return str(raw.get("Status", ""))

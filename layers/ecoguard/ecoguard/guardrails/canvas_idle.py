@@ -62,6 +62,7 @@ def decide_canvas(
     idle: CanvasIdle | None,
     tags: Mapping[str, str],
     policy: StudioIdlePolicy,
+    *,
     space_owners: Mapping[str, str] | None = None,
 ) -> Decision | None:
     """``space_owners``: each private space's owning profile (DescribeSpace OwnershipSettings)."""

@@ -83,7 +83,9 @@ def plan_studio_idle(observed: ObservedDomain, policy: StudioIdlePolicy, now: da
         decisions.extend(app_finding(observed.domain, app, now) for app in observed.apps if is_reported(app))
     spaces = {o.name: o.owner_profile for o in observed.owners if o.kind == "space" and o.owner_profile}
     for app in observed.apps:
-        canvas = decide_canvas(observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy, spaces)
+        canvas = decide_canvas(
+            observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy, space_owners=spaces
+        )
         if canvas is not None:
             decisions.append(canvas)
     decision = None if observed.sdk_gaps else decide_domain(observed.domain, observed.tags, policy)
@@ -233,11 +235,11 @@ def owner_findings(domain: Domain, owners: tuple[Owner, ...], policy: StudioIdle
             idle = idle_settings(settings if isinstance(settings, Mapping) else None)
             state = idle.get("LifecycleManagement")
             timeout = idle.get("IdleTimeoutInMinutes")
+            maximum = policy.max_idle_timeout_minutes
             if state == DISABLED:
                 gaps.append(f"{app}: idle shutdown disabled")
-            elif state == ENABLED and timeout is not None and policy.max_idle_timeout_minutes is not None:
-                if int(timeout) > policy.max_idle_timeout_minutes:
-                    gaps.append(f"{app}: idle timeout {timeout} min above {policy.max_idle_timeout_minutes} min")
+            elif state == ENABLED and timeout is not None and maximum is not None and int(timeout) > maximum:
+                gaps.append(f"{app}: idle timeout {timeout} min above {maximum} min")
         if gaps:
             kind = "user profile" if owner.kind == "user" else "space"
             found.append(
