@@ -34,6 +34,15 @@ MOTO_GAPS: dict[tuple[str, str, str], str] = {
     ("sagemaker.DescribeEndpoint", ".DataCaptureConfig.", "absent"): "moto sends an empty DataCaptureConfig",
     ("sagemaker.DescribeEndpointConfig", ".DataCaptureConfig.", "absent"): "moto sends an empty DataCaptureConfig",
     ("sagemaker.DescribeModel", ".VpcConfig.", "absent"): "moto sends an empty VpcConfig for a model without one",
+    ("sagemaker.DescribeModelCard", ".ModelCardStatus", "required"): (
+        "moto drops the ModelCardStatus a card was created with (CreateModelCard requires it)"
+    ),
+    ("sagemaker.ListModelCards", ".ModelCardSummaries[", ".ModelCardStatus: required"): (
+        "moto drops the ModelCardStatus a card was created with"
+    ),
+    ("cloudtrail.CreateTrail", ".Has", "not a member"): (
+        "moto adds HasCustomEventSelectors and HasInsightSelectors (GetTrail's members) to CreateTrail's answer"
+    ),
     ("application-autoscaling.DescribeScalableTargets", ".ScalableTargets[", ".RoleARN: required"): (
         "moto omits RoleARN, the service-linked role AWS fills in when RegisterScalableTarget names none"
     ),
