@@ -4,9 +4,9 @@ Inference leftovers, read in one resumable sweep.
 - ``ComputeResources``: the port (``adapters.sagemaker_compute.ComputeAdapter`` implements it);
 - ``IdleComputeRunner``: one sweep that walks several listings in turn (``KINDS``; a listing whose APIs or
   members this runtime's SDK lacks is walked as empty, said once per run: ``adapters.sdk_support``), its
-  position in the page token (``kinds|index|token``). Warm pools and tracking servers are walked on every sweep; HyperPod
-  clusters, endpoint configurations and notebook instances (advice only) on the first sweep of each UTC day,
-  claimed in ecoguard's state. Advice and skips are recorded once per resource per day.
+  position in the page token (``kinds|index|token``). Warm pools and tracking servers are walked on every
+  sweep; HyperPod clusters, endpoint configurations and notebook instances (advice only) on the first sweep
+  of each UTC day, claimed in ecoguard's state. Advice and skips are recorded once per resource per day.
 - ``EndWarmPool`` (irreversible: restore refuses), ``StopTrackingServer`` and ``StartTrackingServer``.
 """
 
