@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from ecoguard import pacing
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
+from tests.response_shapes import ResponseChecks
 from tools.simulator.account import provision, simulated_aws
 from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.invoke import invoke, reset_caches
@@ -72,6 +73,18 @@ def paced_without_sleeping(monkeypatch: pytest.MonkeyPatch) -> pacing.Limiter:
     limiter = pacing.Limiter(clock=clock, sleep=clock.sleep)
     monkeypatch.setattr(pacing, "LIMITER", limiter)
     return limiter
+
+
+@pytest.fixture(autouse=True)
+def responses_as_aws_models_them() -> Iterator[ResponseChecks]:
+    """Every response a test receives (moto's, a shim's, a ``before-call`` fake's, a ``Stubber``'s) is
+    checked against botocore's output shape for its operation (``tests/response_shapes.py``): a member the
+    model does not define, a value outside its enum, or a required member absent fails the test."""
+    with ResponseChecks().installed() as checks:
+        yield checks
+    if checks.found:
+        shown = "\n  ".join(sorted(set(checks.found))[:20])
+        pytest.fail(f"{len(checks.found)} response(s) AWS could not have sent:\n  {shown}", pytrace=False)
 
 
 @pytest.fixture

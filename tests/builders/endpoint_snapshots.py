@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 from ecoguard.guardrails.idle_endpoint import Component, Endpoint, ScalingTarget, Variant
 from ecoguard.guardrails.scale_from_zero import (
     ASYNC_METRIC,
+    ASYNC_SCALE_IN_METRIC,
     COMPONENT_METRIC,
     STEP_SCALING,
+    TARGET_TRACKING,
     Scaling,
     ScalingPolicy,
     component_resource_id,
@@ -31,9 +34,14 @@ def endpoint(
     components: tuple[Component, ...] = (),
     component_scaling: tuple[ScalingTarget, ...] = (),
     scale_from_zero: bool = True,
+    instance_floor: int | None = 0,
 ) -> Endpoint:
     """``scale_from_zero``: an asynchronous endpoint's variants, or its inference components, each have the
-    step scaling policy that brings them back from zero (``ecoguard.guardrails.scale_from_zero``)."""
+    step scaling policy that brings them back from zero, and an asynchronous variant the target-tracking
+    policy that scales it in (``ecoguard.guardrails.scale_from_zero``). ``instance_floor``: an endpoint hosting
+    inference components has ManagedInstanceScaling enabled with this MinInstanceCount (None: not enabled)."""
+    if inference_components:
+        variants = tuple(replace(v, min_instances=instance_floor) for v in variants)
     return Endpoint(
         name="churn",
         arn=ARN,
@@ -71,6 +79,28 @@ def from_zero_policies(variants: tuple[Variant, ...], components: tuple[Componen
                 f"{v.name}-from-zero",
                 STEP_SCALING,
                 (ASYNC_METRIC,),
+            )
+            for v in variants
+        ]
+        # "Autoscale an asynchronous endpoint": target tracking on ApproximateBacklogSizePerInstance scales in.
+        policies += [
+            ScalingPolicy(
+                variant_resource_id("churn", v.name),
+                "sagemaker:variant:DesiredInstanceCount",
+                f"{v.name}-backlog",
+                TARGET_TRACKING,
+                (),
+                {
+                    "TargetTrackingScalingPolicyConfiguration": {
+                        "TargetValue": 5.0,
+                        "CustomizedMetricSpecification": {
+                            "MetricName": ASYNC_SCALE_IN_METRIC,
+                            "Namespace": "AWS/SageMaker",
+                            "Dimensions": [{"Name": "EndpointName", "Value": "churn"}],
+                            "Statistic": "Average",
+                        },
+                    }
+                },
             )
             for v in variants
         ]

@@ -35,3 +35,19 @@ def older_s3_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder.mkdir(parents=True)
     (folder / "service-2.json").write_text(json.dumps(trimmed_s3_model()))
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+
+
+SAGEMAKER_API_VERSION = "2017-07-24"
+
+
+def older_sagemaker_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop: dict[str, str]) -> None:
+    """A SageMaker model without the members ``drop`` names (shape -> member), as an older botocore has it,
+    where botocore looks first (``AWS_DATA_PATH``)."""
+    loader = botocore.session.get_session().get_component("data_loader")
+    model: dict[str, Any] = loader.load_service_model("sagemaker", "service-2", SAGEMAKER_API_VERSION)
+    for shape, member in drop.items():
+        model["shapes"][shape]["members"].pop(member)
+    folder = tmp_path / "sagemaker" / SAGEMAKER_API_VERSION
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(model))
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))

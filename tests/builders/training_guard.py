@@ -14,7 +14,7 @@ EPOCH_EVENT = "training_guard/training-job-state-change.json"
 
 EXTRA_JOBS = (
     SeededJob("idle-but-exempt", "ml.g5.xlarge", 1, 120, (1.0,), tags=(("ecoguard:exempt", "true"),)),
-    SeededJob("mystery-instance", "ml.x99.mega", 1, 120, (0.0,)),
+    SeededJob("mystery-instance", "ml.m4.xlarge", 1, 120, (0.0,)),
     SeededJob("one-idle-host-of-four", "ml.g5.xlarge", 4, 120, (0.0, 40.0, 40.0, 40.0)),
 )
 ALL_JOBS = DEMO_JOBS + EXTRA_JOBS

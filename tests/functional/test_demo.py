@@ -106,14 +106,15 @@ def test_the_studio_scene_configures_the_unconfigured_domain_keeps_the_owners_an
 def test_the_idle_compute_scene_ends_the_unused_pool_stops_the_server_in_off_hours_and_reports_hyperpod() -> None:
     results = run_demo(Console(file=io.StringIO(), width=160))
     dry, enforce = results["idle-compute/dry-run"], results["idle-compute/enforce"]
-    assert set(dry["pools"].values()) == {"Available", "Reused"} and set(dry["servers"].values()) == {"Started"}
+    assert set(dry["pools"].values()) == {"Available", "Reused"} and set(dry["servers"].values()) == {"Created, Active"}
     assert enforce["pools"] == {
         "bert-pool-unused": "Terminated",
         "resnet-pool-fresh": "Available",
         "llm-pool-reused": "Reused",
         "audit-pool-exempt": "Available",
     }
-    assert enforce["servers"] == {"team-mlflow": "Stopped", "registry-mlflow": "Started"}
+    # A server never stopped is Created and Active (DescribeMlflowTrackingServer): only IsActive says it runs.
+    assert enforce["servers"] == {"team-mlflow": "Stopped, Inactive", "registry-mlflow": "Created, Active"}
     # Advice is recorded once a day whatever the mode: the dry-run recorded it, enforce recognised it.
     assert {"hyperpod-cluster", "elastic-inference-accelerator", "warm-pool-notice"} <= set(dry["findings"])
     assert "warm-pool-notice" in enforce["findings"]

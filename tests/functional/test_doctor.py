@@ -18,6 +18,7 @@ from ecoguard_cli.doctor.calls import EXEMPT_DENIED, FUNCTION_CALLS
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.model import Row, Status
 from ecoguard_cli.doctor.run import exit_code, run_checks
+from tests.builders.inference_components import component_summary, described_component
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.deployed import deploy_simulated_stack
 from tools.simulator.doctor_shims import DoctorAccount, decision, install
@@ -25,7 +26,7 @@ from tools.simulator.seed import seed_log_groups
 from tools.simulator.seed_inference import EndpointSeed, autoscale, create_endpoint
 
 STACK = "ecoguard"
-READS = ("Describe", "List", "Get", "Simulate")
+READS = ("Describe", "List", "Get", "Simulate", "Filter")  # FilterLogEvents reads a log group
 
 
 @dataclass
@@ -258,11 +259,11 @@ def test_an_inference_component_without_a_step_policy_on_no_capacity_failures_wa
     events = doctor.session.events
     events.register(
         "before-call.sagemaker.ListInferenceComponents",
-        reply({"InferenceComponents": [{"InferenceComponentName": "doctor-ic", "EndpointName": "doctor-components"}]}),
+        reply({"InferenceComponents": [component_summary("doctor-ic", "doctor-components")]}),
     )
     events.register(
         "before-call.sagemaker.DescribeInferenceComponent",
-        reply({"InferenceComponentName": "doctor-ic", "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}),
+        reply(described_component("doctor-ic", "doctor-components")),
     )
     events.register("before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []}))
     events.register("before-call.application-auto-scaling.DescribeScalingPolicies", reply({"ScalingPolicies": []}))

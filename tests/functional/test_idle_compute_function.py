@@ -17,7 +17,12 @@ from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
 from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
-from tools.simulator.compute_shim import seed_warm_pool, tracking_server_status, warm_pool_status
+from tools.simulator.compute_shim import (
+    seed_warm_pool,
+    tracking_server_active,
+    tracking_server_status,
+    warm_pool_status,
+)
 from tools.simulator.invoke import reset_caches
 from tools.simulator.seed_compute import CLUSTER, EIA_CONFIG, EIA_NOTEBOOK, seed_idle_compute
 
@@ -132,7 +137,7 @@ def test_given_off_hours_then_the_running_server_is_stopped_the_exempt_kept_and_
     set_off_hours(seeded, inside=True)
     sweep(seeded, "enforce", "run-1")
     assert tracking_server_status("team-mlflow") == "Stopped"
-    assert tracking_server_status("registry-mlflow") == "Started", "ecoguard:exempt keeps it on"
+    assert tracking_server_active("registry-mlflow") is True, "ecoguard:exempt keeps it on"
 
     set_off_hours(seeded, inside=False)
     sweep(seeded, "enforce", "run-2")

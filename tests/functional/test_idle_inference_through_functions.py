@@ -25,6 +25,7 @@ from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC, COMPONENT_METRIC
 from ecoguard.invocation import invoke_own_function
 from tests.builders.idle_endpoint import SEEDS, sweep, travel_past_grace
 from tests.builders.idle_notebook import LIFECYCLE, ZERO_DAY
+from tests.builders.inference_components import component_summary, described_component
 from tests.conftest import ACCOUNT, REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.seed_inference import (
@@ -162,11 +163,13 @@ def inference_components_shim(endpoint: str) -> list[str]:
     sm_events = client("sagemaker").meta.events
     sm_events.register(
         "before-call.sagemaker.ListInferenceComponents",
-        reply({"InferenceComponents": [{"InferenceComponentName": COMPONENT, "EndpointName": endpoint}]}),
+        reply({"InferenceComponents": [component_summary(COMPONENT, endpoint)]}),
     )
     sm_events.register(
         "before-call.sagemaker.DescribeInferenceComponent",
-        reply({"InferenceComponentName": COMPONENT, "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": 1}}),
+        # Every member the output requires (botocore's SageMaker model): the fake once answered only the name and
+        # the copies, which tests/response_shapes.py rejects.
+        reply(described_component(COMPONENT, endpoint)),
     )
     aas_events = client("application-autoscaling").meta.events
     aas_events.register("before-call.application-auto-scaling.DescribeScalableTargets", reply({"ScalableTargets": []}))
@@ -188,6 +191,8 @@ def components_endpoint_in_service_for_days() -> None:
                 "ModelName": "components-base-model",
                 "InstanceType": "ml.g4dn.xlarge",
                 "InitialInstanceCount": 1,
+                # "Scale an endpoint to zero instances": the instances go only with MinInstanceCount 0.
+                "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 0, "MaxInstanceCount": 2},
             }
         ],
     )

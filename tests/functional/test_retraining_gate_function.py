@@ -18,7 +18,7 @@ import copy
 import json
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,13 @@ def monitoring_run_shim(exit_message: str) -> None:
     respond(
         "DescribeProcessingJob",
         {
+            # Every member DescribeProcessingJob's output requires (botocore's SageMaker model), from the event's
+            # own job: the fake once answered without them, which tests/response_shapes.py rejects.
             "ProcessingJobName": run["ProcessingJobName"],
             "ProcessingJobArn": run["ProcessingJobArn"],
+            "AppSpecification": run["AppSpecification"],
+            "ProcessingResources": run["ProcessingResources"],
+            "CreationTime": datetime.fromtimestamp(run["CreationTime"] / 1000, UTC),
             "ProcessingJobStatus": "Completed",
             "ExitMessage": exit_message,
             "MonitoringScheduleArn": run["MonitoringScheduleArn"],

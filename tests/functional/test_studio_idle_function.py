@@ -27,7 +27,8 @@ from tools.simulator.seed_studio import (
     seed_studio_apps,
     studio_snapshot,
 )
-from tools.simulator.studio_shim import app_status
+from tools.simulator.studio_owners_shim import seed_profile, seed_space
+from tools.simulator.studio_shim import app_status, seed_app
 
 FN = "StudioIdleFunction"
 SWEEP = "studio_idle/scheduled-sweep.json"
@@ -352,3 +353,50 @@ def test_given_the_owner_changed_another_field_since_when_restored_then_their_ch
     restored = studio_snapshot(ids)["research"]["DefaultUserSettings"]["JupyterLabAppSettings"]
     assert restored["DefaultResourceSpec"] == {"InstanceType": "ml.m5.large"}
     assert restored["AppLifecycleManagement"] == {"IdleSettings": {"LifecycleManagement": "DISABLED"}}
+
+
+def test_given_a_private_space_canvas_and_an_overriding_profile_then_the_space_app_goes_and_is_restored_in_it(
+    seeded: tuple[Stack, dict[str, str]],
+) -> None:
+    # moto_has_no_studio_profiles_or_spaces (tools/simulator/studio_owners_shim.py). Canvas in a private space:
+    # CreateApp(SpaceName=..., AppType=Canvas); its activity is its owner's (DescribeSpace OwnershipSettings);
+    # a profile's own settings override the domain's (Developer Guide, "Idle shutdown").
+    stack, ids = seeded
+    research = ids["research"]
+    now = datetime.now(UTC)
+    seed_profile(
+        research,
+        "gina",
+        {"JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "DISABLED"}}}},
+    )
+    seed_space(research, "gina-canvas", owner="gina")
+    seed_app(
+        research,
+        "gina-canvas",
+        "Canvas",
+        "default",
+        instance_type="system",
+        created=now - timedelta(hours=6),
+        space=True,
+    )
+    boto3.client("cloudwatch", region_name=REGION).put_metric_data(
+        Namespace=CANVAS_NAMESPACE,
+        MetricData=[
+            {
+                "MetricName": "TimeSinceLastActive",
+                "Dimensions": [{"Name": "DomainId", "Value": research}, {"Name": "UserProfileName", "Value": "gina"}],
+                "Timestamp": now - timedelta(minutes=2),
+                "Value": 4 * 3600.0,
+                "Unit": "Seconds",
+            }
+        ],
+    )
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    assert app_status(research, "gina-canvas", "Canvas", "default") == "Deleted"
+    [deleted] = [r for r in stack.records() if r.action == "delete-canvas-app" and r.before.get("SpaceName")]
+    assert (deleted.before["SpaceName"], deleted.before["UserProfileName"]) == ("gina-canvas", "gina")
+    [override] = [r for r in stack.records() if r.action == "finding:owner-overrides-idle-shutdown"]
+    assert override.resource.name == f"{research}/user/gina" and "disabled" in (override.reason or "")
+    [done] = stack.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+    assert done["outcome"] == "restored"
+    assert app_status(research, "gina-canvas", "Canvas", "default") == "InService", "created again in the space"

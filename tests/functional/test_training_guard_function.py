@@ -96,7 +96,7 @@ def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_t
     assert applied["xgboost-cpu"].before["utilization"]["metric"] == "CPUUtilization"
     skipped = {r.resource.name: r.reason for r in records if r.outcome is Outcome.SKIPPED}
     assert skipped["idle-but-exempt"].startswith("tagged ecoguard:exempt=true")
-    assert "unknown instance type 'ml.x99.mega'" in skipped["mystery-instance"]
+    assert "unknown instance type 'ml.m4.xlarge'" in skipped["mystery-instance"]
     assert set(skipped) == {"idle-but-exempt", "mystery-instance"}
 
     # One listing page each; one GetMetricData for every host of the page's jobs to judge (busy, idle, cpu,

@@ -113,6 +113,9 @@ RESOURCE_STAR_ONLY = frozenset(
         # Studio and idle compute listings: List actions with no resource type, like ListEndpoints above.
         "sagemaker:ListDomains",
         "sagemaker:ListApps",
+        # ListUserProfiles, ListSpaces: "*" only (Service Authorization Reference, Amazon SageMaker AI).
+        "sagemaker:ListUserProfiles",
+        "sagemaker:ListSpaces",
         "sagemaker:ListTrainingJobs",
         "sagemaker:ListMlflowTrackingServers",
         "sagemaker:ListClusters",

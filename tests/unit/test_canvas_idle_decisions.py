@@ -72,3 +72,18 @@ def test_given_a_domain_plan_then_each_users_canvas_is_decided_on_its_own_activi
     plan = plan_studio_idle(observed, POLICY, NOW)
     deleted = [a.before["UserProfileName"] for a in plan.actions if a.action == DELETE_CANVAS]
     assert deleted == ["carol"]
+
+
+def test_given_a_canvas_app_in_a_private_space_then_it_is_decided_on_its_owner_s_activity_and_recorded_by_space() -> (
+    None
+):
+    # CreateApp(SpaceName=..., AppType=Canvas) puts Canvas in a private space: DeleteApp and CreateApp then
+    # name the space, and the activity is the space owner's (DescribeSpace OwnershipSettings.OwnerUserProfileName;
+    # SageMaker API reference).
+    in_space = canvas(owner="space/carol-canvas")
+    decision = decide_canvas(DOMAIN, in_space, idle(10_800), {}, POLICY, space_owners={"carol-canvas": "carol"})
+    assert isinstance(decision, PlannedAction)
+    assert decision.before["owner"] == "space/carol-canvas" and decision.before["SpaceName"] == "carol-canvas"
+    assert decision.before["UserProfileName"] == "carol"
+    assert decision.resource.arn.endswith(":app/d-abc/carol-canvas/canvas/default")
+    assert decide_canvas(DOMAIN, in_space, idle(10_800), {}, POLICY) is None, "a space whose owner is unknown"

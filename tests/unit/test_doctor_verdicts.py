@@ -15,6 +15,7 @@ from ecoguard_cli.doctor.verdicts import (
     permission_row,
     retention_policies_row,
     scale_from_zero_row,
+    sdk_features_row,
     sdk_row,
     trail_row,
 )
@@ -142,3 +143,13 @@ def test_many_scalables_without_a_policy_are_shortlisted() -> None:
     row = scale_from_zero_row(7, gaps)
     assert row.result is Status.WARN
     assert "7 of 7" in row.detail and "c4" in row.detail and "c5" not in row.detail and "and 2 more" in row.detail
+
+
+def test_given_a_function_that_said_its_sdk_lacks_a_member_then_fail_quoting_it_and_unknown_without_logs() -> None:
+    needs = ["tracking-server: DescribeMlflowTrackingServerResponse.IsActive"]
+    said = ["not supported by this runtime's SDK: tracking-server: DescribeMlflowTrackingServerResponse.IsActive"]
+    failed = sdk_features_row("IdleComputeFunction", needs, said)
+    assert failed.result is Status.FAIL and "IsActive" in failed.detail and failed.todo
+    assert sdk_features_row("IdleComputeFunction", needs, []).result is Status.OK
+    unread = sdk_features_row("IdleComputeFunction", needs, None)
+    assert unread.result is Status.UNKNOWN and "IsActive" in unread.detail

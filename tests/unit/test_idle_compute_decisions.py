@@ -87,9 +87,13 @@ def test_given_a_noticed_pool_without_an_end_time_then_it_never_counts_as_unused
     assert plan_warm_pool(ObservedPool(unknown, NOTICED), POOLS, NOW).decisions == ()
 
 
-def server(status: str = "Started", **tags: str) -> TrackingServer:
+def server(status: str = "Started", active: str | None = None, **tags: str) -> TrackingServer:
+    """A server as DescribeMlflowTrackingServer reports it; ``IsActive`` follows the status unless given."""
     tagged = {k.replace("_", ":"): v for k, v in tags.items()}
-    return TrackingServer("team-mlflow", f"{ARN}:mlflow-tracking-server/team-mlflow", status, "Medium", tagged)
+    if active is None:
+        active = "Inactive" if status in ("Stopped", "Starting") else "Active"
+    arn = f"{ARN}:mlflow-tracking-server/team-mlflow"
+    return TrackingServer("team-mlflow", arn, status, "Medium", tagged, active=active)
 
 
 EVENINGS = MlflowPolicy(off_hours=OffHours(start="20:00", end="07:00", weekends=True))
@@ -107,7 +111,7 @@ def test_given_no_off_hours_then_a_running_server_is_reported_with_its_size_and_
 def test_given_off_hours_then_a_running_server_is_stopped_and_marked_in_either_mode() -> None:
     plan = plan_tracking_server(ObservedServer(server()), EVENINGS, NOW)
     [stop] = plan.actions
-    assert stop.action == STOP_SERVER and stop.after == {"TrackingServerStatus": "Stopped"}
+    assert stop.action == STOP_SERVER and stop.after == {"TrackingServerStatus": "Stopped", "IsActive": "Inactive"}
     assert plan.state_change is not None
     assert isinstance(plan.state_change.settled(Outcome.APPLIED), Put)
     assert isinstance(plan.state_change.settled(Outcome.WOULD_APPLY), Put)
@@ -127,7 +131,26 @@ def test_given_the_off_hours_ended_then_only_a_server_ecoguard_stopped_is_starte
     assert plan_tracking_server(ObservedServer(server("Stopped")), DAYTIME, NOW).decisions == ()
 
 
-@pytest.mark.parametrize("status", ["Starting", "Stopping", "Updating", "Failed"])
+@pytest.mark.parametrize("status", ["Created", "Updated", "MaintenanceComplete", "Started", "StopFailed"])
+def test_given_off_hours_then_an_active_server_is_stopped_whatever_its_creation_status(status: str) -> None:
+    # TrackingServerStatus is the creation and update status: a server never stopped stays Created, an updated
+    # one Updated or MaintenanceComplete; IsActive says whether it runs (SageMaker API reference,
+    # DescribeMlflowTrackingServer and TrackingServerSummary).
+    [stop] = plan_tracking_server(ObservedServer(server(status, "Active")), EVENINGS, NOW).actions
+    assert stop.action == STOP_SERVER and stop.before["IsActive"] == "Active"
+    [finding] = plan_tracking_server(ObservedServer(server(status, "Active")), MlflowPolicy(), NOW).decisions
+    assert isinstance(finding, Finding) and finding.kind == RUNNING
+
+
+def test_given_a_server_whose_activity_is_not_in_the_response_then_nothing_is_decided() -> None:
+    # An SDK that predates IsActive drops it from the parsed response: the server's activity is unknown.
+    arn = f"{ARN}:mlflow-tracking-server/team-mlflow"
+    unknown = ObservedServer(TrackingServer("team-mlflow", arn, "Created", "Medium", active=None), Mark(NOW, 1))
+    for policy in (EVENINGS, DAYTIME, MlflowPolicy()):
+        assert plan_tracking_server(unknown, policy, NOW).decisions == ()
+
+
+@pytest.mark.parametrize("status", ["Starting", "Stopping", "Updating", "Creating", "MaintenanceInProgress"])
 def test_given_a_server_in_transition_then_no_decision_either_side_of_the_window(status: str) -> None:
     marked = ObservedServer(server(status), Mark(NOW, 1))
     assert plan_tracking_server(marked, EVENINGS, NOW).decisions == ()
@@ -176,7 +199,41 @@ def test_given_an_eia_accelerator_then_a_finding_says_the_service_is_gone(
         assert "no longer available" in finding.reason
 
 
-@pytest.mark.parametrize("section", [{"warm_pools": {"idle_minutes": 60}}, {"warm_pools": {"idle_minutes": 0}}])
+@pytest.mark.parametrize("section", [{"warm_pools": {"idle_minutes": 360}}, {"warm_pools": {"idle_minutes": 0}}])
 def test_given_an_idle_window_a_pool_can_never_reach_then_the_policy_is_rejected(section: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="idle_minutes"):
         Policy.model_validate({"version": 1, "idle_compute": section})
+
+
+def test_given_a_keep_alive_of_six_hours_then_a_pool_noticed_is_ended_after_two_and_its_mark_outlives_it() -> None:
+    # KeepAlivePeriodInSeconds: 0 to 21,600 in botocore's SageMaker model (ResourceConfig); the mark must last
+    # as long as the longest pool, or a pool noticed early is noticed again instead of ended.
+    six_hours = WarmPool("j", f"{ARN}:training-job/j", "Available", NOW - timedelta(hours=2), 21_600, 7200, None, 1)
+    two_hours = WarmPoolsPolicy(idle_minutes=120)
+    plan = plan_warm_pool(ObservedPool(six_hours), two_hours, NOW)
+    assert plan.state_change is not None
+    put = plan.state_change.settled(Outcome.FINDING)
+    assert isinstance(put, Put) and put.ttl > timedelta(seconds=21_600)
+    [end] = plan_warm_pool(ObservedPool(six_hours, Mark(NOW - timedelta(hours=1), 1)), two_hours, NOW).actions
+    assert end.action == END_POOL
+
+
+def test_given_restricted_and_flexible_instance_groups_then_every_node_is_counted_and_estimated_per_type() -> None:
+    # DescribeCluster: RestrictedInstanceGroups beside InstanceGroups; a flexible group has InstanceRequirements
+    # and InstanceTypeDetails (a CurrentCount per InstanceType) instead of one InstanceType (SageMaker API
+    # reference, ClusterInstanceGroupDetails, ClusterRestrictedInstanceGroupDetails).
+    flexible = InstanceGroup(
+        "workers", "ml.g5.12xlarge|ml.g5.48xlarge", 3, 3, by_type=(("ml.g5.12xlarge", 2), ("ml.g5.48xlarge", 1))
+    )
+    nova = InstanceGroup("nova", "ml.p4d.24xlarge", 2, 2, restricted=True)
+    cluster = Cluster(
+        "llm", f"{ARN}:cluster/x", "InService", (InstanceGroup("ctl", "ml.m5.xlarge", 1, 1), flexible, nova)
+    )
+    [finding] = plan_cluster(cluster, AdvisoryPolicy()).decisions
+    assert isinstance(finding, Finding) and "with 6 node(s)" in finding.reason
+    assert finding.evidence["instance_groups"][2]["restricted"] is True
+    assert finding.evidence["instance_groups"][1]["by_type"] == [["ml.g5.12xlarge", 2], ["ml.g5.48xlarge", 1]]
+    alone = plan_cluster(Cluster("llm", f"{ARN}:cluster/x", "InService", (cluster.groups[0],)), AdvisoryPolicy())
+    assert finding.impact is not None and alone.decisions[0].impact is not None
+    assert finding.impact["kwh"] > 6 * alone.decisions[0].impact["kwh"]
+    assert "2 x ml.p4d.24xlarge" in finding.impact["basis"] and "1 x ml.g5.48xlarge" in finding.impact["basis"]

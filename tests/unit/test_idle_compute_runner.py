@@ -4,6 +4,7 @@ the notice-then-end sequence and the fresh read before an end. No AWS, no moto."
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 from ecoguard.actions.idle_compute import DAILY, EVERY_SWEEP, IdleComputeRunner, decode, encode
@@ -27,6 +28,11 @@ class FakeCompute:
         self.size = size
         self.ended: list[str] = []
         self.calls: Counter[str] = Counter()
+        self.gaps: dict[str, tuple[str, ...]] = {}
+
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        self.calls["sdk_gaps"] += 1
+        return self.gaps
 
     def _page(self, names: list[str], token: str | None) -> Page[str]:
         start = int(token or 0)
@@ -49,10 +55,10 @@ class FakeCompute:
         return self._page(self.servers, token)
 
     def server(self, name: str) -> TrackingServer | None:
-        return TrackingServer(name, f"{ARN}:mlflow-tracking-server/{name}", "Started", "Small")
+        return TrackingServer(name, f"{ARN}:mlflow-tracking-server/{name}", "Created", "Small", active="Active")
 
-    def server_status(self, name: str) -> str | None:
-        return "Started"
+    def server_state(self, name: str) -> dict[str, str | None] | None:
+        return {"TrackingServerStatus": "Created", "IsActive": "Active"}
 
     def stop_server(self, name: str) -> None:
         raise AssertionError("no off-hours in this policy")
@@ -155,3 +161,37 @@ def test_before_ending_a_pool_it_is_described_again() -> None:
     reads = compute.calls["warm_pool"]
     runner(compute, state, audit).sweep(Trigger("run-2", "t"))
     assert compute.calls["warm_pool"] - reads == 2, "read for the sweep, read again to confirm"
+
+
+class FilterAfterPaging(FakeCompute):
+    """ListTrainingJobs with WarmPoolStatusEquals, the filter applied after MaxResults cut the page: nothing in
+    the API reference says otherwise, so a page may hold fewer matches than asked for, or none, and the listing
+    ends only when NextToken does (SageMaker API reference, ListTrainingJobs)."""
+
+    def warm_pool_page(self, token: str | None) -> Page[str]:
+        self.calls["warm_pool_page"] += 1
+        listed = self._page(sorted(self.pools), token)
+        return Page([j for j in listed.items if self.pools[j].status == "Available"], listed.next_token)
+
+
+def test_given_pages_with_no_available_pool_before_the_last_then_the_sweep_reads_on_to_the_token_s_end() -> None:
+    busy = [replace(pool(f"a-{i}", 5), status="InUse") for i in range(4)]
+    compute = FilterAfterPaging([*busy, pool("z-unused", 45)], [], [], size=2)
+    audit = MemoryAuditTrail()
+    result = runner(compute, MemoryStateStore(GUARDRAIL, Mode.ENFORCE), audit).sweep(Trigger("run-1", "t"))
+    assert result.finished
+    assert compute.calls["warm_pool_page"] == 3, "two empty pages, then the page with the match"
+    assert [r.resource.name for _, r in audit.journal if r.action == "finding:warm-pool-notice"] == ["z-unused"]
+
+
+def test_given_an_sdk_without_mlflow_s_is_active_then_servers_are_never_listed_and_pools_still_are() -> None:
+    # A botocore that predates DescribeMlflowTrackingServer's IsActive drops it from the parsed response: the
+    # servers' activity could not be read, so none is listed, stopped or reported (adapters.sdk_support).
+    compute = FakeCompute([pool("bert", 45)], ["server-0"], [])
+    compute.gaps = {"tracking-server": ("DescribeMlflowTrackingServerResponse.IsActive",)}
+    audit = MemoryAuditTrail()
+    result = runner(compute, MemoryStateStore(GUARDRAIL, Mode.ENFORCE), audit).sweep(Trigger("run-1", "t"))
+    assert result.finished
+    assert compute.calls["server_page"] == 0 and compute.calls["warm_pool_page"] == 1
+    assert compute.calls["sdk_gaps"] == 1, "read once per run"
+    assert [r.resource.name for _, r in audit.journal] == ["bert"]

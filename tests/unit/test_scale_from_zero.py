@@ -1,13 +1,18 @@
 """Scale to zero only where it works, and what a deletion must be able to undo (pure decisions, no AWS).
 
 Sources: SageMaker Developer Guide, "Autoscale an asynchronous endpoint" (a step scaling policy on
-``HasBacklogWithoutCapacity`` scales out from zero) and "Scale an endpoint to zero instances" (inference
-components: a step scaling policy on ``NoCapacityInvocationFailures``).
+``HasBacklogWithoutCapacity`` scales out from zero; the target-tracking policy on
+``ApproximateBacklogSizePerInstance`` scales in) and "Scale an endpoint to zero instances" (inference
+components: a step scaling policy on ``NoCapacityInvocationFailures``, and the endpoint configuration's
+``ManagedInstanceScaling.MinInstanceCount`` 0 for its instances to go).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+
+import pytest
 
 from ecoguard.decisions import Finding, PlannedAction, Skip
 from ecoguard.guardrails.idle_endpoint import (
@@ -20,6 +25,7 @@ from ecoguard.guardrails.idle_endpoint import (
 )
 from ecoguard.guardrails.scale_from_zero import (
     ASYNC_METRIC,
+    ASYNC_SCALE_IN_METRIC,
     COMPONENT_METRIC,
     ScalableTarget,
     Scaling,
@@ -27,6 +33,7 @@ from ecoguard.guardrails.scale_from_zero import (
     as_record,
     from_record,
     missing_scale_from_zero_policy,
+    missing_scale_in_policy,
 )
 from ecoguard.policy import IdleEndpointsPolicy
 from tests.builders.endpoint_snapshots import endpoint
@@ -119,3 +126,43 @@ def test_given_an_exempt_async_endpoint_then_no_scalable_target_change_is_planne
     exempt = endpoint(asynchronous=True, tags={"ecoguard:exempt": "true"})
     [decision] = decide_endpoint(exempt, 0.0, IdleMark(), POLICY, NOW).decisions
     assert isinstance(decision, Skip) and "exempt" in decision.reason
+
+
+def backlog_tracking(resource: str = VARIANT) -> ScalingPolicy:
+    """The target-tracking policy of "Autoscale an asynchronous endpoint": ApproximateBacklogSizePerInstance."""
+    configuration = {
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": 5.0,
+            "CustomizedMetricSpecification": {
+                "MetricName": ASYNC_SCALE_IN_METRIC,
+                "Namespace": "AWS/SageMaker",
+                "Dimensions": [{"Name": "EndpointName", "Value": "churn"}],
+                "Statistic": "Average",
+            },
+        }
+    }
+    return ScalingPolicy(resource, DIMENSION, "backlog", "TargetTrackingScaling", (), configuration)
+
+
+def test_given_an_async_variant_with_only_the_step_policy_then_nothing_scales_it_in_and_no_minimum_is_set() -> None:
+    step_only = Scaling(policies=(policy("StepScaling", (ASYNC_METRIC,)),))
+    assert ASYNC_SCALE_IN_METRIC in (missing_scale_in_policy(step_only, VARIANT) or "")
+    other_metric = Scaling(policies=(policy("TargetTrackingScaling"),))
+    assert missing_scale_in_policy(other_metric, VARIANT) is not None
+    both = Scaling(policies=(policy("StepScaling", (ASYNC_METRIC,)), backlog_tracking()))
+    assert missing_scale_in_policy(both, VARIANT) is None
+    stranded = replace(endpoint(asynchronous=True), autoscaling=step_only)
+    plan = decide_endpoint(stranded, 0.0, IdleMark(), POLICY, NOW)
+    [decision] = plan.decisions
+    assert isinstance(decision, Finding) and ASYNC_SCALE_IN_METRIC in decision.reason
+    assert not plan.actions and decision.impact is None, "no saving booked"
+
+
+@pytest.mark.parametrize("floor", [1, None])
+def test_given_components_whose_endpoint_keeps_its_instances_then_a_finding_and_nothing_planned(
+    floor: int | None,
+) -> None:
+    kept = endpoint(inference_components=True, components=(Component("llama", 2),), instance_floor=floor)
+    plan = decide_endpoint(kept, 0.0, IdleMark(), POLICY, NOW)
+    [decision] = plan.decisions
+    assert isinstance(decision, Finding) and "MinInstanceCount" in decision.reason and not plan.actions

@@ -19,9 +19,9 @@ from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
 
 from ecoguard.adapters.s3 import S3Adapter
-from ecoguard.adapters.sdk_support import SDK_TOO_OLD, SdkTooOld, accepts
+from ecoguard.adapters.sdk_support import SDK_TOO_OLD, SdkTooOld, accepts, gaps, unsupported
 from ecoguard.guardrails.storage_lifecycle import BucketConfig
-from tests.builders.older_sdk import older_s3_models
+from tests.builders.older_sdk import older_s3_models, older_sagemaker_models
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -78,3 +78,28 @@ def test_given_an_older_model_and_no_configuration_yet_then_the_new_one_is_writt
         )
         S3Adapter(older, "us-east-1").write("b", BucketConfig(None), BucketConfig({"Rules": [ABORT]}))
         stub.assert_no_pending_responses()
+
+
+def test_given_a_sagemaker_model_without_is_active_and_idle_settings_then_each_guardrail_part_names_its_gap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A botocore that predates DescribeMlflowTrackingServer's IsActive and the app settings'
+    # AppLifecycleManagement (SageMaker API reference) would parse them away from every response.
+    older_sagemaker_models(
+        tmp_path,
+        monkeypatch,
+        drop={"DescribeMlflowTrackingServerResponse": "IsActive", "JupyterLabAppSettings": "AppLifecycleManagement"},
+    )
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    older = session.client("sagemaker")
+    assert gaps(older, "idle-compute") == {"tracking-server": ("DescribeMlflowTrackingServerResponse.IsActive",)}
+    assert gaps(older, "studio-idle") == {"idle-shutdown": ("JupyterLabAppSettings.AppLifecycleManagement",)}
+    monkeypatch.delenv("AWS_DATA_PATH")
+    current = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    assert gaps(current.client("sagemaker"), "idle-compute") == {}
+
+
+def test_a_missing_operation_counts_as_unsupported() -> None:
+    s3 = s3_client()
+    assert unsupported(s3, (("s3", "NoSuchOperationResponse", "Anything"),)) == ("NoSuchOperationResponse.Anything",)
+    assert unsupported(s3, (("sagemaker", "Elsewhere", "X"),)) == (), "another service's needs are not this client's"

@@ -3,6 +3,7 @@ data, microseconds, the monthly estimate, and open findings closing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,6 +89,16 @@ def test_given_a_latency_target_then_batch_is_excluded_and_says_why() -> None:
     assert "latency target (200 ms)" in rec.excluded[BATCH]
 
 
+def test_given_a_model_package_of_the_endpoint_s_own_account_then_it_is_no_marketplace_exclusion() -> None:
+    own = with_variant(model_package="arn:aws:sagemaker:us-east-1:123456789012:model-package/ours/3")
+    assert "marketplace" not in serverless_exclusions(own, own.variants[0], lookup("ml.m5.xlarge"))
+
+
+def with_variant(**changes: Any) -> ServedEndpoint:
+    served = endpoint()
+    return replace(served, variants=(replace(served.variants[0], **changes),))
+
+
 # --- asynchronous --------------------------------------------------------------------------------------
 
 
@@ -149,6 +160,16 @@ def test_given_the_busiest_hours_concurrency_then_serverless_up_to_the_policy(pe
         (endpoint(multi_model=True), "multi-model"),
         (endpoint(variants=2), "multi-variant"),
         (endpoint(instance_type="ml.g4dn.xlarge"), "accelerator"),
+        # "Serverless Inference", feature exclusions: network isolation, inference pipelines, Marketplace model
+        # packages, private Docker registries; read from DescribeModel (EnableNetworkIsolation, Containers,
+        # ContainerDefinition ModelPackageName and ImageConfig.RepositoryAccessMode).
+        (with_variant(network_isolation=True), "network-isolation"),
+        (with_variant(containers=3), "inference-pipeline"),
+        (
+            with_variant(model_package="arn:aws:sagemaker:us-east-1:865070037744:model-package/seller-bert-abc"),
+            "marketplace",
+        ),
+        (with_variant(private_registry=True), "private-registry"),
     ],
 )
 def test_given_a_serverless_exclusion_then_no_serverless_and_the_reason_is_named(

@@ -34,3 +34,22 @@ def test_series_become_usage_and_an_incomplete_series_is_unknown_never_zero() ->
     assert usage.cpu_p95 is None  # incomplete: unknown
     assert usage.memory_p95 is None  # no datapoints: unknown
     assert usage.gpu_p95 is None
+
+
+def test_the_latency_is_cloudwatch_s_p95_over_the_whole_window_not_a_percentile_of_averages() -> None:
+    # GetMetricData computes percentiles itself (MetricStat.Stat "p95": CloudWatch User Guide, "Percentiles").
+    [latency] = [
+        q for q in variant_queries("ep", "v1", lookup("ml.m5.xlarge"), START, END) if q.metric == "ModelLatency"
+    ]
+    assert latency.stat == "p95"
+    assert latency.period >= (END - START).total_seconds() and latency.period % 3600 == 0
+
+
+def test_an_asynchronous_endpoint_is_not_asked_for_invocations_and_its_traffic_is_unknown() -> None:
+    # "Any metric not listed below is not published if the endpoint is enabled for asynchronous inference. Such
+    # metrics include: OverheadLatency, Invocations, InvocationsPerInstance" (Developer Guide, "Alarms and logs
+    # for tracking metrics from asynchronous endpoints").
+    queries = variant_queries("ep", "v1", lookup("ml.m5.xlarge"), START, END, asynchronous=True)
+    assert "Invocations" not in {q.metric for q in queries}
+    usage = usage_of([(q, Series([START], [50.0])) for q in queries], HOURS)[key("ep", "v1")]
+    assert usage.hourly_invocations is None, "unknown, never zero"

@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from ecoguard.decisions import Finding, PlannedAction, Skip
-from ecoguard.guardrails.studio import Domain, ObservedDomain, StudioApp
+from ecoguard.guardrails.studio import Domain, ObservedDomain, Owner, StudioApp
 from ecoguard.guardrails.studio_idle import (
+    OWNER_OVERRIDES,
     decide_domain,
     plan_studio_idle,
     timeout_from_tags,
@@ -227,3 +228,35 @@ def test_with_timeout_never_changes_the_object_it_is_given() -> None:
 def test_given_an_invalid_policy_then_it_is_rejected(section: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Policy.model_validate({"version": 1, "studio_idle": section})
+
+
+def test_given_a_compliant_domain_whose_profile_and_space_override_idle_shutdown_then_each_is_a_finding() -> None:
+    # User profile settings override domain settings, and spaces have their own (Developer Guide, "Idle
+    # shutdown"); DescribeUserProfile UserSettings, DescribeSpace SpaceSettings (SageMaker API reference).
+    off = {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "DISABLED"}}}
+    long = {
+        "AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 9000}}
+    }
+    owners = (
+        Owner("user", "carol", {"JupyterLabAppSettings": off}),
+        Owner("space", "team", {"CodeEditorAppSettings": long}, "dave"),
+        Owner("user", "erin", {}),
+    )
+    compliant = ALL_SHORT
+    policy = StudioIdlePolicy(max_idle_timeout_minutes=480)
+    assert plan_studio_idle(ObservedDomain(compliant, {}), policy, NOW).compliant
+    plan = plan_studio_idle(ObservedDomain(compliant, {}, (), owners=owners), policy, NOW)
+    found = {d.resource.name: d for d in plan.decisions if isinstance(d, Finding) and d.kind == OWNER_OVERRIDES}
+    assert set(found) == {"d-abc/user/carol", "d-abc/space/team"}
+    assert "idle shutdown disabled" in found["d-abc/user/carol"].reason
+    assert "9000 min above 480 min" in found["d-abc/space/team"].reason
+
+    assert not plan.actions, "the owners' settings are theirs: reported, never changed"
+
+
+def test_given_an_sdk_without_app_lifecycle_management_then_no_settings_are_decided() -> None:
+    # An SDK that predates AppLifecycleManagement parses the idle settings away: every domain would read as
+    # without them, and the same UpdateDomain be planned every hour (adapters.sdk_support).
+    blind = ObservedDomain(domain(), {}, sdk_gaps=("JupyterLabAppSettings.AppLifecycleManagement",))
+    assert plan_studio_idle(blind, POLICY, NOW).actions == ()
+    assert plan_studio_idle(ObservedDomain(domain(), {}), POLICY, NOW).actions

@@ -14,11 +14,13 @@ import boto3
 from moto import mock_aws
 
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
+from tools.simulator.cloudwatch_shim import percentile_shim
 from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.inference_shim import inference_components_shim
 from tools.simulator.search_shim import search_pages_shim
+from tools.simulator.studio_owners_shim import studio_owner_shims
 from tools.simulator.studio_shim import studio_shims
 from tools.simulator.tagging_shim import tagging_api_shims
 from tools.simulator.template import Resolver, load_template, parameter_defaults
@@ -28,9 +30,11 @@ from tools.simulator.template import Resolver, load_template, parameter_defaults
 def simulated_aws() -> Iterator[None]:
     """The simulated AWS (moto, in-process) with the shims every caller needs: the tagging API's
     (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``) and Search's
-    pages (``search_shim.py``), Studio's UpdateDomain and apps (``studio_shim.py``), warm pools and MLflow
+    pages (``search_shim.py``), Studio's UpdateDomain and apps (``studio_shim.py``), user profiles and spaces
+    (``studio_owners_shim.py``), warm pools and MLflow
     (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
-    autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``). The
+    autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``), and CloudWatch percentiles
+    (``cloudwatch_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -38,9 +42,11 @@ def simulated_aws() -> Iterator[None]:
         inference_components_shim(),
         search_pages_shim(),
         studio_shims(),
+        studio_owner_shims(),
         compute_shims(),
         transactions_without_table_copies(),
         autoscaled_endpoint_shims(),
+        percentile_shim(),
     ):
         yield
 

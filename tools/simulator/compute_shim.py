@@ -4,15 +4,18 @@
    ``WarmPoolStatusEquals``, and UpdateTrainingJob is not implemented. ``seed_warm_pool`` gives a job a pool
    (status, keep-alive, retained billable time); DescribeTrainingJob then reports it (``WarmPoolStatus``,
    ``ResourceConfig.KeepAlivePeriodInSeconds``), ListTrainingJobs with ``WarmPoolStatusEquals`` lists the jobs
-   whose pool has that status (paged by ``MaxResults``), and UpdateTrainingJob with
+   whose pool has that status, the filter applied after ``MaxResults`` cut the page (so a page may hold
+   fewer matches, or none, before the last), and UpdateTrainingJob with
    ``ResourceConfig.KeepAlivePeriodInSeconds=0`` ends an Available pool (``Terminated``). An unknown job
    answers ResourceNotFound, as the API reference documents for UpdateTrainingJob.
 2. ``moto_has_no_mlflow``: no MLflow tracking servers at all. ``seed_tracking_server`` creates one in memory;
    ListMlflowTrackingServers (paged), DescribeMlflowTrackingServer, Stop/StartMlflowTrackingServer and
-   ListTags on its ARN answer from it. Stopping a server that is not ``Started`` (or starting one that is not
-   ``Stopped``) answers ConflictException, and an unknown server ResourceNotFound, the errors the API
-   reference documents. A stop leaves it ``Stopped`` and a start ``Started`` at once (AWS passes through
-   Stopping/Starting first).
+   ListTags on its ARN answer from it. A server is seeded ``Created`` and ``IsActive: Active``, as a server
+   never stopped is: ``TrackingServerStatus`` is its creation and update status, ``IsActive`` whether it runs
+   (DescribeMlflowTrackingServer, TrackingServerSummary). Stopping a server that is not active (or starting
+   one that is) answers ConflictException, and an unknown server ResourceNotFound, the errors the API
+   reference documents. A stop leaves it ``Stopped``/``Inactive`` and a start ``Started``/``Active`` at once
+   (AWS passes through Stopping/Starting first).
 
 All patch moto's response class, so every client sees the same state.
 """
@@ -60,6 +63,7 @@ class ShimServer:
     size: str
     created: datetime
     tags: list[dict[str, str]] = field(default_factory=list)
+    active: bool = True
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -67,7 +71,7 @@ class ShimServer:
             "TrackingServerName": self.name,
             "CreationTime": self.created,
             "TrackingServerStatus": self.status,
-            "IsActive": "Active" if self.status == "Started" else "Inactive",
+            "IsActive": "Active" if self.active else "Inactive",
         }
 
 
@@ -102,21 +106,22 @@ def _describe_training_job(self: SageMakerResponse) -> ActionResult:
 
 
 def _list_training_jobs(self: SageMakerResponse) -> ActionResult:
+    """ListTrainingJobs with ``WarmPoolStatusEquals``, the filter applied after ``MaxResults`` has cut the page:
+    a page may hold fewer matches than asked for, or none, and the listing ends only when ``NextToken`` does.
+    Nothing in the API reference says the filter is applied first (ListTrainingJobs; NextToken), so the
+    simulator takes the least favourable reading."""
     wanted = self._get_param("WarmPoolStatusEquals")
     if wanted is None:
         return _MOTO_LIST_TRAINING_JOBS(self)
     pools = _pools(self.sagemaker_backend)
-    jobs = sorted(
-        (
-            job
-            for name, job in self.sagemaker_backend.training_jobs.items()
-            if name in pools and pools[name].status == wanted
-        ),
-        key=lambda job: job.training_job_name,
-    )
+    jobs = sorted(self.sagemaker_backend.training_jobs.values(), key=lambda job: job.training_job_name)
     size = int(self._get_param("MaxResults") or 10)
     start = int(self._get_param("NextToken") or 0)
-    page = jobs[start : start + size]
+    page = [
+        job
+        for job in jobs[start : start + size]
+        if job.training_job_name in pools and pools[job.training_job_name].status == wanted
+    ]
     summaries = [
         {
             "TrainingJobName": job.training_job_name,
@@ -171,17 +176,17 @@ def _describe_server(self: SageMakerResponse) -> ActionResult:
 
 def _stop_server(self: SageMakerResponse) -> ActionResult:
     server = _server(self)
-    if server.status != "Started":
-        raise ConflictException(message=f"Tracking server {server.name} is {server.status}, not Started.")
-    server.status = "Stopped"
+    if not server.active:
+        raise ConflictException(message=f"Tracking server {server.name} is not active.")
+    server.status, server.active = "Stopped", False
     return ActionResult({"TrackingServerArn": server.arn})
 
 
 def _start_server(self: SageMakerResponse) -> ActionResult:
     server = _server(self)
-    if server.status != "Stopped":
-        raise ConflictException(message=f"Tracking server {server.name} is {server.status}, not Stopped.")
-    server.status = "Started"
+    if server.active:
+        raise ConflictException(message=f"Tracking server {server.name} is already active.")
+    server.status, server.active = "Started", True
     return ActionResult({"TrackingServerArn": server.arn})
 
 
@@ -229,15 +234,27 @@ def warm_pool_status(job: str) -> str | None:
 
 
 def seed_tracking_server(
-    name: str, *, size: str = "Small", status: str = "Started", created: datetime, tags: dict[str, str] | None = None
+    name: str,
+    *,
+    size: str = "Small",
+    status: str = "Created",
+    active: bool = True,
+    created: datetime,
+    tags: dict[str, str] | None = None,
 ) -> None:
     backend = _backend()
     arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:mlflow-tracking-server/{name}"
     _servers(backend)[name] = ShimServer(
-        name, arn, status, size, created, [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+        name, arn, status, size, created, [{"Key": k, "Value": v} for k, v in (tags or {}).items()], active
     )
 
 
 def tracking_server_status(name: str) -> str | None:
     server = _servers(_backend()).get(name)
     return None if server is None else server.status
+
+
+def tracking_server_active(name: str) -> bool | None:
+    """Whether the server runs (its ``IsActive``); None if there is no such server."""
+    server = _servers(_backend()).get(name)
+    return None if server is None else server.active

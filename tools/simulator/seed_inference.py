@@ -17,7 +17,7 @@ from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.adapters.autoscaling import VARIANT_DIMENSION
 from ecoguard.guardrails.idle_notebook import ACTIVITY_DIMENSION, ACTIVITY_METRIC, ACTIVITY_NAMESPACE
-from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
+from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC, ASYNC_SCALE_IN_METRIC
 from tools.simulator.identity import ACCOUNT, REGION, STACK
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
@@ -193,7 +193,9 @@ def autoscale(
 ) -> None:
     """Register the variant as a scalable target with a target-tracking policy; with ``from_zero_alarm`` (a
     metric name), also a step scaling policy and a CloudWatch alarm on that metric that invokes it, as the
-    Developer Guide's "Autoscale an asynchronous endpoint" sets up scaling out from zero."""
+    Developer Guide's "Autoscale an asynchronous endpoint" sets up scaling out from zero. For an asynchronous
+    endpoint (``HasBacklogWithoutCapacity``) the target-tracking policy is the guide's, on
+    ``ApproximateBacklogSizePerInstance``: it is what scales the variant in."""
     aas = boto3.client("application-autoscaling", region_name=REGION)
     resource = f"endpoint/{endpoint}/variant/{variant}"
     aas.register_scalable_target(
@@ -209,10 +211,22 @@ def autoscale(
         ScalableDimension=VARIANT_DIMENSION,
         PolicyName=f"{endpoint}-invocations",
         PolicyType="TargetTrackingScaling",
-        TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": 70.0,
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-        },
+        TargetTrackingScalingPolicyConfiguration=(
+            {
+                "TargetValue": 5.0,
+                "CustomizedMetricSpecification": {
+                    "MetricName": ASYNC_SCALE_IN_METRIC,
+                    "Namespace": "AWS/SageMaker",
+                    "Dimensions": [{"Name": "EndpointName", "Value": endpoint}],
+                    "Statistic": "Average",
+                },
+            }
+            if from_zero_alarm == ASYNC_METRIC
+            else {
+                "TargetValue": 70.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+            }
+        ),
     )
     if from_zero_alarm is None:
         return

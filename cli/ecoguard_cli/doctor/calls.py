@@ -62,7 +62,8 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     | {"tag:GetResources", "sagemaker:ListNotebookInstances", "cloudwatch:GetMetricData"},
     "StudioIdleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"sagemaker:ListDomains", "sagemaker:ListApps", "sagemaker:DescribeDomain", "sagemaker:ListTags",
-       "cloudwatch:GetMetricData"},
+       "sagemaker:ListUserProfiles", "sagemaker:DescribeUserProfile", "sagemaker:ListSpaces",
+       "sagemaker:DescribeSpace", "cloudwatch:GetMetricData"},
     "IdleComputeFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
     | {"sagemaker:ListTrainingJobs", "sagemaker:ListMlflowTrackingServers", "sagemaker:ListClusters",
        "sagemaker:ListEndpointConfigs", "sagemaker:ListNotebookInstances", "sagemaker:DescribeTrainingJob",
@@ -134,6 +135,10 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:ListModelCards": "*",
     "sagemaker:ListDomains": "*",
     "sagemaker:ListApps": "*",
+    "sagemaker:ListUserProfiles": "*",
+    "sagemaker:ListSpaces": "*",
+    "sagemaker:DescribeUserProfile": _SM + "user-profile/d-" + SAMPLE + "/" + SAMPLE,
+    "sagemaker:DescribeSpace": _SM + "space/d-" + SAMPLE + "/" + SAMPLE,
     "sagemaker:ListTrainingJobs": "*",
     "sagemaker:ListMlflowTrackingServers": "*",
     "sagemaker:ListClusters": "*",

@@ -192,6 +192,20 @@ def sdk_row(functions: Sequence[str], runtime: str, layer_botocore: tuple[int, i
     return Row(name, Status.OK, f"{runtime}, layer's botocore {version} supports every parameter ecoguard sends")
 
 
+def sdk_features_row(function: str, needs: Sequence[str], said: Sequence[str] | None) -> Row:
+    """``said``: the function's log lines of the last day saying its runtime's SDK lacks something (None: its
+    logs could not be read)."""
+    name = f"SDK features: {function}"
+    if said is None:
+        return Row(name, Status.UNKNOWN, f"its logs could not be read; it needs {shortlist(list(needs))}",
+                   "allow logs:FilterLogEvents on its log group, or read its logs for \"not supported by this "
+                   "runtime's SDK\"")  # fmt: skip
+    if said:
+        return Row(name, Status.FAIL, f"its runtime's SDK lacks what it reads: {said[0][:300]}",
+                   "bundle a newer boto3/botocore in the layer (docs/PERFORMANCE.md)")  # fmt: skip
+    return Row(name, Status.OK, f"no run in the last day said its SDK lacks any of: {shortlist(list(needs), 8)}")
+
+
 def exempt_deny_row(function: str, results: Sequence[Simulated]) -> Row:
     """``results``: the function's exempt-denied writes, simulated on a resource tagged ecoguard:exempt=true."""
     name = f"exempt deny: {function}"

@@ -11,7 +11,7 @@ import boto3
 import yaml
 
 from ecoguard.decisions import Mode, Outcome
-from tools.simulator.compute_shim import tracking_server_status, warm_pool_status
+from tools.simulator.compute_shim import tracking_server_active, tracking_server_status, warm_pool_status
 from tools.simulator.identity import REGION
 from tools.simulator.scenes.context import DemoContext
 from tools.simulator.seed_compute import DEMO_POOLS, DEMO_SERVERS, seed_idle_compute
@@ -54,12 +54,16 @@ class IdleComputeScene:
         for record in sorted(records, key=lambda r: (r.action, r.resource.name)):
             ctx.console.print(f"  {record.outcome.value}: {record.action} {record.resource.name}: {record.reason}")
         pools = {pool.job: warm_pool_status(pool.job) for pool in DEMO_POOLS}
-        servers = {name: tracking_server_status(name) for name, _, _ in DEMO_SERVERS}
+        # TrackingServerStatus is the creation status; IsActive says whether the server runs.
+        servers = {
+            name: f"{tracking_server_status(name)}, {'Active' if tracking_server_active(name) else 'Inactive'}"
+            for name, _, _ in DEMO_SERVERS
+        }
         ctx.console.print(
             "Warm pools now: "
             + ", ".join(f"{job} {status}" for job, status in pools.items())
             + ". Tracking servers now: "
-            + ", ".join(f"{name} {status}" for name, status in servers.items())
+            + ", ".join(f"{name} ({status})" for name, status in servers.items())
             + "."
         )
         findings = sorted({r.action.removeprefix("finding:") for r in records if r.outcome is Outcome.FINDING})

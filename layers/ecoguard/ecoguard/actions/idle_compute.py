@@ -2,10 +2,11 @@
 Inference leftovers, read in one resumable sweep.
 
 - ``ComputeResources``: the port (``adapters.sagemaker_compute.ComputeAdapter`` implements it);
-- ``IdleComputeRunner``: one sweep that walks several listings in turn (``KINDS``), its position in the
-  page token (``kinds|index|token``). Warm pools and tracking servers are walked on every sweep; HyperPod
-  clusters, endpoint configurations and notebook instances (advice only) on the first sweep of each UTC day,
-  claimed in ecoguard's state. Advice and skips are recorded once per resource per day.
+- ``IdleComputeRunner``: one sweep that walks several listings in turn (``KINDS``; a listing whose APIs or
+  members this runtime's SDK lacks is walked as empty, said once per run: ``adapters.sdk_support``), its
+  position in the page token (``kinds|index|token``). Warm pools and tracking servers are walked on every
+  sweep; HyperPod clusters, endpoint configurations and notebook instances (advice only) on the first sweep
+  of each UTC day, claimed in ecoguard's state. Advice and skips are recorded once per resource per day.
 - ``EndWarmPool`` (irreversible: restore refuses), ``StopTrackingServer`` and ``StartTrackingServer``.
 """
 
@@ -41,7 +42,16 @@ from ecoguard.guardrails.idle_compute import (
     TrackingServer,
     WarmPool,
 )
-from ecoguard.guardrails.mlflow_servers import RUNNING, START_SERVER, STOP_SERVER, plan_tracking_server, server_key
+from ecoguard.guardrails.mlflow_servers import (
+    ACTIVE,
+    INACTIVE,
+    RUNNING,
+    START_SERVER,
+    STOP_SERVER,
+    TRANSITIONS,
+    plan_tracking_server,
+    server_key,
+)
 from ecoguard.guardrails.warm_pools import END_POOL, plan_warm_pool, pool_key
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
@@ -68,6 +78,8 @@ type Ref = tuple[str, str]  # (kind, name)
 
 
 class ComputeResources(Protocol):
+    def sdk_gaps(self) -> Mapping[str, tuple[str, ...]]: ...
+
     def warm_pool_page(self, token: str | None) -> Page[str]: ...
 
     def warm_pool(self, job: str) -> WarmPool | None: ...
@@ -78,7 +90,7 @@ class ComputeResources(Protocol):
 
     def server(self, name: str) -> TrackingServer | None: ...
 
-    def server_status(self, name: str) -> str | None: ...
+    def server_state(self, name: str) -> Mapping[str, str | None] | None: ...
 
     def stop_server(self, name: str) -> None: ...
 
@@ -119,14 +131,21 @@ class EndWarmPool(ActionUnit[ComputeResources]):
 
 
 class _TrackingServerUnit(ActionUnit[ComputeResources]):
+    """``reached``: the server is on its way to the state the change left (``IsActive`` says whether it runs;
+    ``TrackingServerStatus`` shows the transition: DescribeMlflowTrackingServer)."""
+
+    reached_active: str = ""
     reached_statuses: tuple[str, ...] = ()
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
-        status = self.ports.server_status(record.resource.name)
-        return None if status is None else {"TrackingServerStatus": status}
+        return self.ports.server_state(record.resource.name)
 
     def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
-        return current.get("TrackingServerStatus") in self.reached_statuses
+        if current.get("TrackingServerStatus") in self.reached_statuses:
+            return True
+        return current.get("IsActive") == self.reached_active and current.get("TrackingServerStatus") not in (
+            TRANSITIONS
+        )
 
 
 class StopTrackingServer(_TrackingServerUnit):
@@ -138,6 +157,7 @@ class StopTrackingServer(_TrackingServerUnit):
     # Its runs' metadata and artifacts live in its backing store and S3, kept while it is stopped
     # (StopMlflowTrackingServer): starting it again brings back everything.
     irreversible = FULLY_REVERSIBLE
+    reached_active = INACTIVE
     reached_statuses = ("Stopped", "Stopping")
 
     def apply(self, action: PlannedAction) -> None:
@@ -154,6 +174,7 @@ class StartTrackingServer(_TrackingServerUnit):
     permissions = frozenset({"sagemaker:StartMlflowTrackingServer"})
     restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer"})
     irreversible = FULLY_REVERSIBLE
+    reached_active = ACTIVE
     reached_statuses = ("Started", "Starting")
 
     def apply(self, action: PlannedAction) -> None:
@@ -195,6 +216,7 @@ class IdleComputeRunner(GuardrailRunner):
         super().__init__(wiring, REGISTRY.bind(compute), state)
         self._compute = compute
         self._marks = state
+        self._gaps: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def build(cls, wiring: Wiring) -> IdleComputeRunner:
@@ -203,6 +225,12 @@ class IdleComputeRunner(GuardrailRunner):
     # --- the composite listing ----------------------------------------------------------------
 
     def _listing(self, kind: str) -> Callable[[str | None], Page[str]]:
+        """A listing this runtime's SDK cannot read (``sdk_gaps``, said once per run) lists nothing: no
+        decision is taken on a response whose members the SDK drops."""
+        if self._gaps is None:
+            self._gaps = dict(self._compute.sdk_gaps())
+        if kind in self._gaps:
+            return lambda _token: Page([], None)
         return {
             POOLS: self._compute.warm_pool_page,
             SERVERS: self._compute.server_page,

@@ -136,7 +136,9 @@ class ServingAdvisorRunner(GuardrailRunner):
             query
             for e in served
             for v in e.variants
-            for query in variant_queries(e.name, v.name, lookup(v.instance_type or ""), start, end)
+            for query in variant_queries(
+                e.name, v.name, lookup(v.instance_type or ""), start, end, asynchronous=e.asynchronous
+            )
         ]
         usage = usage_of(self._metrics.fetch(queries), window_hours(policy.window_days)) if queries else {}
 

@@ -6,12 +6,18 @@
   and skips are recorded once per resource per UTC day;
 - ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back;
 - ``DeleteCanvasApp``: DeleteApp of an idle Canvas app (the user is logged out, their work kept), confirmed on
-  a fresh read first; restore re-creates it with CreateApp.
+  a fresh read first; restore re-creates it with CreateApp, in its private space (``SpaceName``) where it ran
+  in one.
+
+Each domain is read with its user profiles and spaces (ListUserProfiles, DescribeUserProfile, ListSpaces,
+DescribeSpace): their own idle settings override the domain's, and a private space's owner is whose Canvas
+activity counts (``guardrails/studio_idle.py``, rule 9; ``guardrails/canvas_idle.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -33,7 +39,7 @@ from ecoguard.decisions import (
 )
 from ecoguard.executor import Executor
 from ecoguard.guardrails.canvas_idle import CANVAS, DELETE_CANVAS, is_canvas_candidate, profile_of
-from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, StudioApp
+from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, Owner, StudioApp
 from ecoguard.guardrails.studio_idle import ACTION, DISABLED, idle_settings, plan_studio_idle
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
@@ -45,6 +51,8 @@ from ecoguard.wiring import Wiring
 
 
 class StudioDomains(Protocol):
+    def sdk_gaps(self) -> Mapping[str, tuple[str, ...]]: ...
+
     def domain_page(self, token: str | None) -> Page[str]: ...
 
     def domain(self, domain_id: str) -> Domain | None: ...
@@ -55,11 +63,13 @@ class StudioDomains(Protocol):
 
     def update_defaults(self, domain_id: str, app_settings: Mapping[str, Mapping[str, Any]]) -> None: ...
 
-    def app_status(self, domain_id: str, profile: str, app_type: str, name: str) -> str | None: ...
+    def app_status(self, domain_id: str, owner: str, app_type: str, name: str) -> str | None: ...
 
-    def delete_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None: ...
+    def delete_app(self, domain_id: str, owner: str, app_type: str, name: str) -> None: ...
 
-    def create_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None: ...
+    def create_app(self, domain_id: str, owner: str, app_type: str, name: str) -> None: ...
+
+    def owners(self, domain_id: str) -> tuple[Owner, ...]: ...
 
 
 class CanvasActivity(Protocol):
@@ -115,6 +125,11 @@ class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
         self.ports.update_defaults(record.resource.name, restored)
 
 
+def canvas_owner(before: Mapping[str, Any]) -> str:
+    """The app's owner as recorded: "user/<p>" or "space/<s>" (records written before spaces name the profile)."""
+    return str(before.get("owner") or f"user/{before['UserProfileName']}")
+
+
 class DeleteCanvasApp(ActionUnit[StudioDomains]):
     """Log a user out of Canvas (DeleteApp, AppType Canvas); undone by creating the app again (CreateApp)."""
 
@@ -129,11 +144,11 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
 
     def apply(self, action: PlannedAction) -> None:
         b = action.before
-        self.ports.delete_app(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+        self.ports.delete_app(b["DomainId"], canvas_owner(b), CANVAS, b["AppName"])
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         b = record.before
-        status = self.ports.app_status(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+        status = self.ports.app_status(b["DomainId"], canvas_owner(b), CANVAS, b["AppName"])
         # SageMaker forgets a deleted app's metadata after 24 hours (DescribeApp, CreationTime): still deleted.
         return {"Status": "Deleted" if status is None else status}
 
@@ -142,7 +157,8 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
 
     def undo(self, record: AuditRecord) -> None:
         b = record.before
-        self.ports.create_app(b["DomainId"], b["UserProfileName"], CANVAS, b["AppName"])
+        # In a private space, the app is re-created in that space (CreateApp SpaceName), not the user's.
+        self.ports.create_app(b["DomainId"], canvas_owner(b), CANVAS, b["AppName"])
 
 
 def connect(clients: Clients) -> StudioDomains:
@@ -159,6 +175,13 @@ class StudioIdleRunner(GuardrailRunner):
         super().__init__(wiring, REGISTRY.bind(studio))
         self._studio = studio
         self._canvas = canvas
+        self._gaps: tuple[str, ...] | None = None
+
+    def sdk_gaps(self) -> tuple[str, ...]:
+        """What of idle shutdown this runtime's SDK lacks, read (and said) once per run."""
+        if self._gaps is None:
+            self._gaps = tuple(m for missing in self._studio.sdk_gaps().values() for m in missing)
+        return self._gaps
 
     @classmethod
     def build(cls, wiring: Wiring) -> StudioIdleRunner:
@@ -182,18 +205,26 @@ class StudioIdleRunner(GuardrailRunner):
         if isinstance(apps, Unreadable):
             return Plan(unreadable=apps)
         listed = () if apps is GONE else apps
-        profiles = [profile_of(app) for app in listed if is_canvas_candidate(app)]
+        owners = read(GUARDRAIL, domain.resource, lambda: self._studio.owners(domain.domain_id))
+        if isinstance(owners, Unreadable):
+            return Plan(unreadable=owners)
+        known = () if owners is GONE else owners
+        spaces = {o.name: o.owner_profile for o in known if o.kind == "space" and o.owner_profile}
+        profiles = {app.owner: p for app in listed if is_canvas_candidate(app) and (p := profile_of(app, spaces))}
         if not profiles or not self._policy.studio_idle.canvas_enabled:
-            return ObservedDomain(domain, tags, listed)
+            return ObservedDomain(domain, tags, listed, owners=known)
         now = self._clock()
-        canvas = read(GUARDRAIL, domain.resource, lambda: self._canvas.canvas_idle(domain.domain_id, profiles, now))
+        canvas = read(
+            GUARDRAIL, domain.resource, lambda: self._canvas.canvas_idle(domain.domain_id, profiles.values(), now)
+        )
         if isinstance(canvas, Unreadable):
             return Plan(unreadable=canvas)
-        by_owner = {} if canvas is GONE else {f"user/{profile}": idle for profile, idle in canvas.items()}
-        return ObservedDomain(domain, tags, listed, by_owner)
+        found = {} if canvas is GONE else canvas
+        by_owner = {owner: found[p] for owner, p in profiles.items() if p in found}
+        return ObservedDomain(domain, tags, listed, by_owner, known)
 
     def decide(self, observed: ObservedDomain) -> Plan:
-        return plan_studio_idle(observed, self._policy.studio_idle, self._clock())
+        return plan_studio_idle(replace(observed, sdk_gaps=self.sdk_gaps()), self._policy.studio_idle, self._clock())
 
     def plan(self, domain_id: str) -> Plan:
         if not self._policy.studio_idle.enabled:

@@ -124,8 +124,16 @@ class SageMakerAdapter:
             declared = config_variants.get(v["VariantName"], {})
             serverless = bool(v.get("CurrentServerlessConfig") or declared.get("ServerlessConfig"))
             count = v.get("CurrentInstanceCount") or declared.get("InitialInstanceCount")
+            managed = declared.get("ManagedInstanceScaling") or {}
+            floor = managed.get("MinInstanceCount") if managed.get("Status") == "ENABLED" else None
             variants.append(
-                Variant(v["VariantName"], serverless, int(count) if count else None, declared.get("InstanceType"))
+                Variant(
+                    v["VariantName"],
+                    serverless,
+                    int(count) if count else None,
+                    declared.get("InstanceType"),
+                    None if floor is None else int(floor),
+                )
             )
         # Variants that host inference components name no model in the endpoint config.
         components = bool(config_variants) and any("ModelName" not in v for v in config_variants.values())

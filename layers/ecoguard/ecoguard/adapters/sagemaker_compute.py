@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
+from ecoguard.adapters.sdk_support import gaps
 from ecoguard.errors import NotFound
 from ecoguard.guardrails.idle_compute import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
 from ecoguard.paging import Page
@@ -15,7 +16,29 @@ if TYPE_CHECKING:
     pass
 
 
+def _group(raw: dict[str, Any], *, restricted: bool) -> InstanceGroup:
+    """One group of DescribeCluster's ``InstanceGroups`` or ``RestrictedInstanceGroups``. A flexible group has
+    ``InstanceRequirements`` (``CurrentInstanceTypes``) and ``InstanceTypeDetails`` (a count per type) instead
+    of one ``InstanceType`` (SageMaker API reference, ClusterInstanceGroupDetails)."""
+    by_type = tuple(
+        (str(d.get("InstanceType", "")), int(d.get("CurrentCount") or 0)) for d in raw.get("InstanceTypeDetails") or []
+    )
+    current_types = (raw.get("InstanceRequirements") or {}).get("CurrentInstanceTypes") or [t for t, _ in by_type]
+    return InstanceGroup(
+        name=str(raw.get("InstanceGroupName", "")),
+        instance_type=str(raw.get("InstanceType") or "|".join(current_types)),
+        current_count=int(raw.get("CurrentCount") or sum(n for _, n in by_type)),
+        target_count=raw.get("TargetCount"),
+        by_type=by_type,
+        restricted=restricted,
+    )
+
+
 class ComputeAdapter(SageMakerCalls):
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        """The listings (``warm-pool``, ``tracking-server``) this runtime's SDK cannot read (``sdk_support``)."""
+        return gaps(self._sm, "idle-compute")
+
     def _names(self, operation: str, items: str, name: str, token: str | None, **kwargs: Any) -> Page[str]:
         kwargs["MaxResults"] = PAGE_SIZE
         if token:
@@ -26,7 +49,9 @@ class ComputeAdapter(SageMakerCalls):
     # --- warm pools ---------------------------------------------------------------------------
 
     def warm_pool_page(self, token: str | None) -> Page[str]:
-        """Training jobs whose warm pool is Available (ListTrainingJobs, WarmPoolStatusEquals)."""
+        """Training jobs whose warm pool is Available (ListTrainingJobs, WarmPoolStatusEquals). Nothing in the API
+        reference says the filter is applied before ``MaxResults`` cuts the page: a page may hold fewer matches,
+        or none, and only a missing ``NextToken`` ends the listing (the sweep reads on while there is one)."""
         return self._names(
             "list_training_jobs", "TrainingJobSummaries", "TrainingJobName", token, WarmPoolStatusEquals="Available"
         )
@@ -71,15 +96,17 @@ class ComputeAdapter(SageMakerCalls):
             status=str(raw.get("TrackingServerStatus", "")),
             size=raw.get("TrackingServerSize"),
             tags=self.tags(arn),
+            active=raw.get("IsActive"),
         )
 
-    def server_status(self, name: str) -> str | None:
-        """DescribeMlflowTrackingServer's status alone (no tags read); None if the server no longer exists."""
+    def server_state(self, name: str) -> dict[str, str | None] | None:
+        """DescribeMlflowTrackingServer's ``TrackingServerStatus`` and ``IsActive`` (no tags read); None if the
+        server no longer exists."""
         try:
             raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
         except NotFound:
             return None
-        return str(raw.get("TrackingServerStatus", ""))
+        return {"TrackingServerStatus": raw.get("TrackingServerStatus"), "IsActive": raw.get("IsActive")}
 
     def stop_server(self, name: str) -> None:
         self._call("stop_mlflow_tracking_server", TrackingServerName=name)
@@ -97,14 +124,8 @@ class ComputeAdapter(SageMakerCalls):
             raw = self._call("describe_cluster", ClusterName=name)
         except NotFound:
             return None
-        groups = tuple(
-            InstanceGroup(
-                name=str(g.get("InstanceGroupName", "")),
-                instance_type=str(g.get("InstanceType", "")),
-                current_count=int(g.get("CurrentCount") or 0),
-                target_count=g.get("TargetCount"),
-            )
-            for g in raw.get("InstanceGroups", [])
+        groups = tuple(_group(g, restricted=False) for g in raw.get("InstanceGroups") or []) + tuple(
+            _group(g, restricted=True) for g in raw.get("RestrictedInstanceGroups") or []
         )
         orchestrator = "Eks" if (raw.get("Orchestrator") or {}).get("Eks") else None
         return Cluster(name, raw["ClusterArn"], str(raw.get("ClusterStatus", "")), groups, orchestrator)

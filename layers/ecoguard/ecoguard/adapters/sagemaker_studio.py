@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
+from ecoguard.adapters.sdk_support import gaps
 from ecoguard.errors import NotFound
-from ecoguard.guardrails.studio import Domain, StudioApp
+from ecoguard.guardrails.studio import Domain, Owner, StudioApp
 from ecoguard.guardrails.studio_idle import TARGETS
 from ecoguard.paging import Page
 
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
 
 
 class StudioAdapter(SageMakerCalls):
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        """What of idle shutdown this runtime's SDK cannot read (``sdk_support``): without
+        ``AppLifecycleManagement`` in its model, DescribeDomain's idle settings are parsed away."""
+        return gaps(self._sm, "studio-idle")
+
     def domain_page(self, token: str | None) -> Page[str]:
         """One page of domain ids (ListDomains)."""
         kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE}
@@ -61,25 +67,68 @@ class StudioAdapter(SageMakerCalls):
             request.setdefault(settings, {})[app] = dict(value)
         self._call("update_domain", DomainId=domain_id, **request)
 
-    def app_status(self, domain_id: str, profile: str, app_type: str, name: str) -> str | None:
-        """DescribeApp's status of a user's app; None once SageMaker no longer knows it (ResourceNotFound)."""
+    def app_status(self, domain_id: str, owner: str, app_type: str, name: str) -> str | None:
+        """DescribeApp's status of an app (``owner``: "user/<p>" or "space/<s>"); None once SageMaker no longer
+        knows it (ResourceNotFound)."""
         try:
-            raw = self._call(
-                "describe_app", DomainId=domain_id, UserProfileName=profile, AppType=app_type, AppName=name
-            )
+            raw = self._call("describe_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner))
         except NotFound:
             return None
         return str(raw.get("Status", ""))
 
-    def delete_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None:
-        self._call("delete_app", DomainId=domain_id, UserProfileName=profile, AppType=app_type, AppName=name)
+    def delete_app(self, domain_id: str, owner: str, app_type: str, name: str) -> None:
+        self._call("delete_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner))
 
-    def create_app(self, domain_id: str, profile: str, app_type: str, name: str) -> None:
-        self._call("create_app", DomainId=domain_id, UserProfileName=profile, AppType=app_type, AppName=name)
+    def create_app(self, domain_id: str, owner: str, app_type: str, name: str) -> None:
+        self._call("create_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner))
+
+    def owners(self, domain_id: str) -> tuple[Owner, ...]:
+        """The domain's user profiles and spaces with their own app settings (ListUserProfiles, ListSpaces,
+        every page; DescribeUserProfile ``UserSettings``, DescribeSpace ``SpaceSettings`` and
+        ``OwnershipSettings``). One that is gone between listing and describing is left out."""
+        found: list[Owner] = []
+        for profile in self._listed("list_user_profiles", "UserProfiles", domain_id):
+            name = str(profile["UserProfileName"])
+            try:
+                raw = self._call("describe_user_profile", DomainId=domain_id, UserProfileName=name)
+            except NotFound:
+                continue
+            found.append(Owner("user", name, dict(raw.get("UserSettings") or {})))
+        for space in self._listed("list_spaces", "Spaces", domain_id):
+            name = str(space["SpaceName"])
+            try:
+                raw = self._call("describe_space", DomainId=domain_id, SpaceName=name)
+            except NotFound:
+                continue
+            owner = (raw.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
+            found.append(Owner("space", name, dict(raw.get("SpaceSettings") or {}), owner))
+        return tuple(found)
+
+    def _listed(self, operation: str, items: str, domain_id: str) -> list[Mapping[str, Any]]:
+        listed: list[Mapping[str, Any]] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"DomainIdEquals": domain_id, "MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            response = self._call(operation, **kwargs)
+            listed.extend(response.get(items, []))
+            token = response.get("NextToken") or None
+            if token is None:
+                return listed
+
+
+def owner_params(owner: str) -> dict[str, str]:
+    """The owner of an app as DescribeApp, DeleteApp and CreateApp take it: ``UserProfileName`` for
+    "user/<p>", ``SpaceName`` for "space/<s>" (an app in a space is addressed by its space: SageMaker API
+    reference, CreateApp)."""
+    kind, name = owner.split("/", 1)
+    return {"SpaceName": name} if kind == "space" else {"UserProfileName": name}
 
 
 def _app(raw: Mapping[str, Any]) -> StudioApp:
-    owner = f"user/{raw['UserProfileName']}" if raw.get("UserProfileName") else f"space/{raw.get('SpaceName', '')}"
+    # An app in a space is the space's (SpaceName), whatever profile the listing also names.
+    owner = f"space/{raw['SpaceName']}" if raw.get("SpaceName") else f"user/{raw.get('UserProfileName', '')}"
     created = raw.get("CreationTime")
     return StudioApp(
         domain_id=raw.get("DomainId", ""),

@@ -1,4 +1,8 @@
-"""SageMaker endpoints as the serving advisor sees them: configuration, model container, data capture, VPC.
+"""SageMaker endpoints as the serving advisor sees them: configuration, model container, data capture, VPC,
+and what else "Serverless Inference" excludes: DescribeModel's ``EnableNetworkIsolation``, ``Containers`` (an
+inference pipeline has several), a container's ``ModelPackageName`` (a Marketplace package is another
+account's: the seller's) and ``ImageConfig.RepositoryAccessMode`` ``Vpc`` (a private Docker registry)
+(SageMaker API reference, DescribeModel and ContainerDefinition).
 
 Listing and tags are ``SageMakerAdapter``'s (InService endpoints by name, 100 a page; one tagging listing);
 an endpoint is described with DescribeEndpoint, DescribeEndpointConfig and DescribeModel (each config and
@@ -56,6 +60,7 @@ class ServingAdapter:
                 iter((model or {}).get("Containers", [])), {}
             )
             count = live.get("CurrentInstanceCount") or spec.get("InitialInstanceCount") or 0
+            package = container.get("ModelPackageName")
             variants.append(
                 VariantConfig(
                     name=live["VariantName"],
@@ -63,7 +68,11 @@ class ServingAdapter:
                     instance_count=int(count),
                     image=container.get("Image"),
                     multi_model=container.get("Mode") == "MultiModel",
-                    vpc=bool((model or {}).get("VpcConfig")),
+                    vpc=bool(((model or {}).get("VpcConfig") or {}).get("Subnets")),
+                    network_isolation=bool((model or {}).get("EnableNetworkIsolation")),
+                    containers=max(len((model or {}).get("Containers") or []), 1),
+                    model_package=str(package) if package else None,
+                    private_registry=(container.get("ImageConfig") or {}).get("RepositoryAccessMode") == "Vpc",
                 )
             )
         capture = raw.get("DataCaptureConfig") or config.get("DataCaptureConfig") or {}

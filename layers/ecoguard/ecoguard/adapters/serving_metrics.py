@@ -7,11 +7,14 @@ EndpointName alone matches no metric. Namespaces (same page): ``Invocations`` an
 ``GPUMemoryUtilization`` in ``/aws/sagemaker/Endpoints``. GPU metrics are not asked of instances the table
 says have no GPU.
 
-Periods: Invocations hourly (Sum: the hours with and without traffic); the others per 4 hours (utilization:
-Maximum, so the p95 is of each block's busiest minute; latency: Average). Over the default 14 days a
-variant's 4 to 6 queries return at most 588 to 756 datapoints (one in four to six queries hourly), so 500
-queries hold at most 73,500 datapoints, under GetMetricData's 100,800 a call (CloudWatch API reference,
-GetMetricData): a page of queries takes ceil(queries / 500) calls, with no NextToken page.
+Periods: Invocations hourly (Sum: the hours with and without traffic); utilization per 4 hours (Maximum, so
+the p95 is of each block's busiest minute); ModelLatency once over the whole window with CloudWatch's own
+``p95`` statistic (CloudWatch User Guide, "Percentiles": a percentile of period averages would hide the tail).
+An asynchronous endpoint publishes no ``Invocations`` (Developer Guide, "Alarms and logs for tracking metrics
+from asynchronous endpoints"), so it is not asked: its traffic is unknown. Over the default 14 days a
+variant's 4 to 6 queries return at most 336 + 1 + 84 x 4 = 673 datapoints, so 500 queries hold at most
+73,500 datapoints, under GetMetricData's 100,800 a call (CloudWatch API reference, GetMetricData): a page of
+queries takes ceil(queries / 500) calls, with no NextToken page.
 """
 
 from __future__ import annotations
@@ -30,20 +33,34 @@ MODEL_LATENCY = "ModelLatency"
 CPU, MEMORY, GPU, GPU_MEMORY = "CPUUtilization", "MemoryUtilization", "GPUUtilization", "GPUMemoryUtilization"
 HOUR = 3600
 BLOCK = 4 * HOUR
+LATENCY_STAT = "p95"  # GetMetricData MetricStat.Stat takes percentiles (CloudWatch User Guide, "Percentiles")
 
 
 def key(endpoint: str, variant: str) -> str:
     return f"{endpoint}\x1f{variant}"
 
 
+def whole_window(start: datetime, end: datetime) -> int:
+    """One period covering the window, in whole hours (GetMetricData: a period over data older than 15 days
+    must be a multiple of 3,600 seconds)."""
+    return max(1, math.ceil((end - start).total_seconds() / HOUR)) * HOUR
+
+
 def variant_queries(
-    endpoint: str, variant: str, instance: InstanceType | None, start: datetime, end: datetime
+    endpoint: str,
+    variant: str,
+    instance: InstanceType | None,
+    start: datetime,
+    end: datetime,
+    *,
+    asynchronous: bool = False,
 ) -> list[MetricQuery]:
-    """The queries of one variant: 6 (4 on an instance the table says has no GPU)."""
+    """The queries of one variant: 6 (4 on an instance the table says has no GPU; one fewer, Invocations, on
+    an asynchronous endpoint, which publishes none)."""
     dims = ((VARIANT_DIMENSIONS[0], endpoint), (VARIANT_DIMENSIONS[1], variant))
-    metrics = [
-        (ENDPOINT_NAMESPACE, INVOCATIONS, "Sum", HOUR),
-        (ENDPOINT_NAMESPACE, MODEL_LATENCY, "Average", BLOCK),
+    metrics = [] if asynchronous else [(ENDPOINT_NAMESPACE, INVOCATIONS, "Sum", HOUR)]
+    metrics += [
+        (ENDPOINT_NAMESPACE, MODEL_LATENCY, LATENCY_STAT, whole_window(start, end)),
         (UTILIZATION_NAMESPACE, CPU, "Maximum", BLOCK),
         (UTILIZATION_NAMESPACE, MEMORY, "Maximum", BLOCK),
     ]
@@ -71,6 +88,12 @@ def _p95_of(metrics: dict[str, Series], name: str) -> float | None:
     return None if series is None or not series.complete else p95(series.values)
 
 
+def _latency(metrics: dict[str, Series]) -> float | None:
+    """CloudWatch's p95 of the window (one datapoint); the highest if the window was cut in several."""
+    series = metrics.get(MODEL_LATENCY)
+    return None if series is None or not series.complete or not series.values else max(series.values)
+
+
 def usage_of(results: Iterable[tuple[MetricQuery, Series]], window_hours: int) -> dict[str, VariantUsage]:
     """Each variant's usage (by ``key``) from its queries' series. An incomplete series is unknown."""
     by_key: dict[str, dict[str, Series]] = {}
@@ -88,7 +111,7 @@ def usage_of(results: Iterable[tuple[MetricQuery, Series]], window_hours: int) -
         out[variant_key] = VariantUsage(
             window_hours=window_hours,
             hourly_invocations=hourly,
-            latency_p95_us=_p95_of(metrics, MODEL_LATENCY),
+            latency_p95_us=_latency(metrics),
             cpu_p95=_p95_of(metrics, CPU),
             memory_p95=_p95_of(metrics, MEMORY),
             gpu_p95=_p95_of(metrics, GPU),

@@ -1,7 +1,10 @@
 """Advice only, never acted on. Part of idle-compute.
 
 - HyperPod: one finding per cluster, with its instance groups, counts, instance types and a monthly estimate.
-  Idle nodes are visible only inside the cluster (Slurm or EKS), so ecoguard does not act on them.
+  Idle nodes are visible only inside the cluster (Slurm or EKS), so ecoguard does not act on them. Every group
+  counts: ``InstanceGroups`` and ``RestrictedInstanceGroups`` (DescribeCluster), and a flexible group defined
+  by ``InstanceRequirements`` counts its instances per type from ``InstanceTypeDetails`` (SageMaker API
+  reference, ClusterInstanceGroupDetails).
 - Elastic Inference: an endpoint configuration or notebook instance still naming an ``ml.eia*`` accelerator.
   Amazon Elastic Inference is no longer available, so that configuration is dead.
 """
@@ -24,14 +27,21 @@ HOURS_PER_MONTH = 730.0  # 365 x 24 / 12
 def plan_cluster(cluster: Cluster, policy: AdvisoryPolicy) -> Plan:
     if not policy.enabled:
         return Plan()
-    parts = [(g.instance_type, g.current_count) for g in cluster.groups if g.current_count > 0]
+    parts = [part for g in cluster.groups for part in g.parts()]
     estimate = fleet_estimate(
         parts, hours=HOURS_PER_MONTH, region=region_of(cluster.arn), utilization_pct=None, period="per month"
     )
     # HyperPod bills its own per-instance rates; the sourced price table is SageMaker's on-demand one.
     estimate = replace(estimate, usd=None, unknown=(*estimate.unknown, "no sourced HyperPod price per instance type"))
     groups = [
-        {"name": g.name, "instance_type": g.instance_type, "count": g.current_count, "target": g.target_count}
+        {
+            "name": g.name,
+            "instance_type": g.instance_type,
+            "count": g.current_count,
+            "target": g.target_count,
+            **({"by_type": [list(p) for p in g.by_type]} if g.by_type else {}),
+            **({"restricted": True} if g.restricted else {}),
+        }
         for g in cluster.groups
     ]
     nodes = sum(g.current_count for g in cluster.groups)

@@ -51,9 +51,14 @@ class ObservedPool:
 class TrackingServer:
     name: str
     arn: str
-    status: str  # TrackingServerStatus: Started, Stopped, Starting, Stopping, ...
+    # TrackingServerStatus: the creation and update status (Created, Updated, MaintenanceComplete, Stopped,
+    # Started, Stopping, ...). It does not say whether the server runs: a server never stopped stays Created.
+    status: str
     size: str | None  # Small, Medium, Large
     tags: Mapping[str, str] = field(default_factory=dict)
+    # IsActive: whether it runs ("Active" / "Inactive"); None when the response had none (an SDK that
+    # predates the member drops it), and then nothing is decided (DescribeMlflowTrackingServer).
+    active: str | None = None
 
     @property
     def resource(self) -> Resource:
@@ -68,10 +73,22 @@ class ObservedServer:
 
 @dataclass(frozen=True)
 class InstanceGroup:
+    """One instance group of a HyperPod cluster (DescribeCluster ``InstanceGroups`` or
+    ``RestrictedInstanceGroups``). A flexible group names ``InstanceRequirements`` instead of one
+    ``InstanceType``, and its ``InstanceTypeDetails`` count the instances of each type (``by_type``)."""
+
     name: str
-    instance_type: str
+    instance_type: str  # the group's InstanceType; a flexible group's current types, joined with "|"
     current_count: int
     target_count: int | None
+    by_type: tuple[tuple[str, int], ...] = ()  # InstanceTypeDetails: (InstanceType, CurrentCount)
+    restricted: bool = False  # a RestrictedInstanceGroups member
+
+    def parts(self) -> list[tuple[str, int]]:
+        """(instance type, count) of its current instances: per type where the group has several."""
+        if self.by_type:
+            return [(t, n) for t, n in self.by_type if n > 0]
+        return [(self.instance_type or "unknown", self.current_count)] if self.current_count > 0 else []
 
 
 @dataclass(frozen=True)

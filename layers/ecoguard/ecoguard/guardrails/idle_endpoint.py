@@ -7,10 +7,14 @@ Rules, for one InService endpoint, in order:
 3. An invalid ``ecoguard:idle-hours`` tag: skipped. ``ecoguard:exempt=true``: never written to; recorded
    as skipped only when ecoguard would otherwise have acted (so an exempt, busy endpoint stays quiet).
 4. Inference components: never deleted; each component's copies get an autoscaling minimum of 0, only when
-   every component has a policy that scales it out from zero (``scale_from_zero``); else a finding naming
-   the missing policy, and no change (a minimum of 0 without it would save nothing, or strand requests).
-5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0, under
-   the same condition as rule 4 (a step policy on ``HasBacklogWithoutCapacity``).
+   every component has a policy that scales it out from zero (``scale_from_zero``) and every instance-backed
+   variant's ``ManagedInstanceScaling.MinInstanceCount`` is 0 (else its instances stay, billed: Developer
+   Guide, "Scale an endpoint to zero instances"); otherwise a finding naming what is missing, and no change
+   (a minimum of 0 without it would save nothing, or strand requests).
+5. Asynchronous: no deletion; an autoscaling minimum above 0 (or none) gets a target with minimum 0, only
+   when each variant has a step policy on ``HasBacklogWithoutCapacity`` (to scale out from zero) and a
+   target-tracking policy on ``ApproximateBacklogSizePerInstance`` (to scale in to zero: Developer Guide,
+   "Autoscale an asynchronous endpoint"); otherwise a finding naming what is missing, and no change.
 6. Instance-backed real-time: idle only if InService for longer than the window AND no invocations in
    it (summed over every variant). Missing data alone never means idle: a new endpoint has none.
    - idle, not marked: mark it (``ecoguard:idle-since``) and notify;
@@ -58,6 +62,7 @@ from ecoguard.guardrails.scale_from_zero import (
     as_record,
     component_resource_id,
     missing_scale_from_zero_policy,
+    missing_scale_in_policy,
     variant_resource_id,
 )
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt, settable_tags
@@ -80,6 +85,9 @@ class Variant:
     serverless: bool = False
     instance_count: int | None = None
     instance_type: str | None = None
+    # The configuration's ManagedInstanceScaling.MinInstanceCount where its Status is ENABLED; None: no managed
+    # instance scaling (ProductionVariantManagedInstanceScaling, SageMaker API reference).
+    min_instances: int | None = None
 
 
 @dataclass(frozen=True)
@@ -373,21 +381,44 @@ def _scale_copies_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> De
     )
     if isinstance(decision, PlannedAction):
         ids = {component_resource_id(c): c for c in decision.after}
-        return _without_scale_from_zero(endpoint, ids, "inference-component") or decision
+        return _without_scale_from_zero(endpoint, ids, "inference-component") or _instances_kept(endpoint) or decision
     return decision
+
+
+def _instances_kept(endpoint: Endpoint) -> Finding | None:
+    """A finding when an instance-backed variant's instances would stay with no copy left on them: its
+    configuration's ManagedInstanceScaling.MinInstanceCount is not 0 (or managed instance scaling is off)."""
+    kept = [v for v in endpoint.variants if not v.serverless and v.min_instances != 0]
+    if not kept:
+        return None
+    named = [
+        f"{v.name}: ManagedInstanceScaling "
+        + ("not enabled" if v.min_instances is None else f"MinInstanceCount {v.min_instances}")
+        for v in kept
+    ]
+    return Finding(
+        GUARDRAIL,
+        endpoint.resource,
+        "no-scale-from-zero-policy",
+        "a minimum of 0 copies would save nothing while the endpoint keeps its instances, so it was not set "
+        "(the endpoint configuration's ManagedInstanceScaling.MinInstanceCount must be 0): " + "; ".join(named),
+        {"missing": named, "EndpointConfigName": endpoint.config_name},
+    )
 
 
 def _without_scale_from_zero(endpoint: Endpoint, ids: Mapping[str, str], kind: Scalable) -> Finding | None:
     """A finding naming each policy missing for the scalables to come back from zero; None if none is."""
     scaling = endpoint.autoscaling or Scaling()
     missing = [m for m in (missing_scale_from_zero_policy(scaling, r, kind) for r in sorted(ids)) if m]
+    if kind == "async-variant":
+        missing += [m for m in (missing_scale_in_policy(scaling, r) for r in sorted(ids)) if m]
     if not missing:
         return None
     return Finding(
         GUARDRAIL,
         endpoint.resource,
         "no-scale-from-zero-policy",
-        "a minimum of 0 would not come back from zero, so it was not set: " + "; ".join(missing),
+        "a minimum of 0 would not come back from zero, or would save nothing, so it was not set: " + "; ".join(missing),
         {"missing": missing},
     )
 

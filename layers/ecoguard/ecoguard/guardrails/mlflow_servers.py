@@ -3,14 +3,21 @@
 A tracking server bills by size while it runs, and SageMaker publishes no idle metric for it
 (StopMlflowTrackingServer, StartMlflowTrackingServer: SageMaker API reference).
 
+Whether a server runs is ``IsActive`` (``Active`` / ``Inactive``), not ``TrackingServerStatus``: that is its
+creation and update status (DescribeMlflowTrackingServer: "The current creation status"; TrackingServerSummary:
+"The creation status" and "The activity status", ``IsActive``). A server never stopped stays ``Created``, an
+updated one ``Updated`` or ``MaintenanceComplete``, and only one started again after a stop is ``Started``.
+
 Rules, in order:
 
-1. Without ``off_hours``: a running (``Started``) server is a finding with its size; nothing is stopped.
-2. Inside the off-hours, a ``Started`` server is stopped, unless tagged ``ecoguard:exempt=true`` (skipped);
+1. ``IsActive`` unknown (absent from the response): no decision; nothing is stopped on a guess.
+2. A server in transition (``TRANSITIONS``: Creating, Updating, Deleting, Stopping, Starting,
+   MaintenanceInProgress): no decision; the next sweep decides again.
+3. Without ``off_hours``: a running (``Active``) server is a finding with its size; nothing is stopped.
+4. Inside the off-hours, an ``Active`` server is stopped, unless tagged ``ecoguard:exempt=true`` (skipped);
    a mark in this mode's state records that ecoguard stopped it.
-3. Outside the off-hours, a ``Stopped`` server that ecoguard stopped (marked) is started again, and the mark
-   removed. A server someone else stopped is left stopped.
-4. Any other status (Starting, Stopping, Updating, Failed, ...): no decision; the next sweep decides again.
+5. Outside the off-hours, an ``Inactive``, ``Stopped`` server that ecoguard stopped (marked) is started again,
+   and the mark removed. A server someone else stopped is left stopped.
 """
 
 from __future__ import annotations
@@ -29,6 +36,16 @@ START_SERVER = "start-tracking-server"
 RUNNING = "tracking-server-running"
 # Off-hours may last a weekend; the mark must outlive them.
 MARK_TTL = timedelta(days=4)
+ACTIVE, INACTIVE = "Active", "Inactive"  # IsTrackingServerActive (botocore's SageMaker model)
+TRANSITIONS = frozenset({"Creating", "Updating", "Deleting", "Stopping", "Starting", "MaintenanceInProgress"})
+
+
+def is_running(server: TrackingServer) -> bool:
+    return server.active == ACTIVE and server.status not in TRANSITIONS
+
+
+def is_stopped(server: TrackingServer) -> bool:
+    return server.active == INACTIVE and server.status == "Stopped"
 
 
 def server_key(name: str) -> str:
@@ -49,10 +66,10 @@ def plan_tracking_server(observed: ObservedServer, policy: MlflowPolicy, now: da
     server, mark = observed.server, observed.mark
     if not policy.enabled:
         return Plan()
-    state = {"TrackingServerStatus": server.status, "TrackingServerSize": server.size}
+    state = {"TrackingServerStatus": server.status, "IsActive": server.active, "TrackingServerSize": server.size}
     off = policy.off_hours
     if off is None:
-        if server.status != "Started":
+        if not is_running(server):
             return Plan()
         finding = Finding(
             GUARDRAIL,
@@ -66,7 +83,7 @@ def plan_tracking_server(observed: ObservedServer, policy: MlflowPolicy, now: da
         return Plan((finding,))
     key = server_key(server.name)
     if in_off_hours(off, now):
-        if server.status != "Started":
+        if not is_running(server):
             return Plan()
         if is_exempt(server.tags):
             return Plan((Skip(GUARDRAIL, server.resource, "tagged ecoguard:exempt=true", state),))
@@ -75,20 +92,20 @@ def plan_tracking_server(observed: ObservedServer, policy: MlflowPolicy, now: da
             server.resource,
             STOP_SERVER,
             state,
-            {"TrackingServerStatus": "Stopped"},
+            {"TrackingServerStatus": "Stopped", "IsActive": INACTIVE},
             f"inside the off-hours ({off.start}-{off.end} {off.time_zone}): stopped; started again when they end",
             server_impact(server, "per off-hours hour"),
         )
         put = Put({"since": now.isoformat()}, MARK_TTL)
         return Plan((stop,), StateChange(key, mark.version, settle={Outcome.APPLIED: put, Outcome.WOULD_APPLY: put}))
-    if server.status != "Stopped" or mark.since is None:
+    if not is_stopped(server) or mark.since is None:
         return Plan()
     start = PlannedAction(
         GUARDRAIL,
         server.resource,
         START_SERVER,
         state,
-        {"TrackingServerStatus": "Started"},
+        {"TrackingServerStatus": "Started", "IsActive": ACTIVE},
         f"the off-hours ended; ecoguard stopped it at {mark.since.isoformat()}: started again",
     )
     done = Remove()

@@ -12,6 +12,16 @@ and a policy that cannot scale out from zero leaves requests unanswered:
   policy whose alarm watches ``NoCapacityInvocationFailures`` (SageMaker Developer Guide, "Scale an endpoint
   to zero instances").
 
+And a minimum of 0 saves something only where something scales in to it:
+
+- an asynchronous variant scales in (to zero, with a minimum of 0) through its target-tracking policy on
+  ``ApproximateBacklogSizePerInstance``; the step policy on ``HasBacklogWithoutCapacity`` only scales out
+  from zero (Developer Guide, "Autoscale an asynchronous endpoint": the target-tracking policy is defined on
+  that metric, and scaling in is its job) (``missing_scale_in_policy``);
+- an endpoint's instances go when its inference components have no copies only if the endpoint configuration's
+  ``ManagedInstanceScaling.MinInstanceCount`` is 0 (Developer Guide, "Scale an endpoint to zero instances";
+  ProductionVariantManagedInstanceScaling, SageMaker API reference).
+
 The idle-endpoint guardrail asks it before it gives a scalable a minimum of 0; ``ecoguard doctor`` asks it of
 every asynchronous endpoint and inference component.
 """
@@ -25,6 +35,8 @@ from typing import Any, Final, Literal
 ASYNC_METRIC: Final = "HasBacklogWithoutCapacity"
 COMPONENT_METRIC: Final = "NoCapacityInvocationFailures"
 STEP_SCALING: Final = "StepScaling"
+TARGET_TRACKING: Final = "TargetTrackingScaling"
+ASYNC_SCALE_IN_METRIC: Final = "ApproximateBacklogSizePerInstance"
 
 type Scalable = Literal["async-variant", "inference-component"]
 
@@ -144,3 +156,33 @@ def missing_scale_from_zero_policy(scaling: Scaling, resource_id: str, kind: Sca
         if policy.resource_id == resource_id and policy.policy_type == STEP_SCALING and metric in policy.alarm_metrics:
             return None
     return f"{resource_id}: no step scaling policy on a CloudWatch alarm of {metric} (it could not scale out from zero)"
+
+
+def _tracked_metrics(configuration: Mapping[str, Any]) -> set[str]:
+    """The metric names a TargetTrackingScalingPolicyConfiguration tracks: its CustomizedMetricSpecification's
+    MetricName, or the MetricStat metrics of its metric math (Application Auto Scaling API reference)."""
+    spec = (configuration.get("TargetTrackingScalingPolicyConfiguration") or {}).get(
+        "CustomizedMetricSpecification"
+    ) or {}
+    names = {spec["MetricName"]} if spec.get("MetricName") else set()
+    for metric in spec.get("Metrics") or []:
+        name = ((metric.get("MetricStat") or {}).get("Metric") or {}).get("MetricName")
+        if name:
+            names.add(name)
+    return names
+
+
+def missing_scale_in_policy(scaling: Scaling, resource_id: str) -> str | None:
+    """None if the asynchronous variant ``resource_id`` has a target-tracking policy on
+    ``ApproximateBacklogSizePerInstance`` (what scales it in to zero); else what it lacks, named."""
+    for policy in scaling.policies:
+        if (
+            policy.resource_id == resource_id
+            and policy.policy_type == TARGET_TRACKING
+            and ASYNC_SCALE_IN_METRIC in _tracked_metrics(policy.configuration)
+        ):
+            return None
+    return (
+        f"{resource_id}: no target-tracking policy on {ASYNC_SCALE_IN_METRIC} (nothing would scale it in to "
+        "zero: a minimum of 0 would save nothing)"
+    )

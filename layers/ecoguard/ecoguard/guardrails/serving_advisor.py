@@ -8,6 +8,13 @@ instance (AWS Knowledge Center, "SageMaker CPU/GPU utilization over 100 %"): eac
 from the instance table (``normalized``). A figure without datapoints is unknown (None), never zero; a rule
 that needs an unknown figure does not fire, and its finding-less evaluation names what was unknown.
 
+An asynchronous endpoint publishes no ``Invocations`` ("Any metric not listed below is not published if the
+endpoint is enabled for asynchronous inference. Such metrics include: OverheadLatency, Invocations,
+InvocationsPerInstance": Developer Guide, "Alarms and logs for tracking metrics from asynchronous
+endpoints"): its hourly traffic is unknown, never zero, so no rule reads it as idle or lightly used.
+The p95 ModelLatency is CloudWatch's own ``p95`` statistic over the whole window (CloudWatch User Guide,
+"Percentiles"), not a percentile of period averages, which would hide the tail.
+
 Rules, in this order, for each endpoint (``advise``):
 
 1. Exempt (``ecoguard:exempt=true``): a ``Skip``. Serverless endpoints and endpoints hosting inference
@@ -21,8 +28,10 @@ Rules, in this order, for each endpoint (``advise``):
    instance's memory) at most 6 GB (ProductionVariantServerlessConfig MemorySizeInMB: 1024 to 6144), the
    busiest hour's mean concurrency at most ``serverless_max_concurrency``, and at least
    ``serverless_min_idle_hours_percent`` of hours without invocations. Excluded, with the reason, for
-   VPC-only models, data capture, multi-model containers and several variants (Developer Guide,
-   "Serverless Inference": feature exclusions).
+   VPC-only models, network isolation, data capture, multi-model containers, inference pipelines (more than
+   one container), Marketplace model packages, images from a private Docker registry and several variants
+   (Developer Guide, "Serverless Inference": feature exclusions). Model Monitor is excluded there too, but a
+   monitoring schedule is not read: the advice names it for the owner to check.
    Rules 2 to 4 are serving modes: the first that fires is the recommendation; the later ones are not
    evaluated.
 5. **Smaller instance** (``smaller-instance``), when no mode fired: the next size down in the same family
@@ -88,6 +97,10 @@ class VariantConfig:
     image: str | None = None
     multi_model: bool = False  # the model's container runs in MultiModel mode
     vpc: bool = False  # the model has a VpcConfig (its network access is VPC-only)
+    network_isolation: bool = False  # DescribeModel EnableNetworkIsolation
+    containers: int = 1  # DescribeModel Containers (an inference pipeline has several), else 1
+    model_package: str | None = None  # the container's ModelPackageName (name or ARN)
+    private_registry: bool = False  # ImageConfig.RepositoryAccessMode "Vpc": a private Docker registry
 
 
 @dataclass(frozen=True)
@@ -306,6 +319,12 @@ def _asynchronous(usage: VariantUsage, policy: ServingAdvisorPolicy) -> str | No
     return None
 
 
+def _package_account(arn: str | None) -> str | None:
+    """The account an ARN names (None for a plain name, which is the caller's own)."""
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else None
+
+
 def serverless_exclusions(
     endpoint: ServedEndpoint, variant: VariantConfig, instance: InstanceType | None
 ) -> dict[str, str]:
@@ -319,6 +338,21 @@ def serverless_exclusions(
         out["data-capture"] = "data capture is enabled; serverless endpoints do not support it"
     if variant.multi_model:
         out["multi-model"] = "a multi-model container; serverless endpoints do not host multi-model containers"
+    if variant.network_isolation:
+        out["network-isolation"] = "the model enables network isolation; serverless endpoints do not support it"
+    if variant.containers > 1:
+        out["inference-pipeline"] = (
+            f"an inference pipeline of {variant.containers} containers; serverless endpoints serve one container"
+        )
+    seller = _package_account(variant.model_package)
+    if seller is not None and seller != _package_account(endpoint.arn):
+        # A Marketplace package is subscribed to, so its ARN names the seller's account, never the buyer's.
+        out["marketplace"] = (
+            f"a model package of account {seller} (AWS Marketplace packages are); serverless endpoints do not "
+            "support Marketplace model packages"
+        )
+    if variant.private_registry:
+        out["private-registry"] = "an image from a private Docker registry; serverless endpoints need Amazon ECR"
     if instance is not None and (instance.is_gpu or instance.is_neuron):
         out["accelerator"] = f"{instance.name} has accelerators; serverless endpoints have none"
     return out

@@ -37,7 +37,7 @@ class StudioApp:
     app_type: str
     name: str
     status: str
-    owner: str  # "user/<profile>" or "space/<space>"
+    owner: str  # "user/<profile>" or "space/<space>" (ListApps: SpaceName wins where both are given)
     instance_type: str | None
     created: datetime | None
 
@@ -46,6 +46,29 @@ class StudioApp:
         # Reference, SageMaker resource types: app).
         prefix = domain_arn.split(":domain/", maxsplit=1)[0]
         return f"{prefix}:app/{self.domain_id}/{self.owner.split('/', 1)[1]}/{self.app_type.lower()}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A user profile or space and its own app settings, which override the domain's (Developer Guide, "Idle
+    shutdown": user profile settings override domain settings, and spaces have their own). ``settings``: the
+    app-settings members of DescribeUserProfile's ``UserSettings`` or DescribeSpace's ``SpaceSettings``."""
+
+    kind: str  # "user" or "space"
+    name: str
+    settings: Mapping[str, Any]
+    owner_profile: str | None = None  # a private space's OwnershipSettings.OwnerUserProfileName
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    def arn(self, domain: Domain) -> str:
+        # arn:...:user-profile/<domain-id>/<name>, arn:...:space/<domain-id>/<name> (Service Authorization
+        # Reference, SageMaker resource types).
+        prefix = domain.arn.split(":domain/", maxsplit=1)[0]
+        kind = "user-profile" if self.kind == "user" else "space"
+        return f"{prefix}:{kind}/{domain.domain_id}/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -61,5 +84,11 @@ class ObservedDomain:
     domain: Domain
     tags: Mapping[str, str]
     apps: tuple[StudioApp, ...] = ()
-    # The Canvas activity per user profile (read only for InService Canvas apps); absent: no datapoint.
+    # The Canvas activity per app owner ("user/<p>" or "space/<s>": the space owner's activity; read only for
+    # InService Canvas apps); absent: no datapoint.
     canvas: Mapping[str, CanvasIdle] = field(default_factory=dict)
+    # The domain's user profiles and spaces with their own settings (rule 9 of ``studio_idle``).
+    owners: tuple[Owner, ...] = ()
+    # What of idle shutdown the runtime's SDK cannot read ("JupyterLabAppSettings.AppLifecycleManagement"):
+    # its idle settings would be parsed away and read as absent, so no settings are decided.
+    sdk_gaps: tuple[str, ...] = ()

@@ -23,6 +23,15 @@ Rules, in order:
 6. An owner's ``MinIdleTimeoutInMinutes``/``MaxIdleTimeoutInMinutes`` are kept; a timeout outside them is
    not applied (skipped, with the reason).
 7. Canvas apps idle past the policy's window are logged out (``guardrails/canvas_idle.py``).
+9. User profiles and spaces with their own idle settings override the domain's (Developer Guide, "Idle
+   shutdown"): each JupyterLab or Code Editor setting of a profile or space that disables idle shutdown, or
+   sets a timeout above the policy's maximum, is a finding (``owner-overrides-idle-shutdown``) naming it,
+   so a compliant domain is not reported as covering users it does not. They are not changed: the setting is
+   the owner's.
+8. A runtime whose SDK predates ``AppLifecycleManagement`` (``ObservedDomain.sdk_gaps``) parses the idle
+   settings out of DescribeDomain's response: they would read as absent on every sweep, and the same
+   UpdateDomain be planned every hour. No settings are decided then (the runner says why once per run:
+   ``adapters.sdk_support``); apps and Canvas are still decided.
 
 A domain's plan holds, in order: its app findings, its Canvas deletions, then its settings change.
 
@@ -40,7 +49,7 @@ from typing import Any
 
 from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Plan, PlannedAction, Resource, Skip
 from ecoguard.guardrails.canvas_idle import decide_canvas
-from ecoguard.guardrails.studio import GUARDRAIL, Domain, ObservedDomain, StudioApp
+from ecoguard.guardrails.studio import GUARDRAIL, Domain, ObservedDomain, Owner, StudioApp
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import compute_estimate, not_estimated, region_of
 from ecoguard.policy import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, StudioIdlePolicy
@@ -72,13 +81,18 @@ def plan_studio_idle(observed: ObservedDomain, policy: StudioIdlePolicy, now: da
     decisions: list[Decision] = []
     if policy.report_running_apps:
         decisions.extend(app_finding(observed.domain, app, now) for app in observed.apps if is_reported(app))
+    spaces = {o.name: o.owner_profile for o in observed.owners if o.kind == "space" and o.owner_profile}
     for app in observed.apps:
-        canvas = decide_canvas(observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy)
+        canvas = decide_canvas(
+            observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy, space_owners=spaces
+        )
         if canvas is not None:
             decisions.append(canvas)
-    decision = decide_domain(observed.domain, observed.tags, policy)
+    decision = None if observed.sdk_gaps else decide_domain(observed.domain, observed.tags, policy)
     if decision is not None:
         decisions.append(decision)
+    if not observed.sdk_gaps:
+        decisions.extend(owner_findings(observed.domain, observed.owners, policy))
     return Plan(tuple(decisions))
 
 
@@ -204,6 +218,42 @@ def decide_domain(domain: Domain, tags: Mapping[str, str], policy: StudioIdlePol
     if IDLE_MINUTES_TAG in tags:
         reason += f" (timeout from tag {IDLE_MINUTES_TAG})"
     return PlannedAction(GUARDRAIL, domain.resource, ACTION, before, after, reason, studio_impact(domain))
+
+
+OWNER_OVERRIDES = "owner-overrides-idle-shutdown"
+OWNER_APPS = ("JupyterLabAppSettings", "CodeEditorAppSettings")
+
+
+def owner_findings(domain: Domain, owners: tuple[Owner, ...], policy: StudioIdlePolicy) -> list[Finding]:
+    """Rule 9: a finding per profile or space whose own idle settings leave its apps running longer than the
+    domain's would (idle shutdown disabled, or a timeout above the policy's maximum)."""
+    found = []
+    for owner in owners:
+        gaps = []
+        for app in OWNER_APPS:
+            settings = owner.settings.get(app)
+            idle = idle_settings(settings if isinstance(settings, Mapping) else None)
+            state = idle.get("LifecycleManagement")
+            timeout = idle.get("IdleTimeoutInMinutes")
+            maximum = policy.max_idle_timeout_minutes
+            if state == DISABLED:
+                gaps.append(f"{app}: idle shutdown disabled")
+            elif state == ENABLED and timeout is not None and maximum is not None and int(timeout) > maximum:
+                gaps.append(f"{app}: idle timeout {timeout} min above {maximum} min")
+        if gaps:
+            kind = "user profile" if owner.kind == "user" else "space"
+            found.append(
+                Finding(
+                    GUARDRAIL,
+                    Resource(arn=owner.arn(domain), name=f"{domain.domain_id}/{owner.key}", kind=kind),
+                    OWNER_OVERRIDES,
+                    f"{kind} {owner.name} overrides the domain's idle shutdown ({'; '.join(gaps)}): its apps are "
+                    "not stopped when idle whatever the domain sets; its settings are the owner's, ecoguard does "
+                    "not change them",
+                    {"domain": domain.domain_id, "owner": owner.key, "overrides": gaps},
+                )
+            )
+    return found
 
 
 def studio_impact(domain: Domain) -> dict[str, Any]:

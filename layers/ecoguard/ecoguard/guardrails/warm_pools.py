@@ -1,6 +1,7 @@
 """Training warm pools: end a pool left Available and unused past the policy's window. Part of idle-compute.
 
-A warm pool keeps a finished job's instances for ``KeepAlivePeriodInSeconds`` (0 to 3,600), billed while
+A warm pool keeps a finished job's instances for ``KeepAlivePeriodInSeconds`` (0 to 21,600 in botocore's
+SageMaker model, ``KeepAlivePeriodInSeconds`` max 21600; older guides say 3,600), billed while
 retained (``WarmPoolStatus.ResourceRetainedBillableTimeInSeconds``); ``UpdateTrainingJob`` with
 ``ResourceConfig.KeepAlivePeriodInSeconds=0`` ends it (Developer Guide, "Warm pools"; SageMaker API reference,
 UpdateTrainingJob). An ended pool cannot be brought back, so it is never ended without a record first.
@@ -26,11 +27,13 @@ from ecoguard.guardrails.idle_compute import GUARDRAIL, ObservedPool, WarmPool
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import compute_estimate, not_estimated, region_of
 from ecoguard.policy import WarmPoolsPolicy
+from ecoguard.policy.idle_compute import MAX_KEEP_ALIVE_SECONDS
 
 END_POOL = "end-warm-pool"
 NOTICE = "warm-pool-notice"
-# A pool outlives its job by at most an hour (KeepAlivePeriodInSeconds <= 3600); its mark need not last longer.
-MARK_TTL = timedelta(hours=3)
+# A pool outlives its job by at most six hours (KeepAlivePeriodInSeconds <= 21,600); the mark outlives the
+# longest pool, with the sweeps' margin.
+MARK_TTL = timedelta(seconds=MAX_KEEP_ALIVE_SECONDS) + timedelta(hours=2)
 
 
 def pool_key(job: str) -> str:

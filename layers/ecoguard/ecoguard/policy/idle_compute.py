@@ -8,9 +8,11 @@ from pydantic import Field
 from ecoguard.policy.base import StrictModel
 from ecoguard.policy.idle_inference import OffHours
 
-# ResourceConfig.KeepAlivePeriodInSeconds: 0 to 3600 (SageMaker API reference): a warm pool outlives its
-# job by at most an hour, so an idle window must be shorter than that to ever apply.
-MAX_KEEP_ALIVE_MINUTES = 60
+# ResourceConfig.KeepAlivePeriodInSeconds: 0 to 21,600 (botocore's SageMaker model, KeepAlivePeriodInSeconds
+# max 21600; the Developer Guide's "Warm pools" once said 3,600): a warm pool outlives its job by at most six
+# hours, so an idle window must be shorter than that to ever apply.
+MAX_KEEP_ALIVE_SECONDS = 21_600
+MAX_KEEP_ALIVE_MINUTES = MAX_KEEP_ALIVE_SECONDS // 60
 
 
 class WarmPoolsPolicy(StrictModel):
@@ -29,7 +31,7 @@ class WarmPoolsPolicy(StrictModel):
         lt=MAX_KEEP_ALIVE_MINUTES,
         description=(
             "A warm pool Available and unused this long after its job ended is ended (KeepAlivePeriodInSeconds=0). "
-            "Below 60: a pool is kept at most 3,600 seconds (KeepAlivePeriodInSeconds)."
+            "Below 360: a pool is kept at most 21,600 seconds (KeepAlivePeriodInSeconds)."
         ),
     )
 
