@@ -70,7 +70,11 @@ OUTCOME_COLUMNS = ("applied", "would-apply", "skipped", "finding", "failed", TOO
 def guardrails_table(report: Report) -> Table:
     table = Table(title="per guardrail", title_justify="left")
     table.add_column("guardrail", no_wrap=True)
-    for column in OUTCOME_COLUMNS:
+    # A change too large to record is rare: its column is shown when some guardrail has one.
+    outcomes_shown = [
+        o for o in OUTCOME_COLUMNS if o != TOO_LARGE or any(s.outcomes.get(o) for s in report.guardrails.values())
+    ]
+    for column in outcomes_shown:
         table.add_column(column, justify="right")
     for column in ("avoided to date", "run rate /month", "potential /month"):
         table.add_column(column, justify="right")
@@ -84,7 +88,7 @@ def guardrails_table(report: Report) -> Table:
         ]  # fmt: skip
         table.add_row(
             name,
-            *(str(outcomes.get(o, 0)) for o in OUTCOME_COLUMNS),
+            *(str(outcomes.get(o, 0)) for o in outcomes_shown),
             *figures,
         )
     return table

@@ -44,7 +44,9 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     | {"cloudwatch:GetMetricData", "sagemaker:Search", "sagemaker:DescribeTrainingJob", "sagemaker:ListTags",
        "sagemaker:ListHyperParameterTuningJobs", "sagemaker:DescribeHyperParameterTuningJob",
        "sagemaker:ListModelCards"},
-    "ImpactReportFunction": STACK_PLUMBING | NOTIFY | {"dynamodb:Scan", "s3:PutObject"},
+    # The policy parameter (report.measured_savings) and, when opted in, Cost Explorer's resource-level costs.
+    "ImpactReportFunction": STACK_PLUMBING | NOTIFY
+    | {"dynamodb:Scan", "s3:PutObject", "ssm:GetParameter", "ce:GetCostAndUsageWithResources"},
     "StorageLifecycleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetLifecycleConfiguration",
        "s3:GetIntelligentTieringConfiguration"},
@@ -114,6 +116,8 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "events:PutEvents": "{central_bus}",
     "s3:PutObject": "arn:{partition}:s3:::{report_bucket}/reports/" + SAMPLE + ".json",
     "logs:DescribeLogGroups": "*",
+    # Cost Explorer has no resource-level permissions: "*" (Service Authorization Reference, Cost Explorer).
+    "ce:GetCostAndUsageWithResources": "*",
     "logs:ListTagsForResource": _LOGS + SAMPLE,
     "logs:PutRetentionPolicy": _LOGS + SAMPLE,
     "logs:DeleteRetentionPolicy": _LOGS + SAMPLE,
