@@ -15,7 +15,7 @@ from ecoguard_cli.doctor.calls import (
     calls_of,
 )
 from tests.least_privilege import allowed_actions, expanded_policies
-from tools.iam_definitions import PolicyStatement, bundled_definitions, check
+from tools.iam_definitions import Exception_, PolicyStatement, bundled_definitions, check, stale, unexcused
 
 PLACE = {
     "partition": "aws",
@@ -30,6 +30,19 @@ PLACE = {
     "report_bucket": "ecoguard-reportbucket-x",
     "central_bus": "arn:aws:events:us-east-1:111122223333:event-bus/ecoguard-central",
 }
+
+
+# The doctor simulates each call on the resource the function's request names. GetCostAndUsageWithResources
+# names no BillingViewArn, and billingview is an optional resource type for it (the IAM reference, ce; as
+# tests/template/test_iam_definitions.py accepts for the template's own grant).
+DOCTOR_EXCEPTIONS = [
+    Exception_(
+        "doctor:ImpactReportFunction[ce:GetCostAndUsageWithResources]",
+        "ce:GetCostAndUsageWithResources",
+        "star-on-typed-action",
+        "the request names no BillingViewArn; billingview is optional for this action (IAM reference, ce)",
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +69,8 @@ def test_every_call_has_a_sample_resource_of_a_kind_the_action_takes() -> None:
         for function, action in sorted(pairs)
     ]  # fmt: skip
     findings = check(statements, bundled_definitions())
-    assert [str(f) for f in findings] == []
+    assert [str(f) for f in unexcused(findings, DOCTOR_EXCEPTIONS)] == []
+    assert stale(findings, DOCTOR_EXCEPTIONS) == []
 
 
 def test_the_exempt_denied_writes_are_exactly_the_templates_exempt_deny_statements() -> None:
