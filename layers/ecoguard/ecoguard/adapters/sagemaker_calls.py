@@ -3,11 +3,12 @@ not-found signals (``ecoguard.not_found``), and a resource's tags, every page of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecoguard.errors import translate
+from ecoguard.errors import NotFound, translate
 from ecoguard.not_found import SAGEMAKER
 
 if TYPE_CHECKING:
@@ -29,15 +30,24 @@ class SageMakerCalls:
             raise translate(exc, SAGEMAKER) from exc
         return response
 
-    def tags(self, arn: str) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def _described(self, operation: str, **kwargs: Any) -> dict[str, Any] | None:
+        """A Describe call's answer; None once SageMaker no longer knows the resource (``ecoguard.not_found``)."""
+        try:
+            return self._call(operation, **kwargs)
+        except NotFound:
+            return None
+
+    def _items(self, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item under ``key`` of a listing, page after page while it answers a NextToken."""
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": TAGS_PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            response = self._call("list_tags", **kwargs)
-            found.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
+            response = self._call(operation, **kwargs, **({"NextToken": token} if token else {}))
+            yield from response.get(key, [])
             token = response.get("NextToken") or None
             if token is None:
-                return found
+                return
+
+    def tags(self, arn: str) -> dict[str, str]:
+        return {
+            t["Key"]: t["Value"] for t in self._items("list_tags", "Tags", ResourceArn=arn, MaxResults=TAGS_PAGE_SIZE)
+        }

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
 from ecoguard.adapters.sdk_support import gaps
-from ecoguard.errors import NotFound
 from ecoguard.guardrails.idle_compute import AcceleratorHolder, Cluster, InstanceGroup, TrackingServer, WarmPool
 from ecoguard.paging import Page
 
@@ -57,9 +56,8 @@ class ComputeAdapter(SageMakerCalls):
         )
 
     def warm_pool(self, job: str) -> WarmPool | None:
-        try:
-            raw = self._call("describe_training_job", TrainingJobName=job)
-        except NotFound:
+        raw = self._described("describe_training_job", TrainingJobName=job)
+        if raw is None:
             return None
         pool = raw.get("WarmPoolStatus") or {}
         config = raw.get("ResourceConfig") or {}
@@ -85,9 +83,8 @@ class ComputeAdapter(SageMakerCalls):
         return self._names("list_mlflow_tracking_servers", "TrackingServerSummaries", "TrackingServerName", token)
 
     def server(self, name: str) -> TrackingServer | None:
-        try:
-            raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
-        except NotFound:
+        raw = self._described("describe_mlflow_tracking_server", TrackingServerName=name)
+        if raw is None:
             return None
         arn = raw["TrackingServerArn"]
         return TrackingServer(
@@ -102,9 +99,8 @@ class ComputeAdapter(SageMakerCalls):
     def server_state(self, name: str) -> dict[str, str | None] | None:
         """DescribeMlflowTrackingServer's ``TrackingServerStatus`` and ``IsActive`` (no tags read); None if the
         server no longer exists."""
-        try:
-            raw = self._call("describe_mlflow_tracking_server", TrackingServerName=name)
-        except NotFound:
+        raw = self._described("describe_mlflow_tracking_server", TrackingServerName=name)
+        if raw is None:
             return None
         return {"TrackingServerStatus": raw.get("TrackingServerStatus"), "IsActive": raw.get("IsActive")}
 
@@ -120,9 +116,8 @@ class ComputeAdapter(SageMakerCalls):
         return self._names("list_clusters", "ClusterSummaries", "ClusterName", token)
 
     def cluster(self, name: str) -> Cluster | None:
-        try:
-            raw = self._call("describe_cluster", ClusterName=name)
-        except NotFound:
+        raw = self._described("describe_cluster", ClusterName=name)
+        if raw is None:
             return None
         groups = tuple(_group(g, restricted=False) for g in raw.get("InstanceGroups") or []) + tuple(
             _group(g, restricted=True) for g in raw.get("RestrictedInstanceGroups") or []
@@ -136,9 +131,8 @@ class ComputeAdapter(SageMakerCalls):
         return self._names("list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", token)
 
     def endpoint_config(self, name: str) -> AcceleratorHolder | None:
-        try:
-            raw = self._call("describe_endpoint_config", EndpointConfigName=name)
-        except NotFound:
+        raw = self._described("describe_endpoint_config", EndpointConfigName=name)
+        if raw is None:
             return None
         accelerators = tuple(
             v["AcceleratorType"] for v in raw.get("ProductionVariants", []) if v.get("AcceleratorType")
@@ -149,9 +143,8 @@ class ComputeAdapter(SageMakerCalls):
         return self._names("list_notebook_instances", "NotebookInstances", "NotebookInstanceName", token)
 
     def notebook(self, name: str) -> AcceleratorHolder | None:
-        try:
-            raw = self._call("describe_notebook_instance", NotebookInstanceName=name)
-        except NotFound:
+        raw = self._described("describe_notebook_instance", NotebookInstanceName=name)
+        if raw is None:
             return None
         accelerators = tuple(raw.get("AcceleratorTypes") or ())
         return AcceleratorHolder("notebook-instance", name, raw["NotebookInstanceArn"], accelerators)

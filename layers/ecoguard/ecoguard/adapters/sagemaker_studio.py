@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from ecoguard.adapters.sagemaker_calls import PAGE_SIZE, SageMakerCalls
 from ecoguard.adapters.sdk_support import gaps
-from ecoguard.errors import NotFound
 from ecoguard.guardrails.studio import Domain, Owner, StudioApp
 from ecoguard.guardrails.studio_idle import TARGETS
 from ecoguard.paging import Page
@@ -32,9 +31,8 @@ class StudioAdapter(SageMakerCalls):
         return Page([d["DomainId"] for d in response.get("Domains", [])], response.get("NextToken") or None)
 
     def domain(self, domain_id: str) -> Domain | None:
-        try:
-            raw = self._call("describe_domain", DomainId=domain_id)
-        except NotFound:
+        raw = self._described("describe_domain", DomainId=domain_id)
+        if raw is None:
             return None
         settings = {name: raw.get(name) or {} for name in {s for s, _ in TARGETS}}
         return Domain(
@@ -47,17 +45,8 @@ class StudioAdapter(SageMakerCalls):
 
     def apps(self, domain_id: str) -> tuple[StudioApp, ...]:
         """Every app of a domain (ListApps, every page)."""
-        apps: list[StudioApp] = []
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"DomainIdEquals": domain_id, "MaxResults": PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            response = self._call("list_apps", **kwargs)
-            apps.extend(_app(raw) for raw in response.get("Apps", []))
-            token = response.get("NextToken") or None
-            if token is None:
-                return tuple(apps)
+        listed = self._items("list_apps", "Apps", DomainIdEquals=domain_id, MaxResults=PAGE_SIZE)
+        return tuple(_app(raw) for raw in listed)
 
     def update_defaults(self, domain_id: str, app_settings: Mapping[str, Mapping[str, Any]]) -> None:
         """UpdateDomain with only the given app-settings objects (keyed ``<settings>.<app>``), each sent whole."""
@@ -70,9 +59,8 @@ class StudioAdapter(SageMakerCalls):
     def app_status(self, domain_id: str, owner: str, app_type: str, name: str) -> str | None:
         """DescribeApp's status of an app (``owner``: "user/<p>" or "space/<s>"); None once SageMaker no longer
         knows it (ResourceNotFound)."""
-        try:
-            raw = self._call("describe_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner))
-        except NotFound:
+        raw = self._described("describe_app", DomainId=domain_id, AppType=app_type, AppName=name, **owner_params(owner))
+        if raw is None:
             return None
         return str(raw.get("Status", ""))
 
@@ -89,33 +77,21 @@ class StudioAdapter(SageMakerCalls):
         found: list[Owner] = []
         for profile in self._listed("list_user_profiles", "UserProfiles", domain_id):
             name = str(profile["UserProfileName"])
-            try:
-                raw = self._call("describe_user_profile", DomainId=domain_id, UserProfileName=name)
-            except NotFound:
+            raw = self._described("describe_user_profile", DomainId=domain_id, UserProfileName=name)
+            if raw is None:
                 continue
             found.append(Owner("user", name, dict(raw.get("UserSettings") or {})))
         for space in self._listed("list_spaces", "Spaces", domain_id):
             name = str(space["SpaceName"])
-            try:
-                raw = self._call("describe_space", DomainId=domain_id, SpaceName=name)
-            except NotFound:
+            raw = self._described("describe_space", DomainId=domain_id, SpaceName=name)
+            if raw is None:
                 continue
             owner = (raw.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
             found.append(Owner("space", name, dict(raw.get("SpaceSettings") or {}), owner))
         return tuple(found)
 
     def _listed(self, operation: str, items: str, domain_id: str) -> list[Mapping[str, Any]]:
-        listed: list[Mapping[str, Any]] = []
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"DomainIdEquals": domain_id, "MaxResults": PAGE_SIZE}
-            if token:
-                kwargs["NextToken"] = token
-            response = self._call(operation, **kwargs)
-            listed.extend(response.get(items, []))
-            token = response.get("NextToken") or None
-            if token is None:
-                return listed
+        return list(self._items(operation, items, DomainIdEquals=domain_id, MaxResults=PAGE_SIZE))
 
 
 def owner_params(owner: str) -> dict[str, str]:
