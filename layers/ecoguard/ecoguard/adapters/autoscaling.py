@@ -158,19 +158,7 @@ class AutoScalingAdapter:
             return ()
         if self._cw is None:
             raise ValueError("the alarms of a step scaling policy cannot be read without a CloudWatch client")
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(names), MAX_ALARM_NAMES):
-            kwargs: dict[str, Any] = {"AlarmNames": names[start : start + MAX_ALARM_NAMES], "MaxRecords": 100}
-            while True:
-                try:
-                    response = self._cw.describe_alarms(**kwargs)
-                except ClientError as exc:
-                    raise translate(exc, "cloudwatch") from exc
-                found += [{k: v for k, v in a.items() if k in ALARM_FIELDS} for a in response.get("MetricAlarms", [])]
-                if not response.get("NextToken"):
-                    break
-                kwargs["NextToken"] = response["NextToken"]
-        return tuple(found)
+        return tuple({k: v for k, v in a.items() if k in ALARM_FIELDS} for a in self._metric_alarms(names))
 
     def _pages(self, operation: str, items: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         token: str | None = None
@@ -190,6 +178,15 @@ class AutoScalingAdapter:
         if self._cw is None or not names:
             return {}
         found: dict[str, tuple[str, ...]] = {}
+        for alarm in self._metric_alarms(names):
+            named = [alarm["MetricName"]] if alarm.get("MetricName") else []
+            named += [q["MetricStat"]["Metric"]["MetricName"] for q in alarm.get("Metrics", []) if q.get("MetricStat")]
+            found[alarm["AlarmName"]] = tuple(named)
+        return found
+
+    def _metric_alarms(self, names: list[str]) -> Iterator[Mapping[str, Any]]:
+        """DescribeAlarms of these alarm names: at most MAX_ALARM_NAMES a request, every page of each."""
+        assert self._cw is not None
         for start in range(0, len(names), MAX_ALARM_NAMES):
             kwargs: dict[str, Any] = {"AlarmNames": names[start : start + MAX_ALARM_NAMES], "MaxRecords": 100}
             while True:
@@ -197,16 +194,10 @@ class AutoScalingAdapter:
                     response = self._cw.describe_alarms(**kwargs)
                 except ClientError as exc:
                     raise translate(exc, "cloudwatch") from exc
-                for alarm in response.get("MetricAlarms", []):
-                    named = [alarm["MetricName"]] if alarm.get("MetricName") else []
-                    named += [
-                        q["MetricStat"]["Metric"]["MetricName"] for q in alarm.get("Metrics", []) if q.get("MetricStat")
-                    ]
-                    found[alarm["AlarmName"]] = tuple(named)
+                yield from response.get("MetricAlarms", [])
                 if not response.get("NextToken"):
                     break
                 kwargs["NextToken"] = response["NextToken"]
-        return found
 
     def put_back(self, scaling: Scaling) -> None:
         """A re-created endpoint's autoscaling as recorded, in the order each step needs the one before: each
