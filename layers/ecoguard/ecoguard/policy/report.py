@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from ecoguard.policy.base import StrictModel
@@ -10,7 +12,8 @@ from ecoguard.policy.base import StrictModel
 class ReportPolicy(StrictModel):
     """The impact report (ImpactReportFunction, CentralReportFunction, ``ecoguard report``)."""
 
-    attribution_tags: list[str] = Field(
+    # A tag key: at most 128 characters (Tagging best practices, "Tag naming limits and requirements").
+    attribution_tags: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
         default=["team", "cost-center"],
         max_length=10,
         description=(

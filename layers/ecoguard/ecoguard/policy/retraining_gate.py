@@ -60,7 +60,10 @@ class BreachParameterNames(StrictModel):
 
 class PipelineTarget(StrictModel):
     name: str = Field(pattern=PIPELINE_NAME, description="The SageMaker Pipeline to start.")
-    parameters: dict[Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)], str] = Field(
+    parameters: dict[
+        Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)],
+        Annotated[str, Field(max_length=MAX_PIPELINE_PARAMETER_VALUE)],
+    ] = Field(
         default_factory=dict,
         description=f"Fixed parameters of every start; values of at most {MAX_PIPELINE_PARAMETER_VALUE} characters.",
     )
@@ -100,7 +103,9 @@ class ModelGate(StrictModel):
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="A stable id; it keys the model's state.")
-    endpoint: str | None = Field(default=None, description="The `Endpoint` dimension of its Model Monitor metrics.")
+    endpoint: str | None = Field(
+        default=None, min_length=1, max_length=63, description="The `Endpoint` dimension of its Model Monitor metrics."
+    )
     monitoring_schedule: Annotated[str, Field(pattern=MONITORING_SCHEDULE_NAME)] | None = Field(
         default=None,
         description=(
