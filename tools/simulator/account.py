@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tools.simulator.alarm_history_shim import alarm_history_shim
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
@@ -30,7 +31,8 @@ def simulated_aws() -> Iterator[None]:
     (``tools/simulator/tagging_shim.py``), ListInferenceComponents (``inference_shim.py``) and Search's
     pages (``search_shim.py``), Studio's UpdateDomain and apps (``studio_shim.py``), warm pools and MLflow
     (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
-    autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``). The
+    autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``), and alarm history
+    (``alarm_history_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -41,6 +43,7 @@ def simulated_aws() -> Iterator[None]:
         compute_shims(),
         transactions_without_table_copies(),
         autoscaled_endpoint_shims(),
+        alarm_history_shim(),
     ):
         yield
 

@@ -60,10 +60,7 @@ class BreachParameterNames(StrictModel):
 
 class PipelineTarget(StrictModel):
     name: str = Field(pattern=PIPELINE_NAME, description="The SageMaker Pipeline to start.")
-    parameters: dict[
-        Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)],
-        Annotated[str, Field(max_length=MAX_PIPELINE_PARAMETER_VALUE)],
-    ] = Field(
+    parameters: dict[Annotated[str, Field(pattern=PIPELINE_PARAMETER_NAME)], str] = Field(
         default_factory=dict,
         description=f"Fixed parameters of every start; values of at most {MAX_PIPELINE_PARAMETER_VALUE} characters.",
     )
