@@ -134,9 +134,10 @@ def _queue(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -
 
 
 def _key(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
-    meta = boto3.client("kms", region_name=where.region).create_key(Description=props.get("Description", logical_id))[
-        "KeyMetadata"
-    ]
+    spec = {k: props[k] for k in ("KeySpec", "KeyUsage") if k in props}  # an HMAC key: GENERATE_VERIFY_MAC
+    meta = boto3.client("kms", region_name=where.region).create_key(
+        Description=props.get("Description", logical_id), **spec
+    )["KeyMetadata"]
     r.refs[logical_id] = meta["KeyId"]
     r.attributes[(logical_id, "Arn")] = meta["Arn"]
 

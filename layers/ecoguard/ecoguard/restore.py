@@ -14,6 +14,7 @@ from typing import Any
 from ecoguard.actions import registry
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.refusals import REFUSED_PREFIX, refused_by
 from ecoguard.units import ActionUnit, Clients, Phase, acting
 
 
@@ -38,6 +39,9 @@ def restore(
 ) -> RestoreResult:
     # An unrepeatable change whose outcome is not known (pending: its invocation ended; failed: its call
     # raised) may have been made all the same (ecoguard.settle): restorable if the resource shows it.
+    # Authenticated records (issue 27): a record whose MAC does not verify is refused, and the refusal recorded.
+    if (why := refused_by(audit, record, clock())) is not None:
+        return RestoreResult(Outcome.FAILED, f"{REFUSED_PREFIX} {why}")
     unsettled = record.outcome in (Outcome.PENDING, Outcome.FAILED) and unit.unrepeatable
     if record.outcome is not Outcome.APPLIED and not unsettled:
         return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")

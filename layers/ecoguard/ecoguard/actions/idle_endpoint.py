@@ -62,6 +62,7 @@ READ_SCALING = frozenset({"application-autoscaling:DescribeScalableTargets"})
 # exempt endpoint's autoscaling (docs/SECURITY.md), so its tags are read again right before (``_tags_read_now``).
 TAGLESS_CHANGES = frozenset({SCALE_TO_ZERO, SCALE_COPIES_TO_ZERO})
 
+
 @dataclass(frozen=True)
 class EndpointPorts:
     sagemaker: SageMakerAdapter
