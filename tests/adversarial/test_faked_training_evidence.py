@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -41,7 +42,7 @@ def running(stack: Stack) -> Iterator[RunningTrainingJobs]:
 
 def forge_zeros(host: str, now: datetime) -> None:
     """What any principal with cloudwatch:PutMetricData can do: many zeros in every minute of the window."""
-    data = [
+    data: list[Any] = [
         {
             "MetricName": "GPUUtilization",
             "Dimensions": [{"Name": "Host", "Value": host}],

@@ -20,7 +20,7 @@ def as_cloudwatch_reported(event: dict[str, Any], region: str = REGION) -> dict[
     cloudwatch = boto3.client("cloudwatch", region_name=region)
     if not cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]:
         stats = [m["metricStat"] for m in detail.get("configuration", {}).get("metrics", []) if "metricStat" in m]
-        metric = stats[0]["metric"] if stats else {"namespace": "Custom", "name": "m", "dimensions": {}}
+        metric: dict[str, Any] = stats[0]["metric"] if stats else {"namespace": "Custom", "name": "m", "dimensions": {}}
         cloudwatch.put_metric_alarm(
             AlarmName=name,
             Namespace=metric["namespace"],

@@ -192,7 +192,7 @@ class AuditTrail:
         if self.mac is not None and signed(record):
             try:
                 item["mac"] = {"S": sign(record, self.mac)}
-            except AwsError as exc:  # no MAC, no record: and no record, no change
+            except (AwsError, ValueError) as exc:  # no MAC, no record: and no record, no change
                 raise AuditUnavailable(f"could not sign the record: {exc}") from exc
         return item
 
@@ -200,7 +200,7 @@ class AuditTrail:
         """Why ``record`` must not be acted on (``ecoguard.record_mac.refusal``)."""
         try:
             return refusal(record, self.mac)
-        except AwsError as exc:
+        except (AwsError, ValueError) as exc:
             return f"the record's MAC could not be checked: {exc}"
 
     def begin(self, record: AuditRecord) -> bool:

@@ -18,19 +18,20 @@ import binascii
 import hashlib
 import hmac
 import json
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from ecoguard.decisions import Mode
+from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import translate
 
 if TYPE_CHECKING:
-    from mypy_boto3_kms import KMSClient
-
     from ecoguard.audit import AuditRecord
 
 MAC_ALGORITHM = "HMAC_SHA_256"
+# The outcomes the restore or the settle act on (a restore: applied, or an unrepeatable change left pending or
+# failed; the settle: pending). A record with any other outcome is never acted on, so never refused.
+ACTED_ON = frozenset({Outcome.APPLIED, Outcome.PENDING, Outcome.FAILED})
 # Every field the restore or the settle reads to decide or to act (and the keys that name the record).
 SIGNED_FIELDS = (
     "pk", "sk", "guardrail", "resource_name", "resource_kind", "action", "trigger_id", "outcome", "mode",
@@ -78,15 +79,19 @@ class KmsRecordMac:
     """KMS GenerateMac / VerifyMac with the stack's HMAC key. ``matches`` recomputes the MAC (GenerateMac) and
     compares in constant time: the same check, for a function granted only GenerateMac."""
 
-    def __init__(self, kms: KMSClient, key_id: str) -> None:
+    def __init__(self, kms: Any, key_id: str) -> None:  # a boto3 KMS client (no mypy_boto3_kms stubs here)
         self._kms = kms
         self._key = key_id
 
     def generate(self, message: bytes) -> bytes:
         try:
-            return self._kms.generate_mac(KeyId=self._key, Message=message, MacAlgorithm=MAC_ALGORITHM)["Mac"]
+            answer = self._kms.generate_mac(KeyId=self._key, Message=message, MacAlgorithm=MAC_ALGORITHM)
         except ClientError as exc:
             raise translate(exc) from exc
+        mac = answer["Mac"]
+        if not isinstance(mac, bytes):
+            raise ValueError("GenerateMac answered no Mac")
+        return mac
 
     def verify(self, message: bytes, mac: bytes) -> bool:
         try:
@@ -123,8 +128,8 @@ def sign(record: AuditRecord, mac: RecordMac) -> str:
 
 def refusal(record: AuditRecord, mac: RecordMac | None) -> str | None:
     """Why ``record`` must not be acted on (None: it verifies, or the stack has no record key)."""
-    if mac is None:
-        return None
+    if mac is None or record.outcome not in ACTED_ON:
+        return None  # no record key; or an outcome nothing restores or settles (the restore says so)
     if record.mac is None:
         return "the record carries no MAC: not written by ecoguard, or altered"
     try:
