@@ -81,3 +81,29 @@ def test_given_a_genuine_record_then_the_restore_still_restores(stack: Stack) ->
     record = applied_record(stack)
     [done] = stack.invoke(FN, {"action_id": record.action_id, "apply": True})
     assert done["outcome"] == "restored" and retention_snapshot()[GROUP] is None
+
+
+def test_given_a_forged_pending_record_then_the_settle_refuses_it_and_records_the_refusal(stack: Stack) -> None:
+    genuine = applied_record(stack)
+    forged = AuditRecord(
+        guardrail=genuine.guardrail,
+        resource=genuine.resource,
+        action=genuine.action,
+        trigger_id="forged-pending",
+        trigger="forged",
+        outcome=Outcome.PENDING,
+        mode=Mode.ENFORCE,
+        reason="forged",
+        before={"retentionInDays": 1},
+        after=genuine.after,  # what the group shows now: settled, it would read "applied", restorable to 1 day
+        recorded_at=utc_now() - timedelta(hours=1),
+        ttl_days=30,
+    )
+    db, name = table(stack)
+    db.put_item(TableName=name, Item={**forged.to_item(), "pending_guardrail": {"S": forged.guardrail}})
+    stack.invoke(
+        "LogRetentionFunction", load_event("log_retention/scheduled-sweep.json") | {"id": "run-2"}, env=ENFORCE
+    )
+    states = {r.trigger_id: r for r in stack.records()}
+    assert states["forged-pending"].outcome is Outcome.PENDING, "not settled: a forged record is never acted on"
+    assert states["refused:forged-pending#" + genuine.action].outcome is Outcome.FAILED
