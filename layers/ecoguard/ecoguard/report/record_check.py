@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from ecoguard.audit import AuditRecord
-from ecoguard.savings import METRICS, period_hours
+from ecoguard.savings import METRICS
 
-# Periods that are not rates: counted as such, never converted (ecoguard.savings). Every other period must be
-# one ``period_hours`` knows.
-NON_RATE_PERIODS = frozenset({"the training run", "per run", "until the keep-alive ends"})
-MAX_TEXT = 2048  # the longest period, tag value or horizon the report accepts
+# A period is a rate ``ecoguard.savings.period_hours`` knows (converted), or any other short text: a figure that
+# is not a rate ("the training run", "per idle app-hour") is counted as such, never converted, so it cannot
+# poison a figure; guardrails name their own, so no closed list is kept here.
+MAX_PERIOD = 200
+MAX_TEXT = 2048  # the longest tag value the report accepts
 
 
 def record_problem(record: AuditRecord) -> str | None:
@@ -48,11 +49,8 @@ def _impact_problem(impact: Mapping[str, Any]) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             return f"{key}: a finite number or null is required, not {_short(value)}"
     period = impact.get("period")
-    if period is not None:
-        if not isinstance(period, str) or len(period) > MAX_TEXT:
-            return "period: a string is required"
-        if period_hours(period) is None and period not in NON_RATE_PERIODS:
-            return f"period: {_short(period)} is not a period ecoguard writes"
+    if period is not None and not (isinstance(period, str) and 0 < len(period) <= MAX_PERIOD):
+        return f"period: a string of 1 to {MAX_PERIOD} characters is required"
     ends = impact.get("horizon_ends_at")
     if ends is not None:
         try:
