@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from ecoguard import pacing
 from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditRecord, AuditTrail
+from ecoguard.record_mac import KmsRecordMac, Matching
 from tests.response_shapes import ResponseChecks
 from tools.simulator.account import provision, simulated_aws
 from tools.simulator.identity import ACCOUNT, REGION
@@ -113,7 +114,10 @@ class Stack:
 
     @property
     def audit(self) -> AuditTrail:
-        return AuditTrail(boto3.client("dynamodb", region_name=REGION), self.resolver.refs["AuditTable"])
+        # Signed as the stack's functions sign (ecoguard.record_mac): a record a test writes "as ecoguard" verifies.
+        key = self.resolver.attributes.get(("AuditRecordKey", "Arn"))
+        mac = Matching(KmsRecordMac(boto3.client("kms", region_name=REGION), key)) if key else None
+        return AuditTrail(boto3.client("dynamodb", region_name=REGION), self.resolver.refs["AuditTable"], mac)
 
     def records(self) -> list[AuditRecord]:
         return list(self.audit.records())

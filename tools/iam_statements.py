@@ -51,6 +51,10 @@ ARN_OF = {
 PARAMETER_ARNS = {
     "CentralBusArn": "arn:aws:events:us-east-1:111122223333:event-bus/ecoguard-central",
 }
+# Parameters that hold part of an ARN, with a sample of what each holds.
+PARAMETER_PARTS = {
+    "TrainingRolePath": "/ml/",
+}
 SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
@@ -100,6 +104,8 @@ class Resolver:
             return PSEUDO[name]
         if name in PARAMETER_ARNS:
             return PARAMETER_ARNS[name]
+        if name in PARAMETER_PARTS:
+            return PARAMETER_PARTS[name]
         if name in self.parameters:
             return name.lower()
         arn = ARN_OF.get((self.types.get(name, "?"), attribute))

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ecoguard.adapters.central_table import CentralTable
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
-from ecoguard.central import latest_states
+from ecoguard.central import checked_latest_states
 from ecoguard.clock import utc_now
 from ecoguard.events import SCHEDULED_EVENT, EventError, parse_event
 from ecoguard.invocation import run_or_reject
@@ -34,11 +34,19 @@ def report_all(event: dict[str, Any]) -> dict[str, Any]:
     settings = load_central_settings()
     if not settings.report_bucket:
         raise SettingsError("invalid setting ECOGUARD_REPORT_BUCKET: required by CentralReportFunction")
-    located = latest_states(CentralTable(client("dynamodb"), settings.central_table).items())
-    report = build_org_report(((r.account, r.region, r.record) for r in located), utc_now())
+    checked = checked_latest_states(CentralTable(client("dynamodb"), settings.central_table).items())
+    if checked.rejected:  # a member's bad record is counted and skipped, never fatal to the whole report
+        logger.warning("records skipped", extra={"rejected": checked.rejected, "reasons": checked.reasons[:20]})
+    report = build_org_report(((r.account, r.region, r.record) for r in checked.records), utc_now())
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
         report.generated_at, render_html(report), render_json(report), render_csv(report)
     )
     accounts = sorted(report.by_account or {})
     logger.info("central report written", extra={"keys": keys, "records": report.records, "accounts": accounts})
-    return {"records": report.records, "accounts": accounts, "keys": keys, "headline": headline(report)}
+    return {
+        "records": report.records,
+        "rejected": checked.rejected,
+        "accounts": accounts,
+        "keys": keys,
+        "headline": headline(report),
+    }

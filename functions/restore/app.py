@@ -25,6 +25,8 @@ from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
 from ecoguard.events import EventError
 from ecoguard.invocation import run_or_reject
+from ecoguard.record_mac import KmsRecordMac
+from ecoguard.refusals import REFUSED_PREFIX
 from ecoguard.restore import restore, unit_for
 from ecoguard.settings import load_settings
 from ecoguard.validation import first_error
@@ -51,7 +53,9 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
         error = first_error(exc)
         raise EventError(f"malformed restore request: field {error.field}: {error.message}") from exc
     settings = load_settings()
-    audit = AuditTrail(client("dynamodb"), settings.audit_table)
+    # Records are checked with VerifyMac (ecoguard.record_mac): a forged one is refused before anything is read.
+    key = settings.record_key
+    audit = AuditTrail(client("dynamodb"), settings.audit_table, KmsRecordMac(client("kms"), key) if key else None)
     record = audit.find(request.action_id)
     if record is None:
         return {"outcome": "not-found", "message": f"no audit record with action id {request.action_id}"}
@@ -63,6 +67,8 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
         clock=utc_now,
     )
     logger.info("restore", extra={"action_id": request.action_id, "outcome": result.outcome.value})
+    if result.message.startswith(REFUSED_PREFIX):  # forged or altered: RecordsRefused alarms on this line
+        logger.error("record refused", extra={"action_id": request.action_id, "refused": result.message})
     return {
         "outcome": result.outcome.value,
         "message": result.message,

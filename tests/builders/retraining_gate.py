@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 
 from tests.conftest import REGION, load_event
+from tools.simulator.alarms import as_cloudwatch_reported
 
 KPI = "retraining_gate/model-quality-kpi-alarm.json"
 PIPELINE = "churn-retrain"
@@ -50,4 +51,4 @@ def kpi_breach(n: int, event_id: str | None = None) -> dict[str, Any]:
     event = copy.deepcopy(load_event(KPI))
     event["id"] = event_id or f"7f1c2a9e-0000-0000-0000-{n:012d}"
     event["detail"]["state"]["timestamp"] = f"2026-11-{n:02d}T17:04:40.989+0000"
-    return event
+    return as_cloudwatch_reported(event)  # in the account: the gate confirms it with CloudWatch

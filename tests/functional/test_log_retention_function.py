@@ -252,10 +252,10 @@ def test_given_an_invalid_policy_in_ssm_then_the_function_fails_clearly_and_acts
 
 
 def test_given_a_policy_override_in_ssm_then_it_is_applied(seeded: Stack) -> None:
-    seeded.use_policy('{"log_retention": {"prefixes": ["/aws/lambda/"], "default_days": 14}}')
+    seeded.use_policy('{"log_retention": {"prefixes": ["/aws/lambda/"], "default_days": 60}}')
     seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     after = retention_snapshot()
-    assert after["/aws/lambda/feature-pipeline-ingest"] == 14
+    assert after["/aws/lambda/feature-pipeline-ingest"] == 60
     assert after["/aws/sagemaker/TrainingJobs"] is None
 
 

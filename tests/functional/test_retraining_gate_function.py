@@ -39,6 +39,7 @@ from tests.builders.retraining_gate import (
     kpi_breach,
 )
 from tests.conftest import REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
+from tools.simulator.alarms import as_cloudwatch_reported
 
 FN = "RetrainingGateFunction"
 DRIFT = "retraining_gate/data-drift-alarm.json"
@@ -205,7 +206,7 @@ def test_given_moto_ignores_the_client_request_token_when_the_state_is_lost_then
 
 def test_given_a_drift_only_alarm_then_it_is_recorded_and_notified_and_nothing_starts(gated: Stack) -> None:
     calls = record_calls("sagemaker")
-    [result] = gated.invoke(FN, load_event(DRIFT), env=ENFORCE)
+    [result] = gated.invoke(FN, as_cloudwatch_reported(load_event(DRIFT)), env=ENFORCE)
     assert result["finding"] == 1 and not calls.calls and executions() == []
     [finding] = records(gated)
     assert finding.action == "finding:drift-only" and "only notified" in finding.reason
@@ -407,7 +408,7 @@ def test_given_starts_left_pending_by_an_ended_invocation_then_the_next_judged_e
     never = replace(started, trigger_id="ended-2", after={**applied.after, "execution": "ecoguard-never-started"})
     gated.audit.begin_many([started, never])
     calls = record_calls("dynamodb")
-    gated.invoke(FN, load_event(DRIFT), env=ENFORCE)
+    gated.invoke(FN, as_cloudwatch_reported(load_event(DRIFT)), env=ENFORCE)
     assert calls.calls["Query"] == 1, "one look for pending records"
     settled = {r.trigger_id: r for r in records(gated)}
     assert settled["ended-1"].outcome is Outcome.APPLIED, "its execution exists: the start took effect"
@@ -416,5 +417,5 @@ def test_given_starts_left_pending_by_an_ended_invocation_then_the_next_judged_e
 
 def test_given_dry_run_then_the_gate_looks_for_no_pending_records(gated: Stack) -> None:
     calls = record_calls("dynamodb")
-    gated.invoke(FN, load_event(DRIFT), env={"ECOGUARD_MODE": "dry-run"})
+    gated.invoke(FN, as_cloudwatch_reported(load_event(DRIFT)), env={"ECOGUARD_MODE": "dry-run"})
     assert "Query" not in calls.calls

@@ -36,7 +36,8 @@ def test_given_150_in_progress_jobs_when_enforce_sweeps_then_metrics_are_read_pe
     assert result["finished"] is True and result["applied"] == 45  # the idle GPU jobs and the 3 % CPU job
     # Per 10 jobs: 5 one-host GPU, 2 two-host GPU, 1 in warm-up (not measured), 1 CPU, 1 exempt GPU.
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
-    assert len(queries) == 15 * (5 + 4 + 1 + 1)
+    # Each host twice: its Maximum and its SampleCount (guardrails/training_guard.py, rule 5a).
+    assert len(queries) == 2 * 15 * (5 + 4 + 1 + 1)
     assert dict(calls.calls) == {
         "Search": 2,  # ceil(150 / 100): filtered on status server-side, each record with instances and tags
         "ListHyperParameterTuningJobs": 1,

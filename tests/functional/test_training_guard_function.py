@@ -113,7 +113,9 @@ def test_given_enforce_sweeps_then_exactly_the_jobs_idle_after_warm_up_through_t
     queries = [q for op, p in calls.params if op == "GetMetricData" for q in p["MetricDataQueries"]]
     # moto ignores the namespace when dimensions are given; assert the one we send.
     assert {q["MetricStat"]["Metric"]["Namespace"] for q in queries} == {"/aws/sagemaker/TrainingJobs"}
-    assert len(queries) == 1 + 2 + 1 + 1 + 4
+    # Each host twice: its Maximum and its SampleCount (guardrails/training_guard.py, rule 5a).
+    assert len(queries) == 2 * (1 + 2 + 1 + 1 + 4)
+    assert {q["MetricStat"]["Stat"] for q in queries} == {"Maximum", "SampleCount"}
 
 
 def test_given_dry_run_sweeps_then_nothing_is_stopped_and_each_would_stop_is_recorded(

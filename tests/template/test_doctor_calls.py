@@ -26,6 +26,7 @@ PLACE = {
     "audit_table": "arn:aws:dynamodb:us-east-1:123456789012:table/ecoguard-AuditTable-X",
     "topic": "arn:aws:sns:us-east-1:123456789012:ecoguard-NotificationTopic-X",
     "key": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "record_key": "arn:aws:kms:us-east-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab",
     "queue": "arn:aws:sqs:us-east-1:123456789012:ecoguard-DeadLetterQueue-X",
     "report_bucket": "ecoguard-reportbucket-x",
     "central_bus": "arn:aws:events:us-east-1:111122223333:event-bus/ecoguard-central",

@@ -171,10 +171,22 @@ def test_tag_writes_are_limited_to_ecoguards_own_mark(logical_id: str) -> None:
         assert condition.get("Null", {}).get("aws:TagKeys") == "false", statement["Sid"]
 
 
+RECORD_KEY = {"Fn::GetAtt": ["AuditRecordKey", "Arn"]}
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_the_record_key_is_used_only_to_sign_and_verify_audit_records(logical_id: str) -> None:
+    for statement in allow_statements(logical_id):
+        if RECORD_KEY in resources_of(statement):
+            assert resources_of(statement) == [RECORD_KEY], statement["Sid"]
+            assert set(actions_of(statement)) <= {"kms:GenerateMac", "kms:VerifyMac"}, statement["Sid"]
+            assert "kms:VerifyMac" not in actions_of(statement) or logical_id == "RestoreFunction", statement["Sid"]
+
+
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_the_notification_key_is_usable_only_through_sns(logical_id: str) -> None:
     for statement in allow_statements(logical_id):
-        if any(a.startswith("kms:") for a in actions_of(statement)):
+        if any(a.startswith("kms:") for a in actions_of(statement)) and RECORD_KEY not in resources_of(statement):
             via = statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
             assert via == {"Fn::Sub": "sns.${AWS::Region}.amazonaws.com"}, statement["Sid"]
 

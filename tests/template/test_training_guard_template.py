@@ -62,5 +62,6 @@ def test_restore_may_recreate_training_jobs_and_pass_roles_only_to_sagemaker() -
     assert "sagemaker:CreateTrainingJob" in policy["RestoreTrainingJob"]["Action"]
     passrole = policy["PassTrainingRole"]
     assert passrole["Action"] == "iam:PassRole"
-    assert passrole["Resource"]["Fn::Sub"].endswith(":role/*")
+    # Roles under the deploy-time TrainingRolePath only (every role by default: "/").
+    assert passrole["Resource"]["Fn::Sub"].endswith(":role${TrainingRolePath}*")
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}

@@ -19,8 +19,8 @@ def test_given_the_stack_parameter_when_loaded_then_it_replaces_the_default_days
 
 
 def test_given_an_ssm_override_when_loaded_then_it_wins_over_the_stack_parameter_key_by_key() -> None:
-    policy = build_policy(override_text="log_retention:\n  max_days: 365\n  default_days: 14\n", log_retention_days=90)
-    assert (policy.log_retention.default_days, policy.log_retention.max_days) == (14, 365)
+    policy = build_policy(override_text="log_retention:\n  max_days: 365\n  default_days: 60\n", log_retention_days=90)
+    assert (policy.log_retention.default_days, policy.log_retention.max_days) == (60, 365)
     assert policy.log_retention.prefixes == ("/aws/sagemaker/", "/aws/lambda/")
 
 

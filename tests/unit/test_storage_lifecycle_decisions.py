@@ -94,7 +94,12 @@ def test_given_include_and_exclude_patterns_then_scope_follows_them() -> None:
 
 def test_given_prefix_rules_per_bucket_pattern_then_the_first_match_wins() -> None:
     policy = StorageLifecyclePolicy.model_validate(
-        {"prefix_rules": [{"buckets": "logs-*", "prefixes": {"app/": "log"}}, {"prefixes": {"raw/": "raw"}}]}
+        {
+            "prefix_rules": [
+                {"buckets": "logs-*", "prefixes": {"app/": "log"}},
+                {"buckets": "[dl]*", "prefixes": {"raw/": "raw"}},
+            ]
+        }
     )
     assert classes_of("logs-prod", {}, policy) == {"app/": "log"}
     assert classes_of("data", {}, policy) == {"raw/": "raw"}
@@ -159,10 +164,13 @@ def test_given_an_invalid_new_rule_when_writing_then_nothing_is_sent_to_s3() -> 
         ("storage_lifecycle: {artifact: {deep_archive_access_days: 90}}", "deep_archive_access_days"),
         ("storage_lifecycle: {raw: {storage_class: STANDARD}}", "storage_lifecycle.raw.storage_class"),
         ("storage_lifecycle: {noncurrent: {newer_noncurrent_versions: 101}}", "newer_noncurrent_versions"),
-        ("storage_lifecycle: {prefix_rules: [{prefixes: {raw/: cold}}]}", "storage_lifecycle.prefix_rules.0.prefixes"),
+        (
+            "storage_lifecycle: {prefix_rules: [{buckets: ml-*, prefixes: {raw/: cold}}]}",
+            "storage_lifecycle.prefix_rules.0.prefixes",
+        ),
         ("storage_lifecycle: {surprise: 1}", "storage_lifecycle.surprise"),
         (
-            "storage_lifecycle: {prefix_rules: [{prefixes: {raw/: raw, raw/tmp/: log}}]}",
+            "storage_lifecycle: {prefix_rules: [{buckets: ml-*, prefixes: {raw/: raw, raw/tmp/: log}}]}",
             "storage_lifecycle.prefix_rules.0",
         ),
     ],

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from tools.simulator.alarm_history_shim import alarm_history_shim
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
 from tools.simulator.cloudwatch_shim import percentile_shim
 from tools.simulator.compute_shim import compute_shims
@@ -34,7 +35,8 @@ def simulated_aws() -> Iterator[None]:
     (``studio_owners_shim.py``), warm pools and MLflow
     (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
     autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``), and CloudWatch percentiles
-    (``cloudwatch_shim.py``). The
+    (``cloudwatch_shim.py``), and alarm history
+    (``alarm_history_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -47,6 +49,7 @@ def simulated_aws() -> Iterator[None]:
         transactions_without_table_copies(),
         autoscaled_endpoint_shims(),
         percentile_shim(),
+        alarm_history_shim(),
     ):
         yield
 
@@ -137,9 +140,10 @@ def _queue(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -
 
 
 def _key(logical_id: str, props: dict[str, Any], r: Resolver, where: _Where) -> None:
-    meta = boto3.client("kms", region_name=where.region).create_key(Description=props.get("Description", logical_id))[
-        "KeyMetadata"
-    ]
+    spec = {k: props[k] for k in ("KeySpec", "KeyUsage") if k in props}  # an HMAC key: GENERATE_VERIFY_MAC
+    meta = boto3.client("kms", region_name=where.region).create_key(
+        Description=props.get("Description", logical_id), **spec
+    )["KeyMetadata"]
     r.refs[logical_id] = meta["KeyId"]
     r.attributes[(logical_id, "Arn")] = meta["Arn"]
 

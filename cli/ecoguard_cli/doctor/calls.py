@@ -22,7 +22,8 @@ SAMPLE = "ecoguard-doctor-sample"
 
 STACK_PLUMBING = frozenset({"sqs:SendMessage"})  # Lambda sends failed asynchronous events to the DLQ
 NOTIFY = frozenset({"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"})  # SNS encrypts with the topic's key
-AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})
+# An enforce record is signed as it is written (ecoguard/record_mac.py, the stack's AuditRecordKey).
+AUDIT = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "kms:GenerateMac"})
 SWEEP = frozenset({"ssm:GetParameter", "lambda:InvokeFunction"})  # read the policy; hand the sweep on
 # A sweep's first invocation, and the retraining gate on each event it judges, find the guardrail's records
 # left pending (ecoguard/settle.py, by-pending index).
@@ -52,7 +53,7 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
        "s3:GetIntelligentTieringConfiguration"},
     "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | SETTLE | {"ssm:GetParameter"}
     | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
-       "sagemaker:ListTags"},
+       "sagemaker:ListTags", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"},
     "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE | SCALABLE_TARGET_CHECKS
     | {"tag:GetResources", "sagemaker:ListEndpoints", "sagemaker:ListInferenceComponents",
        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeInferenceComponent",
@@ -75,7 +76,7 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     | {"sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
        "sagemaker:DescribeModel", "tag:GetResources", "cloudwatch:GetMetricData"},
     RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
-    | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent"},
+    | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent", "kms:VerifyMac"},
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
 }  # fmt: skip
 
@@ -106,6 +107,8 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sns:Publish": "{topic}",
     "kms:GenerateDataKey": "{key}",
     "kms:Decrypt": "{key}",
+    "kms:GenerateMac": "{record_key}",
+    "kms:VerifyMac": "{record_key}",
     "dynamodb:GetItem": "{audit_table}",
     "dynamodb:PutItem": "{audit_table}",
     "dynamodb:DeleteItem": "{audit_table}",
@@ -192,6 +195,7 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "application-autoscaling:PutScalingPolicy": _SCALABLE_TARGET,
     "cloudwatch:DescribeAlarms": "arn:{partition}:cloudwatch:{region}:{account}:alarm:" + SAMPLE,
     "cloudwatch:PutMetricAlarm": "arn:{partition}:cloudwatch:{region}:{account}:alarm:" + SAMPLE,
+    "cloudwatch:DescribeAlarmHistory": "arn:{partition}:cloudwatch:{region}:{account}:alarm:" + SAMPLE,
     "iam:CreateServiceLinkedRole": "arn:{partition}:iam::{account}:role/aws-service-role/"
     "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
     "iam:PassRole": "arn:{partition}:iam::{account}:role/" + SAMPLE,

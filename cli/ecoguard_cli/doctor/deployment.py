@@ -158,6 +158,7 @@ class Deployment:
             "audit_table": head.format(service="dynamodb") + f"table/{self.physical('AuditTable')}",
             "topic": self.physical("NotificationTopic") or "",
             "key": head.format(service="kms") + f"key/{self.physical('NotificationKey')}",
+            "record_key": head.format(service="kms") + f"key/{self.physical('AuditRecordKey')}",
             "queue": head.format(service="sqs") + queue_url.rstrip("/").rsplit("/", 1)[-1],
             "report_bucket": self.physical("ReportBucket") or "",
             "central_bus": self.parameters.get("CentralBusArn", ""),

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from ecoguard.audit_batch import CONDITION_FAILED, Condition, TransactionWriter, Unwritten
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
+from ecoguard.record_mac import RecordMac, refusal, sign, signed
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -83,6 +84,8 @@ class AuditRecord:
     # A restore attempt that did its part and left a step to a later attempt (an endpoint's autoscaling,
     # registered once the endpoint is InService): what is still to do.
     pending_step: str | None = None
+    # As read back: its HMAC (ecoguard.record_mac), written by AuditTrail, never by ``to_item``.
+    mac: str | None = None
 
     @property
     def pk(self) -> str:
@@ -157,6 +160,7 @@ class AuditRecord:
             impact=json.loads(item["impact"]["S"]) if "impact" in item else None,
             attribution=json.loads(item["attribution"]["S"]) if "attribution" in item else None,
             pending_step=item["pending_step"]["S"] if "pending_step" in item else None,
+            mac=item["mac"]["S"] if "mac" in item and isinstance(item["mac"].get("S"), str) else None,
         )
 
 
@@ -188,10 +192,28 @@ class AuditLog(Protocol):
 class AuditTrail:
     """DynamoDB-backed audit trail (the table is ``AuditTable`` in template.yaml)."""
 
-    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str, mac: RecordMac | None = None) -> None:
         self._db = dynamodb
         self._table = table
         self._writer = TransactionWriter(dynamodb, table)
+        self.mac = mac  # the stack's record key (ecoguard.record_mac); None: records are not signed
+
+    def _item(self, record: AuditRecord) -> dict[str, Any]:
+        """The record's item, signed (enforce records, when the stack has a record key)."""
+        item = record.to_item()
+        if self.mac is not None and signed(record):
+            try:
+                item["mac"] = {"S": sign(record, self.mac)}
+            except (AwsError, ValueError) as exc:  # no MAC, no record: and no record, no change
+                raise AuditUnavailable(f"could not sign the record: {exc}") from exc
+        return item
+
+    def refusal(self, record: AuditRecord) -> str | None:
+        """Why ``record`` must not be acted on (``ecoguard.record_mac.refusal``)."""
+        try:
+            return refusal(record, self.mac)
+        except (AwsError, ValueError) as exc:
+            return f"the record's MAC could not be checked: {exc}"
 
     def begin(self, record: AuditRecord) -> bool:
         """Write the record unless this trigger already handled this action.
@@ -202,7 +224,7 @@ class AuditTrail:
         try:
             self._db.put_item(
                 TableName=self._table,
-                Item=record.to_item(),
+                Item=self._item(record),
                 ConditionExpression="attribute_not_exists(pk) OR outcome = :pending",
                 ExpressionAttributeValues={":pending": {"S": Outcome.PENDING.value}},
             )
@@ -242,7 +264,7 @@ class AuditTrail:
 
     def finish(self, record: AuditRecord) -> None:
         try:
-            self._db.put_item(TableName=self._table, Item=record.to_item())
+            self._db.put_item(TableName=self._table, Item=self._item(record))
         except ClientError as exc:
             raise AuditUnavailable(str(translate(exc))) from exc
 
@@ -253,7 +275,11 @@ class AuditTrail:
             except AuditUnavailable as exc:
                 return [exc]
         condition = Condition(BEGIN_CONDITION, {":pending": {"S": Outcome.PENDING.value}})
-        results = self._writer.put_all([r.to_item() for r in records], condition)
+        try:
+            items = [self._item(r) for r in records]
+        except AuditUnavailable as exc:
+            return [exc for _ in records]
+        results = self._writer.put_all(items, condition)
         return [
             Begun.FRESH if result is None else Begun.DUPLICATE if result is CONDITION_FAILED else _unavailable(result)
             for result in results
@@ -266,7 +292,11 @@ class AuditTrail:
             except AuditUnavailable as exc:
                 return [exc]
             return [None]
-        results = self._writer.put_all([r.to_item() for r in records], None)
+        try:
+            items = [self._item(r) for r in records]
+        except AuditUnavailable as exc:
+            return [exc for _ in records]
+        results = self._writer.put_all(items, None)
         return [None if result is None else _unavailable(result) for result in results]
 
     def pending(self, guardrail: str, older_than: datetime) -> Iterator[AuditRecord]:

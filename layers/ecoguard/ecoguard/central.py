@@ -20,6 +20,7 @@ from ecoguard.audit import AuditRecord, action_id_of
 from ecoguard.decisions import Outcome
 from ecoguard.events import EventBridgeEvent, EventError
 from ecoguard.forwarding import AUDIT_DETAIL_TYPE, AUDIT_SOURCE
+from ecoguard.report.record_check import record_problem
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 TRUNCATED_STATES = {"before": {"S": "{}"}, "after": {"S": "{}"}}
@@ -59,6 +60,9 @@ def central_item(event: EventBridgeEvent) -> dict[str, Any]:
     stored_id = stored.get("S") if isinstance(stored, dict) else None
     if stored_id != record.action_id or action_id_of(record.pk, record.sk) != record.action_id:
         raise EventError("malformed audit event: detail.item.action_id: missing, or does not match pk and sk")
+    problem = record_problem(record)
+    if problem:
+        raise EventError(f"malformed audit event: detail.item.{problem}")
     sequence = str(detail.get("sequence_number", "0"))
     if not sequence.isdigit():
         raise EventError("malformed audit event: detail.sequence_number: digits are required")
@@ -119,3 +123,45 @@ def latest_states(items: Iterable[Mapping[str, Any]]) -> Iterator[LocatedRecord]
             latest[key] = item
     for key in sorted(latest):
         yield located_record(latest[key])
+
+
+@dataclass(frozen=True)
+class CheckedStates:
+    """The latest states the report may count, and how many items were skipped as unreadable or invalid."""
+
+    records: list[LocatedRecord]
+    rejected: int
+    reasons: list[str]
+
+
+def checked_latest_states(items: Iterable[Mapping[str, Any]]) -> CheckedStates:
+    """``latest_states``, where one bad item (unreadable, or failing ``record_problem``) is counted and skipped,
+    never fatal to the organization's report."""
+    readable: list[Mapping[str, Any]] = []
+    reasons: list[str] = []
+    for item in items:
+        try:
+            _rank(item)
+            str(item["pk"]["S"])
+        except (KeyError, TypeError, ValueError) as exc:
+            reasons.append(f"unreadable item: {type(exc).__name__}")
+            continue
+        readable.append(item)
+    records: list[LocatedRecord] = []
+    latest: dict[str, Mapping[str, Any]] = {}
+    for item in readable:
+        key = str(item["pk"]["S"])
+        if key not in latest or _rank(item) > _rank(latest[key]):
+            latest[key] = item
+    for key in sorted(latest):
+        try:
+            located = located_record(latest[key])
+        except (KeyError, TypeError, ValueError) as exc:
+            reasons.append(f"{key[:200]}: unreadable record: {type(exc).__name__}")
+            continue
+        problem = record_problem(located.record)
+        if problem:
+            reasons.append(f"{key[:200]}: {problem}")
+            continue
+        records.append(located)
+    return CheckedStates(records, len(reasons), reasons)

@@ -25,7 +25,7 @@ from ecoguard.errors import Throttled
 DEADLINE_MARGIN_MS = 60_000
 
 # The services whose calls are ecoguard's own bookkeeping, made after the margin is reached.
-BOOKKEEPING = frozenset({"dynamodb", "lambda", "sns", "events", "ssm"})
+BOOKKEEPING = frozenset({"dynamodb", "kms", "lambda", "sns", "events", "ssm"})  # kms: signing audit records
 
 # The clock deadlines are kept by (monotonic: a wall-clock change moves no deadline).
 clock: Callable[[], float] = time.monotonic

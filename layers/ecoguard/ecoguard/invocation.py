@@ -79,6 +79,7 @@ def load_configuration() -> tuple[Settings, Policy]:
         override_text=fetch_policy_override(settings.policy_parameter),
         override_source=f"SSM parameter {settings.policy_parameter}",
         log_retention_days=settings.log_retention_days,
+        floor_days=settings.destructive_floor_days,
     )
     return settings, policy
 

@@ -20,6 +20,7 @@ from ecoguard.actions import registry
 from ecoguard.attempts import Attempts, Standing, prefix_of, trigger_of
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.refusals import REFUSED_PREFIX, refused_by
 from ecoguard.units import ActionUnit, Clients, Phase, acting
 
 
@@ -55,6 +56,10 @@ def restore(
     clock: Callable[[], datetime],
 ) -> RestoreResult:
     """Restore the record's resource: enforce acts, dry-run says what it would do and writes nothing."""
+    # 0. Authenticated records (ecoguard.record_mac): a record whose MAC does not verify is refused, and the
+    #    refusal recorded.
+    if (why := refused_by(audit, record, clock())) is not None:
+        return RestoreResult(Outcome.FAILED, f"{REFUSED_PREFIX} {why}")
     # 1. The record is of a change made (or maybe made), and its unit can undo it.
     refused = _refused(record, unit)
     if refused is not None:

@@ -23,6 +23,10 @@ class Settings(BaseModel):
     topic_arn: str | None = Field(default=None, alias="ECOGUARD_TOPIC_ARN")
     policy_parameter: str | None = Field(default=None, alias="ECOGUARD_POLICY_PARAMETER")
     log_retention_days: int | None = Field(default=None, alias="ECOGUARD_LOG_RETENTION_DAYS")
+    # The stack's KMS HMAC key that authenticates audit records (ecoguard.record_mac); unset: not signed.
+    record_key: str | None = Field(default=None, alias="ECOGUARD_RECORD_KEY")
+    # The policy's floor for settings that delete data (template parameter DestructiveFloorDays).
+    destructive_floor_days: int = Field(default=30, ge=1, le=3653, alias="ECOGUARD_DESTRUCTIVE_FLOOR_DAYS")
     report_bucket: str | None = Field(default=None, alias="ECOGUARD_REPORT_BUCKET")
     function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
     # The stack's notebook lifecycle configuration that publishes kernel and terminal activity.

@@ -23,8 +23,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
+from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.records import finish
+from ecoguard.refusals import refused_by
 from ecoguard.units import ActionUnit, Phase, acting
 
 logger = Logger(child=True)
@@ -83,8 +85,17 @@ def settle_pending(
     except AuditUnavailable as exc:
         logger.error("could not look for pending records", extra={"error": str(exc)})
         return 0
+    # Authenticated records (issue 27): a pending record whose MAC does not verify is refused, not settled.
+    stale = [r for r in stale if not _refused(audit, r)]
     finals = [f for r in stale if (f := pending(units.get(r.action), r)) is not None]
     finish(audit, finals)
     for final in finals:
         logger.info("settled a pending record", extra={"resource": final.pk, "outcome": final.outcome.value})
     return len(finals)
+
+
+def _refused(audit: AuditLog, record: AuditRecord) -> bool:
+    why = refused_by(audit, record, utc_now())
+    if why is not None:
+        logger.error("refused a pending record", extra={"resource": record.pk, "sk": record.sk, "reason": why})
+    return why is not None

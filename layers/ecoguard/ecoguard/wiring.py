@@ -19,6 +19,7 @@ from ecoguard.audit import AuditLog, AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
 from ecoguard.policy import Policy
+from ecoguard.record_mac import KmsRecordMac, Matching
 from ecoguard.settings import Settings
 from ecoguard.state import StateStore
 from ecoguard.units import Clients
@@ -59,7 +60,12 @@ class Wiring:
         return cls(
             settings=settings,
             policy=policy,
-            audit=AuditTrail(clients("dynamodb"), settings.audit_table),
+            audit=AuditTrail(clients("dynamodb"), settings.audit_table, record_mac(settings, clients)),
             clients=clients,
             remaining_ms=context.get_remaining_time_in_millis,
         )
+
+
+def record_mac(settings: Settings, clients: Clients) -> Matching | None:
+    """The stack's record key, checked by recomputing (GenerateMac only: every writer signs with it)."""
+    return Matching(KmsRecordMac(clients("kms"), settings.record_key)) if settings.record_key else None

@@ -13,6 +13,7 @@ import yaml
 from rich.table import Table
 
 from ecoguard.decisions import Mode
+from tools.simulator.alarms import as_cloudwatch_reported
 from tools.simulator.identity import ACCOUNT, REGION
 from tools.simulator.scenes.context import Delivery, DemoContext
 from tools.simulator.template import ROOT
@@ -37,7 +38,7 @@ def _event(name: str, mode: Mode, step: int) -> dict[str, Any]:
     event["id"] = f"demo-{mode.value}-{step:02d}-{name.removesuffix('.json')}"
     event["region"], event["account"] = REGION, ACCOUNT
     event["detail"]["state"]["timestamp"] = f"2026-11-{step:02d}T17:04:40.989+0000"
-    return event
+    return as_cloudwatch_reported(event)  # the gate confirms each transition with CloudWatch
 
 
 class RetrainingGateScene:

@@ -43,7 +43,7 @@ from ecoguard.guardrails.idle_endpoint import (
     stored_mark,
 )
 from ecoguard.guardrails.scale_from_zero import from_record, variant_resource_id
-from ecoguard.reading import GONE, Gone
+from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
@@ -56,6 +56,11 @@ SCALING = frozenset(
     {"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget"}
 )
 READ_SCALING = frozenset({"application-autoscaling:DescribeScalableTargets"})
+
+
+# Changes on Application Auto Scaling targets, which carry no tags: no IAM Deny on ``aws:ResourceTag`` can keep an
+# exempt endpoint's autoscaling (docs/SECURITY.md), so its tags are read again right before (``_tags_read_now``).
+TAGLESS_CHANGES = frozenset({SCALE_TO_ZERO, SCALE_COPIES_TO_ZERO})
 
 
 @dataclass(frozen=True)
@@ -352,8 +357,25 @@ class IdleEndpointRunner(GuardrailRunner):
                 self._clock(),
             )
 
+        plan = decide(snapshot)
+        if snapshot.listed_tags and any(a.action in TAGLESS_CHANGES for a in plan.actions):
+            # Exempt everywhere (issue 27): a scale to zero, which no IAM Deny can back, on tags read now.
+            snapshot = self._tags_read_now(snapshot)
+            if isinstance(snapshot, Unreadable):
+                return executor.run(Plan(unreadable=snapshot))
+            plan = decide(snapshot)
         # Right before a deletion, in every mode, it is read again and decided again (``_fresh``).
-        return executor.run(decide(snapshot), Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
+        return executor.run(plan, Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
+
+    def _tags_read_now(self, snapshot: Described) -> Described | Unreadable:
+        """``snapshot`` with its endpoint's tags read now (ListTags), not as the tagging listing showed them."""
+        endpoint = snapshot.endpoint
+        tags = read(GUARDRAIL, endpoint.resource, lambda: self._sm.tags(endpoint.arn))
+        if isinstance(tags, Unreadable):
+            return tags
+        if tags is GONE:
+            return Unreadable(GUARDRAIL, endpoint.resource, "its tags could not be read: not found")
+        return replace(snapshot, endpoint=replace(endpoint, tags=tags), listed_tags=False)
 
     def _fresh(self, snapshot: Described) -> Fresh[Described]:
         """The endpoint as it is right before its deletion: its status, LastModifiedTime and tags (the tagging

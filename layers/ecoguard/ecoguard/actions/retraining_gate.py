@@ -20,6 +20,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from ecoguard.adapters.alarm_history import AlarmHistoryAdapter
 from ecoguard.adapters.pipelines import PipelinesAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome, Plan, PlannedAction, Unreadable
@@ -114,17 +115,28 @@ MAX_STATE_ATTEMPTS = 3
 class RetrainingGateRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(self, wiring: Wiring, pipelines: PipelinesAdapter, state: StateStore) -> None:
+    def __init__(
+        self, wiring: Wiring, pipelines: PipelinesAdapter, state: StateStore, alarms: AlarmHistoryAdapter
+    ) -> None:
         super().__init__(wiring, REGISTRY.bind(pipelines), state)
         self._pipelines = pipelines
         self._store = state
+        self._alarms = alarms
 
     @classmethod
     def build(cls, wiring: Wiring) -> RetrainingGateRunner:
-        return cls(wiring, connect(wiring.clients), wiring.state(GUARDRAIL))
+        alarms = AlarmHistoryAdapter(wiring.clients("cloudwatch"))
+        return cls(wiring, connect(wiring.clients), wiring.state(GUARDRAIL), alarms)
 
     def on_alarm(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:
-        observed = observe_alarm(parse_alarm_change(event), self._policy.retraining_gate)
+        change = parse_alarm_change(event)
+        observed = observe_alarm(change, self._policy.retraining_gate)
+        if not isinstance(observed, Ignored):
+            # The event is not trusted for the transition: CloudWatch must report it (adapters/alarm_history.py).
+            why = self._alarms.unconfirmed(change)
+            if why is not None:
+                logger.warning("alarm event not confirmed by CloudWatch", extra={"event_id": event.id, "reason": why})
+                observed = Ignored(f"not confirmed by CloudWatch: {why}")
         return self._handle(observed, event, self._executor(trigger))
 
     def ignore(self, event: EventBridgeEvent, trigger: Trigger) -> RunSummary:

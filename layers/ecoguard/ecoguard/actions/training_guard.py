@@ -67,6 +67,8 @@ from ecoguard.events.sagemaker import parse_training_event, worth_evaluating
 from ecoguard.executor import Executor
 from ecoguard.guardrails.training_guard import (
     ACTION,
+    COUNT_STAT,
+    EVIDENCE_STAT,
     GUARDRAIL,
     IN_PROGRESS,
     NAMESPACE,
@@ -233,19 +235,27 @@ class TrainingGuardRunner(GuardrailRunner):
         for (start, end, period, metric), planned in windows.items():
             jobs = [(i, collected[i].observed, plan) for i, plan in planned]
             hosts = [host for _, _, plan in jobs for host in plan.hosts]
-            queries = [MetricQuery(NAMESPACE, metric, (("Host", host),)) for host in hosts]
+            # Each host's Maximum, then its SampleCount (guardrails/training_guard.py, rule 5a).
+            queries = [
+                MetricQuery(NAMESPACE, metric, (("Host", host),), stat)
+                for stat in (EVIDENCE_STAT, COUNT_STAT)
+                for host in hosts
+            ]
             first = jobs[0][1]
             assert isinstance(first, ObservedJob)
             results = read(GUARDRAIL, first.job.resource, partial(self._metrics.series, queries, start, end, period))
             for i, observed, plan in jobs:
                 assert isinstance(observed, ObservedJob)
+                counts: dict[str, dict[datetime, float]] | None = None
                 if isinstance(results, list):
-                    by_host = dict(zip(hosts, results, strict=True))
+                    by_host = dict(zip(hosts, results[: len(hosts)], strict=True))
+                    samples = dict(zip(hosts, results[len(hosts) :], strict=True))
                     series: dict[str, dict[datetime, float]] | Unreadable = {h: by_host[h] for h in plan.hosts}
+                    counts = {h: samples[h] for h in plan.hosts}
                 else:
                     error = results.error if isinstance(results, Unreadable) else "utilization not read"
                     series = Unreadable(GUARDRAIL, observed.job.resource, error)
-                measured[i] = replace(collected[i], observed=replace(observed, series=series))
+                measured[i] = replace(collected[i], observed=replace(observed, series=series, counts=counts))
         return measured
 
     # --- decide and act -----------------------------------------------------------------------

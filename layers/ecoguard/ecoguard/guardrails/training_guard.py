@@ -15,6 +15,12 @@ from ``plan_observation`` (the runner reads that series), whether to stop from `
    over the threshold.
 5. The job is idle only when every period of the window has a datapoint from every host and
    every period's average is below the threshold. Missing datapoints never count as idle.
+5a. Evidence others cannot fake: ``/aws/sagemaker/TrainingJobs`` is not reserved (PutMetricData reserves
+   only ``AWS/``), so any principal allowed ``cloudwatch:PutMetricData`` can add datapoints to a host's
+   series. Each period is read as its **Maximum** (added low datapoints cannot hide the real busy ones,
+   which cannot be removed) with its **SampleCount**: SageMaker publishes one datapoint per host per minute
+   (``SAGEMAKER_CADENCE_SECONDS``), so a period holding more than ``period / 60`` samples was written to by
+   someone else. That is an ``evidence-anomaly`` finding naming the hosts and periods, never a stop.
 6. ``ecoguard:min-gpu-util=N`` (0 < N <= 100) replaces the GPU threshold; ``ecoguard:exempt=true``
    turns the stop into a recorded skip. These two are the ``GOVERNING_TAGS``: no other tag changes a
    decision (a sweep reads them from the Search record; a job about to be stopped is decided again on
@@ -47,6 +53,14 @@ IN_PROGRESS = "InProgress"
 STOPPED_STATE = {"TrainingJobStatus": "Stopped"}
 # The window ends this long before now, so the last period's datapoints have reached CloudWatch.
 INGESTION_LAG = timedelta(minutes=2)
+# SageMaker publishes training job instance metrics at a 1-minute frequency (SageMaker Developer Guide,
+# "Amazon SageMaker AI metrics in Amazon CloudWatch": "Training jobs ... metrics are available at a 1-minute
+# frequency"): at most one datapoint per host per minute.
+SAGEMAKER_CADENCE_SECONDS = 60
+# Per period: the highest value (a datapoint added later cannot lower it) and how many datapoints it holds.
+EVIDENCE_STAT = "Maximum"
+COUNT_STAT = "SampleCount"
+ANOMALY = "evidence-anomaly"
 
 # CreateTrainingJob request fields that DescribeTrainingJob also returns: everything else in
 # the description (status, times, artifacts, billable seconds, ...) is read-only.
@@ -151,6 +165,11 @@ class Observation:
     threshold_source: str
 
     @property
+    def expected_samples(self) -> int:
+        """The most datapoints SageMaker itself puts in one period of one host."""
+        return max(1, self.period_seconds // SAGEMAKER_CADENCE_SECONDS)
+
+    @property
     def buckets(self) -> tuple[datetime, ...]:
         count = int((self.end - self.start).total_seconds()) // self.period_seconds
         return tuple(self.start + timedelta(seconds=i * self.period_seconds) for i in range(count))
@@ -222,8 +241,34 @@ def host_averages(observation: Observation, series: Series) -> list[float] | Non
     return averages or None
 
 
-def decide_stop(job: TrainingJob, observation: Observation, series: Series) -> PlannedAction | Skip | None:
-    """Stop the job if it stayed below the threshold through the whole window."""
+def evidence_anomaly(job: TrainingJob, observation: Observation, counts: Series) -> Finding | None:
+    """A finding naming each host's periods holding more datapoints than SageMaker publishes (someone else
+    wrote to the series), or None."""
+    limit = observation.expected_samples
+    excess: dict[str, dict[str, int]] = {}
+    for host in observation.hosts:
+        for bucket in observation.buckets:
+            samples = counts.get(host, {}).get(bucket, 0.0)
+            if samples > limit:
+                excess.setdefault(host, {})[bucket.isoformat()] = int(samples)
+    if not excess:
+        return None
+    reason = (
+        f"{observation.metric} in {NAMESPACE} holds more datapoints than SageMaker publishes (at most "
+        f"{observation.expected_samples} per host per {observation.period_seconds} s) on {', '.join(sorted(excess))}: "
+        "another principal wrote to the series; the job is not judged on it and not stopped"
+    )
+    evidence = {"namespace": NAMESPACE, "metric": observation.metric, "expected_samples": observation.expected_samples}
+    return Finding(GUARDRAIL, job.resource, ANOMALY, reason, {**evidence, "excess_samples": excess})
+
+
+def decide_stop(
+    job: TrainingJob, observation: Observation, series: Series, counts: Series | None = None
+) -> PlannedAction | Skip | Finding | None:
+    """Stop the job if it stayed below the threshold through the whole window (``series``: each period's
+    Maximum). With ``counts`` (each period's SampleCount), a series others wrote to is a finding, never a stop."""
+    if counts is not None and (anomaly := evidence_anomaly(job, observation, counts)) is not None:
+        return anomaly
     averages = host_averages(observation, series)
     if averages is None or max(averages) >= observation.threshold:
         return None
@@ -234,7 +279,7 @@ def decide_stop(job: TrainingJob, observation: Observation, series: Series) -> P
         "metric": observation.metric,
         "hosts": list(observation.hosts),
         "per_instance": observation.per_instance,
-        "unit": f"percent per {unit}, averaged over hosts",
+        "unit": f"percent per {unit}, each period's {EVIDENCE_STAT}, averaged over hosts",
         "window_start": observation.start.isoformat(),
         "window_end": observation.end.isoformat(),
         "period_seconds": observation.period_seconds,
@@ -267,6 +312,7 @@ class ObservedJob:
 
     job: TrainingJob
     series: Series | Unreadable | None = None
+    counts: Series | None = None  # each period's SampleCount per host, read with ``series``
 
 
 def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: datetime) -> Plan:
@@ -288,7 +334,7 @@ def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: 
         return Plan(findings, unreadable=Unreadable(GUARDRAIL, job.resource, "utilization not read"))
     if isinstance(series, Unreadable):
         return Plan(findings, unreadable=series)
-    decision = decide_stop(job, observation, series)
+    decision = decide_stop(job, observation, series, observed.counts)
     return Plan(findings if decision is None else (*findings, decision))
 
 

@@ -18,7 +18,7 @@ def check_time_zone(name: str) -> str:
         return name
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file name
         raise ValueError(f"{name!r} is not an IANA time zone (for example Europe/Paris)") from exc
     return name
 
@@ -68,7 +68,7 @@ class IdleEndpointsPolicy(StrictModel):
 class OffHours(StrictModel):
     """A daily window (local time) in which notebooks without activity data are stopped."""
 
-    time_zone: Annotated[str, AfterValidator(check_time_zone)] = Field(
+    time_zone: Annotated[str, Field(max_length=64), AfterValidator(check_time_zone)] = Field(
         default="UTC",
         description=(
             "IANA time zone of the window, e.g. `Europe/Paris`; zones other than `UTC` are looked up in the "

@@ -3,6 +3,8 @@ savings from the bill."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from ecoguard.policy.base import StrictModel
@@ -48,7 +50,8 @@ class MeasuredSavingsPolicy(StrictModel):
 class ReportPolicy(StrictModel):
     """The impact report (ImpactReportFunction, CentralReportFunction, ``ecoguard report``)."""
 
-    attribution_tags: list[str] = Field(
+    # A tag key: at most 128 characters (Tagging best practices, "Tag naming limits and requirements").
+    attribution_tags: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
         default=["team", "cost-center"],
         max_length=10,
         description=(

@@ -100,7 +100,9 @@ class ModelGate(StrictModel):
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="A stable id; it keys the model's state.")
-    endpoint: str | None = Field(default=None, description="The `Endpoint` dimension of its Model Monitor metrics.")
+    endpoint: str | None = Field(
+        default=None, min_length=1, max_length=63, description="The `Endpoint` dimension of its Model Monitor metrics."
+    )
     monitoring_schedule: Annotated[str, Field(pattern=MONITORING_SCHEDULE_NAME)] | None = Field(
         default=None,
         description=(

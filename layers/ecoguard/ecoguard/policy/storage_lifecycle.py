@@ -101,12 +101,27 @@ class NoncurrentPolicy(StrictModel):
 class PrefixClassRule(StrictModel):
     """Data classes by key prefix, for buckets whose name matches ``buckets`` (shell-style pattern)."""
 
-    buckets: str = Field(
-        default="*", min_length=1, max_length=255, description="Bucket name pattern (shell-style) the rule applies to."
-    )
+    # prefixes first: its errors are reported before a missing `buckets`.
     prefixes: dict[Annotated[str, Field(min_length=1, max_length=1024)], DataClass] = Field(
         min_length=1, description="Key prefix to data class; the prefixes of one rule must not nest."
     )
+
+    buckets: str = Field(
+        min_length=1,
+        max_length=255,
+        description=(
+            "Bucket name pattern (shell-style) the rule applies to; required, and it must name something (a "
+            "pattern of wildcards only, such as `*`, would opt every bucket of the account in)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _names_buckets(self) -> PrefixClassRule:
+        # A rule opts the buckets it matches in to rules that delete data (noncurrent-version expiration
+        # included): a pattern without a literal character would opt in every bucket, another team's too.
+        if not self.buckets.strip("*?[]!-"):
+            raise ValueError(f"buckets {self.buckets!r} matches every bucket; name the buckets the rule is for")
+        return self
 
     @model_validator(mode="after")
     def _disjoint_prefixes(self) -> PrefixClassRule:

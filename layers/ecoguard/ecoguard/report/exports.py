@@ -156,12 +156,37 @@ def csv_row(report: Report, line: ActionLine) -> list[str]:
     ]  # fmt: skip
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralized(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula is prefixed with an apostrophe. Figures
+    are written by ``csv_row`` itself; a negative one (``-1.5``) stays a number."""
+    if cell.startswith(FORMULA_STARTS) and not _is_number(cell):
+        return "'" + cell
+    return cell
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return cell.strip() == cell
+
+
 def render_csv(report: Report) -> str:
-    """Every applied action and every potential one (dry-run, skipped, finding) in its latest state."""
+    """Every applied action and every potential one (dry-run, skipped, finding) in its latest state. Every
+    cell is ``neutralized``; a cell holding a CR or LF is quoted (so a bare CR cannot split a row)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    # Python's csv quotes a field holding the line terminator ("\n") but not a bare CR, which spreadsheets
+    # read as a row break: a row holding one is written with every field quoted.
+    quoting = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(csv_columns(report))
     order = {Outcome.APPLIED: 0, Outcome.WOULD_APPLY: 1, Outcome.SKIPPED: 2, Outcome.FINDING: 3}
     for line in sorted(report.actions, key=lambda a: (order.get(a.record.outcome, 9), a.record.pk, a.record.sk)):
-        writer.writerow(csv_row(report, line))
+        cells = [neutralized(cell) for cell in csv_row(report, line)]
+        (quoting if any("\r" in cell for cell in cells) else writer).writerow(cells)
     return out.getvalue()

@@ -1,0 +1,51 @@
+"""Refusing a record that does not authenticate (``ecoguard.record_mac``): the restore and the settle call
+``refused_by`` first, before they read or act on anything the record says."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from ecoguard.audit import AuditRecord, AuditUnavailable
+from ecoguard.decisions import Mode, Outcome
+
+
+@runtime_checkable
+class Authenticating(Protocol):
+    """An audit log that checks records (``AuditTrail``) and records a refusal."""
+
+    def refusal(self, record: AuditRecord) -> str | None: ...
+
+    def finish(self, record: AuditRecord) -> None: ...
+
+
+REFUSED_PREFIX = "refused:"
+
+
+def refused_by(audit: object, record: AuditRecord, at: datetime) -> str | None:
+    """Why ``record`` is refused (None: acted on as before); a refusal is itself recorded (failed, keyed by the
+    refused record). An audit log that does not authenticate (a test's fake) refuses nothing."""
+    if not isinstance(audit, Authenticating):
+        return None
+    why = audit.refusal(record)
+    if why is None:
+        return None
+    refusal_record = AuditRecord(
+        guardrail=record.guardrail,
+        resource=record.resource,
+        action=f"{REFUSED_PREFIX}{record.action}"[:200],
+        trigger_id=f"{REFUSED_PREFIX}{record.sk}"[:900],
+        trigger="a record that does not verify",
+        outcome=Outcome.FAILED,
+        mode=Mode.ENFORCE,
+        reason=why,
+        before={},
+        after={},
+        recorded_at=at,
+        ttl_days=max(1, min(record.ttl_days, 3650)),
+        error=why,
+    )
+    with suppress(AuditUnavailable):  # the refusal stands without its record; the caller logs it
+        audit.finish(refusal_record)
+    return why
