@@ -94,5 +94,19 @@ def deployed_stack(template: dict[str, Any], stack: str) -> Resolver:
     }
     for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
         for resource in page["StackResourceSummaries"]:
-            resolver.refs[resource["LogicalResourceId"]] = resource["PhysicalResourceId"]
+            logical, physical = resource["LogicalResourceId"], resource["PhysicalResourceId"]
+            resolver.refs[logical] = physical
+            arn = arn_of(resource["ResourceType"], physical, region, account)
+            if arn is not None:
+                resolver.attributes[(logical, "Arn")] = arn
     return resolver
+
+
+def arn_of(resource_type: str, physical_id: str, region: str, account: str) -> str | None:
+    """``!GetAtt <resource>.Arn`` of a deployed resource, from what ListStackResources tells: its physical id is
+    the ARN itself for some types; a KMS key's is its key id (CloudFormation, AWS::KMS::Key return values)."""
+    if physical_id.startswith("arn:"):
+        return physical_id
+    if resource_type == "AWS::KMS::Key":
+        return f"arn:aws:kms:{region}:{account}:key/{physical_id}"
+    return None
