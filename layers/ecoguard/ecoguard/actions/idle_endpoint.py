@@ -199,20 +199,43 @@ def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) ->
     return {v: {"MinCapacity": t.min_capacity, "MaxCapacity": t.max_capacity} for v, t in found.items() if v in wanted}
 
 
-class ScaleToZero(ActionUnit[EndpointPorts]):
-    """Give an asynchronous endpoint's variants an autoscaling minimum of 0; undone by putting each variant's
-    target back (or removing it, where there was none)."""
+class _MinimumToZero(ActionUnit[EndpointPorts]):
+    """What both scale-to-zero units share: ``after`` holds each target's new capacities, ``before`` each
+    target's old ones (a minimum of None: the target was not registered). Undone by putting each target back
+    as it was, or removing it."""
 
-    name = SCALE_TO_ZERO
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
     irreversible = FULLY_REVERSIBLE
 
+    def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
+        raise NotImplementedError
+
+    def _deregister(self, endpoint: str, target: str) -> None:
+        raise NotImplementedError
+
     def apply(self, action: PlannedAction) -> None:
-        for variant, capacity in action.after.items():
-            self.ports.autoscaling.register(
-                action.resource.name, variant, capacity["MinCapacity"], capacity["MaxCapacity"]
-            )
+        for target, capacity in action.after.items():
+            self._register(action.resource.name, target, capacity["MinCapacity"], capacity["MaxCapacity"])
+
+    def undo(self, record: AuditRecord) -> None:
+        for target, capacity in record.before.items():
+            if capacity["MinCapacity"] is None:
+                self._deregister(record.resource.name, target)
+            else:
+                self._register(record.resource.name, target, capacity["MinCapacity"], capacity["MaxCapacity"])
+
+
+class ScaleToZero(_MinimumToZero):
+    """Give an asynchronous endpoint's variants an autoscaling minimum of 0 (targets by variant name)."""
+
+    name = SCALE_TO_ZERO
+
+    def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
+        self.ports.autoscaling.register(endpoint, target, minimum, maximum)
+
+    def _deregister(self, endpoint: str, target: str) -> None:
+        self.ports.autoscaling.deregister(endpoint, target)
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         endpoint = self.ports.sagemaker.endpoint(record.resource.name)
@@ -220,39 +243,23 @@ class ScaleToZero(ActionUnit[EndpointPorts]):
             return None
         return capacities(self.ports.autoscaling.targets(endpoint.name, list(record.after)), record.after)
 
-    def undo(self, record: AuditRecord) -> None:
-        name = record.resource.name
-        for variant, capacity in record.before.items():
-            if capacity["MinCapacity"] is None:
-                self.ports.autoscaling.deregister(name, variant)
-            else:
-                self.ports.autoscaling.register(name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
 
-
-class ScaleCopiesToZero(ActionUnit[EndpointPorts]):
-    """Give each inference component on the endpoint an autoscaling minimum of 0 copies; undone like
-    ``ScaleToZero``, per component."""
+class ScaleCopiesToZero(_MinimumToZero):
+    """Give each inference component on the endpoint an autoscaling minimum of 0 copies (targets by component
+    name)."""
 
     name = SCALE_COPIES_TO_ZERO
-    permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
-    restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
-    irreversible = FULLY_REVERSIBLE
 
-    def apply(self, action: PlannedAction) -> None:
-        for component, capacity in action.after.items():
-            self.ports.autoscaling.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
+    def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
+        self.ports.autoscaling.register_component(target, minimum, maximum)
+
+    def _deregister(self, endpoint: str, target: str) -> None:
+        self.ports.autoscaling.deregister_component(target)
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         if self.ports.sagemaker.endpoint(record.resource.name) is None:
             return None
         return capacities(self.ports.autoscaling.component_targets(list(record.after)), record.after)
-
-    def undo(self, record: AuditRecord) -> None:
-        for component, capacity in record.before.items():
-            if capacity["MinCapacity"] is None:
-                self.ports.autoscaling.deregister_component(component)
-            else:
-                self.ports.autoscaling.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
 
 
 def connect(clients: Clients) -> EndpointPorts:
