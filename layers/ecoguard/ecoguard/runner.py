@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 
 from ecoguard.confirm import Confirmation
-from ecoguard.decisions import Outcome, Plan
+from ecoguard.decisions import Decision, Finding, Outcome, Plan, Skip
 from ecoguard.executor import Executor
 from ecoguard.paging import Pager
 from ecoguard.state import StateStore
@@ -80,3 +80,13 @@ class GuardrailRunner:
 
         sweep: Sweep[S] = self._make_sweep()
         return sweep.run(trigger, self._executor(trigger), pager, handle)
+
+
+def daily(decision: Decision, day: str, advice: frozenset[str] | None = None) -> Trigger | None:
+    """For ``Executor.routed``: advice (findings of the ``advice`` kinds; None: every finding) and skips recorded
+    once per resource per UTC ``day``, not on every sweep; None for any other decision (the run's own trigger)."""
+    if isinstance(decision, Finding) and (advice is None or decision.kind in advice):
+        return Trigger(f"{decision.kind}-{day}", f"daily advice, {day}")
+    if isinstance(decision, Skip):
+        return Trigger(f"skip-{day}", f"daily skip, {day}")
+    return None

@@ -19,17 +19,7 @@ from typing import Any, Protocol
 from ecoguard.adapters.sagemaker_compute import ComputeAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
-from ecoguard.decisions import (
-    OUT_OF_SCOPE,
-    Decision,
-    Finding,
-    Outcome,
-    Plan,
-    PlannedAction,
-    Resource,
-    Skip,
-    Unreadable,
-)
+from ecoguard.decisions import OUT_OF_SCOPE, Decision, Outcome, Plan, PlannedAction, Resource, Unreadable
 from ecoguard.executor import Executor
 from ecoguard.guardrails.compute_advisories import ELASTIC_INFERENCE, HYPERPOD, plan_accelerators, plan_cluster
 from ecoguard.guardrails.idle_compute import (
@@ -55,7 +45,7 @@ from ecoguard.guardrails.mlflow_servers import (
 from ecoguard.guardrails.warm_pools import END_POOL, plan_warm_pool, pool_key
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
-from ecoguard.runner import GuardrailRunner
+from ecoguard.runner import GuardrailRunner, daily
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.summary import Trigger
 from ecoguard.sweep import Sweep, SweepResult
@@ -315,12 +305,7 @@ class IdleComputeRunner(GuardrailRunner):
 
     def route(self, decision: Decision) -> Trigger | None:
         """Advice and skips once per resource per UTC day, not once per 15-minute sweep."""
-        day = self._clock().date().isoformat()
-        if isinstance(decision, Finding) and decision.kind in DAILY_ADVICE:
-            return Trigger(f"{decision.kind}-{day}", f"daily advice, {day}")
-        if isinstance(decision, Skip):
-            return Trigger(f"skip-{day}", f"daily skip, {day}")
-        return None
+        return daily(decision, self._clock().date().isoformat(), DAILY_ADVICE)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger).routed(self.route)

@@ -11,14 +11,11 @@ ecoguard's ``StateStore``, one per mode), and a deletion is confirmed on the end
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from ecoguard.adapters.autoscaling import VARIANT_DIMENSION, AutoScalingAdapter
-from ecoguard.adapters.endpoint_snapshots import Busy, Collector, Described, Pages, Snapshot, usage_queries
-from ecoguard.adapters.metric_queries import (
-    summed,
-)
+from ecoguard.adapters.autoscaling import AutoScalingAdapter
+from ecoguard.adapters.endpoint_snapshots import Busy, Collector, Described, Pages, Snapshot
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker import SageMakerAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
@@ -39,11 +36,10 @@ from ecoguard.guardrails.idle_endpoint import (
     IdleMark,
     ScalingTarget,
     decide_endpoint,
-    needs_usage,
     stored_mark,
 )
-from ecoguard.guardrails.scale_from_zero import from_record, variant_resource_id
-from ecoguard.reading import GONE, Gone, read
+from ecoguard.guardrails.scale_from_zero import from_record
+from ecoguard.reading import GONE, Gone
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
@@ -203,20 +199,43 @@ def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) ->
     return {v: {"MinCapacity": t.min_capacity, "MaxCapacity": t.max_capacity} for v, t in found.items() if v in wanted}
 
 
-class ScaleToZero(ActionUnit[EndpointPorts]):
-    """Give an asynchronous endpoint's variants an autoscaling minimum of 0; undone by putting each variant's
-    target back (or removing it, where there was none)."""
+class _MinimumToZero(ActionUnit[EndpointPorts]):
+    """What both scale-to-zero units share: ``after`` holds each target's new capacities, ``before`` each
+    target's old ones (a minimum of None: the target was not registered). Undone by putting each target back
+    as it was, or removing it."""
 
-    name = SCALE_TO_ZERO
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
     irreversible = FULLY_REVERSIBLE
 
+    def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
+        raise NotImplementedError
+
+    def _deregister(self, endpoint: str, target: str) -> None:
+        raise NotImplementedError
+
     def apply(self, action: PlannedAction) -> None:
-        for variant, capacity in action.after.items():
-            self.ports.autoscaling.register(
-                action.resource.name, variant, capacity["MinCapacity"], capacity["MaxCapacity"]
-            )
+        for target, capacity in action.after.items():
+            self._register(action.resource.name, target, capacity["MinCapacity"], capacity["MaxCapacity"])
+
+    def undo(self, record: AuditRecord) -> None:
+        for target, capacity in record.before.items():
+            if capacity["MinCapacity"] is None:
+                self._deregister(record.resource.name, target)
+            else:
+                self._register(record.resource.name, target, capacity["MinCapacity"], capacity["MaxCapacity"])
+
+
+class ScaleToZero(_MinimumToZero):
+    """Give an asynchronous endpoint's variants an autoscaling minimum of 0 (targets by variant name)."""
+
+    name = SCALE_TO_ZERO
+
+    def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
+        self.ports.autoscaling.register(endpoint, target, minimum, maximum)
+
+    def _deregister(self, endpoint: str, target: str) -> None:
+        self.ports.autoscaling.deregister(endpoint, target)
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         endpoint = self.ports.sagemaker.endpoint(record.resource.name)
@@ -224,39 +243,23 @@ class ScaleToZero(ActionUnit[EndpointPorts]):
             return None
         return capacities(self.ports.autoscaling.targets(endpoint.name, list(record.after)), record.after)
 
-    def undo(self, record: AuditRecord) -> None:
-        name = record.resource.name
-        for variant, capacity in record.before.items():
-            if capacity["MinCapacity"] is None:
-                self.ports.autoscaling.deregister(name, variant)
-            else:
-                self.ports.autoscaling.register(name, variant, capacity["MinCapacity"], capacity["MaxCapacity"])
 
-
-class ScaleCopiesToZero(ActionUnit[EndpointPorts]):
-    """Give each inference component on the endpoint an autoscaling minimum of 0 copies; undone like
-    ``ScaleToZero``, per component."""
+class ScaleCopiesToZero(_MinimumToZero):
+    """Give each inference component on the endpoint an autoscaling minimum of 0 copies (targets by component
+    name)."""
 
     name = SCALE_COPIES_TO_ZERO
-    permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
-    restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
-    irreversible = FULLY_REVERSIBLE
 
-    def apply(self, action: PlannedAction) -> None:
-        for component, capacity in action.after.items():
-            self.ports.autoscaling.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
+    def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
+        self.ports.autoscaling.register_component(target, minimum, maximum)
+
+    def _deregister(self, endpoint: str, target: str) -> None:
+        self.ports.autoscaling.deregister_component(target)
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         if self.ports.sagemaker.endpoint(record.resource.name) is None:
             return None
         return capacities(self.ports.autoscaling.component_targets(list(record.after)), record.after)
-
-    def undo(self, record: AuditRecord) -> None:
-        for component, capacity in record.before.items():
-            if capacity["MinCapacity"] is None:
-                self.ports.autoscaling.deregister_component(component)
-            else:
-                self.ports.autoscaling.register_component(component, capacity["MinCapacity"], capacity["MaxCapacity"])
 
 
 def connect(clients: Clients) -> EndpointPorts:
@@ -360,51 +363,16 @@ class IdleEndpointRunner(GuardrailRunner):
         plan = decide(snapshot)
         if snapshot.listed_tags and any(a.action in TAGLESS_CHANGES for a in plan.actions):
             # Exempt everywhere (issue 27): a scale to zero, which no IAM Deny can back, on tags read now.
-            snapshot = self._tags_read_now(snapshot)
+            snapshot = self._collector().tags_read_now(snapshot)
             if isinstance(snapshot, Unreadable):
                 return executor.run(Plan(unreadable=snapshot))
             plan = decide(snapshot)
-        # Right before a deletion, in every mode, it is read again and decided again (``_fresh``).
+        # Right before a deletion, in every mode, it is read again and decided again (``Collector.reread``).
         return executor.run(plan, Confirmation(GUARDRAIL, snapshot, self._fresh, decide))
 
-    def _tags_read_now(self, snapshot: Described) -> Described | Unreadable:
-        """``snapshot`` with its endpoint's tags read now (ListTags), not as the tagging listing showed them."""
-        endpoint = snapshot.endpoint
-        tags = read(GUARDRAIL, endpoint.resource, lambda: self._sm.tags(endpoint.arn))
-        if isinstance(tags, Unreadable):
-            return tags
-        if tags is GONE:
-            return Unreadable(GUARDRAIL, endpoint.resource, "its tags could not be read: not found")
-        return replace(snapshot, endpoint=replace(endpoint, tags=tags), listed_tags=False)
-
     def _fresh(self, snapshot: Described) -> Fresh[Described]:
-        """The endpoint as it is right before its deletion: its status, LastModifiedTime and tags (the tagging
-        listing can lag), its invocations up to now (any since the decision keep it), whether its
-        configuration and models still exist (else the deletion could not be undone), and its autoscaling
-        targets and policies, which the deletion removes and the restore puts back."""
-        before = snapshot.endpoint
-        endpoint = self._sm.endpoint(before.name)
-        if endpoint is None:
-            return Fresh(None, changed=True)
-        policy = self._policy.idle_inference.endpoints
-        invocations = None
-        if needs_usage(endpoint, policy):
-            queries = usage_queries([endpoint], self._policy, self._clock())
-            invocations = summed(self._metrics.fetch(queries), [endpoint.name]).get(endpoint.name)
-        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
-        endpoint = replace(
-            endpoint,
-            gone_parts=self._sm.gone_parts(endpoint.config_name),
-            config=self._sm.creatable_config(endpoint.config_name),
-            autoscaling=self._aas.restorable(dict.fromkeys(ids, VARIANT_DIMENSION)),
-        )
-        changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
-            before.status,
-            before.in_service_since,
-            dict(before.tags),
-            snapshot.invocations,
-        )
-        return Fresh(Described(endpoint, invocations, listed_tags=False), changed=changed)
+        endpoint, changed = self._collector().reread(snapshot)
+        return Fresh(endpoint, changed=changed)
 
     def _mark(self, arn: str) -> IdleMark:
         stored = self._marks.get(arn)

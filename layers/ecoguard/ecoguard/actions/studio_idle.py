@@ -26,24 +26,14 @@ from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker_studio import StudioAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
-from ecoguard.decisions import (
-    OUT_OF_SCOPE,
-    Decision,
-    Finding,
-    Outcome,
-    Plan,
-    PlannedAction,
-    Resource,
-    Skip,
-    Unreadable,
-)
+from ecoguard.decisions import OUT_OF_SCOPE, Decision, Outcome, Plan, PlannedAction, Resource, Unreadable
 from ecoguard.executor import Executor
 from ecoguard.guardrails.canvas_idle import CANVAS, DELETE_CANVAS, is_canvas_candidate, profile_of
 from ecoguard.guardrails.studio import GUARDRAIL, CanvasIdle, Domain, ObservedDomain, Owner, StudioApp
 from ecoguard.guardrails.studio_idle import ACTION, DISABLED, idle_settings, plan_studio_idle
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
-from ecoguard.runner import GuardrailRunner
+from ecoguard.runner import GuardrailRunner, daily
 from ecoguard.summary import Trigger
 from ecoguard.sweep import Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
@@ -239,12 +229,7 @@ class StudioIdleRunner(GuardrailRunner):
 
     def route(self, decision: Decision) -> Trigger | None:
         """Running-app findings and skips once per resource per UTC day, not once per hourly sweep."""
-        day = self._clock().date().isoformat()
-        if isinstance(decision, Finding):
-            return Trigger(f"{decision.kind}-{day}", f"daily advice, {day}")
-        if isinstance(decision, Skip):
-            return Trigger(f"skip-{day}", f"daily skip, {day}")
-        return None
+        return daily(decision, self._clock().date().isoformat())
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger).routed(self.route)

@@ -50,17 +50,7 @@ from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
 from ecoguard.adapters.sagemaker_training import MAX_NAME, JobRef, SageMakerTrainingAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
-from ecoguard.decisions import (
-    OUT_OF_SCOPE,
-    Decision,
-    Finding,
-    Outcome,
-    Plan,
-    PlannedAction,
-    Resource,
-    Skip,
-    Unreadable,
-)
+from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Outcome, Plan, PlannedAction, Resource, Skip, Unreadable
 from ecoguard.errors import Throttled
 from ecoguard.events import EventBridgeEvent, status_key
 from ecoguard.events.sagemaker import parse_training_event, worth_evaluating

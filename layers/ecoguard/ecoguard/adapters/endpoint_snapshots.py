@@ -224,6 +224,46 @@ class Collector:
             snapshots[name] = Described(endpoint, totals.get(name), listed_tags=listed is not None)
         return snapshots
 
+    def tags_read_now(self, snapshot: Described) -> Described | Unreadable:
+        """``snapshot`` with its endpoint's tags read now (ListTags), not as the tagging listing showed them."""
+        endpoint = snapshot.endpoint
+        tags = read(GUARDRAIL, endpoint.resource, lambda: self._sm.tags(endpoint.arn))
+        if isinstance(tags, Unreadable):
+            return tags
+        if tags is GONE:
+            return Unreadable(GUARDRAIL, endpoint.resource, "its tags could not be read: not found")
+        return replace(snapshot, endpoint=replace(endpoint, tags=tags), listed_tags=False)
+
+    def reread(self, snapshot: Described) -> tuple[Described | None, bool]:
+        """The endpoint as it is right before its deletion (None: gone), and whether what the decision rests on
+        changed since ``snapshot``: its status, LastModifiedTime and tags (the tagging listing can lag), its
+        invocations up to now (any since the decision keep it), whether its configuration and models still exist
+        (else the deletion could not be undone), and its autoscaling, which the deletion removes and the restore
+        puts back."""
+        before = snapshot.endpoint
+        endpoint = self._sm.endpoint(before.name)
+        if endpoint is None:
+            return None, True
+        policy = self._policy.idle_inference.endpoints
+        invocations = None
+        if needs_usage(endpoint, policy):
+            queries = usage_queries([endpoint], self._policy, self._clock())
+            invocations = summed(self._metrics.fetch(queries), [endpoint.name]).get(endpoint.name)
+        ids = {variant_resource_id(endpoint.name, v.name): v.name for v in endpoint.variants}
+        endpoint = replace(
+            endpoint,
+            gone_parts=self._sm.gone_parts(endpoint.config_name),
+            config=self._sm.creatable_config(endpoint.config_name),
+            autoscaling=self._aas.restorable(dict.fromkeys(ids, VARIANT_DIMENSION)),
+        )
+        changed = (endpoint.status, endpoint.in_service_since, dict(endpoint.tags), invocations) != (
+            before.status,
+            before.in_service_since,
+            dict(before.tags),
+            snapshot.invocations,
+        )
+        return Described(endpoint, invocations, listed_tags=False), changed
+
     def _reader(self, ref: EndpointRef, listed: Tags | None) -> Callable[[], Endpoint | None]:
         tags = None if listed is None else listed.get(ref.arn.lower(), {})
         return lambda: self._sm.endpoint(ref.name, tags)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from ecoguard.policy.audit import AuditPolicy
-from ecoguard.policy.base import PolicyError, StrictModel
+from ecoguard.policy.base import PolicyError, StrictModel, section
 from ecoguard.policy.idle_compute import IdleComputePolicy
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
@@ -28,36 +28,32 @@ class Policy(StrictModel):
     """What each guardrail governs, one section per guardrail."""
 
     version: Literal[1] = Field(description="The schema version.")
-    audit: AuditPolicy = Field(default=AuditPolicy(), description="How long audit records are kept.")
-    log_retention: LogRetentionPolicy = Field(
-        default=LogRetentionPolicy(), description="CloudWatch Logs retention (LogRetentionFunction)."
+    audit: AuditPolicy = section(AuditPolicy, "How long audit records are kept.")
+    log_retention: LogRetentionPolicy = section(LogRetentionPolicy, "CloudWatch Logs retention (LogRetentionFunction).")
+    training_guard: TrainingGuardPolicy = section(
+        TrainingGuardPolicy, "Idle SageMaker training jobs (TrainingGuardFunction)."
     )
-    training_guard: TrainingGuardPolicy = Field(
-        default=TrainingGuardPolicy(), description="Idle SageMaker training jobs (TrainingGuardFunction)."
+    storage_lifecycle: StorageLifecyclePolicy = section(
+        StorageLifecyclePolicy, "S3 lifecycle by data class (StorageLifecycleFunction)."
     )
-    storage_lifecycle: StorageLifecyclePolicy = Field(
-        default=StorageLifecyclePolicy(), description="S3 lifecycle by data class (StorageLifecycleFunction)."
+    retraining_gate: RetrainingGatePolicy = section(
+        RetrainingGatePolicy, "Retraining on confirmed KPI breaches (RetrainingGateFunction)."
     )
-    retraining_gate: RetrainingGatePolicy = Field(
-        default=RetrainingGatePolicy(), description="Retraining on confirmed KPI breaches (RetrainingGateFunction)."
+    idle_inference: IdleInferencePolicy = section(
+        IdleInferencePolicy, "Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction)."
     )
-    idle_inference: IdleInferencePolicy = Field(
-        default=IdleInferencePolicy(),
-        description="Idle endpoints and notebook instances (IdleEndpointFunction, IdleNotebookFunction).",
+    report: ReportPolicy = section(
+        ReportPolicy, "The impact report: the cost-allocation tags it attributes savings by."
     )
-    report: ReportPolicy = Field(
-        default=ReportPolicy(), description="The impact report: the cost-allocation tags it attributes savings by."
+    studio_idle: StudioIdlePolicy = section(
+        StudioIdlePolicy, "Studio idle shutdown on every domain (StudioIdleFunction)."
     )
-    studio_idle: StudioIdlePolicy = Field(
-        default=StudioIdlePolicy(), description="Studio idle shutdown on every domain (StudioIdleFunction)."
+    idle_compute: IdleComputePolicy = section(
+        IdleComputePolicy, "Warm pools, MLflow tracking servers, HyperPod and Elastic Inference (IdleComputeFunction)."
     )
-    idle_compute: IdleComputePolicy = Field(
-        default=IdleComputePolicy(),
-        description="Warm pools, MLflow tracking servers, HyperPod and Elastic Inference (IdleComputeFunction).",
-    )
-    serving_advisor: ServingAdvisorPolicy = Field(
-        default=ServingAdvisorPolicy(),
-        description="Serving and training right-sizing advice (ServingAdvisorFunction, TrainingGuardFunction).",
+    serving_advisor: ServingAdvisorPolicy = section(
+        ServingAdvisorPolicy,
+        "Serving and training right-sizing advice (ServingAdvisorFunction, TrainingGuardFunction).",
     )
 
 

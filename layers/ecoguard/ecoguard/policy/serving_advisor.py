@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ecoguard.policy.base import StrictModel
+from ecoguard.policy.base import StrictModel, hours_share, utilization
 
 # CloudWatch keeps 1-hour datapoints for 455 days, 5-minute ones for 63 days (CloudWatch User Guide,
 # "Metrics retention"); the advisor reads hourly and 4-hourly datapoints, so a window up to 63 days is
@@ -45,11 +45,8 @@ class ServingAdvisorPolicy(StrictModel):
             "instance only while p95 ModelLatency is under half of it. `null`: no target."
         ),
     )
-    serverless_min_idle_hours_percent: int = Field(
-        default=50,
-        ge=1,
-        le=100,
-        description="Serverless: at least this share of the window's hours had no invocations.",
+    serverless_min_idle_hours_percent: int = hours_share(
+        50, "Serverless: at least this share of the window's hours had no invocations."
     )
     serverless_max_concurrency: int = Field(
         default=5,
@@ -65,8 +62,8 @@ class ServingAdvisorPolicy(StrictModel):
         gt=0,
         description="Asynchronous: p95 ModelLatency at least this long (real-time invocations time out at 60 s).",
     )
-    async_min_idle_hours_percent: int = Field(
-        default=25, ge=1, le=100, description="Asynchronous: at least this share of hours had no invocations."
+    async_min_idle_hours_percent: int = hours_share(
+        25, "Asynchronous: at least this share of hours had no invocations."
     )
     batch_max_hours_of_day: int = Field(
         default=4,
@@ -82,27 +79,17 @@ class ServingAdvisorPolicy(StrictModel):
         gt=0,
         description="Consolidation: an endpoint is lightly used below this mean of invocations per hour.",
     )
-    light_max_cpu_percent: float = Field(
-        default=20.0,
-        gt=0,
-        le=100,
-        description="Consolidation: an endpoint is lightly used only with p95 CPU per vCPU below this.",
+    light_max_cpu_percent: float = utilization(
+        20.0, "Consolidation: an endpoint is lightly used only with p95 CPU per vCPU below this."
     )
     consolidation_min_endpoints: int = Field(
         default=2, ge=2, le=100, description="Consolidation: how many lightly used endpoints make a group."
     )
-    sustained_active_hours_percent: int = Field(
-        default=90,
-        ge=1,
-        le=100,
-        description="Inferentia: a GPU endpoint is sustained when at least this share of hours had invocations.",
+    sustained_active_hours_percent: int = hours_share(
+        90, "Inferentia: a GPU endpoint is sustained when at least this share of hours had invocations."
     )
-    training_low_percent: float = Field(
-        default=30.0,
-        gt=0,
-        le=100,
-        description=(
-            "Training right-sizing: a completed job whose GPU, GPU memory and CPU (per device, averaged over "
-            "its run and hosts) all stayed under this is recommended fewer or smaller instances."
-        ),
+    training_low_percent: float = utilization(
+        30.0,
+        "Training right-sizing: a completed job whose GPU, GPU memory and CPU (per device, averaged over "
+        "its run and hosts) all stayed under this is recommended fewer or smaller instances.",
     )

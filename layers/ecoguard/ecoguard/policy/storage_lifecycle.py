@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ecoguard.policy.base import StrictModel
+from ecoguard.policy.base import StrictModel, days, section
 
 DataClass = Literal["raw", "recreatable", "artifact", "log"]
 DATA_CLASSES: tuple[str, ...] = ("raw", "recreatable", "artifact", "log")
@@ -24,17 +24,12 @@ class RawClassPolicy(StrictModel):
     storage_class: Literal["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] = Field(
         default="GLACIER", description="The archive class raw data moves to."
     )
-    transition_days: int = Field(
-        default=90, ge=0, le=36500, description="Days after creation before raw data is archived."
-    )
+    transition_days: int = days(90, "Days after creation before raw data is archived.", least=0)
 
 
 class RecreatableClassPolicy(StrictModel):
-    onezone_ia_days: int = Field(
-        default=30,
-        ge=30,
-        le=36500,
-        description="Days after creation before re-creatable data moves to ONEZONE_IA; S3 requires at least 30.",
+    onezone_ia_days: int = days(
+        30, "Days after creation before re-creatable data moves to ONEZONE_IA; S3 requires at least 30.", least=30
     )
     expiration_days: int | None = Field(
         default=None,
@@ -84,15 +79,11 @@ class ArtifactClassPolicy(StrictModel):
 
 
 class LogClassPolicy(StrictModel):
-    expiration_days: int = Field(
-        default=90, ge=1, le=36500, description="Log data is deleted this many days after creation."
-    )
+    expiration_days: int = days(90, "Log data is deleted this many days after creation.")
 
 
 class NoncurrentPolicy(StrictModel):
-    noncurrent_days: int = Field(
-        default=30, ge=1, le=36500, description="Noncurrent versions expire after this many days."
-    )
+    noncurrent_days: int = days(30, "Noncurrent versions expire after this many days.")
     newer_noncurrent_versions: int = Field(
         default=3, ge=1, le=100, description="The newest this many noncurrent versions are kept, whatever their age."
     )
@@ -162,12 +153,9 @@ class StorageLifecyclePolicy(StrictModel):
             "to it. None by default: a bucket without the tag gets only the abort of incomplete multipart uploads."
         ),
     )
-    raw: RawClassPolicy = Field(
-        default=RawClassPolicy(), description="Data class `raw`, rarely read: moved to an archive class."
-    )
-    recreatable: RecreatableClassPolicy = Field(
-        default=RecreatableClassPolicy(),
-        description="Data class `recreatable` (training, validation, test sets): moved to ONEZONE_IA.",
+    raw: RawClassPolicy = section(RawClassPolicy, "Data class `raw`, rarely read: moved to an archive class.")
+    recreatable: RecreatableClassPolicy = section(
+        RecreatableClassPolicy, "Data class `recreatable` (training, validation, test sets): moved to ONEZONE_IA."
     )
     artifact: ArtifactClassPolicy = Field(
         default=ArtifactClassPolicy(),
@@ -176,12 +164,9 @@ class StorageLifecyclePolicy(StrictModel):
             "(configuration `ecoguard-archive`)."
         ),
     )
-    log: LogClassPolicy = Field(default=LogClassPolicy(), description="Data class `log`: deleted when old.")
-    abort_incomplete_multipart_days: int = Field(
-        default=7,
-        ge=1,
-        le=36500,
-        description="Every governed bucket: incomplete multipart uploads are aborted after this many days.",
+    log: LogClassPolicy = section(LogClassPolicy, "Data class `log`: deleted when old.")
+    abort_incomplete_multipart_days: int = days(
+        7, "Every governed bucket: incomplete multipart uploads are aborted after this many days."
     )
     noncurrent: NoncurrentPolicy = Field(
         default=NoncurrentPolicy(),

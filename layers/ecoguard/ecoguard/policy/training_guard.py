@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ecoguard.policy.base import StrictModel
+from ecoguard.policy.base import StrictModel, utilization
 
 
 class TrainingGuardPolicy(StrictModel):
@@ -21,18 +21,14 @@ class TrainingGuardPolicy(StrictModel):
     """
 
     enabled: bool = Field(default=True, description="Turn the guardrail off (no stops, no findings).")
-    min_gpu_util_percent: float = Field(
-        default=10,
-        gt=0,
-        le=100,
-        description=(
+    min_gpu_util_percent: float = utilization(
+        10,
+        (
             "A GPU job is idle when its GPU utilization per GPU, averaged over its hosts, stays below this in "
             "every period of the window; the tag `ecoguard:min-gpu-util=N` overrides it per job."
         ),
     )
-    min_cpu_util_percent: float = Field(
-        default=5, gt=0, le=100, description="The same for CPU-only jobs: CPU utilization per vCPU."
-    )
+    min_cpu_util_percent: float = utilization(5, "The same for CPU-only jobs: CPU utilization per vCPU.")
     window_minutes: int = Field(
         default=60,
         ge=10,

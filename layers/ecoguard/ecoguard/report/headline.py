@@ -19,20 +19,19 @@ class Figure:
     key: str  # kwh, kg_co2e or usd
 
 
-FIGURES = (
-    Figure("AvoidedToDateKgCO2e", "Avoided to date", "to date", "avoided", "kg_co2e"),
-    Figure("AvoidedToDateKwh", "Avoided to date", "to date", "avoided", "kwh"),
-    Figure("AvoidedToDateUsd", "Avoided to date", "to date", "avoided", "usd"),
-    Figure("RunRateMonthlyKgCO2e", "Monthly run rate", "per month", "run_rate", "kg_co2e"),
-    Figure("RunRateMonthlyKwh", "Monthly run rate", "per month", "run_rate", "kwh"),
-    Figure("RunRateMonthlyUsd", "Monthly run rate", "per month", "run_rate", "usd"),
-    Figure("PotentialMonthlyKgCO2e", "Potential if enforced", "per month", "potential", "kg_co2e"),
-    Figure("PotentialMonthlyKwh", "Potential if enforced", "per month", "potential", "kwh"),
-    Figure("PotentialMonthlyUsd", "Potential if enforced", "per month", "potential", "usd"),
+# (metric prefix, label, period, Report attribute), and each in these units: (metric suffix, key).
+HEADS = (
+    ("AvoidedToDate", "Avoided to date", "to date", "avoided"),
+    ("RunRateMonthly", "Monthly run rate", "per month", "run_rate"),
+    ("PotentialMonthly", "Potential if enforced", "per month", "potential"),
     # Never added to the potential: ecoguard reports these and does not act on them.
-    Figure("AdvisoryMonthlyKgCO2e", "Advisory, not acted on", "per month", "advisory", "kg_co2e"),
-    Figure("AdvisoryMonthlyKwh", "Advisory, not acted on", "per month", "advisory", "kwh"),
-    Figure("AdvisoryMonthlyUsd", "Advisory, not acted on", "per month", "advisory", "usd"),
+    ("AdvisoryMonthly", "Advisory, not acted on", "per month", "advisory"),
+)
+UNITS = (("KgCO2e", "kg_co2e"), ("Kwh", "kwh"), ("Usd", "usd"))
+FIGURES = tuple(
+    Figure(f"{prefix}{suffix}", label, period, amounts, key)
+    for prefix, label, period, amounts in HEADS
+    for suffix, key in UNITS
 )
 
 
