@@ -120,9 +120,30 @@ def moto_cfn_drops_function_layers_and_architectures(stack: str, translated: dic
         )
 
 
+def moto_cfn_creates_every_kms_key_symmetric(stack: str, translated: dict[str, Any]) -> None:
+    """moto 5.2.5's CloudFormation creates each AWS::KMS::Key as SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT, whatever
+    its ``KeySpec`` and ``KeyUsage``, and keeps its ``KeyPolicy`` as an object that its own policy check then
+    cannot parse. CloudFormation creates the key the template declares (AWS::KMS::Key, KeySpec and KeyUsage):
+    give each key its declared spec and usage, and its (resolved) policy as the JSON document KMS keeps."""
+    from moto.kms.models import kms_backends
+
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    backend = kms_backends[account][boto3.session.Session().region_name or "us-east-1"]
+    summaries = boto3.client("cloudformation").list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    for summary in summaries:
+        if summary["ResourceType"] != "AWS::KMS::Key":
+            continue
+        declared = translated["Resources"][summary["LogicalResourceId"]]["Properties"]
+        key = backend.keys[summary["PhysicalResourceId"]]
+        key.key_spec = declared.get("KeySpec", key.key_spec)
+        key.key_usage = declared.get("KeyUsage", key.key_usage)
+        key.policy = key.policy if isinstance(key.policy, str) else json.dumps(key.policy)
+
+
 def deploy_simulated_stack(stack: str = "ecoguard") -> str:
     """template.yaml, as ``sam deploy`` would leave it, in the simulated account (see the module's doc)."""
     translated = translated_template()
     stack_id = deploy(stack, deployable(translated))
     moto_cfn_drops_function_layers_and_architectures(stack, translated)
+    moto_cfn_creates_every_kms_key_symmetric(stack, translated)
     return stack_id
