@@ -17,10 +17,10 @@ from ecoguard.audit import AuditTrail
 from ecoguard.policy import build_policy
 from ecoguard_cli import operations
 from ecoguard_cli.advice import advice_table, open_advice
-from ecoguard_cli.audit_view import audit_table
+from ecoguard_cli.audit_view import audit_view
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
-from ecoguard_cli.errors import USAGE, user_error
+from ecoguard_cli.errors import USAGE, UserError, user_error
 from ecoguard_cli.guardrails import GUARDRAILS
 from ecoguard_cli.kpi_alarms import kpi_alarm_resources
 from ecoguard_cli.policy_file import effective_policy_yaml, problems, read_policy_file
@@ -170,7 +170,8 @@ def print_audit(session: boto3.session.Session, table: str, guardrail: str | Non
     if as_json:
         Console().print_json(json.dumps(rows, default=str))
     else:
-        Console().print(audit_table(rows, title=f"audit trail of {table}"))
+        console = Console()
+        console.print(audit_view(rows, f"audit trail of {table}", console.width))
     return 0
 
 
@@ -187,12 +188,11 @@ def print_report(
 
 
 def print_doctor(session: boto3.session.Session, stack: str) -> int:
-    """One table (check, result, what to do); exit 1 if any check fails, 2 if there is no such stack."""
+    """One table (check, result, what to do); exit 1 if any check fails or there is no such stack."""
     deployment = Deployment(session, stack)
     missing = deployment.missing()
     if missing:
-        Console(stderr=True).print(missing, markup=False)
-        return 2
+        raise UserError(f"{missing} (pass the stack's name to --stack, or its region to --region)")
     rows = run_checks(deployment)
     Console(width=200).print(doctor_table(rows, stack))
     return exit_code(rows)

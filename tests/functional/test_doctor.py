@@ -201,12 +201,13 @@ def test_the_simulation_shim_follows_iams_evaluation_for_what_it_knows_and_refus
         decision([odd], "logs:PutRetentionPolicy", group, {"aws:CurrentTime": ["2026-01-01T00:00:00Z"]})
 
 
-def test_a_stack_that_does_not_exist_is_said_plainly_with_exit_2(
+def test_a_stack_that_does_not_exist_is_said_in_one_line_with_exit_1(
     doctor: Doctor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(boto3.session, "Session", lambda: doctor.session)
-    assert main(["doctor", "--stack", "no-such-stack"]) == 2
-    assert "no stack no-such-stack in us-east-1" in capsys.readouterr().err
+    assert main(["doctor", "--stack", "no-such-stack"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "no stack no-such-stack in us-east-1" in line and "--region" in line
 
 
 SCALE_FROM_ZERO = "scale from zero (async endpoints, inference components)"
