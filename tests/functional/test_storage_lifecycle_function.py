@@ -479,3 +479,39 @@ def test_given_the_bundled_policy_when_enforce_sweeps_an_untagged_versioned_buck
     assert finding.resource.name == "team-untagged" and finding.action == "finding:withheld-rules"
     assert finding.before["withheld"] == [{"id": "ecoguard-noncurrent", "class": "deleting"}]
     assert "ecoguard:data-class=<raw|recreatable|artifact|log>" in finding.reason
+
+
+def test_given_buckets_with_objects_when_swept_then_each_saving_is_priced_from_its_bytes_in_two_metric_calls(
+    seeded: Stack,
+) -> None:
+    """BucketSizeBytes per StorageType (moto reports every bucket's objects as StandardStorage, today): one
+    ListMetrics listing and one GetMetricData call for the page, however many buckets it holds."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket="ml-scratch-features")
+    s3.put_bucket_tagging(
+        Bucket="ml-scratch-features", Tagging={"TagSet": [{"Key": "ecoguard:data-class", "Value": "recreatable"}]}
+    )
+    for index in range(3):
+        s3.put_object(Bucket="ml-scratch-features", Key=f"part-{index}", Body=b"x" * 1_000_000)
+    calls = record_calls("cloudwatch")
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
+    assert dict(calls.calls) == {"ListMetrics": 1, "GetMetricData": 1}
+    [queries] = [p["MetricDataQueries"] for op, p in calls.params if op == "GetMetricData"]
+    assert {q["MetricStat"]["Metric"]["MetricName"] for q in queries} == {"BucketSizeBytes"}
+    assert all(q["MetricStat"]["Stat"] == "Average" and q["MetricStat"]["Period"] == 86_400 for q in queries)
+    impact = {r.resource.name: r.impact or {} for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY}
+    price = {c: impact_price(c) for c in ("STANDARD", "ONEZONE_IA")}
+    saved = 3_000_000 / 2**30 * (price["STANDARD"] - price["ONEZONE_IA"]) * 24 / 730
+    assert impact["ml-scratch-features"]["usd"] == pytest.approx(saved)
+    assert impact["ml-scratch-features"]["kwh"] > 0  # replication 6 -> 2 (CCF)
+    # An empty bucket's transition saves a true zero; a bucket with only the abort rule is unknown, with why.
+    assert impact["ml-raw-landing"]["usd"] == 0.0
+    assert impact["ml-datalake"]["usd"] is None and impact["ml-datalake"]["unknown"]
+
+
+def impact_price(storage_class: str) -> float:
+    from ecoguard.impact import storage_price
+
+    found = storage_price("s3", storage_class, REGION)
+    assert found is not None
+    return found.usd_per_gb_month

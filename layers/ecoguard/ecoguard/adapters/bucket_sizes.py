@@ -43,7 +43,7 @@ class BucketSizes:
         names = list(dict.fromkeys(buckets))
         if not names:
             return {}
-        end = now.replace(minute=0, second=0, microsecond=0)
+        end = now.replace(second=0, microsecond=0)
         queries = [
             MetricQuery(
                 name,
