@@ -504,6 +504,8 @@ def test_given_buckets_with_objects_when_swept_then_each_saving_is_priced_from_i
     saved = 3_000_000 / 2**30 * (price["STANDARD"] - price["ONEZONE_IA"]) * 24 / 730
     assert impact["ml-scratch-features"]["usd"] == pytest.approx(saved)
     assert impact["ml-scratch-features"]["kwh"] > 0  # replication 6 -> 2 (CCF)
+    # The log bucket's expiration stops everything it stores now (tools/simulator/seed_s3.py: 1 MiB in Standard).
+    assert impact["ml-training-logs"]["usd"] == pytest.approx(2**20 / 2**30 * price["STANDARD"] * 24 / 730)
     # An empty bucket's transition saves a true zero; a bucket with only the abort rule is unknown, with why.
     assert impact["ml-raw-landing"]["usd"] == 0.0
     assert impact["ml-datalake"]["usd"] is None and impact["ml-datalake"]["unknown"]
