@@ -34,6 +34,7 @@ from tests.conftest import (
     Stack,
     assert_rejected,
     event_files,
+    fail_calls,
     lambda_async_invoke_shim,
     load_event,
     record_calls,
@@ -517,3 +518,16 @@ def impact_price(storage_class: str) -> float:
     found = storage_price("s3", storage_class, REGION)
     assert found is not None
     return found.usd_per_gb_month
+
+
+def test_given_the_bucket_sizes_cannot_be_read_then_the_rules_still_apply_and_each_saving_is_unknown_with_why(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    """The size is read only to price the saving: AccessDenied on ListMetrics (a role without it) changes no rule."""
+    fail_calls("cloudwatch", "ListMetrics", "AccessDenied")
+    [result] = seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True
+    assert rules_of(store, "ml-training-logs")["ecoguard-log"]["Expiration"] == {"Days": 90}
+    applied = [r for r in seeded.records() if r.outcome is Outcome.APPLIED]
+    assert applied and all(r.impact and r.impact["usd"] is None for r in applied)
+    assert all("the bucket sizes could not be read" in r.impact["unknown"][0] for r in applied if r.impact)

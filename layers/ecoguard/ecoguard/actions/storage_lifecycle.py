@@ -135,7 +135,10 @@ class StorageLifecycleRunner(GuardrailRunner):
         executor = self._executor(trigger)
         if name is None or not in_scope(name, self._policy.storage_lifecycle):
             return executor.summary
-        self._stored = self._read_sizes([name])
+        try:
+            self._stored = self._read_sizes([name])
+        except Throttled as exc:  # one bucket, on its event: decided now, its saving unknown, not retried
+            self._stored = {name: StoredBytes.unknown(f"the bucket size read was throttled: {exc}")}
         if self._evaluate(Bucket(name, self._region), executor) is Outcome.DEFERRED:
             raise Throttled("PutBucketLifecycleConfiguration", "SlowDown", f"deferred {name}")
         return executor.summary

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Protocol
 
-from ecoguard.adapters.metrics import MetricQuery, MetricsAdapter
+from ecoguard.adapters.metrics import MetricQuery, Series
 from ecoguard.guardrails.storage_savings import StoredBytes
 
 NAMESPACE = "AWS/S3"
@@ -26,8 +27,16 @@ NOT_LISTED = "no BucketSizeBytes reported for the bucket in the past two weeks (
 NO_DATAPOINT = "no BucketSizeBytes datapoint in the past three days"
 
 
+class Metrics(Protocol):
+    """What it needs of ``adapters.metrics.MetricsAdapter``."""
+
+    def dimension_values(self, namespace: str, metric: str, names: tuple[str, ...]) -> set[tuple[str, ...]]: ...
+
+    def fetch(self, queries: Iterable[MetricQuery]) -> list[tuple[MetricQuery, Series]]: ...
+
+
 class BucketSizes:
-    def __init__(self, metrics: MetricsAdapter) -> None:
+    def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
 
     @cached_property
