@@ -177,16 +177,17 @@ def _transition(target: str, by_type: Mapping[str, int], region: str) -> _Part:
 
 def _rule_part(rule: Mapping[str, Any], by_type: Mapping[str, int], region: str) -> _Part | None:
     """The rule's saving; None for a rule whose bytes are not reported apart (left out, named in the basis)."""
-    prefix = str((rule.get("Filter") or {}).get("Prefix", rule.get("Prefix", "")) or "")
-    acts = {k for k in rule if k in LEFT_OUT or k in ("Expiration", "Transitions")}
-    if not acts & {"Expiration", "Transitions"}:
+    scope = dict(rule.get("Filter") or {})
+    prefix = str(scope.pop("Prefix", rule.get("Prefix", "")) or "")
+    transitions = list(rule.get("Transitions") or [])
+    if "Expiration" not in rule and not transitions:
         return None
-    if prefix:
-        return _Part(None, None, f"rule {rule.get('ID')}", (f"bytes under the prefix {prefix!r} are not measured",))
+    if prefix or scope:
+        narrower = f"the prefix {prefix!r}" if prefix else f"the filter {sorted(scope)}"
+        return _Part(None, None, f"rule {rule.get('ID')}", (f"bytes under {narrower} are not measured",))
     if "Expiration" in rule:  # at most everything stored now: a transition before it saves no more
         return _expiration(by_type, region)
-    [transition] = rule["Transitions"][-1:]
-    return _transition(str(transition["StorageClass"]), by_type, region)
+    return _transition(str(transitions[-1]["StorageClass"]), by_type, region)
 
 
 def lifecycle_estimate(added: Sequence[Mapping[str, Any]], stored: StoredBytes, region: str) -> Estimate:
