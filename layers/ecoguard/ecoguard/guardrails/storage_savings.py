@@ -207,12 +207,13 @@ def lifecycle_estimate(added: Sequence[Mapping[str, Any]], stored: StoredBytes, 
     if not listed:
         unknown += (f"no grid factor for {region}: CCF's average used",)
     c = coefficients()
+    # The prices of the classes this bucket holds bytes in, and of those the rules move them to.
+    involved = {"STANDARD", *(STORAGE_TYPE_CLASS.get(t, "") for t, n in stored.by_type.items() if n)}
+    involved |= {str(t["StorageClass"]) for rule in added for t in rule.get("Transitions") or []}
     prices = sorted(
-        {
-            f"{cls} {price.usd_per_gb_month:g} (retrieved {price.retrieved})"
-            for cls in {*STORAGE_TYPE_CLASS.values()}
-            if (price := storage_price("s3", cls, region)) is not None
-        }
+        f"{cls} {price.usd_per_gb_month:g} (retrieved {price.retrieved})"
+        for cls in involved
+        if (price := storage_price("s3", cls, region)) is not None
     )
     basis = (
         "; ".join(p.basis for p in parts)
