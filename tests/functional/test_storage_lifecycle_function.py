@@ -531,3 +531,25 @@ def test_given_the_bucket_sizes_cannot_be_read_then_the_rules_still_apply_and_ea
     applied = [r for r in seeded.records() if r.outcome is Outcome.APPLIED]
     assert applied and all(r.impact and r.impact["usd"] is None for r in applied)
     assert all("the bucket sizes could not be read" in r.impact["unknown"][0] for r in applied if r.impact)
+
+
+def test_given_a_dry_run_with_some_savings_unknown_then_the_run_publishes_their_known_part_never_as_the_whole(
+    seeded: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 31, through the handler: the dry-run's potential is partly known (ml-datalake's abort-only merge is
+    unknown), so the run publishes PotentialFoundMonthlyUsdKnownPart and the count, never PotentialFoundMonthlyUsd;
+    the withheld-rules finding is advice, apart from the potential."""
+    from tests.functional.test_report_story import published
+
+    capsys.readouterr()
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run", "POWERTOOLS_METRICS_DISABLED": "false"})
+    metrics = published(capsys.readouterr().out)
+    would_apply = [r for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY]
+    unknown = [r for r in would_apply if r.impact and r.impact["usd"] is None]
+    assert 0 < len(unknown) < len(would_apply)
+    assert "PotentialFoundMonthlyUsd" not in metrics and metrics["PotentialFoundMonthlyUsdKnownPart"] > 0
+    any_unknown = [
+        r for r in would_apply if r.impact and None in (r.impact["kwh"], r.impact["kg_co2e"], r.impact["usd"])
+    ]
+    assert metrics["PotentialFoundMonthlyUnknownActions"] == len(any_unknown)  # per action, not per figure
+    assert metrics["RunRateAddedMonthlyUsd"] == 0.0  # nothing applied in a dry-run: a true zero
