@@ -108,7 +108,9 @@ def test_the_headline_states_avoided_to_date_and_run_rate_that_the_audit_records
     headline = shown(html)
     data = json.loads(Path(demo["path"]).with_suffix(".json").read_text())
     for metric, value in expected.items():
-        assert data["headline"][metric] == pytest.approx(value, rel=1e-9, abs=1e-12), metric
+        # A figure some actions leave unknown is published only as its known part (issue 31).
+        whole_or_part = data["headline"].get(metric, data["headline"].get(f"{metric}KnownPart"))
+        assert whole_or_part == pytest.approx(value, rel=1e-9, abs=1e-12), metric
         text = headline[metric]
         assert text.endswith(" USD") if metric.endswith("Usd") else text.endswith(("gCO2e", "kgCO2e", "tCO2e"))
         assert readable(text, value, metric.endswith("Usd")), (metric, text, value)

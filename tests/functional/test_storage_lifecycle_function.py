@@ -34,6 +34,7 @@ from tests.conftest import (
     Stack,
     assert_rejected,
     event_files,
+    fail_calls,
     lambda_async_invoke_shim,
     load_event,
     record_calls,
@@ -479,3 +480,76 @@ def test_given_the_bundled_policy_when_enforce_sweeps_an_untagged_versioned_buck
     assert finding.resource.name == "team-untagged" and finding.action == "finding:withheld-rules"
     assert finding.before["withheld"] == [{"id": "ecoguard-noncurrent", "class": "deleting"}]
     assert "ecoguard:data-class=<raw|recreatable|artifact|log>" in finding.reason
+
+
+def test_given_buckets_with_objects_when_swept_then_each_saving_is_priced_from_its_bytes_in_two_metric_calls(
+    seeded: Stack,
+) -> None:
+    """BucketSizeBytes per StorageType (moto reports every bucket's objects as StandardStorage, today): one
+    ListMetrics listing and one GetMetricData call for the page, however many buckets it holds."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket="ml-scratch-features")
+    s3.put_bucket_tagging(
+        Bucket="ml-scratch-features", Tagging={"TagSet": [{"Key": "ecoguard:data-class", "Value": "recreatable"}]}
+    )
+    for index in range(3):
+        s3.put_object(Bucket="ml-scratch-features", Key=f"part-{index}", Body=b"x" * 1_000_000)
+    calls = record_calls("cloudwatch")
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
+    assert dict(calls.calls) == {"ListMetrics": 1, "GetMetricData": 1}
+    [queries] = [p["MetricDataQueries"] for op, p in calls.params if op == "GetMetricData"]
+    assert {q["MetricStat"]["Metric"]["MetricName"] for q in queries} == {"BucketSizeBytes"}
+    assert all(q["MetricStat"]["Stat"] == "Average" and q["MetricStat"]["Period"] == 86_400 for q in queries)
+    impact = {r.resource.name: r.impact or {} for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY}
+    price = {c: impact_price(c) for c in ("STANDARD", "ONEZONE_IA")}
+    saved = 3_000_000 / 2**30 * (price["STANDARD"] - price["ONEZONE_IA"]) * 24 / 730
+    assert impact["ml-scratch-features"]["usd"] == pytest.approx(saved)
+    assert impact["ml-scratch-features"]["kwh"] > 0  # replication 6 -> 2 (CCF)
+    # The log bucket's expiration stops everything it stores now (tools/simulator/seed_s3.py: 1 MiB in Standard).
+    assert impact["ml-training-logs"]["usd"] == pytest.approx(2**20 / 2**30 * price["STANDARD"] * 24 / 730)
+    # An empty bucket's transition saves a true zero; a bucket with only the abort rule is unknown, with why.
+    assert impact["ml-raw-landing"]["usd"] == 0.0
+    assert impact["ml-datalake"]["usd"] is None and impact["ml-datalake"]["unknown"]
+
+
+def impact_price(storage_class: str) -> float:
+    from ecoguard.impact import storage_price
+
+    found = storage_price("s3", storage_class, REGION)
+    assert found is not None
+    return found.usd_per_gb_month
+
+
+def test_given_the_bucket_sizes_cannot_be_read_then_the_rules_still_apply_and_each_saving_is_unknown_with_why(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    """The size is read only to price the saving: AccessDenied on ListMetrics (a role without it) changes no rule."""
+    fail_calls("cloudwatch", "ListMetrics", "AccessDenied")
+    [result] = seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    assert result["finished"] is True
+    assert rules_of(store, "ml-training-logs")["ecoguard-log"]["Expiration"] == {"Days": 90}
+    applied = [r for r in seeded.records() if r.outcome is Outcome.APPLIED]
+    assert applied and all(r.impact and r.impact["usd"] is None for r in applied)
+    assert all("the bucket sizes could not be read" in r.impact["unknown"][0] for r in applied if r.impact)
+
+
+def test_given_a_dry_run_with_some_savings_unknown_then_the_run_publishes_their_known_part_never_as_the_whole(
+    seeded: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 31, through the handler: the dry-run's potential is partly known (ml-datalake's abort-only merge is
+    unknown), so the run publishes PotentialFoundMonthlyUsdKnownPart and the count, never PotentialFoundMonthlyUsd;
+    the withheld-rules finding is advice, apart from the potential."""
+    from tests.functional.test_report_story import published
+
+    capsys.readouterr()
+    seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run", "POWERTOOLS_METRICS_DISABLED": "false"})
+    metrics = published(capsys.readouterr().out)
+    would_apply = [r for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY]
+    unknown = [r for r in would_apply if r.impact and r.impact["usd"] is None]
+    assert 0 < len(unknown) < len(would_apply)
+    assert "PotentialFoundMonthlyUsd" not in metrics and metrics["PotentialFoundMonthlyUsdKnownPart"] > 0
+    any_unknown = [
+        r for r in would_apply if r.impact and None in (r.impact["kwh"], r.impact["kg_co2e"], r.impact["usd"])
+    ]
+    assert metrics["PotentialFoundMonthlyUnknownActions"] == len(any_unknown)  # per action, not per figure
+    assert metrics["RunRateAddedMonthlyUsd"] == 0.0  # nothing applied in a dry-run: a true zero

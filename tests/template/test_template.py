@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
-from ecoguard.invocation import MONTHLY_FIGURES, RUN_METRICS
+from ecoguard.invocation import RUN_METRICS
 from ecoguard.policy import RETENTION_DAYS
-from ecoguard.report.headline import FIGURES
+from ecoguard.report.headline import HEADS
+from ecoguard.savings import KNOWN_PART, METRIC_UNITS, UNKNOWN_ACTIONS
 from tests.builders.template import FUNCTIONS, RESOURCES, TEMPLATE, actions_of, matches, patterns_of
 from tests.conftest import REFERENCE_EVENTS, ROOT, event_files
 
@@ -313,18 +314,41 @@ def test_the_dashboard_body_is_valid_json_with_every_widget_titled() -> None:
     assert any("errors" in t.lower() for t in titles)
 
 
+def published_names(prefix: str) -> set[str]:
+    """Every name ``savings.published`` can give one set of figures."""
+    names = {f"{prefix}{suffix}" for suffix, _ in METRIC_UNITS}
+    return names | {f"{name}{KNOWN_PART}" for name in names} | {f"{prefix}{UNKNOWN_ACTIONS}"}
+
+
 def test_every_impact_figure_on_the_dashboard_is_monthly_or_the_impact_reports_to_date() -> None:
     """Per-run impact metrics are monthly figures (estimates per idle day, per day and per month are never
     added as they are); avoided to date comes only from the impact report's headline metrics."""
     body = RESOURCES["ImpactDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     shown = set(re.findall(r'MetricName=\\"(\w+)\\"', body))
     shown |= set(re.findall(r'\["ecoguard", "(\w+)"', body))
-    impact = {name for name in shown if any(unit in name for unit in ("KgCO2e", "Kwh", "KWh", "Usd"))}
-    monthly = {f"{name}{unit}" for name in RUN_METRICS for unit in MONTHLY_FIGURES.values()}
-    headline = {figure.metric for figure in FIGURES}
+    impact = {name for name in shown if any(unit in name for unit in ("KgCO2e", "Kwh", "KWh", "Usd", UNKNOWN_ACTIONS))}
+    monthly = {name for prefix in RUN_METRICS for name in published_names(prefix)}
+    headline = {name for prefix, *_ in HEADS for name in published_names(prefix)}
     assert impact, "the dashboard shows impact figures"
     assert impact <= monthly | headline, sorted(impact - monthly - headline)
-    assert {"RunRateAddedMonthlyKgCO2e", "RunRateAddedMonthlyUsd", "PotentialFoundMonthlyKgCO2e"} <= impact
+    assert {"RunRateAddedMonthlyKgCO2e", "RunRateAddedMonthlyUsd", "AdvisoryFoundMonthlyKgCO2e"} <= impact
+
+
+def test_the_dashboard_never_shows_a_known_part_as_the_whole_figure() -> None:
+    """Issue 31: a figure some actions leave unknown is published only as its known part (``...KnownPart``),
+    with the count of those actions (``...UnknownActions``); the dashboard shows both beside each figure, and
+    advice ecoguard never acts on apart from the potential."""
+    body = RESOURCES["ImpactDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    for prefix in ("RunRateAddedMonthly", "PotentialFoundMonthly", "AdvisoryFoundMonthly"):
+        assert f'{prefix}{UNKNOWN_ACTIONS}\\"' in body, prefix
+    for name in ("RunRateAddedMonthlyKgCO2e", "RunRateAddedMonthlyUsd"):
+        assert f'{name}{KNOWN_PART}\\"' in body, name
+    for prefix, *_ in HEADS:
+        assert f'"{prefix}{UNKNOWN_ACTIONS}"' in body, prefix
+        for suffix, _ in METRIC_UNITS:
+            assert f'"{prefix}{suffix}{KNOWN_PART}"' in body, (prefix, suffix)
+    serving = body.split('"guardrail", "serving-advisor"', 1)[1].split("]}}", 1)[0]
+    assert "AdvisoryFoundMonthly" in serving and "PotentialFoundMonthly" not in serving
 
 
 def test_the_report_bucket_is_private_encrypted_and_expires_reports() -> None:

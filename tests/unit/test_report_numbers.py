@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from ecoguard.decisions import Outcome
-from ecoguard.report.charts import ticks
+from ecoguard.report.charts import ticks, week_bars
 from ecoguard.report.interruptions import ADVICE, interrupts
+from ecoguard.report.ledger import Week
 from ecoguard.report.numbers import cents, parse, quantity
 from ecoguard.report.tables import Column, table
 
@@ -66,3 +70,15 @@ def test_given_an_action_then_the_report_says_whether_acting_interrupts_anything
     assert interrupts("finding:hyperpod-cluster", Outcome.FINDING) == ADVICE
     assert interrupts("skip", Outcome.SKIPPED).startswith("no")
     assert interrupts("restore:stop-notebook", Outcome.RESTORED).startswith("no")
+
+
+def test_given_twelve_weeks_then_the_trend_dates_its_axis_with_the_year_and_titles_each_axis_once() -> None:
+    """Issue 31: "the trend has dates without a year and two axis labels"."""
+    first = datetime(2026, 9, 14, tzinfo=UTC)
+    weeks = [Week(first + timedelta(weeks=i), first + timedelta(weeks=i + 1), kg_co2e=1.5 * i) for i in range(12)]
+    svg = week_bars(weeks, "kg_co2e", "CO2e avoided per week")
+    labels = re.findall(r'text-anchor="middle" fill="[^"]+">([^<]+)</text>', svg)
+    dated = [label for label in labels if label != "week starting"]
+    assert dated and all(re.fullmatch(r"\d{4}-\d\d-\d\d", label) for label in dated), dated
+    assert dated[-1] == "2026-11-30" and labels.count("week starting") == 1
+    assert svg.count("CO2e avoided per week (") == 1  # the y axis's unit, once, in the chart's title

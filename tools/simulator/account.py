@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from tools.simulator.alarm_history_shim import alarm_history_shim
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
-from tools.simulator.cloudwatch_shim import percentile_shim
+from tools.simulator.cloudwatch_shim import dimension_order_shim, percentile_shim
 from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.identity import ACCOUNT, REGION, STACK
@@ -49,6 +49,7 @@ def simulated_aws() -> Iterator[None]:
         transactions_without_table_copies(),
         autoscaled_endpoint_shims(),
         percentile_shim(),
+        dimension_order_shim(),
         alarm_history_shim(),
     ):
         yield

@@ -47,13 +47,19 @@ class SeedBucket:
     minimum_object_size: str | None = None
     tiering: list[dict[str, Any]] = field(default_factory=list)
     region: str = REGION
+    objects: dict[str, int] = field(default_factory=dict)  # key -> bytes, in S3 Standard (priced from their size)
 
 
 BUCKETS: tuple[SeedBucket, ...] = (
     SeedBucket("ml-raw-landing", {"ecoguard:data-class": "raw"}),
-    SeedBucket("ml-feature-sets", {"ecoguard:data-class": "recreatable"}, versioned=True),
+    SeedBucket(
+        "ml-feature-sets",
+        {"ecoguard:data-class": "recreatable"},
+        versioned=True,
+        objects={"train/part-0.parquet": 3 * 2**20, "train/part-1.parquet": 3 * 2**20},
+    ),
     SeedBucket("ml-model-artifacts", {"ecoguard:data-class": "artifact"}, tiering=[OWNER_TIERING]),
-    SeedBucket("ml-training-logs", {"ecoguard:data-class": "log"}),
+    SeedBucket("ml-training-logs", {"ecoguard:data-class": "log"}, objects={"run-7/stdout.log": 2**20}),
     # Untagged and named by no prefix rule: not opted in, so only the abort of multipart uploads applies.
     SeedBucket("ml-datalake", versioned=True, rules=OWNER_RULES, minimum_object_size="varies_by_storage_class"),
     SeedBucket("ml-compliance-archive", {"ecoguard:data-class": "raw"}, rules=[CONFLICTING_RULE]),
@@ -82,6 +88,8 @@ def seed_buckets() -> int:
             if bucket.minimum_object_size:
                 lifecycle["TransitionDefaultMinimumObjectSize"] = bucket.minimum_object_size
             s3.put_bucket_lifecycle_configuration(**lifecycle)
+        for key, size in bucket.objects.items():
+            s3.put_object(Bucket=bucket.name, Key=key, Body=b"\0" * size)
         for config in bucket.tiering:
             s3.put_bucket_intelligent_tiering_configuration(
                 Bucket=bucket.name, Id=config["Id"], IntelligentTieringConfiguration=config

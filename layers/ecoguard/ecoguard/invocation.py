@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol, Self
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecoguard import savings
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.parameters import fetch_policy_override
 from ecoguard.clock import utc_now
@@ -104,13 +106,15 @@ def hand_off(settings: Settings, continuation: Continuation, strategy: HandOff) 
     return strategy(settings, continuation)
 
 
-# Per run, per guardrail: the monthly run rate its applied actions added, and what its dry-run, skipped and
-# advisory records would avoid a month if enforced.
+# Per run, per guardrail: the monthly run rate its applied actions added, what its dry-run records would avoid a
+# month if enforced, and, apart and never added to it, what its skipped and advisory records would (findings
+# ecoguard never acts on). Each published by ``savings.published``: a figure, its known part, or neither, and the
+# count of actions whose figure is unknown.
 RUN_METRICS = {
     "RunRateAddedMonthly": (Outcome.APPLIED,),
-    "PotentialFoundMonthly": (Outcome.WOULD_APPLY, Outcome.SKIPPED, Outcome.FINDING),
+    "PotentialFoundMonthly": (Outcome.WOULD_APPLY,),
+    "AdvisoryFoundMonthly": (Outcome.SKIPPED, Outcome.FINDING),
 }
-MONTHLY_FIGURES = {"kwh": "Kwh", "kg_co2e": "KgCO2e", "usd": "Usd"}
 
 
 def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -> None:
@@ -127,13 +131,18 @@ def publish_results(metrics: Metrics, settings: Settings, summary: RunSummary) -
     metrics.add_metric(name="Findings", unit=MetricUnit.Count, value=summary.count(Outcome.FINDING))
     # Monthly figures only: estimates stated per idle day, per day or per month are never added as they are.
     # What was avoided to date is the impact report's to say (AvoidedToDate*), from the whole audit trail.
-    now = utc_now()
-    for name, outcomes in RUN_METRICS.items():
-        month = summary.monthly(outcomes, now)
-        for key, unit in MONTHLY_FIGURES.items():
-            metrics.add_metric(name=f"{name}{unit}", unit=MetricUnit.Count, value=month.get(key))
+    for name, value in run_metrics(summary, utc_now()).items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     Notifier(client("sns"), settings.topic_arn).publish(summary)
     logger.info("run summary", extra={"summary": summary.as_dict()})
+
+
+def run_metrics(summary: RunSummary, now: datetime) -> dict[str, float]:
+    """A run's monthly impact metrics (``RUN_METRICS``), as ``savings.published`` names them."""
+    out: dict[str, float] = {}
+    for name, outcomes in RUN_METRICS.items():
+        out.update(savings.published(name, summary.monthly(outcomes, now)))
+    return out
 
 
 REJECTED = "event rejected"

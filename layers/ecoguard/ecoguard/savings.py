@@ -212,3 +212,29 @@ class Amounts:
             "unknown_actions": self.unknown_actions,
             "unknown_reasons": dict(self.reasons.most_common()),
         }
+
+
+# How a set of figures is published as CloudWatch metrics (the guardrails' runs, the impact report's headline).
+METRIC_UNITS = (("KgCO2e", "kg_co2e"), ("Kwh", "kwh"), ("Usd", "usd"))
+KNOWN_PART = "KnownPart"
+UNKNOWN_ACTIONS = "UnknownActions"
+
+
+def published(prefix: str, amounts: Amounts) -> dict[str, float]:
+    """Metric name -> value for one set of figures, never a part as the whole:
+
+    - ``<prefix><Unit>`` (``RunRateAddedMonthlyUsd``): the figure, only when every action that contributes
+      knows it (0 with none: a true zero);
+    - ``<prefix><Unit>KnownPart``: the sum of the known parts, only when some actions know it and some do not
+      (a lower bound);
+    - ``<prefix>UnknownActions``: how many actions have an unknown figure (a count per action, not per figure).
+
+    A figure no action knows has neither of the first two: the dashboard shows no value, never 0."""
+    out: dict[str, float] = {}
+    for suffix, key in METRIC_UNITS:
+        if amounts.unknown[key] == 0:
+            out[f"{prefix}{suffix}"] = amounts.get(key)
+        elif amounts.partial(key):
+            out[f"{prefix}{suffix}{KNOWN_PART}"] = amounts.get(key)
+    out[f"{prefix}{UNKNOWN_ACTIONS}"] = float(amounts.unknown_actions)
+    return out

@@ -12,12 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ecoguard import overlap
+from ecoguard.adapters.bucket_sizes import BucketSizes
+from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.adapters.sdk_support import SdkTooOld
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import OUT_OF_SCOPE, Outcome, Plan, PlannedAction, Resource, Skip, Unreadable
-from ecoguard.errors import NotFound, Throttled
+from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.executor import Executor
 from ecoguard.guardrails.storage_lifecycle import (
     ACTION,
@@ -28,7 +30,9 @@ from ecoguard.guardrails.storage_lifecycle import (
     decide_bucket,
     in_scope,
 )
+from ecoguard.guardrails.storage_savings import NOT_READ, StoredBytes
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.paging import Page
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
@@ -84,12 +88,13 @@ REGISTRY = Registry(GUARDRAIL, "StorageLifecycleFunction", (MergeLifecycle,), co
 @dataclass(frozen=True)
 class ObservedBucket:
     """A governed bucket as read: its tags, and (unless it is exempt, when nothing else is read) whether it
-    is versioned and its lifecycle and Intelligent-Tiering configuration."""
+    is versioned, its lifecycle and Intelligent-Tiering configuration, and its bytes per storage class."""
 
     bucket: Bucket
     tags: Mapping[str, str]
     versioned: bool = False
     config: BucketConfig | None = None
+    stored: StoredBytes = NOT_READ
 
 
 @dataclass(frozen=True)
@@ -104,22 +109,36 @@ class Reading:
 class StorageLifecycleRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(self, wiring: Wiring, s3: S3Adapter, region: str, read_workers: int | None = None) -> None:
+    def __init__(
+        self,
+        wiring: Wiring,
+        s3: S3Adapter,
+        region: str,
+        read_workers: int | None = None,
+        sizes: BucketSizes | None = None,
+    ) -> None:
         super().__init__(wiring, REGISTRY.bind(s3))
         self._s3 = s3
         self._region = region
         self._read_workers = read_workers
+        self._sizes = sizes
+        self._stored: dict[str, StoredBytes] = {}  # the current page's buckets' bytes per storage class
 
     @classmethod
     def build(cls, wiring: Wiring) -> StorageLifecycleRunner:
         s3 = wiring.clients("s3")
         own = replace(wiring, policy=without_own_buckets(wiring.policy, wiring.settings.report_bucket))
-        return cls(own, S3Adapter(s3, s3.meta.region_name), s3.meta.region_name)
+        sizes = BucketSizes(MetricsAdapter(wiring.clients("cloudwatch")))
+        return cls(own, S3Adapter(s3, s3.meta.region_name), s3.meta.region_name, sizes=sizes)
 
     def on_bucket(self, name: str | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
         if name is None or not in_scope(name, self._policy.storage_lifecycle):
             return executor.summary
+        try:
+            self._stored = self._read_sizes([name])
+        except Throttled as exc:  # one bucket, on its event: decided now, its saving unknown, not retried
+            self._stored = {name: StoredBytes.unknown(f"the bucket size read was throttled: {exc}")}
         if self._evaluate(Bucket(name, self._region), executor) is Outcome.DEFERRED:
             raise Throttled("PutBucketLifecycleConfiguration", "SlowDown", f"deferred {name}")
         return executor.summary
@@ -132,7 +151,7 @@ class StorageLifecycleRunner(GuardrailRunner):
             return sweep.run(
                 trigger,
                 executor,
-                self._s3.page,
+                self._page,
                 Overlapped(self._read, self._act, self._read_workers or overlap.READ_WORKERS),
             )
         except SdkTooOld as exc:
@@ -142,6 +161,25 @@ class StorageLifecycleRunner(GuardrailRunner):
             )
             executor.fail(GUARDRAIL, listing, str(exc))
             return SweepResult(executor.summary, finished=True)
+
+    def _page(self, token: str | None) -> Page[Bucket]:
+        """A page of buckets, and the bytes per storage class of those in scope: read for the page at once."""
+        page = self._s3.page(token)
+        policy = self._policy.storage_lifecycle
+        self._stored = self._read_sizes([b.name for b in page.items if in_scope(b.name, policy)])
+        return page
+
+    def _read_sizes(self, names: list[str]) -> dict[str, StoredBytes]:
+        """Throttling pauses the sweep; any other error leaves the sizes unknown, with why: the rules do not
+        depend on them, only the estimate of what they save."""
+        if self._sizes is None or not names:
+            return {}
+        try:
+            return self._sizes.stored(names, self._clock())
+        except Throttled:
+            raise
+        except AwsError as exc:
+            return dict.fromkeys(names, StoredBytes.unknown(f"the bucket sizes could not be read: {exc}"))
 
     def _evaluate(self, bucket: Bucket, executor: Executor) -> Outcome | None:
         return self._act(bucket, self._read(bucket), executor)
@@ -169,13 +207,17 @@ class StorageLifecycleRunner(GuardrailRunner):
         tags = self._s3.tags(bucket.name)
         if is_exempt(tags):
             return ObservedBucket(bucket, tags)  # nothing else is read from an exempt bucket
-        return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name))
+        stored = self._stored.get(bucket.name, NOT_READ)
+        return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name), stored)
 
     def _decide(self, observed: ObservedBucket) -> Plan:
         if observed.config is None:
             return Plan((Skip(GUARDRAIL, observed.bucket.resource, "tagged ecoguard:exempt=true"),))
         policy = self._policy.storage_lifecycle
-        return Plan(tuple(decide_bucket(observed.bucket, observed.tags, observed.versioned, observed.config, policy)))
+        decisions = decide_bucket(
+            observed.bucket, observed.tags, observed.versioned, observed.config, policy, stored=observed.stored
+        )
+        return Plan(tuple(decisions))
 
     def _reread(self, observed: ObservedBucket) -> Fresh[ObservedBucket]:
         """The configuration read again before the write, once the first read is no longer fresh

@@ -28,10 +28,17 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
-from ecoguard.guardrails.lifecycle_merge import OWNED_PREFIX, LifecycleConfig, Rule, describe_diff, merge
+from ecoguard.guardrails.lifecycle_merge import (
+    OWNED_PREFIX,
+    LifecycleConfig,
+    Rule,
+    describe_diff,
+    is_owned,
+    merge,
+)
 from ecoguard.guardrails.storage_rule_class import RuleClass, classify_rule, classify_tiering, what_it_does
+from ecoguard.guardrails.storage_savings import NOT_READ, StoredBytes, lifecycle_estimate
 from ecoguard.guardrails.tags import is_exempt
-from ecoguard.impact import S3_CLASSES_NOTE, not_estimated
 from ecoguard.policy import DATA_CLASSES, StorageLifecyclePolicy
 
 GUARDRAIL = "storage-lifecycle"
@@ -221,8 +228,11 @@ def decide_bucket(
     versioned: bool,
     current: BucketConfig,
     policy: StorageLifecyclePolicy,
+    *,
+    stored: StoredBytes = NOT_READ,
 ) -> list[Decision]:
-    """Decide for one governed bucket: a Skip for conflicts (if any) and a merge (if anything changes)."""
+    """Decide for one governed bucket: a Skip for conflicts (if any) and a merge (if anything changes), its
+    saving priced from the bucket's bytes per storage class (``storage_savings``)."""
     if not in_scope(bucket.name, policy):
         return []
     before = current.state()
@@ -244,13 +254,17 @@ def decide_bucket(
         decisions.append(Skip(GUARDRAIL, bucket.resource, reason, before))
     after = target.state()
     if after != before:
-        impact = not_estimated(
-            "per day", f"lifecycle rules by data class; {S3_CLASSES_NOTE}", "bucket size is not measured by ecoguard"
-        )
+        impact = lifecycle_estimate(added_rules(current.lifecycle, result.config), stored, bucket.region).to_dict()
         decisions.append(
             PlannedAction(GUARDRAIL, bucket.resource, ACTION, before, after, _reason(current, target), impact)
         )
     return decisions
+
+
+def added_rules(before: LifecycleConfig, after: LifecycleConfig) -> list[Rule]:
+    """ecoguard's rules in ``after`` that ``before`` does not hold as they are (added or changed)."""
+    kept = [r for r in (before or {}).get("Rules", []) if is_owned(r)]
+    return [r for r in (after or {}).get("Rules", []) if is_owned(r) and r not in kept]
 
 
 def _withheld_finding(bucket: Bucket, withheld: tuple[Withheld, ...]) -> Finding:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ecoguard.report.ledger import Report
 from ecoguard.report.numbers import quantity
-from ecoguard.savings import Amounts
+from ecoguard.savings import Amounts, published
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,13 @@ def value(report: Report, figure: Figure) -> float | None:
 
 
 def headline(report: Report) -> dict[str, float]:
-    """Metric name -> value, for the figures that are known (a sum of known parts; the unknown parts are counted
-    in the report). An unknown figure is left out, so the dashboard shows no value rather than a 0."""
-    return {f.metric: v for f in FIGURES if (v := value(report, f)) is not None}
+    """Metric name -> value, as ``savings.published`` names them: a figure only when every contributing action
+    knows it; its known part (``...KnownPart``) when some do not; and per head the count of actions with an
+    unknown figure (``...UnknownActions``). A figure no action knows is left out: no value, never 0."""
+    out: dict[str, float] = {}
+    for prefix, _, _, amounts in HEADS:
+        out.update(published(prefix, getattr(report, amounts)))
+    return out
 
 
 def headline_text(report: Report) -> dict[str, str]:
