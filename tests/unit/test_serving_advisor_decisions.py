@@ -170,6 +170,9 @@ def test_given_the_busiest_hours_concurrency_then_serverless_up_to_the_policy(pe
             "marketplace",
         ),
         (with_variant(private_registry=True), "private-registry"),
+        # Model Monitor: a schedule that monitors the endpoint (ListMonitoringSchedules, a summary whose
+        # EndpointName is the endpoint's and MonitoringScheduleStatus Scheduled or Pending).
+        (replace(endpoint(), monitoring_schedules=("ep-data-quality",)), "model-monitor"),
     ],
 )
 def test_given_a_serverless_exclusion_then_no_serverless_and_the_reason_is_named(
