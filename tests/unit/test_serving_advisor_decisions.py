@@ -283,6 +283,17 @@ def test_given_one_endpoint_not_light_then_no_group(per_hour: float, cpu: float)
     assert consolidation([light("a"), light("b", per_hour=per_hour, cpu=cpu)], POLICY) == {}
 
 
+def test_given_busy_asynchronous_endpoints_whose_invocations_are_unpublished_then_no_group_and_no_mode() -> None:
+    # An asynchronous endpoint publishes no Invocations (Developer Guide, "Alarms and logs for tracking metrics
+    # from asynchronous endpoints"): the adapter reads its hourly traffic as unknown (None), never as zero, so
+    # a busy one is never "lightly used", nor batch or serverless.
+    def quiet_async(name: str) -> ObservedEndpoint:
+        return observed(endpoint(name, "ml.m5.large", asynchronous=True), usage(None, cpu=20.0, memory=20.0))
+
+    assert consolidation([quiet_async("a"), quiet_async("b")], POLICY) == {}
+    assert not {BATCH, SERVERLESS, CONSOLIDATION} & set(kinds(quiet_async("a")))
+
+
 def test_given_an_exempt_member_then_it_is_left_out_of_the_group() -> None:
     exempt = observed(endpoint("b", "ml.m5.large", tags={"ecoguard:exempt": "true"}), usage(steady(10.0), cpu=20.0))
     assert consolidation([light("a"), exempt], POLICY) == {}

@@ -2,8 +2,8 @@
 
 A tracking server is sized ``Small``, ``Medium`` or ``Large`` (CreateMlflowTrackingServer
 ``TrackingServerSize``) and is billed per hour by that size while it runs (Amazon SageMaker AI pricing,
-MLflow); StopMlflowTrackingServer and StartMlflowTrackingServer stop and start it (SageMaker API reference). SageMaker publishes no idle metric for it (none in
-"Amazon SageMaker AI metrics in Amazon CloudWatch").
+MLflow); StopMlflowTrackingServer and StartMlflowTrackingServer stop and start it (SageMaker API reference).
+SageMaker publishes no idle metric for it (none in "Amazon SageMaker AI metrics in Amazon CloudWatch").
 
 Whether a server runs is ``IsActive`` (``Active`` / ``Inactive``), not ``TrackingServerStatus``: that is its
 creation and update status (DescribeMlflowTrackingServer: "The current creation status"; TrackingServerSummary:
