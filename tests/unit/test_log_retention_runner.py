@@ -230,6 +230,16 @@ def test_given_an_sdk_without_retention_policy_name_then_no_group_is_listed_or_c
     assert logs.gap_reads == 1, "asked (and said) once per run"
 
 
+def test_given_an_sdk_without_logs_list_tags_for_resource_then_events_wait_for_the_sweep_which_still_sets() -> None:
+    logs, audit = FakeLogs(5), MemoryAuditTrail()
+    logs.gaps = {"event-tags": ("ListTagsForResourceRequest.resourceArn",)}
+    run = runner(logs, audit)
+    assert run.on_created(sorted(logs.retention)[0], Trigger("event-1", "test")).evaluated == 0
+    assert not logs.puts
+    assert run.sweep(Trigger("run-1", "test")).finished
+    assert set(logs.retention.values()) == {30} and logs.gap_reads == 1
+
+
 def test_given_an_sdk_without_the_log_group_class_only_then_groups_are_still_set() -> None:
     logs, audit = FakeLogs(5), MemoryAuditTrail()
     logs.gaps = {"log-class": ("LogGroup.logGroupClass",)}

@@ -5,7 +5,8 @@
   group a ``CreateLogGroup`` event names) and runs the guardrail's plan for each. On a runtime whose SDK
   cannot read ``retentionPolicyName`` (``adapters.sdk_support``: it parses it away, so a group under an
   account-level retention policy would look like one without) it lists and acts on no group, said once per
-  run ("not supported by this runtime's SDK: ...");
+  run ("not supported by this runtime's SDK: ..."); on one without ListTagsForResource it leaves a
+  ``CreateLogGroup`` event's group to the daily sweep (whose tags come from the tagging API);
 - ``PutRetentionPolicy``: sets a retention, and puts the previous one back.
 """
 
@@ -58,8 +59,10 @@ class LogGroups(Protocol):
     def sdk_gaps(self) -> Mapping[str, tuple[str, ...]]: ...
 
 
-# The part of the guardrail every decision needs (``sdk_support.NEEDS["log-retention"]``).
+# The part of the guardrail every decision needs, and the one a CreateLogGroup event's decision needs
+# (``sdk_support.NEEDS["log-retention"]``).
 ACCOUNT_POLICY = "account-policy"
+EVENT_TAGS = "event-tags"
 
 
 class PutRetentionPolicy(ActionUnit[LogGroups]):
@@ -101,12 +104,12 @@ class LogRetentionRunner(GuardrailRunner):
         self._logs = logs
         self._gaps: Mapping[str, tuple[str, ...]] | None = None
 
-    def readable(self) -> bool:
-        """Whether this runtime's SDK reads what every decision needs (``retentionPolicyName``); asked, and
-        said when it does not, once per run."""
+    def readable(self, *parts: str) -> bool:
+        """Whether this runtime's SDK reads what every decision needs (``retentionPolicyName``) and ``parts``;
+        asked, and said when it does not, once per run."""
         if self._gaps is None:
             self._gaps = dict(self._logs.sdk_gaps())
-        return ACCOUNT_POLICY not in self._gaps
+        return not {ACCOUNT_POLICY, *parts} & set(self._gaps)
 
     @classmethod
     def build(cls, wiring: Wiring) -> LogRetentionRunner:
@@ -119,7 +122,7 @@ class LogRetentionRunner(GuardrailRunner):
     def on_created(self, name: str | None, trigger: Trigger) -> RunSummary:
         """Handle a CreateLogGroup event: decide for that one group at once, its tags read directly."""
         executor = self._executor(trigger)
-        if name is None or not in_scope(name, self._policy.log_retention) or not self.readable():
+        if name is None or not in_scope(name, self._policy.log_retention) or not self.readable(EVENT_TAGS):
             return executor.summary
         group = self._logs.find(name)
         if group is None:

@@ -73,9 +73,13 @@ NEEDS: dict[str, dict[str, tuple[tuple[str, str, str], ...]]] = {
     # then) decides every group: without it in the model, no group is acted on. The group's class
     # (``logGroupClass``, Standard or Infrequent Access, priced differently) only prices the estimate: without
     # it, the cost is unknown, never priced as Standard. CloudWatch Logs API reference, LogGroup.
+    # A CreateLogGroup event's group has its tags read with ListTagsForResource (``resourceArn``; the older
+    # ListTagsLogGroup is deprecated): without that operation in the model, the event's group is left to the
+    # daily sweep, which reads tags through the tagging API.
     "log-retention": {
         "account-policy": (("logs", "LogGroup", "retentionPolicyName"),),
         "log-class": (("logs", "LogGroup", "logGroupClass"),),
+        "event-tags": (("logs", "ListTagsForResourceRequest", "resourceArn"),),
     },
 }
 UNSUPPORTED = "not supported by this runtime's SDK"
