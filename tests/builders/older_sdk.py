@@ -38,16 +38,35 @@ def older_s3_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SAGEMAKER_API_VERSION = "2017-07-24"
+LOGS_API_VERSION = "2014-03-28"
 
 
-def older_sagemaker_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop: dict[str, str]) -> None:
-    """A SageMaker model without the members ``drop`` names (shape -> member), as an older botocore has it,
-    where botocore looks first (``AWS_DATA_PATH``)."""
+def older_models(
+    service: str,
+    api_version: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    drop: dict[str, str] | dict[str, tuple[str, ...]],
+) -> None:
+    """``service``'s model without the members ``drop`` names (shape -> a member, or several), as an older
+    botocore has it, where botocore looks first (``AWS_DATA_PATH``)."""
     loader = botocore.session.get_session().get_component("data_loader")
-    model: dict[str, Any] = loader.load_service_model("sagemaker", "service-2", SAGEMAKER_API_VERSION)
-    for shape, member in drop.items():
-        model["shapes"][shape]["members"].pop(member)
-    folder = tmp_path / "sagemaker" / SAGEMAKER_API_VERSION
+    model: dict[str, Any] = loader.load_service_model(service, "service-2", api_version)
+    for shape, members in drop.items():
+        for member in (members,) if isinstance(members, str) else members:
+            model["shapes"][shape]["members"].pop(member)
+    folder = tmp_path / service / api_version
     folder.mkdir(parents=True)
     (folder / "service-2.json").write_text(json.dumps(model))
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+
+
+def older_sagemaker_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop: dict[str, str]) -> None:
+    """A SageMaker model without the members ``drop`` names (shape -> member)."""
+    older_models("sagemaker", SAGEMAKER_API_VERSION, tmp_path, monkeypatch, drop)
+
+
+def older_logs_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop: dict[str, tuple[str, ...]]) -> None:
+    """A CloudWatch Logs model without the members ``drop`` names (shape -> member): botocore before
+    ``retentionPolicyName`` (LogGroup) or ``logGroupClass``."""
+    older_models("logs", LOGS_API_VERSION, tmp_path, monkeypatch, drop)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -276,3 +278,25 @@ def test_an_inference_component_without_a_step_policy_on_no_capacity_failures_wa
         in row.detail
     )
     assert {"ListInferenceComponents", "DescribeInferenceComponent", "DescribeScalingPolicies"} <= set(answered)
+
+
+def test_a_log_retention_function_whose_sdk_said_it_lacks_retention_policy_name_fails_its_sdk_features_row(
+    doctor: Doctor,
+) -> None:
+    # The line LogRetentionFunction logs once per run on such a runtime (tests/functional/
+    # test_log_retention_older_sdk.py), in its own log group, read with FilterLogEvents.
+    logs = boto3.client("logs")
+    config = boto3.client("lambda").get_function_configuration(FunctionName=f"{STACK}-log-retention")
+    group = (config.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{STACK}-log-retention"
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/12/07/[$LATEST]abc")
+    said = "not supported by this runtime's SDK: account-policy: LogGroup.retentionPolicyName"
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="2026/12/07/[$LATEST]abc",
+        logEvents=[
+            {"timestamp": int(time.time() * 1000), "message": json.dumps({"level": "WARNING", "message": said})}
+        ],
+    )
+    row = doctor.row("SDK features: LogRetentionFunction")
+    assert row.result is Status.FAIL and "retentionPolicyName" in row.detail
+    assert doctor.row("SDK features: IdleComputeFunction").result is Status.OK

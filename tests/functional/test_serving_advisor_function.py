@@ -18,6 +18,7 @@ from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
 from ecoguard.guardrails.training_rightsizing import RIGHTSIZE
 from ecoguard.invocation import invoke_own_function
 from tests.conftest import REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
+from tools.simulator.monitoring_shim import seed_monitoring_schedule
 from tools.simulator.seed_serving import SEEDS, seed_serving, seed_underused_training_job
 
 FN = "ServingAdvisorFunction"
@@ -66,6 +67,29 @@ def test_given_seeded_endpoints_then_each_gets_exactly_its_recommendation_with_e
         assert [d["Name"] for d in metric["Dimensions"]] == ["EndpointName", "VariantName"]
         assert metric["Namespace"] == NAMESPACES[metric["MetricName"]]
     assert calls.calls["GetMetricData"] == math.ceil(len(queries) / 500)
+
+
+def test_given_model_monitor_on_the_serverless_candidate_then_no_serverless_advice_and_the_schedule_named(
+    stack: Stack,
+) -> None:
+    # Model Monitor is among Serverless Inference's feature exclusions (Developer Guide, "Deploy models with
+    # Amazon SageMaker Serverless Inference"); a Stopped schedule monitors nothing (MonitoringScheduleStatus).
+    seed_serving()
+    seed_monitoring_schedule("advise-serverless-quality", "advise-serverless")
+    seed_monitoring_schedule("advise-serverless-old", "advise-serverless", status="Stopped")
+    calls = record_calls("sagemaker")
+    sweep(stack, "weekly-monitor")
+    found = recommendations(stack)
+    assert found["advise-serverless"] == [SMALLER]  # the next rule that fires, its evidence naming why not serverless
+    assert calls.calls["ListMonitoringSchedules"] == 1
+    records = [r for r in stack.audit.records(GUARDRAIL) if r.resource.name == "advise-serverless"]
+    (record,) = records
+    assert record.before["excluded"] == {
+        "serverless:model-monitor": (
+            "Model Monitor schedule advise-serverless-quality monitors it; serverless endpoints do not support "
+            "Model Monitor"
+        )
+    }
 
 
 def test_a_week_later_open_recommendations_are_not_recorded_again(stack: Stack) -> None:

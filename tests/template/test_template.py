@@ -110,6 +110,8 @@ RESOURCE_STAR_ONLY = frozenset(
         "sagemaker:ListNotebookInstances",
         "sagemaker:ListHyperParameterTuningJobs",
         "sagemaker:ListMonitoringExecutions",
+        # ListMonitoringSchedules: no resource type (Service Authorization Reference, Amazon SageMaker AI).
+        "sagemaker:ListMonitoringSchedules",
         "sagemaker:ListModelCards",
         # Studio and idle compute listings: List actions with no resource type, like ListEndpoints above.
         "sagemaker:ListDomains",

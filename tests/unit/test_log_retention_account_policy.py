@@ -11,15 +11,21 @@ returned." A PutRetentionPolicy on such a group changes nothing, so it is skippe
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from ecoguard.adapters.logs import PAGE_SIZE, LogsAdapter
 from ecoguard.decisions import PlannedAction, Skip
-from ecoguard.guardrails.log_retention import LogGroup, ObservedGroup, decide_retention, plan_retention
+from ecoguard.guardrails.log_retention import CLASS_UNREAD, LogGroup, ObservedGroup, decide_retention, plan_retention
 from ecoguard.policy import LogRetentionPolicy
+from tests.builders.older_sdk import older_logs_models
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 NAME = "/aws/sagemaker/TrainingJobs"
 ARN = f"arn:aws:logs:us-east-1:123456789012:log-group:{NAME}"
@@ -86,3 +92,31 @@ def test_given_describe_log_groups_returns_retention_policy_name_then_the_adapte
     [skip] = plan.decisions
     assert isinstance(skip, Skip) and skip.impact is None and not plan.actions
     assert plan_retention(ObservedGroup(own, {}), LogRetentionPolicy(), NOW).actions
+
+
+def fresh_client() -> CloudWatchLogsClient:
+    """A client of a new session, so that it reads the models ``AWS_DATA_PATH`` names now."""
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    return session.client("logs")
+
+
+def test_given_an_sdk_without_log_group_class_then_the_class_is_unknown_and_so_is_the_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # LogGroup.logGroupClass (CloudWatch Logs API reference) prices the storage: a botocore that predates it
+    # parses it away, and an Infrequent Access group would be priced as Standard. Its class reads as unknown.
+    older_logs_models(tmp_path, monkeypatch, drop={"LogGroup": ("logGroupClass",)})
+    logs = fresh_client()
+    with Stubber(logs) as stub:
+        stub.add_response("describe_log_groups", describe_response(), {"limit": PAGE_SIZE})
+        [group] = LogsAdapter(logs).page(None).items
+    assert group.log_class is None
+    [action] = plan_retention(ObservedGroup(group, {}), LogRetentionPolicy(), NOW).actions
+    assert action.impact is not None and action.impact["usd"] is None
+    assert CLASS_UNREAD in action.impact["unknown"]
+    monkeypatch.delenv("AWS_DATA_PATH")
+    current = fresh_client()
+    with Stubber(current) as stub:
+        stub.add_response("describe_log_groups", describe_response(), {"limit": PAGE_SIZE})
+        [standard] = LogsAdapter(current).page(None).items
+    assert standard.log_class == "STANDARD"

@@ -30,11 +30,19 @@ class FakeLogs(LogGroups):
         self.deny_listing = False
         self.listings = 0
         self.listed_keys: list[tuple[str, ...]] = []
+        self.gaps: dict[str, tuple[str, ...]] = {}
+        self.gap_reads = 0
+        self.pages = 0
 
     def _group(self, name: str) -> LogGroup:
         return LogGroup(name, f"arn:{name}", self.retention[name])
 
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        self.gap_reads += 1
+        return self.gaps
+
     def page(self, token: str | None) -> Page[LogGroup]:
+        self.pages += 1
         names = sorted(self.retention)
         start = int(token or 0)
         end = start + self.page_size
@@ -206,3 +214,34 @@ def test_given_a_created_group_when_throttled_then_the_invocation_fails_for_lamb
     logs.throttle_next_puts = 1
     with pytest.raises(Throttled):
         runner(logs, audit).on_created(next(iter(logs.retention)), Trigger("evt", "test"))
+
+
+def test_given_an_sdk_without_retention_policy_name_then_no_group_is_listed_or_changed_and_it_is_asked_once() -> None:
+    # An older botocore parses LogGroup.retentionPolicyName away (CloudWatch Logs API reference: returned only
+    # when an account-level retention policy applies), so a governed group would look like one without it.
+    logs, audit = FakeLogs(20), MemoryAuditTrail()
+    logs.gaps = {"account-policy": ("LogGroup.retentionPolicyName",)}
+    run = runner(logs, audit)
+    result = run.sweep(Trigger("run-1", "test"))
+    assert result.finished and result.summary.evaluated == 0
+    assert logs.pages == 0 and not logs.puts and not audit.items
+    created = run.on_created(sorted(logs.retention)[0], Trigger("event-1", "test"))
+    assert created.evaluated == 0 and not logs.puts
+    assert logs.gap_reads == 1, "asked (and said) once per run"
+
+
+def test_given_an_sdk_without_logs_list_tags_for_resource_then_events_wait_for_the_sweep_which_still_sets() -> None:
+    logs, audit = FakeLogs(5), MemoryAuditTrail()
+    logs.gaps = {"event-tags": ("ListTagsForResourceRequest.resourceArn",)}
+    run = runner(logs, audit)
+    assert run.on_created(sorted(logs.retention)[0], Trigger("event-1", "test")).evaluated == 0
+    assert not logs.puts
+    assert run.sweep(Trigger("run-1", "test")).finished
+    assert set(logs.retention.values()) == {30} and logs.gap_reads == 1
+
+
+def test_given_an_sdk_without_the_log_group_class_only_then_groups_are_still_set() -> None:
+    logs, audit = FakeLogs(5), MemoryAuditTrail()
+    logs.gaps = {"log-class": ("LogGroup.logGroupClass",)}
+    assert runner(logs, audit).sweep(Trigger("run-1", "test")).finished
+    assert set(logs.retention.values()) == {30}

@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.adapters.sdk_support import SDK_TOO_OLD, SdkTooOld, accepts, gaps, unsupported
 from ecoguard.guardrails.storage_lifecycle import BucketConfig
-from tests.builders.older_sdk import older_s3_models, older_sagemaker_models
+from tests.builders.older_sdk import older_logs_models, older_s3_models, older_sagemaker_models
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -97,6 +97,19 @@ def test_given_a_sagemaker_model_without_is_active_and_idle_settings_then_each_g
     monkeypatch.delenv("AWS_DATA_PATH")
     current = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
     assert gaps(current.client("sagemaker"), "idle-compute") == {}
+
+
+def test_given_a_logs_model_without_retention_policy_name_and_class_then_log_retention_names_both_gaps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CloudWatch Logs API reference, LogGroup: retentionPolicyName (returned only when an account-level retention
+    # policy applies) and logGroupClass; a botocore whose model predates them parses them away.
+    older_logs_models(tmp_path, monkeypatch, drop={"LogGroup": ("retentionPolicyName", "logGroupClass")})
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    assert gaps(session.client("logs"), "log-retention") == {
+        "account-policy": ("LogGroup.retentionPolicyName",),
+        "log-class": ("LogGroup.logGroupClass",),
+    }
 
 
 def test_a_missing_operation_counts_as_unsupported() -> None:

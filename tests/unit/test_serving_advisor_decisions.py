@@ -170,6 +170,9 @@ def test_given_the_busiest_hours_concurrency_then_serverless_up_to_the_policy(pe
             "marketplace",
         ),
         (with_variant(private_registry=True), "private-registry"),
+        # Model Monitor: a schedule that monitors the endpoint (ListMonitoringSchedules, a summary whose
+        # EndpointName is the endpoint's and MonitoringScheduleStatus Scheduled or Pending).
+        (replace(endpoint(), monitoring_schedules=("ep-data-quality",)), "model-monitor"),
     ],
 )
 def test_given_a_serverless_exclusion_then_no_serverless_and_the_reason_is_named(
@@ -278,6 +281,17 @@ def test_given_two_lightly_used_endpoints_on_one_image_and_family_then_each_name
 def test_given_one_endpoint_not_light_then_no_group(per_hour: float, cpu: float) -> None:
     # 60 an hour is the limit (not under it); 40 % CPU over 2 vCPUs is 20 % per vCPU, the limit.
     assert consolidation([light("a"), light("b", per_hour=per_hour, cpu=cpu)], POLICY) == {}
+
+
+def test_given_busy_asynchronous_endpoints_whose_invocations_are_unpublished_then_no_group_and_no_mode() -> None:
+    # An asynchronous endpoint publishes no Invocations (Developer Guide, "Alarms and logs for tracking metrics
+    # from asynchronous endpoints"): the adapter reads its hourly traffic as unknown (None), never as zero, so
+    # a busy one is never "lightly used", nor batch or serverless.
+    def quiet_async(name: str) -> ObservedEndpoint:
+        return observed(endpoint(name, "ml.m5.large", asynchronous=True), usage(None, cpu=20.0, memory=20.0))
+
+    assert consolidation([quiet_async("a"), quiet_async("b")], POLICY) == {}
+    assert not {BATCH, SERVERLESS, CONSOLIDATION} & set(kinds(quiet_async("a")))
 
 
 def test_given_an_exempt_member_then_it_is_left_out_of_the_group() -> None:

@@ -20,6 +20,7 @@ from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.inference_shim import inference_components_shim
+from tools.simulator.monitoring_shim import monitoring_schedules_shim
 from tools.simulator.search_shim import search_pages_shim
 from tools.simulator.studio_owners_shim import studio_owner_shims
 from tools.simulator.studio_shim import studio_shims
@@ -35,8 +36,8 @@ def simulated_aws() -> Iterator[None]:
     (``studio_owners_shim.py``), warm pools and MLflow
     (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
     autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``), and CloudWatch percentiles
-    (``cloudwatch_shim.py``), and alarm history
-    (``alarm_history_shim.py``). The
+    (``cloudwatch_shim.py``), alarm history (``alarm_history_shim.py``), and Model Monitor's schedules
+    (``monitoring_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -51,6 +52,7 @@ def simulated_aws() -> Iterator[None]:
         percentile_shim(),
         dimension_order_shim(),
         alarm_history_shim(),
+        monitoring_schedules_shim(),
     ):
         yield
 

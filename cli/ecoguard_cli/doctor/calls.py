@@ -74,7 +74,8 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
        "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"},
     "ServingAdvisorFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
     | {"sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
-       "sagemaker:DescribeModel", "tag:GetResources", "cloudwatch:GetMetricData"},
+       "sagemaker:DescribeModel", "sagemaker:ListMonitoringSchedules", "tag:GetResources",
+       "cloudwatch:GetMetricData"},
     RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
     | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent", "kms:VerifyMac"},
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
@@ -136,6 +137,7 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "s3:PutIntelligentTieringConfiguration": "arn:{partition}:s3:::" + SAMPLE,
     "sagemaker:Search": "*",
     "sagemaker:ListEndpoints": "*",
+    "sagemaker:ListMonitoringSchedules": "*",
     "sagemaker:ListInferenceComponents": "*",
     "sagemaker:ListNotebookInstances": "*",
     "sagemaker:ListHyperParameterTuningJobs": "*",

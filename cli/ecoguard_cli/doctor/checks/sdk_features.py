@@ -1,5 +1,6 @@
 """What each guardrail reads that a runtime's SDK may lack (``ecoguard.adapters.sdk_support.NEEDS``: MLflow's
-``IsActive``, warm pools' ``WarmPoolStatus``, Studio's ``AppLifecycleManagement``), and whether the function
+``IsActive``, warm pools' ``WarmPoolStatus``, Studio's ``AppLifecycleManagement``, log groups'
+``retentionPolicyName`` and ``logGroupClass``), and whether the function
 said, in its logs over the last day, that its runtime's SDK does not support one ("not supported by this
 runtime's SDK: ..."; CloudWatch Logs FilterLogEvents on the function's log group). The doctor invokes
 nothing, so a function that has not run in that day cannot be told."""
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from ecoguard_cli.doctor.deployment import Deployment
 
 # The functions whose runners check NEEDS at run time, and the guardrail each checks for.
-CHECKED: dict[str, str] = {"IdleComputeFunction": "idle-compute", "StudioIdleFunction": "studio-idle"}
+CHECKED: dict[str, str] = {
+    "IdleComputeFunction": "idle-compute",
+    "StudioIdleFunction": "studio-idle",
+    "LogRetentionFunction": "log-retention",
+}
 LOOK_BACK = timedelta(days=1)
 
 

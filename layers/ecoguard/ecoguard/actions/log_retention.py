@@ -2,7 +2,11 @@
 
 - ``LogGroups``: the port (``adapters.logs.LogsAdapter`` implements it);
 - ``LogRetentionRunner``: collects ``ObservedGroup`` snapshots (a resumable sweep of every group, or the
-  group a ``CreateLogGroup`` event names) and runs the guardrail's plan for each;
+  group a ``CreateLogGroup`` event names) and runs the guardrail's plan for each. On a runtime whose SDK
+  cannot read ``retentionPolicyName`` (``adapters.sdk_support``: it parses it away, so a group under an
+  account-level retention policy would look like one without) it lists and acts on no group, said once per
+  run ("not supported by this runtime's SDK: ..."); on one without ListTagsForResource it leaves a
+  ``CreateLogGroup`` event's group to the daily sweep (whose tags come from the tagging API);
 - ``PutRetentionPolicy``: sets a retention, and puts the previous one back.
 """
 
@@ -52,6 +56,14 @@ class LogGroups(Protocol):
 
     def set_retention(self, name: str, days: int | None) -> None: ...
 
+    def sdk_gaps(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+# The part of the guardrail every decision needs, and the one a CreateLogGroup event's decision needs
+# (``sdk_support.NEEDS["log-retention"]``).
+ACCOUNT_POLICY = "account-policy"
+EVENT_TAGS = "event-tags"
+
 
 class PutRetentionPolicy(ActionUnit[LogGroups]):
     """Give a log group a retention; undone by putting the previous one back (or none: DeleteRetentionPolicy)."""
@@ -90,6 +102,14 @@ class LogRetentionRunner(GuardrailRunner):
     def __init__(self, wiring: Wiring, logs: LogGroups) -> None:
         super().__init__(wiring, REGISTRY.bind(logs))
         self._logs = logs
+        self._gaps: Mapping[str, tuple[str, ...]] | None = None
+
+    def readable(self, *parts: str) -> bool:
+        """Whether this runtime's SDK reads what every decision needs (``retentionPolicyName``) and ``parts``;
+        asked, and said when it does not, once per run."""
+        if self._gaps is None:
+            self._gaps = dict(self._logs.sdk_gaps())
+        return not {ACCOUNT_POLICY, *parts} & set(self._gaps)
 
     @classmethod
     def build(cls, wiring: Wiring) -> LogRetentionRunner:
@@ -102,7 +122,7 @@ class LogRetentionRunner(GuardrailRunner):
     def on_created(self, name: str | None, trigger: Trigger) -> RunSummary:
         """Handle a CreateLogGroup event: decide for that one group at once, its tags read directly."""
         executor = self._executor(trigger)
-        if name is None or not in_scope(name, self._policy.log_retention):
+        if name is None or not in_scope(name, self._policy.log_retention) or not self.readable(EVENT_TAGS):
             return executor.summary
         group = self._logs.find(name)
         if group is None:
@@ -127,12 +147,15 @@ class LogRetentionRunner(GuardrailRunner):
         ``report.attribution_tags``: a group tagged only ``team`` gets its attribution, and is decided as one
         without a governing tag), not one read per group, made once per invocation, on the first candidate.
         If that listing fails (other than throttling, which pauses the sweep), the invocation fails: no group
-        can be decided safely without knowing which are exempt."""
+        can be decided safely without knowing which are exempt. On a runtime whose SDK cannot read
+        ``retentionPolicyName`` the sweep lists nothing (``readable``)."""
         attribution = tuple(self._policy.report.attribution_tags)
         listed = cache(lambda: self._logs.listed_tags(attribution))
         policy = self._policy.log_retention
 
         def observed(token: str | None) -> Page[ObservedGroup]:
+            if not self.readable():
+                return Page([], None)
             page = self._logs.page(token)
             return Page(
                 [ObservedGroup(g, listed().get(g.arn, {}) if is_candidate(g, policy) else None) for g in page.items],

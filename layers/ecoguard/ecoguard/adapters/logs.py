@@ -1,5 +1,16 @@
 """CloudWatch Logs: list log groups page by page, read tags (one group, or every group with a governing
-or attribution tag through the tagging API), write retention."""
+or attribution tag through the tagging API), write retention.
+
+DescribeLogGroups answers at most 50 groups a page (``limit``); ``arn`` ends in ``:*`` and ``logGroupArn``
+(the form tagging APIs take) does not; ``retentionPolicyName`` is returned only when an account-level
+retention policy applies, and ``retentionInDays`` then shows that policy's value; ``logGroupClass`` (one of
+``STANDARD``, ``INFREQUENT_ACCESS``, ``DELIVERY``, ``ESSENTIALS``) prices the group's storage, ``STANDARD``
+when absent (CloudWatch Logs API reference, DescribeLogGroups and LogGroup). What of those this runtime's
+SDK lacks (``sdk_support.NEEDS["log-retention"]``) is parsed away from every response: ``sdk_gaps`` names
+it, and a class the SDK cannot read is ``None``, not ``STANDARD``. PutRetentionPolicy takes only the listed
+``retentionInDays`` values; DeleteRetentionPolicy makes a group keep its events forever (CloudWatch Logs
+API reference).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.sdk_support import NEEDS, gaps, unsupported
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.errors import calling, translate
 from ecoguard.guardrails.log_retention import RETENTION_TAG, LogGroup
@@ -23,14 +35,14 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 
 
-def _group(raw: LogGroupTypeDef) -> LogGroup:
+def _group(raw: LogGroupTypeDef, *, class_known: bool = True) -> LogGroup:
     arn = raw.get("logGroupArn") or str(raw["arn"]).removesuffix(":*")
     return LogGroup(
         name=raw["logGroupName"],
         arn=arn,
         retention_days=raw.get("retentionInDays"),
         stored_bytes=raw.get("storedBytes"),
-        log_class=str(raw.get("logGroupClass") or "STANDARD"),
+        log_class=str(raw.get("logGroupClass") or "STANDARD") if class_known else None,
         # Returned only when an account-level retention policy applies (CloudWatch Logs API, LogGroup);
         # newer than the mypy-boto3 stubs, hence read untyped.
         account_policy=cast("Mapping[str, Any]", raw).get("retentionPolicyName"),
@@ -45,13 +57,23 @@ class LogsAdapter:
     def __init__(self, logs: CloudWatchLogsClient, tagging: TaggingAdapter | None = None) -> None:
         self._logs = logs
         self._tagging = tagging
+        self._class_known: bool | None = None
+
+    def sdk_gaps(self) -> dict[str, tuple[str, ...]]:
+        """What of the log-retention guardrail this runtime's SDK cannot read (``sdk_support``), said when asked."""
+        return gaps(self._logs, "log-retention")
+
+    def _parsed(self, raw: LogGroupTypeDef) -> LogGroup:
+        if self._class_known is None:
+            self._class_known = not unsupported(self._logs, NEEDS["log-retention"]["log-class"])
+        return _group(raw, class_known=self._class_known)
 
     def page(self, token: str | None) -> Page[LogGroup]:
         kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
         if token:
             kwargs["nextToken"] = token
         response = calling(self._logs.describe_log_groups, **kwargs)
-        groups = tuple(_group(raw) for raw in response.get("logGroups", []))
+        groups = tuple(self._parsed(raw) for raw in response.get("logGroups", []))
         return Page(groups, response.get("nextToken") or None)
 
     def find(self, name: str) -> LogGroup | None:
@@ -59,7 +81,7 @@ class LogsAdapter:
         response = calling(self._logs.describe_log_groups, logGroupNamePrefix=name, limit=PAGE_SIZE)
         for raw in response.get("logGroups", []):
             if raw["logGroupName"] == name:
-                return _group(raw)
+                return self._parsed(raw)
         return None
 
     def tags(self, group: LogGroup) -> dict[str, str]:

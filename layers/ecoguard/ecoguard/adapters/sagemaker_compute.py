@@ -1,5 +1,18 @@
 """SageMaker warm pools, MLflow tracking servers, HyperPod clusters and the accelerators of endpoint
-configurations and notebook instances: list (one page at a time), describe, and the few writes."""
+configurations and notebook instances: list (one page at a time), describe, and the few writes.
+
+As the SageMaker API reference documents them: ListTrainingJobs filters by ``WarmPoolStatusEquals`` and pages
+with ``NextToken`` (``MaxResults`` up to 100; a page may hold fewer matches than asked, or none, while a
+token follows); DescribeTrainingJob returns ``WarmPoolStatus`` (``Status``,
+``ResourceRetainedBillableTimeInSeconds``) and ``ResourceConfig.KeepAlivePeriodInSeconds``; UpdateTrainingJob
+with ``ResourceConfig.KeepAlivePeriodInSeconds`` 0 ends a pool. ListMlflowTrackingServers and
+DescribeMlflowTrackingServer return ``TrackingServerStatus`` (creation and update) and ``IsActive``
+(``Active`` / ``Inactive``); Stop- and StartMlflowTrackingServer take the name. DescribeCluster returns
+``InstanceGroups`` and ``RestrictedInstanceGroups`` (ClusterInstanceGroupDetails). DescribeEndpointConfig's
+variants name an ``AcceleratorType``, DescribeNotebookInstance its ``AcceleratorTypes``. A Describe of
+something gone answers ``ResourceNotFound`` (the error each of these Describes models; a training job's
+also ``ValidationException`` "Requested resource not found.": ``ecoguard.not_found``).
+"""
 
 from __future__ import annotations
 

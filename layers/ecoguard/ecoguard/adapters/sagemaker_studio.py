@@ -1,4 +1,15 @@
-"""SageMaker Studio domains and apps: list domains, describe one, its tags and apps, update its defaults."""
+"""SageMaker Studio domains and apps: list domains, describe one, its tags and apps, update its defaults.
+
+As the SageMaker API reference documents them: ListDomains, ListApps, ListUserProfiles and ListSpaces page
+with ``NextToken`` (``MaxResults`` up to 100); ListApps filters by ``DomainIdEquals``; DescribeDomain returns the
+defaults (``DefaultUserSettings``, ``DefaultSpaceSettings``) whose JupyterLab and Code Editor app settings hold
+``AppLifecycleManagement.IdleSettings``; UpdateDomain answers ``ResourceInUse`` while the domain is busy (its
+errors: ResourceNotFound, ResourceInUse, ResourceLimitExceeded), and each settings object is sent whole, its
+other fields as read, since the reference does not say whether nested fields merge; DeleteApp and
+CreateApp name a user profile's app by ``UserProfileName`` and a space's by ``SpaceName``; a Describe of a
+domain, app, profile or space that no longer exists answers ``ResourceNotFound``. A runtime whose SDK lacks
+``AppLifecycleManagement`` parses the idle settings away (``sdk_gaps``, ``sdk_support``).
+"""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def accepts(client: Any, operation: str, *members: str) -> bool:
 # the part of the guardrail that needs it. A shape absent from the model (an operation the SDK does not know)
 # counts as missing too. Sources: SageMaker API reference (DescribeMlflowTrackingServer IsActive; ListTrainingJobs
 # WarmPoolStatusEquals; DescribeTrainingJob WarmPoolStatus; JupyterLabAppSettings / CodeEditorAppSettings
-# AppLifecycleManagement); CloudWatch Logs API reference (LogGroup retentionPolicyName).
+# AppLifecycleManagement); CloudWatch Logs API reference (LogGroup retentionPolicyName, logGroupClass).
 NEEDS: dict[str, dict[str, tuple[tuple[str, str, str], ...]]] = {
     "idle-compute": {
         "warm-pool": (
@@ -69,7 +69,18 @@ NEEDS: dict[str, dict[str, tuple[tuple[str, str, str], ...]]] = {
             ("sagemaker", "CodeEditorAppSettings", "AppLifecycleManagement"),
         ),
     },
-    "log-retention": {"account-policy": (("logs", "LogGroup", "retentionPolicyName"),)},
+    # Whether an account-level retention policy sets a group's retention (``retentionPolicyName``, returned only
+    # then) decides every group: without it in the model, no group is acted on. The group's class
+    # (``logGroupClass``, Standard or Infrequent Access, priced differently) only prices the estimate: without
+    # it, the cost is unknown, never priced as Standard. CloudWatch Logs API reference, LogGroup.
+    # A CreateLogGroup event's group has its tags read with ListTagsForResource (``resourceArn``; the older
+    # ListTagsLogGroup is deprecated): without that operation in the model, the event's group is left to the
+    # daily sweep, which reads tags through the tagging API.
+    "log-retention": {
+        "account-policy": (("logs", "LogGroup", "retentionPolicyName"),),
+        "log-class": (("logs", "LogGroup", "logGroupClass"),),
+        "event-tags": (("logs", "ListTagsForResourceRequest", "resourceArn"),),
+    },
 }
 UNSUPPORTED = "not supported by this runtime's SDK"
 logger = Logger(child=True)

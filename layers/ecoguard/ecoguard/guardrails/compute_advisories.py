@@ -1,12 +1,17 @@
 """Advice only, never acted on. Part of idle-compute.
 
 - HyperPod: one finding per cluster, with its instance groups, counts, instance types and a monthly estimate.
-  Idle nodes are visible only inside the cluster (Slurm or EKS), so ecoguard does not act on them. Every group
+  A cluster is orchestrated by Slurm or Amazon EKS, and its node and task utilization is observed inside it
+  (Developer Guide, "Cluster and task observability": Prometheus and Grafana); the SageMaker API shows only
+  instance groups and counts (DescribeCluster, ListClusterNodes). Idle nodes are not visible to ecoguard, so it
+  does not act on them: scaling a group down (UpdateCluster, BatchDeleteClusterNodes) could end a job. Every group
   counts: ``InstanceGroups`` and ``RestrictedInstanceGroups`` (DescribeCluster), and a flexible group defined
   by ``InstanceRequirements`` counts its instances per type from ``InstanceTypeDetails`` (SageMaker API
   reference, ClusterInstanceGroupDetails).
 - Elastic Inference: an endpoint configuration or notebook instance still naming an ``ml.eia*`` accelerator.
-  Amazon Elastic Inference is no longer available, so that configuration is dead.
+  Amazon Elastic Inference is no longer available (AWS CLI Command Reference, elastic-inference: "Amazon
+  Elastic Inference is no longer available"; new customers could not launch EI accelerators in SageMaker
+  after April 15, 2023), so that configuration is dead.
 """
 
 from __future__ import annotations

@@ -14,6 +14,11 @@ Rules, in order:
    that CloudWatch Logs does not accept is skipped, never applied.
 5. Otherwise: set the policy's days (no retention), or the ceiling (retention above it).
 
+A runtime whose SDK's CloudWatch Logs model lacks ``retentionPolicyName`` parses it away from every
+response, so rule 3a could never fire: such a runner acts on no group at all and says so once per run
+(``adapters.sdk_support``, ``actions.log_retention``). One that lacks ``logGroupClass`` still acts, but its
+estimates' cost is unknown (``log_class`` None), never priced as the Standard class.
+
 ``plan_retention`` is the guardrail's contract: one observed group (with its tags, read only for a
 candidate), the policy and the time -> a ``Plan``.
 """
@@ -33,6 +38,7 @@ from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy
 GUARDRAIL = "log-retention"
 ACTION = "put-retention-policy"
 RETENTION_TAG = "ecoguard:retention-days"
+CLASS_UNREAD = "log group class not read (this runtime's SDK lacks LogGroup.logGroupClass)"
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,8 @@ class LogGroup:
     retention_days: int | None
     stored_bytes: int | None = None
     account_policy: str | None = None  # retentionPolicyName: an account-level policy sets the retention
-    log_class: str = "STANDARD"  # logGroupClass (STANDARD when not returned: the API's default)
+    # logGroupClass (STANDARD when not returned: the API's default); None when this runtime's SDK cannot read it
+    log_class: str | None = "STANDARD"
 
     @property
     def resource(self) -> Resource:
@@ -85,7 +92,8 @@ def is_candidate(group: LogGroup, policy: LogRetentionPolicy) -> bool:
 
 
 def retention_impact(group: LogGroup) -> dict[str, Any]:
-    """Expiry removes at most what the group stores now: the per-day storage of those bytes."""
+    """Expiry removes at most what the group stores now: the per-day storage of those bytes. A class this
+    runtime's SDK cannot read leaves the cost unknown (Standard and Infrequent Access are priced apart)."""
     estimate = storage_estimate(
         group.stored_bytes,
         hours=HOURS_PER_DAY,
@@ -93,8 +101,10 @@ def retention_impact(group: LogGroup) -> dict[str, Any]:
         medium="hdd",
         replication_key="replication_default",
         period="per day, upper bound (bytes stored now)",
-        priced_as=("cloudwatch-logs", group.log_class),
+        priced_as=None if group.log_class is None else ("cloudwatch-logs", group.log_class),
     )
+    if group.log_class is None:
+        estimate = replace(estimate, unknown=(*estimate.unknown, CLASS_UNREAD))
     return estimate.to_dict()
 
 

@@ -1,7 +1,9 @@
 """MLflow tracking servers: stopped inside the policy's off-hours, started again after. Part of idle-compute.
 
-A tracking server bills by size while it runs, and SageMaker publishes no idle metric for it
-(StopMlflowTrackingServer, StartMlflowTrackingServer: SageMaker API reference).
+A tracking server is sized ``Small``, ``Medium`` or ``Large`` (CreateMlflowTrackingServer
+``TrackingServerSize``) and is billed per hour by that size while it runs (Amazon SageMaker AI pricing,
+MLflow); StopMlflowTrackingServer and StartMlflowTrackingServer stop and start it (SageMaker API reference).
+SageMaker publishes no idle metric for it (none in "Amazon SageMaker AI metrics in Amazon CloudWatch").
 
 Whether a server runs is ``IsActive`` (``Active`` / ``Inactive``), not ``TrackingServerStatus``: that is its
 creation and update status (DescribeMlflowTrackingServer: "The current creation status"; TrackingServerSummary:
@@ -12,7 +14,8 @@ Rules, in order:
 
 1. ``IsActive`` unknown (absent from the response): no decision; nothing is stopped on a guess.
 2. A server in transition (``TRANSITIONS``: Creating, Updating, Deleting, Stopping, Starting,
-   MaintenanceInProgress): no decision; the next sweep decides again.
+   MaintenanceInProgress, the in-progress values of ``TrackingServerStatus`` in the API reference; the
+   others are settled or failed states): no decision; the next sweep decides again.
 3. Without ``off_hours``: a running (``Active``) server is a finding with its size; nothing is stopped.
 4. Inside the off-hours, an ``Active`` server is stopped, unless tagged ``ecoguard:exempt=true`` (skipped);
    a mark in this mode's state records that ecoguard stopped it.

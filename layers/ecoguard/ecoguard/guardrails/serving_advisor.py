@@ -28,10 +28,12 @@ Rules, in this order, for each endpoint (``advise``):
    instance's memory) at most 6 GB (ProductionVariantServerlessConfig MemorySizeInMB: 1024 to 6144), the
    busiest hour's mean concurrency at most ``serverless_max_concurrency``, and at least
    ``serverless_min_idle_hours_percent`` of hours without invocations. Excluded, with the reason, for
-   VPC-only models, network isolation, data capture, multi-model containers, inference pipelines (more than
-   one container), Marketplace model packages, images from a private Docker registry and several variants
-   (Developer Guide, "Serverless Inference": feature exclusions). Model Monitor is excluded there too, but a
-   monitoring schedule is not read: the advice names it for the owner to check.
+   VPC-only models, network isolation, data capture, Model Monitor (a monitoring schedule, ``Pending`` or
+   ``Scheduled``, on the endpoint), multi-model containers, inference pipelines (more than one container),
+   Marketplace model packages, images from a private Docker registry and several variants: each is in the
+   feature exclusions of Serverless Inference (Developer Guide, "Deploy models with Amazon SageMaker
+   Serverless Inference", feature exclusions), and an endpoint's monitoring schedules are listed by
+   ListMonitoringSchedules (API reference, MonitoringScheduleSummary).
    Rules 2 to 4 are serving modes: the first that fires is the recommendation; the later ones are not
    evaluated.
 5. **Smaller instance** (``smaller-instance``), when no mode fired: the next size down in the same family
@@ -131,6 +133,8 @@ class ServedEndpoint:
     asynchronous: bool = False
     serverless: bool = False
     inference_components: bool = False
+    # The monitoring schedules (Model Monitor) that monitor it: ListMonitoringSchedules, Pending or Scheduled.
+    monitoring_schedules: tuple[str, ...] = ()
 
     @property
     def resource(self) -> Resource:
@@ -336,6 +340,11 @@ def serverless_exclusions(
         out["vpc-only"] = "the model has a VpcConfig; serverless endpoints do not support VPC configuration"
     if endpoint.data_capture:
         out["data-capture"] = "data capture is enabled; serverless endpoints do not support it"
+    if endpoint.monitoring_schedules:
+        out["model-monitor"] = (
+            f"Model Monitor schedule {', '.join(endpoint.monitoring_schedules)} monitors it; serverless endpoints "
+            "do not support Model Monitor"
+        )
     if variant.multi_model:
         out["multi-model"] = "a multi-model container; serverless endpoints do not host multi-model containers"
     if variant.network_isolation:

@@ -1,5 +1,10 @@
 """What the studio-idle guardrail reads of SageMaker Studio: a domain, its tags, its apps and the Canvas
-activity of its users. Shared by its rules (``studio_idle``, ``canvas_idle``)."""
+activity of its users. Shared by its rules (``studio_idle``, ``canvas_idle``).
+
+An app belongs to a user profile or to a space: ListApps and DescribeApp name ``UserProfileName`` or
+``SpaceName``, and DeleteApp and CreateApp take the same one (SageMaker API reference, AppDetails, DeleteApp,
+CreateApp), hence ``StudioApp.owner`` ("user/<profile>" or "space/<space>"). A private space has one owner,
+``OwnershipSettings.OwnerUserProfileName``; a shared one has none (DescribeSpace, ``SpaceSharingSettings``)."""
 
 from __future__ import annotations
 

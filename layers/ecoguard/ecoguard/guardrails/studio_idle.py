@@ -2,15 +2,18 @@
 
 Idle shutdown lives in ``AppLifecycleManagement.IdleSettings`` of three app settings on a domain's
 defaults (``TARGETS``): ``DefaultUserSettings`` JupyterLab and Code Editor, ``DefaultSpaceSettings``
-JupyterLab (the only Studio app settings ``DefaultSpaceSettings`` has; SageMaker API reference). User
-profile and space settings are never read nor changed.
+JupyterLab (the only Studio app settings ``DefaultSpaceSettings`` has; SageMaker API reference). It is off
+until a domain, user profile or space enables it, and a JupyterLab app is idle only with no kernel or terminal
+active (Developer Guide, "Idle shutdown"). User profile and space settings are read (rule 9), never changed.
 
 Rules, in order:
 
-1. Out of scope (the guardrail disabled): no decision. A domain not ``InService`` cannot be updated
-   (UpdateDomain): skipped, decided again on the next sweep.
+1. Out of scope (the guardrail disabled): no decision. A domain not ``InService`` (DescribeDomain ``Status``:
+   Pending, Updating, Deleting or a failed state) is not updated: UpdateDomain answers ``ResourceInUse`` to a
+   busy domain (SageMaker API reference, UpdateDomain errors). Skipped, decided again on the next sweep.
 2. Each running JupyterLab, Code Editor or KernelGateway app is a finding with its instance type and
-   age (``report_running_apps``). ``LastUserActivityTimestamp`` is never read: health checks move it.
+   age (``report_running_apps``). ``LastUserActivityTimestamp`` is never read: SageMaker also updates it on
+   health checks (SageMaker API reference, DescribeApp; aws/amazon-sagemaker-feedback #54).
 3. For each target, as the domain has it:
    a. lifecycle management absent or not ``ENABLED``: enable it with the timeout (3d);
    b. enabled without a timeout: give it the timeout;
@@ -18,10 +21,11 @@ Rules, in order:
    d. otherwise (an owner's explicit setting, shorter or longer): keep it.
    A target that needs no change is left out of the action; a domain needing none is compliant.
 4. ``ecoguard:exempt=true`` on the domain: skipped, with the reason recorded.
-5. ``ecoguard:idle-minutes=N`` on the domain replaces the timeout (N from 60 to 525,600; any other value is
-   skipped, never applied); the policy's maximum then never lowers a timeout below N.
-6. An owner's ``MinIdleTimeoutInMinutes``/``MaxIdleTimeoutInMinutes`` are kept; a timeout outside them is
-   not applied (skipped, with the reason).
+5. ``ecoguard:idle-minutes=N`` on the domain replaces the timeout (N from 60 to 525,600, the range of
+   ``IdleSettings.IdleTimeoutInMinutes`` in the SageMaker API reference; any other value is skipped, never
+   applied); the policy's maximum then never lowers a timeout below N.
+6. An owner's ``MinIdleTimeoutInMinutes``/``MaxIdleTimeoutInMinutes`` (the bounds a user may choose within,
+   IdleSettings) are kept; a timeout outside them is not applied (skipped, with the reason).
 7. Canvas apps idle past the policy's window are logged out (``guardrails/canvas_idle.py``).
 9. User profiles and spaces with their own idle settings override the domain's (Developer Guide, "Idle
    shutdown"): each JupyterLab or Code Editor setting of a profile or space that disables idle shutdown, or
