@@ -193,6 +193,11 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         self.ports.autoscaling.put_back(from_record(state["Autoscaling"]))
         return None
 
+    def follow_up_due(self, record: AuditRecord) -> bool:
+        # Due once the endpoint is InService (or gone: the follow-up then fails, saying so).
+        endpoint = self.ports.sagemaker.endpoint(record.before["EndpointName"])
+        return endpoint is None or endpoint.status == IN_SERVICE
+
 
 def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) -> dict[str, Any]:
     found = {t.variant: t for t in targets}
