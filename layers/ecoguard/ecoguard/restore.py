@@ -22,6 +22,7 @@ from ecoguard.actions import registry
 from ecoguard.attempts import Attempts, Standing, prefix_of, trigger_of, undone_sk
 from ecoguard.audit import FOLLOW_UPS, AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.records import oversized
 from ecoguard.refusals import REFUSED_PREFIX, refused_by
 from ecoguard.units import ActionUnit, Clients, Phase, acting
 
@@ -98,12 +99,16 @@ def restore(
         # A preview for the operator: nothing is changed, so nothing is recorded.
         return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}", unit.irreversible, attempts.latest_step)
     # 5. Claim the next attempt, recorded before anything is done; a racing restore loses the claim.
+    #    An attempt over DynamoDB's 400 KB an item is recorded small, saying so, and nothing is done.
     attempt = _attempt(record, current, trigger_of(record, attempts.next_number), reason, clock())
+    small = oversized(attempt, needed=f"{record.resource.name}'s state before this restore")
     try:
-        if not audit.create(attempt):
+        if not audit.create(small or attempt):
             return _in_progress(attempts)
     except AuditUnavailable as exc:
         return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
+    if small is not None:
+        return RestoreResult(Outcome.FAILED, f"{small.error}; nothing restored", unit.irreversible)
     # 6. Act (nothing, when an earlier attempt's undo is seen to have taken effect), and record the outcome.
     return _act(record, unit, audit, attempt, standing=standing, said_done=said_done)
 
