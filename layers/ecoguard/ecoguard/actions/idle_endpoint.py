@@ -127,6 +127,11 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:PutScheduledAction",
         "cloudwatch:PutMetricAlarm",
+        # Not calls of ours: what SageMaker checks as the caller re-creates a configuration with an
+        # ExecutionRoleArn (iam:PassRole) or a KmsKeyId (kms:CreateGrant, kms:DescribeKey, through SageMaker).
+        "iam:PassRole",
+        "kms:CreateGrant",
+        "kms:DescribeKey",
     }
     # Right before it, the endpoint is read again (status, last change, tags, invocations, whether its
     # configuration and models exist, its autoscaling) and it is decided again.
