@@ -10,6 +10,13 @@ Each fault is an error the operation documents, checked against botocore's model
 its "Common Errors" page (``COMMON``). The fault is raised from a ``before-call`` hook registered first, so no
 shim or fake acts on the refused call: the SDK's retries are spent and nothing was done.
 
+Then a timeout after the call (botocore's ``ReadTimeoutError`` from ``after-call``: the undo carried out, its
+answer lost; moto never loses one, ``moto_never_times_out``): the retry must see the undo took effect
+(``ActionUnit.restored``) or carry on from it (``resumable``), never make a call twice that is not repeatable.
+It found units whose retry refused ("changed since") or acted twice: a Canvas app created again, a
+component's target deregistered, a pipeline execution stopped, a tracking server started or stopped, and a
+training job re-created a second time.
+
 What the restore cannot bring back (the unit's ``irreversible``) is left out of the compared state and said in
 the restore's answer: a notebook's kernels, a stopped training job's progress (it is re-created under a new
 name), a finished retraining (a running one is stopped), an ended warm pool (restore refuses it).
@@ -29,7 +36,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 from moto.sagemaker.models import sagemaker_backends
 
 from ecoguard.actions import registries
@@ -609,6 +616,7 @@ ROUND_TRIPS: dict[str, RoundTrip] = {
 }
 
 UNITS = sorted(unit.name for registry in registries() for unit in registry.units)
+RESTORABLE = sorted(unit.name for registry in registries() for unit in registry.units if unit.restorable)
 
 
 @pytest.fixture
@@ -642,6 +650,7 @@ def test_every_action_unit_round_trips_under_a_fault(stack: Stack, shims: ExitSt
     assert state() != before, f"{action}: the change was not made"
 
     if trip.fault is None:  # nothing brings it back: restore refuses, saying why, and writes nothing
+        assert action not in RESTORABLE, f"{action}: restorable, so its round trip needs a fault"
         answer = restore_through_function(stack, record)
         assert answer["outcome"] == "skipped" and answer["message"].startswith("cannot be restored: ")
         assert attempts(stack, record) == []
@@ -657,3 +666,49 @@ def test_every_action_unit_round_trips_under_a_fault(stack: Stack, shims: ExitSt
     assert second["pending_step"] is None
     assert state() == before, f"{action}: not as before the change"
     assert attempts(stack, record) == [Outcome.FAILED, Outcome.RESTORED]
+
+
+# Calls a retry may make again after a lost answer: each leaves the same state however often it is made.
+REPEATABLE = {
+    "RegisterScalableTarget": "registering an existing scalable target updates it (Application Auto Scaling API "
+    "Reference, RegisterScalableTarget)",
+}
+
+
+def answer_lost_once(fault: Fault) -> list[str]:
+    """The undo's call carried out, its answer lost (botocore's ``ReadTimeoutError`` after the call): moto never
+    loses an answer (``moto_never_times_out``). Returns each call of the operation made."""
+    made: list[str] = []
+    service_id = client(fault.service).meta.service_model.service_id.hyphenize()
+
+    def hook(model: Any, **_: Any) -> None:
+        made.append(model.name)
+        if len(made) == 1:
+            raise ReadTimeoutError(endpoint_url=f"https://{fault.service}.{REGION}.amazonaws.com/")
+
+    client(fault.service).meta.events.register(f"after-call.{service_id}.{fault.operation}", hook)
+    return made
+
+
+@pytest.mark.parametrize("action", RESTORABLE)
+def test_every_restorable_unit_round_trips_when_the_undos_answer_is_lost(
+    stack: Stack, shims: ExitStack, action: str
+) -> None:
+    assert action in ROUND_TRIPS, f"{action}: no round trip (add it to ROUND_TRIPS)"
+    trip = ROUND_TRIPS[action]
+    assert trip.fault is not None, f"{action}: restorable, so its round trip needs a fault"
+    state = trip.seed(stack, shims)
+    before = state()
+    record = trip.act(stack)
+
+    made = answer_lost_once(trip.fault)
+    first = restore_through_function(stack, record)
+    second = restore_through_function(stack, record)
+
+    assert first["outcome"] == "failed" and "ReadTimeoutError" in first["message"], first
+    assert second["outcome"] == "restored", second
+    assert state() == before, f"{action}: not as before the change"
+    assert attempts(stack, record) == [Outcome.FAILED, Outcome.RESTORED]
+    # The retry sees the call took effect and records it, rather than making it twice (a second training job, a
+    # second CreateApp refused ResourceInUse, a second start of a starting server refused ConflictException).
+    assert made == [trip.fault.operation] or trip.fault.operation in REPEATABLE, made

@@ -228,6 +228,13 @@ class _MinimumToZero(ActionUnit[EndpointPorts]):
         for target, capacity in action.after.items():
             self._register(action.resource.name, target, capacity["MinCapacity"], capacity["MaxCapacity"])
 
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Each target as it was: back to its capacities, or not registered (``current`` lists only registered ones).
+        return all(
+            current.get(target) == (None if capacity["MinCapacity"] is None else dict(capacity))
+            for target, capacity in record.before.items()
+        )
+
     def undo(self, record: AuditRecord) -> None:
         for target, capacity in record.before.items():
             if capacity["MinCapacity"] is None:
