@@ -20,7 +20,8 @@ from collections.abc import Iterable
 
 from tools.simulator.invoke import Invocation, Write
 
-# RestoreFunction ignores ECOGUARD_MODE: its request's "apply" flag decides (without it, a preview).
+# RestoreFunction ignores ECOGUARD_MODE: its request's "apply" flag decides (without it, a preview); its
+# schedule only finishes steps of restores an operator applied (ecoguard.restore.finish_pending_steps).
 REQUEST_DECIDES_MODE = frozenset({"RestoreFunction"})
 DRY_RUN = "dry-run"
 

@@ -43,7 +43,11 @@ SERVICE_SIDE = {
     "sqs:SendMessage": "Lambda writes failed asynchronous events to the dead-letter queue",
     "kms:GenerateDataKey": "SNS encrypts a published message with the topic's key, as the publisher",
     "kms:Decrypt": "SNS encrypts a published message with the topic's key, as the publisher",
-    "iam:PassRole": "SageMaker checks it when CreateTrainingJob passes the job's role; it is not an API call",
+    "iam:PassRole": "SageMaker checks it when CreateTrainingJob passes the job's role, or CreateEndpointConfig its "
+    "ExecutionRoleArn; it is not an API call",
+    "kms:CreateGrant": "SageMaker creates a grant on an endpoint configuration's KmsKeyId as the caller of "
+    "CreateEndpoint (SageMaker Developer Guide, API permissions reference)",
+    "kms:DescribeKey": "SageMaker reads an endpoint configuration's KmsKeyId on the caller's behalf",
     "sagemaker:AddTags": "CreateTrainingJob with Tags is also authorized as sagemaker:AddTags (tag on create)",
     "iam:CreateServiceLinkedRole": "Application Auto Scaling creates its service-linked role on the first "
     "RegisterScalableTarget in an account",

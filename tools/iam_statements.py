@@ -54,6 +54,7 @@ PARAMETER_ARNS = {
 # Parameters that hold part of an ARN, with a sample of what each holds.
 PARAMETER_PARTS = {
     "TrainingRolePath": "/ml/",
+    "EndpointRolePath": "/ml/",
 }
 SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 

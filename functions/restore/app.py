@@ -9,6 +9,9 @@ Without ``"apply": true`` it only reports what it would do. The restore goes ahe
 resource is still as ecoguard left it, and is itself audited before it acts. A failed restore is retried
 by invoking it again; while another restore of the same record acts, the answer is ``in-progress``.
 ``not_restored`` says what the change destroyed that no restore brings back.
+
+Its schedule (a ``Scheduled Event``) finishes what applied restores left for later once it is due (a
+re-created endpoint's autoscaling, once the endpoint is InService: ``ecoguard.restore.finish_pending_steps``).
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ from ecoguard.adapters.clients import client
 from ecoguard.audit import AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
-from ecoguard.events import EventError
+from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse_event
 from ecoguard.invocation import run_or_reject
 from ecoguard.record_mac import KmsRecordMac
 from ecoguard.refusals import REFUSED_PREFIX
-from ecoguard.restore import restore, unit_for
+from ecoguard.restore import finish_pending_steps, restore, unit_for
 from ecoguard.settings import load_settings
 from ecoguard.validation import first_error
 
@@ -43,7 +46,29 @@ class RestoreRequest(BaseModel):
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if isinstance(event, dict) and "detail-type" in event:
+        return run_or_reject("restore", lambda: finish_steps(event))
     return run_or_reject("restore", lambda: restore_action(event))
+
+
+def audit_trail() -> AuditTrail:
+    settings = load_settings()
+    # Records are checked with VerifyMac (ecoguard.record_mac): a forged one is refused before anything is read.
+    key = settings.record_key
+    return AuditTrail(client("dynamodb"), settings.audit_table, KmsRecordMac(client("kms"), key) if key else None)
+
+
+def finish_steps(event: dict[str, Any]) -> dict[str, Any]:
+    scheduled = parse_event(event)
+    check_aws_source(scheduled)
+    if scheduled.detail_type != SCHEDULED_EVENT:
+        raise EventError(f"malformed event: field detail-type: {scheduled.detail_type!r} is not a schedule's")
+    finished = finish_pending_steps(audit_trail(), client, utc_now)
+    for record, result in finished:
+        logger.info("pending step", extra={"action_id": record.action_id, "outcome": result.outcome.value})
+    return {
+        "finished": [{"action_id": r.action_id, "outcome": x.outcome.value, "message": x.message} for r, x in finished]
+    }
 
 
 def restore_action(event: dict[str, Any]) -> dict[str, Any]:
@@ -52,10 +77,7 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         error = first_error(exc)
         raise EventError(f"malformed restore request: field {error.field}: {error.message}") from exc
-    settings = load_settings()
-    # Records are checked with VerifyMac (ecoguard.record_mac): a forged one is refused before anything is read.
-    key = settings.record_key
-    audit = AuditTrail(client("dynamodb"), settings.audit_table, KmsRecordMac(client("kms"), key) if key else None)
+    audit = audit_trail()
     record = audit.find(request.action_id)
     if record is None:
         return {"outcome": "not-found", "message": f"no audit record with action id {request.action_id}"}

@@ -21,7 +21,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.guardrails.idle_endpoint import IDLE_SINCE_TAG
 from ecoguard.guardrails.scale_from_zero import ASYNC_METRIC
 from tests.builders.idle_endpoint import arn, marks, scaling_of, sweep, travel_past_grace
-from tests.conftest import REGION, Stack, record_calls
+from tests.conftest import REGION, Stack, load_event, record_calls
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims, endpoints_creating
 from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_inference import (
@@ -218,6 +218,41 @@ def test_given_an_autoscaled_endpoint_deleted_and_its_config_deleted_after_then_
     attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
     assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
         (Outcome.RESTORED, True),
+        (Outcome.RESTORED, True),
+        (Outcome.RESTORED, False),
+    ]
+    [done] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+    assert done["outcome"] == "duplicate"
+
+
+def test_given_scaling_pending_then_the_restores_schedule_finishes_it_once_the_endpoint_is_in_service(
+    autoscaled: Stack,
+) -> None:
+    scaling = scaling_of("idle-scaled")
+    marked_past_grace(autoscaled, "idle-scaled")
+    sweep(autoscaled, Mode.ENFORCE, "run-2")
+    [deleted] = records(autoscaled, "idle-scaled", "delete-endpoint")
+    schedule = load_event("restore/scheduled-finish-steps.json")
+
+    with endpoints_creating() as creating:
+        [first] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+        assert first["pending_step"].startswith("scaling pending")
+        calls = record_calls("application-autoscaling")
+        [waiting] = autoscaled.invoke("RestoreFunction", schedule)
+        assert waiting == {"finished": []}, "still Creating: not due, nothing written"
+        assert calls.calls["RegisterScalableTarget"] == 0 and creating.refused == []
+        assert len(records(autoscaled, "idle-scaled", "restore:delete-endpoint")) == 1
+
+        creating.in_service("idle-scaled")
+        [finished] = autoscaled.invoke("RestoreFunction", schedule | {"id": "next-run"})
+        [again] = autoscaled.invoke("RestoreFunction", schedule | {"id": "run-after"})
+
+    assert [f["outcome"] for f in finished["finished"]] == ["restored"]
+    assert "finish the restore: scaling pending" in finished["finished"][0]["message"]
+    assert scaling_of("idle-scaled") == scaling, "registered, without the user restoring again"
+    assert again == {"finished": []}, "done: the earlier attempt's index entry is passed over"
+    attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
+    assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
         (Outcome.RESTORED, True),
         (Outcome.RESTORED, False),
     ]

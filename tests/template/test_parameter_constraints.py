@@ -28,6 +28,7 @@ INVALID: dict[str, list[str]] = {
     "LogRetentionDays": ["31", "0", "thirty", "-30"],
     "DestructiveFloorDays": ["0", "3654", "thirty"],
     "TrainingRolePath": ["", "service-role/", "/a b/", "/x"],
+    "EndpointRolePath": ["", "service-role/", "/a b/", "/x"],
     "CentralBusArn": [
         "arn:aws:sqs:us-east-1:123456789012:ecoguard",
         "arn:aws:events:us-east-1:12345:event-bus/central",

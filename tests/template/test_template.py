@@ -186,12 +186,48 @@ def test_the_record_key_is_used_only_to_sign_and_verify_audit_records(logical_id
             assert "kms:VerifyMac" not in actions_of(statement) or logical_id == "RestoreFunction", statement["Sid"]
 
 
+# What SageMaker does with an endpoint configuration's KmsKeyId as RestoreFunction re-creates it.
+VOLUME_KEY = {"kms:CreateGrant", "kms:DescribeKey"}
+
+
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_the_notification_key_is_usable_only_through_sns(logical_id: str) -> None:
     for statement in allow_statements(logical_id):
-        if any(a.startswith("kms:") for a in actions_of(statement)) and RECORD_KEY not in resources_of(statement):
+        kms = {a for a in actions_of(statement) if a.startswith("kms:")}
+        if kms and RECORD_KEY not in resources_of(statement) and not kms <= VOLUME_KEY:
             via = statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
             assert via == {"Fn::Sub": "sns.${AWS::Region}.amazonaws.com"}, statement["Sid"]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_an_endpoint_volume_key_is_usable_only_by_the_restore_through_sagemaker_for_a_grant_to_it(
+    logical_id: str,
+) -> None:
+    """CreateEndpoint needs kms:CreateGrant when its configuration has a KmsKeyId (SageMaker Developer Guide, "API
+    Permissions: Actions, Permissions, and Resources Reference"): only RestoreFunction re-creates one, only through
+    SageMaker (kms:ViaService), a grant only for an AWS resource (kms:GrantIsForAWSResource), this account's keys."""
+    found = [s for s in allow_statements(logical_id) if VOLUME_KEY & set(actions_of(s))]
+    if logical_id != "RestoreFunction":
+        assert found == []
+        return
+    assert {a for s in found for a in actions_of(s)} == VOLUME_KEY
+    for statement in found:
+        assert resources_of(statement) == [
+            {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"}
+        ], statement["Sid"]
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {"kms:ViaService": {"Fn::Sub": "sagemaker.${AWS::Region}.amazonaws.com"}}
+        if "kms:CreateGrant" in actions_of(statement):
+            assert condition["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_the_restore_passes_an_endpoint_configurations_role_only_under_its_path_and_only_to_sagemaker() -> None:
+    [passrole] = [s for s in allow_statements("RestoreFunction") if s["Sid"] == "PassEndpointRole"]
+    assert actions_of(passrole) == ["iam:PassRole"]
+    assert resources_of(passrole) == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${EndpointRolePath}*"}
+    ]
+    assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))

@@ -21,9 +21,9 @@ from botocore.stub import Stubber
 from ecoguard.actions.log_retention import PutRetentionPolicy
 from ecoguard.adapters.logs import LogsAdapter
 from ecoguard.attempts import LEASE, Attempts, Standing, trigger_of, undone_sk
-from ecoguard.audit import AuditRecord
+from ecoguard.audit import FOLLOW_UPS, AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
-from ecoguard.restore import restore
+from ecoguard.restore import left_for_later, restore
 from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Registry
 from tests.unit.fakes import NOW, MemoryAuditTrail, clock
 
@@ -215,3 +215,19 @@ def test_a_unit_that_does_not_state_what_cannot_be_undone_is_refused_by_its_regi
     with pytest.raises(TypeError, match="Silent"):
         Registry("g", "F", (Silent,), lambda _: None)
     assert Registry("g", "F", (Stated,), lambda _: None).unit_class("stated") is Stated
+
+
+def test_an_attempt_with_a_step_left_is_in_the_follow_up_index_and_listed_once_per_record() -> None:
+    first = replace(
+        APPLIED,
+        action="restore:put-retention-policy",
+        trigger_id=trigger_of(APPLIED, 1),
+        outcome=Outcome.RESTORED,
+        pending_step="scaling pending: x is Creating",
+    )
+    second = replace(first, trigger_id=trigger_of(APPLIED, 2))
+    done = replace(first, trigger_id=trigger_of(APPLIED, 3), pending_step=None)
+    assert first.to_item()["pending_guardrail"] == {"S": FOLLOW_UPS}
+    assert "pending_guardrail" not in done.to_item(), "finished: out of the sparse index"
+    assert left_for_later([first, second, done]) == [(APPLIED.pk, APPLIED.sk)]
+    assert left_for_later([done]) == []

@@ -76,7 +76,8 @@ class Write:
 
 @dataclass(frozen=True)
 class Invocation:
-    """One handler invocation: its environment, the request's own ``apply`` flag, and every write it made."""
+    """One handler invocation: its environment, the request's own ``apply`` flag (or a schedule's event: for
+    RestoreFunction, its schedule finishes restores an operator applied), and every write it made."""
 
     logical_id: str
     environment: Mapping[str, str]
@@ -280,7 +281,8 @@ def invoke(
                 Invocation(
                     logical_id,
                     {k: v for k, v in environment.items() if k.startswith(("ECOGUARD_", "AWS_LAMBDA_"))},
-                    isinstance(payload, dict) and payload.get("apply") is True,
+                    isinstance(payload, dict)
+                    and (payload.get("apply") is True or payload.get("detail-type") == "Scheduled Event"),
                     writes,
                 )
             )

@@ -201,7 +201,12 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "iam:CreateServiceLinkedRole": "arn:{partition}:iam::{account}:role/aws-service-role/"
     "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
     "iam:PassRole": "arn:{partition}:iam::{account}:role/" + SAMPLE,
+    # An endpoint configuration's KmsKeyId, used by SageMaker as RestoreFunction re-creates it.
+    "kms:CreateGrant": "arn:{partition}:kms:{region}:{account}:key/" + SAMPLE,
+    "kms:DescribeKey": "arn:{partition}:kms:{region}:{account}:key/" + SAMPLE,
 }
+# The service a KMS call goes through (the kms:ViaService a role's condition reads); SNS for the others.
+VIA_SERVICE: Mapping[str, str] = {"kms:CreateGrant": "sagemaker", "kms:DescribeKey": "sagemaker"}
 _PENDING_INDEX = "{audit_table}/index/by-pending"
 SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
             "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction",

@@ -7,7 +7,9 @@ to the same item and the conditional write turns it into a no-op.
 Records are written in batches (``begin_many``, ``finish_many``; ``ecoguard.audit_batch``): a batch of
 one is one PutItem, more are TransactWriteItems of conditional puts, so a duplicate is still a no-op.
 A ``pending`` record also carries ``pending_guardrail``, keying the sparse index ``by-pending``: the
-records an interrupted invocation left pending, which the next run settles (``ecoguard.settle``).
+records an interrupted invocation left pending, which the next run settles (``ecoguard.settle``). So does a
+restore attempt that left a step for later (``pending_step``), under ``FOLLOW_UPS``: RestoreFunction's schedule
+finishes it once it is due (``ecoguard.restore.finish_pending_steps``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ ACTION_ID_INDEX = "by-action-id"
 # Sparse: only a pending record has ``pending_guardrail``, and writing its outcome over it drops it.
 PENDING_INDEX = "by-pending"
 BEGIN_CONDITION = "attribute_not_exists(pk) OR outcome = :pending"
+# The ``pending_guardrail`` of restore attempts that left a step for later (an endpoint's autoscaling, once it is
+# InService): no guardrail is named so.
+FOLLOW_UPS = "restore:follow-up"
 # How the small record written in place of one over DynamoDB's 400 KB an item begins its error
 # (ecoguard.records.oversized); the report counts such records apart (``too-large``).
 OVERSIZED = "not acted: its audit record would be"
@@ -125,6 +130,8 @@ class AuditRecord:
         }
         if self.outcome is Outcome.PENDING:
             item["pending_guardrail"] = {"S": self.guardrail}
+        elif self.outcome is Outcome.RESTORED and self.pending_step:
+            item["pending_guardrail"] = {"S": FOLLOW_UPS}
         if self.error:
             item["error"] = {"S": self.error[:2000]}
         if self.impact is not None:

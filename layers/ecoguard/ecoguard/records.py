@@ -98,11 +98,12 @@ class Recorder:
 KEPT_REASON = 1000
 
 
-def oversized(record: AuditRecord) -> AuditRecord | None:
+def oversized(record: AuditRecord, needed: str = "the state a restore needs") -> AuditRecord | None:
     """The small record written in place of an action's record over DynamoDB's 400 KB an item (which
     DynamoDB refuses, DynamoDB Developer Guide, "Service, account, and table quotas"): the same key, failed,
     saying why, so that the report and ``ecoguard audit`` show it. The change is not made: the record that
-    must come first, with the state a restore needs, could not be written. None if the record fits."""
+    must come first, with ``needed`` (for an action, the state a restore needs; for a restore attempt, the
+    state it restores over), could not be written. None if the record fits."""
     size = item_size(record.to_item())
     if size <= MAX_ITEM_BYTES:
         return None
@@ -113,10 +114,7 @@ def oversized(record: AuditRecord) -> AuditRecord | None:
         before={},
         after={},
         impact=None,
-        error=(
-            f"{OVERSIZED} {size} bytes, over DynamoDB's 400 KB an item, so the state "
-            "a restore needs could not be recorded first"
-        ),
+        error=(f"{OVERSIZED} {size} bytes, over DynamoDB's 400 KB an item, so {needed} could not be recorded first"),
     )
 
 

@@ -6,20 +6,23 @@ never overwrites a change someone made since. It is itself audited, before it ac
 Each attempt is an audit record of its own, and the latest decides (``ecoguard.attempts``): a failed attempt
 is retried, carrying on from what it left; of two attempts racing, exactly one acts and the other answers
 ``in-progress``; an attempt that left a step for later (an endpoint's autoscaling, once it is InService) is
-finished by the next. The answer says what the change destroyed that no restore brings back.
+finished by the next: RestoreFunction's schedule makes that attempt once the step is due
+(``finish_pending_steps``), so nobody has to run the restore again. The answer says what the change destroyed
+that no restore brings back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from ecoguard.actions import registry
-from ecoguard.attempts import Attempts, Standing, prefix_of, trigger_of
-from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, describe_error
+from ecoguard.attempts import Attempts, Standing, prefix_of, trigger_of, undone_sk
+from ecoguard.audit import FOLLOW_UPS, AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.records import oversized
 from ecoguard.refusals import REFUSED_PREFIX, refused_by
 from ecoguard.units import ActionUnit, Clients, Phase, acting
 
@@ -30,6 +33,12 @@ class RestoreLog(AuditLog, Protocol):
     def create(self, record: AuditRecord) -> bool: ...
 
     def under(self, pk: str, sk_prefix: str) -> list[AuditRecord]: ...
+
+
+class FollowUpLog(RestoreLog, Protocol):
+    """And the record an attempt restores, read by its key (``AuditTrail``)."""
+
+    def get(self, pk: str, sk: str) -> AuditRecord | None: ...
 
 
 def unit_for(record: AuditRecord, clients: Clients) -> ActionUnit[Any]:
@@ -90,14 +99,51 @@ def restore(
         # A preview for the operator: nothing is changed, so nothing is recorded.
         return RestoreResult(Outcome.WOULD_APPLY, f"would {reason}", unit.irreversible, attempts.latest_step)
     # 5. Claim the next attempt, recorded before anything is done; a racing restore loses the claim.
+    #    An attempt over DynamoDB's 400 KB an item is recorded small, saying so, and nothing is done.
     attempt = _attempt(record, current, trigger_of(record, attempts.next_number), reason, clock())
+    small = oversized(attempt, needed=f"{record.resource.name}'s state before this restore")
     try:
-        if not audit.create(attempt):
+        if not audit.create(small or attempt):
             return _in_progress(attempts)
     except AuditUnavailable as exc:
         return RestoreResult(Outcome.FAILED, f"audit unavailable, not restoring: {exc}")
+    if small is not None:
+        return RestoreResult(Outcome.FAILED, f"{small.error}; nothing restored", unit.irreversible)
     # 6. Act (nothing, when an earlier attempt's undo is seen to have taken effect), and record the outcome.
     return _act(record, unit, audit, attempt, standing=standing, said_done=said_done)
+
+
+def left_for_later(found: Iterable[AuditRecord]) -> list[tuple[str, str]]:
+    """The records (pk, sk) whose restore left a step for later, from the attempts that say so (pure; a record
+    attempted again since is listed once, and its latest attempt decides in ``restore``)."""
+    return sorted({(attempt.pk, undone_sk(attempt.trigger_id)) for attempt in found if attempt.pending_step})
+
+
+def finish_pending_steps(
+    audit: FollowUpLog, clients: Clients, clock: Callable[[], datetime]
+) -> list[tuple[AuditRecord, RestoreResult]]:
+    """Finish, with a new attempt each, the steps restores left for later that are due now (an endpoint's
+    autoscaling once it is InService: ``ActionUnit.follow_up_due``). Found through the sparse index
+    ``by-pending`` (``FOLLOW_UPS``); a step not yet due is left, and nothing written. Each record is restored
+    as ``restore`` does (its MAC checked, its latest attempt deciding: one finished since answers duplicate)."""
+    now = clock()
+    finished: list[tuple[AuditRecord, RestoreResult]] = []
+    for pk, sk in left_for_later(audit.pending(FOLLOW_UPS, now)):
+        record = audit.get(pk, sk)
+        if record is None:
+            continue
+        if Attempts.among(record, audit.under(pk, prefix_of(record))).standing(now) is not Standing.FOLLOW_UP:
+            continue  # finished since (the index keeps an attempt until its record expires)
+        unit = unit_for(record, clients)
+        try:
+            with acting(unit.name, Phase.RESTORE):
+                due = unit.follow_up_due(record)
+        except Exception as exc:  # noqa: BLE001 - this record waits for the next run; the others go on
+            finished.append((record, RestoreResult(Outcome.FAILED, f"step not read: {describe_error(exc)}")))
+            continue
+        if due:
+            finished.append((record, restore(record, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock)))
+    return finished
 
 
 def _refused(record: AuditRecord, unit: ActionUnit[Any]) -> RestoreResult | None:

@@ -113,6 +113,11 @@ class ActionUnit[P]:
         """Finish what ``undo`` left pending; None once done, else what is still pending."""
         return None
 
+    def follow_up_due(self, record: AuditRecord) -> bool:
+        """Whether the step ``undo`` left can be taken now (read, nothing changed): RestoreFunction's schedule
+        finishes a step only when it is due, so a step still waiting writes no attempt."""
+        return True
+
     def undo_steps(self, record: AuditRecord) -> tuple[str, ...]:
         """What ``undo`` would do, step by step, for the dry-run preview."""
         return (f"{_short(dict(record.after))} -> {_short(dict(record.before))}",)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ecoguard_cli.doctor.calls import calls_of, sample_resource
+from ecoguard_cli.doctor.calls import VIA_SERVICE, calls_of, sample_resource
 from ecoguard_cli.doctor.model import Row, Status, check
 from ecoguard_cli.doctor.verdicts import Simulated, permission_row
 
@@ -19,15 +19,16 @@ if TYPE_CHECKING:
 IDLE_MARK = "ecoguard:idle-since"  # the one tag key the idle-endpoint function adds and removes
 
 
-def context_entries(deployment: Deployment) -> list[ContextEntryTypeDef]:
+def context_entries(deployment: Deployment, via: str = "sns") -> list[ContextEntryTypeDef]:
     """The values the role's conditions read, as each call would carry them (keys the template's
-    statements name: aws:ResourceAccount, kms:ViaService, aws:TagKeys, iam:PassedToService,
-    iam:AWSServiceName)."""
+    statements name: aws:ResourceAccount, kms:ViaService (the service ``via`` which a KMS call comes),
+    kms:GrantIsForAWSResource, aws:TagKeys, iam:PassedToService, iam:AWSServiceName)."""
     where = deployment.stack_arn
     return [
         {"ContextKeyName": "aws:ResourceAccount", "ContextKeyValues": [where["account"]], "ContextKeyType": "string"},
-        {"ContextKeyName": "kms:ViaService", "ContextKeyValues": [f"sns.{where['region']}.amazonaws.com"],
+        {"ContextKeyName": "kms:ViaService", "ContextKeyValues": [f"{via}.{where['region']}.amazonaws.com"],
          "ContextKeyType": "string"},
+        {"ContextKeyName": "kms:GrantIsForAWSResource", "ContextKeyValues": ["true"], "ContextKeyType": "boolean"},
         {"ContextKeyName": "aws:TagKeys", "ContextKeyValues": [IDLE_MARK], "ContextKeyType": "stringList"},
         {"ContextKeyName": "iam:PassedToService", "ContextKeyValues": ["sagemaker.amazonaws.com"],
          "ContextKeyType": "string"},
@@ -43,23 +44,23 @@ def simulate(
     extra_context: Sequence[ContextEntryTypeDef] = (),
 ) -> tuple[list[Simulated], list[str]]:
     place = deployment.place(function)
-    by_resource: dict[str, list[str]] = defaultdict(list)
+    by_resource: dict[tuple[str, str], list[str]] = defaultdict(list)
     unsampled = []
     for action in sorted(actions):
         resource = sample_resource(function.logical_id, action, place)
         if resource is None:
             unsampled.append(action)
         else:
-            by_resource[resource].append(action)
+            by_resource[resource, VIA_SERVICE.get(action, "sns")].append(action)
     results = []
-    for resource, names in sorted(by_resource.items()):
+    for (resource, via), names in sorted(by_resource.items()):
         marker: str | None = None
         while True:
             request: SimulatePrincipalPolicyRequestTypeDef = {
                 "PolicySourceArn": function.role_arn,
                 "ActionNames": names,
                 "ResourceArns": [resource],
-                "ContextEntries": [*context_entries(deployment), *extra_context],
+                "ContextEntries": [*context_entries(deployment, via), *extra_context],
             }
             if marker:
                 request["Marker"] = marker

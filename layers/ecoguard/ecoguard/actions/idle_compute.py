@@ -126,16 +126,26 @@ class _TrackingServerUnit(ActionUnit[ComputeResources]):
 
     reached_active: str = ""
     reached_statuses: tuple[str, ...] = ()
+    # The state the undo leads to: an earlier restore attempt's undo took effect (its answer lost) when the server
+    # is on its way there, so a retry records it rather than calling again (a second start of a starting server
+    # fails: ConflictException).
+    restored_active: str = ""
+    restored_statuses: tuple[str, ...] = ()
 
     def current(self, record: AuditRecord) -> Mapping[str, Any] | None:
         return self.ports.server_state(record.resource.name)
 
     def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
-        if current.get("TrackingServerStatus") in self.reached_statuses:
-            return True
-        return current.get("IsActive") == self.reached_active and current.get("TrackingServerStatus") not in (
-            TRANSITIONS
-        )
+        return _on_its_way(current, self.reached_active, self.reached_statuses)
+
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        return _on_its_way(current, self.restored_active, self.restored_statuses)
+
+
+def _on_its_way(current: Mapping[str, Any], active: str, statuses: tuple[str, ...]) -> bool:
+    if current.get("TrackingServerStatus") in statuses:
+        return True
+    return current.get("IsActive") == active and current.get("TrackingServerStatus") not in TRANSITIONS
 
 
 class StopTrackingServer(_TrackingServerUnit):
@@ -149,6 +159,8 @@ class StopTrackingServer(_TrackingServerUnit):
     irreversible = FULLY_REVERSIBLE
     reached_active = INACTIVE
     reached_statuses = ("Stopped", "Stopping")
+    restored_active = ACTIVE
+    restored_statuses = ("Started", "Starting")
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.stop_server(action.resource.name)
@@ -166,6 +178,8 @@ class StartTrackingServer(_TrackingServerUnit):
     irreversible = FULLY_REVERSIBLE
     reached_active = ACTIVE
     reached_statuses = ("Started", "Starting")
+    restored_active = INACTIVE
+    restored_statuses = ("Stopped", "Stopping")
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.start_server(action.resource.name)

@@ -127,6 +127,11 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:PutScheduledAction",
         "cloudwatch:PutMetricAlarm",
+        # Not calls of ours: what SageMaker checks as the caller re-creates a configuration with an
+        # ExecutionRoleArn (iam:PassRole) or a KmsKeyId (kms:CreateGrant, kms:DescribeKey, through SageMaker).
+        "iam:PassRole",
+        "kms:CreateGrant",
+        "kms:DescribeKey",
     }
     # Right before it, the endpoint is read again (status, last change, tags, invocations, whether its
     # configuration and models exist, its autoscaling) and it is decided again.
@@ -193,6 +198,11 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         self.ports.autoscaling.put_back(from_record(state["Autoscaling"]))
         return None
 
+    def follow_up_due(self, record: AuditRecord) -> bool:
+        # Due once the endpoint is InService (or gone: the follow-up then fails, saying so).
+        endpoint = self.ports.sagemaker.endpoint(record.before["EndpointName"])
+        return endpoint is None or endpoint.status == IN_SERVICE
+
 
 def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) -> dict[str, Any]:
     found = {t.variant: t for t in targets}
@@ -217,6 +227,13 @@ class _MinimumToZero(ActionUnit[EndpointPorts]):
     def apply(self, action: PlannedAction) -> None:
         for target, capacity in action.after.items():
             self._register(action.resource.name, target, capacity["MinCapacity"], capacity["MaxCapacity"])
+
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Each target as it was: back to its capacities, or not registered (``current`` lists only registered ones).
+        return all(
+            current.get(target) == (None if capacity["MinCapacity"] is None else dict(capacity))
+            for target, capacity in record.before.items()
+        )
 
     def undo(self, record: AuditRecord) -> None:
         for target, capacity in record.before.items():

@@ -91,6 +91,10 @@ class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
         # An execution under the record's display name was started, whatever its status now.
         return current.get("execution") == record.after.get("execution")
 
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Stopped by an earlier attempt whose answer was lost (PipelineExecutionStatus Stopping, then Stopped).
+        return current.get("status") in ("Stopping", "Stopped")
+
     def undo(self, record: AuditRecord) -> None:
         found = self._execution(record)
         if found is None:

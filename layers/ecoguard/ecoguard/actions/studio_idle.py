@@ -145,6 +145,11 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
     def reached(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
         return current.get("Status") in ("Deleted", "Deleting")
 
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # Created again by an earlier attempt whose answer was lost: a second CreateApp would be refused
+        # (ResourceInUse), so the retry records it.
+        return current.get("Status") in ("InService", "Pending")
+
     def undo(self, record: AuditRecord) -> None:
         b = record.before
         # In a private space, the app is re-created in that space (CreateApp SpaceName), not the user's.

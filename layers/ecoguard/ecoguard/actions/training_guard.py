@@ -113,6 +113,12 @@ class StopTrainingJob(ActionUnit[TrainingJobs]):
         # Stopping becomes Stopped without anyone's intervention.
         return current.get("TrainingJobStatus") in ("Stopping", STOPPED_STATE["TrainingJobStatus"])
 
+    def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
+        # A job's name is never reused and a job is stopped once, so a re-creation of this one exists only through
+        # a restore of this record: an earlier attempt created it and lost the answer. A second CreateTrainingJob
+        # would train twice.
+        return self.ports.status(candidate_name(record.resource.name, 1)) is not None
+
     def undo(self, record: AuditRecord) -> None:
         config = record.before.get("config")
         if not isinstance(config, Mapping) or not config:
@@ -121,11 +127,16 @@ class StopTrainingJob(ActionUnit[TrainingJobs]):
 
     def new_name(self, name: str) -> str:
         for n in range(1, MAX_RESTORES + 1):
-            suffix = f"-restored-{n}"
-            candidate = f"{name[: MAX_NAME - len(suffix)].rstrip('-')}{suffix}"
+            candidate = candidate_name(name, n)
             if self.ports.status(candidate) is None:
                 return candidate
         raise ValueError(f"{name} has been restored {MAX_RESTORES} times already")
+
+
+def candidate_name(name: str, n: int) -> str:
+    """The name of the ``n``-th re-creation of job ``name`` (within CreateTrainingJob's name length)."""
+    suffix = f"-restored-{n}"
+    return f"{name[: MAX_NAME - len(suffix)].rstrip('-')}{suffix}"
 
 
 def connect(clients: Clients) -> SageMakerTrainingAdapter:
