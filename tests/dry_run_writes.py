@@ -9,7 +9,9 @@ each named by the function's own environment:
 - the notification topic (``ECOGUARD_TOPIC_ARN``): SNS Publish of the run's summary;
 - the function itself (``AWS_LAMBDA_FUNCTION_NAME``): Lambda Invoke, a sweep's hand-off to its next invocation;
 - the stack's report bucket (``ECOGUARD_REPORT_BUCKET``): S3 PutObject of the weekly report;
-- the organization's central bus (``ECOGUARD_CENTRAL_BUS_ARN``): PutEvents of audit records, dry-run ones too.
+- the organization's central bus (``ECOGUARD_CENTRAL_BUS_ARN``): PutEvents of audit records, dry-run ones too;
+- the stack's record key (``ECOGUARD_RECORD_KEY``): KMS GenerateMac and VerifyMac of audit records (a restore
+  preview verifies the record it reads).
 
 Anything else written in dry-run is a violation.
 """
@@ -41,6 +43,8 @@ def own_writes(invocation: Invocation) -> set[tuple[str, str | None, str | None]
         ("lambda", "Invoke", env.get("AWS_LAMBDA_FUNCTION_NAME")),
         ("s3", "PutObject", env.get("ECOGUARD_REPORT_BUCKET")),
         ("events", "PutEvents", env.get("ECOGUARD_CENTRAL_BUS_ARN")),
+        ("kms", "GenerateMac", env.get("ECOGUARD_RECORD_KEY")),
+        ("kms", "VerifyMac", env.get("ECOGUARD_RECORD_KEY")),
     }
     return {entry for entry in own if entry[2]}
 

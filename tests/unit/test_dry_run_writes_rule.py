@@ -93,3 +93,14 @@ def test_given_a_handlers_write_then_it_is_recorded_but_another_actors_write_mea
             with as_another_actor():
                 logs.delete_retention_policy(logGroupName="/aws/lambda/a")
     assert writes == [Write("logs", "PutRetentionPolicy", "/aws/lambda/a")]
+
+
+def test_given_a_dry_run_that_macs_with_the_stacks_record_key_then_it_is_own_and_any_other_key_is_caught() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/1b8ca2ba-49ba-4875-9c7a-a236d3502933"
+    env = {**ENV, "ECOGUARD_RECORD_KEY": key}
+    assert write_target({"KeyId": key, "Message": b"m", "MacAlgorithm": "HMAC_SHA_256"}) == key
+    macs = [Write("kms", "VerifyMac", key), Write("kms", "GenerateMac", key)]
+    assert governed_writes_in_dry_run([invocation(*macs, env=env)]) == []
+    other = Write("kms", "VerifyMac", "arn:aws:kms:us-east-1:123456789012:key/another")
+    grant = Write("kms", "CreateGrant", key)
+    assert len(governed_writes_in_dry_run([invocation(other, grant, env=env)])) == 2

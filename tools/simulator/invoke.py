@@ -64,7 +64,7 @@ UNIT_CALLS: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counte
 # Read operations by name: every other operation changes something.
 READ_PREFIXES = ("Describe", "Get", "List", "Head", "Query", "Scan", "BatchGet", "Search", "Select")
 # The parameters that name what a write changes, where one does.
-TARGET_PARAMETERS = ("TableName", "TopicArn", "FunctionName", "Bucket", "logGroupName", "EndpointName")
+TARGET_PARAMETERS = ("TableName", "TopicArn", "FunctionName", "Bucket", "logGroupName", "EndpointName", "KeyId")
 
 
 @dataclass(frozen=True)
