@@ -258,3 +258,33 @@ def test_given_scaling_pending_then_the_restores_schedule_finishes_it_once_the_e
     ]
     [done] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
     assert done["outcome"] == "duplicate"
+
+
+def test_given_scaling_pending_when_the_endpoint_fails_then_the_schedule_fails_the_step_once_and_stops_waiting(
+    autoscaled: Stack,
+) -> None:
+    marked_past_grace(autoscaled, "idle-scaled")
+    sweep(autoscaled, Mode.ENFORCE, "run-2")
+    [deleted] = records(autoscaled, "idle-scaled", "delete-endpoint")
+    schedule = load_event("restore/scheduled-finish-steps.json")
+
+    with endpoints_creating() as creating:
+        [first] = autoscaled.invoke("RestoreFunction", {"action_id": deleted.action_id, "apply": True})
+        assert first["pending_step"].startswith("scaling pending")
+        # DescribeEndpoint: "Failed - Endpoint could not be created, updated, or re-scaled."
+        creating.failed(
+            "idle-scaled", "The primary container for production variant AllTraffic did not pass the ping health check."
+        )
+        calls = record_calls("application-autoscaling")
+        [failed] = autoscaled.invoke("RestoreFunction", schedule)
+        [later] = autoscaled.invoke("RestoreFunction", schedule | {"id": "next-run"})
+
+    [outcome] = failed["finished"]
+    assert outcome["outcome"] == "failed" and "is Failed" in outcome["message"] and "re-create" in outcome["message"]
+    assert calls.calls["RegisterScalableTarget"] == 0
+    assert later == {"finished": []}, "a Failed endpoint is not awaited again"
+    attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
+    assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
+        (Outcome.RESTORED, True),
+        (Outcome.FAILED, False),
+    ]

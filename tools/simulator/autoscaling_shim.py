@@ -91,6 +91,14 @@ class EndpointsCreating:
             if name in backend.endpoints:
                 backend.endpoints[name].endpoint_status = "InService"
 
+    def failed(self, name: str, reason: str) -> None:
+        """The endpoint's creation failed (DescribeEndpoint: ``Failed``, with its ``FailureReason``)."""
+        self.held.discard(name)
+        for backend in _sagemaker_backends():
+            if name in backend.endpoints:
+                backend.endpoints[name].endpoint_status = "Failed"
+                backend.endpoints[name].failure_reason = reason  # type: ignore[assignment]  # moto types it None
+
     def create(self, backend: SageMakerModelBackend, *args: Any, **kwargs: Any) -> Any:
         endpoint = _moto_create_endpoint(backend, *args, **kwargs)
         endpoint.endpoint_status = CREATING

@@ -100,6 +100,7 @@ class ClearIdleMark(MarkIdle):
 
 DELETING = "Deleting"
 IN_SERVICE = "InService"
+FAILED = "Failed"
 
 
 class DeleteEndpoint(ActionUnit[EndpointPorts]):
@@ -193,15 +194,24 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
         endpoint = self.ports.sagemaker.endpoint(state["EndpointName"])
         if endpoint is None:
             raise LookupError(f"endpoint {state['EndpointName']} no longer exists; its autoscaling cannot be put back")
+        if endpoint.status == FAILED:
+            # A Failed endpoint never becomes InService by itself (DescribeEndpoint: EndpointStatus, "Failed -
+            # Endpoint could not be created, updated, or re-scaled"): the step fails, saying so, and is not
+            # awaited again; once the owner has re-created the endpoint, the restore can be run again.
+            raise RuntimeError(
+                f"endpoint {endpoint.name} is Failed; its autoscaling cannot be put back: see DescribeEndpoint's "
+                "FailureReason, delete and re-create the endpoint, then restore again"
+            )
         if endpoint.status != IN_SERVICE:
             return f"scaling pending: {endpoint.name} is {endpoint.status}; its autoscaling is put back once InService"
         self.ports.autoscaling.put_back(from_record(state["Autoscaling"]))
         return None
 
     def follow_up_due(self, record: AuditRecord) -> bool:
-        # Due once the endpoint is InService (or gone: the follow-up then fails, saying so).
+        # Due once the endpoint is InService, or when it never will be (gone, or Failed): the follow-up then
+        # fails, saying so, rather than waiting for ever.
         endpoint = self.ports.sagemaker.endpoint(record.before["EndpointName"])
-        return endpoint is None or endpoint.status == IN_SERVICE
+        return endpoint is None or endpoint.status in (IN_SERVICE, FAILED)
 
 
 def capacities(targets: tuple[ScalingTarget, ...], wanted: Mapping[str, Any]) -> dict[str, Any]:
