@@ -20,7 +20,7 @@ from ecoguard_cli.advice import advice_table, open_advice
 from ecoguard_cli.audit_view import audit_table
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
-from ecoguard_cli.errors import USAGE, user_error
+from ecoguard_cli.errors import USAGE, UserError, user_error
 from ecoguard_cli.guardrails import GUARDRAILS
 from ecoguard_cli.kpi_alarms import kpi_alarm_resources
 from ecoguard_cli.policy_file import effective_policy_yaml, problems, read_policy_file
@@ -66,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
     acting = restoring.add_mutually_exclusive_group()
     acting.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
     acting.add_argument("--dry-run", action="store_true", help="only print what it would do (the default)")
+    restoring.add_argument(
+        "--record-key",
+        default=None,
+        help="with --table: the stack's AuditRecordKey (KMS key id or ARN), to verify the record's MAC "
+        "(--stack looks it up)",
+    )
     reporting = command("report", "the impact report from a deployed stack's audit table")
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
@@ -131,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
     record = operations.find_record(AuditTrail(session.client("dynamodb"), table), table, args.action_id)
-    result = operations.restore_record(session, table, args.action_id, apply=args.apply and not args.dry_run)
+    result = operations.restore_record(
+        session, table, args.action_id, apply=args.apply and not args.dry_run, record_key=record_key(session, args)
+    )
     # One line each, never wrapped: the outcome in words, what cannot come back, what is still to do.
     print(operations.restore_sentence(record.resource.name, args.action_id, result))
     if result.not_restored:
@@ -141,6 +149,19 @@ def run(args: argparse.Namespace) -> int:
     if result.outcome.value == "in-progress":
         return RESTORE_IN_PROGRESS
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
+
+
+def record_key(session: boto3.session.Session, args: argparse.Namespace) -> str | None:
+    """The key the record's MAC is checked with, as RestoreFunction checks it: never skipped for want of one."""
+    if args.stack:
+        return operations.record_key_of(session, args.stack)
+    if args.record_key is None:
+        raise UserError(
+            "a restore verifies the record's MAC with the stack's record key: pass --stack, or --record-key "
+            "with the stack's AuditRecordKey (docs/MIGRATION.md, 'Unsigned audit records')",
+            USAGE,
+        )
+    return str(args.record_key)
 
 
 def session_of(args: argparse.Namespace) -> boto3.session.Session:

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.record_mac import KmsRecordMac
 from ecoguard.restore import RestoreResult, restore, unit_for
 from ecoguard_cli.errors import UserError
 
@@ -34,6 +35,19 @@ def stack_resource(session: boto3.session.Session, stack: str, logical_id: str) 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
     return stack_resource(session, stack, "AuditTable")
+
+
+def record_key_of(session: boto3.session.Session, stack: str) -> str | None:
+    """The stack's record key (``AuditRecordKey``), whose MAC every enforce record carries; None for a stack
+    deployed before ecoguard signed its records (its RestoreFunction checks nothing either)."""
+    try:
+        return stack_resource(session, stack, "AuditRecordKey")
+    except UserError as exc:
+        # CloudFormation answers ValidationError "Resource AuditRecordKey does not exist for stack ..." for a
+        # stack without it; a stack that does not exist at all was already refused by audit_table_of.
+        if "does not exist for stack" in str(exc):
+            return None
+        raise
 
 
 def require_table(session: boto3.session.Session, table: str) -> str:
@@ -88,12 +102,17 @@ def restore_sentence(resource: str, action_id: str, result: RestoreResult) -> st
     return f"{result.outcome.value}: {result.message}"
 
 
-def restore_record(session: boto3.session.Session, table: str, action_id: str, *, apply: bool) -> RestoreResult:
+def restore_record(
+    session: boto3.session.Session, table: str, action_id: str, *, apply: bool, record_key: str | None
+) -> RestoreResult:
     """Restore the resource of the record ``action_id`` (``apply``: for real; else what it would do).
 
-    The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here.
+    The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here. The
+    record's MAC is checked with the stack's ``record_key`` (KMS VerifyMac) as RestoreFunction checks it: a record
+    that does not verify is refused (``ecoguard.refusals``). ``record_key`` None: the stack signs no records.
     """
-    trail = AuditTrail(session.client("dynamodb"), table)
+    mac = KmsRecordMac(session.client("kms"), record_key) if record_key else None
+    trail = AuditTrail(session.client("dynamodb"), table, mac)
     record = find_record(trail, table, action_id)
 
     def client(service: str) -> Any:

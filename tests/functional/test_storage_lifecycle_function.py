@@ -409,9 +409,9 @@ def test_given_an_applied_merge_when_the_operator_restores_it_then_the_owner_con
     [record] = [r for r in seeded.records() if r.resource.name == "ml-datalake" and r.outcome is Outcome.APPLIED]
     session = boto3.session.Session(region_name=REGION)
     table = seeded.resolver.refs["AuditTable"]
-    preview = operations.restore_record(session, table, record.action_id, apply=False)
+    preview = operations.restore_record(session, table, record.action_id, apply=False, record_key=seeded.record_key)
     assert preview.outcome is Outcome.WOULD_APPLY and store.lifecycle["ml-datalake"] != original
-    result = operations.restore_record(session, table, record.action_id, apply=True)
+    result = operations.restore_record(session, table, record.action_id, apply=True, record_key=seeded.record_key)
     assert result.outcome is Outcome.RESTORED
     assert store.lifecycle["ml-datalake"] == original
 
