@@ -92,8 +92,8 @@ def test_given_a_genuine_record_then_the_cli_still_restores_it(stack: Stack) -> 
     assert retention_snapshot()[GROUP] is None
 
 
-def test_the_cli_checks_with_verify_mac_so_an_operator_needs_no_right_to_make_a_mac(stack: Stack) -> None:
-    # An operator allowed kms:GenerateMac could sign a forgery; the check needs only kms:VerifyMac.
+def test_the_cli_checks_the_record_with_verify_mac_before_anything_else(stack: Stack) -> None:
+    # The check is KMS VerifyMac, before the restore reads anything the record names.
     record = applied_record(stack)
     calls: list[str] = []
     session = boto3.session.Session(region_name=REGION)
