@@ -7,6 +7,8 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from ecoguard.audit import AuditRecord, AuditUnavailable
 from ecoguard.decisions import Mode, Outcome
 
@@ -21,6 +23,22 @@ class Authenticating(Protocol):
 
 
 REFUSED_PREFIX = "refused:"
+# One datapoint per refused record, in the namespace every function publishes to (template.yaml,
+# POWERTOOLS_METRICS_NAMESPACE); RecordsRefusedAlarm sums it over every dimension.
+REFUSED_METRIC = "RecordsRefused"
+NAMESPACE = "ecoguard"
+
+
+def count_refusal(guardrail: str) -> None:
+    """Publish one ``RecordsRefused`` (embedded metric format, in the log of the function that refused)."""
+    with single_metric(
+        name=REFUSED_METRIC,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=NAMESPACE,
+        default_dimensions={"guardrail": guardrail},
+    ):
+        pass
 
 
 def refused_by(audit: object, record: AuditRecord, at: datetime) -> str | None:
@@ -48,4 +66,5 @@ def refused_by(audit: object, record: AuditRecord, at: datetime) -> str | None:
     )
     with suppress(AuditUnavailable):  # the refusal stands without its record; the caller logs it
         audit.finish(refusal_record)
+    count_refusal(record.guardrail)
     return why
