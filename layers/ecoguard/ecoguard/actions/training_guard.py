@@ -62,17 +62,21 @@ from ecoguard.guardrails.training_guard import (
     GUARDRAIL,
     IN_PROGRESS,
     NAMESPACE,
+    NOT_SIGHTED,
     STOPPED_STATE,
     Observation,
     ObservedJob,
+    Sighting,
     TrainingJob,
     TuningJob,
     decide,
     plan_observation,
+    sighting_key,
 )
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
+from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
@@ -151,15 +155,26 @@ class Collected:
 class TrainingGuardRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(self, wiring: Wiring, jobs: SageMakerTrainingAdapter, metrics: MetricsAdapter) -> None:
-        super().__init__(wiring, REGISTRY.bind(jobs))
+    def __init__(
+        self, wiring: Wiring, jobs: SageMakerTrainingAdapter, metrics: MetricsAdapter, sightings: StateStore
+    ) -> None:
+        super().__init__(wiring, REGISTRY.bind(jobs), sightings)
         self._jobs = jobs
         self._metrics = metrics
+        self._sightings = sightings
         self._guard = wiring.policy.training_guard
 
     @classmethod
     def build(cls, wiring: Wiring) -> TrainingGuardRunner:
-        return cls(wiring, connect(wiring.clients), MetricsAdapter(wiring.clients("cloudwatch")))
+        return cls(
+            wiring, connect(wiring.clients), MetricsAdapter(wiring.clients("cloudwatch")), wiring.state(GUARDRAIL)
+        )
+
+    def _sighting(self, job: TrainingJob) -> Sighting:
+        """What an earlier sweep recorded of ``job`` (rule 5b): read only for a job about to be judged."""
+        item = self._sightings.get(sighting_key(job))
+        raw = item.value.get("window_end")
+        return Sighting(datetime.fromisoformat(raw) if isinstance(raw, str) else None, item.version)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         sweep: Sweep[Collected] = self._make_sweep()
@@ -245,7 +260,10 @@ class TrainingGuardRunner(GuardrailRunner):
                 else:
                     error = results.error if isinstance(results, Unreadable) else "utilization not read"
                     series = Unreadable(GUARDRAIL, observed.job.resource, error)
-                measured[i] = replace(collected[i], observed=replace(observed, series=series, counts=counts))
+                sighting = self._sighting(observed.job) if isinstance(results, list) else NOT_SIGHTED
+                measured[i] = replace(
+                    collected[i], observed=replace(observed, series=series, counts=counts, sighting=sighting)
+                )
         return measured
 
     # --- decide and act -----------------------------------------------------------------------
