@@ -36,6 +36,7 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
 from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.studio_owners_shim import profile_tags
 
 IDLE_MIN, IDLE_MAX = 60, 525_600
 
@@ -165,6 +166,9 @@ _MOTO_LIST_TAGS = SageMakerResponse.list_tags
 
 
 def _list_tags(self: SageMakerResponse) -> Any:
+    arn = self._get_param("ResourceArn") or ""
+    if ":user-profile/" in arn:  # moto_has_no_studio_profiles_or_spaces (studio_owners_shim): their tags too
+        return ActionResult({"Tags": profile_tags(self.sagemaker_backend, arn)})
     for domain in self.sagemaker_backend.domains.values():
         if domain.tags is None:
             domain.tags = []
