@@ -9,7 +9,7 @@ the card's tags and the job's are read when the job completes (ListTags). Shim: 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -19,8 +19,11 @@ from tests.builders.model_cards import card, model_card, training_job
 from tests.conftest import REGION, Stack, load_event
 from tools.simulator.training_jobs import billable_time_shim
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import TagTypeDef
+
 FN = "TrainingGuardFunction"
-EXEMPT = [{"Key": "ecoguard:exempt", "Value": "true"}]
+EXEMPT: list[TagTypeDef] = [{"Key": "ecoguard:exempt", "Value": "true"}]
 
 
 def completed(name: str) -> dict[str, Any]:
