@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import suppress
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -30,7 +31,11 @@ NAMESPACE = "ecoguard"
 
 
 def count_refusal(guardrail: str) -> None:
-    """Publish one ``RecordsRefused`` (embedded metric format, in the log of the function that refused)."""
+    """Publish one ``RecordsRefused`` (embedded metric format, in the log of the function that refused). Only in
+    a Lambda function: CloudWatch extracts EMF from a function's log (CloudWatch User Guide, "Embedded metric
+    format"); in `ecoguard restore` the line would reach no metric, only the operator's terminal."""
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return
     with single_metric(
         name=REFUSED_METRIC,
         unit=MetricUnit.Count,
