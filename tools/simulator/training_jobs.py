@@ -173,7 +173,8 @@ def seen_by_the_previous_sweep(sagemaker: Any, name: str, now: datetime, region:
     lagged = (now - INGESTION_LAG).timestamp() // 300 * 300
     window_end = datetime.fromtimestamp(lagged, tz=UTC) - PREVIOUS_SWEEP
     db = boto3.client("dynamodb", region_name=region)
-    for table in (t for t in db.list_tables()["TableNames"] if t.endswith("-AuditTable")):
+    # A stack's audit table: <stack>-AuditTable (provisioned) or <stack>-AuditTable-<suffix> (CloudFormation).
+    for table in (t for t in db.list_tables()["TableNames"] if "-AuditTable" in t):
         for mode in Mode:
             store = StateStore(db, table, GUARDRAIL, mode)
             store.put(
