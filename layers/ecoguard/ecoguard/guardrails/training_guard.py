@@ -336,6 +336,11 @@ class Sighting:
             return False
         return observation.start <= self.window_end <= observation.end - timedelta(seconds=observation.period_seconds)
 
+    def recent(self, observation: Observation) -> bool:
+        """A sighting less than one period before this window's end: the same look, not a second one."""
+        period = timedelta(seconds=observation.period_seconds)
+        return self.window_end is not None and self.window_end > observation.end - period
+
 
 NOT_SIGHTED = Sighting()
 
@@ -398,12 +403,9 @@ def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: 
     decision = decide_stop(job, observation, series, observed.counts)
     earlier = observed.sighting
     if isinstance(decision, PlannedAction) and not earlier.agrees(observation):
-        if earlier.window_end is not None and earlier.window_end >= observation.end - timedelta(
-            seconds=observation.period_seconds
-        ):
-            return Plan((*findings, _sighted(job, observation, earlier, decision.reason)[0]))  # the same window
         finding, mark = _sighted(job, observation, earlier, decision.reason)
-        return Plan((*findings, finding), mark)
+        # A sighting of this same window (an event right after a sweep) is not a second look: kept as it is.
+        return Plan((*findings, finding), None if earlier.recent(observation) else mark)
     if decision is None or isinstance(decision, Finding):
         return Plan(findings if decision is None else (*findings, decision), _cleared(job, earlier))
     return Plan((*findings, decision))
