@@ -155,7 +155,7 @@ def record_key(session: boto3.session.Session, args: argparse.Namespace) -> str 
     """The key the record's MAC is checked with, as RestoreFunction checks it: never skipped for want of one."""
     if args.stack:
         return operations.record_key_of(session, args.stack)
-    if args.record_key is None:
+    if not args.record_key:  # absent or empty: never a reason to skip the check
         raise UserError(
             "a restore verifies the record's MAC with the stack's record key: pass --stack, or --record-key "
             "with the stack's AuditRecordKey (docs/MIGRATION.md, 'Unsigned audit records')",

@@ -81,6 +81,8 @@ def test_given_no_record_key_when_the_cli_restores_by_table_then_it_refuses_to_r
 ) -> None:
     record = applied_record(stack)
     assert restore(stack, record.action_id) == 2
+    capsys.readouterr()
+    assert restore(stack, record.action_id, "--record-key", "") == 2, "an empty key is no key"
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--record-key" in err[0] and "--stack" in err[0]
     assert retention_snapshot()[GROUP] == 30
