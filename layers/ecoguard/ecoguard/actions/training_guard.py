@@ -21,6 +21,10 @@ so new that Search does not show it yet is caught by the next sweep, or at once 
 event. The IAM Deny on ``aws:ResourceTag/ecoguard:exempt`` is the backstop. An event about one job
 describes it and reads its tags directly. Tuning jobs are advice only: no tags are read.
 
+A stopped job cannot be resumed, so two sweeps must agree (``guardrails/training_guard.py``, rule 5b): for each
+job judged, the sighting an earlier sweep left is read from the guard's state (``ecoguard.state``, one GetItem);
+the plan writes the first sighting, or clears one, with a Put (no item is ever deleted).
+
 Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
 - a stop (or would-stop) is keyed by the event id or the sweep's run id, like every action;
