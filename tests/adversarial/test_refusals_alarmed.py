@@ -1,7 +1,7 @@
 """Attack 1e: forging records quietly. A refused record stops the restore, but nobody would know an attacker is
 trying until someone reads the audit table.
 
-Control: each refusal (RestoreFunction, `ecoguard restore`, the settle: ``ecoguard.refusals.refused_by``) publishes
+Control: each refusal in a function (RestoreFunction, the settle: ``ecoguard.refusals.refused_by``) publishes
 one ``RecordsRefused`` datapoint (embedded metric format, namespace ``ecoguard``), and ``RecordsRefusedAlarm``
 (template.yaml) sums it over every function and notifies the topic on the first one.
 """
