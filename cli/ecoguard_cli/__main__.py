@@ -136,10 +136,18 @@ def run(args: argparse.Namespace) -> int:
         return print_report(session, table, args.html, args.json, args.csv)
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
+    return print_restore(session, table, args)
+
+
+def print_restore(session: boto3.session.Session, table: str, args: argparse.Namespace) -> int:
+    """Preview or apply the restore of one record; ``--apply`` on a stack goes through its RestoreFunction."""
     record = operations.find_record(AuditTrail(session.client("dynamodb"), table), table, args.action_id)
-    result = operations.restore_record(
-        session, table, args.action_id, apply=args.apply and not args.dry_run, record_key=record_key(session, args)
-    )
+    if args.apply and args.stack:
+        result = operations.restore_through_function(session, args.stack, args.action_id)
+    else:
+        result = operations.restore_record(
+            session, table, args.action_id, apply=args.apply and not args.dry_run, record_key=record_key(session, args)
+        )
     # One line each, never wrapped: the outcome in words, what cannot come back, what is still to do.
     print(operations.restore_sentence(record.resource.name, args.action_id, result))
     if result.not_restored:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditRecord, AuditTrail
@@ -13,6 +15,9 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.record_mac import KmsRecordMac
 from ecoguard.restore import RestoreResult, restore, unit_for
 from ecoguard_cli.errors import UserError
+
+# RestoreFunction's Timeout is 60 s (template.yaml); the answer comes once it returns.
+RESTORE_READ_TIMEOUT_S = 90
 
 
 def stack_resource(session: boto3.session.Session, stack: str, logical_id: str) -> str:
@@ -120,6 +125,37 @@ def restore_record(
 
     return restore(
         record, unit=unit_for(record, client), audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now
+    )
+
+
+def restore_through_function(session: boto3.session.Session, stack: str, action_id: str) -> RestoreResult:
+    """``--apply`` on a stack: its RestoreFunction restores, with its own role, the one the audit table lets
+    write and sign the stack's records (template.yaml, AuditTable's ResourcePolicy), exactly as
+    ``aws lambda invoke`` would. The operator needs only ``lambda:InvokeFunction`` on it."""
+    name = stack_resource(session, stack, "RestoreFunction")
+    # One attempt, and a read timeout past the function's own (a restore that re-creates an endpoint waits for
+    # its calls): a retried Invoke would be a second restore (the second answers "in progress" or "duplicate").
+    config = Config(read_timeout=RESTORE_READ_TIMEOUT_S, retries={"total_max_attempts": 1})
+    answer = session.client("lambda", config=config).invoke(
+        FunctionName=name,
+        InvocationType="RequestResponse",
+        Payload=json.dumps({"action_id": action_id, "apply": True}).encode(),
+    )
+    payload = json.loads(answer["Payload"].read() or b"null")
+    if answer.get("FunctionError"):
+        # Invoke answers 200 with FunctionError set and the error as the payload (Lambda API Reference, Invoke).
+        error = payload if isinstance(payload, dict) else {}
+        raise UserError(
+            f"{name} failed: {error.get('errorType', '?')}: {error.get('errorMessage', '?')} "
+            f"(its log group /aws/lambda/{name} has the details)"
+        )
+    if not isinstance(payload, dict) or payload.get("rejected"):
+        reason = payload.get("reason") if isinstance(payload, dict) else payload
+        raise UserError(f"{name} rejected the request: {reason}")
+    if payload.get("outcome") == "not-found":
+        raise UserError(f"{payload.get('message')}: `ecoguard audit --stack {stack}` lists the ids")
+    return RestoreResult(
+        Outcome(payload["outcome"]), str(payload["message"]), payload.get("not_restored"), payload.get("pending_step")
     )
 
 
