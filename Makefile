@@ -141,7 +141,7 @@ audit: $(VENV)/.installed
 	$(PY) -m ecoguard_cli audit $(AWSFLAGS) $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) $(if $(GUARDRAIL),--guardrail $(GUARDRAIL)) $(if $(JSON),--json)
 
 restore: $(VENV)/.installed
-	$(PY) -m ecoguard_cli restore $(AWSFLAGS) $(if $(TABLE),--table $(TABLE),--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
+	$(PY) -m ecoguard_cli restore $(AWSFLAGS) $(if $(TABLE),--table $(TABLE) --record-key '$(RECORD_KEY)',--stack $(or $(STACK),ecoguard)) '$(ID)' $(if $(APPLY),--apply)
 
 # Read-only checks of a deployed stack, after every `sam deploy` (docs/DOCTOR.md); SIM=1: the demo account.
 doctor: $(VENV)/.installed $(if $(SIM),$(VENV_SAM)/.installed)

@@ -113,9 +113,14 @@ class Stack:
     env: dict[str, str] = field(default_factory=lambda: {"POWERTOOLS_METRICS_DISABLED": "true"})
 
     @property
+    def record_key(self) -> str | None:
+        """The stack's AuditRecordKey ARN, which `ecoguard restore --record-key` takes."""
+        return self.resolver.attributes.get(("AuditRecordKey", "Arn"))
+
+    @property
     def audit(self) -> AuditTrail:
         # Signed as the stack's functions sign (ecoguard.record_mac): a record a test writes "as ecoguard" verifies.
-        key = self.resolver.attributes.get(("AuditRecordKey", "Arn"))
+        key = self.record_key
         mac = Matching(KmsRecordMac(boto3.client("kms", region_name=REGION), key)) if key else None
         return AuditTrail(boto3.client("dynamodb", region_name=REGION), self.resolver.refs["AuditTable"], mac)
 

@@ -45,5 +45,25 @@ def expanded(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return statements
 
 
+def invoke_permissions(template: dict[str, Any]) -> dict[str, Any]:
+    """Each AWS::Lambda::Permission SAM generates (logical id -> properties), and the type of each resource a
+    permission's SourceArn names (logical id -> type): who may invoke which function."""
+    packaged = copy.deepcopy(template)
+    for resource in packaged["Resources"].values():
+        for key in ("CodeUri", "ContentUri"):
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = "s3://artifacts/code.zip"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    output = transform(packaged, {"AWS::Region": "us-east-1"}, ManagedPolicies())
+    resources = output["Resources"]
+    return {
+        "permissions": {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"},
+        "types": {k: r["Type"] for k, r in resources.items()},
+    }
+
+
 if __name__ == "__main__":
-    print(json.dumps(expanded(load_template()), default=str))
+    if sys.argv[1:] == ["--invoke-permissions"]:
+        print(json.dumps(invoke_permissions(load_template()), default=str))
+    else:
+        print(json.dumps(expanded(load_template()), default=str))

@@ -66,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
     acting = restoring.add_mutually_exclusive_group()
     acting.add_argument("--apply", action="store_true", help="make the change (default: show what it would do)")
     acting.add_argument("--dry-run", action="store_true", help="only print what it would do (the default)")
+    restoring.add_argument(
+        "--record-key",
+        default=None,
+        help="with --table: the stack's AuditRecordKey (KMS key id or ARN), to verify the record's MAC "
+        "(--stack looks it up)",
+    )
     reporting = command("report", "the impact report from a deployed stack's audit table")
     reporting.add_argument("--html", type=Path, default=None, help="also write the HTML report to this file")
     reporting.add_argument("--json", type=Path, default=None, help="also write the JSON report to this file")
@@ -130,8 +136,18 @@ def run(args: argparse.Namespace) -> int:
         return print_report(session, table, args.html, args.json, args.csv)
     if args.command == "advise":
         return print_advice(session, table, as_json=args.json)
+    return print_restore(session, table, args)
+
+
+def print_restore(session: boto3.session.Session, table: str, args: argparse.Namespace) -> int:
+    """Preview or apply the restore of one record; ``--apply`` on a stack goes through its RestoreFunction."""
     record = operations.find_record(AuditTrail(session.client("dynamodb"), table), table, args.action_id)
-    result = operations.restore_record(session, table, args.action_id, apply=args.apply and not args.dry_run)
+    if args.apply and args.stack:
+        result = operations.restore_through_function(session, args.stack, args.action_id)
+    else:
+        result = operations.restore_record(
+            session, table, args.action_id, apply=args.apply and not args.dry_run, record_key=record_key(session, args)
+        )
     # One line each, never wrapped: the outcome in words, what cannot come back, what is still to do.
     print(operations.restore_sentence(record.resource.name, args.action_id, result))
     if result.not_restored:
@@ -141,6 +157,19 @@ def run(args: argparse.Namespace) -> int:
     if result.outcome.value == "in-progress":
         return RESTORE_IN_PROGRESS
     return 0 if result.outcome.value in RESTORE_SUCCESS else 1
+
+
+def record_key(session: boto3.session.Session, args: argparse.Namespace) -> str | None:
+    """The key the record's MAC is checked with, as RestoreFunction checks it: never skipped for want of one."""
+    if args.stack:
+        return operations.record_key_of(session, args.stack)
+    if not args.record_key:  # absent or empty: never a reason to skip the check
+        raise UserError(
+            "a restore verifies the record's MAC with the stack's record key: pass --stack, or --record-key "
+            "with the stack's AuditRecordKey (docs/MIGRATION.md, 'Unsigned audit records')",
+            USAGE,
+        )
+    return str(args.record_key)
 
 
 def session_of(args: argparse.Namespace) -> boto3.session.Session:

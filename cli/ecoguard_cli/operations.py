@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.record_mac import KmsRecordMac
 from ecoguard.restore import RestoreResult, restore, unit_for
 from ecoguard_cli.errors import UserError
+
+# RestoreFunction's Timeout is 60 s (template.yaml); the answer comes once it returns.
+RESTORE_READ_TIMEOUT_S = 90
 
 
 def stack_resource(session: boto3.session.Session, stack: str, logical_id: str) -> str:
@@ -34,6 +40,19 @@ def stack_resource(session: boto3.session.Session, stack: str, logical_id: str) 
 
 def audit_table_of(session: boto3.session.Session, stack: str) -> str:
     return stack_resource(session, stack, "AuditTable")
+
+
+def record_key_of(session: boto3.session.Session, stack: str) -> str | None:
+    """The stack's record key (``AuditRecordKey``), whose MAC every enforce record carries; None for a stack
+    deployed before ecoguard signed its records (its RestoreFunction checks nothing either)."""
+    try:
+        return stack_resource(session, stack, "AuditRecordKey")
+    except UserError as exc:
+        # CloudFormation answers ValidationError "Resource AuditRecordKey does not exist for stack ..." for a
+        # stack without it; a stack that does not exist at all was already refused by audit_table_of.
+        if "does not exist for stack" in str(exc):
+            return None
+        raise
 
 
 def require_table(session: boto3.session.Session, table: str) -> str:
@@ -88,12 +107,17 @@ def restore_sentence(resource: str, action_id: str, result: RestoreResult) -> st
     return f"{result.outcome.value}: {result.message}"
 
 
-def restore_record(session: boto3.session.Session, table: str, action_id: str, *, apply: bool) -> RestoreResult:
+def restore_record(
+    session: boto3.session.Session, table: str, action_id: str, *, apply: bool, record_key: str | None
+) -> RestoreResult:
     """Restore the resource of the record ``action_id`` (``apply``: for real; else what it would do).
 
-    The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here.
+    The operator's only call into the product's restore: ``ecoguard restore`` and the demo both come here. The
+    record's MAC is checked with the stack's ``record_key`` (KMS VerifyMac) as RestoreFunction checks it: a record
+    that does not verify is refused (``ecoguard.refusals``). ``record_key`` None: the stack signs no records.
     """
-    trail = AuditTrail(session.client("dynamodb"), table)
+    mac = KmsRecordMac(session.client("kms"), record_key) if record_key else None
+    trail = AuditTrail(session.client("dynamodb"), table, mac)
     record = find_record(trail, table, action_id)
 
     def client(service: str) -> Any:
@@ -101,6 +125,37 @@ def restore_record(session: boto3.session.Session, table: str, action_id: str, *
 
     return restore(
         record, unit=unit_for(record, client), audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now
+    )
+
+
+def restore_through_function(session: boto3.session.Session, stack: str, action_id: str) -> RestoreResult:
+    """``--apply`` on a stack: its RestoreFunction restores, with its own role, the one the audit table lets
+    write and sign the stack's records (template.yaml, AuditTable's ResourcePolicy), exactly as
+    ``aws lambda invoke`` would. The operator needs only ``lambda:InvokeFunction`` on it."""
+    name = stack_resource(session, stack, "RestoreFunction")
+    # One attempt, and a read timeout past the function's own (a restore that re-creates an endpoint waits for
+    # its calls): a retried Invoke would be a second restore (the second answers "in progress" or "duplicate").
+    config = Config(read_timeout=RESTORE_READ_TIMEOUT_S, retries={"total_max_attempts": 1})
+    answer = session.client("lambda", config=config).invoke(
+        FunctionName=name,
+        InvocationType="RequestResponse",
+        Payload=json.dumps({"action_id": action_id, "apply": True}).encode(),
+    )
+    payload = json.loads(answer["Payload"].read() or b"null")
+    if answer.get("FunctionError"):
+        # Invoke answers 200 with FunctionError set and the error as the payload (Lambda API Reference, Invoke).
+        error = payload if isinstance(payload, dict) else {}
+        raise UserError(
+            f"{name} failed: {error.get('errorType', '?')}: {error.get('errorMessage', '?')} "
+            f"(its log group /aws/lambda/{name} has the details)"
+        )
+    if not isinstance(payload, dict) or payload.get("rejected"):
+        reason = payload.get("reason") if isinstance(payload, dict) else payload
+        raise UserError(f"{name} rejected the request: {reason}")
+    if payload.get("outcome") == "not-found":
+        raise UserError(f"{payload.get('message')}: `ecoguard audit --stack {stack}` lists the ids")
+    return RestoreResult(
+        Outcome(payload["outcome"]), str(payload["message"]), payload.get("not_restored"), payload.get("pending_step")
     )
 
 

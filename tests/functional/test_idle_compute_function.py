@@ -92,7 +92,9 @@ def test_given_an_ended_pool_then_restore_refuses_saying_why(seeded: Stack) -> N
     sweep(seeded, "enforce", "run-2")
     [ended] = [r for r in seeded.records() if r.action == "end-warm-pool"]
     session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, seeded.resolver.refs["AuditTable"], ended.action_id, apply=True)
+    result = operations.restore_record(
+        session, seeded.resolver.refs["AuditTable"], ended.action_id, apply=True, record_key=seeded.record_key
+    )
     assert result.outcome is Outcome.SKIPPED
     assert result.message == "cannot be restored: " + (
         "an ended warm pool cannot be brought back; the next training job provisions new instances"

@@ -227,9 +227,9 @@ def test_given_a_deleted_endpoint_when_restored_then_it_is_recreated_identically
     session = boto3.session.Session(region_name=REGION)
     table = seeded.resolver.refs["AuditTable"]
 
-    preview = operations.restore_record(session, table, deleted.action_id, apply=False)
+    preview = operations.restore_record(session, table, deleted.action_id, apply=False, record_key=seeded.record_key)
     assert preview.outcome is Outcome.WOULD_APPLY and "idle-realtime" not in endpoint_names()
-    result = operations.restore_record(session, table, deleted.action_id, apply=True)
+    result = operations.restore_record(session, table, deleted.action_id, apply=True, record_key=seeded.record_key)
     assert result.outcome is Outcome.RESTORED
 
     after = sagemaker().describe_endpoint(EndpointName="idle-realtime")
@@ -241,7 +241,7 @@ def test_given_a_deleted_endpoint_when_restored_then_it_is_recreated_identically
     assert tags("idle-realtime") == {"team": "growth"}
     [undo] = [r for r in seeded.records() if r.action == "restore:delete-endpoint"]
     assert undo.outcome is Outcome.RESTORED and undo.before == {"exists": False}
-    again = operations.restore_record(session, table, deleted.action_id, apply=True)
+    again = operations.restore_record(session, table, deleted.action_id, apply=True, record_key=seeded.record_key)
     assert again.outcome is Outcome.DUPLICATE, "the latest attempt restored it: a second restore does nothing"
 
 

@@ -78,7 +78,9 @@ def test_given_a_stopped_notebook_when_restored_then_it_is_started_again(seeded:
     seeded.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     [stopped] = [r for r in seeded.records() if r.outcome is Outcome.APPLIED]
     session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, seeded.resolver.refs["AuditTable"], stopped.action_id, apply=True)
+    result = operations.restore_record(
+        session, seeded.resolver.refs["AuditTable"], stopped.action_id, apply=True, record_key=seeded.record_key
+    )
     assert result.outcome is Outcome.RESTORED
     assert notebook_status("idle") == "InService"
 

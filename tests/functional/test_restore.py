@@ -33,11 +33,11 @@ def test_given_an_applied_record_when_restored_then_the_group_keeps_logs_forever
     action_id = applied(enforced, "/aws/sagemaker/TrainingJobs")
     table = enforced.resolver.refs["AuditTable"]
     session = boto3.session.Session(region_name=REGION)
-    preview = operations.restore_record(session, table, action_id, apply=False)
+    preview = operations.restore_record(session, table, action_id, apply=False, record_key=enforced.record_key)
     assert preview.outcome is Outcome.WOULD_APPLY
     assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] == 30
 
-    result = operations.restore_record(session, table, action_id, apply=True)
+    result = operations.restore_record(session, table, action_id, apply=True, record_key=enforced.record_key)
     assert result.outcome is Outcome.RESTORED
     assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] is None
     undo = [r for r in enforced.records() if r.action == "restore:put-retention-policy"]
@@ -45,7 +45,7 @@ def test_given_an_applied_record_when_restored_then_the_group_keeps_logs_forever
         (Outcome.RESTORED, {"retentionInDays": 30}, {"retentionInDays": None})
     ]
     # The latest attempt decides: this one restored, so a second restore does nothing and writes nothing.
-    again = operations.restore_record(session, table, action_id, apply=True)
+    again = operations.restore_record(session, table, action_id, apply=True, record_key=enforced.record_key)
     assert again.outcome is Outcome.DUPLICATE and again.message == "already restored"
     assert len([r for r in enforced.records() if r.action == "restore:put-retention-policy"]) == 1
 
@@ -56,7 +56,9 @@ def test_given_the_group_changed_since_then_restore_refuses_to_overwrite_it(enfo
         logGroupName="/aws/lambda/feature-pipeline-ingest", retentionInDays=90
     )
     session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, enforced.resolver.refs["AuditTable"], action_id, apply=True)
+    result = operations.restore_record(
+        session, enforced.resolver.refs["AuditTable"], action_id, apply=True, record_key=enforced.record_key
+    )
     assert result.outcome is Outcome.SKIPPED
     assert "changed since ecoguard acted" in result.message
     assert retention_snapshot()["/aws/lambda/feature-pipeline-ingest"] == 90
@@ -67,7 +69,9 @@ def test_given_a_dry_run_record_then_there_is_nothing_to_restore(stack: Stack) -
     stack.invoke("LogRetentionFunction", load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
     record = next(r for r in stack.records() if r.outcome is Outcome.WOULD_APPLY)
     session = boto3.session.Session(region_name=REGION)
-    result = operations.restore_record(session, stack.resolver.refs["AuditTable"], record.action_id, apply=True)
+    result = operations.restore_record(
+        session, stack.resolver.refs["AuditTable"], record.action_id, apply=True, record_key=stack.record_key
+    )
     assert result.outcome is Outcome.SKIPPED and "would-apply" in result.message
 
 
@@ -104,13 +108,13 @@ def test_given_an_applied_record_when_the_cli_restores_it_then_it_answers_in_one
         "cannot be brought back: log events older than the new retention are deleted by CloudWatch Logs for good; "
         "a restore puts the previous retention back, not the deleted events"
     )
-    assert main(["restore", "--table", table, action_id]) == 0
+    assert main(["restore", "--table", table, action_id, "--record-key", enforced.record_key or ""]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"would-apply: /aws/sagemaker/TrainingJobs would go back to its state before action {action_id} "
         "(--apply does it)",
         lost,
     ]
-    assert main(["restore", "--table", table, action_id, "--apply"]) == 0
+    assert main(["restore", "--table", table, action_id, "--apply", "--record-key", enforced.record_key or ""]) == 0
     restored = capsys.readouterr().out.splitlines()
     assert restored == [f"restored: /aws/sagemaker/TrainingJobs is back as it was before action {action_id}", lost]
     assert retention_snapshot()["/aws/sagemaker/TrainingJobs"] is None
@@ -123,7 +127,7 @@ def test_given_restore_dry_run_then_the_cli_prints_what_it_would_do_and_what_is_
     action_id = applied(enforced, "/aws/sagemaker/TrainingJobs")
     table = enforced.resolver.refs["AuditTable"]
     written = len(enforced.records())
-    assert main(["restore", action_id, "--dry-run", "--table", table]) == 0
+    assert main(["restore", action_id, "--dry-run", "--table", table, "--record-key", enforced.record_key or ""]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
         f"would-apply: /aws/sagemaker/TrainingJobs would go back to its state before action {action_id} "
@@ -141,6 +145,21 @@ def test_given_a_claimed_attempt_then_dynamodb_refuses_a_second_claim_of_the_sam
     assert trail.create(attempt.with_outcome(Outcome.PENDING)) is False, "exactly one of two claims wins"
     assert [a.trigger_id for a in trail.under(record.pk, prefix_of(record))] == [trigger_of(record, 1)]
     session = boto3.session.Session(region_name=REGION)
-    busy = operations.restore_record(session, enforced.resolver.refs["AuditTable"], record.action_id, apply=True)
+    busy = operations.restore_record(
+        session, enforced.resolver.refs["AuditTable"], record.action_id, apply=True, record_key=enforced.record_key
+    )
     assert busy.outcome is Outcome.IN_PROGRESS
-    assert main(["restore", record.action_id, "--apply", "--table", enforced.resolver.refs["AuditTable"]]) == 75
+    assert (
+        main(
+            [
+                "restore",
+                record.action_id,
+                "--apply",
+                "--table",
+                enforced.resolver.refs["AuditTable"],
+                "--record-key",
+                enforced.record_key or "",
+            ]
+        )
+        == 75
+    )

@@ -180,7 +180,8 @@ def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_t
     # The configuration was read a moment before the write: it is not read again (ecoguard.confirm.FRESH_FOR).
     planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
     assert planned > 0
-    assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1
+    # Tags once more right before each write (no IAM Deny backs the exempt tag on a bucket: THREAT_MODEL.md, 4b).
+    assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1 + planned
     assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
     assert calls.calls["ListBucketIntelligentTieringConfigurations"] == len(BUCKETS) - 2
 
@@ -410,9 +411,9 @@ def test_given_an_applied_merge_when_the_operator_restores_it_then_the_owner_con
     [record] = [r for r in seeded.records() if r.resource.name == "ml-datalake" and r.outcome is Outcome.APPLIED]
     session = boto3.session.Session(region_name=REGION)
     table = seeded.resolver.refs["AuditTable"]
-    preview = operations.restore_record(session, table, record.action_id, apply=False)
+    preview = operations.restore_record(session, table, record.action_id, apply=False, record_key=seeded.record_key)
     assert preview.outcome is Outcome.WOULD_APPLY and store.lifecycle["ml-datalake"] != original
-    result = operations.restore_record(session, table, record.action_id, apply=True)
+    result = operations.restore_record(session, table, record.action_id, apply=True, record_key=seeded.record_key)
     assert result.outcome is Outcome.RESTORED
     assert store.lifecycle["ml-datalake"] == original
 

@@ -159,7 +159,10 @@ def test_given_a_domain_that_had_no_idle_settings_when_restored_then_idle_shutdo
     assert "not fully reversible" in record.reason, "said before acting: UpdateDomain cannot remove a field"
     session = boto3.session.Session(region_name=REGION)
     table = stack.resolver.refs["AuditTable"]
-    assert operations.restore_record(session, table, record.action_id, apply=True).outcome is Outcome.RESTORED
+    assert (
+        operations.restore_record(session, table, record.action_id, apply=True, record_key=stack.record_key).outcome
+        is Outcome.RESTORED
+    )
     research = studio_snapshot(ids)["research"]
     off = {"LifecycleManagement": "DISABLED"}
     assert idle_of(research, "DefaultUserSettings", "JupyterLabAppSettings") == off

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecoguard.decisions import PlannedAction, Skip
-from ecoguard.guardrails.canvas_idle import DELETE_CANVAS, decide_canvas
+from ecoguard.decisions import Finding, PlannedAction, Skip
+from ecoguard.guardrails.canvas_idle import ANOMALY, DELETE_CANVAS, decide_canvas
 from ecoguard.guardrails.studio import CanvasIdle, Domain, ObservedDomain, StudioApp
 from ecoguard.guardrails.studio_idle import plan_studio_idle
 from ecoguard.policy import StudioIdlePolicy
@@ -87,3 +87,32 @@ def test_given_a_canvas_app_in_a_private_space_then_it_is_decided_on_its_owner_s
     assert decision.before["UserProfileName"] == "carol"
     assert decision.resource.arn.endswith(":app/d-abc/carol-canvas/canvas/default")
     assert decide_canvas(DOMAIN, in_space, idle(10_800), {}, POLICY) is None, "a space whose owner is unknown"
+
+
+# --- rule 3a: evidence others cannot fake; rule 4: the user profile's tags -----------------------------------
+
+
+@pytest.mark.parametrize(("samples", "anomaly"), [(None, False), (1, False), (5, False), (6, True), (600, True)])
+def test_given_a_periods_sample_count_then_more_than_one_a_minute_is_a_finding_never_a_log_out(
+    samples: float | None, anomaly: bool
+) -> None:
+    decision = decide_canvas(DOMAIN, canvas(), CanvasIdle(86_400, NOW, samples, 300), {}, POLICY)
+    if anomaly:
+        assert isinstance(decision, Finding) and decision.kind == ANOMALY and "not logged out" in decision.reason
+        assert decision.evidence["expected_samples"] == 5
+    else:
+        assert isinstance(decision, PlannedAction)
+
+
+def test_given_the_user_profile_tagged_exempt_then_the_app_is_skipped_naming_the_profile() -> None:
+    decision = decide_canvas(DOMAIN, canvas(), idle(86_400), {}, POLICY, profile_tags={"ecoguard:exempt": "TRUE"})
+    assert isinstance(decision, Skip) and decision.reason == "user profile carol tagged ecoguard:exempt=true"
+
+
+def test_given_the_profile_tags_in_the_observed_domain_then_the_plan_honours_them() -> None:
+    observed = ObservedDomain(
+        DOMAIN, {}, (canvas(),), {"user/carol": idle(86_400)}, profile_tags={"carol": {"ecoguard:exempt": "true"}}
+    )
+    plan = plan_studio_idle(observed, POLICY, NOW)
+    assert not [a for a in plan.actions if a.action == DELETE_CANVAS]
+    assert any(isinstance(d, Skip) and "user profile carol" in d.reason for d in plan.decisions)

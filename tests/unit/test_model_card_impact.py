@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from ecoguard.decisions import Finding, PlannedAction
+from ecoguard.decisions import Finding, PlannedAction, Skip
 from ecoguard.guardrails.model_card_impact import (
     KEY_PATTERN,
     MAX_VALUE_LENGTH,
@@ -110,3 +111,15 @@ def test_given_no_billable_time_then_the_estimate_is_unknown_and_says_why() -> N
     run = TrainingRun("j3", "arn:aws:sagemaker:us-east-1:1:training-job/j3", "us-east-1", "ml.g5.xlarge", 1, None)
     estimate = estimate_of(run)
     assert estimate.kwh is None and estimate.unknown == ("billable time not reported",)
+
+
+@pytest.mark.parametrize(
+    ("card_tags", "run_tags"), [({"ecoguard:exempt": "true"}, {}), ({}, {"ecoguard:exempt": "True"})]
+)
+def test_given_an_exempt_card_or_job_then_the_card_is_skipped_never_written(
+    card_tags: dict[str, str], run_tags: dict[str, str]
+) -> None:
+    card = ModelCard("c", "arn:aws:sagemaker:us-east-1:1:model-card/c", "Draft", CONTENT, card_tags)
+    run = replace(RUN, tags=run_tags)
+    decision = decide_card(card, run, details())
+    assert isinstance(decision, Skip) and "ecoguard:exempt=true" in decision.reason

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError
-from ecoguard.record_mac import MAC_ALGORITHM, KmsRecordMac, message, refusal, sign
+from ecoguard.record_mac import MAC_ALGORITHM, UNSIGNED, KmsRecordMac, message, refusal, sign
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 RECORD = AuditRecord(
@@ -86,7 +86,7 @@ def test_given_kms_is_unavailable_when_signing_then_an_aws_error_is_raised() -> 
 def test_given_no_mac_or_a_mac_that_is_not_base64_then_the_record_is_refused_without_calling_kms() -> None:
     mac, stub = stubbed()
     with stub:
-        assert refusal(RECORD, mac) == "the record carries no MAC: not written by ecoguard, or altered"
+        assert refusal(RECORD, mac) == UNSIGNED and "docs/MIGRATION.md" in UNSIGNED
         assert refusal(replace(RECORD, mac="***"), mac) == "the record's MAC is not base64: altered"
 
 

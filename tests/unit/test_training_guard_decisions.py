@@ -9,15 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecoguard.decisions import OUT_OF_SCOPE, Finding, PlannedAction, Skip, Unreadable
+from ecoguard.decisions import OUT_OF_SCOPE, Finding, PlannedAction, Put, Skip, Unreadable
 from ecoguard.guardrails.tags import EXEMPT_TAG
 from ecoguard.guardrails.training_guard import (
     ACTION,
+    FIRST_SIGHTING,
     GOVERNING_TAGS,
     MIN_UTIL_TAG,
     NAMESPACE,
+    SIGHTING_TTL,
     Observation,
     ObservedJob,
+    Sighting,
     TrainingJob,
     TuningJob,
     advise,
@@ -294,13 +297,60 @@ def test_given_a_tuning_job_then_its_strategy_and_early_stopping_are_advised(
 # --- decide: one plan per job --------------------------------------------------------------------------
 
 
-def test_given_an_idle_job_then_its_plan_is_its_advice_then_the_stop() -> None:
+def seen(observation: Observation, periods_ago: int = 1) -> Sighting:
+    """What the previous sweep recorded: the job idle in a window ``periods_ago`` periods earlier."""
+    return Sighting(observation.end - timedelta(seconds=periods_ago * observation.period_seconds), version=1)
+
+
+def test_given_an_idle_job_seen_idle_by_the_previous_sweep_then_its_plan_is_its_advice_then_the_stop() -> None:
     j = job("ml.p4d.24xlarge")
-    plan = decide(ObservedJob(j, flat(observe(j), 72.0)), POLICY, NOW)
+    plan = decide(ObservedJob(j, flat(observe(j), 72.0), sighting=seen(observe(j))), POLICY, NOW)
     *advice, stop = plan.decisions
     assert [d.kind for d in advice if isinstance(d, Finding)] == [f.kind for f in advise(j, POLICY, NOW)]
     assert len(advice) == 4 and isinstance(stop, PlannedAction) and stop.action == ACTION
     assert plan.actions == (stop,) and not plan.compliant and plan.state_change is None
+
+
+# --- rule 5b: two sweeps that agree -------------------------------------------------------------------------
+
+
+def test_given_an_idle_job_never_seen_before_then_the_first_sweep_records_a_sighting_and_does_not_stop() -> None:
+    j = job("ml.p4d.24xlarge")
+    plan = decide(ObservedJob(j, flat(observe(j), 72.0)), POLICY, NOW)
+    assert plan.actions == ()
+    [sighting] = [d for d in plan.decisions if isinstance(d, Finding) and d.kind == FIRST_SIGHTING]
+    assert "not stopped yet" in sighting.reason
+    change = plan.state_change
+    assert change is not None and change.key == j.arn and change.version == 0
+    assert change.claim == Put({"window_end": observe(j).end.isoformat()}, SIGHTING_TTL)
+
+
+def test_given_a_sighting_in_the_same_window_then_it_is_not_a_second_sweep_and_nothing_is_stopped_or_written() -> None:
+    j = job("ml.p4d.24xlarge")
+    same = Sighting(observe(j).end, version=3)
+    plan = decide(ObservedJob(j, flat(observe(j), 72.0), sighting=same), POLICY, NOW)
+    assert plan.actions == () and plan.state_change is None
+    assert any(isinstance(d, Finding) and d.kind == FIRST_SIGHTING for d in plan.decisions)
+
+
+def test_given_a_sighting_older_than_the_window_then_it_does_not_count_and_a_new_one_is_recorded() -> None:
+    j = job("ml.p4d.24xlarge")
+    old = seen(observe(j), periods_ago=POLICY.window_minutes * 60 // POLICY.period_seconds + 1)
+    plan = decide(ObservedJob(j, flat(observe(j), 72.0), sighting=old), POLICY, NOW)
+    assert plan.actions == ()
+    assert plan.state_change is not None and plan.state_change.version == old.version
+
+
+def test_given_a_sighting_when_the_next_sweep_finds_the_job_busy_then_the_sighting_is_cleared() -> None:
+    j = job("ml.p4d.24xlarge")
+    plan = decide(ObservedJob(j, flat(observe(j), 700.0), sighting=seen(observe(j))), POLICY, NOW)
+    assert plan.actions == ()
+    assert plan.state_change is not None and plan.state_change.claim == Put({"window_end": None}, SIGHTING_TTL)
+
+
+def test_given_no_sighting_and_a_busy_job_then_nothing_is_written() -> None:
+    j = job("ml.p4d.24xlarge")
+    assert decide(ObservedJob(j, flat(observe(j), 700.0)), POLICY, NOW).state_change is None
 
 
 def test_given_a_busy_job_or_one_not_yet_measured_then_its_plan_is_advice_only_and_compliant() -> None:

@@ -26,7 +26,7 @@ from tools.simulator.seed_inference import (
     create_model,
     put_activity,
 )
-from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, create_job
+from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, create_job, seen_by_the_previous_sweep
 
 FULL_SCALE = {
     "log_groups": 10_000,
@@ -212,6 +212,8 @@ def seed_training_jobs(n: int, now: datetime) -> tuple[Truth, RunningTrainingJob
             truth.add("exempt_tagged")
         create_job(sm, job)
         running.start(job.name, now - timedelta(minutes=job.minutes_running))
+        if slot in (5, 6, 8):  # idle: the previous sweep saw them so (the training guard's two sweeps, rule 5b)
+            seen_by_the_previous_sweep(sm, job.name, now)
         # One datapoint per 5 minutes over the last hour: what the guard's window reads.
         for host, value in enumerate(job.raw_utilization, start=1):
             for m in range(0, min(job.minutes_running, 70), 5):

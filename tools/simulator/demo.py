@@ -100,7 +100,13 @@ def play(
         if applied is None:
             continue
         # What `ecoguard restore <action_id> --apply` does on a deployed stack.
-        result = restore_record(session, resolver.refs["AuditTable"], applied.action_id, apply=True)
+        result = restore_record(
+            session,
+            resolver.refs["AuditTable"],
+            applied.action_id,
+            apply=True,
+            record_key=resolver.attributes.get(("AuditRecordKey", "Arn")),
+        )
         sentence = restore_sentence(applied.resource.name, applied.action_id, result)
         console.print(f"{scene.guardrail}: {sentence}", markup=False)
         results[f"{scene.guardrail}/restore"] = result.outcome.value

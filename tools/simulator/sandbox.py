@@ -6,7 +6,8 @@ simulated account as stack ``ecoguard`` (tools/simulator/deployed.py, as ``make 
 demo on that stack's resources, then serves the account with moto's server until ``stop``.
 
 The simulator's client-side shims (tools/simulator/*_shim.py) apply to the demo only: the CLI talks to moto's
-server, which answers what moto implements.
+server, which answers what moto implements, except that the stack's functions run their handlers when invoked
+(``lambda_invoke_shim``): ``ecoguard restore --apply`` goes through RestoreFunction, as on a deployed stack.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from tools.simulator.deployed import deploy_simulated_stack
 from tools.simulator.identity import REGION
 from tools.simulator.invoke import reset_caches
 from tools.simulator.invoke_command import deployed_stack
+from tools.simulator.lambda_invoke_shim import (
+    deployed_functions_run_in_process,
+    describe_stack_resource_past_unmodelled_ones,
+)
 from tools.simulator.template import ROOT, load_template
 
 STACK = "ecoguard"
@@ -82,14 +87,15 @@ def serve(port: int, directory: Path) -> int:
         resolver = deployed_stack(template, STACK)
         with (directory / "demo.txt").open("w", encoding="utf-8") as log:
             results = play(Console(file=log, width=120), template, resolver, stack=STACK, verbose=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        _, bound = server.get_host_and_port()
-        table = resolver.refs["AuditTable"]
-        text = hints(bound, results["report"]["records"], restorable_action(table))
-        (directory / "ready").write_text(text + "\n", encoding="utf-8")
-        stopping.wait()
-        server.stop()
+        with deployed_functions_run_in_process(template, resolver), describe_stack_resource_past_unmodelled_ones():
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            server.start()
+            _, bound = server.get_host_and_port()
+            table = resolver.refs["AuditTable"]
+            text = hints(bound, results["report"]["records"], restorable_action(table))
+            (directory / "ready").write_text(text + "\n", encoding="utf-8")
+            stopping.wait()
+            server.stop()
     return 0
 
 

@@ -34,6 +34,7 @@ class ShimOwner:
     name: str
     settings: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None  # a space's owning user profile; None for a profile, or a shared space
+    tags: list[dict[str, str]] = field(default_factory=list)  # a profile's tags (CreateUserProfile Tags, AddTags)
 
 
 def _backend() -> Any:
@@ -146,6 +147,21 @@ def studio_owner_shims() -> Iterator[None]:
 def seed_profile(domain_id: str, name: str, settings: dict[str, Any] | None = None) -> None:
     """A user profile with its own ``UserSettings`` (as CreateUserProfile takes them)."""
     _store(_backend(), "profiles")[(domain_id, name)] = ShimOwner(domain_id, name, settings or {})
+
+
+def tag_profile(domain_id: str, name: str, tags: dict[str, str]) -> None:
+    """Tag a seeded user profile, as AddTags on its ARN would."""
+    _store(_backend(), "profiles")[(domain_id, name)].tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def profile_tags(backend: Any, arn: str) -> list[dict[str, str]]:
+    """ListTags on a user profile's ARN (``...:user-profile/<domain-id>/<name>``): its tags, or ResourceNotFound
+    for a profile that does not exist (SageMaker API reference, ListTags, Errors)."""
+    domain_id, name = arn.split(":user-profile/", 1)[1].split("/", 1)
+    found = _store(backend, "profiles").get((domain_id, name))
+    if found is None:
+        raise ResourceNotFound(message=f"User profile {name} does not exist in domain {domain_id}.")
+    return list(found.tags)
 
 
 def seed_space(domain_id: str, name: str, *, owner: str | None, settings: dict[str, Any] | None = None) -> None:

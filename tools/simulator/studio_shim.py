@@ -15,6 +15,10 @@
    tags, and ListTags on it raises TypeError; AWS answers an empty list. The shim gives such a domain an
    empty tag list before moto's ListTags runs.
 
+4. ``moto_model_card_without_tags_breaks_tags``: the same for a model card created without ``Tags``: ListTags
+   raises TypeError and AddTags AttributeError; AWS answers an empty list, and tags the card. The shim gives
+   every version of such a card an empty tag list before moto's ListTags or AddTags runs.
+
 All patch moto's response class, so every client sees the same state: the handler's, the tests' and the
 restorer's. ``seed_app`` creates an app with the status, instance type and creation time a scene needs.
 """
@@ -36,6 +40,7 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
 from tools.simulator.identity import ACCOUNT, REGION
+from tools.simulator.studio_owners_shim import profile_tags
 
 IDLE_MIN, IDLE_MAX = 60, 525_600
 
@@ -165,16 +170,36 @@ _MOTO_LIST_TAGS = SageMakerResponse.list_tags
 
 
 def _list_tags(self: SageMakerResponse) -> Any:
-    for domain in self.sagemaker_backend.domains.values():
+    arn = self._get_param("ResourceArn") or ""
+    if ":user-profile/" in arn:  # moto_has_no_studio_profiles_or_spaces (studio_owners_shim): their tags too
+        return ActionResult({"Tags": profile_tags(self.sagemaker_backend, arn)})
+    _empty_tag_lists(self.sagemaker_backend)
+    return _MOTO_LIST_TAGS(self)
+
+
+_MOTO_ADD_TAGS = SageMakerResponse.add_tags
+
+
+def _add_tags(self: SageMakerResponse) -> Any:
+    _empty_tag_lists(self.sagemaker_backend)
+    return _MOTO_ADD_TAGS(self)
+
+
+def _empty_tag_lists(backend: Any) -> None:
+    """Domains and model cards created without Tags: an empty list, as AWS answers (shims 3 and 4)."""
+    for domain in backend.domains.values():
         if domain.tags is None:
             domain.tags = []
-    return _MOTO_LIST_TAGS(self)
+    for versions in backend.model_cards.values():
+        for version in versions:
+            if version.tags is None:
+                version.tags = []
 
 
 @contextmanager
 def studio_shims() -> Iterator[None]:
-    """``moto_has_no_update_domain``, ``moto_has_no_studio_apps`` and ``moto_domain_without_tags_breaks_list_tags``,
-    while the context lasts."""
+    """``moto_has_no_update_domain``, ``moto_has_no_studio_apps``, ``moto_domain_without_tags_breaks_list_tags`` and
+    ``moto_model_card_without_tags_breaks_tags``, while the context lasts."""
     with ExitStack() as stack:
         for name, method in (
             ("update_domain", _update_domain),
@@ -183,6 +208,7 @@ def studio_shims() -> Iterator[None]:
             ("delete_app", _delete_app),
             ("create_app", _create_app),
             ("list_tags", _list_tags),
+            ("add_tags", _add_tags),
         ):
             stack.enter_context(patch.object(SageMakerResponse, name, method, create=True))
         yield

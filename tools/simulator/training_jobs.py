@@ -27,6 +27,9 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
+from ecoguard.decisions import Mode
+from ecoguard.guardrails.training_guard import GUARDRAIL, INGESTION_LAG, SIGHTING_TTL
+from ecoguard.state import StateStore
 from tools.simulator.identity import ACCOUNT, REGION
 
 
@@ -141,8 +144,12 @@ def put_utilization(cloudwatch: Any, job: SeededJob, now: datetime) -> None:
             cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[offset : offset + 1000])
 
 
-def seed_training_jobs(jobs: Sequence[SeededJob], now: datetime, region: str = REGION) -> RunningTrainingJobs:
-    """Create the jobs, hold them in progress (shim), and publish their utilization."""
+def seed_training_jobs(
+    jobs: Sequence[SeededJob], now: datetime, region: str = REGION, *, seen_before: bool = True
+) -> RunningTrainingJobs:
+    """Create the jobs, hold them in progress (shim), and publish their utilization. ``seen_before``: the scene
+    is a job the guard has been watching, so the previous sweep (a period earlier) already saw the job as its
+    utilization shows it (the training guard's rule 5b: a stop needs two sweeps that agree)."""
     sagemaker = boto3.client("sagemaker", region_name=region)
     cloudwatch = boto3.client("cloudwatch", region_name=region)
     running = RunningTrainingJobs(region=region)
@@ -150,7 +157,36 @@ def seed_training_jobs(jobs: Sequence[SeededJob], now: datetime, region: str = R
         create_job(sagemaker, job)
         running.start(job.name, now - timedelta(minutes=job.minutes_running))
         put_utilization(cloudwatch, job, now)
+        if seen_before:
+            seen_by_the_previous_sweep(sagemaker, job.name, now, region)
     return running
+
+
+# The previous sweep's window ended this long before the one a sweep at ``now`` reads: one 5-minute period (the
+# longest the policy allows), so it is at least a period earlier and still inside any window.
+PREVIOUS_SWEEP = timedelta(minutes=5)
+
+
+def seen_by_the_previous_sweep(sagemaker: Any, name: str, now: datetime, region: str = REGION) -> None:
+    """Record, in every stack's audit table, the sighting a sweep a period ago left of the job (both modes)."""
+    arn = sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobArn"]
+    lagged = (now - INGESTION_LAG).timestamp() // 300 * 300
+    window_end = datetime.fromtimestamp(lagged, tz=UTC) - PREVIOUS_SWEEP
+    db = boto3.client("dynamodb", region_name=region)
+    # A stack's audit table: <stack>-AuditTable (provisioned) or <stack>-AuditTable-<suffix> (CloudFormation).
+    for table in (t for t in db.list_tables()["TableNames"] if "-AuditTable" in t):
+        for mode in Mode:
+            store = StateStore(db, table, GUARDRAIL, mode)
+            store.put(
+                sighting_key_of(arn),
+                {"window_end": window_end.isoformat()},
+                expected_version=store.get(sighting_key_of(arn)).version,
+                expires_at=int((now + SIGHTING_TTL).timestamp()),
+            )
+
+
+def sighting_key_of(arn: str) -> str:
+    return arn  # ecoguard.guardrails.training_guard.sighting_key: the job's ARN
 
 
 # The demo's account: a busy GPU job, an idle GPU job, one still in warm-up, and a CPU job.

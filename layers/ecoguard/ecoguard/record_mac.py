@@ -33,6 +33,12 @@ MAC_ALGORITHM = "HMAC_SHA_256"
 # failed; the settle: pending). A record with any other outcome is never acted on, so never refused.
 ACTED_ON = frozenset({Outcome.APPLIED, Outcome.PENDING, Outcome.FAILED})
 # Every field the restore or the settle reads to decide or to act (and the keys that name the record).
+# A record without a MAC: forged, or written by a stack deployed before records were signed. Either way it is
+# refused; the note names the way to restore such a record by hand.
+UNSIGNED = (
+    "the record carries no MAC: not written by ecoguard, altered, or written before this stack signed its records "
+    "(see docs/MIGRATION.md, 'Unsigned audit records')"
+)
 SIGNED_FIELDS = (
     "pk", "sk", "guardrail", "resource_name", "resource_kind", "action", "trigger_id", "outcome", "mode",
     "before", "after", "recorded_at",
@@ -131,7 +137,7 @@ def refusal(record: AuditRecord, mac: RecordMac | None) -> str | None:
     if mac is None or record.outcome not in ACTED_ON:
         return None  # no record key; or an outcome nothing restores or settles (the restore says so)
     if record.mac is None:
-        return "the record carries no MAC: not written by ecoguard, or altered"
+        return UNSIGNED
     try:
         raw = base64.b64decode(record.mac, validate=True)
     except (binascii.Error, ValueError):

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import suppress
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from ecoguard.audit import AuditRecord, AuditUnavailable
 from ecoguard.decisions import Mode, Outcome
@@ -21,6 +24,26 @@ class Authenticating(Protocol):
 
 
 REFUSED_PREFIX = "refused:"
+# One datapoint per refused record, in the namespace every function publishes to (template.yaml,
+# POWERTOOLS_METRICS_NAMESPACE); RecordsRefusedAlarm sums it over every dimension.
+REFUSED_METRIC = "RecordsRefused"
+NAMESPACE = "ecoguard"
+
+
+def count_refusal(guardrail: str) -> None:
+    """Publish one ``RecordsRefused`` (embedded metric format, in the log of the function that refused). Only in
+    a Lambda function: CloudWatch extracts EMF from a function's log (CloudWatch User Guide, "Embedded metric
+    format"); in `ecoguard restore` the line would reach no metric, only the operator's terminal."""
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return
+    with single_metric(
+        name=REFUSED_METRIC,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=NAMESPACE,
+        default_dimensions={"guardrail": guardrail},
+    ):
+        pass
 
 
 def refused_by(audit: object, record: AuditRecord, at: datetime) -> str | None:
@@ -48,4 +71,5 @@ def refused_by(audit: object, record: AuditRecord, at: datetime) -> str | None:
     )
     with suppress(AuditUnavailable):  # the refusal stands without its record; the caller logs it
         audit.finish(refusal_record)
+    count_refusal(record.guardrail)
     return why

@@ -6,6 +6,7 @@ write them into the model cards that reference it. It runs in TrainingGuardFunct
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ecoguard.adapters.model_cards import ModelCardAdapter
@@ -17,6 +18,7 @@ from ecoguard.guardrails.model_card_impact import (
     custom_details_of,
     decide,
     estimate_of,
+    references,
     with_details,
 )
 from ecoguard.runner import GuardrailRunner
@@ -86,6 +88,8 @@ class ModelCardImpactRunner(GuardrailRunner):
         run = self._cards.training_run(job_name)
         if run is None:
             return executor.summary  # not (or no longer) Completed: an out-of-order event
-        for plan in decide(run, self._cards.cards(), estimate_of(run, utilization_pct)):
+        # Only the cards that reference the job are written, so only their tags are read.
+        cards = [replace(c, tags=self._cards.tags(c.arn)) for c in self._cards.cards() if references(c, run)]
+        for plan in decide(run, cards, estimate_of(run, utilization_pct)):
             executor.run(plan)
         return executor.summary

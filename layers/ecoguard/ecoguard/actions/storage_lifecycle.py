@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from ecoguard import overlap
@@ -199,9 +200,27 @@ class StorageLifecycleRunner(GuardrailRunner):
             return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
-        # Read directly: read again before the write only once that read is no longer fresh.
+        plan = self._decide(observed)
+        if plan.actions:
+            # Exempt everywhere (issue 27): S3 evaluates aws:ResourceTag only on a bucket with ABAC enabled (off by
+            # default; S3 User Guide, "Enabling ABAC in general purpose buckets"), so no IAM Deny backs the exempt
+            # tag. A bucket about to be written is decided on its tags read right now, whatever the read's age.
+            now = read(GUARDRAIL, bucket.resource, partial(self._tags_read_now, observed))
+            if isinstance(now, Unreadable):
+                return executor.run(Plan(unreadable=now))
+            if now is GONE:
+                return executor.run(OUT_OF_SCOPE)
+            observed, plan = now, self._decide(now)
+        # Read directly: the configuration is read again before the write only once that read is no longer fresh.
         confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at)
-        return executor.run(self._decide(observed), confirmation)
+        return executor.run(plan, confirmation)
+
+    def _tags_read_now(self, observed: ObservedBucket) -> ObservedBucket:
+        """``observed`` with the bucket's tags read now; an exempt bucket keeps nothing else (it is skipped)."""
+        tags = self._s3.tags(observed.bucket.name)
+        if is_exempt(tags):
+            return ObservedBucket(observed.bucket, tags)
+        return replace(observed, tags=tags)
 
     def _observe(self, bucket: Bucket) -> ObservedBucket:
         tags = self._s3.tags(bucket.name)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from ecoguard.adapters.canvas_activity import CanvasActivityAdapter
@@ -113,6 +114,13 @@ class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
             live["AppLifecycleManagement"] = _restorable(before)["AppLifecycleManagement"]
             restored[key] = live
         self.ports.update_defaults(record.resource.name, restored)
+
+
+def profile_arn(domain: Domain, profile: str) -> str:
+    """A user profile's ARN: ``arn:<partition>:sagemaker:<region>:<account>:user-profile/<domain-id>/<name>``
+    (Service Authorization Reference, SageMaker resource type ``user-profile``)."""
+    head = domain.arn.split(":domain/", 1)[0]
+    return f"{head}:user-profile/{domain.domain_id}/{profile}"
 
 
 def canvas_owner(before: Mapping[str, Any]) -> str:
@@ -216,7 +224,16 @@ class StudioIdleRunner(GuardrailRunner):
             return Plan(unreadable=canvas)
         found = {} if canvas is GONE else canvas
         by_owner = {owner: found[p] for owner, p in profiles.items() if p in found}
-        return ObservedDomain(domain, tags, listed, by_owner, known)
+        # Exempt everywhere (issue 27): the user profile's own tags, read for each profile idle past the window.
+        window = self._policy.studio_idle.canvas_idle_minutes * 60
+        idle = sorted({p for p, activity in found.items() if activity.seconds >= window})
+        profile_tags: dict[str, dict[str, str]] = {}
+        for profile in idle:
+            read_tags = read(GUARDRAIL, domain.resource, partial(self._studio.tags, profile_arn(domain, profile)))
+            if isinstance(read_tags, Unreadable):
+                return Plan(unreadable=read_tags)
+            profile_tags[profile] = {} if read_tags is GONE else read_tags
+        return ObservedDomain(domain, tags, listed, by_owner, known, profile_tags=profile_tags)
 
     def decide(self, observed: ObservedDomain) -> Plan:
         return plan_studio_idle(replace(observed, sdk_gaps=self.sdk_gaps()), self._policy.studio_idle, self._clock())

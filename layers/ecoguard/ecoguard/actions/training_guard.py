@@ -21,6 +21,10 @@ so new that Search does not show it yet is caught by the next sweep, or at once 
 event. The IAM Deny on ``aws:ResourceTag/ecoguard:exempt`` is the backstop. An event about one job
 describes it and reads its tags directly. Tuning jobs are advice only: no tags are read.
 
+A stopped job cannot be resumed, so two sweeps must agree (``guardrails/training_guard.py``, rule 5b): for each
+job judged, the sighting an earlier sweep left is read from the guard's state (``ecoguard.state``, one GetItem);
+the plan writes the first sighting, or clears one, with a Put (no item is ever deleted).
+
 Audit keys (``pk`` is the job's ARN, ``sk`` is ``<trigger id>#<action>``):
 
 - a stop (or would-stop) is keyed by the event id or the sweep's run id, like every action;
@@ -62,17 +66,21 @@ from ecoguard.guardrails.training_guard import (
     GUARDRAIL,
     IN_PROGRESS,
     NAMESPACE,
+    NOT_SIGHTED,
     STOPPED_STATE,
     Observation,
     ObservedJob,
+    Sighting,
     TrainingJob,
     TuningJob,
     decide,
     plan_observation,
+    sighting_key,
 )
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
+from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
@@ -162,15 +170,26 @@ class Collected:
 class TrainingGuardRunner(GuardrailRunner):
     guardrail = GUARDRAIL
 
-    def __init__(self, wiring: Wiring, jobs: SageMakerTrainingAdapter, metrics: MetricsAdapter) -> None:
-        super().__init__(wiring, REGISTRY.bind(jobs))
+    def __init__(
+        self, wiring: Wiring, jobs: SageMakerTrainingAdapter, metrics: MetricsAdapter, sightings: StateStore
+    ) -> None:
+        super().__init__(wiring, REGISTRY.bind(jobs), sightings)
         self._jobs = jobs
         self._metrics = metrics
+        self._sightings = sightings
         self._guard = wiring.policy.training_guard
 
     @classmethod
     def build(cls, wiring: Wiring) -> TrainingGuardRunner:
-        return cls(wiring, connect(wiring.clients), MetricsAdapter(wiring.clients("cloudwatch")))
+        return cls(
+            wiring, connect(wiring.clients), MetricsAdapter(wiring.clients("cloudwatch")), wiring.state(GUARDRAIL)
+        )
+
+    def _sighting(self, job: TrainingJob) -> Sighting:
+        """What an earlier sweep recorded of ``job`` (rule 5b): read only for a job about to be judged."""
+        item = self._sightings.get(sighting_key(job))
+        raw = item.value.get("window_end")
+        return Sighting(datetime.fromisoformat(raw) if isinstance(raw, str) else None, item.version)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         sweep: Sweep[Collected] = self._make_sweep()
@@ -256,7 +275,10 @@ class TrainingGuardRunner(GuardrailRunner):
                 else:
                     error = results.error if isinstance(results, Unreadable) else "utilization not read"
                     series = Unreadable(GUARDRAIL, observed.job.resource, error)
-                measured[i] = replace(collected[i], observed=replace(observed, series=series, counts=counts))
+                sighting = self._sighting(observed.job) if isinstance(results, list) else NOT_SIGHTED
+                measured[i] = replace(
+                    collected[i], observed=replace(observed, series=series, counts=counts, sighting=sighting)
+                )
         return measured
 
     # --- decide and act -----------------------------------------------------------------------

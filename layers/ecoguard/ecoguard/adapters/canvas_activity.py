@@ -18,16 +18,17 @@ LOOK_BACK = timedelta(hours=1)
 PERIOD = 300
 
 
-def canvas_query(domain_id: str, profile: str, now: datetime) -> MetricQuery:
+def canvas_query(domain_id: str, profile: str, now: datetime, stat: str = "Minimum") -> MetricQuery:
     end = now.replace(second=0, microsecond=0)
     return MetricQuery(
-        key=profile,
+        key=profile if stat == "Minimum" else f"{profile}#{stat}",
         namespace=CANVAS_NAMESPACE,
         metric=CANVAS_METRIC,
         dimensions=((CANVAS_DIMENSIONS[0], domain_id), (CANVAS_DIMENSIONS[1], profile)),
         # The lowest value of each 5 minutes: activity anywhere in the latest period shows, never hidden by
-        # an earlier, higher value of the same period.
-        stat="Minimum",
+        # an earlier, higher value of the same period (nor by one another principal adds). With it, each
+        # period's SampleCount: more datapoints than Canvas publishes is someone else's (canvas_idle, rule 3a).
+        stat=stat,
         period=PERIOD,
         start=end - LOOK_BACK,
         end=end,
@@ -40,13 +41,18 @@ class CanvasActivityAdapter:
 
     def canvas_idle(self, domain_id: str, profiles: Iterable[str], now: datetime) -> dict[str, CanvasIdle]:
         """The latest datapoint per profile; a profile without one (or whose series is incomplete) is absent."""
-        queries = [canvas_query(domain_id, profile, now) for profile in sorted(set(profiles))]
+        names = sorted(set(profiles))
+        queries = [canvas_query(domain_id, p, now, stat) for stat in ("Minimum", "SampleCount") for p in names]
         if not queries:
             return {}
+        fetched = self._metrics.fetch(queries)
+        counts = {query.key.split("#", 1)[0]: series for query, series in fetched[len(names) :]}
         found: dict[str, CanvasIdle] = {}
-        for query, series in self._metrics.fetch(queries):
+        for query, series in fetched[: len(names)]:
             if not series.complete or not series.values:
                 continue
             at, seconds = max(zip(series.timestamps, series.values, strict=True))
-            found[query.key] = CanvasIdle(seconds=seconds, at=at)
+            samples = counts[query.key]
+            most = max(samples.values) if samples.complete and samples.values else None
+            found[query.key] = CanvasIdle(seconds=seconds, at=at, samples=most, period_seconds=PERIOD)
         return found

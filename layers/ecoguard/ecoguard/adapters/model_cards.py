@@ -44,7 +44,22 @@ class ModelCardAdapter:
             instance_type=str(config.get("InstanceType", "unknown")),
             instance_count=int(config.get("InstanceCount", 1)),
             billable_seconds=int(seconds) if seconds else None,
+            tags=self.tags(arn),
         )
+
+    def tags(self, arn: str) -> dict[str, str]:
+        """Every tag of a training job or a model card (ListTags, every page)."""
+        kwargs: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
+        found: dict[str, str] = {}
+        try:
+            while True:
+                page = self._sm.list_tags(**kwargs)
+                found.update({t["Key"]: t["Value"] for t in page.get("Tags", [])})
+                if not page.get("NextToken"):
+                    return found
+                kwargs["NextToken"] = page["NextToken"]
+        except ClientError as exc:
+            raise translate(exc, SAGEMAKER) from exc
 
     def cards(self) -> Iterator[ModelCard]:
         kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE}

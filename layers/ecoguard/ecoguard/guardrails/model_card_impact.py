@@ -5,6 +5,9 @@ string map (keys ``[a-zA-Z_][a-zA-Z0-9_]*``, values at most 1,024 characters). T
 Hugging Face ``co2_eq_emissions`` metadata (emissions in grams, source, training type, location,
 hardware used), plus energy, PUE, grid-factor source and method. Everything else in the card is
 kept exactly as it was.
+
+Exempt everywhere (issue 27): a card tagged ``ecoguard:exempt=true``, or a card of a training job so tagged, is
+skipped, never written (the card's tags and the job's are read when the job completes).
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ecoguard.decisions import Decision, Finding, Plan, PlannedAction, Resource, plan_of
+from ecoguard.decisions import Decision, Finding, Plan, PlannedAction, Resource, Skip, plan_of
+from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import Estimate, compute_estimate, grid_factor
 from ecoguard.instances import lookup
 
@@ -34,6 +38,7 @@ class TrainingRun:
     instance_type: str
     instance_count: int
     billable_seconds: int | None  # None when SageMaker reports no billable or training time
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class ModelCard:
     arn: str
     status: str
     content: Mapping[str, Any]
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def hardware(run: TrainingRun) -> str:
@@ -99,6 +105,11 @@ def decide_card(card: ModelCard, run: TrainingRun, details: Mapping[str, str]) -
         return Finding(
             GUARDRAIL, resource, "archived-card", "model card is archived; estimate not written", dict(details)
         )
+    if is_exempt(card.tags):
+        return Skip(GUARDRAIL, resource, "model card tagged ecoguard:exempt=true", {"custom_details": current})
+    if is_exempt(run.tags):
+        reason = f"training job {run.name} tagged ecoguard:exempt=true; its card is not written"
+        return Skip(GUARDRAIL, resource, reason, {"custom_details": current})
     if all(current.get(k) == v for k, v in details.items()):
         return Finding(GUARDRAIL, resource, "already-recorded", "model card already carries this estimate", {})
     return PlannedAction(

@@ -78,10 +78,13 @@ class Owner:
 
 @dataclass(frozen=True)
 class CanvasIdle:
-    """The latest ``TimeSinceLastActive`` of one user's Canvas app, and when it was reported."""
+    """The latest ``TimeSinceLastActive`` of one user's Canvas app, and when it was reported; ``samples``: the
+    most datapoints any period of the look-back holds (its SampleCount), over ``period_seconds``."""
 
     seconds: float
     at: datetime
+    samples: float | None = None
+    period_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,5 @@ class ObservedDomain:
     # What of idle shutdown the runtime's SDK cannot read ("JupyterLabAppSettings.AppLifecycleManagement"):
     # its idle settings would be parsed away and read as absent, so no settings are decided.
     sdk_gaps: tuple[str, ...] = ()
+    # Each Canvas user's profile tags (read for profiles whose app is idle past the window): exempt there too.
+    profile_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

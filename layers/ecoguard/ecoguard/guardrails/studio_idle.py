@@ -52,7 +52,7 @@ from datetime import datetime
 from typing import Any
 
 from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Plan, PlannedAction, Resource, Skip
-from ecoguard.guardrails.canvas_idle import decide_canvas
+from ecoguard.guardrails.canvas_idle import decide_canvas, profile_of
 from ecoguard.guardrails.studio import GUARDRAIL, Domain, ObservedDomain, Owner, StudioApp
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.impact import compute_estimate, not_estimated, region_of
@@ -87,8 +87,15 @@ def plan_studio_idle(observed: ObservedDomain, policy: StudioIdlePolicy, now: da
         decisions.extend(app_finding(observed.domain, app, now) for app in observed.apps if is_reported(app))
     spaces = {o.name: o.owner_profile for o in observed.owners if o.kind == "space" and o.owner_profile}
     for app in observed.apps:
+        profile = profile_of(app, spaces)
         canvas = decide_canvas(
-            observed.domain, app, observed.canvas.get(app.owner), observed.tags, policy, space_owners=spaces
+            observed.domain,
+            app,
+            observed.canvas.get(app.owner),
+            observed.tags,
+            policy,
+            space_owners=spaces,
+            profile_tags=observed.profile_tags.get(profile or "", {}),
         )
         if canvas is not None:
             decisions.append(canvas)

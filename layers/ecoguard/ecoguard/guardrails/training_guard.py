@@ -21,6 +21,11 @@ from ``plan_observation`` (the runner reads that series), whether to stop from `
    which cannot be removed) with its **SampleCount**: SageMaker publishes one datapoint per host per minute
    (``SAGEMAKER_CADENCE_SECONDS``), so a period holding more than ``period / 60`` samples was written to by
    someone else. That is an ``evidence-anomaly`` finding naming the hosts and periods, never a stop.
+5b. Two sweeps that agree: a stopped job cannot be resumed, so one window's evidence never stops it. The first
+   sweep that finds the job idle records an ``idle-first-sighting`` finding and its window's end (the guard's
+   state, ``ecoguard.state``, keyed by the job's ARN); only a later sweep whose window ends at least one period
+   after that one, while the two windows still overlap, and that finds the job idle again, stops it. A sweep
+   that does not find it idle clears the sighting. An event about one job is judged the same way.
 6. ``ecoguard:min-gpu-util=N`` (0 < N <= 100) replaces the GPU threshold; ``ecoguard:exempt=true``
    turns the stop into a recorded skip. These two are the ``GOVERNING_TAGS``: no other tag changes a
    decision (a sweep reads them from the Search record; a job about to be stopped is decided again on
@@ -37,7 +42,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ecoguard.decisions import OUT_OF_SCOPE, Finding, Plan, PlannedAction, Resource, Skip, Unreadable
+from ecoguard.decisions import (
+    OUT_OF_SCOPE,
+    Finding,
+    Plan,
+    PlannedAction,
+    Put,
+    Resource,
+    Skip,
+    StateChange,
+    Unreadable,
+)
 from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt, settable_tags
 from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
 from ecoguard.instances import InstanceType, lookup
@@ -61,6 +76,9 @@ SAGEMAKER_CADENCE_SECONDS = 60
 EVIDENCE_STAT = "Maximum"
 COUNT_STAT = "SampleCount"
 ANOMALY = "evidence-anomaly"
+FIRST_SIGHTING = "idle-first-sighting"
+# How long a sighting is kept (its state item's TTL); whether it still counts is decided from its window's end.
+SIGHTING_TTL = timedelta(days=1)
 
 # CreateTrainingJob request fields that DescribeTrainingJob also returns: everything else in
 # the description (status, times, artifacts, billable seconds, ...) is read-only.
@@ -305,6 +323,53 @@ def decide_stop(
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """What an earlier sweep recorded of the job (rule 5b): the end of the window in which it found the job
+    idle (None: none, or cleared since), and the state item's version (0: never written)."""
+
+    window_end: datetime | None = None
+    version: int = 0
+
+    def agrees(self, observation: Observation) -> bool:
+        """An earlier idle window at least one period before this one, and still overlapping it."""
+        if self.window_end is None:
+            return False
+        return observation.start <= self.window_end <= observation.end - timedelta(seconds=observation.period_seconds)
+
+    def recent(self, observation: Observation) -> bool:
+        """A sighting less than one period before this window's end: the same look, not a second one."""
+        period = timedelta(seconds=observation.period_seconds)
+        return self.window_end is not None and self.window_end > observation.end - period
+
+
+NOT_SIGHTED = Sighting()
+
+
+def sighting_key(job: TrainingJob) -> str:
+    return job.arn
+
+
+def _sighted(job: TrainingJob, observation: Observation, earlier: Sighting, reason: str) -> tuple[Finding, StateChange]:
+    """The first sweep's notice and the state the next one checks."""
+    finding = Finding(
+        GUARDRAIL,
+        job.resource,
+        FIRST_SIGHTING,
+        f"{reason}; not stopped yet: a sweep at least {observation.period_seconds} s later must find it idle too",
+        {"window_end": observation.end.isoformat(), "period_seconds": observation.period_seconds},
+    )
+    mark = Put({"window_end": observation.end.isoformat()}, SIGHTING_TTL)
+    return finding, StateChange(sighting_key(job), earlier.version, claim=mark)
+
+
+def _cleared(job: TrainingJob, earlier: Sighting) -> StateChange | None:
+    """A sweep that does not find the job idle clears an earlier sighting (a Put: no delete needed)."""
+    if earlier.window_end is None:
+        return None
+    return StateChange(sighting_key(job), earlier.version, claim=Put({"window_end": None}, SIGHTING_TTL))
+
+
+@dataclass(frozen=True)
 class ObservedJob:
     """A training job as read (its Search record, or described with its tags), with the utilization of its
     hosts over the window ``plan_observation`` names: None when there is nothing to measure (yet),
@@ -313,6 +378,7 @@ class ObservedJob:
     job: TrainingJob
     series: Series | Unreadable | None = None
     counts: Series | None = None  # each period's SampleCount per host, read with ``series``
+    sighting: Sighting = NOT_SIGHTED  # what an earlier sweep recorded (rule 5b)
 
 
 def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: datetime) -> Plan:
@@ -335,7 +401,14 @@ def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: 
     if isinstance(series, Unreadable):
         return Plan(findings, unreadable=series)
     decision = decide_stop(job, observation, series, observed.counts)
-    return Plan(findings if decision is None else (*findings, decision))
+    earlier = observed.sighting
+    if isinstance(decision, PlannedAction) and not earlier.agrees(observation):
+        finding, mark = _sighted(job, observation, earlier, decision.reason)
+        # A sighting of this same window (an event right after a sweep) is not a second look: kept as it is.
+        return Plan((*findings, finding), None if earlier.recent(observation) else mark)
+    if decision is None or isinstance(decision, Finding):
+        return Plan(findings if decision is None else (*findings, decision), _cleared(job, earlier))
+    return Plan((*findings, decision))
 
 
 def stop_impact(job: TrainingJob, utilization_pct: float) -> dict[str, Any]:
