@@ -6,7 +6,8 @@ Control: each function's resource-based policy, as SAM deploys it (aws-sam-trans
 admits only ``events.amazonaws.com`` invoking it from one of its own rules or schedules (``SourceArn`` the rule's
 ARN): a rule that is not the function's own matches no statement, so EventBridge may not invoke it (Lambda
 Developer Guide, "Resource-based policy"). Its continuation is its own role's identity grant (``ContinueSweep``),
-and RestoreFunction has no resource-based permission at all. Not covered here: a principal of the account whose
+and RestoreFunction's only one is its own schedule, which finishes the steps of restores an operator applied
+(ecoguard.restore.finish_pending_steps) and can request no restore. Not covered here: a principal of the account whose
 identity policy allows ``lambda:InvokeFunction`` (a Lambda resource-based policy grants; it cannot deny): see
 docs/THREAT_MODEL.md, known gaps.
 """
@@ -79,5 +80,7 @@ def test_each_permission_admits_only_eventbridge_from_one_of_the_functions_own_r
         assert may_invoke(function, "events.amazonaws.com", rule)
 
 
-def test_the_restore_function_has_no_resource_based_permission() -> None:
-    assert permissions_of("RestoreFunction") == []
+def test_the_restore_function_may_be_invoked_by_its_own_schedule_only() -> None:
+    assert own_rules("RestoreFunction") == ["RestoreFunctionFinishPendingSteps"]
+    [permission] = permissions_of("RestoreFunction")
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["RestoreFunctionFinishPendingSteps", "Arn"]}
