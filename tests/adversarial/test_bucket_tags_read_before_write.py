@@ -19,6 +19,7 @@ import pytest
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
 from tests.conftest import REGION, Stack, load_event
+from tools.simulator.invoke import as_another_actor
 from tools.simulator.s3_shim import FakeS3ConfigStore, fake_s3_configs
 from tools.simulator.seed_s3 import seed_buckets
 
@@ -40,7 +41,10 @@ def exempted_after_its_configuration_is_read() -> None:
 
     def tag(params: dict[str, Any], **_: Any) -> None:
         if params.get("Bucket") == BUCKET:
-            owner.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "ecoguard:exempt", "Value": "true"}]})
+            with as_another_actor():  # the owner's call, not the function's (least privilege, dry-run check)
+                owner.put_bucket_tagging(
+                    Bucket=BUCKET, Tagging={"TagSet": [{"Key": "ecoguard:exempt", "Value": "true"}]}
+                )
 
     client("s3").meta.events.register(
         "before-parameter-build.s3.GetBucketLifecycleConfiguration", lambda **kw: tag(kw["params"])
