@@ -294,6 +294,16 @@ def test_given_busy_asynchronous_endpoints_whose_invocations_are_unpublished_the
     assert not {BATCH, SERVERLESS, CONSOLIDATION} & set(kinds(quiet_async("a")))
 
 
+def test_given_an_asynchronous_gpu_endpoint_busy_by_its_processed_count_then_an_inferentia_candidate() -> None:
+    # Its traffic is InvocationsProcessed (the adapter's hourly_invocations), so rule 6 reads it as it reads a
+    # real-time endpoint's Invocations; it is already asynchronous, and cannot be serverless.
+    busy = observed(
+        endpoint(instance_type="ml.g5.xlarge", image=PYTORCH, asynchronous=True),
+        usage(first_hours(24 * 14), gpu=90.0, gpu_memory=80.0, cpu=300.0, memory=60.0),
+    )
+    assert kinds(busy) == [INFERENTIA]
+
+
 def test_given_an_exempt_member_then_it_is_left_out_of_the_group() -> None:
     exempt = observed(endpoint("b", "ml.m5.large", tags={"ecoguard:exempt": "true"}), usage(steady(10.0), cpu=20.0))
     assert consolidation([light("a"), exempt], POLICY) == {}

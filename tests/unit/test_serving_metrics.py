@@ -45,11 +45,22 @@ def test_the_latency_is_cloudwatch_s_p95_over_the_whole_window_not_a_percentile_
     assert latency.period >= (END - START).total_seconds() and latency.period % 3600 == 0
 
 
-def test_an_asynchronous_endpoint_is_not_asked_for_invocations_and_its_traffic_is_unknown() -> None:
+def test_an_asynchronous_endpoint_is_asked_for_invocations_processed_and_that_is_its_traffic() -> None:
     # "Any metric not listed below is not published if the endpoint is enabled for asynchronous inference. Such
-    # metrics include: OverheadLatency, Invocations, InvocationsPerInstance" (Developer Guide, "Alarms and logs
-    # for tracking metrics from asynchronous endpoints").
+    # metrics include: OverheadLatency, Invocations, InvocationsPerInstance"; listed: InvocationsProcessed,
+    # "Number of async invocations processed by the endpoint", dimensions EndpointName and VariantName, Sum
+    # (Developer Guide, "Alarms and logs for tracking metrics from asynchronous endpoints").
     queries = variant_queries("ep", "v1", lookup("ml.m5.xlarge"), START, END, asynchronous=True)
+    [processed] = [q for q in queries if q.metric == "InvocationsProcessed"]
     assert "Invocations" not in {q.metric for q in queries}
+    assert (processed.namespace, processed.stat, processed.period) == ("AWS/SageMaker", "Sum", 3600)
+    assert dict(processed.dimensions) == {"EndpointName": "ep", "VariantName": "v1"}
     usage = usage_of([(q, Series([START], [50.0])) for q in queries], HOURS)[key("ep", "v1")]
+    assert usage.hourly_invocations == {START: 50.0}
+
+
+def test_an_asynchronous_endpoint_whose_processed_count_is_not_all_read_has_unknown_traffic_never_zero() -> None:
+    queries = variant_queries("ep", "v1", lookup("ml.m5.xlarge"), START, END, asynchronous=True)
+    results = [(q, Series([], [], complete=q.metric != "InvocationsProcessed")) for q in queries]
+    usage = usage_of(results, HOURS)[key("ep", "v1")]
     assert usage.hourly_invocations is None, "unknown, never zero"

@@ -11,7 +11,9 @@ Periods: Invocations hourly (Sum: the hours with and without traffic); utilizati
 the p95 is of each block's busiest minute); ModelLatency once over the whole window with CloudWatch's own
 ``p95`` statistic (CloudWatch User Guide, "Percentiles": a percentile of period averages would hide the tail).
 An asynchronous endpoint publishes no ``Invocations`` (Developer Guide, "Alarms and logs for tracking metrics
-from asynchronous endpoints"), so it is not asked: its traffic is unknown. Over the default 14 days a
+from asynchronous endpoints": "Any metric not listed below is not published"); its traffic is
+``InvocationsProcessed``, "Number of async invocations processed by the endpoint" (``AWS/SageMaker``, dimensions
+EndpointName and VariantName, Sum; same page), asked instead, hourly. Over the default 14 days a
 variant's 4 to 6 queries return at most 336 + 1 + 84 x 4 = 673 datapoints, so 500 queries hold at most
 73,500 datapoints, under GetMetricData's 100,800 a call (CloudWatch API reference, GetMetricData): a page of
 queries takes ceil(queries / 500) calls, with no NextToken page.
@@ -30,6 +32,7 @@ from ecoguard.instances import InstanceType
 
 UTILIZATION_NAMESPACE = "/aws/sagemaker/Endpoints"
 MODEL_LATENCY = "ModelLatency"
+ASYNC_INVOCATIONS = "InvocationsProcessed"
 CPU, MEMORY, GPU, GPU_MEMORY = "CPUUtilization", "MemoryUtilization", "GPUUtilization", "GPUMemoryUtilization"
 HOUR = 3600
 BLOCK = 4 * HOUR
@@ -55,10 +58,10 @@ def variant_queries(
     *,
     asynchronous: bool = False,
 ) -> list[MetricQuery]:
-    """The queries of one variant: 6 (4 on an instance the table says has no GPU; one fewer, Invocations, on
-    an asynchronous endpoint, which publishes none)."""
+    """The queries of one variant: 6 (4 on an instance the table says has no GPU); an asynchronous endpoint's
+    traffic is its InvocationsProcessed, as it publishes no Invocations."""
     dims = ((VARIANT_DIMENSIONS[0], endpoint), (VARIANT_DIMENSIONS[1], variant))
-    metrics = [] if asynchronous else [(ENDPOINT_NAMESPACE, INVOCATIONS, "Sum", HOUR)]
+    metrics = [(ENDPOINT_NAMESPACE, ASYNC_INVOCATIONS if asynchronous else INVOCATIONS, "Sum", HOUR)]
     metrics += [
         (ENDPOINT_NAMESPACE, MODEL_LATENCY, LATENCY_STAT, whole_window(start, end)),
         (UTILIZATION_NAMESPACE, CPU, "Maximum", BLOCK),
@@ -101,7 +104,7 @@ def usage_of(results: Iterable[tuple[MetricQuery, Series]], window_hours: int) -
         by_key.setdefault(query.key, {})[query.metric] = series
     out = {}
     for variant_key, metrics in by_key.items():
-        invocations = metrics.get(INVOCATIONS)
+        invocations = metrics.get(INVOCATIONS, metrics.get(ASYNC_INVOCATIONS))
         hourly = (
             None
             if invocations is None or not invocations.complete

@@ -11,7 +11,9 @@ that needs an unknown figure does not fire, and its finding-less evaluation name
 An asynchronous endpoint publishes no ``Invocations`` ("Any metric not listed below is not published if the
 endpoint is enabled for asynchronous inference. Such metrics include: OverheadLatency, Invocations,
 InvocationsPerInstance": Developer Guide, "Alarms and logs for tracking metrics from asynchronous
-endpoints"): its hourly traffic is unknown, never zero, so no rule reads it as idle or lightly used.
+endpoints"): its hourly traffic is its ``InvocationsProcessed`` (same page), read by the adapter
+(``ecoguard.adapters.serving_metrics``); without those datapoints it is unknown, never zero, so no rule reads
+it as idle or lightly used.
 The p95 ModelLatency is CloudWatch's own ``p95`` statistic over the whole window (CloudWatch User Guide,
 "Percentiles"), not a percentile of period averages, which would hide the tail.
 
