@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from ecoguard.guardrails.serving_advisor import GUARDRAIL, SMALLER, window
+from ecoguard.guardrails.serving_advisor import GUARDRAIL, INFERENTIA, SMALLER, window
 from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
 from ecoguard.guardrails.training_rightsizing import RIGHTSIZE
 from ecoguard.invocation import invoke_own_function
 from tests.conftest import REGION, Stack, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.monitoring_shim import seed_monitoring_schedule
-from tools.simulator.seed_serving import SEEDS, seed_serving, seed_underused_training_job
+from tools.simulator.seed_serving import PYTORCH, ROLE, SEEDS, seed_serving, seed_underused_training_job
 
 FN = "ServingAdvisorFunction"
 NAMESPACES = {
@@ -164,3 +164,63 @@ def test_given_a_sweep_out_of_time_in_lambda_then_it_invokes_itself_to_carry_on(
     [request] = invoked
     assert request["url_path"].endswith(f"/functions/{stack.resolver.refs[FN]}/invocations")
     assert json.loads(request["body"])["ecoguard-continuation"]["run_id"] == event["id"]
+
+
+def test_given_a_busy_asynchronous_gpu_endpoint_then_its_processed_count_is_its_traffic_and_inferentia_is_advised(
+    stack: Stack,
+) -> None:
+    # An asynchronous endpoint publishes no Invocations; InvocationsProcessed (AWS/SageMaker, EndpointName and
+    # VariantName, Sum) counts the requests it processed (Developer Guide, "Alarms and logs for tracking metrics
+    # from asynchronous endpoints"). Seeded as SageMaker publishes it: no Invocations at all.
+    name = "advise-async-gpu"
+    sm = boto3.client("sagemaker", region_name=REGION)
+    sm.create_model(ModelName=f"{name}-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": PYTORCH})
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": f"{name}-model",
+                "InstanceType": "ml.g4dn.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://ml-async-output/"}},
+    )
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    start, end = window(datetime.now(UTC), 14)
+    dims = [{"Name": "EndpointName", "Value": name}, {"Name": "VariantName", "Value": "AllTraffic"}]
+    hours = [start + timedelta(hours=h) for h in range(int((end - start).total_seconds() // 3600))]
+    blocks = hours[::4]
+    data = {
+        "AWS/SageMaker": [("InvocationsProcessed", 1000.0, h + timedelta(minutes=30)) for h in hours]
+        + [("ModelLatency", 40_000.0, b + timedelta(hours=2)) for b in blocks],
+        "/aws/sagemaker/Endpoints": [
+            (metric, value, b + timedelta(hours=2))
+            for b in blocks
+            for metric, value in (
+                ("CPUUtilization", 300.0),
+                ("MemoryUtilization", 50.0),
+                ("GPUUtilization", 85.0),
+                ("GPUMemoryUtilization", 70.0),
+            )
+        ],
+    }
+    cw = boto3.client("cloudwatch", region_name=REGION)
+    for namespace, points in data.items():
+        metric_data = [{"MetricName": m, "Dimensions": dims, "Value": v, "Timestamp": t} for m, v, t in points]
+        for i in range(0, len(metric_data), 1000):
+            cw.put_metric_data(Namespace=namespace, MetricData=metric_data[i : i + 1000])  # type: ignore[arg-type]
+    calls = record_calls("cloudwatch")
+
+    sweep(stack, "weekly-async")
+
+    assert recommendations(stack).get(name) == [INFERENTIA]
+    asked = {
+        q["MetricStat"]["Metric"]["MetricName"]
+        for op, params in calls.params
+        if op == "GetMetricData"
+        for q in params["MetricDataQueries"]
+        if {"Name": "EndpointName", "Value": name} in q["MetricStat"]["Metric"]["Dimensions"]
+    }
+    assert "InvocationsProcessed" in asked and "Invocations" not in asked
