@@ -154,6 +154,12 @@ def scheduled_of(endpoint: str) -> list[tuple[str, str, object]]:
     ]
 
 
+def attempt_outcomes(stack: Stack, endpoint: str) -> list[tuple[Outcome, bool]]:
+    """Each restore attempt of the endpoint's deletion, in order: its outcome, and whether it left a step."""
+    attempts = records(stack, endpoint, "restore:delete-endpoint")
+    return [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)]
+
+
 def test_given_an_autoscaled_endpoint_deleted_and_its_config_deleted_after_then_restore_brings_it_all_back_in_order(
     autoscaled: Stack,
 ) -> None:
@@ -215,8 +221,7 @@ def test_given_an_autoscaled_endpoint_deleted_and_its_config_deleted_after_then_
         if p["PolicyType"] == "StepScaling"
     ]
     assert alarm_actions("idle-scaled-CPUUtilization") == [step["PolicyARN"]], "re-attached to the new policy"
-    attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
-    assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
+    assert attempt_outcomes(autoscaled, "idle-scaled") == [
         (Outcome.RESTORED, True),
         (Outcome.RESTORED, True),
         (Outcome.RESTORED, False),
@@ -251,8 +256,7 @@ def test_given_scaling_pending_then_the_restores_schedule_finishes_it_once_the_e
     assert "finish the restore: scaling pending" in finished["finished"][0]["message"]
     assert scaling_of("idle-scaled") == scaling, "registered, without the user restoring again"
     assert again == {"finished": []}, "done: the earlier attempt's index entry is passed over"
-    attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
-    assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
+    assert attempt_outcomes(autoscaled, "idle-scaled") == [
         (Outcome.RESTORED, True),
         (Outcome.RESTORED, False),
     ]
@@ -283,8 +287,7 @@ def test_given_scaling_pending_when_the_endpoint_fails_then_the_schedule_fails_t
     assert outcome["outcome"] == "failed" and "is Failed" in outcome["message"] and "re-create" in outcome["message"]
     assert calls.calls["RegisterScalableTarget"] == 0
     assert later == {"finished": []}, "a Failed endpoint is not awaited again"
-    attempts = records(autoscaled, "idle-scaled", "restore:delete-endpoint")
-    assert [(a.outcome, bool(a.pending_step)) for a in sorted(attempts, key=lambda a: a.trigger_id)] == [
+    assert attempt_outcomes(autoscaled, "idle-scaled") == [
         (Outcome.RESTORED, True),
         (Outcome.FAILED, False),
     ]

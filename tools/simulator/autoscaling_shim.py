@@ -86,17 +86,17 @@ class EndpointsCreating:
         self.refused: list[str] = []  # each RegisterScalableTarget refused, by resource id
 
     def in_service(self, name: str) -> None:
-        self.held.discard(name)
-        for backend in _sagemaker_backends():
-            if name in backend.endpoints:
-                backend.endpoints[name].endpoint_status = "InService"
+        self._settle(name, "InService")
 
     def failed(self, name: str, reason: str) -> None:
         """The endpoint's creation failed (DescribeEndpoint: ``Failed``, with its ``FailureReason``)."""
+        self._settle(name, "Failed", reason)
+
+    def _settle(self, name: str, status: str, reason: str | None = None) -> None:
         self.held.discard(name)
         for backend in _sagemaker_backends():
             if name in backend.endpoints:
-                backend.endpoints[name].endpoint_status = "Failed"
+                backend.endpoints[name].endpoint_status = status
                 backend.endpoints[name].failure_reason = reason  # type: ignore[assignment]  # moto types it None
 
     def create(self, backend: SageMakerModelBackend, *args: Any, **kwargs: Any) -> Any:
