@@ -9,11 +9,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ecoguard.adapters.resource_tags import ResourceTags
 from ecoguard.audit import AuditRecord, AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.policy.document import DEFAULT_FLOOR_DAYS
 from ecoguard.record_mac import KmsRecordMac
-from ecoguard.restore import RestoreResult, restore, unit_for
+from ecoguard.restore import RestoreResult, WriteChecks, restore, unit_for
 from ecoguard_cli.errors import UserError
 
 # RestoreFunction's Timeout is 60 s (template.yaml); the answer comes once it returns.
@@ -123,9 +125,11 @@ def restore_record(
     def client(service: str) -> Any:
         return session.client(service)  # type: ignore[call-overload]
 
-    return restore(
-        record, unit=unit_for(record, client), audit=trail, mode=Mode.ENFORCE if apply else Mode.DRY_RUN, clock=utc_now
-    )
+    # The checks RestoreFunction makes (ecoguard.restore.WriteChecks), with the default floor: a stack that lowered
+    # DestructiveFloorDays restores what is under the default through its function (`--stack`).
+    checks = WriteChecks(ResourceTags(client).of, DEFAULT_FLOOR_DAYS)
+    mode = Mode.ENFORCE if apply else Mode.DRY_RUN
+    return restore(record, unit=unit_for(record, client), audit=trail, mode=mode, clock=utc_now, checks=checks)
 
 
 def restore_through_function(session: boto3.session.Session, stack: str, action_id: str) -> RestoreResult:

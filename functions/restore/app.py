@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecoguard.adapters.clients import client
+from ecoguard.adapters.resource_tags import ResourceTags
 from ecoguard.audit import AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode
@@ -30,7 +31,7 @@ from ecoguard.events import SCHEDULED_EVENT, EventError, check_aws_source, parse
 from ecoguard.invocation import run_or_reject
 from ecoguard.record_mac import KmsRecordMac
 from ecoguard.refusals import REFUSED_PREFIX
-from ecoguard.restore import finish_pending_steps, restore, unit_for
+from ecoguard.restore import WriteChecks, finish_pending_steps, restore, unit_for
 from ecoguard.settings import load_settings
 from ecoguard.validation import first_error
 
@@ -58,12 +59,17 @@ def audit_trail() -> AuditTrail:
     return AuditTrail(client("dynamodb"), settings.audit_table, KmsRecordMac(client("kms"), key) if key else None)
 
 
+def write_checks() -> WriteChecks:
+    # A restore writes nothing a new write would be refused: the exemption tag read now, the policy's floor.
+    return WriteChecks(ResourceTags(client).of, load_settings().destructive_floor_days)
+
+
 def finish_steps(event: dict[str, Any]) -> dict[str, Any]:
     scheduled = parse_event(event)
     check_aws_source(scheduled)
     if scheduled.detail_type != SCHEDULED_EVENT:
         raise EventError(f"malformed event: field detail-type: {scheduled.detail_type!r} is not a schedule's")
-    finished = finish_pending_steps(audit_trail(), client, utc_now)
+    finished = finish_pending_steps(audit_trail(), client, utc_now, write_checks())
     for record, result in finished:
         logger.info("pending step", extra={"action_id": record.action_id, "outcome": result.outcome.value})
     return {
@@ -87,6 +93,7 @@ def restore_action(event: dict[str, Any]) -> dict[str, Any]:
         audit=audit,
         mode=Mode.ENFORCE if request.apply else Mode.DRY_RUN,
         clock=utc_now,
+        checks=write_checks(),
     )
     logger.info("restore", extra={"action_id": request.action_id, "outcome": result.outcome.value})
     if result.message.startswith(REFUSED_PREFIX):  # forged or altered: RecordsRefused alarms on this line

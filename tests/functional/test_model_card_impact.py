@@ -23,6 +23,7 @@ from ecoguard.settings import Settings
 from ecoguard.summary import Trigger
 from ecoguard.wiring import Wiring
 from tests.builders.model_cards import card, model_card, training_job
+from tests.builders.restore_checks import account_checks
 from tests.conftest import Stack, record_calls
 from tools.simulator.training_jobs import billable_time_shim
 
@@ -83,7 +84,14 @@ def test_given_an_applied_update_when_restored_then_the_previous_details_return(
     run("churn-train", Mode.ENFORCE)
     [applied] = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
     audit = AuditTrail(client("dynamodb"), stack.resolver.refs["AuditTable"])
-    result = restore(applied, unit=unit_for(applied, client), audit=audit, mode=Mode.ENFORCE, clock=utc_now)
+    result = restore(
+        applied,
+        unit=unit_for(applied, client),
+        audit=audit,
+        mode=Mode.ENFORCE,
+        clock=utc_now,
+        checks=account_checks(client),
+    )
     assert result.outcome is Outcome.RESTORED
     restored = card("churn-card")
     assert restored["content"]["additional_information"]["custom_details"] == {"team": "growth"}

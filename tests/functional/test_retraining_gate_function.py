@@ -31,6 +31,7 @@ from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import Throttled
 from ecoguard.restore import restore, unit_for
+from tests.builders.restore_checks import account_checks
 from tests.builders.retraining_gate import (
     PIPELINE,
     POLICY,
@@ -310,7 +311,14 @@ def test_given_a_started_execution_that_already_finished_then_restore_changes_no
 ) -> None:
     record = started_record(gated)
     calls = record_calls("sagemaker")
-    result = restore(record, unit=unit_for(record, client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now)
+    result = restore(
+        record,
+        unit=unit_for(record, client),
+        audit=gated.audit,
+        mode=Mode.ENFORCE,
+        clock=utc_now,
+        checks=account_checks(client),
+    )
     assert result.outcome is Outcome.SKIPPED and "status: 'Executing' -> 'Succeeded'" in result.message
     assert "StopPipelineExecution" not in calls.calls
 
@@ -319,7 +327,14 @@ def test_given_a_started_execution_still_running_then_restore_stops_it(gated: St
     record = started_record(gated)
     arn = still_running_shim(record, "abc")
     calls = record_calls("sagemaker")
-    result = restore(record, unit=unit_for(record, client), audit=gated.audit, mode=Mode.ENFORCE, clock=utc_now)
+    result = restore(
+        record,
+        unit=unit_for(record, client),
+        audit=gated.audit,
+        mode=Mode.ENFORCE,
+        clock=utc_now,
+        checks=account_checks(client),
+    )
     assert result.outcome is Outcome.RESTORED
     [stop] = [p for op, p in calls.params if op == "StopPipelineExecution"]
     assert stop["PipelineExecutionArn"] == arn and stop["ClientRequestToken"].endswith("-stop")

@@ -27,6 +27,7 @@ from ecoguard.decisions import Mode, Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard.restore import restore, unit_for
 from ecoguard_cli import operations
+from tests.builders.restore_checks import account_checks
 from tests.conftest import (
     ACCOUNT,
     REFERENCE_EVENTS,
@@ -242,6 +243,7 @@ def test_given_an_enforced_sweep_when_each_bucket_is_restored_then_it_is_exactly
             audit=seeded.audit,
             mode=Mode.ENFORCE,
             clock=utc_now,
+            checks=account_checks(client),
         )
         assert result.outcome is Outcome.RESTORED, result.message
     lifecycle, tiering = original
@@ -260,7 +262,14 @@ def test_given_the_owner_changed_the_bucket_since_when_restoring_then_it_refuses
         {"ID": "owner-new", "Filter": {"Prefix": "x/"}, "Status": "Enabled", "Expiration": {"Days": 5}}
     )
     changed = copy.deepcopy(store.lifecycle["ml-training-logs"])
-    result = restore(record, unit=unit_for(record, client), audit=seeded.audit, mode=Mode.ENFORCE, clock=utc_now)
+    result = restore(
+        record,
+        unit=unit_for(record, client),
+        audit=seeded.audit,
+        mode=Mode.ENFORCE,
+        clock=utc_now,
+        checks=account_checks(client),
+    )
     assert result.outcome is Outcome.SKIPPED and "changed since ecoguard acted" in result.message
     assert store.lifecycle["ml-training-logs"] == changed
 

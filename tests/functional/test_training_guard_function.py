@@ -33,6 +33,7 @@ from ecoguard.adapters.clients import client
 from ecoguard.decisions import Mode, Outcome
 from ecoguard.errors import AccessDenied
 from ecoguard.restore import restore, unit_for
+from tests.builders.restore_checks import account_checks
 from tests.builders.training_guard import ALL_JOBS, EPOCH_EVENT, sagemaker, state_change, statuses
 from tests.conftest import ACCOUNT, REGION, Stack, assert_rejected, event_files, fail_calls, load_event, record_calls
 from tools.simulator.training_jobs import RunningTrainingJobs, SeededJob, seed_training_jobs
@@ -194,12 +195,26 @@ def test_given_a_stopped_job_then_restore_recreates_it_under_a_new_name_once(
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
     record = next(r for r in stack.records() if r.outcome is Outcome.APPLIED and r.resource.name == "resnet-idle")
     unit = unit_for(record, lambda _: sagemaker())
-    result = restore(record, unit=unit, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    result = restore(
+        record,
+        unit=unit,
+        audit=stack.audit,
+        mode=Mode.ENFORCE,
+        clock=lambda: datetime.now(UTC),
+        checks=account_checks(client),
+    )
     assert result.outcome is Outcome.RESTORED
     recreated = sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-1")
     assert recreated["ResourceConfig"] == record.before["config"]["ResourceConfig"]
     assert recreated["RoleArn"] == record.before["config"]["RoleArn"]
-    again = restore(record, unit=unit, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    again = restore(
+        record,
+        unit=unit,
+        audit=stack.audit,
+        mode=Mode.ENFORCE,
+        clock=lambda: datetime.now(UTC),
+        checks=account_checks(client),
+    )
     assert again.outcome is Outcome.DUPLICATE
     with pytest.raises(Exception, match="Could not find"):
         sagemaker().describe_training_job(TrainingJobName="resnet-idle-restored-2")
@@ -407,7 +422,14 @@ def test_given_an_idle_job_with_other_tags_then_its_stop_record_holds_every_tag_
     record = next(r for r in stack.records() if r.outcome is Outcome.APPLIED and r.resource.name == "resnet-idle")
     assert {t["Key"]: t["Value"] for t in record.before["config"]["Tags"]} == tags
     unit = unit_for(record, lambda _: sagemaker())
-    result = restore(record, unit=unit, audit=stack.audit, mode=Mode.ENFORCE, clock=lambda: datetime.now(UTC))
+    result = restore(
+        record,
+        unit=unit,
+        audit=stack.audit,
+        mode=Mode.ENFORCE,
+        clock=lambda: datetime.now(UTC),
+        checks=account_checks(client),
+    )
     assert result.outcome is Outcome.RESTORED
     assert tags_of("resnet-idle-restored-1") == tags
 

@@ -18,6 +18,7 @@ from ecoguard.report import build_report
 from ecoguard.restore import restore
 from ecoguard.units import FULLY_REVERSIBLE, ActionUnit
 from ecoguard_cli.reporting import guardrails_table
+from tests.builders.restore_checks import untagged
 from tests.unit.fakes import NOW, MemoryAuditTrail, clock
 
 RECORD = AuditRecord(
@@ -84,7 +85,9 @@ def test_given_a_restore_attempt_over_400_kb_then_it_is_recorded_small_and_faile
     assert oversized(record) is None, "the change itself was recorded, and made"
     audit = MemoryAuditTrail()
     calls: list[str] = []
-    result = restore(record, unit=BigConfiguration(calls), audit=audit, mode=Mode.ENFORCE, clock=clock)
+    result = restore(
+        record, unit=BigConfiguration(calls), audit=audit, mode=Mode.ENFORCE, clock=clock, checks=untagged()
+    )
 
     assert result.outcome is Outcome.FAILED and result.message.startswith(OVERSIZED)
     assert "ml-artifacts's state before this restore could not be recorded first; nothing restored" in result.message

@@ -25,6 +25,7 @@ from ecoguard.audit import FOLLOW_UPS, AuditRecord
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.restore import left_for_later, restore
 from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Registry
+from tests.builders.restore_checks import untagged
 from tests.unit.fakes import NOW, MemoryAuditTrail, clock
 
 GROUP = "/aws/sagemaker/TrainingJobs"
@@ -88,12 +89,12 @@ def test_given_the_undo_fails_with_a_service_error_when_restored_again_then_the_
     unit = PutRetentionPolicy(LogsAdapter(client))
     read_group(stubber, 30)
     stubber.add_client_error("delete_retention_policy", code, "injected", status, {"logGroupName": GROUP})
-    first = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock)
+    first = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock, checks=untagged())
     assert first.outcome is Outcome.FAILED and code in first.message and "run the restore again" in first.message
 
     read_group(stubber, 30)
     stubber.add_response("delete_retention_policy", {}, {"logGroupName": GROUP})
-    second = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock)
+    second = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock, checks=untagged())
 
     assert second.outcome is Outcome.RESTORED
     assert [(a.trigger_id, a.outcome) for a in attempts(audit)] == [
@@ -111,12 +112,24 @@ def test_given_a_timeout_after_the_call_then_the_retry_sees_the_group_restored_a
     read_group(stubber, 30)
     stubber.add_response("delete_retention_policy", {}, {"logGroupName": GROUP})
     first = restore(
-        APPLIED, unit=PutRetentionPolicy(TimesOutAfterTheCall(client)), audit=audit, mode=Mode.ENFORCE, clock=clock
+        APPLIED,
+        unit=PutRetentionPolicy(TimesOutAfterTheCall(client)),
+        audit=audit,
+        mode=Mode.ENFORCE,
+        clock=clock,
+        checks=untagged(),
     )
     assert first.outcome is Outcome.FAILED and "ReadTimeoutError" in first.message
 
     read_group(stubber, None)  # the delete was carried out; no second DeleteRetentionPolicy is stubbed
-    second = restore(APPLIED, unit=PutRetentionPolicy(LogsAdapter(client)), audit=audit, mode=Mode.ENFORCE, clock=clock)
+    second = restore(
+        APPLIED,
+        unit=PutRetentionPolicy(LogsAdapter(client)),
+        audit=audit,
+        mode=Mode.ENFORCE,
+        clock=clock,
+        checks=untagged(),
+    )
 
     assert second.outcome is Outcome.RESTORED and "earlier attempt" in second.message
     assert [a.outcome for a in attempts(audit)] == [Outcome.FAILED, Outcome.RESTORED]
@@ -143,8 +156,8 @@ def test_given_two_restores_racing_then_exactly_one_acts_and_the_other_answers_i
     read_group(stubber, 30)
     stubber.add_response("delete_retention_policy", {}, {"logGroupName": GROUP})
     read_group(stubber, 30)  # the loser read the group before the winner's delete
-    winner = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock)
-    loser = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock)
+    winner = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock, checks=untagged())
+    loser = restore(APPLIED, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock, checks=untagged())
 
     assert (winner.outcome, loser.outcome) == (Outcome.RESTORED, Outcome.IN_PROGRESS)
     assert [a.outcome for a in attempts(audit)] == [Outcome.RESTORED], "the loser wrote nothing over it"
@@ -161,7 +174,14 @@ def test_given_an_attempt_in_progress_then_another_restore_does_nothing_and_says
         recorded_at=NOW - timedelta(minutes=1),
     )
     assert audit.create(running)
-    result = restore(APPLIED, unit=PutRetentionPolicy(LogsAdapter(client)), audit=audit, mode=Mode.ENFORCE, clock=clock)
+    result = restore(
+        APPLIED,
+        unit=PutRetentionPolicy(LogsAdapter(client)),
+        audit=audit,
+        mode=Mode.ENFORCE,
+        clock=clock,
+        checks=untagged(),
+    )
     assert result.outcome is Outcome.IN_PROGRESS and "in progress" in result.message
     assert len(attempts(audit)) == 1
 
@@ -196,7 +216,7 @@ def test_given_a_dry_run_then_it_says_what_it_would_do_and_what_cannot_be_undone
     audit = MemoryAuditTrail()
     read_group(stubber, 30)
     unit = PutRetentionPolicy(LogsAdapter(client))
-    result = restore(APPLIED, unit=unit, audit=audit, mode=Mode.DRY_RUN, clock=clock)
+    result = restore(APPLIED, unit=unit, audit=audit, mode=Mode.DRY_RUN, clock=clock, checks=untagged())
     assert result.outcome is Outcome.WOULD_APPLY and "{'retentionInDays': None}" in result.message
     assert result.not_restored is not None and "deleted" in result.not_restored
     assert audit.journal == []
@@ -206,7 +226,7 @@ def test_a_unit_that_does_not_state_what_cannot_be_undone_is_refused_by_its_regi
     class Silent(ActionUnit[None]):
         name = "silent"
         permissions = frozenset({"x:Act"})
-        restore_permissions = frozenset({"x:Undo"})
+        restore_permissions = frozenset({"x:Undo", "sagemaker:ListTags"})
 
     class Stated(Silent):
         name = "stated"
@@ -215,6 +235,24 @@ def test_a_unit_that_does_not_state_what_cannot_be_undone_is_refused_by_its_regi
     with pytest.raises(TypeError, match="Silent"):
         Registry("g", "F", (Silent,), lambda _: None)
     assert Registry("g", "F", (Stated,), lambda _: None).unit_class("stated") is Stated
+
+
+def test_a_restorable_unit_that_declares_no_tag_read_is_refused_by_its_registry() -> None:
+    # The restore reads the exemption tag again before it writes: a unit whose restore cannot read it would fail
+    # least privilege only at run time, so its registry refuses it at import.
+    class Blind(ActionUnit[None]):
+        name = "blind"
+        permissions = frozenset({"x:Act"})
+        restore_permissions = frozenset({"x:Undo"})
+        irreversible = FULLY_REVERSIBLE
+
+    class Unrestorable(Blind):
+        name = "unrestorable"
+        restorable = False
+
+    with pytest.raises(TypeError, match="Blind.*no tag read"):
+        Registry("g", "F", (Blind,), lambda _: None)
+    assert Registry("g", "F", (Unrestorable,), lambda _: None).unit_class("unrestorable") is Unrestorable
 
 
 def test_an_attempt_with_a_step_left_is_in_the_follow_up_index_and_listed_once_per_record() -> None:

@@ -30,6 +30,7 @@ from ecoguard.executor import Executor
 from ecoguard.restore import restore
 from ecoguard.summary import RunSummary, Trigger
 from tests.builders.clients import unreachable
+from tests.builders.restore_checks import untagged
 from tests.unit.fakes import NOW, MemoryAuditTrail, clock
 
 if TYPE_CHECKING:
@@ -204,7 +205,12 @@ def test_given_a_pending_record_whose_resource_is_in_its_after_state_then_restor
     stubber.add_response("start_notebook_instance", {}, {"NotebookInstanceName": "nb"})
     audit = MemoryAuditTrail()
     result = restore(
-        pending_stop(20), unit=StopNotebook(SageMakerAdapter(client)), audit=audit, mode=Mode.ENFORCE, clock=clock
+        pending_stop(20),
+        unit=StopNotebook(SageMakerAdapter(client)),
+        audit=audit,
+        mode=Mode.ENFORCE,
+        clock=clock,
+        checks=untagged(),
     )
     assert result.outcome is Outcome.RESTORED
 
@@ -220,5 +226,6 @@ def test_given_a_pending_record_whose_resource_never_changed_then_restore_refuse
         audit=MemoryAuditTrail(),
         mode=Mode.ENFORCE,
         clock=clock,
+        checks=untagged(),
     )
     assert result.outcome is Outcome.SKIPPED and "not in the state the change would have left" in result.message

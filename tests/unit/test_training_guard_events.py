@@ -79,8 +79,9 @@ def test_given_a_malformed_detail_then_the_error_names_the_field(change: dict[st
 class FakeJobs(TrainingJobs):
     """``ecoguard.actions.training_guard.TrainingJobs``: the jobs that exist, and those stopped and created."""
 
-    def __init__(self, existing: set[str]) -> None:
+    def __init__(self, existing: set[str], role: str = "arn:aws:iam::1:role/r") -> None:
         self.existing = existing
+        self.ran_with = role
         self.stopped: list[str] = []
         self.created: list[tuple[str, dict[str, Any]]] = []
 
@@ -89,6 +90,9 @@ class FakeJobs(TrainingJobs):
 
     def status(self, name: str) -> str | None:
         return "Stopping" if name in self.existing else None
+
+    def role(self, name: str) -> str | None:
+        return self.ran_with if name in self.existing else None
 
     def create(self, name: str, request: Any) -> str:
         self.created.append((name, dict(request)))
@@ -130,6 +134,24 @@ def test_given_a_record_then_undo_creates_the_recorded_configuration_and_stoppin
     assert not unit.reached(rec, {"TrainingJobStatus": "InProgress"})
     unit.undo(rec)
     assert jobs.created == [("bert-restored-1", config)]
+
+
+def test_given_a_record_naming_another_role_than_the_job_ran_with_then_nothing_is_created() -> None:
+    # iam:PassRole passes only the role the stopped job ran with (issue 27, deliver 2): DescribeTrainingJob's
+    # RoleArn is read, and a record naming another role re-creates nothing.
+    jobs = FakeJobs({"bert"}, role="arn:aws:iam::1:role/team-a")
+    config = {"RoleArn": "arn:aws:iam::1:role/admin", "ResourceConfig": {"InstanceType": "ml.g5.xlarge"}}
+    with pytest.raises(ValueError, match="is not the role bert ran with"):
+        StopTrainingJob(jobs).undo(record("bert", {"TrainingJobStatus": "InProgress", "config": config}))
+    assert jobs.created == []
+
+
+def test_given_a_job_that_no_longer_exists_then_its_role_is_unknown_and_nothing_is_created() -> None:
+    jobs = FakeJobs(set())
+    config = {"RoleArn": "arn:aws:iam::1:role/r", "ResourceConfig": {"InstanceType": "ml.g5.xlarge"}}
+    with pytest.raises(ValueError, match="no longer exists"):
+        StopTrainingJob(jobs).undo(record("bert", {"TrainingJobStatus": "InProgress", "config": config}))
+    assert jobs.created == []
 
 
 def test_given_a_record_without_configuration_then_nothing_is_created() -> None:

@@ -22,6 +22,7 @@ from ecoguard.actions import registry
 from ecoguard.attempts import Attempts, Standing, prefix_of, trigger_of, undone_sk
 from ecoguard.audit import FOLLOW_UPS, AuditLog, AuditRecord, AuditUnavailable, describe_error
 from ecoguard.decisions import Mode, Outcome
+from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt
 from ecoguard.records import oversized
 from ecoguard.refusals import REFUSED_PREFIX, refused_by
 from ecoguard.units import ActionUnit, Clients, Phase, acting
@@ -47,6 +48,18 @@ def unit_for(record: AuditRecord, clients: Clients) -> ActionUnit[Any]:
 
 
 @dataclass(frozen=True)
+class WriteChecks:
+    """What a new write is checked against, checked again before a restore writes: the restore writes nothing
+    a new write would be refused (docs/THREAT_MODEL.md)."""
+
+    # The resource's tags now, by its ARN, from the service that owns it (``adapters.resource_tags``); None:
+    # the resource no longer exists.
+    tags_now: Callable[[str], Mapping[str, str] | None]
+    # The policy's floor for settings that delete data (``Settings.destructive_floor_days``).
+    floor_days: int
+
+
+@dataclass(frozen=True)
 class RestoreResult:
     outcome: Outcome
     message: str
@@ -63,6 +76,7 @@ def restore(
     audit: RestoreLog,
     mode: Mode,
     clock: Callable[[], datetime],
+    checks: WriteChecks,
 ) -> RestoreResult:
     """Restore the record's resource: enforce acts, dry-run says what it would do and writes nothing."""
     # 0. Authenticated records (ecoguard.record_mac): a record whose MAC does not verify is refused, and the
@@ -88,7 +102,7 @@ def restore(
         current = unit.current(record)
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
-    refused = _changed_since(record, unit, current, standing)
+    refused = _changed_since(record, unit, current, standing) or _refused_write(record, unit, checks)
     if refused is not None:
         return refused
     # 4. What it does, said before it is done.
@@ -120,7 +134,7 @@ def left_for_later(found: Iterable[AuditRecord]) -> list[tuple[str, str]]:
 
 
 def finish_pending_steps(
-    audit: FollowUpLog, clients: Clients, clock: Callable[[], datetime]
+    audit: FollowUpLog, clients: Clients, clock: Callable[[], datetime], checks: WriteChecks
 ) -> list[tuple[AuditRecord, RestoreResult]]:
     """Finish, with a new attempt each, the steps restores left for later that are due now (an endpoint's
     autoscaling once it is InService: ``ActionUnit.follow_up_due``). Found through the sparse index
@@ -142,7 +156,9 @@ def finish_pending_steps(
             finished.append((record, RestoreResult(Outcome.FAILED, f"step not read: {describe_error(exc)}")))
             continue
         if due:
-            finished.append((record, restore(record, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock)))
+            finished.append(
+                (record, restore(record, unit=unit, audit=audit, mode=Mode.ENFORCE, clock=clock, checks=checks))
+            )
     return finished
 
 
@@ -153,6 +169,30 @@ def _refused(record: AuditRecord, unit: ActionUnit[Any]) -> RestoreResult | None
         return RestoreResult(Outcome.SKIPPED, f"nothing to restore: the record's outcome is {record.outcome.value}")
     if not unit.restorable:
         return RestoreResult(Outcome.SKIPPED, f"cannot be restored: {unit.irreversible}", unit.irreversible)
+    return None
+
+
+def _refused_write(record: AuditRecord, unit: ActionUnit[Any], checks: WriteChecks) -> RestoreResult | None:
+    """Refused as a new write would be: the resource exempted since (its tag read now, from its service), or
+    what the undo writes under the policy's floor."""
+    why = unit.refused_write(record, checks.floor_days)
+    if why is not None:
+        return RestoreResult(Outcome.SKIPPED, f"not restoring {record.resource.name}: {why}", unit.irreversible)
+    try:
+        with acting(unit.name, Phase.RESTORE):
+            tags = checks.tags_now(record.resource.arn)
+    except Exception as exc:  # noqa: BLE001 - unknown exemption: nothing is written
+        return RestoreResult(
+            Outcome.FAILED, f"tags of {record.resource.name} not read ({describe_error(exc)}); nothing restored"
+        )
+    if tags is not None and is_exempt(tags):
+        return RestoreResult(
+            Outcome.SKIPPED,
+            f"{record.resource.name} is tagged {EXEMPT_TAG}=true now, and ecoguard writes nothing to an exempt "
+            "resource, a restore included: remove the tag to restore it, or put the record's state before back "
+            "by hand (`ecoguard audit --json` shows it)",
+            unit.irreversible,
+        )
     return None
 
 

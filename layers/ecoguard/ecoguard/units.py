@@ -33,6 +33,11 @@ from ecoguard.decisions import PlannedAction
 type Clients = Callable[[str], Any]
 """A boto3 client factory: service name -> client."""
 
+# The IAM action of each service's own tag read (``ecoguard.adapters.resource_tags``), by the service in a
+# resource's ARN: a restorable unit declares its service's in ``restore_permissions``.
+TAG_READS = {"sagemaker": "sagemaker:ListTags", "logs": "logs:ListTagsForResource", "s3": "s3:GetBucketTagging"}
+TAG_READ_ACTIONS = frozenset(TAG_READS.values())
+
 FULLY_REVERSIBLE: str | None = None
 """``ActionUnit.irreversible`` of a change a restore undoes entirely."""
 
@@ -122,6 +127,11 @@ class ActionUnit[P]:
         """What ``undo`` would do, step by step, for the dry-run preview."""
         return (f"{_short(dict(record.after))} -> {_short(dict(record.before))}",)
 
+    def refused_write(self, record: AuditRecord, floor_days: int) -> str | None:
+        """Why ``undo`` would write what a new write is refused (a rule of ecoguard's that deletes data sooner
+        than the policy's floor, ``floor_days``); None when it may go ahead. Pure: reads nothing."""
+        return None
+
 
 @dataclass(frozen=True)
 class Registry[P]:
@@ -139,6 +149,10 @@ class Registry[P]:
         silent = [unit.__name__ for unit in self.units if not hasattr(unit, "irreversible")]
         if silent:
             raise TypeError(f"{self.guardrail}: {silent} do not state what cannot be undone (irreversible)")
+        # A restore reads the exemption tag again before it writes (ecoguard.restore): its read is declared.
+        untagged = [u.__name__ for u in self.units if u.restorable and not u.restore_permissions & TAG_READ_ACTIONS]
+        if untagged:
+            raise TypeError(f"{self.guardrail}: {untagged} declare no tag read in restore_permissions ({TAG_READS})")
 
     def unit_class(self, action: str) -> type[ActionUnit[P]]:
         for unit in self.units:

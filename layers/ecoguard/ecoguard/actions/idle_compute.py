@@ -153,7 +153,9 @@ class StopTrackingServer(_TrackingServerUnit):
 
     name = STOP_SERVER
     permissions = frozenset({"sagemaker:StopMlflowTrackingServer"})
-    restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StartMlflowTrackingServer"})
+    restore_permissions = frozenset(
+        {"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StartMlflowTrackingServer", "sagemaker:ListTags"}
+    )
     # Its runs' metadata and artifacts live in its backing store and S3, kept while it is stopped
     # (StopMlflowTrackingServer): starting it again brings back everything.
     irreversible = FULLY_REVERSIBLE
@@ -174,7 +176,9 @@ class StartTrackingServer(_TrackingServerUnit):
 
     name = START_SERVER
     permissions = frozenset({"sagemaker:StartMlflowTrackingServer"})
-    restore_permissions = frozenset({"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer"})
+    restore_permissions = frozenset(
+        {"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer", "sagemaker:ListTags"}
+    )
     irreversible = FULLY_REVERSIBLE
     reached_active = ACTIVE
     reached_statuses = ("Started", "Starting")

@@ -44,7 +44,9 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
     name = STOP
     unrepeatable = True  # a second StopNotebookInstance of a Stopping instance: ValidationException
     permissions = frozenset({"sagemaker:StopNotebookInstance"})
-    restore_permissions = frozenset({"sagemaker:DescribeNotebookInstance", "sagemaker:StartNotebookInstance"})
+    restore_permissions = frozenset(
+        {"sagemaker:DescribeNotebookInstance", "sagemaker:StartNotebookInstance", "sagemaker:ListTags"}
+    )
     # Only files under /home/ec2-user/SageMaker (the ML storage volume) persist between notebook instance
     # sessions (SageMaker Developer Guide, "Notebook instances"; StopNotebookInstance keeps that volume).
     irreversible = (

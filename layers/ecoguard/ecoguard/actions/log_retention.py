@@ -70,7 +70,9 @@ class PutRetentionPolicy(ActionUnit[LogGroups]):
 
     name = ACTION
     permissions = frozenset({"logs:PutRetentionPolicy"})
-    restore_permissions = frozenset({"logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"})
+    restore_permissions = frozenset(
+        {"logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:ListTagsForResource"}
+    )
     # "CloudWatch Logs ... deletes log events older than the retention setting" (CloudWatch Logs API reference,
     # PutRetentionPolicy): deletion, not hiding.
     irreversible = (

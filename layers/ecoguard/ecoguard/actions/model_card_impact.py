@@ -35,7 +35,7 @@ class UpdateModelCard(ActionUnit[ModelCardAdapter]):
 
     name = ACTION
     permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"})
-    restore_permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard"})
+    restore_permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard", "sagemaker:ListTags"})
     # UpdateModelCard creates a new version of the card (SageMaker API reference, UpdateModelCard).
     irreversible = "the card gets a new version; a restore writes the previous details as one more version"
 

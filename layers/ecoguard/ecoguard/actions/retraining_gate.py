@@ -59,7 +59,9 @@ class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
     name = ACTION
     permissions = frozenset({"sagemaker:StartPipelineExecution"})
     unrepeatable = True  # a second start is a second run (unless its ClientRequestToken is still remembered)
-    restore_permissions = frozenset({"sagemaker:ListPipelineExecutions", "sagemaker:StopPipelineExecution"})
+    restore_permissions = frozenset(
+        {"sagemaker:ListPipelineExecutions", "sagemaker:StopPipelineExecution", "sagemaker:ListTags"}
+    )
     irreversible = "a retraining that has finished cannot be undone; a running one is stopped"
 
     def apply(self, action: PlannedAction) -> None:

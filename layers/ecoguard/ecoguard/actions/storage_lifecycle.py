@@ -22,6 +22,7 @@ from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import OUT_OF_SCOPE, Outcome, Plan, PlannedAction, Resource, Skip, Unreadable
 from ecoguard.errors import AwsError, NotFound, Throttled
 from ecoguard.executor import Executor
+from ecoguard.guardrails.lifecycle_merge import under_floor
 from ecoguard.guardrails.storage_lifecycle import (
     ACTION,
     GUARDRAIL,
@@ -51,7 +52,7 @@ class MergeLifecycle(ActionUnit[S3Adapter]):
 
     name = ACTION
     permissions = WRITE_PERMISSIONS
-    restore_permissions = READ_PERMISSIONS | WRITE_PERMISSIONS
+    restore_permissions = READ_PERMISSIONS | WRITE_PERMISSIONS | {"s3:GetBucketTagging"}
     # Expiration deletes objects (and NoncurrentVersionExpiration noncurrent versions) for good; transitions
     # move objects to another storage class (S3 User Guide, "Lifecycle configuration elements").
     irreversible = (
@@ -76,6 +77,16 @@ class MergeLifecycle(ActionUnit[S3Adapter]):
     def undo(self, record: AuditRecord) -> None:
         name = record.resource.name
         self.ports.write(name, self.ports.config(name), BucketConfig.from_state(record.before), restoring=True)
+
+    def refused_write(self, record: AuditRecord, floor_days: int) -> str | None:
+        # The rules of ecoguard's the undo puts back are checked as new ones are (policy.document.check_floors).
+        found = under_floor(BucketConfig.from_state(record.before).lifecycle, floor_days)
+        if not found:
+            return None
+        return (
+            f"{'; '.join(found)}, under the floor of {floor_days} days for settings that delete data (the stack "
+            "parameter DestructiveFloorDays lowers it)"
+        )
 
 
 def connect(clients: Clients) -> S3Adapter:

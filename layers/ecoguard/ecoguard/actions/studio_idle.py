@@ -83,7 +83,7 @@ class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
 
     name = ACTION
     permissions = frozenset({"sagemaker:UpdateDomain"})
-    restore_permissions = frozenset({"sagemaker:DescribeDomain", "sagemaker:UpdateDomain"})
+    restore_permissions = frozenset({"sagemaker:DescribeDomain", "sagemaker:UpdateDomain", "sagemaker:ListTags"})
     irreversible = (
         "UpdateDomain cannot remove a setting: where a domain had no idle settings, restore sets lifecycle "
         "management DISABLED (idle shutdown off, as before) rather than removing the field"
@@ -133,7 +133,7 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
 
     name = DELETE_CANVAS
     permissions = frozenset({"sagemaker:DeleteApp"})
-    restore_permissions = frozenset({"sagemaker:DescribeApp", "sagemaker:CreateApp"})
+    restore_permissions = frozenset({"sagemaker:DescribeApp", "sagemaker:CreateApp", "sagemaker:ListTags"})
     confirm_first = True
     irreversible = (
         "a Quick build in progress is cancelled (Canvas restarts it when the user logs back in); restore "

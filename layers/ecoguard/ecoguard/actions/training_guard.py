@@ -96,6 +96,8 @@ class TrainingJobs(Protocol):
 
     def status(self, name: str) -> str | None: ...
 
+    def role(self, name: str) -> str | None: ...
+
     def create(self, name: str, request: Mapping[str, Any]) -> str: ...
 
 
@@ -104,7 +106,13 @@ class StopTrainingJob(ActionUnit[TrainingJobs]):
     permissions = frozenset({"sagemaker:StopTrainingJob"})
     unrepeatable = True  # a second StopTrainingJob of a Stopping or Stopped job: ValidationException
     restore_permissions = frozenset(
-        {"sagemaker:DescribeTrainingJob", "sagemaker:CreateTrainingJob", "sagemaker:AddTags", "iam:PassRole"}
+        {
+            "sagemaker:DescribeTrainingJob",
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:AddTags",
+            "sagemaker:ListTags",
+            "iam:PassRole",
+        }
     )
     # The Search index can lag: the job is described and its tags read, and it is decided again, first.
     confirm_first = True
@@ -131,6 +139,14 @@ class StopTrainingJob(ActionUnit[TrainingJobs]):
         config = record.before.get("config")
         if not isinstance(config, Mapping) or not config:
             raise ValueError("the audit record holds no job configuration to re-create the job from")
+        # iam:PassRole passes only the role the stopped job ran with: SageMaker keeps a stopped job's description,
+        # and its RoleArn is read now, not taken from the record alone.
+        ran_with = self.ports.role(record.resource.name)
+        if ran_with is None or config.get("RoleArn") != ran_with:
+            raise ValueError(
+                f"the recorded role {config.get('RoleArn')!r} is not the role {record.resource.name} ran with "
+                f"({ran_with or 'the job no longer exists'}); not re-created"
+            )
         self.ports.create(self.new_name(record.resource.name), config)
 
     def new_name(self, name: str) -> str:

@@ -103,6 +103,13 @@ class SageMakerTrainingAdapter(SageMakerCalls):
         except NotFound:
             return None
 
+    def role(self, name: str) -> str | None:
+        """The execution role the job ran with (DescribeTrainingJob ``RoleArn``), or None if there is no such job."""
+        try:
+            return str(self._call("describe_training_job", TrainingJobName=name)["RoleArn"])
+        except NotFound:
+            return None
+
     def training_job(self, name: str) -> TrainingJob | None:
         """The job as it is now (DescribeTrainingJob, then ListTags), or None if it does not exist."""
         try:

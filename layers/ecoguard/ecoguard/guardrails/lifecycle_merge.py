@@ -126,6 +126,26 @@ def merge(current: LifecycleConfig, desired: Sequence[Rule]) -> MergeResult:
     return MergeResult(config, tuple(skipped))
 
 
+def under_floor(config: LifecycleConfig, floor_days: int) -> list[str]:
+    """What ecoguard's own rules in ``config`` would delete sooner than ``floor_days`` (the policy's floor for
+    settings that delete data): expiration or noncurrent-version expiration under it, or on a date (ecoguard
+    writes days only). The owner's rules are theirs, never judged."""
+    found = []
+    for rule in (config or {}).get("Rules", []):
+        if not is_owned(rule):
+            continue
+        expiration = rule.get("Expiration") or {}
+        noncurrent = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
+        if "Date" in expiration:
+            found.append(f"rule {rule['ID']} expires objects on a date ({expiration['Date']})")
+        days = expiration.get("Days")
+        if isinstance(days, int) and days < floor_days:
+            found.append(f"rule {rule['ID']} expires objects after {days} days")
+        if isinstance(noncurrent, int) and noncurrent < floor_days:
+            found.append(f"rule {rule['ID']} expires noncurrent versions after {noncurrent} days")
+    return found
+
+
 def owner_rules(config: LifecycleConfig) -> list[Rule]:
     return [r for r in (config or {}).get("Rules", []) if not is_owned(r)]
 
