@@ -250,7 +250,7 @@ def test_a_restorable_unit_that_declares_no_tag_read_is_refused_by_its_registry(
         name = "unrestorable"
         restorable = False
 
-    with pytest.raises(TypeError, match="Blind.*no tag read"):
+    with pytest.raises(TypeError, match=r"Blind.*no tag read"):
         Registry("g", "F", (Blind,), lambda _: None)
     assert Registry("g", "F", (Unrestorable,), lambda _: None).unit_class("unrestorable") is Unrestorable
 

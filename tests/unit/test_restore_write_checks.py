@@ -82,7 +82,7 @@ def test_given_tags_that_cannot_be_read_then_nothing_is_restored_and_the_restore
     result = restore(
         RECORD, unit=Retention(calls), audit=audit, mode=Mode.ENFORCE, clock=clock, checks=WriteChecks(unreadable, 30)
     )
-    assert result.outcome is Outcome.FAILED and "tags of /aws/team-b/app not read" in result.message
+    assert result.outcome is Outcome.FAILED and f"tags of {ARN} not read" in result.message
     assert calls == [] and audit.journal == []
 
 

@@ -155,12 +155,22 @@ def tag_profile(domain_id: str, name: str, tags: dict[str, str]) -> None:
 
 
 def profile_tags(backend: Any, arn: str) -> list[dict[str, str]]:
-    """ListTags on a user profile's ARN (``...:user-profile/<domain-id>/<name>``): its tags, or ResourceNotFound
-    for a profile that does not exist (SageMaker API reference, ListTags, Errors)."""
-    domain_id, name = arn.split(":user-profile/", 1)[1].split("/", 1)
-    found = _store(backend, "profiles").get((domain_id, name))
+    """ListTags on a user profile's or a space's ARN (``...:user-profile/<domain-id>/<name>``,
+    ``...:space/<domain-id>/<name>``): its tags, or ResourceNotFound for one that does not exist (SageMaker API
+    reference, ListTags, Errors)."""
+    kind, rest = (
+        ("profiles", arn.split(":user-profile/", 1)[1])
+        if ":user-profile/" in arn
+        else (
+            "spaces",
+            arn.split(":space/", 1)[1],
+        )
+    )
+    domain_id, name = rest.split("/", 1)
+    found = _store(backend, kind).get((domain_id, name))
     if found is None:
-        raise ResourceNotFound(message=f"User profile {name} does not exist in domain {domain_id}.")
+        what = "User profile" if kind == "profiles" else "Space"
+        raise ResourceNotFound(message=f"{what} {name} does not exist in domain {domain_id}.")
     return list(found.tags)
 
 

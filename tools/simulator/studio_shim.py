@@ -171,7 +171,7 @@ _MOTO_LIST_TAGS = SageMakerResponse.list_tags
 
 def _list_tags(self: SageMakerResponse) -> Any:
     arn = self._get_param("ResourceArn") or ""
-    if ":user-profile/" in arn:  # moto_has_no_studio_profiles_or_spaces (studio_owners_shim): their tags too
+    if ":user-profile/" in arn or ":space/" in arn:  # moto_has_no_studio_profiles_or_spaces: their tags too
         return ActionResult({"Tags": profile_tags(self.sagemaker_backend, arn)})
     _empty_tag_lists(self.sagemaker_backend)
     return _MOTO_LIST_TAGS(self)

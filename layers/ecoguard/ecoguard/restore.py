@@ -102,7 +102,7 @@ def restore(
         current = unit.current(record)
     if current is None:
         return RestoreResult(Outcome.SKIPPED, f"{record.resource.name} no longer exists")
-    refused = _changed_since(record, unit, current, standing) or _refused_write(record, unit, checks)
+    refused = _changed_since(record, unit, current, standing) or _refused_write(record, unit, current, checks)
     if refused is not None:
         return refused
     # 4. What it does, said before it is done.
@@ -172,27 +172,29 @@ def _refused(record: AuditRecord, unit: ActionUnit[Any]) -> RestoreResult | None
     return None
 
 
-def _refused_write(record: AuditRecord, unit: ActionUnit[Any], checks: WriteChecks) -> RestoreResult | None:
+def _refused_write(
+    record: AuditRecord, unit: ActionUnit[Any], current: Mapping[str, Any], checks: WriteChecks
+) -> RestoreResult | None:
     """Refused as a new write would be: the resource exempted since (its tag read now, from its service), or
     what the undo writes under the policy's floor."""
     why = unit.refused_write(record, checks.floor_days)
     if why is not None:
         return RestoreResult(Outcome.SKIPPED, f"not restoring {record.resource.name}: {why}", unit.irreversible)
-    try:
-        with acting(unit.name, Phase.RESTORE):
-            tags = checks.tags_now(record.resource.arn)
-    except Exception as exc:  # noqa: BLE001 - unknown exemption: nothing is written
-        return RestoreResult(
-            Outcome.FAILED, f"tags of {record.resource.name} not read ({describe_error(exc)}); nothing restored"
-        )
-    if tags is not None and is_exempt(tags):
-        return RestoreResult(
-            Outcome.SKIPPED,
-            f"{record.resource.name} is tagged {EXEMPT_TAG}=true now, and ecoguard writes nothing to an exempt "
-            "resource, a restore included: remove the tag to restore it, or put the record's state before back "
-            "by hand (`ecoguard audit --json` shows it)",
-            unit.irreversible,
-        )
+    for arn in unit.exemption_arns(record, current):
+        try:
+            with acting(unit.name, Phase.RESTORE):
+                tags = checks.tags_now(arn)
+        except Exception as exc:  # noqa: BLE001 - unknown exemption: nothing is written
+            return RestoreResult(Outcome.FAILED, f"tags of {arn} not read ({describe_error(exc)}); nothing restored")
+        if tags is not None and is_exempt(tags):
+            which = record.resource.name if arn == record.resource.arn else f"{record.resource.name}'s owner ({arn})"
+            return RestoreResult(
+                Outcome.SKIPPED,
+                f"{which} is tagged {EXEMPT_TAG}=true now, and ecoguard writes nothing to an exempt resource, a "
+                "restore included: remove the tag to restore it, or put the record's state before back by hand "
+                "(`ecoguard audit --json` shows it)",
+                unit.irreversible,
+            )
     return None
 
 

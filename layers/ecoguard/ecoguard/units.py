@@ -127,6 +127,11 @@ class ActionUnit[P]:
         """What ``undo`` would do, step by step, for the dry-run preview."""
         return (f"{_short(dict(record.after))} -> {_short(dict(record.before))}",)
 
+    def exemption_arns(self, record: AuditRecord, current: Mapping[str, Any]) -> tuple[str, ...]:
+        """The resources whose ``ecoguard:exempt`` tag a restore honours, read just before it writes (``current``:
+        the resource as read): the resource itself, unless the change removed it (then its owner's, or none)."""
+        return (record.resource.arn,)
+
     def refused_write(self, record: AuditRecord, floor_days: int) -> str | None:
         """Why ``undo`` would write what a new write is refused (a rule of ecoguard's that deletes data sooner
         than the policy's floor, ``floor_days``); None when it may go ahead. Pure: reads nothing."""

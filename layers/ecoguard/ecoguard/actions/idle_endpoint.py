@@ -163,6 +163,10 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     def restored(self, record: AuditRecord, current: Mapping[str, Any]) -> bool:
         return False  # whether its autoscaling is back is not in ``current``: ``undo`` carries on
 
+    def exemption_arns(self, record: AuditRecord, current: Mapping[str, Any]) -> tuple[str, ...]:
+        # A deleted endpoint has no tags to read; re-created (its autoscaling pending), its own decide.
+        return (record.resource.arn,) if current.get("exists") else ()
+
     def undo_steps(self, record: AuditRecord) -> tuple[str, ...]:
         state = record.before
         steps = []

@@ -158,6 +158,13 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
         # (ResourceInUse), so the retry records it.
         return current.get("Status") in ("InService", "Pending")
 
+    def exemption_arns(self, record: AuditRecord, current: Mapping[str, Any]) -> tuple[str, ...]:
+        # The app is gone (ListTags on a deleted app answers ValidationException: aws/amazon-sagemaker-feedback
+        # #108); its user profile's or space's tags decide, as they do for the deletion.
+        kind, name = canvas_owner(record.before).split("/", 1)
+        head = record.resource.arn.split(":app/", 1)[0]
+        return (f"{head}:{'user-profile' if kind == 'user' else 'space'}/{record.before['DomainId']}/{name}",)
+
     def undo(self, record: AuditRecord) -> None:
         b = record.before
         # In a private space, the app is re-created in that space (CreateApp SpaceName), not the user's.
