@@ -35,7 +35,13 @@ type Clients = Callable[[str], Any]
 
 # The IAM action of each service's own tag read (``ecoguard.adapters.resource_tags``), by the service in a
 # resource's ARN: a restorable unit declares its service's in ``restore_permissions``.
-TAG_READS = {"sagemaker": "sagemaker:ListTags", "logs": "logs:ListTagsForResource", "s3": "s3:GetBucketTagging"}
+TAG_READS = {
+    "sagemaker": "sagemaker:ListTags",
+    "logs": "logs:ListTagsForResource",
+    "s3": "s3:GetBucketTagging",
+    "ec2": "ec2:DescribeTags",
+    "bedrock": "bedrock:ListTagsForResource",
+}
 TAG_READ_ACTIONS = frozenset(TAG_READS.values())
 
 FULLY_REVERSIBLE: str | None = None

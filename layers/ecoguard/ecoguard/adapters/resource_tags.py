@@ -6,7 +6,9 @@ can lag behind a tag just set:
 
 - SageMaker: ListTags (``ResourceArn``, paged);
 - CloudWatch Logs: ListTagsForResource (``resourceArn``, the log group's ARN without ``:*``);
-- S3: GetBucketTagging (``NoSuchTagSet``: the bucket has no tags).
+- S3: GetBucketTagging (``NoSuchTagSet``: the bucket has no tags);
+- EC2: DescribeTags filtered on the resource's ID (paged; a resource that no longer exists has none listed);
+- Bedrock: ListTagsForResource (``resourceARN``).
 
 A resource that no longer exists has no tag to honour: ``None``.
 """
@@ -54,4 +56,24 @@ class ResourceTags:
                 return S3Adapter(s3, s3.meta.region_name).tags(arn.rsplit(":", 1)[-1])
             except NotFound:
                 return None
+        if service == "ec2":
+            return self._ec2(arn.rsplit("/", 1)[-1])
+        if service == "bedrock":
+            try:
+                response = calling(self._clients("bedrock").list_tags_for_resource, resourceARN=arn)
+            except NotFound:
+                return None
+            return {t["key"]: t["value"] for t in response.get("tags", [])}
         raise ValueError(f"no tag read for {service} resources ({arn})")
+
+    def _ec2(self, resource_id: str) -> dict[str, str]:
+        # DescribeTags: MaxResults 5 to 1000, NextToken (EC2 API Reference); filters apply before the page is cut.
+        ec2 = self._clients("ec2")
+        tags: dict[str, str] = {}
+        kwargs: dict[str, Any] = {"Filters": [{"Name": "resource-id", "Values": [resource_id]}], "MaxResults": 1000}
+        while True:
+            response = calling(ec2.describe_tags, **kwargs)
+            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
+            if not response.get("NextToken"):
+                return tags
+            kwargs["NextToken"] = response["NextToken"]
