@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ecoguard.actions import interruptions
 from ecoguard.decisions import Outcome
 from ecoguard.report.charts import ticks, week_bars
-from ecoguard.actions import interruptions
 from ecoguard.report.interruptions import ADVICE, NOT_STATED, NOTHING, interrupts
 from ecoguard.report.ledger import Week
 from ecoguard.report.numbers import cents, parse, quantity
