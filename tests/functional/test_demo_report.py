@@ -186,6 +186,9 @@ def test_the_report_reads_well_in_chromium_at_desktop_and_phone_widths(demo: dic
     # Every table, the serving advice's included: each header over its own column's cells (desktop), or each
     # card's cell labelled with its column's header (phone); no cell clipped; no word broken mid-word.
     assert 9 in {t["headers"] for t in page.tables}  # the serving advice
+    # The resources table, with the current cost beside each saving and what acting interrupts, is measured too.
+    [resources] = [t for t in page.tables if "current cost /month" in t["names"]]
+    assert {"current cost /month", "acting interrupts", "run rate /month"} <= set(resources["names"])
     for table in page.tables:
         assert table["rows"] > 0 and table["cards"] is (width < 700), table
         assert table["misplaced_count"] == 0, table["misplaced"]
@@ -253,3 +256,35 @@ def test_given_the_demo_then_advice_is_a_headline_figure_apart_from_the_potentia
     assert "2020" in method and "Customer Carbon Footprint Tool" in method and "market-based" in method
     title = re.findall(r"<h1>([^<]+)</h1>", html)[0]
     assert "account 123456789012" in title and "us-east-1" in title and re.search(r"\d{4}-\d\d-\d\d to ", title)
+
+
+def test_given_the_demo_then_each_resource_shows_its_current_cost_or_unknown_with_why_and_what_acting_interrupts(
+    demo: dict[str, Any],
+) -> None:
+    """Issue 31: "current monthly cost beside each saving, and whether acting restarts anything"."""
+    html = Path(demo["path"]).read_text()
+    data = json.loads(Path(demo["path"]).with_suffix(".json").read_text())
+    by_arn = {r["arn"]: r for r in data["resources"]}
+    section = html.split("<h2>Resources</h2>", 1)[1].split("<h2>", 1)[0]
+    known = unknown = 0
+    for tr in section.split("<tr>")[2:]:
+        [arn] = re.findall(r'<span class="name" title="([^"]+)">', tr)
+        [cost] = re.findall(r'data-label="current cost /month"><div>(.*?)</div></td>', tr)
+        [acting] = re.findall(r'data-label="acting interrupts"><div>(.*?)</div></td>', tr)
+        resource = by_arn[unescape(arn)]
+        if resource["current_usd_per_month"] is None:
+            assert cost.startswith("unknown<br><small>") and resource["current_unknown"], (arn, cost)
+            unknown += 1
+        else:
+            assert readable(cost, resource["current_usd_per_month"], usd=True), (arn, cost)
+            known += 1
+        assert acting and "not stated" not in acting, (arn, acting)
+    assert known > 0 and unknown > 0  # the demo holds priced resources and unpriced ones
+    assert "kernels" in section and "re-creates it cold" in section and "nothing restarts" in section
+    rows = list(csv.DictReader(Path(demo["csv"]).read_text().splitlines()))
+    for line in rows:
+        assert line["acting_interrupts"] and "not stated" not in line["acting_interrupts"], line
+        if line["current_usd_per_month"] == "unknown":
+            assert line["current_unknown"], line
+        else:
+            assert float(line["current_usd_per_month"]) >= 0 and line["current_unknown"] == "", line
