@@ -187,8 +187,8 @@ def test_the_report_reads_well_in_chromium_at_desktop_and_phone_widths(demo: dic
     # card's cell labelled with its column's header (phone); no cell clipped; no word broken mid-word.
     assert 9 in {t["headers"] for t in page.tables}  # the serving advice
     # The resources table, with the current cost beside each saving and what acting interrupts, is measured too.
-    [resources] = [t for t in page.tables if "current cost /month" in t["names"]]
-    assert {"current cost /month", "acting interrupts", "run rate /month"} <= set(resources["names"])
+    [resources] = [t for t in page.tables if "cost /month before acting" in t["names"]]
+    assert {"cost /month before acting", "acting interrupts", "run rate /month"} <= set(resources["names"])
     for table in page.tables:
         assert table["rows"] > 0 and table["cards"] is (width < 700), table
         assert table["misplaced_count"] == 0, table["misplaced"]
@@ -269,22 +269,35 @@ def test_given_the_demo_then_each_resource_shows_its_current_cost_or_unknown_wit
     known = unknown = 0
     for tr in section.split("<tr>")[2:]:
         [arn] = re.findall(r'<span class="name" title="([^"]+)">', tr)
-        [cost] = re.findall(r'data-label="current cost /month"><div>(.*?)</div></td>', tr)
+        [cost] = re.findall(r'data-label="cost /month before acting"><div>(.*?)</div></td>', tr)
         [acting] = re.findall(r'data-label="acting interrupts"><div>(.*?)</div></td>', tr)
         resource = by_arn[unescape(arn)]
-        if resource["current_usd_per_month"] is None:
-            assert cost.startswith("unknown<br><small>") and resource["current_unknown"], (arn, cost)
+        if resource["cost_before_acting_usd_per_month"] is None:
+            assert cost.startswith("unknown<br><small>") and resource["cost_before_acting_unknown"], (arn, cost)
             unknown += 1
         else:
-            assert readable(cost, resource["current_usd_per_month"], usd=True), (arn, cost)
+            # Whole dollars: 36.5 (a float a hair above it) reads "36 USD", within half a dollar.
+            assert readable(cost, round(resource["cost_before_acting_usd_per_month"], 6), usd=True), (arn, cost)
             known += 1
         assert acting and "not stated" not in acting, (arn, acting)
     assert known > 0 and unknown > 0  # the demo holds priced resources and unpriced ones
-    assert "kernels" in section and "re-creates it cold" in section and "nothing restarts" in section
+    # What acting interrupts, as each action's unit states it, for the demo's latest actions.
+    acting_of = {
+        unescape(re.findall(r'<span class="name" title="([^"]+)">', tr)[0]).rsplit("/", 1)[-1]: unescape(
+            re.findall(r'data-label="acting interrupts"><div>(.*?)</div></td>', tr)[0]
+        )
+        for tr in section.split("<tr>")[2:]
+    }
+    assert "cold start" in acting_of["batch-async"]  # scale-to-zero, applied
+    assert acting_of["xgboost-cpu"].startswith("the training job ends")  # stop-training-job, applied
+    assert acting_of["ml-feature-sets"].startswith("nothing restarts")  # merge-lifecycle, applied
+    assert acting_of["churn-idle"].startswith("nothing: restored")  # delete-endpoint, then restored
+    assert acting_of["advise-serverless"].startswith("nothing: advice only")
     rows = list(csv.DictReader(Path(demo["csv"]).read_text().splitlines()))
     for line in rows:
         assert line["acting_interrupts"] and "not stated" not in line["acting_interrupts"], line
-        if line["current_usd_per_month"] == "unknown":
-            assert line["current_unknown"], line
+        if line["cost_before_acting_usd_per_month"] == "unknown":
+            assert line["cost_before_acting_unknown"], line
         else:
-            assert float(line["current_usd_per_month"]) >= 0 and line["current_unknown"] == "", line
+            assert float(line["cost_before_acting_usd_per_month"]) >= 0, line
+            assert line["cost_before_acting_unknown"] == "", line

@@ -169,13 +169,16 @@ def test_given_known_and_unknown_current_costs_then_page_csv_and_json_show_the_f
                       region="eu-west-3", name="/unpriced")  # fmt: skip
     report = build_report([priced, unpriced], NOW, interruptions=interruptions())
     page = render_html(report).split("<h2>Resources</h2>", 1)[1].split("<h2>", 1)[0]
-    assert 'data-label="current cost /month"><div>730 USD</div>' in page
-    assert f'data-label="current cost /month"><div>unknown<br><small>{why}</small>' in page
+    assert 'data-label="cost /month before acting"><div>730 USD</div>' in page
+    assert f'data-label="cost /month before acting"><div>unknown<br><small>{why}</small>' in page
     rows = {row["resource_name"]: row for row in csv.DictReader(io.StringIO(render_csv(report)))}
-    assert rows["/priced"]["current_usd_per_month"] == "730.00" and rows["/priced"]["current_unknown"] == ""
-    assert rows["/unpriced"]["current_usd_per_month"] == "unknown" and rows["/unpriced"]["current_unknown"] == why
+    priced_row, unpriced_row = rows["/priced"], rows["/unpriced"]
+    assert priced_row["cost_before_acting_usd_per_month"] == "730.00"
+    assert priced_row["cost_before_acting_unknown"] == ""
+    assert unpriced_row["cost_before_acting_usd_per_month"] == "unknown"
+    assert unpriced_row["cost_before_acting_unknown"] == why
     assert rows["/priced"]["acting_interrupts"] == NOTHING
     resources = {r["name"]: r for r in json.loads(render_json(report))["resources"]}
-    assert resources["/unpriced"]["current_usd_per_month"] is None
-    assert resources["/unpriced"]["current_unknown"] == why
-    assert resources["/priced"]["current_usd_per_month"] == pytest.approx(730.0)
+    assert resources["/unpriced"]["cost_before_acting_usd_per_month"] is None
+    assert resources["/unpriced"]["cost_before_acting_unknown"] == why
+    assert resources["/priced"]["cost_before_acting_usd_per_month"] == pytest.approx(730.0)

@@ -101,8 +101,8 @@ def _resource(row: ResourceRow, report: Report) -> dict[str, Any]:
         "advisory_monthly": row.advisory.as_dict(),
         "horizons": list(row.horizons),
         "history": len(row.history),
-        "current_usd_per_month": current.usd_per_month,
-        "current_unknown": current.why or None,
+        "cost_before_acting_usd_per_month": current.usd_per_month,
+        "cost_before_acting_unknown": current.why or None,
         "acting_interrupts": interrupts(row.latest.action, row.latest.outcome, report.interruptions),
     }
 
@@ -126,7 +126,7 @@ def csv_columns(report: Report) -> list[str]:
 
 MEASURED_COLUMNS = ("measured_status", "measured_before_usd_per_day", "measured_after_usd_per_day")
 # The resource's own cost a month when the action was decided (its estimate's ``current``), or "unknown" and why.
-CURRENT_COLUMNS = ("current_usd_per_month", "current_unknown")
+CURRENT_COLUMNS = ("cost_before_acting_usd_per_month", "cost_before_acting_unknown")
 
 
 def _measured(report: Report, action_id: str) -> list[str]:

@@ -263,8 +263,9 @@ def _resources(report: Report) -> str:
     kinds = sorted({row.kind for row in zeros})
     return (
         "<h2>Resources</h2><p class=note>Each resource once, in its latest state; its audit history on request. "
-        "Ranked by monthly run rate, potential and advice. Its current cost is what it costs a month now, at the "
-        "same sourced prices as its saving; what acting interrupts is each action's own statement.</p>"
+        "Ranked by monthly run rate, potential and advice. Its cost a month before acting is what it cost when "
+        "ecoguard last decided (now, for advice and dry-run actions), at the same sourced prices as its saving; "
+        "what acting interrupts is each action's own statement.</p>"
         + table(cols, rows)
         + (f'<p class="note">{more:,} more resource(s) in the CSV export.</p>' if more > 0 else "")
         + (
@@ -277,7 +278,7 @@ def _resources(report: Report) -> str:
     )
 
 
-CURRENT_HEAD = "current cost /month"
+CURRENT_HEAD = "cost /month before acting"
 INTERRUPTS_HEAD = "acting interrupts"
 
 
