@@ -283,7 +283,7 @@ def test_given_the_demo_then_each_resource_shows_its_current_cost_or_unknown_wit
     assert known > 0 and unknown > 0  # the demo holds priced resources and unpriced ones
     # What acting interrupts, as each action's unit states it, for the demo's latest actions.
     acting_of = {
-        unescape(re.findall(r'<span class="name" title="([^"]+)">', tr)[0]).rsplit("/", 1)[-1]: unescape(
+        re.split(r"[/:]", unescape(re.findall(r'<span class="name" title="([^"]+)">', tr)[0]))[-1]: unescape(
             re.findall(r'data-label="acting interrupts"><div>(.*?)</div></td>', tr)[0]
         )
         for tr in section.split("<tr>")[2:]
