@@ -169,7 +169,7 @@ def test_given_known_and_unknown_current_costs_then_page_csv_and_json_show_the_f
                       region="eu-west-3", name="/unpriced")  # fmt: skip
     report = build_report([priced, unpriced], NOW, interruptions=interruptions())
     page = render_html(report).split("<h2>Resources</h2>", 1)[1].split("<h2>", 1)[0]
-    assert 'data-label="cost /month before acting"><div>730 USD</div>' in page
+    assert 'data-label="cost /month before acting"><div><span class="tok">730 USD</span></div>' in page
     assert f'data-label="cost /month before acting"><div>unknown<br><small>{why}</small>' in page
     rows = {row["resource_name"]: row for row in csv.DictReader(io.StringIO(render_csv(report)))}
     priced_row, unpriced_row = rows["/priced"], rows["/unpriced"]

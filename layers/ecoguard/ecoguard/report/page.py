@@ -286,7 +286,7 @@ def current_cell(cost: CurrentCost) -> str:
     """The resource's current monthly cost, or "unknown" with its reason (never 0 for unknown)."""
     if cost.usd_per_month is None:
         return f"{UNKNOWN}<br><small>{_e(shorten(cost.why, 80))}</small>"
-    return _e(quantity(cost.usd_per_month, "usd"))
+    return f'<span class="tok">{_e(quantity(cost.usd_per_month, "usd"))}</span>'  # one line: "1,030 USD"
 
 
 def _resource_row(row: ResourceRow, tags: tuple[str, ...], stated: Mapping[str, str | None]) -> list[str]:
