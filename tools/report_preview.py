@@ -109,7 +109,8 @@ MEASURE = """(() => {
       });
     });
     const box = t.getBoundingClientRect();
-    return {headers: heads.length, rows: rows.length, cards, misplaced: misplaced.slice(0, 20),
+    return {headers: heads.length, names: heads.map(h => text(h)), rows: rows.length, cards,
+            misplaced: misplaced.slice(0, 20),
             misplaced_count: misplaced.length, clipped: clipped.slice(0, 20), broken_words: broken.slice(0, 20),
             left: box.left, right: box.right};
   });

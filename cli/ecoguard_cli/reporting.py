@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ecoguard.actions import interruptions
 from ecoguard.audit import TOO_LARGE, AuditRecord, AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.regions import ranked
@@ -36,7 +37,8 @@ def approximate_count(dynamodb: Any, table: str) -> int | None:
 
 def report_from_table(dynamodb: Any, table: str, console: Console) -> Report:
     records = AuditTrail(dynamodb, table).records()
-    return build_report(with_progress(records, approximate_count(dynamodb, table), console), utc_now())
+    read = with_progress(records, approximate_count(dynamodb, table), console)
+    return build_report(read, utc_now(), interruptions=interruptions())
 
 
 def report_table(report: Report) -> Table:

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecoguard.actions import interruptions
 from ecoguard.adapters.central_table import CentralTable
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.reports import ReportStore
@@ -37,7 +38,8 @@ def report_all(event: dict[str, Any]) -> dict[str, Any]:
     checked = checked_latest_states(CentralTable(client("dynamodb"), settings.central_table).items())
     if checked.rejected:  # a member's bad record is counted and skipped, never fatal to the whole report
         logger.warning("records skipped", extra={"rejected": checked.rejected, "reasons": checked.reasons[:20]})
-    report = build_org_report(((r.account, r.region, r.record) for r in checked.records), utc_now())
+    located = ((r.account, r.region, r.record) for r in checked.records)
+    report = build_org_report(located, utc_now(), interruptions=interruptions())
     keys = ReportStore(client("s3"), settings.report_bucket).publish(
         report.generated_at, render_html(report), render_json(report), render_csv(report)
     )

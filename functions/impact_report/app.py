@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from ecoguard.actions import interruptions
 from ecoguard.adapters.clients import client
 from ecoguard.adapters.cost_explorer import ResourceCosts
 from ecoguard.adapters.reports import ReportStore
@@ -47,7 +48,8 @@ def report(event: dict[str, Any]) -> dict[str, Any]:
     stack = os.environ.get("ECOGUARD_STACK_NAME") or None  # the report's title names it
     now = utc_now()
     records = AuditTrail(client("dynamodb"), settings.audit_table).records()
-    report = build_report(records, now, policy.report.attribution_tags, stack=stack)
+    # What acting interrupts, as each action unit states it (the report imports no action module).
+    report = build_report(records, now, policy.report.attribution_tags, stack=stack, interruptions=interruptions())
     measured = policy.report.measured_savings
     if measured.enabled:  # opt-in: each Cost Explorer request is paid
         span = window(now)

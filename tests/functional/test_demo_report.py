@@ -186,6 +186,9 @@ def test_the_report_reads_well_in_chromium_at_desktop_and_phone_widths(demo: dic
     # Every table, the serving advice's included: each header over its own column's cells (desktop), or each
     # card's cell labelled with its column's header (phone); no cell clipped; no word broken mid-word.
     assert 9 in {t["headers"] for t in page.tables}  # the serving advice
+    # The resources table, with the current cost beside each saving and what acting interrupts, is measured too.
+    [resources] = [t for t in page.tables if "cost /month before acting" in t["names"]]
+    assert {"cost /month before acting", "acting interrupts", "run rate /month"} <= set(resources["names"])
     for table in page.tables:
         assert table["rows"] > 0 and table["cards"] is (width < 700), table
         assert table["misplaced_count"] == 0, table["misplaced"]
@@ -253,3 +256,49 @@ def test_given_the_demo_then_advice_is_a_headline_figure_apart_from_the_potentia
     assert "2020" in method and "Customer Carbon Footprint Tool" in method and "market-based" in method
     title = re.findall(r"<h1>([^<]+)</h1>", html)[0]
     assert "account 123456789012" in title and "us-east-1" in title and re.search(r"\d{4}-\d\d-\d\d to ", title)
+
+
+def test_given_the_demo_then_each_resource_shows_its_current_cost_or_unknown_with_why_and_what_acting_interrupts(
+    demo: dict[str, Any],
+) -> None:
+    """Issue 31: "current monthly cost beside each saving, and whether acting restarts anything"."""
+    html = Path(demo["path"]).read_text()
+    data = json.loads(Path(demo["path"]).with_suffix(".json").read_text())
+    by_arn = {r["arn"]: r for r in data["resources"]}
+    section = html.split("<h2>Resources</h2>", 1)[1].split("<h2>", 1)[0]
+    known = unknown = 0
+    for tr in section.split("<tr>")[2:]:
+        [arn] = re.findall(r'<span class="name" title="([^"]+)">', tr)
+        [cost] = re.findall(r'data-label="cost /month before acting"><div>(.*?)</div></td>', tr)
+        [acting] = re.findall(r'data-label="acting interrupts"><div>(.*?)</div></td>', tr)
+        resource = by_arn[unescape(arn)]
+        if resource["cost_before_acting_usd_per_month"] is None:
+            assert cost.startswith("unknown<br><small>") and resource["cost_before_acting_unknown"], (arn, cost)
+            unknown += 1
+        else:
+            # Whole dollars: 36.5 (a float a hair above it) reads "36 USD", within half a dollar.
+            plain = re.sub(r"<[^>]+>", "", cost)
+            assert readable(plain, round(resource["cost_before_acting_usd_per_month"], 6), usd=True), (arn, cost)
+            known += 1
+        assert acting and "not stated" not in acting, (arn, acting)
+    assert known > 0 and unknown > 0  # the demo holds priced resources and unpriced ones
+    # What acting interrupts, as each action's unit states it, for the demo's latest actions.
+    acting_of = {
+        re.split(r"[/:]", unescape(re.findall(r'<span class="name" title="([^"]+)">', tr)[0]))[-1]: unescape(
+            re.findall(r'data-label="acting interrupts"><div>(.*?)</div></td>', tr)[0]
+        )
+        for tr in section.split("<tr>")[2:]
+    }
+    assert "cold start" in acting_of["batch-async"]  # scale-to-zero, applied
+    assert acting_of["xgboost-cpu"].startswith("the training job ends")  # stop-training-job, applied
+    assert acting_of["ml-feature-sets"].startswith("nothing restarts")  # merge-lifecycle, applied
+    assert acting_of["churn-idle"].startswith("nothing: restored")  # delete-endpoint, then restored
+    assert acting_of["advise-serverless"].startswith("nothing: advice only")
+    rows = list(csv.DictReader(Path(demo["csv"]).read_text().splitlines()))
+    for line in rows:
+        assert line["acting_interrupts"] and "not stated" not in line["acting_interrupts"], line
+        if line["cost_before_acting_usd_per_month"] == "unknown":
+            assert line["cost_before_acting_unknown"], line
+        else:
+            assert float(line["cost_before_acting_usd_per_month"]) >= 0, line
+            assert line["cost_before_acting_unknown"] == "", line

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ecoguard.actions import interruptions
 from ecoguard.decisions import Outcome
 from ecoguard.report.charts import ticks, week_bars
-from ecoguard.report.interruptions import ADVICE, interrupts
+from ecoguard.report.interruptions import ADVICE, NOT_STATED, NOTHING, interrupts
 from ecoguard.report.ledger import Week
 from ecoguard.report.numbers import cents, parse, quantity
 from ecoguard.report.tables import Column, table
@@ -65,11 +66,16 @@ def test_given_a_row_with_a_cell_too_few_then_the_table_refuses_it_and_each_cell
 
 
 def test_given_an_action_then_the_report_says_whether_acting_interrupts_anything() -> None:
-    assert interrupts("stop-notebook", Outcome.APPLIED).startswith("yes")
-    assert interrupts("put-retention-policy", Outcome.APPLIED).startswith("no")
-    assert interrupts("finding:hyperpod-cluster", Outcome.FINDING) == ADVICE
-    assert interrupts("skip", Outcome.SKIPPED).startswith("no")
-    assert interrupts("restore:stop-notebook", Outcome.RESTORED).startswith("no")
+    """What each action interrupts is its unit's own statement (``ActionUnit.interrupts``), not a table of the
+    report's; advice, skips and restores change nothing whatever the action."""
+    stated = interruptions()
+    assert "kernels" in interrupts("stop-notebook", Outcome.APPLIED, stated)
+    assert "cold" in interrupts("delete-endpoint", Outcome.WOULD_APPLY, stated)
+    assert interrupts("put-retention-policy", Outcome.APPLIED, stated) == NOTHING
+    assert interrupts("finding:hyperpod-cluster", Outcome.FINDING, stated) == ADVICE
+    assert interrupts("stop-notebook", Outcome.SKIPPED, stated).startswith("nothing")
+    assert interrupts("restore:stop-notebook", Outcome.RESTORED, stated).startswith("nothing")
+    assert interrupts("an-action-no-unit-states", Outcome.APPLIED, stated) == NOT_STATED
 
 
 def test_given_twelve_weeks_then_the_trend_dates_its_axis_with_the_year_and_titles_each_axis_once() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from rich.console import Console
 
+from ecoguard.actions import interruptions
 from ecoguard.audit import AuditTrail
 from ecoguard.clock import utc_now
 from ecoguard.decisions import Mode, Outcome
@@ -114,7 +115,7 @@ def play(
 
     console.rule("[bold]impact")
     records = list(audit.records())
-    report = build_report(records, utc_now())
+    report = build_report(records, utc_now(), interruptions=interruptions())
     console.print(report_table(report))
     console.print(guardrails_table(report))
     [html_path, _, csv_path] = write_report(

@@ -13,7 +13,7 @@ estimate ``None`` and names what is unknown: the estimate never invents a number
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -97,9 +97,20 @@ def grid_factors() -> dict[str, GridFactor]:
     }
 
 
+@dataclass(frozen=True)
+class InstancePrice:
+    usd_per_hour: float
+    source: str
+    year: str
+
+
 @cache
-def prices() -> dict[str, tuple[float, str]]:
-    return {row["instance_type"]: (float(row["usd_per_hour"]), row["region"]) for row in _rows("sagemaker-prices.csv")}
+def prices() -> dict[tuple[str, str], InstancePrice]:
+    """(instance type, region) -> its sourced on-demand price per hour (data/sagemaker-prices.csv)."""
+    return {
+        (row["instance_type"], row["region"]): InstancePrice(float(row["usd_per_hour"]), row["source"], row["year"])
+        for row in _rows("sagemaker-prices.csv")
+    }
 
 
 def grid_factor(region: str) -> tuple[GridFactor, bool]:
@@ -111,10 +122,12 @@ def grid_factor(region: str) -> tuple[GridFactor, bool]:
 
 
 def price_per_hour(instance_type: str, region: str) -> float | None:
-    entry = prices().get(instance_type)
-    if entry is None or entry[1] != region:
-        return None
-    return entry[0]
+    entry = prices().get((instance_type, region))
+    return None if entry is None else entry.usd_per_hour
+
+
+def no_instance_price(instance_type: str, region: str) -> str:
+    return f"no sourced on-demand price for {instance_type} in {region}"
 
 
 def compute_estimate(
@@ -133,7 +146,7 @@ def compute_estimate(
     price = price_per_hour(instance_type, region)
     usd = None if price is None else price * hours * count
     if price is None:
-        unknown.append(f"no sourced on-demand price for {instance_type} in {region}")
+        unknown.append(no_instance_price(instance_type, region))
     if instance is None:
         unknown.insert(0, f"{instance_type} is not in the instance table")
         return Estimate(None, None, usd, period, f"{count} x {instance_type} for {hours:g} h", tuple(unknown))
@@ -217,8 +230,11 @@ SERVICE_NAMES = {"cloudwatch-logs": "CloudWatch Logs storage", "s3": "S3 storage
 
 def price_sources() -> list[str]:
     """What the prices are and where they come from, for the report's method line."""
-    sagemaker = ", ".join(sorted({region for _, region in prices().values()}))
-    lines = [f"SageMaker ml.* on-demand in {sagemaker} (FMBENCH pricing table, 2025-01)"]
+    by_region: dict[str, set[str]] = {}
+    for (_, region), entry in prices().items():
+        by_region.setdefault(region, set()).add(entry.year)
+    sagemaker = ", ".join(f"{r} ({', '.join(sorted(years))})" for r, years in sorted(by_region.items()))
+    lines = [f"SageMaker ml.* on-demand per hour in {sagemaker}, third-party transcriptions"]
     by_service: dict[str, dict[str, str]] = {}
     for (service, _, region), price in storage_prices().items():
         by_service.setdefault(service, {})[region] = price.retrieved
@@ -268,6 +284,54 @@ def storage_estimate(
         + ("" if price is None else f", {price.usd_per_gb_month:g} USD per GB-month (retrieved {price.retrieved})")
     )
     return Estimate(kwh, kwh * factor.t_co2e_per_kwh * 1000, usd, period, basis, tuple(unknown))
+
+
+CURRENT = "current"
+"""The key of an impact estimate holding the resource's own cost now (``Cost.to_dict``), over the same period."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a resource costs now over ``period``, at the same sourced prices as its saving; ``usd`` None: unknown,
+    and ``unknown`` says why. The report shows it per month beside the saving."""
+
+    usd: float | None
+    period: str
+    unknown: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"usd": self.usd, "period": self.period, "unknown": list(self.unknown)}
+
+
+def instances_cost(parts: Sequence[tuple[str, int]], *, hours: float, region: str, period: str) -> Cost:
+    """(instance type, count) parts for ``hours`` at their on-demand price; one part without a price leaves
+    the whole unknown (a part is never shown as the whole)."""
+    if not parts:
+        return Cost(None, period, ("no instance-backed capacity",))
+    usd = 0.0
+    unknown: list[str] = []
+    for instance_type, count in parts:
+        price = price_per_hour(instance_type, region)
+        if price is None:
+            unknown.append(no_instance_price(instance_type, region))
+        else:
+            usd += price * hours * count
+    return Cost(None if unknown else usd, period, tuple(dict.fromkeys(unknown)))
+
+
+def stored_cost(
+    stored_bytes: int | None, *, hours: float, region: str, priced_as: tuple[str, str] | None, period: str
+) -> Cost:
+    """``stored_bytes`` kept for ``hours`` at the sourced price per GB-month of ``priced_as`` (service, class)."""
+    if stored_bytes is None:
+        return Cost(None, period, ("stored bytes were not read",))
+    if priced_as is None:
+        return Cost(None, period, ("storage class not known",))
+    price = storage_price(priced_as[0], priced_as[1], region)
+    if price is None:
+        service = SERVICE_NAMES.get(priced_as[0], priced_as[0])
+        return Cost(None, period, (f"no sourced {service} price for {priced_as[1]} in {region}",))
+    return Cost(stored_bytes / GIB * price.usd_per_gb_month * hours / HOURS_PER_MONTH, period)
 
 
 def not_estimated(period: str, basis: str, *why: str) -> dict[str, Any]:

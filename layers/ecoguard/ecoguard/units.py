@@ -9,6 +9,8 @@ A unit names its action and holds everything about it:
   it is InService, is returned as what is still pending, and ``follow_up`` finishes it on a later restore);
 - ``irreversible``: what the change destroys that no restore brings back (deleted log events, a notebook's
   kernels), or ``FULLY_REVERSIBLE``; every unit states it (``Registry`` refuses a unit that does not);
+- ``interrupts``: what acting stops or restarts for whoever uses the resource (a notebook's kernels, an
+  endpoint's next request), or ``NOTHING_RESTARTS``; the impact report shows it beside each saving;
 - ``permissions`` (for ``apply``) and ``restore_permissions`` (for ``current`` and ``undo``): the IAM
   actions each needs, which the least-privilege tests hold against template.yaml and the calls made.
 
@@ -47,6 +49,9 @@ TAG_READ_ACTIONS = frozenset(TAG_READS.values())
 FULLY_REVERSIBLE: str | None = None
 """``ActionUnit.irreversible`` of a change a restore undoes entirely."""
 
+NOTHING_RESTARTS: str | None = None
+"""``ActionUnit.interrupts`` of a change that stops or restarts nothing anyone uses (a retention, a tag)."""
+
 
 class Phase(StrEnum):
     APPLY = "apply"  # ``apply``: needs ``permissions``
@@ -78,6 +83,11 @@ class ActionUnit[P]:
     # Said before it happens, in the audit record's reason, and in the restore's answer: what a restore cannot
     # bring back. No default: every unit states it, ``FULLY_REVERSIBLE`` (None) when nothing is lost.
     irreversible: ClassVar[str | None]
+    # What acting stops or restarts for whoever uses the resource, said beside the saving in the impact report
+    # (which gets it from the entry that builds the report: ``ecoguard.actions.interruptions``), or
+    # ``NOTHING_RESTARTS`` (None). No default: a unit that does not state it reads "not stated" there, and a
+    # test holds every registered unit to it.
+    interrupts: ClassVar[str | None]
     # False: nothing a restore could do brings the resource back; restore refuses, saying ``irreversible``.
     restorable: ClassVar[bool] = True
     # Cannot be made twice (a second DeleteEndpoint fails, a second StartPipelineExecution starts a second

@@ -37,3 +37,9 @@ def registries() -> Iterator[Registry[Any]]:
         found = getattr(importlib.import_module(f"{__name__}.{info.name}"), "REGISTRY", None)
         if isinstance(found, Registry):
             yield found
+
+
+def interruptions() -> dict[str, str | None]:
+    """Action name -> what acting stops or restarts (``ActionUnit.interrupts``; None: nothing), for every unit
+    that states it: the impact report shows it beside each saving (a unit that does not is "not stated")."""
+    return {unit.name: unit.interrupts for found in registries() for unit in found.units if hasattr(unit, "interrupts")}

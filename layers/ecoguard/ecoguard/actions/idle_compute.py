@@ -49,7 +49,7 @@ from ecoguard.runner import GuardrailRunner, daily
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.summary import Trigger
 from ecoguard.sweep import Sweep, SweepResult
-from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Clients, Registry
+from ecoguard.units import FULLY_REVERSIBLE, NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 POOLS, SERVERS, CLUSTERS, CONFIGS, NOTEBOOKS = (
@@ -107,6 +107,7 @@ class EndWarmPool(ActionUnit[ComputeResources]):
     restore_permissions = frozenset({"sagemaker:DescribeTrainingJob"})
     confirm_first = True
     irreversible = "an ended warm pool cannot be brought back; the next training job provisions new instances"
+    interrupts = "the next training job waits for new instances to be provisioned (no warm pool to reuse)"
     restorable = False
 
     def apply(self, action: PlannedAction) -> None:
@@ -159,6 +160,7 @@ class StopTrackingServer(_TrackingServerUnit):
     # Its runs' metadata and artifacts live in its backing store and S3, kept while it is stopped
     # (StopMlflowTrackingServer): starting it again brings back everything.
     irreversible = FULLY_REVERSIBLE
+    interrupts = "the MLflow tracking server stops: its UI and API answer again only once it is started"
     reached_active = INACTIVE
     reached_statuses = ("Stopped", "Stopping")
     restored_active = ACTIVE
@@ -180,6 +182,7 @@ class StartTrackingServer(_TrackingServerUnit):
         {"sagemaker:DescribeMlflowTrackingServer", "sagemaker:StopMlflowTrackingServer", "sagemaker:ListTags"}
     )
     irreversible = FULLY_REVERSIBLE
+    interrupts = NOTHING_RESTARTS
     reached_active = ACTIVE
     reached_statuses = ("Started", "Starting")
     restored_active = INACTIVE

@@ -44,7 +44,7 @@ from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep, SweepResult
-from ecoguard.units import FULLY_REVERSIBLE, ActionUnit, Clients, Registry
+from ecoguard.units import FULLY_REVERSIBLE, NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 READ_ENDPOINT = frozenset({"sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"})
@@ -72,6 +72,7 @@ class MarkIdle(ActionUnit[EndpointPorts]):
     permissions = frozenset({"sagemaker:AddTags"})
     restore_permissions = READ_ENDPOINT | {"sagemaker:DeleteTags"}
     irreversible = FULLY_REVERSIBLE
+    interrupts = NOTHING_RESTARTS  # a tag
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.sagemaker.tag(action.resource.arn, IDLE_SINCE_TAG, str(action.after[IDLE_SINCE_TAG]))
@@ -140,6 +141,9 @@ class DeleteEndpoint(ActionUnit[EndpointPorts]):
     irreversible = (
         "the endpoint's instances and anything on their volumes are gone; a restore re-creates it on new "
         "instances (minutes until InService, its autoscaling registered only then) and its metrics restart"
+    )
+    interrupts = (
+        "the endpoint stops answering; a restore re-creates it cold, on new instances (minutes until InService)"
     )
 
     def apply(self, action: PlannedAction) -> None:
@@ -231,6 +235,7 @@ class _MinimumToZero(ActionUnit[EndpointPorts]):
     permissions = frozenset({"application-autoscaling:RegisterScalableTarget"})
     restore_permissions = READ_ENDPOINT | READ_SCALING | SCALING
     irreversible = FULLY_REVERSIBLE
+    interrupts = "once scaled in to zero, the next request waits for an instance to start (a cold start)"
 
     def _register(self, endpoint: str, target: str, minimum: int, maximum: int) -> None:
         raise NotImplementedError

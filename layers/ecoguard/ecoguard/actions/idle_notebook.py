@@ -53,6 +53,7 @@ class StopNotebook(ActionUnit[SageMakerAdapter]):
         "stopping ends every running kernel, terminal and process, and discards everything outside "
         "/home/ec2-user/SageMaker; a restore starts the instance again, not its kernels or their state"
     )
+    interrupts = "the notebook instance stops: its kernels, terminals and their state are lost; start it to use it"
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.stop_notebook(action.resource.name)

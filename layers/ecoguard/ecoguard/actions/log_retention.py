@@ -37,7 +37,7 @@ from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import SweepResult
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 logger = Logger(child=True)
@@ -79,6 +79,7 @@ class PutRetentionPolicy(ActionUnit[LogGroups]):
         "log events older than the new retention are deleted by CloudWatch Logs for good; a restore puts the "
         "previous retention back, not the deleted events"
     )
+    interrupts = NOTHING_RESTARTS  # older events expire; writing and reading the group go on
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.set_retention(action.resource.name, action.after[RETENTION])

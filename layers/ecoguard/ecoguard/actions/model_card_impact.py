@@ -23,7 +23,7 @@ from ecoguard.guardrails.model_card_impact import (
 )
 from ecoguard.runner import GuardrailRunner
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 DETAILS = "custom_details"
@@ -38,6 +38,7 @@ class UpdateModelCard(ActionUnit[ModelCardAdapter]):
     restore_permissions = frozenset({"sagemaker:DescribeModelCard", "sagemaker:UpdateModelCard", "sagemaker:ListTags"})
     # UpdateModelCard creates a new version of the card (SageMaker API reference, UpdateModelCard).
     irreversible = "the card gets a new version; a restore writes the previous details as one more version"
+    interrupts = NOTHING_RESTARTS
 
     def apply(self, action: PlannedAction) -> None:
         # Re-read the card and merge only ecoguard's keys, so an edit made since is kept.

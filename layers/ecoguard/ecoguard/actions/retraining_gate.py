@@ -49,7 +49,7 @@ from ecoguard.runner import GuardrailRunner
 from ecoguard.settle import SETTLE_AFTER
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
 MAX_TOKEN = 119  # StopPipelineExecution's ClientRequestToken is at most 128 characters
@@ -63,6 +63,7 @@ class StartPipelineExecution(ActionUnit[PipelinesAdapter]):
         {"sagemaker:ListPipelineExecutions", "sagemaker:StopPipelineExecution", "sagemaker:ListTags"}
     )
     irreversible = "a retraining that has finished cannot be undone; a running one is stopped"
+    interrupts = NOTHING_RESTARTS  # a pipeline run starts; nothing running is stopped
 
     def apply(self, action: PlannedAction) -> None:
         after = action.after

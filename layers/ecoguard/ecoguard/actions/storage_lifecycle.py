@@ -60,6 +60,12 @@ class MergeLifecycle(ActionUnit[S3Adapter]):
         "multipart uploads aborted, and objects already transitioned stay in their new storage class; a "
         "restore puts the previous configuration back, not those objects"
     )
+    # Objects in S3 Glacier Flexible Retrieval or Deep Archive are not available for real-time access: a GET
+    # needs a RestoreObject first (S3 User Guide, "Restoring an archived object").
+    interrupts = (
+        "nothing restarts; objects moved to S3 Glacier Flexible Retrieval or Deep Archive are read only after "
+        "a restore (RestoreObject)"
+    )
     # The configuration is read again just before the write; a change made since is merged again.
     confirm_first = True
 

@@ -88,6 +88,7 @@ class ConfigureIdleShutdown(ActionUnit[StudioDomains]):
         "UpdateDomain cannot remove a setting: where a domain had no idle settings, restore sets lifecycle "
         "management DISABLED (idle shutdown off, as before) rather than removing the field"
     )
+    interrupts = "apps idle past the limit shut down, their kernels with them; open them again to resume"
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.update_defaults(action.resource.name, action.after)
@@ -139,6 +140,7 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
         "a Quick build in progress is cancelled (Canvas restarts it when the user logs back in); restore "
         "creates the Canvas app again, a new workspace instance"
     )
+    interrupts = "the Canvas app stops and a Quick build in progress is cancelled; relaunch Canvas to use it"
 
     def apply(self, action: PlannedAction) -> None:
         b = action.before

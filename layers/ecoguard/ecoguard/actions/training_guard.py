@@ -117,6 +117,7 @@ class StopTrainingJob(ActionUnit[TrainingJobs]):
     # The Search index can lag: the job is described and its tags read, and it is decided again, first.
     confirm_first = True
     irreversible = "a stopped training job cannot be resumed; a restore re-creates it under a new name"
+    interrupts = "the training job ends; a rerun starts over unless it checkpointed"
 
     def apply(self, action: PlannedAction) -> None:
         self.ports.stop(action.resource.name)

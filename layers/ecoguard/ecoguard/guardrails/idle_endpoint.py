@@ -66,7 +66,7 @@ from ecoguard.guardrails.scale_from_zero import (
     variant_resource_id,
 )
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt, settable_tags
-from ecoguard.impact import HOURS_PER_DAY, fleet_estimate, region_of
+from ecoguard.impact import CURRENT, HOURS_PER_DAY, fleet_estimate, instances_cost, region_of
 from ecoguard.policy import IdleEndpointsPolicy
 
 GUARDRAIL = "idle-endpoint"
@@ -332,12 +332,13 @@ def _cleared(endpoint: Endpoint, mark: IdleMark) -> StateChange | None:
 
 
 def idle_day_impact(endpoint: Endpoint) -> dict[str, Any]:
-    """What a day of the endpoint's instances costs while idle (CCF at 0% utilization)."""
+    """What a day of the endpoint's instances costs while idle (CCF at 0% utilization), and what they cost a day
+    now (``CURRENT``: the same instances at the same prices)."""
     parts = [(v.instance_type or "unknown", v.instance_count or 1) for v in endpoint.variants if not v.serverless]
-    estimate = fleet_estimate(
-        parts, hours=HOURS_PER_DAY, region=region_of(endpoint.arn), utilization_pct=0, period="per idle day"
-    )
-    return estimate.to_dict()
+    region = region_of(endpoint.arn)
+    estimate = fleet_estimate(parts, hours=HOURS_PER_DAY, region=region, utilization_pct=0, period="per idle day")
+    current = instances_cost(parts, hours=HOURS_PER_DAY, region=region, period="per day")
+    return {**estimate.to_dict(), CURRENT: current.to_dict()}
 
 
 def _scale_to_zero(endpoint: Endpoint, policy: IdleEndpointsPolicy) -> Decision | None:

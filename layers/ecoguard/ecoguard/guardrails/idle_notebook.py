@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from ecoguard.decisions import Decision, Finding, PlannedAction, Resource, Skip
 from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
-from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
+from ecoguard.impact import CURRENT, HOURS_PER_DAY, compute_estimate, instances_cost, region_of
 from ecoguard.policy import IdleNotebooksPolicy, OffHours
 
 GUARDRAIL = "idle-notebook"
@@ -161,13 +161,16 @@ def _decide(
 
 
 def idle_day_impact(notebook: Notebook) -> dict[str, Any]:
-    """What a day of the instance costs while idle (CCF at 0% utilization)."""
+    """What a day of the instance costs while idle (CCF at 0% utilization), and what it costs a day now
+    (``CURRENT``)."""
+    region = region_of(notebook.arn)
     estimate = compute_estimate(
         notebook.instance_type,
         count=1,
         hours=HOURS_PER_DAY,
-        region=region_of(notebook.arn),
+        region=region,
         utilization_pct=0,
         period="per idle day",
     )
-    return estimate.to_dict()
+    current = instances_cost([(notebook.instance_type, 1)], hours=HOURS_PER_DAY, region=region, period="per day")
+    return {**estimate.to_dict(), CURRENT: current.to_dict()}

@@ -32,7 +32,7 @@ from typing import Any
 
 from ecoguard.decisions import OUT_OF_SCOPE, Decision, Plan, PlannedAction, Resource, Skip, plan_of
 from ecoguard.guardrails.tags import is_exempt
-from ecoguard.impact import HOURS_PER_DAY, region_of, storage_estimate
+from ecoguard.impact import CURRENT, HOURS_PER_DAY, region_of, storage_estimate, stored_cost
 from ecoguard.policy import RETENTION_DAYS, LogRetentionPolicy
 
 GUARDRAIL = "log-retention"
@@ -92,20 +92,26 @@ def is_candidate(group: LogGroup, policy: LogRetentionPolicy) -> bool:
 
 
 def retention_impact(group: LogGroup) -> dict[str, Any]:
-    """Expiry removes at most what the group stores now: the per-day storage of those bytes. A class this
-    runtime's SDK cannot read leaves the cost unknown (Standard and Infrequent Access are priced apart)."""
+    """Expiry removes at most what the group stores now: the per-day storage of those bytes, which is also what
+    the group costs now (``CURRENT``). A class this runtime's SDK cannot read leaves the cost unknown (Standard
+    and Infrequent Access are priced apart)."""
+    priced_as = None if group.log_class is None else ("cloudwatch-logs", group.log_class)
+    period = "per day, upper bound (bytes stored now)"
+    region = region_of(group.arn)
     estimate = storage_estimate(
         group.stored_bytes,
         hours=HOURS_PER_DAY,
-        region=region_of(group.arn),
+        region=region,
         medium="hdd",
         replication_key="replication_default",
-        period="per day, upper bound (bytes stored now)",
-        priced_as=None if group.log_class is None else ("cloudwatch-logs", group.log_class),
+        period=period,
+        priced_as=priced_as,
     )
+    current = stored_cost(group.stored_bytes, hours=HOURS_PER_DAY, region=region, priced_as=priced_as, period="per day")
     if group.log_class is None:
         estimate = replace(estimate, unknown=(*estimate.unknown, CLASS_UNREAD))
-    return estimate.to_dict()
+        current = replace(current, unknown=(CLASS_UNREAD,)) if group.stored_bytes is not None else current
+    return {**estimate.to_dict(), CURRENT: current.to_dict()}
 
 
 def governed_by_account_policy(name: str) -> str:

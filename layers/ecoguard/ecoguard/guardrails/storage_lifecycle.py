@@ -37,8 +37,9 @@ from ecoguard.guardrails.lifecycle_merge import (
     merge,
 )
 from ecoguard.guardrails.storage_rule_class import RuleClass, classify_rule, classify_tiering, what_it_does
-from ecoguard.guardrails.storage_savings import NOT_READ, StoredBytes, lifecycle_estimate
+from ecoguard.guardrails.storage_savings import NOT_READ, StoredBytes, bucket_cost, lifecycle_estimate
 from ecoguard.guardrails.tags import is_exempt
+from ecoguard.impact import CURRENT
 from ecoguard.policy import DATA_CLASSES, StorageLifecyclePolicy
 
 GUARDRAIL = "storage-lifecycle"
@@ -254,7 +255,8 @@ def decide_bucket(
         decisions.append(Skip(GUARDRAIL, bucket.resource, reason, before))
     after = target.state()
     if after != before:
-        impact = lifecycle_estimate(added_rules(current.lifecycle, result.config), stored, bucket.region).to_dict()
+        saving = lifecycle_estimate(added_rules(current.lifecycle, result.config), stored, bucket.region)
+        impact = {**saving.to_dict(), CURRENT: bucket_cost(stored, bucket.region).to_dict()}
         decisions.append(
             PlannedAction(GUARDRAIL, bucket.resource, ACTION, before, after, _reason(current, target), impact)
         )

@@ -33,6 +33,7 @@ from ecoguard.impact import (
     GIB,
     HOURS_PER_DAY,
     HOURS_PER_MONTH,
+    Cost,
     Estimate,
     coefficients,
     grid_factor,
@@ -188,6 +189,28 @@ def _rule_part(rule: Mapping[str, Any], by_type: Mapping[str, int], region: str)
     if "Expiration" in rule:  # at most everything stored now: a transition before it saves no more
         return _expiration(by_type, region)
     return _transition(str(transitions[-1]["StorageClass"]), by_type, region)
+
+
+def bucket_cost(stored: StoredBytes, region: str) -> Cost:
+    """What the bucket's bytes cost a day now: each storage type's bytes at its class's sourced price per
+    GB-month. A type of no known class, or a class with no price in the region, leaves it unknown."""
+    period = "per day"
+    if stored.by_type is None:
+        return Cost(None, period, (stored.why,))
+    usd = 0.0
+    unknown: list[str] = []
+    for storage_type, count in sorted(stored.by_type.items()):
+        if not count:
+            continue
+        storage_class = STORAGE_TYPE_CLASS.get(storage_type)
+        price = None if storage_class is None else _price(storage_class, region)
+        if storage_class is None:
+            unknown.append(f"storage type {storage_type} is not one ecoguard knows the class of")
+        elif price is None:
+            unknown.append(_no_price(storage_class, region))
+        else:
+            usd += _usd_per_day(count, price)
+    return Cost(None if unknown else usd, period, tuple(unknown))
 
 
 def lifecycle_estimate(added: Sequence[Mapping[str, Any]], stored: StoredBytes, region: str) -> Estimate:

@@ -55,7 +55,7 @@ from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Plan, PlannedAct
 from ecoguard.guardrails.canvas_idle import decide_canvas, profile_of
 from ecoguard.guardrails.studio import GUARDRAIL, Domain, ObservedDomain, Owner, StudioApp
 from ecoguard.guardrails.tags import is_exempt
-from ecoguard.impact import compute_estimate, not_estimated, region_of
+from ecoguard.impact import CURRENT, compute_estimate, instances_cost, not_estimated, region_of
 from ecoguard.policy import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, StudioIdlePolicy
 
 ACTION = "configure-idle-shutdown"
@@ -118,14 +118,18 @@ def app_finding(domain: Domain, app: StudioApp, now: datetime) -> Finding:
     )
     impact = None
     if app.instance_type and app.instance_type != "system":
-        impact = compute_estimate(
+        region = region_of(domain.arn)
+        estimate = compute_estimate(
             app.instance_type,
             count=1,
             hours=HOURS_PER_MONTH,
-            region=region_of(domain.arn),
+            region=region,
             utilization_pct=None,
             period="per month, if left running",
-        ).to_dict()
+        )
+        # What the app's instance costs a month now (``CURRENT``), at the same price.
+        current = instances_cost([(app.instance_type, 1)], hours=HOURS_PER_MONTH, region=region, period="per month")
+        impact = {**estimate.to_dict(), CURRENT: current.to_dict()}
     return Finding(
         GUARDRAIL,
         resource,

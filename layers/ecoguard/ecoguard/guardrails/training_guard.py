@@ -54,7 +54,7 @@ from ecoguard.decisions import (
     Unreadable,
 )
 from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt, settable_tags
-from ecoguard.impact import HOURS_PER_DAY, compute_estimate, region_of
+from ecoguard.impact import CURRENT, HOURS_PER_DAY, compute_estimate, instances_cost, region_of
 from ecoguard.instances import InstanceType, lookup
 from ecoguard.policy import TrainingGuardPolicy
 
@@ -414,18 +414,24 @@ def decide(observed: ObservedJob | TuningJob, policy: TrainingGuardPolicy, now: 
 def stop_impact(job: TrainingJob, utilization_pct: float) -> dict[str, Any]:
     """A day of the job's instances at the utilization it showed (capped at its MaxRuntime in the basis)."""
     config = job.resource_config
+    instance_type, count = str(config.get("InstanceType", "unknown")), int(config.get("InstanceCount", 1) or 1)
     estimate = compute_estimate(
-        str(config.get("InstanceType", "unknown")),
-        count=int(config.get("InstanceCount", 1) or 1),
+        instance_type,
+        count=count,
         hours=HOURS_PER_DAY,
         region=region_of(job.arn),
         utilization_pct=utilization_pct,
         period="per day the job would have run at that utilization",
     )
+    current = instances_cost([(instance_type, count)], hours=HOURS_PER_DAY, region=region_of(job.arn), period="per day")
     # The saving lasts until SageMaker itself would have stopped the job: TrainingStartTime + MaxRuntimeInSeconds.
     runtime = job.max_runtime_seconds
     ends = None if job.training_start is None or runtime is None else job.training_start + timedelta(seconds=runtime)
-    return {**estimate.to_dict(), "horizon_ends_at": None if ends is None else ends.isoformat()}
+    return {
+        **estimate.to_dict(),
+        "horizon_ends_at": None if ends is None else ends.isoformat(),
+        CURRENT: current.to_dict(),
+    }
 
 
 def family(instance_type: str) -> str:

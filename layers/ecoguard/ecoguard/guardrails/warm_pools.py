@@ -25,7 +25,7 @@ from typing import Any
 from ecoguard.decisions import Finding, Outcome, Plan, PlannedAction, Put, Remove, Skip, StateChange
 from ecoguard.guardrails.idle_compute import GUARDRAIL, ObservedPool, WarmPool
 from ecoguard.guardrails.tags import is_exempt
-from ecoguard.impact import compute_estimate, not_estimated, region_of
+from ecoguard.impact import CURRENT, HOURS_PER_DAY, compute_estimate, instances_cost, not_estimated, region_of
 from ecoguard.policy import WarmPoolsPolicy
 from ecoguard.policy.idle_compute import MAX_KEEP_ALIVE_SECONDS
 
@@ -56,14 +56,19 @@ def remaining_impact(pool: WarmPool, now: datetime) -> dict[str, Any]:
     if pool.instance_type is None or pool.ended_at is None or pool.keep_alive_seconds is None:
         return not_estimated("until the keep-alive ends", f"warm pool of {pool.job}", "instance type or times unknown")
     left = max(pool.keep_alive_seconds - (now - pool.ended_at).total_seconds(), 0.0)
-    return compute_estimate(
+    region = region_of(pool.arn)
+    estimate = compute_estimate(
         pool.instance_type,
         count=pool.instance_count,
         hours=left / 3600,
-        region=region_of(pool.arn),
+        region=region,
         utilization_pct=0.0,
         period="until the keep-alive ends",
-    ).to_dict()
+    )
+    # What the pool's instances cost a day while it is kept (``CURRENT``): the saving itself is not a rate.
+    parts = [(pool.instance_type, pool.instance_count)]
+    current = instances_cost(parts, hours=HOURS_PER_DAY, region=region, period="per day")
+    return {**estimate.to_dict(), CURRENT: current.to_dict()}
 
 
 def plan_warm_pool(observed: ObservedPool, policy: WarmPoolsPolicy, now: datetime) -> Plan:

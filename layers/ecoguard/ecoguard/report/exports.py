@@ -10,7 +10,9 @@ from typing import Any
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD
 from ecoguard.regions import ranked
+from ecoguard.report.costs import current_cost, current_of
 from ecoguard.report.headline import headline
+from ecoguard.report.interruptions import interrupts
 from ecoguard.report.ledger import ActionLine, Report, ResourceRow
 from ecoguard.report.method import method_sentences
 from ecoguard.report.page import title
@@ -44,7 +46,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             dimension: {value: b.as_dict() for value, b in sorted(values.items())}
             for dimension, values in sorted(report.attribution.items())
         },
-        "resources": [_resource(row) for row in report.resources],
+        "resources": [_resource(row, report) for row in report.resources],
         "measured": None
         if report.measured is None
         else {
@@ -78,7 +80,8 @@ def as_dict(report: Report) -> dict[str, Any]:
     return data
 
 
-def _resource(row: ResourceRow) -> dict[str, Any]:
+def _resource(row: ResourceRow, report: Report) -> dict[str, Any]:
+    current = current_cost(row.history)
     return {
         "arn": row.arn,
         "name": row.name,
@@ -98,6 +101,9 @@ def _resource(row: ResourceRow) -> dict[str, Any]:
         "advisory_monthly": row.advisory.as_dict(),
         "horizons": list(row.horizons),
         "history": len(row.history),
+        "cost_before_acting_usd_per_month": current.usd_per_month,
+        "cost_before_acting_unknown": current.why or None,
+        "acting_interrupts": interrupts(row.latest.action, row.latest.outcome, report.interruptions),
     }
 
 
@@ -114,11 +120,13 @@ def csv_columns(report: Report) -> list[str]:
         "action_id", "account", "region", "guardrail", "resource_arn", "resource_name", "resource_kind",
         *(f"tag:{key}" for key in report.attribution_tags),
         "action", "outcome", "mode", "recorded_at", "ended_at", "horizon", "period", *figures, "unknown", "reason",
-        *MEASURED_COLUMNS,
+        *MEASURED_COLUMNS, *CURRENT_COLUMNS, "acting_interrupts",
     ]  # fmt: skip
 
 
 MEASURED_COLUMNS = ("measured_status", "measured_before_usd_per_day", "measured_after_usd_per_day")
+# The resource's own cost a month when the action was decided (its estimate's ``current``), or "unknown" and why.
+CURRENT_COLUMNS = ("cost_before_acting_usd_per_month", "cost_before_acting_unknown")
 
 
 def _measured(report: Report, action_id: str) -> list[str]:
@@ -130,6 +138,11 @@ def _measured(report: Report, action_id: str) -> list[str]:
         return ["", "", ""]
     figures = (found.before_usd_per_day, found.after_usd_per_day)
     return [found.status, *("" if v is None else f"{v:.2f}" for v in figures)]
+
+
+def _current(impact: Any) -> list[str]:
+    cost = current_of(impact)
+    return ["unknown", cost.why] if cost.usd_per_month is None else [f"{cost.usd_per_month:.2f}", ""]
 
 
 def csv_row(report: Report, line: ActionLine) -> list[str]:
@@ -153,6 +166,7 @@ def csv_row(report: Report, line: ActionLine) -> list[str]:
         record.action, record.outcome.value, record.mode.value, record.recorded_at.isoformat(),
         "" if line.ended_at is None else line.ended_at.isoformat(), line.horizon, str(impact.get("period", "")),
         *figures, unknown, record.reason, *_measured(report, record.action_id),
+        *_current(impact), interrupts(record.action, record.outcome, report.interruptions),
     ]  # fmt: skip
 
 

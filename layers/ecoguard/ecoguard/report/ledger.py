@@ -151,6 +151,9 @@ class Report:
     first_record_at: datetime | None = None  # the period covered: from here to generated_at
     # Savings measured from the bill (``ecoguard.report.measured``), when report.measured_savings enables it.
     measured: Measurement | None = None
+    # Action name -> what acting interrupts, as its unit states it (None: nothing restarts); the entry that builds
+    # the report passes ``ecoguard.actions.interruptions()`` (the report imports no action module).
+    interruptions: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def by_account(self) -> dict[str, Breakdown] | None:
@@ -170,12 +173,14 @@ def build_report(
     now: datetime,
     attribution_tags: Iterable[str] = ("team", "cost-center"),
     stack: str | None = None,
+    interruptions: Mapping[str, str | None] | None = None,
 ) -> Report:
     """The report of one account's audit trail. The attribution is by ``attribution_tags`` (the policy's
     ``report.attribution_tags``) and by every other key the records' captured tags carry; ``stack`` names the
-    stack in the title."""
+    stack in the title; ``interruptions`` what each action interrupts (``Report.interruptions``)."""
     report = _build(((account_of(r.pk), region_of(r.pk), r) for r in records), now, tuple(attribution_tags), False)
     report.stack = stack
+    report.interruptions = dict(interruptions or {})
     return report
 
 
@@ -183,9 +188,12 @@ def build_org_report(
     located: Iterable[tuple[str, str, AuditRecord]],
     now: datetime,
     attribution_tags: Iterable[str] = ("team", "cost-center"),
+    interruptions: Mapping[str, str | None] | None = None,
 ) -> Report:
     """The report over (account, region, record) from every member, attributed by account and region too."""
-    return _build(located, now, tuple(attribution_tags), True)
+    report = _build(located, now, tuple(attribution_tags), True)
+    report.interruptions = dict(interruptions or {})
+    return report
 
 
 def _build(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from ecoguard.audit import NOT_REVERSIBLE, AuditRecord
 from ecoguard.regions import ranked
 from ecoguard.report.charts import INK, PALETTE, week_bars
+from ecoguard.report.costs import CurrentCost, current_cost
 from ecoguard.report.headline import FIGURES, headline_text
 from ecoguard.report.interruptions import interrupts
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
@@ -249,19 +250,22 @@ def _resources(report: Report) -> str:
     tags = report.attribution_tags
     shown = [row for row in report.resources if not all_zero(row)]
     zeros = [row for row in report.resources if all_zero(row)]
-    rows = [_resource_row(row, tags) for row in shown[:RESOURCE_ROWS]]
+    rows = [_resource_row(row, tags, report.interruptions) for row in shown[:RESOURCE_ROWS]]
     more = len(shown) - len(rows)
     cols = [
         Column("resource"),
         *(Column(t) for t in tags),
         Column("latest"),
+        Column(CURRENT_HEAD),
         *(Column(h, numeric=True) for h in FIGURE_HEADS),
-        Column("acting interrupts"),
+        Column(INTERRUPTS_HEAD),
     ]
     kinds = sorted({row.kind for row in zeros})
     return (
         "<h2>Resources</h2><p class=note>Each resource once, in its latest state; its audit history on request. "
-        "Ranked by monthly run rate, potential and advice.</p>"
+        "Ranked by monthly run rate, potential and advice. Its cost a month before acting is what it cost when "
+        "ecoguard last decided (now, for advice and dry-run actions), at the same sourced prices as its saving; "
+        "what acting interrupts is each action's own statement.</p>"
         + table(cols, rows)
         + (f'<p class="note">{more:,} more resource(s) in the CSV export.</p>' if more > 0 else "")
         + (
@@ -274,7 +278,18 @@ def _resources(report: Report) -> str:
     )
 
 
-def _resource_row(row: ResourceRow, tags: tuple[str, ...]) -> list[str]:
+CURRENT_HEAD = "cost /month before acting"
+INTERRUPTS_HEAD = "acting interrupts"
+
+
+def current_cell(cost: CurrentCost) -> str:
+    """The resource's current monthly cost, or "unknown" with its reason (never 0 for unknown)."""
+    if cost.usd_per_month is None:
+        return f"{UNKNOWN}<br><small>{_e(shorten(cost.why, 80))}</small>"
+    return f'<span class="tok">{_e(quantity(cost.usd_per_month, "usd"))}</span>'  # one line: "1,030 USD"
+
+
+def _resource_row(row: ResourceRow, tags: tuple[str, ...], stated: Mapping[str, str | None]) -> list[str]:
     latest = row.latest
     return [
         f'<span class="name" title="{_e(row.arn)}">{token(row.name)}</span><br><small>{token(row.kind)}, '
@@ -283,11 +298,12 @@ def _resource_row(row: ResourceRow, tags: tuple[str, ...]) -> list[str]:
         f"{token(latest.action)}: <b>{token(latest.outcome.value)}</b>"
         + (f"<br><small>lasts {_e(', '.join(row.horizons))}</small>" if row.horizons else "")
         + (f"<br><small>{row.unestimated} action(s) without an estimate</small>" if row.unestimated else ""),
+        current_cell(current_cost(row.history)),
         _both(row.avoided),
         _both(row.run_rate),
         _both(row.potential),
         _both(row.advisory),
-        _e(interrupts(latest.action, latest.outcome)),
+        _e(interrupts(latest.action, latest.outcome, stated)),
     ]
 
 
