@@ -71,7 +71,7 @@ class BedrockAdapter:
         calling(self._bedrock.delete_provisioned_model_throughput, provisionedModelId=arn)
 
     def usage(self, arn: str, days: int, now: datetime) -> dict[str, MetricEvidence]:
-        end = now.replace(minute=0, second=0, microsecond=0)
+        end = now.replace(second=0, microsecond=0)
         start = end - timedelta(days=days)
         queries = [
             MetricQuery(f"{metric}|{stat}", NAMESPACE, metric, ((DIMENSION, arn),), stat, DAY, start, end)
