@@ -7,14 +7,16 @@ Bedrock publishes it (``tools/simulator/seed_bedrock.py``).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
 from ecoguard.decisions import Outcome
+from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
-from tests.conftest import REGION, Stack, fail_calls, load_event, record_calls
+from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.bedrock_shim import throughput_exists
 from tools.simulator.invoke import reset_caches
 from tools.simulator.seed_bedrock import BUSY, COMMITTED, ENDING, EXEMPT, IDLE, YOUNG, publish_usage, seed_throughputs
@@ -116,7 +118,9 @@ def test_given_a_request_between_the_notice_and_the_deletion_then_the_fresh_read
     stack, arns = seeded
     use_policy(stack, no_data_is_idle=True)
     sweep(stack, "enforce", "run-1")
-    publish_usage(boto3.client("cloudwatch", region_name=REGION), arns[IDLE.name], 1, datetime.now(UTC) - timedelta(minutes=2))
+    publish_usage(
+        boto3.client("cloudwatch", region_name=REGION), arns[IDLE.name], 1, datetime.now(UTC) - timedelta(minutes=2)
+    )
     sweep(stack, "enforce", "run-2")
     assert throughput_exists(arns[IDLE.name])
     assert not by_action(stack, "delete-provisioned-throughput")
@@ -167,3 +171,24 @@ def test_given_cloudwatch_refusing_the_usage_read_then_the_throughput_is_failed_
     sweep(stack, "enforce", "run-2")
     assert all(throughput_exists(arn) for arn in arns.values())
     assert not by_action(stack, "delete-provisioned-throughput")
+
+
+def test_given_a_sweep_out_of_time_then_it_hands_off_and_the_continuation_finishes_the_listing(
+    seeded: tuple[Stack, dict[str, str]],
+) -> None:
+    stack, _ = seeded
+    use_policy(stack, no_data_is_idle=True)
+    invoked = lambda_async_invoke_shim()
+    [paused] = stack.invoke(
+        FN,
+        load_event(SWEEP),
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
+        remaining_ms=lambda: 10_000,
+    )
+    assert paused["finished"] is False
+    [request] = invoked
+    [finished] = stack.invoke(FN, json.loads(request["body"]), env={"ECOGUARD_MODE": "dry-run"})
+    assert finished["finished"] is True
+    kinds = {r.action for r in stack.records()}
+    assert {"finding:idle-throughput-notice", "finding:committed-throughput", "finding:commitment-ending"} <= kinds

@@ -153,9 +153,7 @@ def _list(self: BedrockResponse) -> str:
     if not 1 <= size <= 1000:
         raise _Invalid("maxResults must be between 1 and 1000")
     status = self._get_param("statusEquals")
-    listed = sorted(
-        (t for t in _store().values() if status in (None, t.status)), key=lambda t: (t.created, t.arn)
-    )
+    listed = sorted((t for t in _store().values() if status in (None, t.status)), key=lambda t: (t.created, t.arn))
     start = int(self._get_param("nextToken") or 0)
     page = listed[start : start + size]
     summaries = []
