@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
+from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
@@ -192,3 +193,35 @@ def test_given_a_sweep_out_of_time_then_it_hands_off_and_the_continuation_finish
     assert finished["finished"] is True
     kinds = {r.action for r in stack.records()}
     assert {"finding:idle-throughput-notice", "finding:committed-throughput", "finding:commitment-ending"} <= kinds
+
+
+def test_given_the_owner_tags_it_exempt_after_the_sweep_read_it_then_the_fresh_read_skips_the_deletion(
+    seeded: tuple[Stack, dict[str, str]],
+) -> None:
+    # The role's Deny on aws:ResourceTag/ecoguard:exempt is not evaluated by moto; the re-read before the
+    # deletion is the control exercised here.
+    stack, arns = seeded
+    use_policy(stack, no_data_is_idle=True)
+    sweep(stack, "enforce", "run-1")
+    owner = boto3.client("bedrock", region_name=REGION)
+    target = arns[IDLE.name]
+    asked: list[object] = []
+    seen: list[str] = []
+
+    def note_resource(params: dict[str, object], **_: object) -> None:
+        asked.append(params.get("resourceARN"))
+
+    def tag_after_first_answer(**_: object) -> None:
+        # The sweep's read has its answer (not exempt); the owner tags the throughput right after it.
+        if asked[-1] == target and not seen:
+            seen.append(target)
+            owner.tag_resource(resourceARN=target, tags=[{"key": "ecoguard:exempt", "value": "true"}])
+
+    events = client("bedrock").meta.events
+    events.register("provide-client-params.bedrock.ListTagsForResource", note_resource)
+    events.register("after-call.bedrock.ListTagsForResource", tag_after_first_answer)
+    sweep(stack, "enforce", "run-2")
+    assert seen == [target]
+    assert throughput_exists(target)
+    assert not by_action(stack, "delete-provisioned-throughput")
+    assert any(r.resource.name == IDLE.name and r.outcome is Outcome.SKIPPED for r in stack.records())
