@@ -1,5 +1,6 @@
 """``ecoguard advise``: the open serving and training right-sizing recommendations of a deployed stack (and
-what to do before a Bedrock Provisioned Throughput commitment ends), the largest monthly saving first, with their evidence (the report's "serving" section, in the terminal)."""
+what to do before a Bedrock Provisioned Throughput commitment ends), the largest monthly saving first, with their
+evidence (the report's "serving" section, in the terminal)."""
 
 from __future__ import annotations
 

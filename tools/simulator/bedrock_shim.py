@@ -96,7 +96,7 @@ class ShimThroughput:
 def _store(account: str | None = None, region: str | None = None) -> dict[str, ShimThroughput]:
     account = account or os.environ.get("MOTO_ACCOUNT_ID") or ACCOUNT
     region = region or os.environ.get("AWS_REGION") or REGION
-    backend = bedrock_backends[account][region]
+    backend: Any = bedrock_backends[account][region]
     if not hasattr(backend, "ecoguard_throughputs"):
         backend.ecoguard_throughputs = {}
     store: dict[str, ShimThroughput] = backend.ecoguard_throughputs
