@@ -192,3 +192,10 @@ def test_given_no_listed_price_when_estimated_then_the_cost_is_unknown_never_zer
 
 def test_given_the_guardrail_disabled_when_planned_then_nothing_is_decided() -> None:
     assert plan_throughput(observe(), BedrockThroughputPolicy(enabled=False), NOW).decisions == ()
+
+
+def test_given_a_deletion_applied_then_the_report_says_what_it_interrupts() -> None:
+    from ecoguard.report.interruptions import interrupts
+
+    said = interrupts(DELETE, Outcome.APPLIED)
+    assert said.startswith("yes: requests to its ARN fail") and "new ARN" in said

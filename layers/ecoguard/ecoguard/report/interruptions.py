@@ -19,6 +19,7 @@ INTERRUPTS = {
     "mark-idle": "no: a tag is written",
     "update-model-card": "no: the model card is updated",
     "start-pipeline-execution": "no: a retraining pipeline starts",
+    "delete-provisioned-throughput": "yes: requests to its ARN fail; buying it again makes a new ARN",
 }
 NOT_STATED = "not stated for this action"
 ADVICE = "no: advice only, nothing is changed"
