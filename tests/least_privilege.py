@@ -117,7 +117,10 @@ def unit_mismatches(observed: Mapping[tuple[str, str], Iterable[str]], granted: 
     for registry in registries():
         for unit in registry.units:
             declared = {Phase.APPLY: unit.permissions, Phase.RESTORE: unit.restore_permissions}
-            for phase, function in ((Phase.APPLY, registry.function), (Phase.RESTORE, RESTORE_FUNCTION)):
+            # A unit restore refuses (``restorable`` False) is read back (``current``) only where its change is
+            # settled (ecoguard.settle), in the function that applies it: RestoreFunction never calls it.
+            reader = RESTORE_FUNCTION if unit.restorable else registry.function
+            for phase, function in ((Phase.APPLY, registry.function), (Phase.RESTORE, reader)):
                 for action in sorted(set(observed.get((unit.name, phase.value), ())) - declared[phase]):
                     problems.append(f"{unit.name} ({phase}): calls {action}, which it does not declare")
                 for action in sorted(declared[phase] - granted.get(function, set())):

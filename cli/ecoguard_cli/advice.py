@@ -1,5 +1,6 @@
-"""``ecoguard advise``: the open serving and training right-sizing recommendations of a deployed stack, the
-largest monthly saving first, with their evidence (the report's "serving" section, in the terminal)."""
+"""``ecoguard advise``: the open serving and training right-sizing recommendations of a deployed stack (and
+what to do before a Bedrock Provisioned Throughput commitment ends), the largest monthly saving first, with their
+evidence (the report's "serving" section, in the terminal)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from rich.table import Table
 
 from ecoguard.audit import AuditTrail
+from ecoguard.guardrails.bedrock_throughput import GUARDRAIL as THROUGHPUT
 from ecoguard.guardrails.serving_advisor import GUARDRAIL as SERVING
 from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
 from ecoguard.report_serving import ServingLine, ServingSection, evidence_text
@@ -16,7 +18,7 @@ from ecoguard.report_serving import ServingLine, ServingSection, evidence_text
 def open_advice(dynamodb: Any, table: str) -> list[ServingLine]:
     trail = AuditTrail(dynamodb, table)
     section = ServingSection()
-    for guardrail in (SERVING, TRAINING):
+    for guardrail in (SERVING, TRAINING, THROUGHPUT):
         for record in trail.records(guardrail):
             section.add(record)
     return section.lines()

@@ -100,4 +100,5 @@ def test_the_state_keepers_are_exactly_the_idle_endpoint_idle_compute_and_servin
         "IdleEndpointFunction",
         "IdleComputeFunction",
         "ServingAdvisorFunction",
+        "BedrockThroughputFunction",  # its idle notices
     }

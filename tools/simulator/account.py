@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from tools.simulator.alarm_history_shim import alarm_history_shim
 from tools.simulator.autoscaling_shim import autoscaled_endpoint_shims
+from tools.simulator.bedrock_shim import bedrock_throughput_shim
 from tools.simulator.cloudwatch_shim import dimension_order_shim, percentile_shim
 from tools.simulator.compute_shim import compute_shims
 from tools.simulator.dynamodb_shim import transactions_without_table_copies
@@ -37,7 +38,7 @@ def simulated_aws() -> Iterator[None]:
     (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
     autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``), and CloudWatch percentiles
     (``cloudwatch_shim.py``), alarm history (``alarm_history_shim.py``), and Model Monitor's schedules
-    (``monitoring_shim.py``). The
+    (``monitoring_shim.py``), and Bedrock Provisioned Throughput (``bedrock_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -53,6 +54,7 @@ def simulated_aws() -> Iterator[None]:
         dimension_order_shim(),
         alarm_history_shim(),
         monitoring_schedules_shim(),
+        bedrock_throughput_shim(),
     ):
         yield
 

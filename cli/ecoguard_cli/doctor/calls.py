@@ -14,8 +14,10 @@ type (Service Authorization Reference); tests/template/test_doctor_calls.py chec
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ecoguard.actions import registries
+from ecoguard.units import ActionUnit
 
 RESTORE_FUNCTION = "RestoreFunction"
 SAMPLE = "ecoguard-doctor-sample"
@@ -76,6 +78,9 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     | {"sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
        "sagemaker:DescribeModel", "sagemaker:ListMonitoringSchedules", "tag:GetResources",
        "cloudwatch:GetMetricData"},
+    "BedrockThroughputFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
+    | {"bedrock:ListProvisionedModelThroughputs", "bedrock:GetProvisionedModelThroughput",
+       "bedrock:ListTagsForResource", "cloudwatch:GetMetricData"},
     RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
     | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent", "kms:VerifyMac"},
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
@@ -93,6 +98,7 @@ EXEMPT_DENIED: Mapping[str, frozenset[str]] = {
     "IdleNotebookFunction": frozenset({"sagemaker:StopNotebookInstance"}),
     "StudioIdleFunction": frozenset({"sagemaker:UpdateDomain", "sagemaker:DeleteApp"}),
     "IdleComputeFunction": frozenset({"sagemaker:UpdateTrainingJob", "sagemaker:StopMlflowTrackingServer"}),
+    "BedrockThroughputFunction": frozenset({"bedrock:DeleteProvisionedModelThroughput"}),
 }
 
 _SM = "arn:{partition}:sagemaker:{region}:{account}:"
@@ -101,6 +107,8 @@ _SCALABLE_TARGET = "arn:{partition}:application-autoscaling:{region}:{account}:s
 # A Canvas app: app/<domain-id>/<user-profile>/<app-type>/<app-name> (Service Authorization Reference, SageMaker
 # AI resource types); the Studio functions touch Canvas apps only.
 _CANVAS_APP = _SM + "app/d-" + SAMPLE + "/" + SAMPLE + "/canvas/default"
+# A provisioned model's ARN ends in 12 lower-case alphanumerics (botocore's Bedrock model, ProvisionedModelArn).
+_PROVISIONED_MODEL = "arn:{partition}:bedrock:{region}:{account}:provisioned-model/ecoguard0smp"
 # Action -> the sample resource it is simulated on. {audit_table}, {topic}, {key}, {queue}, {report_bucket},
 # {function} (the function's own name), {central_bus} and {stack} are the deployed stack's own.
 SAMPLE_RESOURCE: Mapping[str, str] = {
@@ -188,6 +196,10 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:ListPipelineExecutions": _SM + "pipeline/" + SAMPLE,
     "sagemaker:StartPipelineExecution": _SM + "pipeline/" + SAMPLE,
     "sagemaker:StopPipelineExecution": _SM + "pipeline/" + SAMPLE + "/execution/" + SAMPLE,
+    "bedrock:ListProvisionedModelThroughputs": "*",
+    "bedrock:GetProvisionedModelThroughput": _PROVISIONED_MODEL,
+    "bedrock:ListTagsForResource": _PROVISIONED_MODEL,
+    "bedrock:DeleteProvisionedModelThroughput": _PROVISIONED_MODEL,
     "application-autoscaling:DescribeScalableTargets": "*",
     "application-autoscaling:DescribeScalingPolicies": "*",
     "application-autoscaling:DescribeScheduledActions": "*",
@@ -210,7 +222,7 @@ VIA_SERVICE: Mapping[str, str] = {"kms:CreateGrant": "sagemaker", "kms:DescribeK
 _PENDING_INDEX = "{audit_table}/index/by-pending"
 SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
             "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction",
-            "RetrainingGateFunction")  # fmt: skip
+            "RetrainingGateFunction", "BedrockThroughputFunction")  # fmt: skip
 # Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     **{(function, "dynamodb:Query"): _PENDING_INDEX for function in SETTLING},
@@ -230,10 +242,19 @@ def calls_of(function: str) -> frozenset[str] | None:
         permission
         for registry in registries()
         for unit in registry.units
-        for permission in (unit.restore_permissions if function == RESTORE_FUNCTION else unit.permissions)
-        if function in (RESTORE_FUNCTION, registry.function)
+        for permission in _unit_calls(unit, registry.function, function)
     )
     return FUNCTION_CALLS[function] | units
+
+
+def _unit_calls(unit: type[ActionUnit[Any]], applies: str, function: str) -> frozenset[str]:
+    """What ``function`` calls for ``unit``: its change where it is applied, its read-back and undo on
+    RestoreFunction; a unit restore refuses is read back only where it is settled, by the function applying it."""
+    if function == RESTORE_FUNCTION:
+        return unit.restore_permissions if unit.restorable else frozenset()
+    if function != applies:
+        return frozenset()
+    return unit.permissions if unit.restorable else unit.permissions | unit.restore_permissions
 
 
 def sample_resource(function: str, action: str, place: Mapping[str, str]) -> str | None:

@@ -15,10 +15,14 @@ from typing import Any
 
 from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
+from ecoguard.guardrails.bedrock_throughput import COMMITMENT_ENDING, COMMITTED
+from ecoguard.guardrails.bedrock_throughput import GUARDRAIL as THROUGHPUT
 from ecoguard.guardrails.serving_advisor import CLOSED_SUFFIX, GUARDRAIL
 from ecoguard.guardrails.training_rightsizing import KINDS as TRAINING_KINDS
 
 FINDING = "finding:"
+# Bedrock Provisioned Throughput bought with a commitment: what to do before its term ends (advice only).
+THROUGHPUT_KINDS = frozenset({COMMITTED, COMMITMENT_ENDING})
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def advice_kind(record: AuditRecord) -> tuple[str, bool] | None:
     closed = kind.endswith(CLOSED_SUFFIX)
     base = kind.removesuffix(CLOSED_SUFFIX)
     if record.guardrail == GUARDRAIL or base in TRAINING_KINDS:
+        return base, closed
+    if record.guardrail == THROUGHPUT and base in THROUGHPUT_KINDS:
         return base, closed
     return None
 

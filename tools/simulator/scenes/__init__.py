@@ -5,6 +5,7 @@ modules import: they import nothing of this package's ``__init__``."""
 
 from __future__ import annotations
 
+from tools.simulator.scenes.bedrock_throughput import BedrockThroughputScene
 from tools.simulator.scenes.context import Scene
 from tools.simulator.scenes.idle_compute import IdleComputeScene
 from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
@@ -29,4 +30,5 @@ def scenes() -> list[Scene]:
         StudioIdleScene(),
         IdleComputeScene(),
         ServingAdvisorScene(),
+        BedrockThroughputScene(),
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError
+from ecoguard.policy.bedrock_throughput import BedrockThroughputPolicy
 from ecoguard.policy.document import Policy, build_policy, bundled_policy_text, merge, parse_document
 from ecoguard.policy.idle_compute import AdvisoryPolicy, IdleComputePolicy, MlflowPolicy, WarmPoolsPolicy
 from ecoguard.policy.idle_inference import (
@@ -71,6 +72,7 @@ __all__ = [
     "AdvisoryPolicy",
     "ArtifactClassPolicy",
     "AuditPolicy",
+    "BedrockThroughputPolicy",
     "BreachParameterNames",
     "DataClass",
     "IdleComputePolicy",
