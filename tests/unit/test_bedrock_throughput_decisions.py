@@ -199,4 +199,4 @@ def test_given_a_deletion_applied_then_the_report_says_what_it_interrupts() -> N
     from ecoguard.report.interruptions import interrupts
 
     said = interrupts(DELETE, Outcome.APPLIED, interruptions())
-    assert said.startswith("requests to the provisioned model's ARN fail") and "new ARN" in said
+    assert said.startswith("requests to its ARN fail") and "new ARN" in said

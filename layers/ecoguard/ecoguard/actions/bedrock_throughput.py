@@ -64,7 +64,7 @@ class DeleteProvisionedThroughput(ActionUnit[ThroughputResources]):
     restore_permissions = frozenset({"bedrock:GetProvisionedModelThroughput"})
     confirm_first = True
     irreversible = IRREVERSIBLE
-    interrupts = "requests to the provisioned model's ARN fail; buying it again makes a new ARN to call"
+    interrupts = "requests to its ARN fail; buying it again makes a new ARN"
     restorable = False
     unrepeatable = True  # a second delete answers ResourceNotFoundException
 

@@ -46,7 +46,10 @@ TOKEN_CHARACTERS = 20  # identifiers up to this length are never broken at their
 def token(text: object) -> str:
     """An identifier (a name, an action, a date) kept on one line when it is short enough to fit one."""
     escaped = html.escape(str(text))
-    return f'<span class="tok">{escaped}</span>' if len(str(text)) <= TOKEN_CHARACTERS else escaped
+    if len(str(text)) <= TOKEN_CHARACTERS:
+        return f'<span class="tok">{escaped}</span>'
+    # A longer one may break after a CloudFormation type's "::" (AWS::Bedrock::ProvisionedModelThroughput).
+    return escaped.replace("::", "::<wbr>")
 
 
 def columns(headers: Sequence[str], numeric_from: int = 99) -> list[Column]:
