@@ -18,6 +18,7 @@ from __future__ import annotations
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError
 from ecoguard.policy.document import Policy, build_policy, bundled_policy_text, merge, parse_document
+from ecoguard.policy.ec2_accelerators import Ec2AcceleratorsPolicy
 from ecoguard.policy.idle_compute import AdvisoryPolicy, IdleComputePolicy, MlflowPolicy, WarmPoolsPolicy
 from ecoguard.policy.idle_inference import (
     IdleEndpointsPolicy,
@@ -73,6 +74,7 @@ __all__ = [
     "AuditPolicy",
     "BreachParameterNames",
     "DataClass",
+    "Ec2AcceleratorsPolicy",
     "IdleComputePolicy",
     "IdleEndpointsPolicy",
     "IdleInferencePolicy",

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError
 
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError, StrictModel, section
+from ecoguard.policy.ec2_accelerators import Ec2AcceleratorsPolicy
 from ecoguard.policy.idle_compute import IdleComputePolicy
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
@@ -54,6 +55,9 @@ class Policy(StrictModel):
     serving_advisor: ServingAdvisorPolicy = section(
         ServingAdvisorPolicy,
         "Serving and training right-sizing advice (ServingAdvisorFunction, TrainingGuardFunction).",
+    )
+    ec2_accelerators: Ec2AcceleratorsPolicy = section(
+        Ec2AcceleratorsPolicy, "Idle EC2 GPU, Trainium and Inferentia instances (Ec2AcceleratorsFunction)."
     )
 
 
