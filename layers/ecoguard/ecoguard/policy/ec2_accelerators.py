@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ecoguard.guardrails.tags import MAX_IDLE_HOURS
 from ecoguard.policy.base import StrictModel, utilization
 
 # The CloudWatch agent's metrics_collection_interval, in seconds: 60 by default; under 60 makes high-resolution
@@ -28,7 +27,7 @@ class Ec2AcceleratorsPolicy(StrictModel):
     idle_hours: int = Field(
         default=24,
         ge=1,
-        le=MAX_IDLE_HOURS,
+        le=24 * 14,  # CloudWatch keeps 1-minute data for 15 days (CloudWatch User Guide, metrics retention)
         description=(
             "An instance running this long whose every GPU stayed at or under `max_gpu_util_percent` in every "
             "hour is idle (the tag ecoguard:idle-hours=N overrides it). At most 336: CloudWatch keeps "
