@@ -75,7 +75,7 @@ def test_given_the_sample_sweep_in_dry_run_then_only_the_idle_ebs_gpu_instance_w
     [result] = stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "dry-run"})
     assert "StopInstances" not in calls.calls
     assert {state(i) for i in ids.values()} == {"running"}
-    assert outcomes(stack, ids) == {"idle": (Outcome.WOULD_APPLY, "stop-instance"), **EXPECTED}
+    assert outcomes(stack, ids) == {"idle": (Outcome.WOULD_APPLY, "stop-accelerator-instance"), **EXPECTED}
     assert result["evaluated"] == len(ids)
 
 
@@ -87,7 +87,7 @@ def test_given_enforce_then_the_idle_instance_is_stopped_and_restored_by_startin
     assert {name: state(i) for name, i in ids.items()} == {
         name: "stopped" if name == "idle" else "running" for name in ids
     }
-    assert outcomes(stack, ids) == {"idle": (Outcome.APPLIED, "stop-instance"), **EXPECTED}
+    assert outcomes(stack, ids) == {"idle": (Outcome.APPLIED, "stop-accelerator-instance"), **EXPECTED}
     [stopped] = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
     assert stopped.before == {"State": "running", "InstanceType": "g5g.xlarge"}
     assert stopped.resource.arn == f"arn:aws:ec2:{REGION}:123456789012:instance/{ids['idle']}"

@@ -42,7 +42,7 @@ from ecoguard.guardrails.tags import idle_hours_from_tags, is_exempt
 from ecoguard.policy.ec2_accelerators import Ec2AcceleratorsPolicy
 
 GUARDRAIL = "ec2-accelerators"
-STOP = "stop-instance"
+STOP = "stop-accelerator-instance"
 KIND = "AWS::EC2::Instance"
 GPU_NAMESPACE = "CWAgent"
 GPU_METRIC = "nvidia_smi_utilization_gpu"
