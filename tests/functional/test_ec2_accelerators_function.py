@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ import pytest
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
 from ecoguard.guardrails.ec2_accelerators import GPU_METRIC, GPU_NAMESPACE
+from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
-from tests.conftest import REGION, Stack, fail_calls, load_event, record_calls
+from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
+from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_ec2 import launch, publish_gpu, state
 
 FN = "Ec2AcceleratorsFunction"
@@ -107,7 +110,8 @@ def test_given_an_exempt_tag_added_after_the_listing_then_the_fresh_read_before_
     def exempt_before_the_fresh_read(params: dict[str, Any], **_: Any) -> None:
         # The read of one instance by id (InstanceIds) is the fresh read before the stop: the owner tags it first.
         if "InstanceId.1" in str(params.get("body", "")):
-            owner.create_tags(Resources=[idle], Tags=[{"Key": "ecoguard:exempt", "Value": "true"}])
+            with as_another_actor():  # the owner's call, not the function's (least privilege, dry-run check)
+                owner.create_tags(Resources=[idle], Tags=[{"Key": "ecoguard:exempt", "Value": "true"}])
 
     client("ec2").meta.events.register("before-call.ec2.DescribeInstances", exempt_before_the_fresh_read)
     stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
@@ -148,3 +152,22 @@ def test_given_one_gpu_instance_then_its_series_are_listed_by_instance_and_read_
         ("SampleCount", 3600),
         ("SampleCount", 3600),
     ]
+
+
+def test_given_a_sweep_out_of_time_then_it_hands_off_and_its_continuation_decides_every_instance(
+    seeded: tuple[Stack, dict[str, str]],
+) -> None:
+    stack, ids = seeded
+    invoked = lambda_async_invoke_shim()
+    [paused] = stack.invoke(
+        FN,
+        load_event(SWEEP),
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
+        remaining_ms=lambda: 10_000,
+    )
+    assert paused["finished"] is False
+    [request] = invoked
+    [finished] = stack.invoke(FN, json.loads(request["body"]), env={"ECOGUARD_MODE": "dry-run"})
+    assert finished["finished"] is True
+    assert outcomes(stack, ids) == {"idle": (Outcome.WOULD_APPLY, "stop-accelerator-instance"), **EXPECTED}
