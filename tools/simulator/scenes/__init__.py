@@ -6,6 +6,7 @@ modules import: they import nothing of this package's ``__init__``."""
 from __future__ import annotations
 
 from tools.simulator.scenes.context import Scene
+from tools.simulator.scenes.ec2_accelerators import Ec2AcceleratorsScene
 from tools.simulator.scenes.idle_compute import IdleComputeScene
 from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
 from tools.simulator.scenes.log_retention import LogRetentionScene
@@ -29,4 +30,5 @@ def scenes() -> list[Scene]:
         StudioIdleScene(),
         IdleComputeScene(),
         ServingAdvisorScene(),
+        Ec2AcceleratorsScene(),
     ]
