@@ -121,9 +121,7 @@ def test_the_idle_compute_scene_ends_the_unused_pool_stops_the_server_in_off_hou
     assert results["idle-compute/restore"] == "restored"
 
 
-def test_the_ec2_accelerators_scene_stops_and_restores_the_idle_gpu_instance_and_only_reports_the_instance_store_one() -> (
-    None
-):
+def test_the_ec2_accelerators_scene_stops_and_restores_the_idle_gpu_and_only_reports_the_instance_store_one() -> None:
     out = io.StringIO()
     results = run_demo(Console(file=out, width=160))
     ebs, store = "g5g.xlarge, EBS only", "g5.xlarge, 250 GB instance store"
