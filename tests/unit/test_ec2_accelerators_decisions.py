@@ -139,7 +139,7 @@ def test_rule_7_given_forged_zeros_the_maximum_keeps_the_real_busy_datapoint() -
 def test_rule_8_given_an_idle_instance_another_owns_or_a_stop_would_harm_then_it_is_a_finding_only(
     fields: dict[str, object], kind: str, said: str
 ) -> None:
-    decision = decide(observed(instance(**fields)), POLICY, NOW)
+    decision = decide(observed(replace(instance(), **fields)), POLICY, NOW)  # type: ignore[arg-type]
     assert isinstance(decision, Finding) and decision.kind == kind
     assert said in decision.reason and "not stopped" in decision.reason
 
