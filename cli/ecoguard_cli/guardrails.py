@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ecoguard.guardrails.ec2_accelerators import GUARDRAIL as EC2_ACCELERATORS
 from ecoguard.guardrails.idle_compute import GUARDRAIL as IDLE_COMPUTE
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL as IDLE_ENDPOINT
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as IDLE_NOTEBOOK
@@ -16,6 +17,7 @@ from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING_GUARD
 GUARDRAILS = tuple(
     sorted(
         {
+            EC2_ACCELERATORS,
             IDLE_COMPUTE,
             IDLE_ENDPOINT,
             IDLE_NOTEBOOK,
