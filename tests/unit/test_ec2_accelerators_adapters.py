@@ -156,3 +156,16 @@ def test_given_a_series_cloudwatch_could_not_return_whole_then_it_holds_no_hours
         )
         [series] = GpuMetricsAdapter(cloudwatch).series("i-0a", 1, NOW)
     assert series.hourly_maximum == () and series.hourly_samples == ()
+
+
+def test_given_a_runtime_sdk_without_include_managed_resources_then_the_listing_does_not_send_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An older botocore refuses an unknown parameter before sending (ParamValidationError): ask its model first.
+    import ecoguard.adapters.ec2_instances as module
+
+    monkeypatch.setattr(module, "accepts", lambda client, operation, *members: False)
+    client = ec2()
+    with Stubber(client) as stub:
+        stub.add_response("describe_instances", {"Reservations": []}, {"Filters": ANY, "MaxResults": 1000})
+        assert list(Ec2InstancesAdapter(client).instance_page(None).items) == []

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ecoguard.adapters.sdk_support import accepts
 from ecoguard.errors import calling
 from ecoguard.guardrails.accelerator_impact import AcceleratorType
 from ecoguard.guardrails.ec2_accelerators import Instance
@@ -58,6 +59,10 @@ class Ec2InstancesAdapter:
     def __init__(self, ec2: Any) -> None:  # an EC2 client (no type stubs are installed for EC2)
         self._ec2 = ec2
         self._types: dict[str, AcceleratorType | None] = {}
+        # IncludeManagedResources is newer than some runtimes' botocore, which would refuse the call
+        # (ParamValidationError); without it, the instances an AWS service hides are not listed, so not touched.
+        managed = accepts(ec2, "DescribeInstances", "IncludeManagedResources")
+        self._managed: dict[str, Any] = {"IncludeManagedResources": True} if managed else {}
 
     def _arn(self, owner: str, instance_id: str) -> str:
         meta = self._ec2.meta
@@ -81,7 +86,7 @@ class Ec2InstancesAdapter:
     def instance_page(self, token: str | None) -> Page[Instance]:
         """One page of running instances (``IncludeManagedResources``: instances an AWS service manages too,
         which it otherwise hides, so that they are reported rather than missed)."""
-        kwargs: dict[str, Any] = {"Filters": RUNNING, "MaxResults": PAGE_SIZE, "IncludeManagedResources": True}
+        kwargs: dict[str, Any] = {"Filters": RUNNING, "MaxResults": PAGE_SIZE, **self._managed}
         if token:
             kwargs["NextToken"] = token
         response = calling(self._ec2.describe_instances, **kwargs)
@@ -94,7 +99,7 @@ class Ec2InstancesAdapter:
 
     def instance(self, instance_id: str) -> Instance | None:
         """The instance as it is now; None when EC2 no longer lists it."""
-        response = calling(self._ec2.describe_instances, InstanceIds=[instance_id], IncludeManagedResources=True)
+        response = calling(self._ec2.describe_instances, InstanceIds=[instance_id], **self._managed)
         for reservation in response.get("Reservations", []):
             for described in reservation.get("Instances", []):
                 if described.get("InstanceId") == instance_id:
@@ -110,7 +115,7 @@ class Ec2InstancesAdapter:
         return replace(instance, disable_api_stop=protected)
 
     def state(self, instance_id: str) -> str | None:
-        response = calling(self._ec2.describe_instances, InstanceIds=[instance_id], IncludeManagedResources=True)
+        response = calling(self._ec2.describe_instances, InstanceIds=[instance_id], **self._managed)
         for reservation in response.get("Reservations", []):
             for described in reservation.get("Instances", []):
                 return str(described.get("State", {}).get("Name", "unknown"))
