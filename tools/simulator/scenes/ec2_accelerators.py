@@ -29,9 +29,7 @@ class Ec2AcceleratorsScene:
         }
         for kind, instance in self.instances.items():
             publish_gpu(instance, IDLE_DAY, name="NVIDIA A10G" if kind.startswith("g5.") else "NVIDIA T4G")
-        return (
-            "two EC2 GPU instances whose GPU stayed at 0% for 25 h (one g5g.xlarge, one g5.xlarge with instance store)"
-        )
+        return "a g5g.xlarge and a g5.xlarge (with instance store), their GPU at 0% for 25 h"
 
     def run(self, ctx: DemoContext, mode: Mode) -> dict[str, Any]:
         ctx.invoke(FUNCTION, ctx.router.scheduled_event(FUNCTION) | {"id": f"ec2-accelerators-{mode.value}"}, mode)
