@@ -91,13 +91,8 @@ COMMON = {
     # InsufficientInstanceCapacity (not enough capacity of the type in the zone: a GPU start's usual refusal).
     "ec2": {"RequestLimitExceeded", "InternalError", "Unavailable", "InsufficientInstanceCapacity"},
 }
-STATUS = {
-    "SlowDown": 503,
-    "InternalError": 500,
-    "ServiceUnavailable": 503,
-    "InternalFailure": 500,
-    "InsufficientInstanceCapacity": 500,
-}
+STATUS = {"SlowDown": 503, "InternalError": 500, "ServiceUnavailable": 503, "InternalFailure": 500}
+STATUS |= {"InsufficientInstanceCapacity": 500}  # an EC2 server error (EC2 API Reference, "Error codes")
 
 
 @dataclass(frozen=True)
