@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ecoguard.guardrails.bedrock_throughput import GUARDRAIL as BEDROCK_THROUGHPUT
+from ecoguard.guardrails.ec2_accelerators import GUARDRAIL as EC2_ACCELERATORS
 from ecoguard.guardrails.idle_compute import GUARDRAIL as IDLE_COMPUTE
 from ecoguard.guardrails.idle_endpoint import GUARDRAIL as IDLE_ENDPOINT
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as IDLE_NOTEBOOK
@@ -18,6 +19,7 @@ GUARDRAILS = tuple(
     sorted(
         {
             BEDROCK_THROUGHPUT,
+            EC2_ACCELERATORS,
             IDLE_COMPUTE,
             IDLE_ENDPOINT,
             IDLE_NOTEBOOK,

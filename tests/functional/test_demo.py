@@ -132,3 +132,13 @@ def test_the_bedrock_scene_notices_then_deletes_the_idle_hourly_throughput_and_r
     # Advice is recorded once a day whatever the mode: the dry-run recorded the committed one's end date.
     assert ("finding:committed-throughput", "finding") in dry["actions"]
     assert results["bedrock-throughput/restore"] == "skipped"  # restore refuses: re-buying is a purchase
+
+
+def test_the_ec2_accelerators_scene_stops_and_restores_the_idle_gpu_and_only_reports_the_instance_store_one() -> None:
+    out = io.StringIO()
+    results = run_demo(Console(file=out, width=160))
+    ebs, store = "g5g.xlarge, EBS only", "g5.xlarge, 250 GB instance store"
+    assert results["ec2-accelerators/dry-run"]["states"] == {ebs: "running", store: "running"}
+    assert results["ec2-accelerators/enforce"]["states"] == {ebs: "stopped", store: "running"}
+    assert results["ec2-accelerators/restore"] == "restored"
+    assert "250 GB of instance store, whose data a stop erases: not stopped" in out.getvalue()

@@ -83,7 +83,7 @@ def test_each_function_role_is_simulated_and_allows_every_call_the_function_make
     # logs:DescribeLogGroups got Resource "*" and the Studio, idle-compute and serving functions were merged,
     # this test expected 8 functions and that grant lacking in two roles; the template now grants it.)
     assert set(rows) == {f"permissions: {f}" for f in FUNCTION_CALLS if f != "AuditForwarderFunction"}
-    assert len(rows) == 12  # BedrockThroughputFunction joined the eleven
+    assert len(rows) == 13  # BedrockThroughputFunction and Ec2AcceleratorsFunction joined the eleven
     assert {name: row.detail for name, row in rows.items() if row.result is not Status.OK} == {}
     for row in rows.values():
         assert row.detail.startswith("all ") and "calls allowed" in row.detail
@@ -108,7 +108,7 @@ def test_a_call_the_deployed_role_lacks_is_reported_as_an_implicit_deny(doctor: 
 def test_each_exempt_deny_of_the_template_holds_in_the_simulation(doctor: Doctor) -> None:
     rows = [r for r in doctor.rows() if r.check.startswith("exempt deny: ")]
     assert {r.check for r in rows} == {f"exempt deny: {f}" for f in EXEMPT_DENIED}
-    assert len(rows) == 9  # the Studio, idle-compute and Bedrock throughput functions' Never* joined the six
+    assert len(rows) == 10  # the Studio, idle-compute, Bedrock throughput and EC2 functions' Never* joined the six
     assert [r.detail for r in rows if r.result is not Status.OK] == []
 
 

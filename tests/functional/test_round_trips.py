@@ -59,6 +59,8 @@ from tools.simulator.seed import retention_snapshot, seed_log_groups
 from tools.simulator.seed_bedrock import IDLE as IDLE_THROUGHPUT
 from tools.simulator.seed_bedrock import seed_throughputs
 from tools.simulator.seed_compute import seed_idle_compute
+from tools.simulator.seed_ec2 import launch, publish_gpu
+from tools.simulator.seed_ec2 import state as instance_state
 from tools.simulator.seed_inference import (
     EndpointSeed,
     autoscale,
@@ -87,8 +89,13 @@ COMMON = {
     "logs": {"ThrottlingException", "ServiceUnavailable", "InternalFailure"},
     "s3": {"SlowDown", "InternalError", "ServiceUnavailable"},
     "cloudwatch": {"Throttling", "ServiceUnavailable", "InternalFailure"},
+    # EC2 models no per-operation errors; its API reference lists them all on one page, "Error codes for the
+    # Amazon EC2 API": RequestLimitExceeded (throttling), and the server errors InternalError, Unavailable and
+    # InsufficientInstanceCapacity (not enough capacity of the type in the zone: a GPU start's usual refusal).
+    "ec2": {"RequestLimitExceeded", "InternalError", "Unavailable", "InsufficientInstanceCapacity"},
 }
 STATUS = {"SlowDown": 503, "InternalError": 500, "ServiceUnavailable": 503, "InternalFailure": 500}
+STATUS |= {"InsufficientInstanceCapacity": 500}  # an EC2 server error (EC2 API Reference, "Error codes")
 
 
 @dataclass(frozen=True)
@@ -589,6 +596,21 @@ def throughput_act(stack: Stack) -> AuditRecord:
     return applied(stack, "delete-provisioned-throughput")
 
 
+# -- idle EC2 accelerator instances ----------------------------------------------------------------------------
+
+
+def accelerator_seed(stack: Stack, shims: ExitStack) -> State:
+    stack.use_policy({"ec2_accelerators": {"idle_hours": 2}})
+    instance = launch("g5g.xlarge", age=timedelta(days=1))
+    publish_gpu(instance, [0.0] * 3 * 60)
+    return lambda: instance_state(instance)
+
+
+def accelerator_act(stack: Stack) -> AuditRecord:
+    stack.invoke("Ec2AcceleratorsFunction", load_event("ec2_accelerators/scheduled-sweep.json"), env=ENFORCE)
+    return applied(stack, "stop-accelerator-instance")
+
+
 ROUND_TRIPS: dict[str, RoundTrip] = {
     "put-retention-policy": RoundTrip(
         retention_seed, retention_act, Fault("logs", "DeleteRetentionPolicy", "ServiceUnavailableException")
@@ -632,6 +654,9 @@ ROUND_TRIPS: dict[str, RoundTrip] = {
     ),
     "end-warm-pool": RoundTrip(pool_seed, pool_act, None),
     "delete-provisioned-throughput": RoundTrip(throughput_seed, throughput_act, None),
+    "stop-accelerator-instance": RoundTrip(
+        accelerator_seed, accelerator_act, Fault("ec2", "StartInstances", "InsufficientInstanceCapacity")
+    ),
 }
 
 UNITS = sorted(unit.name for registry in registries() for unit in registry.units)

@@ -81,6 +81,9 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "BedrockThroughputFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
     | {"bedrock:ListProvisionedModelThroughputs", "bedrock:GetProvisionedModelThroughput",
        "bedrock:ListTagsForResource", "cloudwatch:GetMetricData"},
+    "Ec2AcceleratorsFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
+    | {"ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceAttribute",
+       "cloudwatch:ListMetrics", "cloudwatch:GetMetricData"},
     RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
     | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent", "kms:VerifyMac"},
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
@@ -99,6 +102,7 @@ EXEMPT_DENIED: Mapping[str, frozenset[str]] = {
     "StudioIdleFunction": frozenset({"sagemaker:UpdateDomain", "sagemaker:DeleteApp"}),
     "IdleComputeFunction": frozenset({"sagemaker:UpdateTrainingJob", "sagemaker:StopMlflowTrackingServer"}),
     "BedrockThroughputFunction": frozenset({"bedrock:DeleteProvisionedModelThroughput"}),
+    "Ec2AcceleratorsFunction": frozenset({"ec2:StopInstances"}),
 }
 
 _SM = "arn:{partition}:sagemaker:{region}:{account}:"
@@ -216,13 +220,19 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     # An endpoint configuration's KmsKeyId, used by SageMaker as RestoreFunction re-creates it.
     "kms:CreateGrant": "arn:{partition}:kms:{region}:{account}:key/" + SAMPLE,
     "kms:DescribeKey": "arn:{partition}:kms:{region}:{account}:key/" + SAMPLE,
+    # DescribeInstances and DescribeInstanceTypes: no resource type (Service Authorization Reference, Amazon EC2).
+    "ec2:DescribeInstances": "*",
+    "ec2:DescribeInstanceTypes": "*",
+    "ec2:DescribeInstanceAttribute": "arn:{partition}:ec2:{region}:{account}:instance/i-0" + "0" * 16,
+    "ec2:StopInstances": "arn:{partition}:ec2:{region}:{account}:instance/i-0" + "0" * 16,
+    "ec2:StartInstances": "arn:{partition}:ec2:{region}:{account}:instance/i-0" + "0" * 16,
 }
 # The service a KMS call goes through (the kms:ViaService a role's condition reads); SNS for the others.
 VIA_SERVICE: Mapping[str, str] = {"kms:CreateGrant": "sagemaker", "kms:DescribeKey": "sagemaker"}
 _PENDING_INDEX = "{audit_table}/index/by-pending"
 SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
             "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction",
-            "RetrainingGateFunction", "BedrockThroughputFunction")  # fmt: skip
+            "RetrainingGateFunction", "BedrockThroughputFunction", "Ec2AcceleratorsFunction")  # fmt: skip
 # Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     **{(function, "dynamodb:Query"): _PENDING_INDEX for function in SETTLING},

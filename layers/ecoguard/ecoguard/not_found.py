@@ -73,6 +73,12 @@ SIGNALS: tuple[NotFoundSignal, ...] = (
         "dynamodb", "ResourceNotFoundException", "", "DynamoDB API Reference: GetItem, PutItem, Query (Errors)"
     ),
     NotFoundSignal("ssm", "ParameterNotFound", "", "Systems Manager API Reference: GetParameter (Errors)"),
+    NotFoundSignal(
+        "ec2",
+        "InvalidInstanceID.NotFound",
+        "",
+        "Amazon EC2 API Reference, Error codes: InvalidInstanceID.NotFound (DescribeInstances, StartInstances)",
+    ),
     NotFoundSignal("iam", "NoSuchEntity", "", "IAM API Reference: GetRole (Errors)"),
     NotFoundSignal("s3", "NoSuchBucket", "", "Amazon S3 API Reference: Error codes (NoSuchBucket, 404)"),
     NotFoundSignal(

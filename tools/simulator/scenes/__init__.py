@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tools.simulator.scenes.bedrock_throughput import BedrockThroughputScene
 from tools.simulator.scenes.context import Scene
+from tools.simulator.scenes.ec2_accelerators import Ec2AcceleratorsScene
 from tools.simulator.scenes.idle_compute import IdleComputeScene
 from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
 from tools.simulator.scenes.log_retention import LogRetentionScene
@@ -31,4 +32,5 @@ def scenes() -> list[Scene]:
         IdleComputeScene(),
         ServingAdvisorScene(),
         BedrockThroughputScene(),
+        Ec2AcceleratorsScene(),
     ]

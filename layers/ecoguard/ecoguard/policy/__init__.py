@@ -19,6 +19,7 @@ from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError
 from ecoguard.policy.bedrock_throughput import BedrockThroughputPolicy
 from ecoguard.policy.document import Policy, build_policy, bundled_policy_text, merge, parse_document
+from ecoguard.policy.ec2_accelerators import Ec2AcceleratorsPolicy
 from ecoguard.policy.idle_compute import AdvisoryPolicy, IdleComputePolicy, MlflowPolicy, WarmPoolsPolicy
 from ecoguard.policy.idle_inference import (
     IdleEndpointsPolicy,
@@ -75,6 +76,7 @@ __all__ = [
     "BedrockThroughputPolicy",
     "BreachParameterNames",
     "DataClass",
+    "Ec2AcceleratorsPolicy",
     "IdleComputePolicy",
     "IdleEndpointsPolicy",
     "IdleInferencePolicy",

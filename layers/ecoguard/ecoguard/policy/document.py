@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 from ecoguard.policy.audit import AuditPolicy
 from ecoguard.policy.base import PolicyError, StrictModel, section
 from ecoguard.policy.bedrock_throughput import BedrockThroughputPolicy
+from ecoguard.policy.ec2_accelerators import Ec2AcceleratorsPolicy
 from ecoguard.policy.idle_compute import IdleComputePolicy
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
@@ -58,6 +59,9 @@ class Policy(StrictModel):
     )
     bedrock_throughput: BedrockThroughputPolicy = section(
         BedrockThroughputPolicy, "Idle Bedrock Provisioned Throughput (BedrockThroughputFunction)."
+    )
+    ec2_accelerators: Ec2AcceleratorsPolicy = section(
+        Ec2AcceleratorsPolicy, "Idle EC2 GPU, Trainium and Inferentia instances (Ec2AcceleratorsFunction)."
     )
 
 
