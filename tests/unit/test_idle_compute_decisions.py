@@ -263,7 +263,9 @@ def test_given_a_cluster_whose_groups_all_run_on_a_training_plan_then_no_scale_d
 def test_given_a_cluster_with_one_group_on_a_plan_then_only_the_on_demand_group_is_advised_and_estimated() -> None:
     ctl = InstanceGroup("ctl", "ml.m5.xlarge", 1, 1)
     workers = InstanceGroup("workers", "ml.p5.48xlarge", 4, 4, training_plan=PLAN)
-    [finding] = plan_cluster(Cluster("llm", f"{ARN}:cluster/x", "InService", (ctl, workers)), AdvisoryPolicy()).decisions
+    [finding] = plan_cluster(
+        Cluster("llm", f"{ARN}:cluster/x", "InService", (ctl, workers)), AdvisoryPolicy()
+    ).decisions
     [alone] = plan_cluster(Cluster("llm", f"{ARN}:cluster/x", "InService", (ctl,)), AdvisoryPolicy()).decisions
     assert isinstance(finding, Finding) and isinstance(alone, Finding)
     assert "review the utilization of ctl there" in finding.reason

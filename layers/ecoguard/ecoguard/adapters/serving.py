@@ -32,6 +32,17 @@ if TYPE_CHECKING:
 MONITORING = frozenset({"Pending", "Scheduled"})
 
 
+def reservation_of(live: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:
+    """The ML capacity reservation a variant is deployed on: ``CapacityReservationConfig.MlReservationArn`` in
+    DescribeEndpoint's ProductionVariantSummary, else in the configuration's ProductionVariant (SageMaker API
+    reference, ProductionVariantCapacityReservationSummary, ProductionVariantCapacityReservationConfig)."""
+    for source in (live, spec):
+        arn = (source.get("CapacityReservationConfig") or {}).get("MlReservationArn")
+        if isinstance(arn, str) and arn:
+            return arn
+    return None
+
+
 class ServingAdapter:
     def __init__(self, sagemaker: SageMakerClient, tagging: TaggingAdapter) -> None:
         self._sm = sagemaker
@@ -103,6 +114,7 @@ class ServingAdapter:
                     containers=max(len((model or {}).get("Containers") or []), 1),
                     model_package=str(package) if package else None,
                     private_registry=(container.get("ImageConfig") or {}).get("RepositoryAccessMode") == "Vpc",
+                    capacity_reservation=reservation_of(live, spec),
                 )
             )
         capture = raw.get("DataCaptureConfig") or config.get("DataCaptureConfig") or {}
