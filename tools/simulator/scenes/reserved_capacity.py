@@ -30,10 +30,18 @@ class ReservedCapacityScene:
 
     def run(self, ctx: DemoContext, mode: Mode) -> dict[str, Any]:
         ctx.invoke(FUNCTION, ctx.router.scheduled_event(FUNCTION) | {"id": f"reserved-{mode.value}"}, mode)
-        notices = [r for r in ctx.audit.records(self.guardrail) if r.mode is mode and r.action == f"finding:{UNUSED}"]
+        # A notice is recorded once per commitment per UTC day (its audit key), whichever mode recorded it first.
+        notices = [r for r in ctx.audit.records(self.guardrail) if r.action == f"finding:{UNUSED}"]
         for record in notices:
-            ctx.console.print(f"  {record.outcome.value}: {record.resource.name}: {record.reason}")
+            if record.mode is mode:
+                ctx.console.print(f"  {record.outcome.value}: {record.resource.name}: {record.reason}")
         hours = {r.resource.name: r.before.get("unused_instance_hours") for r in notices}
-        said = ", ".join(f"{name} {value} instance-hours" for name, value in sorted(hours.items()))
-        ctx.console.print(f"Reserved hours that would expire unused, noticed: {said or 'none'}.")
+        said = ", ".join(
+            f"{name} {value:g} instance-hours" if isinstance(value, float) else f"{name} {value} instance-hours"
+            for name, value in sorted(hours.items())
+        )
+        if mode is Mode.DRY_RUN:
+            ctx.console.print(f"Reserved hours that would expire unused, noticed: {said or 'none'}.")
+        else:
+            ctx.console.print("Enforce changes nothing paid in advance; today's notices stand (once a day each).")
         return {"unused_instance_hours": hours}
