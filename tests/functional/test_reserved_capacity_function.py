@@ -7,13 +7,16 @@ them (shims ``moto_has_no_training_plans``, ``moto_has_no_capacity_blocks``; tes
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import boto3
 import pytest
 
 from ecoguard.decisions import Outcome
 from ecoguard.guardrails.reserved_capacity import UNUSED
-from tests.conftest import Stack, fail_calls, load_event, record_calls
+from tests.conftest import REGION, Stack, fail_calls, load_event, record_calls
 from tools.simulator.reserved_capacity_shim import seed_capacity_block, seed_training_plan
+from tools.simulator.training_jobs import ROLE
 
 FN = "ReservedCapacityFunction"
 SWEEP = "reserved_capacity/scheduled-sweep.json"
@@ -100,3 +103,29 @@ def test_given_the_policy_turns_it_off_then_nothing_is_listed_or_recorded(seeded
     sweep(seeded, "enforce", "run-1")
     assert "ListTrainingPlans" not in calls.calls and "DescribeCapacityReservations" not in calls.calls
     assert not [r for r in seeded.records() if r.action == NOTICE]
+
+
+def test_given_a_hyperpod_cluster_on_a_training_plan_then_idle_compute_names_the_plan_and_gives_no_scale_down_advice(
+    stack: Stack,
+) -> None:
+    # DescribeCluster returns each instance group's TrainingPlanArn (ClusterInstanceGroupDetails); moto keeps the
+    # member CreateCluster was given.
+    now = datetime.now(UTC)
+    plan_arn = seed_training_plan("hyperpod-plan", total=4, available=0, start=now, end=now + timedelta(days=20))
+    lifecycle: Any = {"SourceS3Uri": "s3://sagemaker-lifecycle/hyperpod/", "OnCreate": "on_create.sh"}
+    group = {"LifeCycleConfig": lifecycle, "ExecutionRole": ROLE, "ThreadsPerCore": 1}
+    boto3.client("sagemaker", region_name=REGION).create_cluster(
+        ClusterName="llm-on-plan",
+        InstanceGroups=[
+            {"InstanceGroupName": "controller", "InstanceType": "ml.m5.xlarge", "InstanceCount": 1, **group},
+            {"InstanceGroupName": "workers", "InstanceType": "ml.g5.12xlarge", "InstanceCount": 4,
+             "TrainingPlanArn": plan_arn, **group},
+        ],
+        VpcConfig={"SecurityGroupIds": ["sg-0a1b2c3d"], "Subnets": ["subnet-0a1b2c3d"]},
+    )  # fmt: skip
+    [_] = stack.invoke("IdleComputeFunction", load_event("idle_compute/scheduled-sweep.json"))
+    [finding] = [r for r in stack.records() if r.resource.name == "llm-on-plan"]
+    assert finding.outcome is Outcome.FINDING
+    assert "workers run(s) on training plan hyperpod-plan" in finding.reason
+    assert "review the utilization of controller there" in finding.reason
+    assert finding.before["training_plans"] == [plan_arn]
