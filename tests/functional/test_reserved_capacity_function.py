@@ -113,16 +113,17 @@ def test_given_a_hyperpod_cluster_on_a_training_plan_then_idle_compute_names_the
     now = datetime.now(UTC)
     plan_arn = seed_training_plan("hyperpod-plan", total=4, available=0, start=now, end=now + timedelta(days=20))
     lifecycle: Any = {"SourceS3Uri": "s3://sagemaker-lifecycle/hyperpod/", "OnCreate": "on_create.sh"}
-    group = {"LifeCycleConfig": lifecycle, "ExecutionRole": ROLE, "ThreadsPerCore": 1}
+    group: Any = {"LifeCycleConfig": lifecycle, "ExecutionRole": ROLE, "ThreadsPerCore": 1}
+    groups: Any = [
+        {"InstanceGroupName": "controller", "InstanceType": "ml.m5.xlarge", "InstanceCount": 1, **group},
+        {"InstanceGroupName": "workers", "InstanceType": "ml.g5.12xlarge", "InstanceCount": 4,
+         "TrainingPlanArn": plan_arn, **group},
+    ]  # fmt: skip
     boto3.client("sagemaker", region_name=REGION).create_cluster(
         ClusterName="llm-on-plan",
-        InstanceGroups=[
-            {"InstanceGroupName": "controller", "InstanceType": "ml.m5.xlarge", "InstanceCount": 1, **group},
-            {"InstanceGroupName": "workers", "InstanceType": "ml.g5.12xlarge", "InstanceCount": 4,
-             "TrainingPlanArn": plan_arn, **group},
-        ],
+        InstanceGroups=groups,
         VpcConfig={"SecurityGroupIds": ["sg-0a1b2c3d"], "Subnets": ["subnet-0a1b2c3d"]},
-    )  # fmt: skip
+    )
     [_] = stack.invoke("IdleComputeFunction", load_event("idle_compute/scheduled-sweep.json"))
     [finding] = [r for r in stack.records() if r.resource.name == "llm-on-plan"]
     assert finding.outcome is Outcome.FINDING
