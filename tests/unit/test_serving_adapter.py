@@ -8,7 +8,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from ecoguard.adapters.serving import ServingAdapter, reservation_of
+from ecoguard.adapters.sagemaker import reservation_of
+from ecoguard.adapters.serving import ServingAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import serverless_exclusions

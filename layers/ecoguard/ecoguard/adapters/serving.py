@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ecoguard.adapters.sagemaker import PAGE_SIZE, SageMakerAdapter, unless_gone
+from ecoguard.adapters.sagemaker import PAGE_SIZE, SageMakerAdapter, reservation_of, unless_gone
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import ServedEndpoint, VariantConfig
@@ -30,17 +30,6 @@ if TYPE_CHECKING:
 # A schedule in these states monitors its endpoint (MonitoringScheduleSummary MonitoringScheduleStatus: Pending,
 # Failed, Scheduled, Stopped; SageMaker API reference). Stopped and Failed ones start no monitoring job.
 MONITORING = frozenset({"Pending", "Scheduled"})
-
-
-def reservation_of(live: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:
-    """The ML capacity reservation a variant is deployed on: ``CapacityReservationConfig.MlReservationArn`` in
-    DescribeEndpoint's ProductionVariantSummary, else in the configuration's ProductionVariant (SageMaker API
-    reference, ProductionVariantCapacityReservationSummary, ProductionVariantCapacityReservationConfig)."""
-    for source in (live, spec):
-        arn = (source.get("CapacityReservationConfig") or {}).get("MlReservationArn")
-        if isinstance(arn, str) and arn:
-            return arn
-    return None
 
 
 class ServingAdapter:
