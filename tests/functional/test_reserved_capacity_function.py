@@ -6,6 +6,7 @@ them (shims ``moto_has_no_training_plans``, ``moto_has_no_capacity_blocks``; tes
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ import pytest
 
 from ecoguard.decisions import Outcome
 from ecoguard.guardrails.reserved_capacity import UNUSED
-from tests.conftest import REGION, Stack, fail_calls, load_event, record_calls
+from ecoguard.invocation import invoke_own_function
+from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.reserved_capacity_shim import seed_capacity_block, seed_training_plan
 from tools.simulator.training_jobs import ROLE
 
@@ -130,3 +132,20 @@ def test_given_a_hyperpod_cluster_on_a_training_plan_then_idle_compute_names_the
     assert "workers run(s) on training plan hyperpod-plan" in finding.reason
     assert "review the utilization of controller there" in finding.reason
     assert finding.before["training_plans"] == [plan_arn]
+
+
+def test_given_a_sweep_out_of_time_then_it_hands_off_and_the_continuation_notices_both_listings(seeded: Stack) -> None:
+    invoked = lambda_async_invoke_shim()
+    [paused] = seeded.invoke(
+        FN,
+        load_event(SWEEP),
+        env={"ECOGUARD_MODE": "dry-run"},
+        hand_off=invoke_own_function,
+        remaining_ms=lambda: 10_000,
+    )
+    assert paused["finished"] is False
+    [request] = invoked
+    [finished] = seeded.invoke(FN, json.loads(request["body"]), env={"ECOGUARD_MODE": "dry-run"})
+    assert finished["finished"] is True
+    notices = {r.resource.name for r in seeded.records() if r.action == NOTICE}
+    assert notices == {"llm-pretrain", "cr-0aaaabbbbccccdddd"}
