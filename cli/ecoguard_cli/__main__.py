@@ -14,9 +14,10 @@ import yaml
 from rich.console import Console
 
 from ecoguard.audit import AuditTrail
+from ecoguard.clock import utc_now
 from ecoguard.policy import build_policy
 from ecoguard_cli import operations
-from ecoguard_cli.advice import advice_table, open_advice
+from ecoguard_cli.advice import advice_table, commitments_table, open_advice, open_commitments
 from ecoguard_cli.audit_view import audit_view
 from ecoguard_cli.doctor.deployment import Deployment
 from ecoguard_cli.doctor.run import doctor_table, exit_code, run_checks
@@ -229,10 +230,15 @@ def print_doctor(session: boto3.session.Session, stack: str) -> int:
 
 def print_advice(session: boto3.session.Session, table: str, *, as_json: bool) -> int:
     lines = open_advice(session.client("dynamodb"), table)
+    reserved = open_commitments(session.client("dynamodb"), table, utc_now())
     if as_json:
-        Console().print_json(json.dumps([line.as_dict() for line in lines], default=str))
+        unused = [{"recommendation": "use-reserved-capacity", **line.as_dict()} for line in reserved]
+        Console().print_json(json.dumps([line.as_dict() for line in lines] + unused, default=str))
     else:
         Console().print(advice_table(lines, f"open serving and right-sizing advice in {table} ({len(lines)})"))
+        if reserved:
+            title = f"reserved capacity noticed with hours unused, still running ({len(reserved)})"
+            Console().print(commitments_table(reserved, title))
     return 0
 
 

@@ -9,6 +9,7 @@ from ecoguard.guardrails.idle_endpoint import GUARDRAIL as IDLE_ENDPOINT
 from ecoguard.guardrails.idle_notebook import GUARDRAIL as IDLE_NOTEBOOK
 from ecoguard.guardrails.log_retention import GUARDRAIL as LOG_RETENTION
 from ecoguard.guardrails.model_card_impact import GUARDRAIL as MODEL_CARD_IMPACT
+from ecoguard.guardrails.reserved_capacity import GUARDRAIL as RESERVED_CAPACITY
 from ecoguard.guardrails.retraining_gate import GUARDRAIL as RETRAINING_GATE
 from ecoguard.guardrails.serving_advisor import GUARDRAIL as SERVING_ADVISOR
 from ecoguard.guardrails.storage_lifecycle import GUARDRAIL as STORAGE_LIFECYCLE
@@ -25,6 +26,7 @@ GUARDRAILS = tuple(
             IDLE_NOTEBOOK,
             LOG_RETENTION,
             MODEL_CARD_IMPACT,
+            RESERVED_CAPACITY,
             RETRAINING_GATE,
             SERVING_ADVISOR,
             STORAGE_LIFECYCLE,

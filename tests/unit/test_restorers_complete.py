@@ -16,7 +16,7 @@ from ecoguard.units import ActionUnit, Registry
 from tools.simulator.template import load_template
 
 # Guardrails that only advise (findings): nothing to undo, so no action units.
-ADVICE_ONLY = frozenset({"serving-advisor"})
+ADVICE_ONLY = frozenset({"serving-advisor", "reserved-capacity"})
 BOOKKEEPING = frozenset({"dynamodb", "sns", "kms", "ssm", "lambda"})
 READ_VERBS = ("List", "Describe", "Get", "Search")
 REGISTRIES = sorted(registries(), key=lambda r: r.guardrail)

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from ecoguard.adapters.sagemaker import reservation_of
 from ecoguard.adapters.serving import ServingAdapter
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.guardrails.idle_endpoint import EndpointRef
@@ -152,3 +153,14 @@ def test_an_endpoint_reads_each_serverless_exclusion_from_the_members_aws_docume
         "data-capture",
         "model-monitor",
     }
+
+
+def test_given_a_variant_deployed_on_an_ml_reservation_then_its_arn_is_read_from_the_endpoint_or_its_config() -> None:
+    # ProductionVariantSummary.CapacityReservationConfig (DescribeEndpoint) and
+    # ProductionVariant.CapacityReservationConfig (DescribeEndpointConfig), SageMaker API reference.
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:reserved-capacity/rc-0123"
+    config = {"CapacityReservationConfig": {"CapacityReservationPreference": "capacity-reservations-only",
+                                            "MlReservationArn": arn}}  # fmt: skip
+    assert reservation_of(config, {}) == arn
+    assert reservation_of({}, config) == arn
+    assert reservation_of({"VariantName": "AllTraffic"}, {"InstanceType": "ml.g5.xlarge"}) is None

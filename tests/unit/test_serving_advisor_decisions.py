@@ -436,3 +436,17 @@ def test_given_two_variants_fitting_the_same_rule_then_one_finding_names_both() 
     findings = [d for d in advise(two, POLICY).decisions if isinstance(d, Finding)]
     assert [f.kind for f in findings] == [SMALLER]
     assert findings[0].evidence["variant"] == "v1" and findings[0].evidence["figures"]["also_variants"] == ["v2"]
+
+
+def test_given_a_variant_on_an_ml_capacity_reservation_then_the_advice_names_it_and_when_it_would_save() -> None:
+    # DescribeEndpoint ProductionVariants[].CapacityReservationConfig.MlReservationArn (SageMaker API reference,
+    # ProductionVariantCapacityReservationSummary): reserved capacity is paid for its whole term.
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:reserved-capacity/rc-0123"
+    reserved = with_variant(capacity_reservation=arn)
+    traffic = usage(in_hours(1, 2, 3, 4))
+    [finding] = advise(observed(reserved, traffic), POLICY).decisions
+    [plain] = advise(observed(endpoint(), traffic), POLICY).decisions
+    assert isinstance(finding, Finding) and isinstance(plain, Finding) and finding.kind == plain.kind == BATCH
+    assert "ML capacity reservation rc-0123, paid in advance" in finding.reason
+    assert finding.evidence["capacity_reservation"] == arn
+    assert "capacity_reservation" not in plain.evidence and "reservation" not in plain.reason

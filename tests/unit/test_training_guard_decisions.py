@@ -417,3 +417,21 @@ def test_given_an_invalid_training_guard_policy_then_the_error_names_the_field(o
 def test_given_the_bundled_policy_then_the_training_guard_defaults_are_the_documented_ones() -> None:
     policy = build_policy().training_guard
     assert (policy.min_gpu_util_percent, policy.window_minutes, policy.warmup_minutes) == (10, 60, 20)
+
+
+def test_given_an_idle_job_on_a_training_plan_then_the_stop_names_the_plan_and_books_no_money_saved() -> None:
+    # DescribeTrainingJob ResourceConfig.TrainingPlanArn: the job runs on a plan paid upfront (CreateTrainingPlan).
+    plan_arn = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/llm-reserved"
+    j = job("ml.p4d.24xlarge")
+    on_plan = TrainingJob(**{**j.__dict__, "config": {**j.config, "ResourceConfig": {
+        **j.resource_config, "TrainingPlanArn": plan_arn}}})  # fmt: skip
+    plan = observe(on_plan)
+    stop = decide_stop(on_plan, plan, flat(plan, 72.0))
+    on_demand = decide_stop(j, plan, flat(plan, 72.0))
+    assert isinstance(stop, PlannedAction) and isinstance(on_demand, PlannedAction)
+    assert "training plan llm-reserved, paid in advance" in stop.reason
+    assert stop.before["utilization"]["training_plan"] == plan_arn
+    assert stop.impact is not None and on_demand.impact is not None
+    assert stop.impact["usd"] == 0.0 and on_demand.impact["usd"] != 0.0
+    assert stop.impact["kwh"] == on_demand.impact["kwh"], "the instances still stop drawing power"
+    assert "training plan" not in on_demand.reason

@@ -22,6 +22,7 @@ from tools.simulator.dynamodb_shim import transactions_without_table_copies
 from tools.simulator.identity import ACCOUNT, REGION, STACK
 from tools.simulator.inference_shim import inference_components_shim
 from tools.simulator.monitoring_shim import monitoring_schedules_shim
+from tools.simulator.reserved_capacity_shim import reserved_capacity_shims
 from tools.simulator.search_shim import search_pages_shim
 from tools.simulator.studio_owners_shim import studio_owner_shims
 from tools.simulator.studio_shim import studio_shims
@@ -38,7 +39,8 @@ def simulated_aws() -> Iterator[None]:
     (``compute_shim.py``), DynamoDB transactions without whole-table copies (``dynamodb_shim.py``), and an
     autoscaled endpoint's alarms and deletion (``autoscaling_shim.py``), and CloudWatch percentiles
     (``cloudwatch_shim.py``), alarm history (``alarm_history_shim.py``), and Model Monitor's schedules
-    (``monitoring_shim.py``), and Bedrock Provisioned Throughput (``bedrock_shim.py``). The
+    (``monitoring_shim.py``), Bedrock Provisioned Throughput (``bedrock_shim.py``), and training plans and
+    Capacity Blocks (``reserved_capacity_shim.py``). The
     demos, the bench, local invoke and the tests all enter it."""
     with (
         mock_aws(),
@@ -55,6 +57,7 @@ def simulated_aws() -> Iterator[None]:
         alarm_history_shim(),
         monitoring_schedules_shim(),
         bedrock_throughput_shim(),
+        reserved_capacity_shims(),
     ):
         yield
 

@@ -84,6 +84,9 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "Ec2AcceleratorsFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceAttribute",
        "cloudwatch:ListMetrics", "cloudwatch:GetMetricData"},
+    # Read-only: the listings and a training plan's tags (ecoguard/adapters/reserved_capacity.py).
+    "ReservedCapacityFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
+    | {"sagemaker:ListTrainingPlans", "sagemaker:ListTags", "ec2:DescribeCapacityReservations"},
     RESTORE_FUNCTION: STACK_PLUMBING | AUDIT | SCALABLE_TARGET_CHECKS
     | {"dynamodb:Query", "sagemaker:DescribeInferenceComponent", "kms:VerifyMac"},
     "AuditForwarderFunction": STACK_PLUMBING | {"events:PutEvents"},
@@ -161,6 +164,8 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "sagemaker:DescribeUserProfile": _SM + "user-profile/d-" + SAMPLE + "/" + SAMPLE,
     "sagemaker:DescribeSpace": _SM + "space/d-" + SAMPLE + "/" + SAMPLE,
     "sagemaker:ListTrainingJobs": "*",
+    "sagemaker:ListTrainingPlans": "*",
+    "ec2:DescribeCapacityReservations": "*",
     "sagemaker:ListMlflowTrackingServers": "*",
     "sagemaker:ListClusters": "*",
     "sagemaker:ListEndpointConfigs": "*",
@@ -232,7 +237,8 @@ VIA_SERVICE: Mapping[str, str] = {"kms:CreateGrant": "sagemaker", "kms:DescribeK
 _PENDING_INDEX = "{audit_table}/index/by-pending"
 SETTLING = ("LogRetentionFunction", "TrainingGuardFunction", "StorageLifecycleFunction", "IdleEndpointFunction",
             "IdleNotebookFunction", "StudioIdleFunction", "IdleComputeFunction", "ServingAdvisorFunction",
-            "RetrainingGateFunction", "BedrockThroughputFunction", "Ec2AcceleratorsFunction")  # fmt: skip
+            "RetrainingGateFunction", "BedrockThroughputFunction", "Ec2AcceleratorsFunction",
+            "ReservedCapacityFunction")  # fmt: skip
 # Where a function makes a call on another kind of resource than SAMPLE_RESOURCE's.
 FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     **{(function, "dynamodb:Query"): _PENDING_INDEX for function in SETTLING},
@@ -241,6 +247,7 @@ FUNCTION_SAMPLE_RESOURCE: Mapping[tuple[str, str], str] = {
     ("StudioIdleFunction", "sagemaker:ListTags"): _SM + "domain/d-" + SAMPLE,
     # Also a tracking server's: one sample per call, and both ARNs are in the same grant.
     ("IdleComputeFunction", "sagemaker:ListTags"): _SM + "training-job/" + SAMPLE,
+    ("ReservedCapacityFunction", "sagemaker:ListTags"): _SM + "training-plan/" + SAMPLE,
 }
 
 

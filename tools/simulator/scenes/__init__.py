@@ -12,6 +12,7 @@ from tools.simulator.scenes.idle_compute import IdleComputeScene
 from tools.simulator.scenes.idle_inference import IdleEndpointScene, IdleNotebookScene
 from tools.simulator.scenes.log_retention import LogRetentionScene
 from tools.simulator.scenes.model_card_impact import ModelCardImpactScene
+from tools.simulator.scenes.reserved_capacity import ReservedCapacityScene
 from tools.simulator.scenes.retraining_gate import RetrainingGateScene
 from tools.simulator.scenes.serving_advisor import ServingAdvisorScene
 from tools.simulator.scenes.storage_lifecycle import StorageLifecycleScene
@@ -33,4 +34,5 @@ def scenes() -> list[Scene]:
         ServingAdvisorScene(),
         BedrockThroughputScene(),
         Ec2AcceleratorsScene(),
+        ReservedCapacityScene(),
     ]

@@ -24,6 +24,7 @@ CHECKED: dict[str, str] = {
     "IdleComputeFunction": "idle-compute",
     "StudioIdleFunction": "studio-idle",
     "LogRetentionFunction": "log-retention",
+    "ReservedCapacityFunction": "reserved-capacity",
 }
 LOOK_BACK = timedelta(days=1)
 

@@ -55,6 +55,17 @@ def unless_gone[T](call: Callable[[], T]) -> T | None:
         raise error from exc
 
 
+def reservation_of(live: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:
+    """The ML capacity reservation a variant is deployed on: ``CapacityReservationConfig.MlReservationArn`` in
+    DescribeEndpoint's ProductionVariantSummary, else in the configuration's ProductionVariant (SageMaker API
+    reference, ProductionVariantCapacityReservationSummary, ProductionVariantCapacityReservationConfig)."""
+    for source in (live, spec):
+        arn = (source.get("CapacityReservationConfig") or {}).get("MlReservationArn")
+        if isinstance(arn, str) and arn:
+            return arn
+    return None
+
+
 class SageMakerAdapter:
     def __init__(self, sagemaker: SageMakerClient, tagging: TaggingAdapter | None = None) -> None:
         self._sm = sagemaker
@@ -133,6 +144,7 @@ class SageMakerAdapter:
                     int(count) if count else None,
                     declared.get("InstanceType"),
                     None if floor is None else int(floor),
+                    reservation_of(v, declared),
                 )
             )
         # Variants that host inference components name no model in the endpoint config.

@@ -8,7 +8,8 @@ token follows); DescribeTrainingJob returns ``WarmPoolStatus`` (``Status``,
 with ``ResourceConfig.KeepAlivePeriodInSeconds`` 0 ends a pool. ListMlflowTrackingServers and
 DescribeMlflowTrackingServer return ``TrackingServerStatus`` (creation and update) and ``IsActive``
 (``Active`` / ``Inactive``); Stop- and StartMlflowTrackingServer take the name. DescribeCluster returns
-``InstanceGroups`` and ``RestrictedInstanceGroups`` (ClusterInstanceGroupDetails). DescribeEndpointConfig's
+``InstanceGroups`` and ``RestrictedInstanceGroups`` (ClusterInstanceGroupDetails, each with the
+``TrainingPlanArn`` its instances run on, if any). DescribeEndpointConfig's
 variants name an ``AcceleratorType``, DescribeNotebookInstance its ``AcceleratorTypes``. A Describe of
 something gone answers ``ResourceNotFound`` (the error each of these Describes models; a training job's
 also ``ValidationException`` "Requested resource not found.": ``ecoguard.not_found``).
@@ -43,6 +44,7 @@ def _group(raw: dict[str, Any], *, restricted: bool) -> InstanceGroup:
         target_count=raw.get("TargetCount"),
         by_type=by_type,
         restricted=restricted,
+        training_plan=str(raw["TrainingPlanArn"]) if raw.get("TrainingPlanArn") else None,
     )
 
 

@@ -69,6 +69,12 @@ NEEDS: dict[str, dict[str, tuple[tuple[str, str, str], ...]]] = {
             ("sagemaker", "CodeEditorAppSettings", "AppLifecycleManagement"),
         ),
     },
+    # Training plans (ListTrainingPlans, December 2024) and a Capacity Block's ReservationType: without them the
+    # listing is walked as empty (SageMaker API reference, ListTrainingPlans; EC2 API reference, CapacityReservation).
+    "reserved-capacity": {
+        "training-plan": (("sagemaker", "ListTrainingPlansResponse", "TrainingPlanSummaries"),),
+        "capacity-block": (("ec2", "CapacityReservation", "ReservationType"),),
+    },
     # Whether an account-level retention policy sets a group's retention (``retentionPolicyName``, returned only
     # then) decides every group: without it in the model, no group is acted on. The group's class
     # (``logGroupClass``, Standard or Infrequent Access, priced differently) only prices the estimate: without

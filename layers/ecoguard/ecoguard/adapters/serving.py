@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ecoguard.adapters.sagemaker import PAGE_SIZE, SageMakerAdapter, unless_gone
+from ecoguard.adapters.sagemaker import PAGE_SIZE, SageMakerAdapter, reservation_of, unless_gone
 from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.guardrails.idle_endpoint import EndpointRef
 from ecoguard.guardrails.serving_advisor import ServedEndpoint, VariantConfig
@@ -103,6 +103,7 @@ class ServingAdapter:
                     containers=max(len((model or {}).get("Containers") or []), 1),
                     model_package=str(package) if package else None,
                     private_registry=(container.get("ImageConfig") or {}).get("RepositoryAccessMode") == "Vpc",
+                    capacity_reservation=reservation_of(live, spec),
                 )
             )
         capture = raw.get("DataCaptureConfig") or config.get("DataCaptureConfig") or {}

@@ -83,6 +83,8 @@ class InstanceGroup:
     target_count: int | None
     by_type: tuple[tuple[str, int], ...] = ()  # InstanceTypeDetails: (InstanceType, CurrentCount)
     restricted: bool = False  # a RestrictedInstanceGroups member
+    # TrainingPlanArn: the training plan the group's instances run on (ClusterInstanceGroupDetails); None: on demand
+    training_plan: str | None = None
 
     def parts(self) -> list[tuple[str, int]]:
         """(instance type, count) of its current instances: per type where the group has several."""

@@ -88,6 +88,8 @@ class Variant:
     # The configuration's ManagedInstanceScaling.MinInstanceCount where its Status is ENABLED; None: no managed
     # instance scaling (ProductionVariantManagedInstanceScaling, SageMaker API reference).
     min_instances: int | None = None
+    # The ML capacity reservation it is deployed on (CapacityReservationConfig.MlReservationArn); None: on demand.
+    capacity_reservation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,16 +314,18 @@ def _decide(
     if endpoint.gone_parts:
         why = f"{', '.join(endpoint.gone_parts)} no longer exist(s): a deletion could not be undone; not deleted"
         return Plan((Skip(GUARDRAIL, resource, why, restore_state(endpoint)),))
-    deletion = PlannedAction(
-        GUARDRAIL,
-        resource,
-        DELETE,
-        restore_state(endpoint),
-        {"exists": False},
+    reason = (
         f"{idle_for}, still idle {policy.grace_hours} h after it was marked at {_iso(mark.since)}: "
-        "endpoint deleted (config and model kept)",
-        idle_day_impact(endpoint),
+        "endpoint deleted (config and model kept)"
     )
+    impact = idle_day_impact(endpoint)
+    reserved = sorted({v.capacity_reservation for v in endpoint.variants if v.capacity_reservation})
+    if reserved:
+        # Reserved capacity is paid for its term: deleting frees it for other endpoints and saves no money.
+        names = ", ".join(arn.rsplit("/", 1)[-1] for arn in reserved)
+        reason += f"; it runs on ML capacity reservation {names}, paid in advance: deleting it saves no money"
+        impact = {**impact, "usd": 0.0, "basis": f"{impact['basis']}; no money saved: paid in advance ({names})"}
+    deletion = PlannedAction(GUARDRAIL, resource, DELETE, restore_state(endpoint), {"exists": False}, reason, impact)
     # The mark goes with the endpoint. A dry-run (or failed) deletion keeps it: every sweep reports it again.
     return Plan((deletion,), StateChange(endpoint.arn, mark.version, settle={Outcome.APPLIED: Remove()}))
 

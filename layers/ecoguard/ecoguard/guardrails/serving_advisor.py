@@ -105,6 +105,9 @@ class VariantConfig:
     containers: int = 1  # DescribeModel Containers (an inference pipeline has several), else 1
     model_package: str | None = None  # the container's ModelPackageName (name or ARN)
     private_registry: bool = False  # ImageConfig.RepositoryAccessMode "Vpc": a private Docker registry
+    # The ML capacity reservation it is deployed on: CapacityReservationConfig.MlReservationArn (DescribeEndpoint's
+    # ProductionVariantSummary, or the configuration's ProductionVariant); None: on demand.
+    capacity_reservation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -633,7 +636,16 @@ def finding_of(endpoint: ServedEndpoint, rec: Recommendation) -> Finding:
     }
     if rec.group:
         evidence["group"] = list(rec.group)
-    return Finding(GUARDRAIL, endpoint.resource, rec.kind, rec.reason, evidence, rec.impact)
+    reason = rec.reason
+    reserved = next((v.capacity_reservation for v in endpoint.variants if v.name == rec.variant), None)
+    if reserved is not None:
+        # Reserved capacity is paid for its whole term: the change saves only once the reservation ends.
+        evidence["capacity_reservation"] = reserved
+        reason += (
+            f". Its variant {rec.variant} runs on ML capacity reservation {reserved.rsplit('/', 1)[-1]}, paid in "
+            "advance: the estimate applies only once the reservation ends"
+        )
+    return Finding(GUARDRAIL, endpoint.resource, rec.kind, reason, evidence, rec.impact)
 
 
 def one_per_kind(recommendations: Sequence[Recommendation]) -> list[Recommendation]:

@@ -161,6 +161,12 @@ class TrainingJob:
         return int(self.resource_config.get("InstanceCount") or 0)
 
     @property
+    def training_plan(self) -> str | None:
+        """The training plan it runs on: ``ResourceConfig.TrainingPlanArn`` (DescribeTrainingJob); None: on demand."""
+        value = self.resource_config.get("TrainingPlanArn")
+        return value if isinstance(value, str) and value else None
+
+    @property
     def max_runtime_seconds(self) -> int | None:
         value = (self.config.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
         return int(value) if value is not None else None
@@ -315,10 +321,21 @@ def decide_stop(
         f"{observation.metric} at most {max(averages):.1f}% per {unit} (host average) for {minutes} min "
         f"after warm-up, below {observation.threshold:g}% ({observation.threshold_source})"
     )
+    impact = stop_impact(job, sum(averages) / len(averages))
+    if job.training_plan is not None:
+        # A training plan is paid upfront (CreateTrainingPlan): stopping frees its reserved instances for other
+        # jobs on the plan, and saves no money.
+        plan_name = job.training_plan.rsplit("/", 1)[-1]
+        reason += (
+            f"; it runs on training plan {plan_name}, paid in advance: stopping frees its reserved instances for "
+            "other jobs and saves no money"
+        )
+        evidence["training_plan"] = job.training_plan
+        basis = f"{impact['basis']}; no money saved: paid in advance (training plan {plan_name})"
+        impact = {**impact, "usd": 0.0, "basis": basis}
     if is_exempt(job.tags):
         return Skip(GUARDRAIL, job.resource, f"tagged ecoguard:exempt=true; would stop: {reason}", evidence)
     before = {"TrainingJobStatus": job.status, "config": dict(job.config), "utilization": evidence}
-    impact = stop_impact(job, sum(averages) / len(averages))
     return PlannedAction(GUARDRAIL, job.resource, ACTION, before, dict(STOPPED_STATE), reason, impact)
 
 

@@ -29,6 +29,7 @@ from ecoguard.policy.idle_inference import (
     check_time_zone,
 )
 from ecoguard.policy.log_retention import RETENTION_DAYS, LogRetentionPolicy, RetentionDays, check_retention_days
+from ecoguard.policy.reserved_capacity import ReservedCapacityPolicy
 from ecoguard.policy.retraining_gate import (
     DATA_QUALITY_NAMESPACE,
     MAX_PIPELINE_PARAMETER_VALUE,
@@ -94,6 +95,7 @@ __all__ = [
     "PrefixClassRule",
     "RawClassPolicy",
     "RecreatableClassPolicy",
+    "ReservedCapacityPolicy",
     "RetentionDays",
     "RetrainingGatePolicy",
     "ServingAdvisorPolicy",

@@ -18,6 +18,7 @@ from ecoguard.policy.idle_compute import IdleComputePolicy
 from ecoguard.policy.idle_inference import IdleInferencePolicy
 from ecoguard.policy.log_retention import LogRetentionPolicy
 from ecoguard.policy.report import ReportPolicy
+from ecoguard.policy.reserved_capacity import ReservedCapacityPolicy
 from ecoguard.policy.retraining_gate import RetrainingGatePolicy
 from ecoguard.policy.serving_advisor import ServingAdvisorPolicy
 from ecoguard.policy.storage_lifecycle import StorageLifecyclePolicy
@@ -62,6 +63,10 @@ class Policy(StrictModel):
     )
     ec2_accelerators: Ec2AcceleratorsPolicy = section(
         Ec2AcceleratorsPolicy, "Idle EC2 GPU, Trainium and Inferentia instances (Ec2AcceleratorsFunction)."
+    )
+    reserved_capacity: ReservedCapacityPolicy = section(
+        ReservedCapacityPolicy,
+        "Training plans and Capacity Blocks with unused reserved hours (ReservedCapacityFunction).",
     )
 
 

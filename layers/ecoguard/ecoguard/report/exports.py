@@ -57,6 +57,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "actions": [m.as_dict() for m in report.measured.lines],
         },
         "serving": report.serving.as_dict(),
+        "commitments": report.commitments.as_dict(report.generated_at),
         "trend": [
             {
                 "week_start": w.start.isoformat(),

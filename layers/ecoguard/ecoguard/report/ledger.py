@@ -14,6 +14,7 @@ from ecoguard.audit import OVERSIZED, TOO_LARGE, AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.impact import METHOD, region_of
 from ecoguard.regions import advise
+from ecoguard.report_commitments import CommitmentsSection
 from ecoguard.report_serving import ServingSection
 
 if TYPE_CHECKING:
@@ -140,6 +141,8 @@ class Report:
     resources: list[ResourceRow] = field(default_factory=list)
     trend: list[Week] = field(default_factory=list)
     serving: ServingSection = field(default_factory=ServingSection)  # open serving and right-sizing advice
+    # training plans and Capacity Blocks noticed with reserved hours unused
+    commitments: CommitmentsSection = field(default_factory=CommitmentsSection)
     attribution_tags: tuple[str, ...] = ()
     # dimension ("guardrail", "account", "region", "tag:<key>") -> value -> breakdown
     attribution: dict[str, dict[str, Breakdown]] = field(default_factory=dict)
@@ -203,6 +206,7 @@ def _build(
     restored_at: dict[tuple[str, str], datetime] = {}
     keys = dict.fromkeys(tags)
     report_serving = ServingSection()
+    commitments = CommitmentsSection()
     for account, region, record in located:
         if record.action.startswith(RESTORE_PREFIX) and record.outcome is Outcome.RESTORED:
             # The first attempt that brought it back ends the action (a later one only finished a step).
@@ -210,8 +214,15 @@ def _build(
             restored_at[key] = min(record.recorded_at, restored_at.get(key, record.recorded_at))
         by_resource.setdefault(record.pk, []).append((account, region, record))
         report_serving.add(record)
+        commitments.add(record)
         keys.update(dict.fromkeys(record.attribution or {}))  # keys a policy named when the record was written
-    report = Report(generated_at=now, attribution_tags=tuple(keys), organization=organization, serving=report_serving)
+    report = Report(
+        generated_at=now,
+        attribution_tags=tuple(keys),
+        organization=organization,
+        serving=report_serving,
+        commitments=commitments,
+    )
     for located_records in by_resource.values():
         for account, region, record in located_records:
             report.records += 1

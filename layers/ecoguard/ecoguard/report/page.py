@@ -20,7 +20,7 @@ from ecoguard.report.interruptions import interrupts
 from ecoguard.report.ledger import Breakdown, Report, ResourceRow
 from ecoguard.report.method import method_sentences, short_source
 from ecoguard.report.numbers import UNKNOWN, quantity
-from ecoguard.report.sections import measured_section, serving_section
+from ecoguard.report.sections import commitments_section, measured_section, serving_section
 from ecoguard.report.tables import TABLE_CSS, Column, columns, table, token
 from ecoguard.savings import HORIZONS, HOURS_PER_MONTH, METRICS, OPEN_HORIZON, Amounts
 
@@ -331,6 +331,7 @@ def render_html(report: Report) -> str:
     headline = _headline(report)
     body = (
         measured_section(report) + _horizons() + _trend(report) + _attribution(report) + serving_section(report)
+        + commitments_section(report)
         + _resources(report) + _regions(report, notes) + notes.html()
     )  # fmt: skip
     legend = (

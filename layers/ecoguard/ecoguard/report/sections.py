@@ -1,5 +1,6 @@
-"""Two sections of the report's page beside its figures: the serving advice (``ecoguard.report_serving``) and the
-savings measured from the bill (``ecoguard.report.measured``), each a table of ``ecoguard.report.tables``."""
+"""Sections of the report's page beside its figures: the serving advice (``ecoguard.report_serving``), reserved
+capacity left unused (``ecoguard.report_commitments``) and the savings measured from the bill
+(``ecoguard.report.measured``), each a table of ``ecoguard.report.tables``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ecoguard.report.ledger import Report
 from ecoguard.report.measured import MEASURED, NOT_VERIFIED, Measurement
 from ecoguard.report.numbers import cents, quantity, usd
 from ecoguard.report.tables import Column, table, token
+from ecoguard.report_commitments import CommitmentLine
 from ecoguard.report_serving import ServingLine, evidence_text
 
 
@@ -99,4 +101,44 @@ def measured_section(report: Report) -> str:
         f"{measurement.window.end - timedelta(days=1):%Y-%m-%d}: {counts[MEASURED]} action(s) measured, "
         f"{counts[NOT_VERIFIED]} not verified.</p>"
         + (table(MEASURED_COLUMNS, rows) if rows else '<p class="note">No applied action to measure.</p>')
+    )
+
+
+COMMITMENT_COLUMNS = [
+    Column("commitment"),
+    Column("kind"),
+    Column("ends"),
+    Column("unused instances", numeric=True),
+    Column("unused instance-hours when noticed", numeric=True),
+    Column("what would use them", wide=True),
+]
+
+
+def commitment_row(line: CommitmentLine) -> list[str]:
+    unused = (
+        "unknown"
+        if line.available is None
+        else f"{line.available} of {line.total if line.total is not None else 'unknown'}"
+    )
+    hours = "unknown" if line.unused_instance_hours is None else f"{line.unused_instance_hours:,.0f}"
+    return [
+        f'<span class="name" title="{_e(line.arn)}">{token(line.resource)}</span>',
+        token(line.commitment),
+        "unknown" if line.ends is None else f"<time>{line.ends:%Y-%m-%d %H:%M}</time>",
+        _e(unused),
+        _e(hours),
+        f'<span class="prose">{_e(line.reason)}</span>',
+    ]
+
+
+def commitments_section(report: Report) -> str:
+    """Training plans and Capacity Blocks still running with reserved hours noticed unused (notices only)."""
+    lines = report.commitments.lines(report.generated_at)
+    heading = '<h2 id="reserved-capacity">Reserved capacity left unused</h2>'
+    if not lines:
+        return heading + '<p class="note">No training plan or Capacity Block noticed with reserved hours unused.</p>'
+    return (
+        heading + '<p class="note">Capacity paid in advance, noticed before it ends with reserved instances unused, '
+        "the soonest end first. Stopping or scaling down saves nothing here: use the hours. Notices only, never in "
+        "the potential.</p>" + table(COMMITMENT_COLUMNS, [commitment_row(line) for line in lines])
     )
