@@ -9,7 +9,7 @@ from contextvars import ContextVar
 import pytest
 
 from ecoguard.errors import Throttled
-from ecoguard.overlap import ReadAhead, ahead, read_all
+from ecoguard.overlap import ReadAhead, ahead, kept, read_all
 
 
 def test_given_reads_when_taken_in_order_then_each_result_is_its_items() -> None:
@@ -115,3 +115,15 @@ def test_given_eight_workers_when_the_caller_stops_early_then_ahead_read_within_
         assert [taken(i) for i in range(5)] == [0, -1, -2, -3, -4]
     assert set(range(5)) <= set(read_items) and max(read_items) <= 4 + 2 * 8, "at most the window past the last taken"
     assert len(read_items) == len(set(read_items)), "no item read twice"
+
+
+def test_given_a_read_kept_then_its_value_or_its_error_is_given_only_when_called_for() -> None:
+    def read(i: int) -> int:
+        if i == 2:
+            raise Throttled("GetItem", "ThrottlingException", "item 2")
+        return i + 1
+
+    kept_reads = read_all(kept(read), [1, 2, 3], workers=4)  # nothing raised while reading ahead
+    assert kept_reads[0]() == 2 and kept_reads[2]() == 4
+    with pytest.raises(Throttled, match="item 2"):
+        kept_reads[1]()

@@ -99,3 +99,22 @@ def ahead[T, R](read: Callable[[T], R], items: Sequence[T], workers: int | None 
         return
     with ReadAhead(read, items, 0, count) as reading:
         yield reading.result
+
+
+def kept[T, R](read: Callable[[T], R]) -> Callable[[T], Callable[[], R]]:
+    """``read`` made ahead for a caller that uses its result later, at a point of its own: what it returned, or
+    the exception it raised, given (raised) only when the caller calls for it, as a Future's result is."""
+
+    def reading(item: T) -> Callable[[], R]:
+        try:
+            value = read(item)
+        except Exception as exc:  # noqa: BLE001 - kept whole and raised where the result is used
+            error = exc
+
+            def unread() -> R:
+                raise error
+
+            return unread
+        return lambda: value
+
+    return reading
