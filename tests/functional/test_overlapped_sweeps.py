@@ -74,8 +74,8 @@ def wipe(stack: Stack) -> None:
 
 
 @contextmanager
-def in_flight(operation: str) -> Iterator[list[int]]:
-    """The most ``operation`` calls in flight at once on ecoguard's SageMaker client, while open."""
+def in_flight(operation: str, service: str = "sagemaker") -> Iterator[list[int]]:
+    """The most ``operation`` calls in flight at once on ecoguard's ``service`` client, while open."""
     count, peak, lock = [0], [0], threading.Lock()
 
     def entering(**_: Any) -> None:
@@ -88,14 +88,14 @@ def in_flight(operation: str) -> Iterator[list[int]]:
         with lock:
             count[0] -= 1
 
-    sagemaker = client("sagemaker")
-    sagemaker.meta.events.register(f"before-call.sagemaker.{operation}", entering)
-    sagemaker.meta.events.register(f"after-call.sagemaker.{operation}", leaving)
+    events = client(service).meta.events
+    events.register(f"before-call.{service}.{operation}", entering)
+    events.register(f"after-call.{service}.{operation}", leaving)
     try:
         yield peak
     finally:
-        sagemaker.meta.events.unregister(f"before-call.sagemaker.{operation}", entering)
-        sagemaker.meta.events.unregister(f"after-call.sagemaker.{operation}", leaving)
+        events.unregister(f"before-call.{service}.{operation}", entering)
+        events.unregister(f"after-call.{service}.{operation}", leaving)
 
 
 def swept(
@@ -216,15 +216,20 @@ def test_given_training_sightings_read_on_eight_threads_then_the_guards_records_
             monkeypatch.setattr(overlap, "READ_WORKERS", workers)
             calls, audit = record_calls("sagemaker", "cloudwatch"), record_calls("dynamodb")
             event = load_event("training_guard/scheduled-sweep.json") | {"id": f"guard-{workers}"}
-            [result] = stack.invoke("TrainingGuardFunction", event, env={"ECOGUARD_MODE": "dry-run"})
+            with in_flight("GetItem", "dynamodb") as peak:
+                [result] = stack.invoke("TrainingGuardFunction", event, env={"ECOGUARD_MODE": "dry-run"})
             assert result["finished"] is True
             written = without_run_ids(audit_writes(audit), workers)
             gets = sum(1 for op, _ in audit.params if op == "GetItem")
-            runs[workers] = (Counter(calls.calls), written, gets)
-    (one_calls, one_written, one_gets), (eight_calls, eight_written, eight_gets) = runs[1], runs[8]
+            runs[workers] = (Counter(calls.calls), written, gets, peak[0])
+    (one_calls, one_written, one_gets, one_peak), (eight_calls, eight_written, eight_gets, eight_peak) = (
+        runs[1],
+        runs[8],
+    )
     assert one_written and eight_written == one_written
     assert eight_calls == one_calls
     assert eight_gets == one_gets and one_gets >= JOBS // 10 * 3, "a sighting read for each job judged"
+    assert one_peak == 1 and eight_peak > 1, "one reader reads one sighting at a time; eight overlap"
 
 
 # --- throttling storms --------------------------------------------------------------------------------------
