@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ecoguard import overlap
@@ -345,10 +346,12 @@ class IdleEndpointRunner(GuardrailRunner):
         def evaluate(ref: EndpointRef, mark: Callable[[], IdleMark], executor: Executor) -> Outcome | None:
             return self._evaluate(pages.snapshot(ref), executor, collector, mark)
 
+        def mark_of(ref: EndpointRef) -> IdleMark:
+            return self._mark(ref.arn)
+
         # Each endpoint's mark is its own item in the state, written only when that endpoint is decided: read
         # ahead on the read threads (ecoguard.overlap), its error kept and raised where it is used, as before.
-        marks = overlap.kept(self._mark_of)
-        handle = Overlapped(marks, evaluate, overlap.READ_WORKERS)
+        handle = Overlapped(overlap.kept(mark_of), evaluate, overlap.READ_WORKERS)
         return sweep.run(trigger, self._executor(trigger), pages.page, handle)
 
     def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
@@ -359,35 +362,32 @@ class IdleEndpointRunner(GuardrailRunner):
         collector = self._collector()
         # Its tags are read with it: nothing listed to confirm.
         snapshot = collector.described([ref], None)[ref.name]
-        if self._evaluate(snapshot, executor, collector) is Outcome.DEFERRED:
+        if self._evaluate(snapshot, executor, collector, partial(self._mark, ref.arn)) is Outcome.DEFERRED:
             raise Throttled("IdleEndpoint", "Throttling", f"deferred {ref.name}")
         return executor.summary
 
     def _evaluate(
-        self, snapshot: Snapshot, executor: Executor, collector: Collector, read: Callable[[], IdleMark] | None = None
+        self, snapshot: Snapshot, executor: Executor, collector: Collector, mark: Callable[[], IdleMark]
     ) -> Outcome | None:
-        """``read``: the endpoint's mark, read ahead (None: read it here)."""
+        """``mark``: the endpoint's idle mark, as read (ahead, by a sweep); it raises if it could not be read."""
         if isinstance(snapshot, Busy):
-            mark = read() if read is not None else self._mark(snapshot.ref.arn)
-            if not mark.version:
+            marked = mark()
+            if not marked.version:
                 return executor.run(Plan())  # as decide_endpoint would have it: busy, no mark to clear
             # Marked, and busy now: described and decided as any other, which clears the mark.
             listed = {snapshot.ref.arn.lower(): snapshot.tags}
-            return self._decided(collector.described([snapshot.ref], listed)[snapshot.ref.name], mark, executor)
-        return self._decided(snapshot, read, executor)
+            described = collector.described([snapshot.ref], listed)[snapshot.ref.name]
+            return self._decided(described, lambda: marked, executor)
+        return self._decided(snapshot, mark, executor)
 
     def _decided(
-        self,
-        snapshot: Described | Gone | Unreadable,
-        known: IdleMark | Callable[[], IdleMark] | None,
-        executor: Executor,
+        self, snapshot: Described | Gone | Unreadable, read: Callable[[], IdleMark], executor: Executor
     ) -> Outcome | None:
         if snapshot is GONE:
             return None  # deleted since it was listed
         if isinstance(snapshot, Unreadable):
             return executor.run(Plan(unreadable=snapshot))
-        # The audit table unavailable: fail, act on nothing.
-        mark = known if isinstance(known, IdleMark) else known() if known else self._mark(snapshot.endpoint.arn)
+        mark = read()  # the audit table unavailable: fail, act on nothing
 
         def decide(described: Described) -> Plan:
             return decide_endpoint(
@@ -411,9 +411,6 @@ class IdleEndpointRunner(GuardrailRunner):
     def _fresh(self, snapshot: Described) -> Fresh[Described]:
         endpoint, changed = self._collector().reread(snapshot)
         return Fresh(endpoint, changed=changed)
-
-    def _mark_of(self, ref: EndpointRef) -> IdleMark:
-        return self._mark(ref.arn)
 
     def _mark(self, arn: str) -> IdleMark:
         stored = self._marks.get(arn)
