@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
+from ecoguard import overlap
 from ecoguard.actions.idle_endpoint import IdleEndpointRunner
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.metrics import MetricsAdapter
@@ -223,22 +224,36 @@ def test_given_the_busy_check_cannot_list_then_it_is_tried_once_per_invocation_a
     assert not result.summary.count(Outcome.FAILED)
 
 
-def test_given_the_deadline_near_while_a_page_is_read_ahead_then_reading_stops_there_and_the_sweep_pauses() -> None:
-    # No step may outlast the hand-off margin: the page's endpoints are described one at a time, the deadline
-    # read between two, and the reading stops once it is near, well before the page's end.
+@pytest.mark.parametrize("workers", [1, 8])
+def test_given_the_deadline_near_while_a_page_is_read_ahead_then_reading_stops_there_and_the_sweep_pauses(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No step may outlast the hand-off margin: the page's endpoints are taken one at a time, the deadline read
+    # between two, and the reading stops once it is near, well before the page's end. One reader describes
+    # exactly those taken; eight have also read ahead (ecoguard.overlap), at most their window (twice the
+    # readers) past the last one taken.
+    monkeypatch.setattr(overlap, "READ_WORKERS", workers)
     account = InferenceAccount()
     sweeps = Sweeps(account, Mode.DRY_RUN)
     names = [f"ep-{i:05d}" for i in range(150)]
     account.add(*(FakeEndpoint(n) for n in names))
 
-    # Reads: before the listing, before the first endpoint, then between the describes ahead: the 10th of
-    # those finds the deadline near, after 10 endpoints described.
+    # Reads: before the listing, before the first endpoint, then between the describes taken: the 10th of
+    # those finds the deadline near, after 10 endpoints taken.
     first = sweeps.invoke(paused_every(1 + 1 + 10))
     assert not first.finished and first.summary.evaluated == 1
-    assert account.calls["DescribeEndpoint"] == 10, "not the whole page of 100"
-    assert account.calls["GetMetricData"] == 1, "the 10 described, measured together"
+    described = account.calls["DescribeEndpoint"]
+    if workers == 1:
+        assert described == 10, "not the whole page of 100"
+    else:
+        assert 10 <= described <= 10 + 2 * workers, "not the whole page of 100"
+    assert account.calls["GetMetricData"] == 1, "the 10 taken, measured together"
+    read_first = Counter(account.described)
 
     second = sweeps.invoke(paused_every(1_000))
     assert second.finished and second.summary.evaluated == 149
-    # The 9 read ahead but not handled before the pause are read again; every other endpoint once.
-    assert account.described == Counter(names + names[1:10])
+    # Those read but not handled before the pause are read again (with one reader, the 9 after the one
+    # handled); every other endpoint once.
+    assert account.described == Counter(names) + read_first - Counter(names[:1])
+    if workers == 1:
+        assert account.described == Counter(names + names[1:10])

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 import pytest
 
 from ecoguard.errors import Throttled
-from ecoguard.overlap import ReadAhead, read_all
+from ecoguard.overlap import ReadAhead, ahead, kept, read_all
 
 
 def test_given_reads_when_taken_in_order_then_each_result_is_its_items() -> None:
@@ -87,3 +87,43 @@ def test_given_two_reads_that_fail_then_read_all_raises_the_first_items_error() 
 
     with pytest.raises(Throttled, match="item 2"):
         read_all(read, list(range(10)), workers=4)
+
+
+def test_given_one_worker_then_ahead_reads_each_item_only_when_it_is_taken() -> None:
+    read_items: list[int] = []
+
+    def read(i: int) -> int:
+        read_items.append(i)
+        return i * 2
+
+    with ahead(read, list(range(10)), workers=1) as taken:
+        assert [taken(i) for i in range(3)] == [0, 2, 4]
+    assert read_items == [0, 1, 2], "nothing read past the last item taken"
+
+
+def test_given_eight_workers_when_the_caller_stops_early_then_ahead_read_within_its_window_and_in_order() -> None:
+    read_items: list[int] = []
+    lock = threading.Lock()
+
+    def read(i: int) -> int:
+        with lock:
+            read_items.append(i)
+        time.sleep(0.002)
+        return -i
+
+    with ahead(read, list(range(100)), workers=8) as taken:
+        assert [taken(i) for i in range(5)] == [0, -1, -2, -3, -4]
+    assert set(range(5)) <= set(read_items) and max(read_items) <= 4 + 2 * 8, "at most the window past the last taken"
+    assert len(read_items) == len(set(read_items)), "no item read twice"
+
+
+def test_given_a_read_kept_then_its_value_or_its_error_is_given_only_when_called_for() -> None:
+    def read(i: int) -> int:
+        if i == 2:
+            raise Throttled("GetItem", "ThrottlingException", "item 2")
+        return i + 1
+
+    kept_reads = read_all(kept(read), [1, 2, 3], workers=4)  # nothing raised while reading ahead
+    assert kept_reads[0]() == 2 and kept_reads[2]() == 4
+    with pytest.raises(Throttled, match="item 2"):
+        kept_reads[1]()

@@ -18,8 +18,9 @@ for, so none outlives the sweep.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 # Threads reading ahead: enough to hide a round trip of tens of milliseconds behind the main thread's
 # work; few enough that every API's pace (ecoguard.pacing), not the thread count, bounds the rate.
@@ -85,3 +86,35 @@ def read_all[T, R](read: Callable[[T], R], items: Sequence[T], workers: int | No
         return [read(item) for item in items]
     with ReadAhead(read, items, 0, count, window=len(items)) as ahead:
         return [ahead.result(index) for index in range(len(items))]
+
+
+@contextmanager
+def ahead[T, R](read: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> Iterator[Callable[[int], R]]:
+    """A function giving ``read(items[i])``, taken in order by a caller that may stop early (a deadline): on
+    ``workers`` threads (default ``READ_WORKERS``) reading up to twice as many items ahead, or, with one
+    worker, each read made only when taken. The reads not taken are cancelled (or waited for) on exit."""
+    count = workers if workers is not None else READ_WORKERS
+    if count <= 1 or len(items) <= 1:
+        yield lambda index: read(items[index])
+        return
+    with ReadAhead(read, items, 0, count) as reading:
+        yield reading.result
+
+
+def kept[T, R](read: Callable[[T], R]) -> Callable[[T], Callable[[], R]]:
+    """``read`` made ahead for a caller that uses its result later, at a point of its own: what it returned, or
+    the exception it raised, given (raised) only when the caller calls for it, as a Future's result is."""
+
+    def reading(item: T) -> Callable[[], R]:
+        try:
+            value = read(item)
+        except Exception as exc:  # noqa: BLE001 - kept whole and raised where the result is used
+            error = exc
+
+            def unread() -> R:
+                raise error
+
+            return unread
+        return lambda: value
+
+    return reading

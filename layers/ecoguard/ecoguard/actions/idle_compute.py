@@ -7,6 +7,7 @@ Inference leftovers, read in one resumable sweep.
   position in the page token (``kinds|index|token``). Warm pools and tracking servers are walked on every
   sweep; HyperPod clusters, endpoint configurations and notebook instances (advice only) on the first sweep
   of each UTC day, claimed in ecoguard's state. Advice and skips are recorded once per resource per day.
+  Each resource is read (with its mark) ahead on a bounded pool and decided in listing order (``Overlapped``).
 - ``EndWarmPool`` (irreversible: restore refuses), ``StopTrackingServer`` and ``StartTrackingServer``.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ecoguard import overlap
 from ecoguard.adapters.sagemaker_compute import ComputeAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
@@ -48,7 +50,7 @@ from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner, daily
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.summary import Trigger
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import FULLY_REVERSIBLE, NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
@@ -65,6 +67,7 @@ DAILY_ADVICE = frozenset({HYPERPOD, ELASTIC_INFERENCE, RUNNING})
 DAILY_CLAIM_TTL = timedelta(days=2)
 
 type Ref = tuple[str, str]  # (kind, name)
+type Observed = ObservedPool | ObservedServer | Cluster | AcceleratorHolder  # a resource as read, to decide on
 
 
 class ComputeResources(Protocol):
@@ -292,9 +295,10 @@ class IdleComputeRunner(GuardrailRunner):
         item = self._marks.get(key)
         return _mark(item.value, item.version)
 
-    def plan(self, ref: Ref) -> Plan:
+    def observe(self, ref: Ref) -> Observed | Plan:
+        """The resource with its mark, if it has one; a plan (out of scope, or unreadable) when it cannot be
+        had. Only reads, of this resource alone: safe on a read thread (``ecoguard.overlap``)."""
         kind, name = ref
-        policy = self._policy.idle_compute
         where = Resource(arn=name, name=name, kind=kind)
         reader: dict[str, Callable[[], object]] = {
             POOLS: lambda: self._compute.warm_pool(name),
@@ -308,16 +312,28 @@ class IdleComputeRunner(GuardrailRunner):
             return OUT_OF_SCOPE
         if isinstance(found, Unreadable):
             return Plan(unreadable=found)
-        now = self._clock()
         if isinstance(found, WarmPool):
-            return plan_warm_pool(ObservedPool(found, self._read_mark(pool_key(name))), policy.warm_pools, now)
+            return ObservedPool(found, self._read_mark(pool_key(name)))
         if isinstance(found, TrackingServer):
-            return plan_tracking_server(ObservedServer(found, self._read_mark(server_key(name))), policy.mlflow, now)
-        if isinstance(found, Cluster):
-            return plan_cluster(found, policy.hyperpod)
-        if isinstance(found, AcceleratorHolder):
-            return plan_accelerators(found, policy.elastic_inference)
+            return ObservedServer(found, self._read_mark(server_key(name)))
+        if isinstance(found, Cluster | AcceleratorHolder):
+            return found
         raise TypeError(f"unexpected {type(found).__name__}")
+
+    def decide(self, observed: Observed | Plan) -> Plan:
+        if isinstance(observed, Plan):
+            return observed
+        policy = self._policy.idle_compute
+        if isinstance(observed, ObservedPool):
+            return plan_warm_pool(observed, policy.warm_pools, self._clock())
+        if isinstance(observed, ObservedServer):
+            return plan_tracking_server(observed, policy.mlflow, self._clock())
+        if isinstance(observed, Cluster):
+            return plan_cluster(observed, policy.hyperpod)
+        return plan_accelerators(observed, policy.elastic_inference)
+
+    def plan(self, ref: Ref) -> Plan:
+        return self.decide(self.observe(ref))
 
     def confirmation(self, ref: Ref) -> Confirmation[Ref]:
         """Before a warm pool is ended, it is described again (and its mark read again) and decided again:
@@ -331,8 +347,9 @@ class IdleComputeRunner(GuardrailRunner):
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger).routed(self.route)
 
-        def handle(ref: Ref, run: Executor) -> Outcome | None:
-            return run.run(self.plan(ref), self.confirmation(ref) if ref[0] == POOLS else None)
+        def handle(ref: Ref, observed: Observed | Plan, run: Executor) -> Outcome | None:
+            return run.run(self.decide(observed), self.confirmation(ref) if ref[0] == POOLS else None)
 
         sweep: Sweep[Ref] = self._make_sweep()
-        return sweep.run(trigger, executor, self.pager(trigger), handle)
+        # Each resource's reads are its own: made ahead, several at once; decided in listing order.
+        return sweep.run(trigger, executor, self.pager(trigger), Overlapped(self.observe, handle, overlap.READ_WORKERS))

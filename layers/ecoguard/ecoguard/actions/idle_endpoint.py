@@ -5,15 +5,18 @@ A deleted endpoint keeps its configuration and model: the undo re-creates it fro
 
 The runner: an hourly sweep of InService endpoints, or one endpoint that just came InService. Its snapshots
 are collected by ``adapters.endpoint_snapshots``; an endpoint marked idle is decided on each run (the mark in
-ecoguard's ``StateStore``, one per mode), and a deletion is confirmed on the endpoint read afresh.
+ecoguard's ``StateStore``, one per mode, read ahead by the sweep), and a deletion is confirmed on the endpoint
+read afresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from ecoguard import overlap
 from ecoguard.adapters.autoscaling import AutoScalingAdapter
 from ecoguard.adapters.endpoint_snapshots import Busy, Collector, Described, Pages, Snapshot
 from ecoguard.adapters.metrics import MetricsAdapter
@@ -43,7 +46,7 @@ from ecoguard.reading import GONE, Gone
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import FULLY_REVERSIBLE, NOTHING_RESTARTS, ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
@@ -348,12 +351,17 @@ class IdleEndpointRunner(GuardrailRunner):
         collector = self._collector()
         sweep: Sweep[EndpointRef] = self._make_sweep(key=lambda ref: ref.name)
         pages = Pages(self._sm, collector, sweep.out_of_time)
-        return sweep.run(
-            trigger,
-            self._executor(trigger),
-            pages.page,
-            lambda ref, executor: self._evaluate(pages.snapshot(ref), executor, collector),
-        )
+
+        def evaluate(ref: EndpointRef, mark: Callable[[], IdleMark], executor: Executor) -> Outcome | None:
+            return self._evaluate(pages.snapshot(ref), executor, collector, mark)
+
+        def mark_of(ref: EndpointRef) -> IdleMark:
+            return self._mark(ref.arn)
+
+        # Each endpoint's mark is its own item in the state, written only when that endpoint is decided: read
+        # ahead on the read threads (ecoguard.overlap), its error kept and raised where it is used, as before.
+        handle = Overlapped(overlap.kept(mark_of), evaluate, overlap.READ_WORKERS)
+        return sweep.run(trigger, self._executor(trigger), pages.page, handle)
 
     def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
@@ -363,29 +371,32 @@ class IdleEndpointRunner(GuardrailRunner):
         collector = self._collector()
         # Its tags are read with it: nothing listed to confirm.
         snapshot = collector.described([ref], None)[ref.name]
-        if self._evaluate(snapshot, executor, collector) is Outcome.DEFERRED:
+        if self._evaluate(snapshot, executor, collector, partial(self._mark, ref.arn)) is Outcome.DEFERRED:
             raise Throttled("IdleEndpoint", "Throttling", f"deferred {ref.name}")
         return executor.summary
 
-    def _evaluate(self, snapshot: Snapshot, executor: Executor, collector: Collector) -> Outcome | None:
+    def _evaluate(
+        self, snapshot: Snapshot, executor: Executor, collector: Collector, mark: Callable[[], IdleMark]
+    ) -> Outcome | None:
+        """``mark``: the endpoint's idle mark, as read (ahead, by a sweep); it raises if it could not be read."""
         if isinstance(snapshot, Busy):
-            mark = self._mark(snapshot.ref.arn)
-            if not mark.version:
+            marked = mark()
+            if not marked.version:
                 return executor.run(Plan())  # as decide_endpoint would have it: busy, no mark to clear
             # Marked, and busy now: described and decided as any other, which clears the mark.
             listed = {snapshot.ref.arn.lower(): snapshot.tags}
-            return self._decided(collector.described([snapshot.ref], listed)[snapshot.ref.name], mark, executor)
-        return self._decided(snapshot, None, executor)
+            described = collector.described([snapshot.ref], listed)[snapshot.ref.name]
+            return self._decided(described, lambda: marked, executor)
+        return self._decided(snapshot, mark, executor)
 
     def _decided(
-        self, snapshot: Described | Gone | Unreadable, mark: IdleMark | None, executor: Executor
+        self, snapshot: Described | Gone | Unreadable, read: Callable[[], IdleMark], executor: Executor
     ) -> Outcome | None:
         if snapshot is GONE:
             return None  # deleted since it was listed
         if isinstance(snapshot, Unreadable):
             return executor.run(Plan(unreadable=snapshot))
-        if mark is None:
-            mark = self._mark(snapshot.endpoint.arn)  # the audit table unavailable: fail, act on nothing
+        mark = read()  # the audit table unavailable: fail, act on nothing
 
         def decide(described: Described) -> Plan:
             return decide_endpoint(

@@ -2,8 +2,9 @@
 
 - ``StudioDomains``: the port (``adapters.sagemaker_studio.StudioAdapter`` implements it);
 - ``StudioIdleRunner``: an hourly resumable sweep of every domain (no event announces a domain's settings
-  changing in a form ecoguard routes), each read with its tags, apps and Canvas activity, and decided; advice
-  and skips are recorded once per resource per UTC day;
+  changing in a form ecoguard routes), each read with its tags, apps and Canvas activity (ahead, on a bounded
+  pool: ``Overlapped``), and decided in listing order; advice and skips are recorded once per resource per
+  UTC day;
 - ``ConfigureIdleShutdown``: UpdateDomain with the idle settings, and the previous settings put back;
 - ``DeleteCanvasApp``: DeleteApp of an idle Canvas app (the user is logged out, their work kept), confirmed on
   a fresh read first; restore re-creates it with CreateApp, in its private space (``SpaceName``) where it ran
@@ -22,6 +23,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
+from ecoguard import overlap
 from ecoguard.adapters.canvas_activity import CanvasActivityAdapter
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.sagemaker_studio import StudioAdapter
@@ -36,7 +38,7 @@ from ecoguard.paging import Page
 from ecoguard.reading import GONE, read
 from ecoguard.runner import GuardrailRunner, daily
 from ecoguard.summary import Trigger
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
@@ -265,8 +267,15 @@ class StudioIdleRunner(GuardrailRunner):
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger).routed(self.route)
 
-        def handle(domain_id: str, run: Executor) -> Outcome | None:
-            return run.run(self.plan(domain_id), self.confirmation(domain_id))
+        def observed(domain_id: str) -> ObservedDomain | Plan:
+            return self.observe(domain_id) if self._policy.studio_idle.enabled else OUT_OF_SCOPE
+
+        def handle(domain_id: str, seen: ObservedDomain | Plan, run: Executor) -> Outcome | None:
+            plan = seen if isinstance(seen, Plan) else self.decide(seen)
+            return run.run(plan, self.confirmation(domain_id))
 
         sweep: Sweep[str] = self._make_sweep()
-        return sweep.run(trigger, executor, self._studio.domain_page, handle)
+        # Each domain's reads are its own: made ahead, several at once; decided in listing order.
+        return sweep.run(
+            trigger, executor, self._studio.domain_page, Overlapped(observed, handle, overlap.READ_WORKERS)
+        )

@@ -48,6 +48,7 @@ from typing import Any, ClassVar, Protocol
 
 from aws_lambda_powertools import Logger
 
+from ecoguard import overlap
 from ecoguard.actions.model_card_impact import ModelCardImpactRunner
 from ecoguard.actions.training_rightsizing import TrainingRightsizingRunner
 from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
@@ -281,6 +282,9 @@ class TrainingGuardRunner(GuardrailRunner):
             first = jobs[0][1]
             assert isinstance(first, ObservedJob)
             results = read(GUARDRAIL, first.job.resource, partial(self._metrics.series, queries, start, end, period))
+            # Each judged job's sighting is its own item: read on the read threads, in the jobs' order.
+            judged = [observed.job for _, observed, _ in jobs if isinstance(observed, ObservedJob)]
+            sightings = iter(overlap.read_all(self._sighting, judged) if isinstance(results, list) else ())
             for i, observed, plan in jobs:
                 assert isinstance(observed, ObservedJob)
                 counts: dict[str, dict[datetime, float]] | None = None
@@ -292,7 +296,7 @@ class TrainingGuardRunner(GuardrailRunner):
                 else:
                     error = results.error if isinstance(results, Unreadable) else "utilization not read"
                     series = Unreadable(GUARDRAIL, observed.job.resource, error)
-                sighting = self._sighting(observed.job) if isinstance(results, list) else NOT_SIGHTED
+                sighting = next(sightings) if isinstance(results, list) else NOT_SIGHTED
                 measured[i] = replace(
                     collected[i], observed=replace(observed, series=series, counts=counts, sighting=sighting)
                 )

@@ -14,8 +14,9 @@ Each endpoint is collected as one typed snapshot:
   listing, are never passed over). It costs no per-endpoint read, unless it carries an idle mark: it is
   then described, and decided as any other, which clears the mark.
 - ``Described``: the endpoint with its configuration and its variants' invocations, measured together for
-  the page's endpoints. They are described one at a time, the deadline checked between two, so that no
-  step outlasts the hand-off margin; those not reached before it are read when the sweep resumes.
+  the page's endpoints. Their descriptions are read ahead on a bounded pool (``ecoguard.overlap``) and
+  taken in listing order, the deadline checked between two, so that no step outlasts the hand-off margin;
+  those not reached before it are read when the sweep resumes.
 - ``GONE``: deleted since it was listed (neither evaluated nor recorded).
 - ``Unreadable``: it could not be read; recorded as failed, never acted on.
 
@@ -35,6 +36,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from ecoguard import overlap
 from ecoguard.adapters.autoscaling import COMPONENT_DIMENSION, VARIANT_DIMENSION, AutoScalingAdapter
 from ecoguard.adapters.metric_queries import (
     ENDPOINT_NAMESPACE,
@@ -149,9 +151,9 @@ class Collector:
 
     def page(self, refs: Sequence[EndpointRef], out_of_time: Callable[[], bool]) -> dict[str, Snapshot]:
         """Name -> snapshot of the listed endpoints, in order, for as many as time allows: the busy ones from
-        the metrics alone, the others described one at a time, the deadline checked between two (so that no
-        step outlasts the hand-off margin), then their variants measured together. The first is always read:
-        the sweep checked the deadline right before it. Those not read are absent."""
+        the metrics alone, the others described (read ahead, taken one at a time), the deadline checked
+        between two (so that no step outlasts the hand-off margin), then their variants measured together.
+        The first is always read: the sweep checked the deadline right before it. Those not read are absent."""
         listed = self._listed_tags()
         busy = self.busy(refs, listed)
         described = self.described([r for r in refs if r.name not in busy], listed, out_of_time)
@@ -196,26 +198,32 @@ class Collector:
     def described(
         self, refs: Sequence[EndpointRef], listed: Tags | None, out_of_time: Callable[[], bool] = lambda: False
     ) -> dict[str, Described | Gone | Unreadable]:
-        """Name -> each endpoint described, with its usage, one endpoint at a time until ``out_of_time`` (the
-        first always). ``listed``: the tagging listing, read once for the sweep instead of per endpoint; None
-        to read each endpoint's tags."""
+        """Name -> each endpoint described, with its usage, taken one endpoint at a time until ``out_of_time``
+        (the first always; the next ones' reads made ahead meanwhile). ``listed``: the tagging listing, read
+        once for the sweep instead of per endpoint; None to read each endpoint's tags."""
         found: dict[str, Endpoint] = {}
         snapshots: dict[str, Described | Gone | Unreadable] = {}
         policy = self._policy.idle_inference.endpoints
-        for index, ref in enumerate(refs):
-            if index and out_of_time():
-                break
+
+        def one(ref: EndpointRef) -> Endpoint | Gone | Unreadable:
             endpoint = read(GUARDRAIL, ref.resource, self._reader(ref, listed))
             if not isinstance(endpoint, Endpoint):
-                snapshots[ref.name] = GONE if endpoint is None else endpoint
-                continue
+                return GONE if endpoint is None else endpoint
             if endpoint.status == "InService" and not is_exempt(endpoint.tags):
-                scaled = read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
-                if not isinstance(scaled, Endpoint):
-                    snapshots[ref.name] = scaled
-                    continue
-                endpoint = scaled
-            found[ref.name] = endpoint
+                return read(GUARDRAIL, endpoint.resource, self._scaling(endpoint))
+            return endpoint
+
+        # Each endpoint's reads are its own: made ahead on the read threads, taken in listing order, the
+        # deadline checked between two (ecoguard.overlap).
+        with overlap.ahead(one, refs) as taken:
+            for index, ref in enumerate(refs):
+                if index and out_of_time():
+                    break
+                endpoint = taken(index)
+                if isinstance(endpoint, Endpoint):
+                    found[ref.name] = endpoint
+                else:
+                    snapshots[ref.name] = endpoint
         measured = [e for e in found.values() if needs_usage(e, policy)]
         totals = summed(
             self._metrics.fetch(usage_queries(measured, self._policy, self._clock())), (e.name for e in measured)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -71,6 +72,8 @@ class SageMakerAdapter:
         self._sm = sagemaker
         self._tagging = tagging
         self._configs: dict[str, Mapping[str, Any]] = {}
+        self._configs_lock = threading.Lock()
+        self._config_locks: dict[str, threading.Lock] = {}
 
     # --- endpoints ----------------------------------------------------------------------------
 
@@ -163,12 +166,17 @@ class SageMakerAdapter:
         )
 
     def endpoint_config(self, name: str) -> Mapping[str, Any] | None:
-        if name not in self._configs:
-            config = unless_gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=name))
-            if config is None:
-                return None
-            self._configs[name] = config
-        return self._configs[name]
+        """The configuration, described once per adapter. Endpoints read on several threads can share one
+        configuration: one thread describes it while the others wait for it (the same calls as one reader)."""
+        with self._configs_lock:
+            lock = self._config_locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._configs:
+                config = unless_gone(lambda: self._sm.describe_endpoint_config(EndpointConfigName=name))
+                if config is None:
+                    return None
+                self._configs[name] = config
+            return self._configs[name]
 
     def gone_parts(self, config_name: str) -> tuple[str, ...]:
         """What re-creating an endpoint from ``config_name`` needs that no longer exists: the configuration
