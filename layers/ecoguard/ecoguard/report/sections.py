@@ -109,7 +109,7 @@ COMMITMENT_COLUMNS = [
     Column("kind"),
     Column("ends"),
     Column("unused instances", numeric=True),
-    Column("unused instance-hours when noticed", numeric=True),
+    Column("unused instance-hours", numeric=True),
     Column("what would use them", wide=True),
 ]
 
