@@ -176,7 +176,9 @@ PEER ?=
 QUOTA ?=
 LATENCY_MS ?= 20
 TIMEOUT ?= 120
-QUOTA_FLAGS := $(if $(QUOTA),--quota --latency-ms $(LATENCY_MS) --timeout $(TIMEOUT),)
+# SWEEPS=: only these (peer: log-retention,s3; else LogicalIds); the others' last figures are kept.
+SWEEPS ?=
+QUOTA_FLAGS := $(if $(QUOTA),--quota --latency-ms $(LATENCY_MS) --timeout $(TIMEOUT),) $(if $(SWEEPS),--sweeps $(SWEEPS),)
 ifeq ($(PEER),c7n)
 bench: $(VENV)/.installed $(VENV_C7N)/.installed
 	$(PY) -m tools.bench.peer --scale $(SCALE) --custodian $(VENV_C7N)/bin/python $(QUOTA_FLAGS)
