@@ -117,11 +117,18 @@ class StorageLifecycleRunner(GuardrailRunner):
         region: str,
         read_workers: int | None = None,
         sizes: BucketSizes | None = None,
+        *,
+        write_workers: int | None = None,
     ) -> None:
         super().__init__(wiring, REGISTRY.bind(s3))
         self._s3 = s3
         self._region = region
         self._read_workers = read_workers
+        # Each write changes its own bucket's configuration alone (MergeLifecycle), and S3 publishes no request
+        # rate for bucket configuration calls (its quotas are per prefix for object requests: S3 User Guide,
+        # "Best practices design patterns: optimizing Amazon S3 performance"), so a batch's writes, each made
+        # after its record is stored, go side by side; a SlowDown answer paces them (ecoguard.pacing).
+        self.write_workers = write_workers or overlap.WRITE_WORKERS
         self._sizes = sizes
         self._stored: dict[str, StoredBytes] = {}  # the current page's buckets' bytes per storage class
 
