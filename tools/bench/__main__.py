@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.bench import coldstart, package
+from tools.bench import coldstart, events_first, package
 from tools.bench.figures import cost_rows, sweep_rows
 from tools.bench.markdown import render
 from tools.bench.output import document_for
@@ -131,7 +131,10 @@ def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str,
     print(f"sweeps at scale {scale}, documented quotas, {latency_ms:g} ms a call, timeout {timeout_s} s:", flush=True)
     out = OUT.with_name("bench-quota.json")
     settings = {"scale": scale, "latency_ms": latency_ms, "timeout_s": timeout_s}
-    measured = {f: run_sweep(f, scale, 1e9, flags) for f in run}
+    command = f"make bench QUOTA=1 SCALE={scale:g} LATENCY_MS={latency_ms:g} TIMEOUT={timeout_s}" + (
+        f" SWEEPS={','.join(run)}" if run != SWEEP_ORDER else ""
+    )
+    measured = {f: {**run_sweep(f, scale, 1e9, flags), "command": command} for f in run}
     try:
         earlier = json.loads(out.read_text())
     except (OSError, ValueError):
@@ -139,31 +142,54 @@ def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str,
     if {k: earlier.get(k) for k in settings} == settings:
         measured = {**{s["function"]: s for s in earlier.get("sweeps", [])}, **measured}
     sweeps = [measured[f] for f in SWEEP_ORDER if f in measured]
-    table = quota_table(sweeps, scale, latency_ms, timeout_s)
+    events = run_events(latency_ms)
+    table = f"{quota_table(sweeps, scale, latency_ms, timeout_s)}\n\n{events_first.table(events, latency_ms)}"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({**settings, "sweeps": sweeps, "table": table}, indent=2, default=str))
+    out.write_text(json.dumps({**settings, "sweeps": sweeps, "events": events, "table": table}, indent=2, default=str))
     print(table)
     doc = replace_between(document_for(scale, DOC), QUOTA_BEGIN, QUOTA_END, table)
     print(f"wrote {doc.relative_to(ROOT)} and {out.relative_to(ROOT)}")
 
 
+def run_events(latency_ms: float) -> list[dict[str, Any]]:
+    """A resource created after the sweep, handled by its own event (``tools/bench/events_first.py``)."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "tools.bench.events_first", "--latency-ms", str(latency_ms)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR"},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"events-first bench failed:\n{result.stderr[-4000:]}")
+    rows: list[dict[str, Any]] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"  events first: {len(rows)} cases", flush=True)
+    return rows
+
+
 def quota_table(sweeps: list[dict[str, Any]], scale: float, latency_ms: float, timeout_s: int) -> str:
+    """One row a sweep (its wall against its floor), each with the command that measured it."""
     lines = [
-        f"Scale **{scale}**, documented quotas (tools/bench/quota.py), {latency_ms:g} ms added to every call, "
-        f"every sweep's timeout {timeout_s} s. Command: `make bench QUOTA=1 SCALE={scale}`.",
+        f"Scale **{scale:g}**, documented quotas (tools/bench/quota.py), {latency_ms:g} ms added to every call, "
+        f"every sweep's timeout {timeout_s} s. Calls: every call answered (bookkeeping included; throttled answers "
+        "not counted, they are in their own column, each retried).",
         "",
-        "| sweep | resources | wall s | floor s (quota; latency) | wall / floor | invocations | throttled answers "
-        "| failed | deferred |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| sweep | resources | wall s | floor s (quota; latency) | wall / floor | calls | throttled answers "
+        "| invocations (hand-offs) | failed | deferred |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for figures in sweeps:
         quota, outcomes = figures["quota"], figures["outcomes"]
         ratio = figures["wall_s"] / quota["floor_s"] if quota["floor_s"] else float("nan")
         lines.append(
             f"| {figures['function']} | {figures['truth']['listed']} | {figures['wall_s']} | {quota['floor_s']} "
-            f"({quota['quota_s']}; {quota['latency_s']}) | {ratio:.2f} | {figures['invocations']} | "
-            f"{sum(quota['throttled'].values())} | {outcomes.get('failed', 0)} | {outcomes.get('deferred', 0)} |"
+            f"({quota['quota_s']}; {quota['latency_s']}) | {ratio:.2f} | {sum(quota['served'].values())} | "
+            f"{sum(quota['throttled'].values())} | {figures['invocations']} ({figures['invocations'] - 1}) | "
+            f"{outcomes.get('failed', 0)} | {outcomes.get('deferred', 0)} |"
         )
+    commands = sorted({str(f.get("command", f"make bench QUOTA=1 SCALE={scale:g}")) for f in sweeps})
+    lines += ["", "Measured by: " + "; ".join(f"`{c}`" for c in commands) + "."]
     return "\n".join(lines)
 
 
