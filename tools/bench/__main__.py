@@ -76,6 +76,10 @@ def main() -> None:
         help="quota mode: comma-separated LogicalIds (default all); the others' last figures are kept",
     )
     args = parser.parse_args()
+    if args.quota and args.render_only:
+        saved = json.loads(OUT.with_name("bench-quota.json").read_text())
+        write_quota_tables(saved["scale"], saved["table"])
+        return
     if args.quota:
         quota_bench(args.scale, args.latency_ms, args.timeout, args.sweeps)
         return
@@ -147,8 +151,12 @@ def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str,
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({**settings, "sweeps": sweeps, "events": events, "table": table}, indent=2, default=str))
     print(table)
+    write_quota_tables(scale, table)
+
+
+def write_quota_tables(scale: float, table: str) -> None:
     doc = replace_between(document_for(scale, DOC), QUOTA_BEGIN, QUOTA_END, table)
-    print(f"wrote {doc.relative_to(ROOT)} and {out.relative_to(ROOT)}")
+    print(f"wrote {doc.relative_to(ROOT)}")
 
 
 def run_events(latency_ms: float) -> list[dict[str, Any]]:

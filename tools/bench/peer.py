@@ -290,7 +290,7 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({**settings, **raw}, indent=2))
     table = "\n\n".join(
-        render_quota(f, raw[f]["resources"], raw[f]["changes"], raw[f]["rows"], quota, raw[f].get("command"))
+        render_quota(f, raw[f]["resources"], raw[f]["changes"], raw[f]["rows"], quota, command=raw[f].get("command"))
         if quota
         else render(f, raw[f]["resources"], raw[f]["changes"], raw[f]["rows"])
         for f in SWEEP_ORDER
@@ -341,7 +341,7 @@ def vars_of(quota: QuotaMode) -> dict[str, Any]:
 
 
 def render_quota(
-    function: str, n: int, changes: int, rows: list[dict[str, Any]], quota: QuotaMode, command: str | None = None
+    function: str, n: int, changes: int, rows: list[dict[str, Any]], quota: QuotaMode, *, command: str | None = None
 ) -> str:
     """The issue's table: each tool's wall and calls under the quota model, and the sweep's floor."""
     by_tool = {r["tool"]: r for r in rows}
