@@ -155,13 +155,11 @@ class StorageLifecycleRunner(GuardrailRunner):
         executor = self._executor(trigger)
         try:
             sweep: Sweep[Bucket] = self._make_sweep()
-            # Each bucket's reads are its own: made ahead, several at once; decided in listing order.
-            return sweep.run(
-                trigger,
-                executor,
-                self._page,
-                Overlapped(self._read, self._act, self._read_workers or overlap.READ_WORKERS),
-            )
+            # Each bucket's reads are its own: made ahead, several at once; decided in listing order. A decision
+            # to write re-reads the bucket's tags (a round trip), so reads run only one worker-load ahead: a
+            # bucket's four reads on one thread take about as long as a few decisions, and stay fresh.
+            workers = self._read_workers or overlap.READ_WORKERS
+            return sweep.run(trigger, executor, self._page, Overlapped(self._read, self._act, workers, workers))
         except SdkTooOld as exc:
             # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
             listing = Resource(
