@@ -11,7 +11,8 @@ write API's quota (as CDK's log-retention resource or a sweep in another invocat
 
 Not modelled: how long CloudTrail and EventBridge take to deliver the event (EventBridge delivers CloudTrail
 events "best effort", EventBridge User Guide, "Events from AWS services"; no latency is published), and the
-function's cold start (``make bench`` measures it: "Cold starts").
+function's cold start (``make bench`` measures it: "Cold starts"); the handler's first load in this process
+(its imports) is in the figures.
 """
 
 from __future__ import annotations
@@ -159,8 +160,9 @@ def table(rows: list[dict[str, Any]], latency_ms: float) -> str:
     lines = [
         f"Events first (`tools/bench/events_first.py`): a resource created, then the function's handler on its "
         f"CloudTrail event (the samples in `events/`), in enforce, {latency_ms:g} ms added to every call. Timed from "
-        "the creation call's answer; CloudTrail-to-EventBridge delivery (best effort, no published latency) and "
-        "the cold start are not included.",
+        "the creation call's answer, including the handler's first load in the bench's process (its imports); "
+        "not included: CloudTrail-to-EventBridge delivery (best effort, no published latency) and Lambda's own "
+        'cold start ("Cold starts" above).',
         "",
         "| function | event | other tools' share of the write quota | to the write s | to the handler's end s "
         "| governed calls | all calls | throttled answers | applied |",
