@@ -284,13 +284,28 @@ def main() -> None:
                     figures["quota"] = quota_counts(endpoint)
                 rows.append(row(tool, figures, checked(function, n), changes))
                 print(f"  {function} {tool}: {rows[-1]['total_calls']} calls, {rows[-1]['wall_s']} s", flush=True)
-            raw[function] = {"resources": n, "changes": changes, "rows": rows, "command": command_of(args)}
+            load = _load()
+            raw[function] = {
+                "resources": n,
+                "changes": changes,
+                "rows": rows,
+                "command": command_of(args),
+                "load": load,
+            }
     settings = {"scale": args.scale, "quota": quota and vars_of(quota)}
     raw = merged(out, settings, raw)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({**settings, **raw}, indent=2))
     table = "\n\n".join(
-        render_quota(f, raw[f]["resources"], raw[f]["changes"], raw[f]["rows"], quota, command=raw[f].get("command"))
+        render_quota(
+            f,
+            raw[f]["resources"],
+            raw[f]["changes"],
+            raw[f]["rows"],
+            quota,
+            command=raw[f].get("command"),
+            load=raw[f].get("load"),
+        )
         if quota
         else render(f, raw[f]["resources"], raw[f]["changes"], raw[f]["rows"])
         for f in SWEEP_ORDER
@@ -303,8 +318,13 @@ def main() -> None:
     text = doc.read_text(encoding="utf-8")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    doc.write_text(f"{head}{begin}\n{table}\n\nLoad average at the end: {load}.\n{end}{tail}", encoding="utf-8")
+    # Under the quota model each sweep's table says its own load; the plain tables, the load at this run's end.
+    load = "" if quota or args.render_only else f"\n\nLoad average at the end: {_load()}."
+    doc.write_text(f"{head}{begin}\n{table}{load}\n{end}{tail}", encoding="utf-8")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def command_of(args: argparse.Namespace) -> str:
@@ -341,7 +361,14 @@ def vars_of(quota: QuotaMode) -> dict[str, Any]:
 
 
 def render_quota(
-    function: str, n: int, changes: int, rows: list[dict[str, Any]], quota: QuotaMode, *, command: str | None = None
+    function: str,
+    n: int,
+    changes: int,
+    rows: list[dict[str, Any]],
+    quota: QuotaMode,
+    *,
+    command: str | None = None,
+    load: str | None = None,
 ) -> str:
     """The issue's table: each tool's wall and calls under the quota model, and the sweep's floor."""
     by_tool = {r["tool"]: r for r in rows}
@@ -377,7 +404,7 @@ def render_quota(
             if function == "LogRetentionFunction"
             else f"Goal: ecoguard's wall at most 0.5 of Cloud Custodian's ({eco['wall_s'] / c7n['wall_s']:.2f})."
         ),
-        *([f"Measured by `{command}`."] if command else []),
+        *([f"Measured by `{command}`" + (f" (load average at its end: {load})." if load else ".")] if command else []),
     ]
     return "\n".join(lines)
 
