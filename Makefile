@@ -64,6 +64,7 @@ help:
 	@echo "  make docs                      regenerate the policy schema and docs/POLICY.md's tables"
 	@echo "  make report-preview            the demo's report in headless Chromium: screenshots in dist/"
 	@echo "  make bench [SCALE=1.0] [PEER=c7n]   sweeps at scale into docs/PERFORMANCE.md (SCALE<1: into dist/)"
+	@echo "    [QUOTA=1 [SWEEPS=a,b]]          under the documented quotas and a latency; SWEEPS: only these, the others kept"
 	@echo "  make clean                     remove the virtualenvs and caches"
 
 $(PY312):
