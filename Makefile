@@ -64,6 +64,7 @@ help:
 	@echo "  make docs                      regenerate the policy schema and docs/POLICY.md's tables"
 	@echo "  make report-preview            the demo's report in headless Chromium: screenshots in dist/"
 	@echo "  make bench [SCALE=1.0] [PEER=c7n]   sweeps at scale into docs/PERFORMANCE.md (SCALE<1: into dist/)"
+	@echo "    [QUOTA=1 [SWEEPS=a,b]]          under the documented quotas and a latency; SWEEPS: only these, the others kept"
 	@echo "  make clean                     remove the virtualenvs and caches"
 
 $(PY312):
@@ -176,7 +177,9 @@ PEER ?=
 QUOTA ?=
 LATENCY_MS ?= 20
 TIMEOUT ?= 120
-QUOTA_FLAGS := $(if $(QUOTA),--quota --latency-ms $(LATENCY_MS) --timeout $(TIMEOUT),)
+# SWEEPS=: only these (peer: log-retention,s3; else LogicalIds); the others' last figures are kept.
+SWEEPS ?=
+QUOTA_FLAGS := $(if $(QUOTA),--quota --latency-ms $(LATENCY_MS) --timeout $(TIMEOUT),) $(if $(SWEEPS),--sweeps $(SWEEPS),)
 ifeq ($(PEER),c7n)
 bench: $(VENV)/.installed $(VENV_C7N)/.installed
 	$(PY) -m tools.bench.peer --scale $(SCALE) --custodian $(VENV_C7N)/bin/python $(QUOTA_FLAGS)

@@ -32,7 +32,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from ecoguard import overlap, pacing
 from tools.bench import seed
 from tools.bench.output import document_for
 from tools.bench.quota import QUOTAS, floor
-from tools.bench.sweep import QUIET, SWEEPS, Calls, QuotaMode, Throttle, counting, run_function
+from tools.bench.sweep import QUIET, SWEEPS, Calls, QuotaMode, Throttle, counting, outcomes_of, run_function
 from tools.simulator.account import provision
 from tools.simulator.demo import fake_credentials
 from tools.simulator.identity import REGION, STACK
@@ -153,7 +153,12 @@ def run_ecoguard(function: str, n: int, quota: QuotaMode | None = None, endpoint
             timeout_s=quota.timeout_s if quota else None,
         )
         wall = time.monotonic() - started
-    return {"calls": dict(calls.by_op), "wall_s": round(wall, 2), "invocations": len(results)}
+    return {
+        "calls": dict(calls.by_op),
+        "wall_s": round(wall, 2),
+        "invocations": len(results),
+        "outcomes": outcomes_of(results),
+    }
 
 
 def run_custodian(function: str, n: int, custodian: str, endpoint: str, bounded: bool = False) -> dict[str, Any]:
@@ -210,6 +215,8 @@ def owner_rules_lost(n: int) -> int:
 SEEDS = {"LogRetentionFunction": seed.seed_log_groups, "StorageLifecycleFunction": seed.seed_buckets}
 POLICY = {"LogRetentionFunction": "log-retention.yml", "StorageLifecycleFunction": "s3-lifecycle.yml"}
 KIND = {"LogRetentionFunction": "log_groups", "StorageLifecycleFunction": "buckets"}
+SWEEP_NAMES = {"log-retention": "LogRetentionFunction", "s3": "StorageLifecycleFunction"}
+SWEEP_ORDER = tuple(SWEEP_NAMES.values())
 
 
 def checked(function: str, n: int) -> int:
@@ -234,6 +241,7 @@ def row(tool: str, figures: dict[str, Any], wrong: int, changes: int) -> dict[st
         "wall_s": figures["wall_s"],
         "wall_ms_per_change": round(figures["wall_s"] * 1000 / changes, 2) if changes else None,
         "wrong_groups": wrong,
+        "outcomes": figures.get("outcomes", {}),
         "calls": calls,
     }
 
@@ -245,13 +253,22 @@ def main() -> None:
     parser.add_argument("--quota", action="store_true", help="documented quotas and a latency, both tools alike")
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--timeout", type=int, default=120, help="ecoguard's Lambda timeout in s (quota mode)")
+    parser.add_argument(
+        "--sweeps",
+        type=sweeps_of,
+        default=SWEEP_ORDER,
+        help="comma-separated, of log-retention, s3 (default both); the others' last figures are kept",
+    )
+    parser.add_argument("--render-only", action="store_true", help="redo the tables from the last figures")
     args = parser.parse_args()
     quota = QuotaMode(args.latency_ms, args.timeout) if args.quota else None
+    out = OUT.with_name("bench-peer-quota.json") if quota else OUT
     fake_credentials()
-    tables, raw = [], {}
-    with moto_server(quota) as endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        for function in ("LogRetentionFunction", "StorageLifecycleFunction"):
+    raw: dict[str, Any] = {}
+    with nullcontext("") if args.render_only else moto_server(quota) as endpoint:
+        if endpoint:
+            os.environ["AWS_ENDPOINT_URL"] = endpoint
+        for function in () if args.render_only else args.sweeps:
             n, rows = seed.scaled(KIND[function], args.scale), []
             changes = changes_of(function, n)
             for tool in ("c7n", "ecoguard"):
@@ -267,14 +284,33 @@ def main() -> None:
                     figures["quota"] = quota_counts(endpoint)
                 rows.append(row(tool, figures, checked(function, n), changes))
                 print(f"  {function} {tool}: {rows[-1]['total_calls']} calls, {rows[-1]['wall_s']} s", flush=True)
-            raw[function] = {"resources": n, "changes": changes, "rows": rows}
-            tables.append(
-                render_quota(function, n, changes, rows, quota) if quota else render(function, n, changes, rows)
-            )
-    out = OUT.with_name("bench-peer-quota.json") if quota else OUT
+            load = _load()
+            raw[function] = {
+                "resources": n,
+                "changes": changes,
+                "rows": rows,
+                "command": command_of(args),
+                "load": load,
+            }
+    settings = {"scale": args.scale, "quota": quota and vars_of(quota)}
+    raw = merged(out, settings, raw)
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"scale": args.scale, "quota": quota and vars_of(quota), **raw}, indent=2))
-    table = "\n\n".join(tables)
+    out.write_text(json.dumps({**settings, **raw}, indent=2))
+    table = "\n\n".join(
+        render_quota(
+            f,
+            raw[f]["resources"],
+            raw[f]["changes"],
+            raw[f]["rows"],
+            quota,
+            command=raw[f].get("command"),
+            load=raw[f].get("load"),
+        )
+        if quota
+        else render(f, raw[f]["resources"], raw[f]["changes"], raw[f]["rows"])
+        for f in SWEEP_ORDER
+        if f in raw
+    )
     print(table)
     # Below full scale, a copy in dist/ (tools/bench/output.py): the tracked document holds full-scale figures only.
     begin, end = (QUOTA_BEGIN, QUOTA_END) if quota else (BEGIN, END)
@@ -282,15 +318,58 @@ def main() -> None:
     text = doc.read_text(encoding="utf-8")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    doc.write_text(f"{head}{begin}\n{table}\n\nLoad average at the end: {load}.\n{end}{tail}", encoding="utf-8")
+    # Under the quota model each sweep's table says its own load; the plain tables, the load at this run's end.
+    load = "" if quota or args.render_only else f"\n\nLoad average at the end: {_load()}."
+    doc.write_text(f"{head}{begin}\n{table}{load}\n{end}{tail}", encoding="utf-8")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def command_of(args: argparse.Namespace) -> str:
+    """The make command these arguments are (the Makefile's bench target)."""
+    names = [name for name, f in SWEEP_NAMES.items() if f in args.sweeps]
+    quota = f" QUOTA=1 LATENCY_MS={args.latency_ms:g} TIMEOUT={args.timeout}" if args.quota else ""
+    sweeps = f" SWEEPS={','.join(names)}" if tuple(args.sweeps) != SWEEP_ORDER else ""
+    return f"make bench PEER=c7n{quota} SCALE={args.scale:g}{sweeps}"
+
+
+def sweeps_of(text: str) -> tuple[str, ...]:
+    """``--sweeps log-retention,s3``: the sweeps to run, in the tables' order."""
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = names - set(SWEEP_NAMES)
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"--sweeps takes {', '.join(SWEEP_NAMES)}; got {text!r}")
+    return tuple(f for name, f in SWEEP_NAMES.items() if name in names)
+
+
+def merged(out: Path, settings: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` over the figures of the sweeps not run this time, kept from ``out`` when it was written with the
+    same scale and model (so that one sweep can be measured again without the others)."""
+    try:
+        earlier = json.loads(out.read_text())
+    except (OSError, ValueError):
+        return raw
+    if {k: earlier.get(k) for k in settings} != settings:
+        return raw
+    return {**{f: earlier[f] for f in SWEEP_ORDER if f in earlier}, **raw}
 
 
 def vars_of(quota: QuotaMode) -> dict[str, Any]:
     return {"latency_ms": quota.latency_ms, "timeout_s": quota.timeout_s, "read_workers": overlap.READ_WORKERS}
 
 
-def render_quota(function: str, n: int, changes: int, rows: list[dict[str, Any]], quota: QuotaMode) -> str:
+def render_quota(
+    function: str,
+    n: int,
+    changes: int,
+    rows: list[dict[str, Any]],
+    quota: QuotaMode,
+    *,
+    command: str | None = None,
+    load: str | None = None,
+) -> str:
     """The issue's table: each tool's wall and calls under the quota model, and the sweep's floor."""
     by_tool = {r["tool"]: r for r in rows}
     eco, c7n = by_tool["ecoguard"], by_tool["c7n"]
@@ -301,21 +380,31 @@ def render_quota(function: str, n: int, changes: int, rows: list[dict[str, Any]]
         f"{function}: {what}, {changes} to change; quotas {quotas}; {quota.latency_ms:g} ms added to every call; "
         f"ecoguard's timeout {quota.timeout_s} s.",
         "",
-        "| tool | wall s | wall / floor | invocations | governed calls | throttled answers | wrong |",
-        "|---|---|---|---|---|---|---|",
+        f"| tool | wall s | wall / floor | invocations (hand-offs) | governed calls | throttled answers retried "
+        f"| failed (its records) | {'groups wrong' if function == 'LogRetentionFunction' else 'owner rules lost'} "
+        "(read back) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in (c7n, eco):
         throttled = sum(r["quota"]["throttled"].values())
         ratio = r["wall_s"] / least["floor_s"] if least["floor_s"] else float("nan")
+        # Cloud Custodian keeps no per-resource outcome record: what it failed is only what reads back wrong.
+        failed = r.get("outcomes", {}).get("failed", 0) if r["tool"] == "ecoguard" else "unknown"
         lines.append(
-            f"| {r['tool']} | {r['wall_s']} | {ratio:.2f} | "
-            f"{r['invocations']} | {r['governed_calls']} | {throttled} | {r['wrong_groups']} |"
+            f"| {r['tool']} | {r['wall_s']} | {ratio:.2f} | {r['invocations']} ({r['invocations'] - 1}) | "
+            f"{r['governed_calls']} | {throttled} | {failed} | {r['wrong_groups']} |"
         )
     lines += [
         "",
         f"Floor {least['floor_s']} s (calls at the quota {least['quota_s']} s; every call's round trip with "
         f"{overlap.READ_WORKERS} in flight {least['latency_s']} s). ecoguard / Cloud Custodian: wall "
-        f"{eco['wall_s'] / c7n['wall_s']:.2f}, governed calls {eco['governed_calls'] / c7n['governed_calls']:.2f}.",
+        f"{eco['wall_s'] / c7n['wall_s']:.2f}, governed calls {eco['governed_calls'] / c7n['governed_calls']:.2f}. "
+        + (
+            f"Goal: ecoguard within 1.05 of the floor ({eco['wall_s'] / least['floor_s']:.2f})."
+            if function == "LogRetentionFunction"
+            else f"Goal: ecoguard's wall at most 0.5 of Cloud Custodian's ({eco['wall_s'] / c7n['wall_s']:.2f})."
+        ),
+        *([f"Measured by `{command}`" + (f" (load average at its end: {load})." if load else ".")] if command else []),
     ]
     return "\n".join(lines)
 

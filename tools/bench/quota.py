@@ -119,6 +119,13 @@ class QuotaModel:
     _buckets: dict[str, Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def drain(self, api: str) -> None:
+        """``api``'s bucket emptied, as by other tools calling it until now (its quota, if it has one)."""
+        quota = self.quotas.get(api)
+        if quota is not None:
+            with self._lock:
+                self._buckets[api] = Bucket(quota.rate, 0.0, self.clock())
+
     def admit(self, api: str) -> Throttling | None:
         """Take a token for one call of ``api``: None if it is served, else how it is refused."""
         quota = self.quotas.get(api)

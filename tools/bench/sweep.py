@@ -284,7 +284,7 @@ def bench(function: str, scale: float, tps: float, mode: str, quota: QuotaMode |
         "finished": bool(results[-1].get("finished")),
         "simulated_s": [r["simulated_s"] for r in results],
         "summary": {k: v for k, v in results[-1].items() if isinstance(v, int) and not isinstance(v, bool)},
-        "outcomes": _outcomes(results),
+        "outcomes": outcomes_of(results),
         "calls": dict(sorted(calls.by_op.items())),
         "metric_queries": calls.metric_queries,
         "rss_baseline_mb": round(rss.baseline, 1),
@@ -294,7 +294,7 @@ def bench(function: str, scale: float, tps: float, mode: str, quota: QuotaMode |
     }
 
 
-def _outcomes(results: list[dict[str, Any]]) -> dict[str, int]:
+def outcomes_of(results: list[dict[str, Any]]) -> dict[str, int]:
     totals: Counter[str] = Counter()
     for result in results:
         for key in ("evaluated", "compliant", "applied", "would-apply", "skipped", "finding", "failed", "deferred"):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from ecoguard import overlap
 from ecoguard.audit_batch import CONDITION_FAILED, Condition, TransactionWriter, Unwritten
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
@@ -215,6 +216,14 @@ class AuditTrail:
                 raise AuditUnavailable(f"could not sign the record: {exc}") from exc
         return item
 
+    def _items(self, records: Sequence[AuditRecord]) -> list[dict[str, Any]]:
+        """Every record's item, in order. Each MAC is a KMS GenerateMac round trip of its own record alone, so a
+        batch's are made side by side (``overlap.read_all``); the first record (in order) that cannot be signed
+        raises ``AuditUnavailable``, as signing them one by one would."""
+        if self.mac is None or len(records) <= 1:
+            return [self._item(r) for r in records]
+        return overlap.read_all(self._item, records)
+
     def refusal(self, record: AuditRecord) -> str | None:
         """Why ``record`` must not be acted on (``ecoguard.record_mac.refusal``)."""
         try:
@@ -283,7 +292,7 @@ class AuditTrail:
                 return [exc]
         condition = Condition(BEGIN_CONDITION, {":pending": {"S": Outcome.PENDING.value}})
         try:
-            items = [self._item(r) for r in records]
+            items = self._items(records)
         except AuditUnavailable as exc:
             return [exc for _ in records]
         results = self._writer.put_all(items, condition)
@@ -300,7 +309,7 @@ class AuditTrail:
                 return [exc]
             return [None]
         try:
-            items = [self._item(r) for r in records]
+            items = self._items(records)
         except AuditUnavailable as exc:
             return [exc for _ in records]
         results = self._writer.put_all(items, None)

@@ -28,6 +28,7 @@ day).
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -36,8 +37,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard import confirm, settle
-from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Begun
+from ecoguard import confirm, overlap, settle
+from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Began, Begun
 from ecoguard.batch import Batch, Queued, Step
 from ecoguard.claims import Claims
 from ecoguard.confirm import Confirmation, confirmed, still_fresh
@@ -49,6 +50,25 @@ from ecoguard.summary import RunSummary, Trigger
 from ecoguard.units import ActionUnit, Phase, acting
 
 logger = Logger(child=True)
+
+# What carrying out one step came to: its record, and whether it is a final record to write.
+type Carried = tuple[AuditRecord, bool]
+
+
+class _FirstDeferred:
+    """The number of the first plan deferred among those carried out side by side (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._number: int | None = None
+
+    def note(self, number: int) -> None:
+        with self._lock:
+            self._number = number if self._number is None else min(self._number, number)
+
+    def before(self, number: int) -> bool:
+        with self._lock:
+            return self._number is not None and self._number < number
 
 
 class Executor:
@@ -67,6 +87,7 @@ class Executor:
         attribution_tags: tuple[str, ...] = (),
         monotonic: Callable[[], float] | None = None,
         batch: Batch | None = None,
+        write_workers: int = 1,
     ) -> None:
         self._audit = audit
         self._mode = mode
@@ -76,6 +97,9 @@ class Executor:
         self._route = route
         self._monotonic = monotonic or confirm.read_clock
         self._batch = batch if batch is not None else Batch()
+        # Plans carried out side by side in a flush: only for a runner whose changes to different resources
+        # are independent of each other (``_side_by_side``).
+        self._write_workers = write_workers
         self._records = Recorder(mode, clock, ttl_days, units, attribution_tags)
         self._claims = Claims(state, clock)
         self.summary = summary
@@ -202,23 +226,34 @@ class Executor:
     def flush(self, stop: Callable[[], bool] | None = None) -> list[Outcome | None]:
         """Carry out the queued plans; the outcome of each, in order (``DEFERRED`` from the first one a
         throttled change, or ``stop()`` before a change, held back: it and every plan after it are left
-        to the sweep's next invocation, their pending records to be taken over)."""
+        to the sweep's next invocation, their pending records to be taken over).
+
+        With ``write_workers`` above 1, the plans that make a change are carried out side by side once every
+        record of the batch is stored (``_side_by_side``); their outcomes are counted and their final records
+        written in the queue's order, as one at a time."""
         queued, self._batch.queued = self._batch.queued, []
         if not queued:
             return []
         records = [step.record for q in queued for step in q.steps]
         began = iter(self._audit.begin_many(records) if records else [])
+        # Every record of the batch is stored (or known refused) here, before any change is made.
+        begun = [[next(began) for _ in q.steps] for q in queued]
+        made = self._side_by_side(queued, begun, stop)
         finals: list[AuditRecord] = []
         outcomes: list[Outcome | None] = []
         deferred = False
-        for q in queued:
+        for q, results in zip(queued, begun, strict=True):
             outcome: Outcome | None = None
-            for step in q.steps:
-                result = next(began)
-                if not deferred:
-                    outcome = self._carry_out(q, step, result, finals, stop)
-                    deferred = outcome is Outcome.DEFERRED
-            if deferred:
+            if q.number in made:
+                carried = made[q.number]  # made already: counted even after an earlier plan was deferred
+            else:
+                carried = None if deferred else self._carried_steps(q, results, stop)
+            for record, final in carried or []:
+                if final:
+                    finals.append(record)
+                outcome = self.summary.note(record)
+            if carried is None or outcome is Outcome.DEFERRED:
+                deferred = True
                 if self._batch.deferred is None:
                     self._batch.deferred = q.number
                 outcomes.append(Outcome.DEFERRED)
@@ -233,36 +268,72 @@ class Executor:
                 self._claims.settle(q.change, outcome)
         return outcomes
 
+    def _side_by_side(
+        self, queued: list[Queued[Any]], begun: list[list[Began]], stop: Callable[[], bool] | None
+    ) -> dict[int, list[Carried] | None]:
+        """The plans that make a change, carried out on ``write_workers`` threads (none with one worker): what
+        each step came to, by plan number (None: not started, as an earlier plan was deferred first). A plan
+        is started only while no plan before it has been deferred; one started already is carried out."""
+        acting = [
+            (q, results)
+            for q, results in zip(queued, begun, strict=True)
+            if any(step.record.outcome is Outcome.PENDING for step in q.steps)
+        ]
+        if self._write_workers <= 1 or len(acting) <= 1:
+            return {}
+        first_deferred = _FirstDeferred()
+
+        def carry(item: tuple[Queued[Any], list[Began]]) -> list[Carried] | None:
+            q, results = item
+            if first_deferred.before(q.number):
+                return None
+            carried = self._carried_steps(q, results, stop)
+            if carried and carried[-1][0].outcome is Outcome.DEFERRED:
+                first_deferred.note(q.number)
+            return carried
+
+        done = overlap.side_by_side(carry, acting, self._write_workers)
+        return {q.number: carried for (q, _), carried in zip(acting, done, strict=True)}
+
+    def _carried_steps(self, q: Queued[Any], results: list[Began], stop: Callable[[], bool] | None) -> list[Carried]:
+        """Each step of ``q`` carried out in turn, up to the first deferred."""
+        carried: list[Carried] = []
+        for step, result in zip(q.steps, results, strict=True):
+            carried.append(self._carry_out(q, step, result, stop))
+            if carried[-1][0].outcome is Outcome.DEFERRED:
+                break
+        return carried
+
     def _carry_out[S](
         self,
         q: Queued[S],
         step: Step,
         began: Begun | AuditUnavailable,
-        finals: list[AuditRecord],
         stop: Callable[[], bool] | None,
-    ) -> Outcome:
+    ) -> Carried:
+        """What one step comes to (counted by the caller): its record, and whether it is a final one to write.
+        Only this plan's own resource is read or changed here, so plans may be carried out side by side."""
         record = step.record
         if isinstance(began, AuditUnavailable):
             logger.error("audit write failed; not acting", extra={"resource": record.pk, "error": str(began)})
-            return self.summary.note(record.with_outcome(Outcome.FAILED, f"audit unavailable, not acted: {began}"))
+            return record.with_outcome(Outcome.FAILED, f"audit unavailable, not acted: {began}"), False
         if began is Begun.DUPLICATE:
-            return self.summary.note(record.with_outcome(Outcome.DUPLICATE))
+            return record.with_outcome(Outcome.DUPLICATE), False
         if record.outcome is not Outcome.PENDING:
-            return self.summary.note(record)
+            return record, False
         decision = step.decision
         assert isinstance(decision, PlannedAction)
         if stop is not None and stop():
-            return self.summary.note(record.with_outcome(Outcome.DEFERRED))
+            return record.with_outcome(Outcome.DEFERRED), False
         try:
             stale = q.stale(self._monotonic)
         except Throttled:
-            return self.summary.note(record.with_outcome(Outcome.DEFERRED))
+            return record.with_outcome(Outcome.DEFERRED), False
         final = record.with_outcome(Outcome.FAILED, stale) if stale is not None else self._apply(decision, record)
         if final is None:
             # The pending record is taken over when the sweep resumes at this resource.
-            return self.summary.note(record.with_outcome(Outcome.DEFERRED))
-        finals.append(final)
-        return self.summary.note(final)
+            return record.with_outcome(Outcome.DEFERRED), False
+        return final, True
 
     def _apply(self, decision: PlannedAction, record: AuditRecord) -> AuditRecord | None:
         """Make the change; its final record (None: throttled, deferred)."""

@@ -118,3 +118,16 @@ def kept[T, R](read: Callable[[T], R]) -> Callable[[T], Callable[[], R]]:
         return lambda: value
 
     return reading
+
+
+# Threads making changes side by side within a batch (``Executor``, for a runner whose changes to different
+# resources are independent): as many as read ahead, for the same reason; every API's pace still bounds them.
+WRITE_WORKERS = READ_WORKERS
+
+
+def side_by_side[T, R](work: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``work`` of every item, started in the items' order on up to ``workers`` threads (each in a copy of the
+    caller's context, as a read ahead is), the results in the items' order. Nothing here orders the changes or
+    checks their records: the caller starts it only once every item's audit record is stored, and ``work``
+    itself decides whether to make its change. ``work``'s exception is raised as ``read_all`` raises it."""
+    return read_all(work, items, workers)

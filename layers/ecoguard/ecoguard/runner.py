@@ -27,6 +27,9 @@ from ecoguard.wiring import Wiring
 
 class GuardrailRunner:
     guardrail: ClassVar[str]
+    # Plans of different resources carried out side by side within a batch (``Executor``): a runner sets it
+    # above 1 only when its changes to different resources are independent of each other.
+    write_workers: int = 1
 
     def __init__(
         self, wiring: Wiring, units: Mapping[str, ActionUnit[Any]] | None = None, state: StateStore | None = None
@@ -56,6 +59,7 @@ class GuardrailRunner:
             state=self._state,
             attribution_tags=tuple(self._policy.report.attribution_tags),
             monotonic=self._wiring.monotonic,
+            write_workers=self.write_workers,
         )
 
     def _make_sweep[S](self, key: Callable[[S], str] | None = None) -> Sweep[S]:

@@ -63,6 +63,10 @@ class Overlapped[T, R]:
     read: Callable[[T], R]
     decide: Callable[[T, R, Executor], Outcome | None]
     workers: int = READ_WORKERS
+    # Items read ahead of the one decided (None: ``ReadAhead``'s default, twice the workers). A read waits this
+    # many decisions before it is used, so a sweep whose decisions take a while keeps it small: the reads stay
+    # fresh (``confirm.FRESH_FOR``), and its batches are not carried out early for their age (``Batch.due``).
+    window: int | None = None
 
 
 type Handler[T] = Callable[[T, Executor], Outcome | None] | Overlapped[T, Any]
@@ -217,5 +221,5 @@ def _stepper[T](
     overlapped = handle
     if overlapped.workers <= 1:
         return lambda index: overlapped.decide(items[index], overlapped.read(items[index]), executor)
-    ahead = reads.enter_context(ReadAhead(overlapped.read, items, start, overlapped.workers))
+    ahead = reads.enter_context(ReadAhead(overlapped.read, items, start, overlapped.workers, overlapped.window))
     return lambda index: overlapped.decide(items[index], ahead.result(index), executor)

@@ -134,11 +134,18 @@ class StorageLifecycleRunner(GuardrailRunner):
         region: str,
         read_workers: int | None = None,
         sizes: BucketSizes | None = None,
+        *,
+        write_workers: int | None = None,
     ) -> None:
         super().__init__(wiring, REGISTRY.bind(s3))
         self._s3 = s3
         self._region = region
         self._read_workers = read_workers
+        # Each write changes its own bucket's configuration alone (MergeLifecycle), and S3 publishes no request
+        # rate for bucket configuration calls (its quotas are per prefix for object requests: S3 User Guide,
+        # "Best practices design patterns: optimizing Amazon S3 performance"), so a batch's writes, each made
+        # after its record is stored, go side by side; a SlowDown answer paces them (ecoguard.pacing).
+        self.write_workers = write_workers or overlap.WRITE_WORKERS
         self._sizes = sizes
         self._stored: dict[str, StoredBytes] = {}  # the current page's buckets' bytes per storage class
 
@@ -165,13 +172,11 @@ class StorageLifecycleRunner(GuardrailRunner):
         executor = self._executor(trigger)
         try:
             sweep: Sweep[Bucket] = self._make_sweep()
-            # Each bucket's reads are its own: made ahead, several at once; decided in listing order.
-            return sweep.run(
-                trigger,
-                executor,
-                self._page,
-                Overlapped(self._read, self._act, self._read_workers or overlap.READ_WORKERS),
-            )
+            # Each bucket's reads are its own: made ahead, several at once; decided in listing order. A decision
+            # to write re-reads the bucket's tags (a round trip), so reads run only one worker-load ahead: a
+            # bucket's four reads on one thread take about as long as a few decisions, and stay fresh.
+            workers = self._read_workers or overlap.READ_WORKERS
+            return sweep.run(trigger, executor, self._page, Overlapped(self._read, self._act, workers, workers))
         except SdkTooOld as exc:
             # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
             listing = Resource(
