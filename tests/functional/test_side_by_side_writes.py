@@ -34,7 +34,7 @@ from ecoguard import overlap, pacing
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
 from tests.conftest import REGION, Stack, load_event, record_calls
-from tests.functional.test_paced_sweeps import Unpaced, VirtualClock, audit_writes
+from tests.functional.test_paced_sweeps import VirtualClock, audit_writes
 from tools.bench.quota import S3_THROTTLING, ApiQuota, QuotaModel, held
 from tools.bench.seed import seed_buckets
 from tools.simulator.s3_shim import fake_s3_configs
@@ -230,16 +230,3 @@ def test_given_a_slowdown_storm_when_buckets_are_written_eight_at_a_time_then_it
     assert results[0].get("deferred", 0) == 0
     assert model.throttled[f"s3.{PUT}"] > 0, "the storm did throttle the writes"
     assert model.served[f"s3.{PUT}"] == len(GOVERNED), "each bucket written once"
-
-
-def test_given_the_same_storm_without_pacing_then_the_sdks_retries_alone_defer_buckets_to_later_invocations(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The contrast that shows what pacing does: the same storm, eight writers sending as fast as they come.
-    monkeypatch.setattr(overlap, "WRITE_WORKERS", 8)
-    seed_plain_buckets()
-    results, _ = storm(stack, monkeypatch, Unpaced())
-    assert len(results) > 1, "throttled past the SDK's retries: buckets deferred, the sweep handed off"
-    assert sum(r.get("deferred", 0) for r in results) > 0
-    applied = Counter(r.resource.name for r in stack.records() if r.outcome is Outcome.APPLIED)
-    assert set(applied) == GOVERNED and set(applied.values()) == {1}, "none lost, none written twice"
