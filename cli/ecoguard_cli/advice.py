@@ -1,7 +1,8 @@
 """``ecoguard advise``: the open serving and training right-sizing recommendations of a deployed stack, the
 largest monthly saving first, with their evidence (the report's "serving" section, in the terminal), what to do
 before a Bedrock Provisioned Throughput commitment ends, and the training plans and Capacity Blocks noticed
-with reserved hours unused (its "reserved capacity" section)."""
+with reserved hours unused (its "reserved capacity" section). Idle EC2 accelerator instances ecoguard reports and
+does not stop (instance store, an Auto Scaling group, no GPU metric) are listed with the advice."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from ecoguard.audit import AuditTrail
 from ecoguard.guardrails.bedrock_throughput import GUARDRAIL as THROUGHPUT
+from ecoguard.guardrails.ec2_accelerators import GUARDRAIL as EC2_ACCELERATORS
 from ecoguard.guardrails.reserved_capacity import GUARDRAIL as RESERVED_CAPACITY
 from ecoguard.guardrails.serving_advisor import GUARDRAIL as SERVING
 from ecoguard.guardrails.training_guard import GUARDRAIL as TRAINING
@@ -21,8 +23,8 @@ from ecoguard.report_serving import ServingLine, ServingSection, evidence_text
 
 def open_advice(dynamodb: Any, table: str) -> list[ServingLine]:
     trail = AuditTrail(dynamodb, table)
-    section = ServingSection()
-    for guardrail in (SERVING, TRAINING, THROUGHPUT):
+    section = ServingSection(also=frozenset({EC2_ACCELERATORS}))
+    for guardrail in (SERVING, TRAINING, THROUGHPUT, EC2_ACCELERATORS):
         for record in trail.records(guardrail):
             section.add(record)
     return section.lines()

@@ -115,3 +115,22 @@ def test_given_bedrock_commitment_findings_then_they_are_open_advice_and_the_idl
         ("legal", "committed-throughput"),
     ]
     assert all(line["usd_per_month"] is None for line in lines), "unknown stays unknown"
+
+
+def test_given_ec2_accelerator_findings_then_advise_lists_the_current_ones_and_the_report_section_does_not() -> None:
+    from ecoguard.report_serving import ServingSection
+
+    ec2 = "ec2-accelerators"
+    records = [
+        finding("i-store", "instance-store", None, guardrail=ec2, at=1),
+        finding("i-agentless", "gpu-metric-missing", None, guardrail=ec2, at=1),
+        # a week older than the newest: recorded daily while it held, so no longer current (busy, or stopped)
+        finding("i-busy-since", "instance-store", None, guardrail=ec2, at=0),
+    ]
+    section = ServingSection(also=frozenset({ec2}))
+    for record in records:
+        section.add(record)
+    assert sorted(line.resource for line in section.lines()) == ["i-agentless", "i-store"]
+    # The report's own serving section keeps to serving and right-sizing advice (the EC2 findings are its
+    # resources table's rows).
+    assert json.loads(render_json(build_report(records, NOW)))["serving"] == []

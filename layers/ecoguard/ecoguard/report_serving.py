@@ -10,7 +10,7 @@ gives its lines (``lines``, ``as_dict``); the report's page and ``ecoguard advis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ecoguard.audit import AuditRecord
@@ -59,8 +59,9 @@ class ServingLine:
         }
 
 
-def advice_kind(record: AuditRecord) -> tuple[str, bool] | None:
-    """(the recommendation, closed?) of a serving or right-sizing record; None for any other record."""
+def advice_kind(record: AuditRecord, also: frozenset[str] = frozenset()) -> tuple[str, bool] | None:
+    """(the recommendation, closed?) of a serving or right-sizing record, or of any finding of a guardrail in
+    ``also``; None for any other record."""
     if record.outcome is not Outcome.FINDING or not record.action.startswith(FINDING):
         return None
     kind = record.action.removeprefix(FINDING)
@@ -69,6 +70,8 @@ def advice_kind(record: AuditRecord) -> tuple[str, bool] | None:
     if record.guardrail == GUARDRAIL or base in TRAINING_KINDS:
         return base, closed
     if record.guardrail == THROUGHPUT and base in THROUGHPUT_KINDS:
+        return base, closed
+    if record.guardrail in also:
         return base, closed
     return None
 
@@ -93,12 +96,19 @@ def _line(record: AuditRecord, kind: str) -> ServingLine:
     )
 
 
+# A finding of a guardrail in ``ServingSection.also`` is recorded once a day while it holds: one older than its
+# guardrail's newest by more than this no longer holds (the resource was stopped, started or removed since).
+CURRENT_FOR = timedelta(hours=26)
+
+
 @dataclass
 class ServingSection:
     latest: dict[tuple[str, str], tuple[AuditRecord, bool]] = field(default_factory=dict)
+    # Guardrails whose every finding is advice (``ecoguard advise``: idle accelerator instances it does not stop).
+    also: frozenset[str] = frozenset()
 
     def add(self, record: AuditRecord) -> None:
-        found = advice_kind(record)
+        found = advice_kind(record, self.also)
         if found is None:
             return
         kind, closed = found
@@ -109,7 +119,15 @@ class ServingSection:
 
     def lines(self) -> list[ServingLine]:
         """The open recommendations, the largest monthly USD saving first (unknown savings last)."""
-        open_ = [_line(record, kind) for (_, kind), (record, closed) in self.latest.items() if not closed]
+        newest: dict[str, datetime] = {}
+        for record, _ in self.latest.values():
+            if record.guardrail in self.also:
+                newest[record.guardrail] = max(record.recorded_at, newest.get(record.guardrail, record.recorded_at))
+        open_ = [
+            _line(record, kind)
+            for (_, kind), (record, closed) in self.latest.items()
+            if not closed and record.recorded_at >= newest.get(record.guardrail, record.recorded_at) - CURRENT_FOR
+        ]
         return sorted(
             open_, key=lambda line: (line.usd is None, -(line.usd or 0.0), -(line.kg_co2e or 0.0), line.resource)
         )
