@@ -375,7 +375,9 @@ def render_quota(
     eco, c7n = by_tool["ecoguard"], by_tool["c7n"]
     least = floor(dict(eco["quota"]["served"]), quota.latency_ms / 1000, overlap.READ_WORKERS)
     what = f"{n} log groups" if function == "LogRetentionFunction" else f"{n} buckets"
-    quotas = ", ".join(f"{api} {q.rate:g}/s" for api, q in QUOTAS.items())
+    service = "cloudwatch-logs." if function == "LogRetentionFunction" else "s3."
+    own = [f"{api} {q.rate:g}/s" for api, q in QUOTAS.items() if api.startswith(service)]
+    quotas = ", ".join(own) or "none published for its calls (only the latency bounds it)"
     lines = [
         f"{function}: {what}, {changes} to change; quotas {quotas}; {quota.latency_ms:g} ms added to every call; "
         f"ecoguard's timeout {quota.timeout_s} s.",
