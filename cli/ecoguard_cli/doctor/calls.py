@@ -225,9 +225,10 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     # An endpoint configuration's KmsKeyId, used by SageMaker as RestoreFunction re-creates it.
     "kms:CreateGrant": "arn:{partition}:kms:{region}:{account}:key/" + SAMPLE,
     "kms:DescribeKey": "arn:{partition}:kms:{region}:{account}:key/" + SAMPLE,
-    # DescribeInstances and DescribeInstanceTypes: no resource type (Service Authorization Reference, Amazon EC2).
+    # DescribeInstances, DescribeInstanceTypes, DescribeTags: no resource type (Service Authorization Reference, EC2).
     "ec2:DescribeInstances": "*",
     "ec2:DescribeInstanceTypes": "*",
+    "ec2:DescribeTags": "*",
     "ec2:DescribeInstanceAttribute": "arn:{partition}:ec2:{region}:{account}:instance/i-0" + "0" * 16,
     "ec2:StopInstances": "arn:{partition}:ec2:{region}:{account}:instance/i-0" + "0" * 16,
     "ec2:StartInstances": "arn:{partition}:ec2:{region}:{account}:instance/i-0" + "0" * 16,
