@@ -146,16 +146,6 @@ def storm_sweep(stack: Stack, monkeypatch: pytest.MonkeyPatch, limiter: Any) -> 
     return results, model
 
 
-class Unpaced(pacing.Limiter):
-    """No pacing at all: every call sent at once (what the SDK's retries alone give)."""
-
-    def acquire(self, api: str) -> None:
-        return None
-
-    def answered(self, api: str, code: str | None) -> None:
-        return None
-
-
 def test_given_a_throttling_storm_when_the_sweep_sets_retentions_then_it_ends_in_paced_success(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,18 +157,6 @@ def test_given_a_throttling_storm_when_the_sweep_sets_retentions_then_it_ends_in
     assert results[0].get("deferred", 0) == 0
     assert model.throttled["cloudwatch-logs.PutRetentionPolicy"] > 0, "the storm did throttle it"
     assert model.served["cloudwatch-logs.PutRetentionPolicy"] == GROUPS, "each group set once"
-
-
-def test_given_the_same_storm_without_pacing_then_the_sdks_retries_alone_defer_groups_to_later_invocations(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The contrast that shows what pacing does: the same storm, calls sent as fast as they come.
-    seed_groups()
-    results, _ = storm_sweep(stack, monkeypatch, Unpaced())
-    assert len(results) > 1, "throttled past the SDK's retries: groups deferred, the sweep handed off"
-    assert sum(r.get("deferred", 0) for r in results) > 0
-    applied = [r for r in stack.records() if r.outcome is Outcome.APPLIED]
-    assert len(applied) == GROUPS and not [r for r in stack.records() if r.outcome is Outcome.FAILED]
 
 
 def test_given_endpoints_described_on_eight_threads_then_the_advisors_findings_and_calls_are_one_readers(
