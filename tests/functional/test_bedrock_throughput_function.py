@@ -19,7 +19,7 @@ from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
 from tests.conftest import REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
 from tools.simulator.bedrock_shim import throughput_exists
-from tools.simulator.invoke import reset_caches
+from tools.simulator.invoke import as_another_actor, reset_caches
 from tools.simulator.seed_bedrock import BUSY, COMMITTED, ENDING, EXEMPT, IDLE, YOUNG, publish_usage, seed_throughputs
 
 FN = "BedrockThroughputFunction"
@@ -215,7 +215,8 @@ def test_given_the_owner_tags_it_exempt_after_the_sweep_read_it_then_the_fresh_r
         # The sweep's read has its answer (not exempt); the owner tags the throughput right after it.
         if asked[-1] == target and not seen:
             seen.append(target)
-            owner.tag_resource(resourceARN=target, tags=[{"key": "ecoguard:exempt", "value": "true"}])
+            with as_another_actor():  # the owner's call, not the function's (least privilege, dry-run check)
+                owner.tag_resource(resourceARN=target, tags=[{"key": "ecoguard:exempt", "value": "true"}])
 
     events = client("bedrock").meta.events
     events.register("provide-client-params.bedrock.ListTagsForResource", note_resource)
