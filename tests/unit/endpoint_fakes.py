@@ -54,13 +54,15 @@ class FakeEndpoint:
 
 
 class InferenceAccount:
-    """The endpoints, and what was called: ``calls`` per operation, ``described`` per endpoint name."""
+    """The endpoints, and what was called: ``calls`` per operation, ``described`` and ``tags_read`` per endpoint
+    name."""
 
     def __init__(self, *, refuse_stale_tokens: bool = True) -> None:
         self.endpoints: dict[str, FakeEndpoint] = {}
         self.refuse_stale_tokens = refuse_stale_tokens
         self.calls: Counter[str] = Counter()
         self.described: Counter[str] = Counter()
+        self.tags_read: Counter[str] = Counter()
         self.deleted: Counter[str] = Counter()
         self.denied: set[str] = set()
         self.sagemaker = _SageMaker(self)
@@ -168,7 +170,9 @@ class _SageMaker:
     def list_tags(self, *, ResourceArn: str, MaxResults: int = 50, NextToken: str | None = None) -> dict[str, Any]:
         self.account.count("ListTags")
         assert MaxResults <= 50 and NextToken is None
-        tags = self.account.by_arn(ResourceArn).tags
+        endpoint = self.account.by_arn(ResourceArn)
+        self.account.tags_read[endpoint.name] += 1
+        tags = endpoint.tags
         return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
 
     def add_tags(self, *, ResourceArn: str, Tags: list[dict[str, str]]) -> dict[str, Any]:

@@ -42,7 +42,17 @@ from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Began, Begun
 from ecoguard.batch import Batch, Queued, Step
 from ecoguard.claims import Claims
 from ecoguard.confirm import Confirmation, confirmed, still_fresh
-from ecoguard.decisions import OUT_OF_SCOPE, Decision, Finding, Mode, Outcome, Plan, PlannedAction, Resource
+from ecoguard.decisions import (
+    OUT_OF_SCOPE,
+    Decision,
+    Finding,
+    Mode,
+    Outcome,
+    Plan,
+    PlannedAction,
+    Resource,
+    StateChange,
+)
 from ecoguard.errors import Throttled
 from ecoguard.records import Recorder, finish
 from ecoguard.state import StateConflict, StateStore
@@ -142,13 +152,26 @@ class Executor:
     def run[S](self, plan: Plan, confirmation: Confirmation[S] | None = None) -> Outcome | None:
         """Carry out one resource's plan; the outcome of its last decision (None without one). While
         ``batching``, the plan is queued instead, and None returned."""
+        if self._batch.open and self._shares_a_key(plan.state_change):
+            self.flush()  # two plans on one state key: the second is decided on the first one's settled state
         queued = self._prepare(plan, confirmation)
         self._batch.planned += 1
         self._batch.queued.append(queued)
-        if self._batch.open and queued.change is None:
+        if self._batch.open and self._queues(plan.state_change):
             return None
-        # A plan that claims or settles state is carried out at once: its state write follows its outcome.
         return self.flush()[-1]
+
+    @staticmethod
+    def _queues(change: StateChange | None) -> bool:
+        """Whether a plan with this state change waits in the batch: all but one that claims state, which is
+        carried out at once (its claim may make the guardrail decide again, ``run_claimed``). One that only
+        settles state waits like any other: its settle follows its own outcome, in ``flush``."""
+        return change is None or change.claim is None
+
+    def _shares_a_key(self, change: StateChange | None) -> bool:
+        return change is not None and any(
+            q.change is not None and q.change.key == change.key for q in self._batch.queued
+        )
 
     def run_claimed(self, decide: Callable[[], Plan], attempts: int) -> Outcome | None:
         """Decide, and claim the plan's state; should another invocation change that state since it was
@@ -254,6 +277,7 @@ class Executor:
                 outcome = self.summary.note(record)
             if carried is None or outcome is Outcome.DEFERRED:
                 deferred = True
+                self._uncount(q.plan)  # decided again where the sweep resumes, and counted there
                 if self._batch.deferred is None:
                     self._batch.deferred = q.number
                 outcomes.append(Outcome.DEFERRED)
@@ -263,10 +287,23 @@ class Executor:
                 outcome = self.summary.note(q.failure)
             outcomes.append(outcome)
         finish(self._audit, finals)
-        for q, outcome in zip(queued, outcomes, strict=True):
-            if q.change is not None and outcome is not Outcome.DEFERRED:
-                self._claims.settle(q.change, outcome)
+        self._settle([(q.change, outcome) for q, outcome in zip(queued, outcomes, strict=True) if q.change is not None])
         return outcomes
+
+    def _settle(self, changes: list[tuple[StateChange, Outcome | None]]) -> None:
+        """Settle each plan's state from its outcome (a deferred plan's is left: it is decided again). The keys
+        of a batch are different (``_shares_a_key``), so with ``write_workers`` their writes go side by side."""
+        settled = [(change, outcome) for change, outcome in changes if outcome is not Outcome.DEFERRED]
+
+        def settle(item: tuple[StateChange, Outcome | None]) -> None:
+            self._claims.settle(*item)
+
+        overlap.side_by_side(settle, settled, self._write_workers)
+
+    def _uncount(self, plan: Plan) -> None:
+        self.summary.evaluated -= 1
+        if plan.unreadable is None and plan.compliant:
+            self.summary.compliant -= 1
 
     def _side_by_side(
         self, queued: list[Queued[Any]], begun: list[list[Began]], stop: Callable[[], bool] | None

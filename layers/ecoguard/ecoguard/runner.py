@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 
+from ecoguard import overlap
 from ecoguard.confirm import Confirmation
 from ecoguard.decisions import Decision, Finding, Outcome, Plan, Skip
 from ecoguard.executor import Executor
@@ -27,9 +28,11 @@ from ecoguard.wiring import Wiring
 
 class GuardrailRunner:
     guardrail: ClassVar[str]
-    # Plans of different resources carried out side by side within a batch (``Executor``): a runner sets it
-    # above 1 only when its changes to different resources are independent of each other.
-    write_workers: int = 1
+    # Plans of different resources carried out side by side within a batch (``Executor``), on
+    # ``overlap.WRITE_WORKERS`` threads: only for a runner whose changes to different resources are independent
+    # of each other. ``write_workers`` (an instance's own) overrides the count.
+    side_by_side: ClassVar[bool] = False
+    write_workers: int | None = None
 
     def __init__(
         self, wiring: Wiring, units: Mapping[str, ActionUnit[Any]] | None = None, state: StateStore | None = None
@@ -59,8 +62,13 @@ class GuardrailRunner:
             state=self._state,
             attribution_tags=tuple(self._policy.report.attribution_tags),
             monotonic=self._wiring.monotonic,
-            write_workers=self.write_workers,
+            write_workers=self._write_workers(),
         )
+
+    def _write_workers(self) -> int:
+        if self.write_workers is not None:
+            return self.write_workers
+        return overlap.WRITE_WORKERS if self.side_by_side else 1
 
     def _make_sweep[S](self, key: Callable[[S], str] | None = None) -> Sweep[S]:
         """A resumable sweep of this guardrail (``key``: items listed in ascending order of it)."""

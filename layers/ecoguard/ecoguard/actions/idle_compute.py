@@ -225,6 +225,8 @@ def decode(token: str) -> tuple[tuple[str, ...], int, str | None]:
 
 class IdleComputeRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    # Each change (a warm pool ended, a tracking server stopped or started) is to its own resource alone.
+    side_by_side = True
 
     def __init__(self, wiring: Wiring, compute: ComputeResources, state: StateStore) -> None:
         super().__init__(wiring, REGISTRY.bind(compute), state)

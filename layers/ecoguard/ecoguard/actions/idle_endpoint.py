@@ -318,6 +318,8 @@ REGISTRY = Registry(
 
 class IdleEndpointRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    # Each change (an idle tag, DeleteEndpoint, a scalable target) is to its own endpoint alone.
+    side_by_side = True
 
     def __init__(
         self,

@@ -95,6 +95,8 @@ def activity_of(timestamps: list[datetime], values: list[float]) -> Activity:
 
 class IdleNotebookRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    # Each StopNotebookInstance is of its own instance alone.
+    side_by_side = True
 
     def __init__(
         self, wiring: Wiring, sagemaker: SageMakerAdapter, metrics: MetricsAdapter, activity_configs: frozenset[str]

@@ -126,6 +126,7 @@ class Reading:
 
 class StorageLifecycleRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    side_by_side = True  # each write changes its own bucket alone (below)
 
     def __init__(
         self,
@@ -145,7 +146,7 @@ class StorageLifecycleRunner(GuardrailRunner):
         # rate for bucket configuration calls (its quotas are per prefix for object requests: S3 User Guide,
         # "Best practices design patterns: optimizing Amazon S3 performance"), so a batch's writes, each made
         # after its record is stored, go side by side; a SlowDown answer paces them (ecoguard.pacing).
-        self.write_workers = write_workers or overlap.WRITE_WORKERS
+        self.write_workers = write_workers
         self._sizes = sizes
         self._stored: dict[str, StoredBytes] = {}  # the current page's buckets' bytes per storage class
 

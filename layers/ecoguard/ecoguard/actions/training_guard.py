@@ -187,6 +187,8 @@ class Collected:
 
 class TrainingGuardRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    # Each StopTrainingJob is of its own job alone (a plan claiming a sighting is still carried out at once).
+    side_by_side = True
 
     def __init__(
         self, wiring: Wiring, jobs: SageMakerTrainingAdapter, metrics: MetricsAdapter, sightings: StateStore
