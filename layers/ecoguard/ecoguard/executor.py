@@ -15,7 +15,11 @@ changes are made, then their outcomes written together (``finish_many``). No cha
 own record is stored; an invocation that stops mid-batch leaves at most that batch's records pending, which
 the sweep resuming at the batch takes over, or the next run settles (``ecoguard.settle``). A destructive
 action confirmed on a read more than ``confirm.FRESH_FOR`` old by the time it would be made is confirmed
-again first. Outside a sweep each plan is a batch of one.
+again first. Outside a sweep each plan is a batch of one. A plan that settles state waits in the batch too, its
+settle written after its own outcome (two plans on one state key never share a batch); one that claims state is
+carried out at once. With ``write_workers`` (a runner whose changes to different resources are independent),
+a batch's changes, then its settles, are made side by side. A plan deferred at a pause is uncounted: it is
+decided, and counted, again where the sweep resumes.
 
 Its parts: the queue (``ecoguard.batch``), the records (``ecoguard.records``), the state claims
 (``ecoguard.claims``), the run's outcomes (``ecoguard.summary``) and settling what is left pending
