@@ -184,6 +184,10 @@ REGISTRY = Registry(GUARDRAIL, "StudioIdleFunction", (ConfigureIdleShutdown, Del
 
 class StudioIdleRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    # Each change is to its own domain (UpdateDomain) or Canvas app (DeleteApp). SageMaker applies UpdateDomain
+    # asynchronously (DescribeDomain Status "Updating", SageMaker API reference), so one at a time would not wait
+    # for it before a DeleteApp in the same domain either.
+    side_by_side = True
 
     def __init__(self, wiring: Wiring, studio: StudioDomains, canvas: CanvasActivity) -> None:
         super().__init__(wiring, REGISTRY.bind(studio))
