@@ -1,7 +1,8 @@
-"""Plans that settle state (a grace mark, a cooldown) carried out in batches like any other: every record of a
-batch stored before its changes, each state key settled only after its own plan's outcome, two plans on one
-key never in one batch, a plan that claims state still carried out at once; side by side, the same records,
-order and state as one at a time; a plan deferred at a pause counted once, where the sweep resumes."""
+"""Plans with state (a grace mark, a cooldown, a sighting) carried out in batches like any other: every record
+of a batch stored before its changes, each claim before the batch's records (a plan whose claim finds its state
+changed left to the next run), each settle after its own plan's outcome, two plans on one key never in one
+batch; side by side, the same records, order and state as one at a time; a plan deferred at a pause counted
+once, where the sweep resumes."""
 
 from __future__ import annotations
 
@@ -138,14 +139,51 @@ def test_given_plans_that_settle_state_then_they_are_batched_and_each_key_settle
     assert state.order == NAMES and all(state.get(name).version == 1 for name in NAMES)
 
 
-def test_given_a_plan_that_claims_state_then_it_is_still_carried_out_at_once() -> None:
+class ClaimedBeforeRecords(MemoryStateStore):
+    """A state store that checks each key's claim is written before its plan's records, and its settle after
+    its plan's final record."""
+
+    def __init__(self, audit: MemoryAuditTrail) -> None:
+        super().__init__(GUARDRAIL, Mode.ENFORCE)
+        self.audit = audit
+
+    def put(self, key: str, value: dict[str, object], *, expected_version: int, expires_at: int) -> int:  # type: ignore[override]
+        record = self.audit.items.get((resource(key).arn, f"{TRIGGER.id}#mark"))
+        if self.get(key).version == 0:
+            assert record is None, f"{key}'s claim written after its record"
+        else:
+            assert record is not None and record.outcome is Outcome.APPLIED, f"{key} settled before its outcome"
+        return super().put(key, value, expected_version=expected_version, expires_at=expires_at)
+
+
+def test_given_plans_that_claim_state_then_each_claim_is_written_before_the_batchs_records() -> None:
+    audit = MemoryAuditTrail()
+    state = ClaimedBeforeRecords(audit)
+
+    finished, summary = sweep(audit, Marker(audit), state, names=NAMES[:5], claim=True)
+
+    assert finished and summary.count(Outcome.APPLIED) == 5
+    assert audit.batches == [("begin", 5), ("finish", 5)], "one batch, not five"
+    assert all(state.get(name).version == 2 for name in NAMES[:5]), "claimed, then settled"
+
+
+@pytest.mark.parametrize("workers", [1, 8])
+def test_given_a_claim_that_finds_its_state_changed_then_that_plan_alone_is_left_to_the_next_run(workers: int) -> None:
     audit = MemoryAuditTrail()
     state = MemoryStateStore(GUARDRAIL, Mode.ENFORCE)
+    marker = Marker(audit)
+    run = executor(audit, marker, state, workers)
 
-    finished, _ = sweep(audit, Marker(audit), state, names=NAMES[:5], claim=True)
+    with run.batching():
+        for name in NAMES[:5]:
+            run.run(marking(name, state, claim=True))
+        # Another invocation changes ep0002's state after this one read it, before the batch is carried out.
+        state.put("ep0002", {"since": "elsewhere"}, expected_version=0, expires_at=0)
 
-    assert finished and audit.batches == [("begin", 1), ("finish", 1)] * 5
-    assert all(state.get(name).version == 2 for name in NAMES[:5])  # claimed, then settled
+    assert marker.applied == [n for n in NAMES[:5] if n != "ep0002"]
+    assert not [r for r in audit.items.values() if r.resource.name == "ep0002"], "nothing of it recorded"
+    assert state.get("ep0002").value == {"since": "elsewhere"}, "the other invocation's state stands"
+    assert run.summary.evaluated == 4 and run.summary.count(Outcome.APPLIED) == 4
 
 
 def test_given_two_plans_on_one_key_then_the_second_is_decided_on_the_first_ones_settled_state() -> None:

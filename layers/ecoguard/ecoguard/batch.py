@@ -38,6 +38,7 @@ class Queued[S]:
     failure: AuditRecord | None = None  # the plan's resource could not be read
     confirmation: Confirmation[S] | None = None
     read_at: float | None = None  # when its confirming read was made (``monotonic``)
+    claiming: bool = False  # its state claim is still to be written, before the batch's records (``Executor``)
 
     def stale(self, monotonic: Callable[[], float]) -> str | None:
         """Why a destructive action must not be made now: its confirming read is over ``FRESH_FOR`` old, and

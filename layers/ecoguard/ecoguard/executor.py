@@ -15,11 +15,14 @@ changes are made, then their outcomes written together (``finish_many``). No cha
 own record is stored; an invocation that stops mid-batch leaves at most that batch's records pending, which
 the sweep resuming at the batch takes over, or the next run settles (``ecoguard.settle``). A destructive
 action confirmed on a read more than ``confirm.FRESH_FOR`` old by the time it would be made is confirmed
-again first. Outside a sweep each plan is a batch of one. A plan that settles state waits in the batch too, its
-settle written after its own outcome (two plans on one state key never share a batch); one that claims state is
-carried out at once. With ``write_workers`` (a runner whose changes to different resources are independent),
-a batch's changes, then its settles, are made side by side. A plan deferred at a pause is uncounted: it is
-decided, and counted, again where the sweep resumes.
+again first. Outside a sweep each plan is a batch of one.
+
+A plan that settles state waits in the batch too, its settle written after its own outcome (two plans on one
+state key never share a batch); so does one that claims state, its claim written when the batch is carried
+out, before the batch's records: a plan whose claim finds its state changed by another invocation is left
+out, for the next run. With ``write_workers`` (a runner whose changes to different resources are independent),
+a batch's claims, changes and settles are each made side by side. A plan deferred at a pause is uncounted: it
+is decided, and counted, again where the sweep resumes.
 
 Its parts: the queue (``ecoguard.batch``), the records (``ecoguard.records``), the state claims
 (``ecoguard.claims``), the run's outcomes (``ecoguard.summary``) and settling what is left pending
@@ -161,16 +164,9 @@ class Executor:
         queued = self._prepare(plan, confirmation)
         self._batch.planned += 1
         self._batch.queued.append(queued)
-        if self._batch.open and self._queues(plan.state_change):
+        if self._batch.open:
             return None
         return self.flush()[-1]
-
-    @staticmethod
-    def _queues(change: StateChange | None) -> bool:
-        """Whether a plan with this state change waits in the batch: all but one that claims state, which is
-        carried out at once (its claim may make the guardrail decide again, ``run_claimed``). One that only
-        settles state waits like any other: its settle follows its own outcome, in ``flush``."""
-        return change is None or change.claim is None
 
     def _shares_a_key(self, change: StateChange | None) -> bool:
         return change is not None and any(
@@ -242,13 +238,15 @@ class Executor:
         if plan.compliant:
             self.summary.compliant += 1
         change = plan.state_change
-        if change is not None and change.claim is not None:
-            change = self._claims.claim(change)
+        claiming = change is not None and change.claim is not None
+        if change is not None and claiming and not self._batch.open:
+            change, claiming = self._claims.claim(change), False
         steps = [self._step(d) for d in plan.decisions]
         acts = any(isinstance(step.decision, PlannedAction) for step in steps) and self._mode is Mode.ENFORCE
         if not acts or not self._confirm_first(plan):
             confirmation, read_at = None, None
-        return Queued(self._batch.planned, plan, steps, change, confirmation=confirmation, read_at=read_at)
+        number = self._batch.planned
+        return Queued(number, plan, steps, change, confirmation=confirmation, read_at=read_at, claiming=claiming)
 
     def flush(self, stop: Callable[[], bool] | None = None) -> list[Outcome | None]:
         """Carry out the queued plans; the outcome of each, in order (``DEFERRED`` from the first one a
@@ -258,9 +256,10 @@ class Executor:
         With ``write_workers`` above 1, the plans that make a change are carried out side by side once every
         record of the batch is stored (``_side_by_side``); their outcomes are counted and their final records
         written in the queue's order, as one at a time."""
-        queued, self._batch.queued = self._batch.queued, []
-        if not queued:
+        waiting, self._batch.queued = self._batch.queued, []
+        if not waiting:
             return []
+        queued = self._claimed(waiting)
         records = [step.record for q in queued for step in q.steps]
         began = iter(self._audit.begin_many(records) if records else [])
         # Every record of the batch is stored (or known refused) here, before any change is made.
@@ -292,7 +291,36 @@ class Executor:
             outcomes.append(outcome)
         finish(self._audit, finals)
         self._settle([(q.change, outcome) for q, outcome in zip(queued, outcomes, strict=True) if q.change is not None])
-        return outcomes
+        by_number = {q.number: outcome for q, outcome in zip(queued, outcomes, strict=True)}
+        return [by_number.get(q.number) for q in waiting]
+
+    def _claimed(self, queued: list[Queued[Any]]) -> list[Queued[Any]]:
+        """The queue with each waiting claim written (side by side with ``write_workers``: a batch's keys are
+        different), before any record of the batch. A plan whose state another invocation changed since it
+        was read is left out, nothing of it recorded or done: the next run decides it again (as
+        ``run_claimed`` decides again)."""
+        claiming = [q for q in queued if q.claiming]
+        if not claiming:
+            return queued
+
+        def claim(q: Queued[Any]) -> StateChange | None:
+            assert q.change is not None
+            try:
+                return self._claims.claim(q.change)
+            except StateConflict:
+                logger.info("state changed under us; the next run decides again", extra={"key": q.change.key})
+                return None
+
+        made = overlap.side_by_side(claim, claiming, self._write_workers)
+        claimed = {q.number: change for q, change in zip(claiming, made, strict=True)}
+        kept: list[Queued[Any]] = []
+        for q in queued:
+            change = claimed.get(q.number) if q.claiming else q.change
+            if q.claiming and change is None:
+                self._uncount(q.plan)
+                continue
+            kept.append(replace(q, change=change, claiming=False) if q.claiming else q)
+        return kept
 
     def _settle(self, changes: list[tuple[StateChange, Outcome | None]]) -> None:
         """Settle each plan's state from its outcome (a deferred plan's is left: it is decided again). The keys
