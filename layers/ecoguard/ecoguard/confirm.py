@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 
@@ -71,20 +71,35 @@ def confirmed[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[
     """The plan decided on fresh state; ``Throttled`` is raised (the sweep pauses at this resource)."""
     if confirmation.read_at is not None and still_fresh(confirmation.read_at, monotonic):
         return plan
+    return _decided_again(plan, confirmation)[0]
+
+
+def ahead[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]) -> tuple[Plan, Confirmation[S]]:
+    """``confirmed``, made ahead of the plan's turn (on a read thread, ``ecoguard.overlap``): the plan decided
+    on a fresh read, and the confirmation standing for that read, made at ``read_at``. While the read is fresh
+    the executor takes the plan as it is; past ``FRESH_FOR`` it reads again, as for any direct read."""
+    read_at = monotonic()
+    again, fresh = _decided_again(plan, confirmation)
+    return again, confirmation if fresh is None else replace(fresh, read_at=read_at)
+
+
+def _decided_again[S](plan: Plan, confirmation: Confirmation[S]) -> tuple[Plan, Confirmation[S] | None]:
+    """The plan decided on fresh state, and the confirmation holding the snapshot it was decided on (None:
+    nothing to act on)."""
     snapshot = confirmation.snapshot
     for _ in range(ATTEMPTS):
         resource = plan.actions[0].resource
         fresh = read(confirmation.guardrail, resource, partial(confirmation.reread, snapshot))
         if isinstance(fresh, Unreadable):
-            return _unreadable(plan, fresh)
+            return _unreadable(plan, fresh), None
         if fresh is GONE or fresh.snapshot is None:
-            return _advice(plan)
+            return _advice(plan), None
         plan = confirmation.decide(fresh.snapshot)
         if not fresh.changed or not plan.actions:
-            return plan
+            return plan, replace(confirmation, snapshot=fresh.snapshot)
         snapshot = fresh.snapshot
     error = "the state kept changing between reads; not written"
-    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error))
+    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error)), None
 
 
 def _advice(plan: Plan) -> Plan:

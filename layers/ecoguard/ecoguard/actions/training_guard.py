@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Protocol
 
 from aws_lambda_powertools import Logger
 
-from ecoguard import overlap
+from ecoguard import confirm, overlap
 from ecoguard.actions.model_card_impact import ModelCardImpactRunner
 from ecoguard.actions.training_rightsizing import TrainingRightsizingRunner
 from ecoguard.adapters.host_metrics import MetricQuery, MetricsAdapter
@@ -83,7 +83,7 @@ from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
 
@@ -174,6 +174,9 @@ REGISTRY = Registry(GUARDRAIL, "TrainingGuardFunction", (StopTrainingJob,), conn
 
 logger = Logger(child=True)
 
+# A listed job's plan and the confirmation it rests on, made on a read thread (``TrainingGuardRunner.sweep``).
+type Decided = tuple[Plan, Confirmation[ObservedJob]]
+
 
 @dataclass(frozen=True)
 class Collected:
@@ -212,10 +215,29 @@ class TrainingGuardRunner(GuardrailRunner):
         return Sighting(datetime.fromisoformat(raw) if isinstance(raw, str) else None, item.version)
 
     def sweep(self, trigger: Trigger) -> SweepResult:
+        """Each page's jobs decided, and a stop confirmed on a fresh read (DescribeTrainingJob, ListTags), on the
+        read threads ahead of the sweep's turn (``confirm.ahead``); recorded and acted on in listing order."""
         sweep: Sweep[Collected] = self._make_sweep()
-        return sweep.run(
-            trigger, self._executor(trigger), self._collected_page, lambda item, ex: self._run(item, ex, trigger)
-        )
+
+        def decided(item: Collected, made: Decided | None, executor: Executor) -> Outcome | None:
+            return self._run(item, executor, trigger, made)
+
+        overlapped = Overlapped(self._decided, decided, overlap.READ_WORKERS)
+        return sweep.run(trigger, self._executor(trigger), self._collected_page, overlapped)
+
+    def _decided(self, item: Collected) -> Decided | None:
+        """A listed job's plan, with its stop (if any) confirmed now; None for anything else (decided in turn)."""
+        observed = item.observed
+        if not (item.listed and isinstance(observed, ObservedJob)):
+            return None
+        plan = decide(observed, self._guard, item.now)
+        confirmation = self._confirmation(observed, item.now)
+        if not any(self._units[action.action].confirm_first for action in plan.actions):
+            return plan, confirmation
+        return confirm.ahead(plan, confirmation, self._wiring.read_clock)
+
+    def _confirmation(self, observed: ObservedJob, now: datetime) -> Confirmation[ObservedJob]:
+        return Confirmation(GUARDRAIL, observed, self._reread, lambda fresh: decide(fresh, self._guard, now))
 
     def _collected_page(self, token: str | None) -> Page[Collected]:
         page = self._jobs.page(token)
@@ -306,18 +328,22 @@ class TrainingGuardRunner(GuardrailRunner):
 
     # --- decide and act -----------------------------------------------------------------------
 
-    def _run(self, item: Collected, executor: Executor, trigger: Trigger) -> Outcome | None:
+    def _run(
+        self, item: Collected, executor: Executor, trigger: Trigger, made: Decided | None = None
+    ) -> Outcome | None:
         observed, now = item.observed, item.now
         if observed is GONE:
             return executor.run(OUT_OF_SCOPE)
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
-        plan = decide(observed, self._guard, now)
-        confirmation = (
-            Confirmation(GUARDRAIL, observed, self._reread, lambda fresh: decide(fresh, self._guard, now))
-            if item.listed and isinstance(observed, ObservedJob)
-            else None
-        )
+        confirmation: Confirmation[ObservedJob] | None
+        if made is not None:
+            plan, confirmation = made
+        else:
+            plan = decide(observed, self._guard, now)
+            confirmation = (
+                self._confirmation(observed, now) if item.listed and isinstance(observed, ObservedJob) else None
+            )
         return executor.routed(_routes(now, trigger.description)).run(plan, confirmation)
 
     def _reread(self, observed: ObservedJob) -> Fresh[ObservedJob]:
