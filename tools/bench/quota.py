@@ -116,6 +116,9 @@ class QuotaModel:
     enabled: bool = True
     throttled: Counter[str] = field(default_factory=Counter)
     served: Counter[str] = field(default_factory=Counter)
+    # Seconds the simulator itself took to answer the calls made on the sweep's own thread (the main thread):
+    # its CPU, not the modelled latency; a real service's answer time is not in the floor either.
+    answering_main_s: float = 0.0
     _buckets: dict[str, Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -160,7 +163,12 @@ def held(model: QuotaModel) -> Iterator[QuotaModel]:
         refused = model.admit(event_name.split(".", 1)[-1])
         if refused is not None:
             return AWSResponse(request.url, refused.status, refused.headers(), MockRawResponse(refused.body()))  # type: ignore[arg-type]
-        return original(self, event_name, request, **kwargs)  # type: ignore[no-any-return]
+        started = time.perf_counter()
+        try:
+            return original(self, event_name, request, **kwargs)  # type: ignore[no-any-return]
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                model.answering_main_s += time.perf_counter() - started
 
     def shim_answering(api: str) -> tuple[int, str, str] | None:
         # The S3 configuration calls the simulator's shim answers (tools/simulator/s3_shim.py), bounded alike.

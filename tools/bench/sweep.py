@@ -253,6 +253,7 @@ def bench(function: str, scale: float, tps: float, mode: str, quota: QuotaMode |
                 "throttled": dict(model.throttled),
                 "served": dict(model.served),
                 "limiter_waited_s": round(pacing.LIMITER.waited_s, 2),
+                "simulator_main_s": round(model.answering_main_s, 2),
                 "read_workers": overlap.READ_WORKERS,
                 **floor(model.served, model.latency_s, overlap.READ_WORKERS),
             }
