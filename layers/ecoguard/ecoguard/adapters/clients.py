@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -17,14 +18,22 @@ from ecoguard import deadline, pacing
 RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
+# One session for every client: making a session loads botocore's handlers and data again (tens of milliseconds
+# each, on every cold start). boto3 clients are thread-safe, sessions are not (boto3 guide, "Multithreading or
+# multiprocessing with clients"), so the session is used under a lock, only to make clients.
+_session_lock = threading.Lock()
+_session: list[boto3.session.Session] = []
+
+
 @cache
 def client(service: str, region: str | None = None) -> Any:
     """``region``: another region's endpoint (the central bus may live in another region). A governed
     service's calls are held back inside a sweep's hand-off margin (``ecoguard.deadline``) and paced to
-    its API's quota (``ecoguard.pacing``). boto3 clients are thread-safe, sessions are not (boto3 guide,
-    "Multithreading or multiprocessing with clients"): the session is made here, in one thread, and the
-    client it makes is shared by a sweep's read threads (``ecoguard.overlap``)."""
-    made = boto3.session.Session().client(service, region_name=region, config=RETRY_CONFIG)  # type: ignore[call-overload]
+    its API's quota (``ecoguard.pacing``). The client is shared by a sweep's read threads (``ecoguard.overlap``)."""
+    with _session_lock:
+        if not _session:
+            _session.append(boto3.session.Session())
+        made = _session[0].client(service, region_name=region, config=RETRY_CONFIG)  # type: ignore[call-overload]
     if service not in deadline.BOOKKEEPING:
         made.meta.events.register("before-call", deadline.check)
         # Each attempt waits for its API's turn (ecoguard.pacing), ahead of any other handler of the send.
@@ -34,5 +43,7 @@ def client(service: str, region: str | None = None) -> Any:
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests and the local runner switch between accounts)."""
+    """Forget cached clients and their session (tests and the local runner switch between accounts)."""
     client.cache_clear()
+    with _session_lock:
+        _session.clear()
