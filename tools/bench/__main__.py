@@ -31,12 +31,17 @@ SWEEP_ORDER = (
     "TrainingGuardFunction",
     "ServingAdvisorFunction",
 )
+# Quota mode measures these too; they are seeded by tools.bench.overlapped (then run as every other sweep).
+QUOTA_ORDER = (*SWEEP_ORDER, "StudioIdleFunction", "IdleComputeFunction")
+SEEDED_BY = {"StudioIdleFunction": "tools.bench.overlapped", "IdleComputeFunction": "tools.bench.overlapped"}
 
 
 def run_sweep(function: str, scale: float, tps: float, quota: list[str] | None = None) -> dict[str, Any]:
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [sys.executable, "-m", "tools.bench.sweep", function, "--scale", str(scale), "--tps", str(tps), *(quota or [])],
+        [sys.executable, "-m", SEEDED_BY.get(function, "tools.bench.sweep"), function, "--scale", str(scale)]
+        + (["--tps", str(tps)] if function not in SEEDED_BY else [])
+        + (quota or []),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -72,7 +77,7 @@ def main() -> None:
     parser.add_argument(
         "--sweeps",
         type=sweeps_of,
-        default=SWEEP_ORDER,
+        default=QUOTA_ORDER,
         help="quota mode: comma-separated LogicalIds (default all); the others' last figures are kept",
     )
     args = parser.parse_args()
@@ -124,12 +129,12 @@ def main() -> None:
 def sweeps_of(text: str) -> tuple[str, ...]:
     """``--sweeps LogRetentionFunction,StorageLifecycleFunction``: the sweeps to run, in the table's order."""
     names = {name.strip() for name in text.split(",") if name.strip()}
-    if not names or not names <= set(SWEEP_ORDER):
-        raise argparse.ArgumentTypeError(f"--sweeps takes some of {', '.join(SWEEP_ORDER)}; got {text!r}")
-    return tuple(f for f in SWEEP_ORDER if f in names)
+    if not names or not names <= set(QUOTA_ORDER):
+        raise argparse.ArgumentTypeError(f"--sweeps takes some of {', '.join(QUOTA_ORDER)}; got {text!r}")
+    return tuple(f for f in QUOTA_ORDER if f in names)
 
 
-def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str, ...] = SWEEP_ORDER) -> None:
+def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str, ...] = QUOTA_ORDER) -> None:
     """The sweeps ``run`` with the account bounded as a real one is (``tools/bench/quota.py``): each one's wall
     against its floor. Written to dist/bench-quota.json, over the last figures of the sweeps not run (same scale
     and model); into docs/PERFORMANCE.md (QUOTA markers) only at full scale."""
@@ -138,7 +143,7 @@ def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str,
     out = OUT.with_name("bench-quota.json")
     settings = {"scale": scale, "latency_ms": latency_ms, "timeout_s": timeout_s}
     command = f"make bench QUOTA=1 SCALE={scale:g} LATENCY_MS={latency_ms:g} TIMEOUT={timeout_s}" + (
-        f" SWEEPS={','.join(run)}" if run != SWEEP_ORDER else ""
+        f" SWEEPS={','.join(run)}" if run != QUOTA_ORDER else ""
     )
     measured = {f: {**run_sweep(f, scale, 1e9, flags), "command": command} for f in run}
     try:
@@ -147,7 +152,7 @@ def quota_bench(scale: float, latency_ms: float, timeout_s: int, run: tuple[str,
         earlier = {}
     if {k: earlier.get(k) for k in settings} == settings:
         measured = {**{s["function"]: s for s in earlier.get("sweeps", [])}, **measured}
-    sweeps = [measured[f] for f in SWEEP_ORDER if f in measured]
+    sweeps = [measured[f] for f in QUOTA_ORDER if f in measured]
     events = run_events(latency_ms)
     table = f"{quota_table(sweeps, scale, latency_ms, timeout_s)}\n\n{events_first.table(events, latency_ms)}"
     out.parent.mkdir(exist_ok=True)
@@ -183,18 +188,26 @@ def quota_table(sweeps: list[dict[str, Any]], scale: float, latency_ms: float, t
     lines = [
         f"Scale **{scale:g}**, documented quotas (tools/bench/quota.py), {latency_ms:g} ms added to every call, "
         f"every sweep's timeout {timeout_s} s. Calls: every call answered (bookkeeping included; throttled answers "
-        "not counted, they are in their own column, each retried).",
+        "not counted, they are in their own column, each retried). Simulator: the time moto itself took to answer "
+        "the calls the sweep's own thread waited on, beyond the added latency (its CPU, not in the floor).",
         "",
-        "| sweep | resources | wall s | floor s (quota; latency) | wall / floor | goal (issue 32) | calls "
-        "| throttled answers | invocations (hand-offs) | failed | deferred |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| sweep | resources | wall s | floor s (quota; latency) | wall / floor | goal (issue 32) | simulator s "
+        "| (wall - simulator) / floor | calls | throttled answers | invocations (hand-offs) | failed | deferred |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for figures in sweeps:
         quota, outcomes = figures["quota"], figures["outcomes"]
         ratio = figures["wall_s"] / quota["floor_s"] if quota["floor_s"] else float("nan")
+        simulator = quota.get("simulator_main_s")
+        own = (
+            f"{(figures['wall_s'] - simulator) / quota['floor_s']:.2f}"
+            if simulator is not None and quota["floor_s"]
+            else "unknown"
+        )
         lines.append(
             f"| {figures['function']} | {figures['truth']['listed']} | {figures['wall_s']} | {quota['floor_s']} "
             f"({quota['quota_s']}; {quota['latency_s']}) | {ratio:.2f} | {goal_of(figures['function'], ratio)} | "
+            f"{'unknown' if simulator is None else simulator} | {own} | "
             f"{sum(quota['served'].values())} | "
             f"{sum(quota['throttled'].values())} | {figures['invocations']} ({figures['invocations'] - 1}) | "
             f"{outcomes.get('failed', 0)} | {outcomes.get('deferred', 0)} |"
