@@ -21,6 +21,8 @@ from tests.unit.fakes import MemoryAuditTrail, clock
 
 TRIGGER = Trigger("run-1", "scheduled sweep")
 NAMES = [f"g{n:04d}" for n in range(250)]
+# 250 plans listed in pages of 200: batches of 100, 100 (page 1), 50 (page 2); one begin and one finish each.
+BATCHES_OF_250 = [("begin", 100), ("finish", 100), ("begin", 100), ("finish", 100), ("begin", 50), ("finish", 50)]
 
 
 class Killed(BaseException):
@@ -83,15 +85,7 @@ def test_given_250_actions_then_records_are_written_in_batches_of_100_before_the
     applier = Applier(audit)
     finished, summary = sweep(audit, applier)
     assert finished and summary.count(Outcome.APPLIED) == 250 and applier.applied == NAMES
-    # Pages of 200: batches of 100, 100 (page 1), 50 (page 2); one begin and one finish each.
-    assert audit.batches == [
-        ("begin", 100),
-        ("finish", 100),
-        ("begin", 100),
-        ("finish", 100),
-        ("begin", 50),
-        ("finish", 50),
-    ]
+    assert audit.batches == BATCHES_OF_250
     assert BATCH_RECORDS == 100
     # Every pending record of a batch is stored before the batch's first change (Applier asserts its own).
     kinds = [kind for kind, _ in audit.journal]

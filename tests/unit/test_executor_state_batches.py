@@ -21,6 +21,7 @@ from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Sweep
 from ecoguard.units import FULLY_REVERSIBLE, ActionUnit
 from tests.unit.fakes import MemoryAuditTrail, MemoryStateStore, clock
+from tests.unit.test_executor_batches import BATCHES_OF_250
 
 TRIGGER = Trigger("run-1", "scheduled sweep")
 GUARDRAIL = "idle-endpoint"
@@ -127,15 +128,7 @@ def test_given_plans_that_settle_state_then_they_are_batched_and_each_key_settle
     finished, summary = sweep(audit, marker, state)
 
     assert finished and summary.count(Outcome.APPLIED) == 250 and marker.applied == NAMES
-    # As plans without state: batches of 100, 100 (page 1), 50 (page 2), one begin and one finish each.
-    assert audit.batches == [
-        ("begin", 100),
-        ("finish", 100),
-        ("begin", 100),
-        ("finish", 100),
-        ("begin", 50),
-        ("finish", 50),
-    ]
+    assert audit.batches == BATCHES_OF_250, "as plans without state"
     assert state.order == NAMES and all(state.get(name).version == 1 for name in NAMES)
 
 
