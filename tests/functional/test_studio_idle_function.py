@@ -19,6 +19,7 @@ from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
 from tests.conftest import ACCOUNT, REGION, Stack, fail_calls, lambda_async_invoke_shim, load_event, record_calls
+from tools.simulator.invoke import as_another_actor
 from tools.simulator.seed_studio import (
     CANVAS_NAMESPACE,
     idle,
@@ -324,6 +325,26 @@ def test_given_a_deleted_canvas_app_when_restored_then_it_is_created_again(
     assert app_status(ids["research"], "carol", "Canvas", "default") == "InService"
     [again] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
     assert again["outcome"] == "duplicate", "the latest attempt restored it: nothing left to restore"
+
+
+def test_given_the_canvas_apps_domain_exempted_since_then_the_restore_creates_nothing(
+    with_canvas: tuple[Stack, dict[str, str]],
+) -> None:
+    # The deletion skips an app whose domain is exempt (guardrails/canvas_idle.py rule 4); so does its restore
+    # (ecoguard.restore: a restore writes nothing a new write would be refused).
+    stack, ids = with_canvas
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    record = next(r for r in stack.records() if r.action == "delete-canvas-app" and r.outcome is Outcome.APPLIED)
+    domain_arn = boto3.client("sagemaker", region_name=REGION).describe_domain(DomainId=ids["research"])["DomainArn"]
+    with as_another_actor():  # the domain's owner
+        boto3.client("sagemaker", region_name=REGION).add_tags(
+            ResourceArn=domain_arn, Tags=[{"Key": "ecoguard:exempt", "Value": "true"}]
+        )
+
+    [done] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
+
+    assert done["outcome"] == "skipped" and f"{domain_arn} is tagged ecoguard:exempt=true now" in done["message"]
+    assert app_status(ids["research"], "carol", "Canvas", "default") != "InService", "not created again"
 
 
 def test_given_delete_app_refused_as_in_use_then_the_canvas_record_fails_and_the_sweep_finishes(

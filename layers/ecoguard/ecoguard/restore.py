@@ -187,7 +187,7 @@ def _refused_write(
         except Exception as exc:  # noqa: BLE001 - unknown exemption: nothing is written
             return RestoreResult(Outcome.FAILED, f"tags of {arn} not read ({describe_error(exc)}); nothing restored")
         if tags is not None and is_exempt(tags):
-            which = record.resource.name if arn == record.resource.arn else f"{record.resource.name}'s owner ({arn})"
+            which = record.resource.name if arn == record.resource.arn else f"{record.resource.name}'s {arn}"
             return RestoreResult(
                 Outcome.SKIPPED,
                 f"{which} is tagged {EXEMPT_TAG}=true now, and ecoguard writes nothing to an exempt resource, a "

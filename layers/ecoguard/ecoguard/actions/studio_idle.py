@@ -164,10 +164,12 @@ class DeleteCanvasApp(ActionUnit[StudioDomains]):
 
     def exemption_arns(self, record: AuditRecord, current: Mapping[str, Any]) -> tuple[str, ...]:
         # The app is gone (ListTags on a deleted app answers ValidationException: aws/amazon-sagemaker-feedback
-        # #108); its user profile's or space's tags decide, as they do for the deletion.
+        # #108); its domain's and its user profile's or space's tags decide, as they do for the deletion.
         kind, name = canvas_owner(record.before).split("/", 1)
         head = record.resource.arn.split(":app/", 1)[0]
-        return (f"{head}:{'user-profile' if kind == 'user' else 'space'}/{record.before['DomainId']}/{name}",)
+        domain = record.before["DomainId"]
+        owner = f"{head}:{'user-profile' if kind == 'user' else 'space'}/{domain}/{name}"
+        return (f"{head}:domain/{domain}", owner)
 
     def undo(self, record: AuditRecord) -> None:
         b = record.before
