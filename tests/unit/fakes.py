@@ -107,6 +107,9 @@ class MemoryStateStore(StateStore):
     def get(self, key: str) -> StateItem:
         return self.items.get(self._sk(key), StateItem({}, 0))
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
+        return {key: self.get(key) for key in keys}
+
     def put(self, key: str, value: Mapping[str, Any], *, expected_version: int, expires_at: int) -> int:
         if self.get(key).version != expected_version:
             raise StateConflict(f"{key} changed since it was read")

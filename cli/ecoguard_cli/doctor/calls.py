@@ -31,6 +31,7 @@ SWEEP = frozenset({"ssm:GetParameter", "lambda:InvokeFunction"})  # read the pol
 # left pending (ecoguard/settle.py, by-pending index).
 SETTLE = frozenset({"dynamodb:Query"})
 STATE = AUDIT | {"dynamodb:DeleteItem"}  # idle marks and open findings (ecoguard/state.py) in the audit table
+PAGE_STATE = frozenset({"dynamodb:BatchGetItem"})  # a listed page's state items read together (StateStore.get_many)
 # Not calls the function makes itself: Application Auto Scaling checks that the caller of RegisterScalableTarget
 # may make these on the endpoint variant or inference component it registers (Application Auto Scaling User
 # Guide, "Identity-based policy examples", permissions for SageMaker AI); DescribeEndpoint, DescribeEndpointConfig
@@ -43,7 +44,7 @@ SCALABLE_TARGET_CHECKS = frozenset(
 FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "LogRetentionFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"logs:DescribeLogGroups", "logs:ListTagsForResource", "tag:GetResources"},
-    "TrainingGuardFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
+    "TrainingGuardFunction": STACK_PLUMBING | NOTIFY | PAGE_STATE | AUDIT | SWEEP | SETTLE
     | {"cloudwatch:GetMetricData", "sagemaker:Search", "sagemaker:DescribeTrainingJob", "sagemaker:ListTags",
        "sagemaker:ListHyperParameterTuningJobs", "sagemaker:DescribeHyperParameterTuningJob",
        "sagemaker:ListModelCards"},
@@ -56,7 +57,7 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | SETTLE | {"ssm:GetParameter"}
     | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
        "sagemaker:ListTags", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"},
-    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE | SCALABLE_TARGET_CHECKS
+    "IdleEndpointFunction": STACK_PLUMBING | NOTIFY | PAGE_STATE | STATE | SWEEP | SETTLE | SCALABLE_TARGET_CHECKS
     | {"tag:GetResources", "sagemaker:ListEndpoints", "sagemaker:ListInferenceComponents",
        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeInferenceComponent",
        "sagemaker:DescribeModel", "sagemaker:ListTags", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
@@ -74,7 +75,7 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
        "sagemaker:ListEndpointConfigs", "sagemaker:ListNotebookInstances", "sagemaker:DescribeTrainingJob",
        "sagemaker:DescribeMlflowTrackingServer", "sagemaker:DescribeCluster", "sagemaker:DescribeEndpointConfig",
        "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"},
-    "ServingAdvisorFunction": STACK_PLUMBING | NOTIFY | STATE | SWEEP | SETTLE
+    "ServingAdvisorFunction": STACK_PLUMBING | NOTIFY | PAGE_STATE | STATE | SWEEP | SETTLE
     | {"sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
        "sagemaker:DescribeModel", "sagemaker:ListMonitoringSchedules", "tag:GetResources",
        "cloudwatch:GetMetricData"},
@@ -126,6 +127,7 @@ SAMPLE_RESOURCE: Mapping[str, str] = {
     "kms:GenerateMac": "{record_key}",
     "kms:VerifyMac": "{record_key}",
     "dynamodb:GetItem": "{audit_table}",
+    "dynamodb:BatchGetItem": "{audit_table}",
     "dynamodb:PutItem": "{audit_table}",
     "dynamodb:DeleteItem": "{audit_table}",
     "dynamodb:Query": "{audit_table}/index/by-action-id",

@@ -11,7 +11,8 @@ the same key cannot both win: the loser gets ``StateConflict`` and must re-read 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,13 @@ from ecoguard.errors import translate
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+# BatchGetItem reads at most 100 items a request (DynamoDB API reference, BatchGetItem); keys it leaves
+# unprocessed are asked again, this many times in all, after 50 ms, 100 ms, 200 ms...
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BACKOFF_S = 0.05
 
 
 class StateConflict(Exception):
@@ -56,6 +64,38 @@ class StateStore:
         if not item:
             return StateItem({}, 0)
         return StateItem(json.loads(item["value"]["S"]), int(item["version"]["N"]))
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
+        """``get`` of every key, in few calls: BatchGetItem, at most 100 keys a request, strongly consistent
+        (``ConsistentRead``), its ``UnprocessedKeys`` asked again with exponential backoff, as the DynamoDB API
+        reference (BatchGetItem) asks; keys still unprocessed after that raise ``AuditUnavailable``."""
+        unique = list(dict.fromkeys(keys))
+        found: dict[str, StateItem] = dict.fromkeys(unique, StateItem({}, 0))
+        by_sk = {self._sk(key): key for key in unique}
+        for start in range(0, len(unique), BATCH_GET_KEYS):
+            wanted = [
+                {"pk": {"S": self._pk}, "sk": {"S": self._sk(key)}} for key in unique[start : start + BATCH_GET_KEYS]
+            ]
+            for item in self._batch_get(wanted):
+                found[by_sk[item["sk"]["S"]]] = StateItem(json.loads(item["value"]["S"]), int(item["version"]["N"]))
+        return found
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if attempt:
+                time.sleep(min(BATCH_GET_BACKOFF_S * 2 ** (attempt - 1), 1.0))
+            try:
+                response = self._db.batch_get_item(RequestItems=request)
+            except ClientError as exc:
+                raise AuditUnavailable(str(translate(exc))) from exc
+            items += response.get("Responses", {}).get(self._table, [])
+            unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
+            if not unprocessed or not unprocessed.get("Keys"):
+                return items
+            request = {self._table: unprocessed}
+        raise AuditUnavailable(f"{len(request[self._table]['Keys'])} state items left unprocessed by BatchGetItem")
 
     def put(self, key: str, value: Mapping[str, Any], *, expected_version: int, expires_at: int) -> int:
         """Write ``value`` if the stored version is still ``expected_version``; return the new version."""
@@ -96,3 +136,26 @@ class StateStore:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise StateConflict(f"{self._pk}/{self._sk(key)} changed since it was read") from exc
             raise AuditUnavailable(str(translate(exc))) from exc
+
+
+class PageItems:
+    """The state items of a listed page's resources, read together (``StateStore.get_many``) when the page is
+    listed; an item not among them is read alone, and a failed read is raised where each of the page's items
+    is taken (as each item's own read would have raised it)."""
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+        self._items: dict[str, StateItem] = {}
+        self._error: AuditUnavailable | None = None
+
+    def read(self, keys: Sequence[str]) -> None:
+        try:
+            self._items, self._error = self._store.get_many(keys), None
+        except AuditUnavailable as exc:
+            self._items, self._error = {}, exc
+
+    def item(self, key: str) -> StateItem:
+        if self._error is not None:
+            raise self._error
+        stored = self._items.get(key)
+        return stored if stored is not None else self._store.get(key)

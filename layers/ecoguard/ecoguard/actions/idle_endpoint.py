@@ -42,9 +42,10 @@ from ecoguard.guardrails.idle_endpoint import (
     stored_mark,
 )
 from ecoguard.guardrails.scale_from_zero import from_record
+from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone
 from ecoguard.runner import GuardrailRunner
-from ecoguard.state import StateStore
+from ecoguard.state import PageItems, StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import FULLY_REVERSIBLE, NOTHING_RESTARTS, ActionUnit, Clients, Registry
@@ -354,16 +355,24 @@ class IdleEndpointRunner(GuardrailRunner):
         sweep: Sweep[EndpointRef] = self._make_sweep(key=lambda ref: ref.name)
         pages = Pages(self._sm, collector, sweep.out_of_time)
 
+        marks = PageItems(self._marks)
+
+        def page(token: str | None) -> Page[EndpointRef]:
+            listed = pages.page(token)
+            marks.read([ref.arn for ref in listed.items])
+            return listed
+
         def evaluate(ref: EndpointRef, mark: Callable[[], IdleMark], executor: Executor) -> Outcome | None:
             return self._evaluate(pages.snapshot(ref), executor, collector, mark)
 
+        # Each endpoint's mark is its own item in the state, written only when that endpoint is decided: a page's
+        # read together when the page is listed (BatchGetItem), an error kept and raised where a mark is used.
         def mark_of(ref: EndpointRef) -> IdleMark:
-            return self._mark(ref.arn)
+            stored = marks.item(ref.arn)
+            return stored_mark(stored.value, stored.version)
 
-        # Each endpoint's mark is its own item in the state, written only when that endpoint is decided: read
-        # ahead on the read threads (ecoguard.overlap), its error kept and raised where it is used, as before.
         handle = Overlapped(overlap.kept(mark_of), evaluate, overlap.READ_WORKERS)
-        return sweep.run(trigger, self._executor(trigger), pages.page, handle)
+        return sweep.run(trigger, self._executor(trigger), page, handle)
 
     def on_state_change(self, endpoint: tuple[str, str] | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)

@@ -8,7 +8,7 @@ findings from the guardrail's state, decides consolidation over the page, and ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Protocol
@@ -36,7 +36,7 @@ from ecoguard.instances import lookup
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
-from ecoguard.state import StateStore
+from ecoguard.state import StateItem, StateStore
 from ecoguard.summary import Trigger
 from ecoguard.sweep import SweepResult
 from ecoguard.units import Clients, Registry
@@ -58,6 +58,8 @@ class Metrics(Protocol):
 class OpenState(Protocol):
     def get(self, key: str) -> OpenFindings: ...
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, OpenFindings]: ...
+
 
 class StoredOpenState:
     """The open findings of each endpoint, in the guardrail's ``StateStore``."""
@@ -66,7 +68,14 @@ class StoredOpenState:
         self._store = store
 
     def get(self, key: str) -> OpenFindings:
-        item = self._store.get(key)
+        return self._open(self._store.get(key))
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, OpenFindings]:
+        """A page's endpoints' open findings in few reads (``StateStore.get_many``: BatchGetItem)."""
+        return {key: self._open(item) for key, item in self._store.get_many(keys).items()}
+
+    @staticmethod
+    def _open(item: StateItem) -> OpenFindings:
         return OpenFindings(dict(item.value.get("open", {})), item.version)
 
 
@@ -142,13 +151,15 @@ class ServingAdvisorRunner(GuardrailRunner):
         ]
         usage = usage_of(self._metrics.fetch(queries), window_hours(policy.window_days)) if queries else {}
 
+        opened = self._open.get_many([e.name for e in described if isinstance(e, ServedEndpoint)])
+
         def with_state(e: ServedEndpoint | Unreadable) -> ObservedEndpoint | Unreadable:
             if isinstance(e, Unreadable):
                 return e
             mine = {v.name: usage[key(e.name, v.name)] for v in e.variants if key(e.name, v.name) in usage}
-            return ObservedEndpoint(e, mine, self._open.get(e.name))
+            return ObservedEndpoint(e, mine, opened[e.name])
 
-        observed = overlap.read_all(with_state, described)
+        observed = [with_state(e) for e in described]
         grouped = consolidation([o for o in observed if isinstance(o, ObservedEndpoint)], policy)
         return [
             Snapshot(

@@ -81,7 +81,7 @@ from ecoguard.guardrails.training_guard import (
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
-from ecoguard.state import StateStore
+from ecoguard.state import StateItem, StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
@@ -208,11 +208,11 @@ class TrainingGuardRunner(GuardrailRunner):
             wiring, connect(wiring.clients), MetricsAdapter(wiring.clients("cloudwatch")), wiring.state(GUARDRAIL)
         )
 
-    def _sighting(self, job: TrainingJob) -> Sighting:
-        """What an earlier sweep recorded of ``job`` (rule 5b): read only for a job about to be judged."""
-        item = self._sightings.get(sighting_key(job))
-        raw = item.value.get("window_end")
-        return Sighting(datetime.fromisoformat(raw) if isinstance(raw, str) else None, item.version)
+    def _sightings_of(self, jobs: list[TrainingJob]) -> list[Sighting]:
+        """What an earlier sweep recorded of each job (rule 5b): read only for the jobs about to be judged, together
+        (``StateStore.get_many``: BatchGetItem)."""
+        items = self._sightings.get_many([sighting_key(job) for job in jobs])
+        return [_sighting(items[sighting_key(job)]) for job in jobs]
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         """Each page's jobs decided, and a stop confirmed on a fresh read (DescribeTrainingJob, ListTags), on the
@@ -306,9 +306,9 @@ class TrainingGuardRunner(GuardrailRunner):
             first = jobs[0][1]
             assert isinstance(first, ObservedJob)
             results = read(GUARDRAIL, first.job.resource, partial(self._metrics.series, queries, start, end, period))
-            # Each judged job's sighting is its own item: read on the read threads, in the jobs' order.
+            # Each judged job's sighting is its own item: read together, in the jobs' order.
             judged = [observed.job for _, observed, _ in jobs if isinstance(observed, ObservedJob)]
-            sightings = iter(overlap.read_all(self._sighting, judged) if isinstance(results, list) else ())
+            sightings = iter(self._sightings_of(judged) if isinstance(results, list) else ())
             for i, observed, plan in jobs:
                 assert isinstance(observed, ObservedJob)
                 counts: dict[str, dict[datetime, float]] | None = None
@@ -417,3 +417,8 @@ class TrainingRunners:
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         return self.guard.sweep(trigger)
+
+
+def _sighting(item: StateItem) -> Sighting:
+    raw = item.value.get("window_end")
+    return Sighting(datetime.fromisoformat(raw) if isinstance(raw, str) else None, item.version)
