@@ -14,6 +14,7 @@ from typing import Any
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import FRESH_FOR, Confirmation, confirmed, still_fresh
 from ecoguard.decisions import Decision, Plan, StateChange
+from ecoguard.errors import Throttled
 
 # A sweep's batch is carried out once its records would fill a transaction (``audit_batch.MAX_ITEMS``).
 BATCH_RECORDS = 100
@@ -38,10 +39,14 @@ class Queued[S]:
     failure: AuditRecord | None = None  # the plan's resource could not be read
     confirmation: Confirmation[S] | None = None
     read_at: float | None = None  # when its confirming read was made (``monotonic``)
+    unlooked: Throttled | None = None  # its last look (``Confirmation.last_look``) was throttled
 
     def stale(self, monotonic: Callable[[], float]) -> str | None:
         """Why a destructive action must not be made now: its confirming read is over ``FRESH_FOR`` old, and
-        reading again finds the plan changed (None: it may be made). Throttling of that read is raised."""
+        reading again finds the plan changed (None: it may be made). Throttling of that read, or of the last
+        look, is raised."""
+        if self.unlooked is not None:
+            raise self.unlooked
         if self.confirmation is None or self.read_at is None or still_fresh(self.read_at, monotonic):
             return None
         again = confirmed(self.plan, replace(self.confirmation, read_at=None), monotonic)

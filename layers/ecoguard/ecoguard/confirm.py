@@ -13,13 +13,19 @@ A read made a moment ago narrows no race by being made again. A guardrail whose 
 direct read of the state the write rests on (not a listing that can lag) says when it was made
 (``read_at``); it is read again only once more than ``FRESH_FOR`` has passed, for example after throttling
 waits or a long batch. The executor checks the same age again just before the change is made.
+
+What a guardrail must read just before acting whatever the age of its snapshot (``last_look``: S3's exemption
+tag, which no IAM Deny backs on a bucket) is read last, and the plan decided again on it, before its records are
+built: in a sweep when its batch is carried out, side by side with the batch's other last looks, right before the
+batch's records are stored and its changes made (``Executor.flush``); in a dry run, where nothing is changed,
+when the plan is queued.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 
@@ -55,6 +61,8 @@ class Confirmation[S]:
     decide: Callable[[S], Plan]
     # When ``snapshot`` was read directly (``time.monotonic``); None: from a listing, always read again.
     read_at: float | None = None
+    # ``snapshot`` with what must be read right before the change read again, whatever the snapshot's age.
+    last_look: Callable[[S], S] | None = None
 
 
 def read_clock() -> float:
@@ -69,22 +77,44 @@ def still_fresh(read_at: float, monotonic: Callable[[], float]) -> bool:
 
 def confirmed[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]) -> Plan:
     """The plan decided on fresh state; ``Throttled`` is raised (the sweep pauses at this resource)."""
+    return reconfirmed(plan, confirmation, monotonic)[0]
+
+
+def reconfirmed[S](
+    plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]
+) -> tuple[Plan, Confirmation[S]]:
+    """``confirmed``, with the confirmation holding the snapshot that plan was decided on (a last look starts
+    from it)."""
     if confirmation.read_at is not None and still_fresh(confirmation.read_at, monotonic):
-        return plan
+        return plan, confirmation
     snapshot = confirmation.snapshot
     for _ in range(ATTEMPTS):
         resource = plan.actions[0].resource
         fresh = read(confirmation.guardrail, resource, partial(confirmation.reread, snapshot))
         if isinstance(fresh, Unreadable):
-            return _unreadable(plan, fresh)
+            return _unreadable(plan, fresh), confirmation
         if fresh is GONE or fresh.snapshot is None:
-            return _advice(plan)
+            return _advice(plan), confirmation
         plan = confirmation.decide(fresh.snapshot)
         if not fresh.changed or not plan.actions:
-            return plan
+            return plan, replace(confirmation, snapshot=fresh.snapshot)
         snapshot = fresh.snapshot
     error = "the state kept changing between reads; not written"
-    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error))
+    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error)), confirmation
+
+
+def last_looked[S](plan: Plan, confirmation: Confirmation[S]) -> tuple[Plan, Confirmation[S]]:
+    """The plan decided again on the confirmation's last look, and the confirmation holding the snapshot it was
+    decided on (both as they are without a last look, or without an action); ``Throttled`` is raised."""
+    if confirmation.last_look is None or not plan.actions:
+        return plan, confirmation
+    resource = plan.actions[0].resource
+    fresh = read(confirmation.guardrail, resource, partial(confirmation.last_look, confirmation.snapshot))
+    if isinstance(fresh, Unreadable):
+        return _unreadable(plan, fresh), confirmation
+    if fresh is GONE:
+        return _advice(plan), confirmation
+    return confirmation.decide(fresh), replace(confirmation, snapshot=fresh)
 
 
 def _advice(plan: Plan) -> Plan:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 from ecoguard import overlap
@@ -45,6 +44,9 @@ from ecoguard.wiring import Wiring
 
 WRITE_PERMISSIONS = frozenset({"s3:PutLifecycleConfiguration", "s3:PutIntelligentTieringConfiguration"})
 READ_PERMISSIONS = frozenset({"s3:GetLifecycleConfiguration", "s3:GetIntelligentTieringConfiguration"})
+# Buckets read ahead of the one decided, per reading thread: with eight threads, about two thirds of a batch (a
+# batch holds up to 100 records, one or two a bucket), so the next batch's reads are made while one is carried out.
+READ_AHEAD = 8
 
 
 class MergeLifecycle(ActionUnit[S3Adapter]):
@@ -172,11 +174,13 @@ class StorageLifecycleRunner(GuardrailRunner):
         executor = self._executor(trigger)
         try:
             sweep: Sweep[Bucket] = self._make_sweep()
-            # Each bucket's reads are its own: made ahead, several at once; decided in listing order. A decision
-            # to write re-reads the bucket's tags (a round trip), so reads run only one worker-load ahead: a
-            # bucket's four reads on one thread take about as long as a few decisions, and stay fresh.
+            # Each bucket's reads are its own: made ahead, several at once; decided in listing order. Deciding
+            # makes no call (the exemption is read again when the batch is carried out), so reads run up to
+            # READ_AHEAD buckets ahead: they go on while a batch's records are stored and its writes made, and
+            # are decided well within confirm.FRESH_FOR of being made.
             workers = self._read_workers or overlap.READ_WORKERS
-            return sweep.run(trigger, executor, self._page, Overlapped(self._read, self._act, workers, workers))
+            handle = Overlapped(self._read, self._act, workers, READ_AHEAD * workers)
+            return sweep.run(trigger, executor, self._page, handle)
         except SdkTooOld as exc:
             # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
             listing = Resource(
@@ -222,20 +226,15 @@ class StorageLifecycleRunner(GuardrailRunner):
             return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
-        plan = self._decide(observed)
-        if plan.actions:
-            # Exempt everywhere (issue 27): S3 evaluates aws:ResourceTag only on a bucket with ABAC enabled (off by
-            # default; S3 User Guide, "Enabling ABAC in general purpose buckets"), so no IAM Deny backs the exempt
-            # tag. A bucket about to be written is decided on its tags read right now, whatever the read's age.
-            now = read(GUARDRAIL, bucket.resource, partial(self._tags_read_now, observed))
-            if isinstance(now, Unreadable):
-                return executor.run(Plan(unreadable=now))
-            if now is GONE:
-                return executor.run(OUT_OF_SCOPE)
-            observed, plan = now, self._decide(now)
-        # Read directly: the configuration is read again before the write only once that read is no longer fresh.
-        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at)
-        return executor.run(plan, confirmation)
+        # Exempt everywhere (issue 27): S3 evaluates aws:ResourceTag only on a bucket with ABAC enabled (off by
+        # default; S3 User Guide, "Enabling ABAC in general purpose buckets"), so no IAM Deny backs the exempt
+        # tag. A bucket about to be written has its tags read last, right before the write whatever the read's age
+        # (``last_look``, on the thread that writes it); the configuration is read again only once that read is no
+        # longer fresh.
+        confirmation = Confirmation(
+            GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at, last_look=self._tags_read_now
+        )
+        return executor.run(self._decide(observed), confirmation)
 
     def _tags_read_now(self, observed: ObservedBucket) -> ObservedBucket:
         """``observed`` with the bucket's tags read now; an exempt bucket keeps nothing else (it is skipped)."""
