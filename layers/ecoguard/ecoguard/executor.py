@@ -230,7 +230,8 @@ class Executor:
         acts = any(isinstance(step.decision, PlannedAction) for step in steps) and self._mode is Mode.ENFORCE
         if not acts or not self._confirm_first(plan):
             confirmation, read_at = None, None
-        return Queued(number, plan, steps, change, confirmation=confirmation, read_at=read_at)
+        queued_at = self._monotonic()
+        return Queued(number, plan, steps, change, confirmation=confirmation, read_at=read_at, queued_at=queued_at)
 
     def flush(self, stop: Callable[[], bool] | None = None) -> list[Outcome | None]:
         """Carry out the queued plans; the outcome of each, in order (``DEFERRED`` from the first one a
