@@ -195,7 +195,6 @@ class Executor:
     def _prepare[S](self, plan: Plan, confirmation: Confirmation[S] | None) -> Queued[S]:
         """Count the plan, confirm it on fresh state where it asks to be, claim its state, and build the
         records of its decisions."""
-        self.summary.evaluated += 1
         read_at: float | None = None
         if confirmation is not None and self._confirm_first(plan):
             fresh = confirmation.read_at is not None and still_fresh(confirmation.read_at, self._monotonic)
@@ -205,6 +204,7 @@ class Executor:
             if self._mode is not Mode.ENFORCE:
                 # Nothing is changed in a dry run: the last look is made now (in enforce, when it is carried out).
                 plan, confirmation = last_looked(plan, confirmation)
+        self.summary.evaluated += 1  # after the reads: one throttled is evaluated again where the sweep resumes
         return self._queued(self._batch.planned, plan, confirmation, read_at)
 
     def _queued[S](

@@ -228,9 +228,9 @@ class StorageLifecycleRunner(GuardrailRunner):
             return executor.run(Plan(unreadable=observed))
         # Exempt everywhere (issue 27): S3 evaluates aws:ResourceTag only on a bucket with ABAC enabled (off by
         # default; S3 User Guide, "Enabling ABAC in general purpose buckets"), so no IAM Deny backs the exempt
-        # tag. A bucket about to be written has its tags read last, right before the write whatever the read's age
-        # (``last_look``, on the thread that writes it); the configuration is read again only once that read is no
-        # longer fresh.
+        # tag. A bucket about to be written has its tags read last, whatever the read's age: when its batch is
+        # carried out, before the batch's records are stored and its writes made (``last_look``, side by side with
+        # the batch's other buckets); its configuration is read again only once that read is no longer fresh.
         confirmation = Confirmation(
             GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at, last_look=self._tags_read_now
         )
