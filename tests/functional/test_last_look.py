@@ -63,8 +63,15 @@ def test_given_a_bucket_exempted_after_its_plan_is_queued_then_it_is_skipped_and
         if bucket.name == LATE:
             assert outcome is None, "queued in a batch, not carried out yet"
             with as_another_actor():  # the owner's call, not the function's
-                tags = [{"Key": "ecoguard:exempt", "Value": "true"}, {"Key": "ecoguard:data-class", "Value": "raw"}]
-                owner.put_bucket_tagging(Bucket=LATE, Tagging={"TagSet": tags})
+                owner.put_bucket_tagging(
+                    Bucket=LATE,
+                    Tagging={
+                        "TagSet": [
+                            {"Key": "ecoguard:exempt", "Value": "true"},
+                            {"Key": "ecoguard:data-class", "Value": "raw"},
+                        ]
+                    },
+                )
         return outcome
 
     monkeypatch.setattr(StorageLifecycleRunner, "_act", then_exempted)
