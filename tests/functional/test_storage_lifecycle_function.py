@@ -181,7 +181,7 @@ def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_t
     # The configuration was read a moment before the write: it is not read again (ecoguard.confirm.FRESH_FOR).
     planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
     assert planned > 0
-    # Tags once more right before each write (no IAM Deny backs the exempt tag on a bucket: THREAT_MODEL.md, 4b).
+    # Tags once more for each bucket to write, its last look (no IAM Deny backs the exempt tag: THREAT_MODEL.md, 4b).
     assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1 + planned
     assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
     assert calls.calls["ListBucketIntelligentTieringConfigurations"] == len(BUCKETS) - 2
