@@ -3,8 +3,9 @@ sweep read the tags once, before the configuration, and wrote the merged rules (
 tagged ``ecoguard:exempt=true`` since. No IAM Deny backs the tag: S3 evaluates ``aws:ResourceTag`` on a general
 purpose bucket only with ABAC enabled, off by default (S3 User Guide, "Enabling ABAC in general purpose buckets").
 
-Control: ``StorageLifecycleRunner._act`` (``ecoguard/actions/storage_lifecycle.py``): a bucket about to be written
-is decided again on its tags read right then (GetBucketTagging), whatever the age of the first read.
+Control: ``Confirmation.last_look`` (``StorageLifecycleRunner._tags_read_now``, ``ecoguard/last_look.py``): a bucket
+about to be written is decided again on its tags read last (GetBucketTagging), whatever the age of the first read:
+when its batch is carried out, before the batch's records are stored (in a dry run, as its plan is queued).
 Shim: ``FakeS3ConfigStore`` (tests/README.md), as for every storage test.
 """
 

@@ -181,7 +181,7 @@ def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_t
     # The configuration was read a moment before the write: it is not read again (ecoguard.confirm.FRESH_FOR).
     planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
     assert planned > 0
-    # Tags once more right before each write (no IAM Deny backs the exempt tag on a bucket: THREAT_MODEL.md, 4b).
+    # Tags once more for each bucket to write, its last look (no IAM Deny backs the exempt tag: THREAT_MODEL.md, 4b).
     assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1 + planned
     assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
     assert calls.calls["ListBucketIntelligentTieringConfigurations"] == len(BUCKETS) - 2
@@ -520,6 +520,31 @@ def test_given_buckets_with_objects_when_swept_then_each_saving_is_priced_from_i
     # An empty bucket's transition saves a true zero; a bucket with only the abort rule is unknown, with why.
     assert impact["ml-raw-landing"]["usd"] == 0.0
     assert impact["ml-datalake"]["usd"] is None and impact["ml-datalake"]["unknown"]
+
+
+def test_given_the_bucket_sizes_read_throttled_then_the_sweep_pauses_before_deciding_and_resumes_losing_none(
+    seeded: Stack, store: FakeS3ConfigStore
+) -> None:
+    """The sizes are read beside the buckets' own reads; GetMetricData throttled past the SDK's retries (CloudWatch
+    API reference, Common Errors: Throttling) is raised where the first bucket is decided, so the sweep pauses
+    before deciding any, and the next invocation reads them again."""
+    sent: list[str] = []
+
+    def throttled_once(model: Any, **_: Any) -> None:
+        sent.append(model.name)
+        if len(sent) == 1:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, model.name)
+
+    client("cloudwatch").meta.events.register("before-call.monitoring.GetMetricData", throttled_once)
+    results = seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "enforce"})
+    client("cloudwatch").meta.events.unregister("before-call.monitoring.GetMetricData", throttled_once)
+    assert sent == ["GetMetricData", "GetMetricData"], "read again by the next invocation"
+    assert len(results) == 2 and not results[0]["finished"] and results[1]["finished"]
+    assert not results[0].get("applied"), "nothing acted on before the sizes were read"
+    applied = Counter(r.resource.name for r in seeded.records() if r.outcome is Outcome.APPLIED)
+    assert applied and set(applied.values()) == {1}
+    assert not [r for r in seeded.records() if r.outcome in (Outcome.FAILED, Outcome.PENDING)]
+    assert rules_of(store, "ml-training-logs")["ecoguard-log"]["Expiration"] == {"Days": 90}
 
 
 def impact_price(storage_class: str) -> float:

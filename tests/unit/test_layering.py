@@ -72,6 +72,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.records",
             "ecoguard.claims",
             "ecoguard.batch",
+            "ecoguard.last_look",
             "ecoguard.settle",
             "ecoguard.refusals",
             "ecoguard.executor",

@@ -14,6 +14,7 @@ from typing import Any
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import FRESH_FOR, Confirmation, confirmed, still_fresh
 from ecoguard.decisions import Decision, Plan, StateChange
+from ecoguard.errors import Throttled
 
 # A sweep's batch is carried out once its records would fill a transaction (``audit_batch.MAX_ITEMS``).
 BATCH_RECORDS = 100
@@ -39,10 +40,15 @@ class Queued[S]:
     confirmation: Confirmation[S] | None = None
     read_at: float | None = None  # when its confirming read was made (``monotonic``)
     claiming: bool = False  # its state claim is still to be written, before the batch's records (``Executor``)
+    unlooked: Throttled | None = None  # its last look (``Confirmation.last_look``) was throttled
+    queued_at: float | None = None  # when it was queued (``monotonic``)
 
     def stale(self, monotonic: Callable[[], float]) -> str | None:
         """Why a destructive action must not be made now: its confirming read is over ``FRESH_FOR`` old, and
-        reading again finds the plan changed (None: it may be made). Throttling of that read is raised."""
+        reading again finds the plan changed (None: it may be made). Throttling of that read, or of the last
+        look, is raised."""
+        if self.unlooked is not None:
+            raise self.unlooked
         if self.confirmation is None or self.read_at is None or still_fresh(self.read_at, monotonic):
             return None
         again = confirmed(self.plan, replace(self.confirmation, read_at=None), monotonic)
@@ -68,5 +74,13 @@ class Batch:
         destructive action's confirming read is half of ``FRESH_FOR`` old."""
         if self.records >= BATCH_RECORDS:
             return True
-        oldest = min((q.read_at for q in self.queued if q.read_at is not None), default=None)
+        reads = (q.read_at for q in self.queued if q.read_at is not None and not _old_when_queued(q))
+        oldest = min(reads, default=None)
         return oldest is not None and monotonic() - oldest > FRESH_FOR.total_seconds() / 2
+
+
+def _old_when_queued(q: Queued[Any]) -> bool:
+    """Whether its read was half of ``FRESH_FOR`` old already when it was queued (read far ahead while a batch was
+    carried out). Such a read does not make its batch due: carried out at once it would be no fresher (it is read
+    again before its change once over ``FRESH_FOR``), and every such plan would be a batch of its own."""
+    return q.read_at is not None and q.queued_at is not None and q.queued_at - q.read_at > FRESH_FOR.total_seconds() / 2

@@ -13,6 +13,12 @@ A read made a moment ago narrows no race by being made again. A guardrail whose 
 direct read of the state the write rests on (not a listing that can lag) says when it was made
 (``read_at``); it is read again only once more than ``FRESH_FOR`` has passed, for example after throttling
 waits or a long batch. The executor checks the same age again just before the change is made.
+
+What a guardrail must read just before acting whatever the age of its snapshot (``last_look``: S3's exemption
+tag, which no IAM Deny backs on a bucket) is read last, and the plan decided again on it, before its records are
+built: in a sweep when its batch is carried out, side by side with the batch's other last looks, right before the
+batch's records are stored and its changes made (``Executor.flush``); in a dry run, where nothing is changed,
+when the plan is queued.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ class Confirmation[S]:
     decide: Callable[[S], Plan]
     # When ``snapshot`` was read directly (``time.monotonic``); None: from a listing, always read again.
     read_at: float | None = None
+    # ``snapshot`` with what must be read right before the change read again, whatever the snapshot's age.
+    last_look: Callable[[S], S] | None = None
 
 
 def read_clock() -> float:
@@ -69,37 +77,54 @@ def still_fresh(read_at: float, monotonic: Callable[[], float]) -> bool:
 
 def confirmed[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]) -> Plan:
     """The plan decided on fresh state; ``Throttled`` is raised (the sweep pauses at this resource)."""
+    return reconfirmed(plan, confirmation, monotonic)[0]
+
+
+def reconfirmed[S](
+    plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]
+) -> tuple[Plan, Confirmation[S]]:
+    """``confirmed``, with the confirmation holding the snapshot that plan was decided on (a last look starts
+    from it)."""
     if confirmation.read_at is not None and still_fresh(confirmation.read_at, monotonic):
-        return plan
-    return _decided_again(plan, confirmation)[0]
-
-
-def ahead[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]) -> tuple[Plan, Confirmation[S]]:
-    """``confirmed``, made ahead of the plan's turn (on a read thread, ``ecoguard.overlap``): the plan decided
-    on a fresh read, and the confirmation standing for that read, made at ``read_at``. While the read is fresh
-    the executor takes the plan as it is; past ``FRESH_FOR`` it reads again, as for any direct read."""
-    read_at = monotonic()
-    again, fresh = _decided_again(plan, confirmation)
-    return again, confirmation if fresh is None else replace(fresh, read_at=read_at)
-
-
-def _decided_again[S](plan: Plan, confirmation: Confirmation[S]) -> tuple[Plan, Confirmation[S] | None]:
-    """The plan decided on fresh state, and the confirmation holding the snapshot it was decided on (None:
-    nothing to act on)."""
+        return plan, confirmation
     snapshot = confirmation.snapshot
     for _ in range(ATTEMPTS):
         resource = plan.actions[0].resource
         fresh = read(confirmation.guardrail, resource, partial(confirmation.reread, snapshot))
         if isinstance(fresh, Unreadable):
-            return _unreadable(plan, fresh), None
+            return _unreadable(plan, fresh), confirmation
         if fresh is GONE or fresh.snapshot is None:
-            return _advice(plan), None
+            return _advice(plan), confirmation
         plan = confirmation.decide(fresh.snapshot)
         if not fresh.changed or not plan.actions:
             return plan, replace(confirmation, snapshot=fresh.snapshot)
         snapshot = fresh.snapshot
     error = "the state kept changing between reads; not written"
-    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error)), None
+    return _unreadable(plan, Unreadable(confirmation.guardrail, resource, error)), confirmation
+
+
+def last_looked[S](plan: Plan, confirmation: Confirmation[S]) -> tuple[Plan, Confirmation[S]]:
+    """The plan decided again on the confirmation's last look, and the confirmation holding the snapshot it was
+    decided on (both as they are without a last look, or without an action); ``Throttled`` is raised."""
+    if confirmation.last_look is None or not plan.actions:
+        return plan, confirmation
+    resource = plan.actions[0].resource
+    fresh = read(confirmation.guardrail, resource, partial(confirmation.last_look, confirmation.snapshot))
+    if isinstance(fresh, Unreadable):
+        return _unreadable(plan, fresh), confirmation
+    if fresh is GONE:
+        return _advice(plan), confirmation
+    return confirmation.decide(fresh), replace(confirmation, snapshot=fresh)
+
+
+def ahead[S](plan: Plan, confirmation: Confirmation[S], monotonic: Callable[[], float]) -> tuple[Plan, Confirmation[S]]:
+    """``confirmed``, made ahead of the plan's turn (on a read thread, ``ecoguard.overlap``): the plan decided
+    on a fresh read, and the confirmation standing for that read, made at ``read_at``. While the read is fresh
+    the executor takes the plan as it is; past ``FRESH_FOR`` it reads again, as for any direct read. A plan left
+    with no action (exempt now, gone, unreadable) needs no confirmation: its own is returned as it was."""
+    read_at = monotonic()
+    again, fresh = reconfirmed(plan, replace(confirmation, read_at=None), monotonic)
+    return again, replace(fresh, read_at=read_at) if again.actions else confirmation
 
 
 def _advice(plan: Plan) -> Plan:

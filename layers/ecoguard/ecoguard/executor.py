@@ -44,11 +44,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ecoguard import confirm, overlap, settle
+from ecoguard import confirm, last_look, overlap, settle
 from ecoguard.audit import AuditLog, AuditRecord, AuditUnavailable, Began, Begun
 from ecoguard.batch import Batch, Queued, Step
 from ecoguard.claims import Claims
-from ecoguard.confirm import Confirmation, confirmed, still_fresh
+from ecoguard.confirm import Confirmation, last_looked, reconfirmed, still_fresh
 from ecoguard.decisions import (
     OUT_OF_SCOPE,
     Decision,
@@ -218,19 +218,28 @@ class Executor:
     def _prepare[S](self, plan: Plan, confirmation: Confirmation[S] | None) -> Queued[S]:
         """Count the plan, confirm it on fresh state where it asks to be, claim its state, and build the
         records of its decisions."""
-        self.summary.evaluated += 1
         read_at: float | None = None
         if confirmation is not None and self._confirm_first(plan):
             fresh = confirmation.read_at is not None and still_fresh(confirmation.read_at, self._monotonic)
-            plan = confirmed(plan, confirmation, self._monotonic)
+            plan, confirmation = reconfirmed(plan, confirmation, self._monotonic)
             # The read the plan rests on: the snapshot's while it is fresh, else the one just made.
             read_at = confirmation.read_at if fresh else self._monotonic()
+            if self._mode is not Mode.ENFORCE:
+                # Nothing is changed in a dry run: the last look is made now (in enforce, when it is carried out).
+                plan, confirmation = last_looked(plan, confirmation)
+        self.summary.evaluated += 1  # after the reads: one throttled is evaluated again where the sweep resumes
+        return self._queued(self._batch.planned, plan, confirmation, read_at)
+
+    def _queued[S](
+        self, number: int, plan: Plan, confirmation: Confirmation[S] | None, read_at: float | None
+    ) -> Queued[S]:
+        """Plan ``number`` queued with the records of its decisions (its state claimed)."""
         if plan.unreadable is not None:
             # Advice is recorded all the same: only acting needs the state that could not be read.
             findings = [self._step(d) for d in plan.decisions if isinstance(d, Finding)]
             failure = plan.unreadable
             return Queued(
-                self._batch.planned,
+                number,
                 plan,
                 findings,
                 failure=self._records.failure(failure.guardrail, failure.resource, failure.error, self._trigger),
@@ -245,8 +254,17 @@ class Executor:
         acts = any(isinstance(step.decision, PlannedAction) for step in steps) and self._mode is Mode.ENFORCE
         if not acts or not self._confirm_first(plan):
             confirmation, read_at = None, None
-        number = self._batch.planned
-        return Queued(number, plan, steps, change, confirmation=confirmation, read_at=read_at, claiming=claiming)
+        queued_at = self._monotonic()
+        return Queued(
+            number,
+            plan,
+            steps,
+            change,
+            confirmation=confirmation,
+            read_at=read_at,
+            claiming=claiming,
+            queued_at=queued_at,
+        )
 
     def flush(self, stop: Callable[[], bool] | None = None) -> list[Outcome | None]:
         """Carry out the queued plans; the outcome of each, in order (``DEFERRED`` from the first one a
@@ -259,7 +277,8 @@ class Executor:
         waiting, self._batch.queued = self._batch.queued, []
         if not waiting:
             return []
-        queued = self._claimed(waiting)
+        # Each plan's last look, side by side, before any record of the batch is built or stored; then the claims.
+        queued = self._claimed(last_look.looked(waiting, self._write_workers, self._queued))
         records = [step.record for q in queued for step in q.steps]
         began = iter(self._audit.begin_many(records) if records else [])
         # Every record of the batch is stored (or known refused) here, before any change is made.

@@ -7,9 +7,10 @@ named by a CloudTrail ``CreateBucket`` / ``PutBucketTagging`` event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 from ecoguard import overlap
@@ -45,6 +46,9 @@ from ecoguard.wiring import Wiring
 
 WRITE_PERMISSIONS = frozenset({"s3:PutLifecycleConfiguration", "s3:PutIntelligentTieringConfiguration"})
 READ_PERMISSIONS = frozenset({"s3:GetLifecycleConfiguration", "s3:GetIntelligentTieringConfiguration"})
+# Buckets read ahead of the one decided, per reading thread: with eight threads, about two thirds of a batch (a
+# batch holds up to 100 records, one or two a bucket), so the next batch's reads are made while one is carried out.
+READ_AHEAD = 8
 
 
 class MergeLifecycle(ActionUnit[S3Adapter]):
@@ -148,7 +152,9 @@ class StorageLifecycleRunner(GuardrailRunner):
         # after its record is stored, go side by side; a SlowDown answer paces them (ecoguard.pacing).
         self.write_workers = write_workers
         self._sizes = sizes
-        self._stored: dict[str, StoredBytes] = {}  # the current page's buckets' bytes per storage class
+        # The current page's buckets' bytes per storage class (their read's exception raised here).
+        self._stored: Callable[[], dict[str, StoredBytes]] = dict
+        self._sizing: ThreadPoolExecutor | None = None  # reads them beside the page's buckets (a sweep's)
 
     @classmethod
     def build(cls, wiring: Wiring) -> StorageLifecycleRunner:
@@ -162,22 +168,30 @@ class StorageLifecycleRunner(GuardrailRunner):
         if name is None or not in_scope(name, self._policy.storage_lifecycle):
             return executor.summary
         try:
-            self._stored = self._read_sizes([name])
+            stored = self._read_sizes([name])
         except Throttled as exc:  # one bucket, on its event: decided now, its saving unknown, not retried
-            self._stored = {name: StoredBytes.unknown(f"the bucket size read was throttled: {exc}")}
+            stored = {name: StoredBytes.unknown(f"the bucket size read was throttled: {exc}")}
+        self._stored = lambda: stored
         if self._evaluate(Bucket(name, self._region), executor) is Outcome.DEFERRED:
             raise Throttled("PutBucketLifecycleConfiguration", "SlowDown", f"deferred {name}")
         return executor.summary
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger)
+        # Closed with the sweep: a size read still running is waited for, so none outlives it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoguard-sizes") as self._sizing:
+            return self._swept(trigger, executor)
+
+    def _swept(self, trigger: Trigger, executor: Executor) -> SweepResult:
         try:
             sweep: Sweep[Bucket] = self._make_sweep()
-            # Each bucket's reads are its own: made ahead, several at once; decided in listing order. A decision
-            # to write re-reads the bucket's tags (a round trip), so reads run only one worker-load ahead: a
-            # bucket's four reads on one thread take about as long as a few decisions, and stay fresh.
+            # Each bucket's reads are its own: made ahead, several at once; decided in listing order. Deciding
+            # makes no call (the exemption is read again when the batch is carried out), so reads run up to
+            # READ_AHEAD buckets ahead: they go on while a batch's records are stored and its writes made, and
+            # are decided well within confirm.FRESH_FOR of being made.
             workers = self._read_workers or overlap.READ_WORKERS
-            return sweep.run(trigger, executor, self._page, Overlapped(self._read, self._act, workers, workers))
+            handle = Overlapped(self._read, self._act, workers, READ_AHEAD * workers)
+            return sweep.run(trigger, executor, self._page, handle)
         except SdkTooOld as exc:
             # Not retried: the same runtime gives the same answer. Recorded failed, so reported and notified.
             listing = Resource(
@@ -187,10 +201,13 @@ class StorageLifecycleRunner(GuardrailRunner):
             return SweepResult(executor.summary, finished=True)
 
     def _page(self, token: str | None) -> Page[Bucket]:
-        """A page of buckets, and the bytes per storage class of those in scope: read for the page at once."""
+        """A page of buckets, and the bytes per storage class of those in scope: read for the page at once, beside
+        the buckets' own reads (only the decisions use them, to estimate what the rules save)."""
         page = self._s3.page(token)
         policy = self._policy.storage_lifecycle
-        self._stored = self._read_sizes([b.name for b in page.items if in_scope(b.name, policy)])
+        names = [b.name for b in page.items if in_scope(b.name, policy)]
+        assert self._sizing is not None
+        self._stored = self._sizing.submit(contextvars.copy_context().run, self._read_sizes, names).result
         return page
 
     def _read_sizes(self, names: list[str]) -> dict[str, StoredBytes]:
@@ -223,20 +240,17 @@ class StorageLifecycleRunner(GuardrailRunner):
             return executor.run(OUT_OF_SCOPE)  # deleted since it was listed
         if isinstance(observed, Unreadable):
             return executor.run(Plan(unreadable=observed))
-        plan = self._decide(observed)
-        if plan.actions:
-            # Exempt everywhere (issue 27): S3 evaluates aws:ResourceTag only on a bucket with ABAC enabled (off by
-            # default; S3 User Guide, "Enabling ABAC in general purpose buckets"), so no IAM Deny backs the exempt
-            # tag. A bucket about to be written is decided on its tags read right now, whatever the read's age.
-            now = read(GUARDRAIL, bucket.resource, partial(self._tags_read_now, observed))
-            if isinstance(now, Unreadable):
-                return executor.run(Plan(unreadable=now))
-            if now is GONE:
-                return executor.run(OUT_OF_SCOPE)
-            observed, plan = now, self._decide(now)
-        # Read directly: the configuration is read again before the write only once that read is no longer fresh.
-        confirmation = Confirmation(GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at)
-        return executor.run(plan, confirmation)
+        if observed.config is not None:  # not exempt: its saving is estimated (throttling pauses the sweep here)
+            observed = replace(observed, stored=self._stored().get(bucket.name, NOT_READ))
+        # Exempt everywhere (issue 27): S3 evaluates aws:ResourceTag only on a bucket with ABAC enabled (off by
+        # default; S3 User Guide, "Enabling ABAC in general purpose buckets"), so no IAM Deny backs the exempt
+        # tag. A bucket about to be written has its tags read last, whatever the read's age: when its batch is
+        # carried out, before the batch's records are stored and its writes made (``last_look``, side by side with
+        # the batch's other buckets); its configuration is read again only once that read is no longer fresh.
+        confirmation = Confirmation(
+            GUARDRAIL, observed, self._reread, self._decide, read_at=reading.read_at, last_look=self._tags_read_now
+        )
+        return executor.run(self._decide(observed), confirmation)
 
     def _tags_read_now(self, observed: ObservedBucket) -> ObservedBucket:
         """``observed`` with the bucket's tags read now; an exempt bucket keeps nothing else (it is skipped)."""
@@ -249,8 +263,7 @@ class StorageLifecycleRunner(GuardrailRunner):
         tags = self._s3.tags(bucket.name)
         if is_exempt(tags):
             return ObservedBucket(bucket, tags)  # nothing else is read from an exempt bucket
-        stored = self._stored.get(bucket.name, NOT_READ)
-        return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name), stored)
+        return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name))
 
     def _decide(self, observed: ObservedBucket) -> Plan:
         if observed.config is None:
