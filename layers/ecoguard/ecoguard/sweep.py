@@ -21,6 +21,10 @@ Reads overlapped (``Overlapped``): a guardrail whose per-item reads are independ
 step in two, ``read`` and ``decide``. The reads run ahead on a bounded pool (``ecoguard.overlap``), the
 decisions on the sweep's thread in listing order, so the records, their order and the writes are those of a
 sweep that reads one item at a time; a read's throttling is raised at its item, which the sweep defers.
+
+Between pages (``pages_ahead``, for a sweep whose changes leave its listing as it was): the next page is read
+while the last change of the page before it is made (``ecoguard.pages_ahead``), so a paced API's quota is not
+left idle for that round trip.
 """
 
 from __future__ import annotations
