@@ -83,3 +83,29 @@ def test_given_one_record_of_a_batch_cannot_be_signed_then_no_record_is_written(
     began = AuditTrail(client, TABLE, RoundTrips(fail_on=message(records[6]))).begin_many(records)
     assert all(isinstance(b, AuditUnavailable) for b in began) and len(began) == 10
     stubber.assert_no_pending_responses()  # nothing was sent to DynamoDB
+
+
+class OneRound(RoundTrips):
+    """A ``RecordMac`` whose MACs are answered only once ``size`` of them are in flight together: a batch signed
+    in more than one round never gets there, and its first MAC fails after ``timeout`` seconds."""
+
+    def __init__(self, size: int, timeout: float = 5.0) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(size, timeout=timeout)
+
+    def generate(self, text: bytes) -> bytes:
+        try:
+            self.barrier.wait()
+        except threading.BrokenBarrierError as exc:
+            raise AwsError("GenerateMac", "Timeout", "not every MAC of the batch was in flight at once") from exc
+        return super().generate(text)
+
+
+def test_given_a_batch_of_thirty_records_then_all_their_macs_are_in_flight_in_one_round(
+    dynamodb: tuple[DynamoDBClient, Stubber],
+) -> None:
+    client, stubber = dynamodb
+    records = [record(n) for n in range(30)]  # a log-retention page's changes: more than the 8 reading threads
+    stubber.add_response("transact_write_items", {}, None)
+    assert AuditTrail(client, TABLE, OneRound(30)).begin_many(records) == [Begun.FRESH] * 30
+    stubber.assert_no_pending_responses()

@@ -70,6 +70,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "engine",
         (
             "ecoguard.records",
+            "ecoguard.finals_behind",
+            "ecoguard.pages_ahead",
             "ecoguard.claims",
             "ecoguard.batch",
             "ecoguard.last_look",

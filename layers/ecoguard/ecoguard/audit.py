@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import ClientError
 
 from ecoguard import overlap
-from ecoguard.audit_batch import CONDITION_FAILED, Condition, TransactionWriter, Unwritten
+from ecoguard.audit_batch import CONDITION_FAILED, MAX_ITEMS, Condition, TransactionWriter, Unwritten
 from ecoguard.decisions import Mode, Outcome, Resource
 from ecoguard.errors import AwsError, translate
 from ecoguard.record_mac import RecordMac, refusal, sign, signed
@@ -48,6 +48,10 @@ OVERSIZED = "not acted: its audit record would be"
 # How an action's reason says, before the change, what a restore cannot bring back (ecoguard.records).
 NOT_REVERSIBLE = " (not fully reversible: "
 TOO_LARGE = "too-large"
+# A batch's MACs are made at once, one thread a record, up to a transaction's records (``audit_batch.MAX_ITEMS``):
+# GenerateMac falls under KMS's shared "Cryptographic operations (symmetric) request rate", 5,500 requests a
+# second in the smallest Regions (KMS Developer Guide, "Request quotas"), far above two batches in flight.
+MAC_WORKERS = MAX_ITEMS
 
 
 def action_id_of(pk: str, sk: str) -> str:
@@ -218,11 +222,11 @@ class AuditTrail:
 
     def _items(self, records: Sequence[AuditRecord]) -> list[dict[str, Any]]:
         """Every record's item, in order. Each MAC is a KMS GenerateMac round trip of its own record alone, so a
-        batch's are made side by side (``overlap.read_all``); the first record (in order) that cannot be signed
-        raises ``AuditUnavailable``, as signing them one by one would."""
+        batch's are made side by side, all in one round (``MAC_WORKERS``); the first record (in order) that
+        cannot be signed raises ``AuditUnavailable``, as signing them one by one would."""
         if self.mac is None or len(records) <= 1:
             return [self._item(r) for r in records]
-        return overlap.read_all(self._item, records)
+        return overlap.read_all(self._item, records, min(len(records), MAC_WORKERS))
 
     def refusal(self, record: AuditRecord) -> str | None:
         """Why ``record`` must not be acted on (``ecoguard.record_mac.refusal``)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import FRESH_FOR, Confirmation, confirmed, still_fresh
-from ecoguard.decisions import Decision, Plan, StateChange
+from ecoguard.decisions import Decision, Outcome, Plan, StateChange
 from ecoguard.errors import Throttled
 
 # A sweep's batch is carried out once its records would fill a transaction (``audit_batch.MAX_ITEMS``).
@@ -64,6 +64,11 @@ class Batch:
     queued: list[Queued[Any]] = field(default_factory=list)
     planned: int = 0
     deferred: int | None = None  # the number of the first plan deferred since the batching began
+
+    @property
+    def changes(self) -> int:
+        """The steps queued to make a change (their records ``pending``)."""
+        return sum(step.record.outcome is Outcome.PENDING for q in self.queued for step in q.steps)
 
     @property
     def records(self) -> int:

@@ -152,6 +152,11 @@ class Executor:
         return self._batch.deferred
 
     @property
+    def changes_queued(self) -> int:
+        """How many changes the queue holds (each checked with ``flush``'s ``stop`` before it is made)."""
+        return self._batch.changes
+
+    @property
     def due(self) -> bool:
         """Whether the queue should be carried out now (``Batch.due``)."""
         return self._batch.due(self._monotonic)

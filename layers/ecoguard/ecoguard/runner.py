@@ -12,12 +12,15 @@ its ports from the wiring's client factory (``ecoguard.wiring``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Self
 
 from ecoguard import overlap
+from ecoguard.audit import AuditLog
 from ecoguard.confirm import Confirmation
 from ecoguard.decisions import Decision, Finding, Outcome, Plan, Skip
 from ecoguard.executor import Executor
+from ecoguard.finals_behind import FinalsBehind
 from ecoguard.paging import Pager
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
@@ -33,6 +36,12 @@ class GuardrailRunner:
     # of each other. ``write_workers`` (an instance's own) overrides the count.
     side_by_side: ClassVar[bool] = False
     write_workers: int | None = None
+    # A sweep's final records written behind it, on a thread of their own (``ecoguard.finals_behind``): for a
+    # runner whose plans settle no state, as no state write then waits for a final record.
+    finals_behind: bool = False
+    # A sweep's next page read while the last change of a page is made (``ecoguard.pages_ahead``): for a runner
+    # whose changes leave its listing as it was.
+    pages_ahead: bool = False
 
     def __init__(
         self, wiring: Wiring, units: Mapping[str, ActionUnit[Any]] | None = None, state: StateStore | None = None
@@ -50,9 +59,9 @@ class GuardrailRunner:
         """This runner with its ports made from ``wiring.clients``."""
         raise NotImplementedError(f"{cls.__name__} does not say how it is built")
 
-    def _executor(self, trigger: Trigger) -> Executor:
+    def _executor(self, trigger: Trigger, audit: AuditLog | None = None) -> Executor:
         return Executor(
-            audit=self._audit,
+            audit=audit or self._audit,
             mode=self._mode,
             trigger=trigger,
             clock=self._clock,
@@ -75,7 +84,7 @@ class GuardrailRunner:
         remaining_ms = self._wiring.remaining_ms
         if remaining_ms is None:
             raise TypeError(f"the {self.guardrail} runner was built without remaining_ms, so it cannot sweep")
-        return Sweep[S](self.guardrail, self._audit, self._clock, remaining_ms, key)
+        return Sweep[S](self.guardrail, self._audit, self._clock, remaining_ms, key, self.pages_ahead)
 
     def run_sweep[S](
         self,
@@ -91,7 +100,10 @@ class GuardrailRunner:
             return executor.run(plan(snapshot), confirmation(snapshot) if confirmation else None)
 
         sweep: Sweep[S] = self._make_sweep()
-        return sweep.run(trigger, self._executor(trigger), pager, handle)
+        if not self.finals_behind:
+            return sweep.run(trigger, self._executor(trigger), pager, handle)
+        with FinalsBehind(self._audit) as behind:
+            return replace(sweep, audit=behind).run(trigger, self._executor(trigger, behind), pager, handle)
 
 
 def daily(decision: Decision, day: str, advice: frozenset[str] | None = None) -> Trigger | None:

@@ -21,10 +21,15 @@ Reads overlapped (``Overlapped``): a guardrail whose per-item reads are independ
 step in two, ``read`` and ``decide``. The reads run ahead on a bounded pool (``ecoguard.overlap``), the
 decisions on the sweep's thread in listing order, so the records, their order and the writes are those of a
 sweep that reads one item at a time; a read's throttling is raised at its item, which the sweep defers.
+
+Between pages (``pages_ahead``, for a sweep whose changes leave its listing as it was): the next page is read
+while the last change of the page before it is made (``ecoguard.pages_ahead``), so a paced API's quota is not
+left idle for that round trip.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ from ecoguard.decisions import Outcome
 from ecoguard.errors import AwsError, Throttled
 from ecoguard.executor import Executor
 from ecoguard.overlap import READ_WORKERS, ReadAhead
+from ecoguard.pages_ahead import PagesAhead
 from ecoguard.paging import Pager
 from ecoguard.settle import SETTLE_AFTER
 from ecoguard.summary import RunSummary, Trigger
@@ -82,6 +88,9 @@ class Sweep[T]:
     remaining_ms: Callable[[], int]
     # Each item's key, ascending through the listing: the checkpoint then also holds the last key handled.
     key: Callable[[T], str] | None = None
+    # The next page read while the last change of a page is made (``ecoguard.pages_ahead``): only for a sweep
+    # whose changes leave the listing as it was.
+    pages_ahead: bool = False
 
     @deadline.sweeping()
     def run(
@@ -101,13 +110,26 @@ class Sweep[T]:
         token: str | None = state["token"]
         offset: int = state["offset"]
         after: str | None = state.get("after") if self.key is not None else None
+        with PagesAhead(pager) as pages:
+            return self._pages(trigger, executor, pages, handle, (token, offset, after))
+
+    def _pages(
+        self,
+        trigger: Trigger,
+        executor: Executor,
+        pages: PagesAhead[T],
+        handle: Handler[T],
+        position: tuple[str | None, int, str | None],
+    ) -> SweepResult:
+        """The sweep from ``position`` (token, offset, key of the last item handled) on."""
+        token, offset, after = position
         seeking = after is not None  # the next page read passes over the items up to ``after``
         relisted = False
         while True:
             if self.out_of_time():
                 return self._pause(trigger, executor, token, offset, after)
             try:
-                page = pager(token)
+                page = pages.page(token)
             except Throttled:
                 return self._pause(trigger, executor, token, offset, after)
             except AwsError as exc:
@@ -119,7 +141,7 @@ class Sweep[T]:
                 continue
             start = offset if not seeking or after is None else self._after(page.items, after)
             seeking = seeking and start == len(page.items)  # every item of this page handled already
-            paused = self._walk(page.items, start, executor, handle)
+            paused = self._walk(page.items, start, executor, handle, self._ahead(pages, page.next_token))
             if paused is not None:
                 index, last = paused
                 return self._pause(trigger, executor, token, index, last if last is not None else after)
@@ -130,16 +152,34 @@ class Sweep[T]:
                 return SweepResult(executor.summary, finished=True)
             token, offset = page.next_token, 0
 
+    def _ahead(self, pages: PagesAhead[T], token: str | None) -> Callable[[], None] | None:
+        """What reads the page ``token`` names ahead (None: nothing to read, or this sweep reads no page ahead)."""
+        if not self.pages_ahead or token is None:
+            return None
+        return lambda: pages.read_ahead(token)
+
     def _walk(
-        self, items: Sequence[T], start: int, executor: Executor, handle: Handler[T]
+        self,
+        items: Sequence[T],
+        start: int,
+        executor: Executor,
+        handle: Handler[T],
+        last_change: Callable[[], None] | None = None,
     ) -> tuple[int, str | None] | None:
         """Handle ``items`` from ``start`` in batches; None when all were carried out, else the index to
-        resume at and the key of the last item carried out before it (None: none on this page)."""
+        resume at and the key of the last item carried out before it (None: none on this page).
+        ``last_change`` is called once the page's last change is about to be made."""
         with ExitStack() as reads:
-            return self._batches(items, start, executor, _stepper(items, executor, handle, start, reads))
+            step = _stepper(items, executor, handle, start, reads)
+            return self._batches(items, start, executor, step, last_change)
 
     def _batches(
-        self, items: Sequence[T], start: int, executor: Executor, step: Callable[[int], Outcome | None]
+        self,
+        items: Sequence[T],
+        start: int,
+        executor: Executor,
+        step: Callable[[int], Outcome | None],
+        last_change: Callable[[], None] | None,
     ) -> tuple[int, str | None] | None:
         owners: list[tuple[int, int]] = []  # (item index, number of the first plan it queued)
         with executor.batching():
@@ -157,20 +197,45 @@ class Sweep[T]:
                     if stopped is not None:
                         return stopped
                     owners = []
-            return self._carried_out(items, owners, executor, start)
+            return self._carried_out(items, owners, executor, start, last_change)
 
     def _carried_out(
-        self, items: Sequence[T], owners: list[tuple[int, int]], executor: Executor, start: int
+        self,
+        items: Sequence[T],
+        owners: list[tuple[int, int]],
+        executor: Executor,
+        start: int,
+        last_change: Callable[[], None] | None = None,
     ) -> tuple[int, str | None] | None:
         """Carry out what is queued; the item whose plan was the first deferred (and the key of the one
         before it), if any. A plan that writes state is carried out as soon as it is queued; its outcome
         is kept with the others'."""
-        executor.flush(self.out_of_time)
+        executor.flush(self._stop(executor.changes_queued, last_change))
         deferred = executor.first_deferred()
         if deferred is None:
             return None
         index = next(i for i, first in reversed(owners) if first <= deferred)
         return self._at(items, index, start)
+
+    def _stop(self, changes: int, last_change: Callable[[], None] | None) -> Callable[[], bool]:
+        """``flush``'s check before each of its ``changes``: ``out_of_time``; and, once the last one is about to be
+        made (not held back), ``last_change`` called. Thread-safe: changes may be made side by side."""
+        if last_change is None or not changes:
+            return self.out_of_time
+        lock = threading.Lock()
+        checked = [0]
+
+        def stop() -> bool:
+            if self.out_of_time():
+                return True
+            with lock:
+                checked[0] += 1
+                last = checked[0] == changes
+            if last:
+                last_change()
+            return False
+
+        return stop
 
     def _at(self, items: Sequence[T], index: int, first: int) -> tuple[int, str | None]:
         return index, self._key_before(items, index, first)

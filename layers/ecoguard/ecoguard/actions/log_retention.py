@@ -101,6 +101,8 @@ REGISTRY = Registry(GUARDRAIL, "LogRetentionFunction", (PutRetentionPolicy,), co
 
 class LogRetentionRunner(GuardrailRunner):
     guardrail = GUARDRAIL
+    finals_behind = True  # its plans settle no state
+    pages_ahead = True  # a retention is not in what DescribeLogGroups pages by (the group's name)
 
     def __init__(self, wiring: Wiring, logs: LogGroups) -> None:
         super().__init__(wiring, REGISTRY.bind(logs))
