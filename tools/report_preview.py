@@ -8,8 +8,11 @@ and websocket-client, nothing fetched.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -178,7 +181,9 @@ def chromium() -> Iterator[DevTools]:
     executable = browser()
     if executable is None:
         raise RuntimeError("Chromium is not installed: apt-get install -y chromium (.ci/run does it)")
-    with tempfile.TemporaryDirectory(prefix="ecoguard-chromium-") as profile:
+    # Chromium's helper processes (renderer, crashpad) may still write to the profile for a moment after the
+    # browser exits: the whole process group is ended, and the profile removed with a few tries.
+    with tempfile.TemporaryDirectory(prefix="ecoguard-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
             [
                 executable,
@@ -196,6 +201,7 @@ def chromium() -> Iterator[DevTools]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             port = _debugging_port(Path(profile), process)
@@ -208,11 +214,28 @@ def chromium() -> Iterator[DevTools]:
             finally:
                 tools.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _end(process)
+            _remove(Path(profile))
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """End Chromium and every process it started (its own session's group)."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _remove(profile: Path) -> None:
+    for _ in range(5):
+        shutil.rmtree(profile, ignore_errors=True)
+        if not profile.exists():
+            return
+        time.sleep(0.2)
 
 
 def _debugging_port(profile: Path, process: subprocess.Popen[bytes], timeout: float = 30) -> int:
