@@ -4,11 +4,9 @@ fresh read is the one carried out, not read again while the read is fresh, read 
 from __future__ import annotations
 
 from ecoguard.confirm import FRESH_FOR, Confirmation, Fresh, ahead
-from ecoguard.decisions import Mode, Outcome, Plan
-from ecoguard.executor import Executor
-from ecoguard.summary import RunSummary, Trigger
-from tests.unit.fakes import MemoryAuditTrail, clock
-from tests.unit.test_executor_routing import ADVICE, SKIP, STOP, Stop
+from ecoguard.decisions import Outcome, Plan
+from tests.unit.fakes import MemoryAuditTrail
+from tests.unit.test_executor_routing import ADVICE, SKIP, STOP, executor
 
 
 class Clock:
@@ -17,19 +15,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def executor(audit: MemoryAuditTrail, stopped: list[str], monotonic: Clock) -> Executor:
-    return Executor(
-        audit=audit,
-        mode=Mode.ENFORCE,
-        trigger=Trigger("run-1", "sweep"),
-        clock=clock,
-        ttl_days=400,
-        units={"stop": Stop(stopped)},
-        summary=RunSummary("training-guard", Mode.ENFORCE),
-        monotonic=monotonic,
-    )
 
 
 def reading(reads: list[str], fresh: str) -> Confirmation[str]:

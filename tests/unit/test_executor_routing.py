@@ -3,6 +3,7 @@ routed to, advice kept when the resource cannot be read, and a confirmation whos
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ecoguard.audit import AuditRecord
@@ -45,7 +46,7 @@ def route(decision: Decision) -> Trigger | None:
     return DAY if isinstance(decision, Skip) else None
 
 
-def executor(audit: MemoryAuditTrail, stopped: list[str]) -> Executor:
+def executor(audit: MemoryAuditTrail, stopped: list[str], monotonic: Callable[[], float] | None = None) -> Executor:
     return Executor(
         audit=audit,
         mode=Mode.ENFORCE,
@@ -54,6 +55,7 @@ def executor(audit: MemoryAuditTrail, stopped: list[str]) -> Executor:
         ttl_days=400,
         units={"stop": Stop(stopped)},
         summary=RunSummary("training-guard", Mode.ENFORCE),
+        monotonic=monotonic,
     )
 
 
