@@ -61,9 +61,7 @@ class StateStore:
         except ClientError as exc:
             raise AuditUnavailable(str(translate(exc))) from exc
         item = response.get("Item")
-        if not item:
-            return StateItem({}, 0)
-        return StateItem(json.loads(item["value"]["S"]), int(item["version"]["N"]))
+        return _state_item(item) if item else StateItem({}, 0)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, StateItem]:
         """``get`` of every key, in few calls: BatchGetItem, at most 100 keys a request, strongly consistent
@@ -77,7 +75,7 @@ class StateStore:
                 {"pk": {"S": self._pk}, "sk": {"S": self._sk(key)}} for key in unique[start : start + BATCH_GET_KEYS]
             ]
             for item in self._batch_get(wanted):
-                found[by_sk[item["sk"]["S"]]] = StateItem(json.loads(item["value"]["S"]), int(item["version"]["N"]))
+                found[by_sk[item["sk"]["S"]]] = _state_item(item)
         return found
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,6 +134,11 @@ class StateStore:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise StateConflict(f"{self._pk}/{self._sk(key)} changed since it was read") from exc
             raise AuditUnavailable(str(translate(exc))) from exc
+
+
+def _state_item(item: Mapping[str, Any]) -> StateItem:
+    """A stored state item as read (GetItem or BatchGetItem)."""
+    return StateItem(json.loads(item["value"]["S"]), int(item["version"]["N"]))
 
 
 class PageItems:

@@ -45,7 +45,7 @@ from ecoguard.guardrails.scale_from_zero import from_record
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone
 from ecoguard.runner import GuardrailRunner
-from ecoguard.state import PageItems, StateStore
+from ecoguard.state import PageItems, StateItem, StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import FULLY_REVERSIBLE, NOTHING_RESTARTS, ActionUnit, Clients, Registry
@@ -368,8 +368,7 @@ class IdleEndpointRunner(GuardrailRunner):
         # Each endpoint's mark is its own item in the state, written only when that endpoint is decided: a page's
         # read together when the page is listed (BatchGetItem), an error kept and raised where a mark is used.
         def mark_of(ref: EndpointRef) -> IdleMark:
-            stored = marks.item(ref.arn)
-            return stored_mark(stored.value, stored.version)
+            return _as_mark(marks.item(ref.arn))
 
         handle = Overlapped(overlap.kept(mark_of), evaluate, overlap.READ_WORKERS)
         return sweep.run(trigger, self._executor(trigger), page, handle)
@@ -433,5 +432,8 @@ class IdleEndpointRunner(GuardrailRunner):
         return Fresh(endpoint, changed=changed)
 
     def _mark(self, arn: str) -> IdleMark:
-        stored = self._marks.get(arn)
-        return stored_mark(stored.value, stored.version)
+        return _as_mark(self._marks.get(arn))
+
+
+def _as_mark(stored: StateItem) -> IdleMark:
+    return stored_mark(stored.value, stored.version)

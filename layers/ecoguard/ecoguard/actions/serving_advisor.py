@@ -56,8 +56,6 @@ class Metrics(Protocol):
 
 
 class OpenState(Protocol):
-    def get(self, key: str) -> OpenFindings: ...
-
     def get_many(self, keys: Sequence[str]) -> dict[str, OpenFindings]: ...
 
 
@@ -66,9 +64,6 @@ class StoredOpenState:
 
     def __init__(self, store: StateStore) -> None:
         self._store = store
-
-    def get(self, key: str) -> OpenFindings:
-        return self._open(self._store.get(key))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, OpenFindings]:
         """A page's endpoints' open findings in few reads (``StateStore.get_many``: BatchGetItem)."""

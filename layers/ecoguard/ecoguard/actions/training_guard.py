@@ -190,7 +190,7 @@ class Collected:
 
 class TrainingGuardRunner(GuardrailRunner):
     guardrail = GUARDRAIL
-    # Each StopTrainingJob is of its own job alone (a plan claiming a sighting is still carried out at once).
+    # Each StopTrainingJob is of its own job alone; each sighting claimed and settled is its own key.
     side_by_side = True
 
     def __init__(
