@@ -15,6 +15,7 @@ import pytest
 from moto.cloudwatch.models import cloudwatch_backends
 
 from ecoguard.adapters.clients import client
+from ecoguard.audit import AuditRecord
 from ecoguard.decisions import Outcome
 from ecoguard.invocation import invoke_own_function
 from ecoguard_cli import operations
@@ -314,12 +315,17 @@ def test_given_a_user_active_again_since_the_listing_then_the_fresh_read_keeps_t
     assert not [r for r in stack.records() if r.action == "delete-canvas-app"]
 
 
+def canvas_deleted(stack: Stack) -> AuditRecord:
+    """The enforce sweep's deletion of the idle Canvas app, applied."""
+    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
+    return next(r for r in stack.records() if r.action == "delete-canvas-app" and r.outcome is Outcome.APPLIED)
+
+
 def test_given_a_deleted_canvas_app_when_restored_then_it_is_created_again(
     with_canvas: tuple[Stack, dict[str, str]],
 ) -> None:
     stack, ids = with_canvas
-    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
-    record = next(r for r in stack.records() if r.action == "delete-canvas-app" and r.outcome is Outcome.APPLIED)
+    record = canvas_deleted(stack)
     [done] = stack.invoke("RestoreFunction", {"action_id": record.action_id, "apply": True})
     assert done["outcome"] == "restored"
     assert app_status(ids["research"], "carol", "Canvas", "default") == "InService"
@@ -333,8 +339,7 @@ def test_given_the_canvas_apps_domain_exempted_since_then_the_restore_creates_no
     # The deletion skips an app whose domain is exempt (guardrails/canvas_idle.py rule 4); so does its restore
     # (ecoguard.restore: a restore writes nothing a new write would be refused).
     stack, ids = with_canvas
-    stack.invoke(FN, load_event(SWEEP), env={"ECOGUARD_MODE": "enforce"})
-    record = next(r for r in stack.records() if r.action == "delete-canvas-app" and r.outcome is Outcome.APPLIED)
+    record = canvas_deleted(stack)
     domain_arn = boto3.client("sagemaker", region_name=REGION).describe_domain(DomainId=ids["research"])["DomainArn"]
     with as_another_actor():  # the domain's owner
         boto3.client("sagemaker", region_name=REGION).add_tags(
