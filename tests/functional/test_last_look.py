@@ -29,6 +29,7 @@ from ecoguard import overlap
 from ecoguard.actions.storage_lifecycle import StorageLifecycleRunner
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
+from tests.builders.transactions import pending_puts
 from tests.conftest import REGION, Stack, load_event, record_calls
 from tools.bench.seed import seed_buckets
 from tools.simulator.invoke import as_another_actor
@@ -123,10 +124,7 @@ class Looks:
 
     def records_stored(self, params: dict[str, Any], **_: Any) -> None:
         with self.lock:
-            for item in params.get("TransactItems", []):
-                record = item.get("Put", {}).get("Item", {})
-                if record.get("outcome", {}).get("S") == "pending":
-                    self.stored.add(record["pk"]["S"])
+            self.stored.update(record["pk"]["S"] for record in pending_puts(params))
 
     def _stored(self, bucket: str) -> bool:
         return any(key.endswith(f":::{bucket}") for key in self.stored)

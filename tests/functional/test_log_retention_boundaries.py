@@ -28,6 +28,7 @@ from ecoguard.actions.log_retention import LogRetentionRunner
 from ecoguard.adapters.clients import client
 from ecoguard.deadline import DEADLINE_MARGIN_MS
 from ecoguard.decisions import Outcome
+from tests.builders.transactions import pending_puts
 from tests.conftest import REGION, Stack, fail_calls, load_event, record_calls
 from tests.functional.test_paced_sweeps import audit_writes
 from tools.bench.seed import seed_log_groups
@@ -59,10 +60,7 @@ class Watch:
             params = self._params.pop(id(context), {})
             if getattr(http_response, "status_code", 500) >= 300:
                 return
-            for item in params.get("TransactItems", []):
-                record = item.get("Put", {}).get("Item", {})
-                if record.get("outcome", {}).get("S") == "pending":
-                    self.stored.add(record["resource_name"]["S"])
+            self.stored.update(record["resource_name"]["S"] for record in pending_puts(params))
 
     def writing(self, params: dict[str, Any], **_: Any) -> None:
         with self.lock:

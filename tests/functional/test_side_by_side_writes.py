@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from ecoguard import overlap, pacing
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
+from tests.builders.transactions import pending_puts
 from tests.conftest import REGION, Stack, load_event, record_calls
 from tests.functional.test_paced_sweeps import VirtualClock, audit_writes
 from tools.bench.quota import S3_THROTTLING, ApiQuota, QuotaModel, held
@@ -59,10 +60,7 @@ class Watch:
         if getattr(http_response, "status_code", 500) >= 300:
             return
         with self.lock:
-            for item in params.get("TransactItems", []):
-                record = item.get("Put", {}).get("Item", {})
-                if record.get("outcome", {}).get("S") == "pending":
-                    self.stored.add(record["pk"]["S"])
+            self.stored.update(record["pk"]["S"] for record in pending_puts(params))
 
     def writing(self, params: dict[str, Any], **_: Any) -> None:
         with self.lock:
