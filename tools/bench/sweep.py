@@ -32,6 +32,7 @@ from botocore.client import BaseClient
 
 from ecoguard import overlap, pacing
 from tools.bench import seed
+from tools.bench.metric_index import indexed
 from tools.bench.quota import QuotaModel, floor, held
 from tools.simulator.account import provision, simulated_aws
 from tools.simulator.demo import fake_credentials
@@ -232,6 +233,7 @@ def bench(function: str, scale: float, tps: float, mode: str, quota: QuotaMode |
             pacing.LIMITER = pacing.Limiter(clock=throttle.now, sleep=throttle.advance)
         else:
             stack.enter_context(held(model))
+            stack.enter_context(indexed())
             pacing.LIMITER = pacing.Limiter()
         with counting(calls, throttle), RssSampler() as rss:
             wall = time.monotonic()
