@@ -9,6 +9,7 @@ findings from the guardrail's state, decides consolidation over the page, and ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Protocol
@@ -33,6 +34,7 @@ from ecoguard.guardrails.serving_advisor import (
 )
 from ecoguard.guardrails.tags import is_exempt
 from ecoguard.instances import lookup
+from ecoguard.listed_ahead import ListedAhead
 from ecoguard.paging import Page
 from ecoguard.reading import GONE, Gone, read
 from ecoguard.runner import GuardrailRunner
@@ -120,16 +122,24 @@ class ServingAdvisorRunner(GuardrailRunner):
             return Plan(unreadable=snapshot.observed)
         return advise(snapshot.observed, self._policy.serving_advisor, snapshot.extra)
 
-    def collect(self, refs: Iterable[EndpointRef], tags: Mapping[str, Mapping[str, str]]) -> list[Snapshot]:
-        """Describe, measure (one batched round for the page) and read the open state of ``refs``."""
+    def collect(
+        self,
+        refs: Iterable[EndpointRef],
+        tags: Mapping[str, Mapping[str, str]],
+        slots: AbstractContextManager[object] | None = None,
+    ) -> list[Snapshot]:
+        """Describe, measure (one batched round for the page) and read the open state of ``refs``; each read
+        holds one of ``slots`` while it is made (``ecoguard.listed_ahead``)."""
         policy = self._policy.serving_advisor
         start, end = window(self._clock(), policy.window_days)
+        slot = slots or nullcontext()
 
         def describe(ref: EndpointRef) -> ServedEndpoint | Unreadable | Gone | None:
             listed = tags.get(ref.arn.lower(), {})
             if is_exempt(listed):  # skipped without describing it (the tagging listing names it exempt)
                 return ServedEndpoint(ref.name, ref.arn, "", (), listed)
-            return read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
+            with slot:
+                return read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
 
         # Each endpoint's reads are its own: overlapped, the results in listing order (ecoguard.overlap).
         described = [e for e in overlap.read_all(describe, list(refs)) if e is not GONE and e is not None]
@@ -144,9 +154,10 @@ class ServingAdvisorRunner(GuardrailRunner):
                 e.name, v.name, lookup(v.instance_type or ""), start, end, asynchronous=e.asynchronous
             )
         ]
-        usage = usage_of(self._metrics.fetch(queries), window_hours(policy.window_days)) if queries else {}
-
-        opened = self._open.get_many([e.name for e in described if isinstance(e, ServedEndpoint)])
+        with slot:
+            measured = self._metrics.fetch(queries) if queries else []
+            opened = self._open.get_many([e.name for e in described if isinstance(e, ServedEndpoint)])
+        usage = usage_of(measured, window_hours(policy.window_days)) if queries else {}
 
         def with_state(e: ServedEndpoint | Unreadable) -> ObservedEndpoint | Unreadable:
             if isinstance(e, Unreadable):
@@ -167,10 +178,15 @@ class ServingAdvisorRunner(GuardrailRunner):
         """Advise on every InService endpoint, resuming from this run's checkpoint if there is one."""
         tags = cache(self._endpoints.tags)
 
-        def snapshots(token: str | None) -> Page[Snapshot]:
+        def listing(token: str | None) -> Page[EndpointRef]:
             page = self._endpoints.page(token)
-            return Page(self.collect(page.items, tags()), page.next_token)
+            tags()  # read with the sweep's first page, before any page is read ahead
+            return page
 
         if not self._policy.serving_advisor.enabled:
             return self.run_sweep(trigger, lambda _token: Page((), None), self.plan)
-        return self.run_sweep(trigger, snapshots, self.plan)
+        # The advisor changes no endpoint: the next page is listed and read while a page is measured.
+        with ListedAhead[EndpointRef, Snapshot](
+            listing, lambda page: Page(self.collect(page.items, tags(), pages.slots), page.next_token)
+        ) as pages:
+            return self.run_sweep(trigger, pages, self.plan)
