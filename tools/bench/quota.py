@@ -1,10 +1,13 @@
-"""The simulated account bounded as a real one is: each governed API held to its documented quota, and a
-round-trip latency added to every call.
+"""The simulated account bounded as a real one is: each governed API held to its documented quota, and every
+call a round trip of at least a given latency.
 
 ``held(model)`` wraps moto's in-process request handler (``BotocoreStubber``, what ``mock_aws`` answers
-through): every call first waits ``latency_s`` (a control-plane round trip), then takes a token from its
-API's bucket; an API out of tokens is answered with the service's own throttling error, as AWS answers it,
-and moto never sees the call (so a throttled write changes nothing). The SDK's retries, and ecoguard's own
+through): every call first takes a token from its API's bucket; an API out of tokens is answered with the
+service's own throttling error, as AWS answers it, and moto never sees the call (so a throttled write changes
+nothing). A call then takes ``latency_s`` (a control-plane round trip), the service's answer within it: the
+time moto itself took to answer is part of the round trip, not added to it, since a real service's answer
+time is in the round trip a client sees; a call moto takes longer than that to answer takes that long. (The
+simulator's CPU still shares the sweep's process, which a real service's does not.) The SDK's retries, and ecoguard's own
 pacing, then behave as against AWS. ``clock`` and ``sleep`` are seams: the tests run the model on a
 virtual clock.
 
@@ -158,17 +161,22 @@ def held(model: QuotaModel) -> Iterator[QuotaModel]:
     def bounded(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
         if not self.enabled:
             return original(self, event_name, request, **kwargs)  # type: ignore[no-any-return]
-        if model.latency_s:
-            model.sleep(model.latency_s)
         refused = model.admit(event_name.split(".", 1)[-1])
         if refused is not None:
+            if model.latency_s:
+                model.sleep(model.latency_s)
             return AWSResponse(request.url, refused.status, refused.headers(), MockRawResponse(refused.body()))  # type: ignore[arg-type]
         started = time.perf_counter()
         try:
             return original(self, event_name, request, **kwargs)  # type: ignore[no-any-return]
         finally:
+            answering = time.perf_counter() - started
             if threading.current_thread() is threading.main_thread():
-                model.answering_main_s += time.perf_counter() - started
+                model.answering_main_s += answering
+            # The round trip is ``latency_s`` with the service's answer in it: the simulator's own answering
+            # time is part of it, not added to it (a call moto takes longer to answer takes that long).
+            if model.latency_s > answering:
+                model.sleep(model.latency_s - answering)
 
     def shim_answering(api: str) -> tuple[int, str, str] | None:
         # The S3 configuration calls the simulator's shim answers (tools/simulator/s3_shim.py), bounded alike.
