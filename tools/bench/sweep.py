@@ -31,7 +31,7 @@ from typing import Any
 from botocore.client import BaseClient
 
 from ecoguard import overlap, pacing
-from tools.bench import seed
+from tools.bench import heap, seed
 from tools.bench.metric_index import indexed
 from tools.bench.quota import QuotaModel, floor, held
 from tools.simulator.account import provision, simulated_aws
@@ -234,6 +234,7 @@ def bench(function: str, scale: float, tps: float, mode: str, quota: QuotaMode |
         else:
             stack.enter_context(held(model))
             stack.enter_context(indexed())
+            stack.enter_context(heap.frozen())
             pacing.LIMITER = pacing.Limiter()
         with counting(calls, throttle), RssSampler() as rss:
             wall = time.monotonic()
