@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -183,12 +184,16 @@ def fail_calls(
     rng = random.Random(seed)
     injected: Counter[str] = Counter()
     event_service = client(service).meta.service_model.service_id.hyphenize()
+    lock = threading.Lock()  # the calls of a sweep's read and write threads are counted alike
 
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
         body = params.get("body", {})
         payload = json.loads(body) if isinstance(body, (bytes, str)) and body else {}
-        if (when is None or when(payload)) and rng.random() < rate:
-            injected[model.name] += 1
+        with lock:
+            failing = (when is None or when(payload)) and rng.random() < rate
+            if failing:
+                injected[model.name] += 1
+        if failing:
             raise ClientError({"Error": {"Code": code, "Message": f"injected {code}"}}, model.name)
 
     client(service).meta.events.register(f"before-call.{event_service}.{operation}", hook)

@@ -24,7 +24,7 @@ from ecoguard.finals_behind import FinalsBehind
 from ecoguard.paging import Pager
 from ecoguard.state import StateStore
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.sweep import Sweep, SweepResult
+from ecoguard.sweep import Handler, Sweep, SweepResult
 from ecoguard.units import ActionUnit
 from ecoguard.wiring import Wiring
 
@@ -99,11 +99,25 @@ class GuardrailRunner:
         def handle(snapshot: S, executor: Executor) -> Outcome | None:
             return executor.run(plan(snapshot), confirmation(snapshot) if confirmation else None)
 
-        sweep: Sweep[S] = self._make_sweep()
+        return self.swept(self._make_sweep(), trigger, pager, handle)
+
+    def swept[S](
+        self,
+        sweep: Sweep[S],
+        trigger: Trigger,
+        pager: Pager[S],
+        handle: Handler[S],
+        executor: Callable[[Executor], Executor] = lambda executor: executor,
+    ) -> SweepResult:
+        """``sweep`` run from this run's checkpoint with this runner's executor (``executor`` adds to it: a
+        route), its final records written behind it if the runner asks (``finals_behind``)."""
         if not self.finals_behind:
-            return sweep.run(trigger, self._executor(trigger), pager, handle)
+            return sweep.run(trigger, executor(self._executor(trigger)), pager, handle)
+        if self._state is not None:
+            # A plan's state is settled after its outcome is written, which a final record written behind breaks.
+            raise TypeError(f"the {self.guardrail} runner settles state, so its final records cannot go behind")
         with FinalsBehind(self._audit) as behind:
-            return replace(sweep, audit=behind).run(trigger, self._executor(trigger, behind), pager, handle)
+            return replace(sweep, audit=behind).run(trigger, executor(self._executor(trigger, behind)), pager, handle)
 
 
 def daily(decision: Decision, day: str, advice: frozenset[str] | None = None) -> Trigger | None:

@@ -97,6 +97,7 @@ class IdleNotebookRunner(GuardrailRunner):
     guardrail = GUARDRAIL
     # Each StopNotebookInstance is of its own instance alone.
     side_by_side = True
+    finals_behind = True  # its plans settle no state
 
     def __init__(
         self, wiring: Wiring, sagemaker: SageMakerAdapter, metrics: MetricsAdapter, activity_configs: frozenset[str]
@@ -120,7 +121,7 @@ class IdleNotebookRunner(GuardrailRunner):
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         sweep: Sweep[ObservedNotebook] = self._make_sweep()
-        return sweep.run(trigger, self._executor(trigger), self._page, self._evaluate)
+        return self.swept(sweep, trigger, self._page, self._evaluate)
 
     def _page(self, token: str | None) -> Page[ObservedNotebook]:
         page = self._sm.notebook_page(token)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ecoguard import overlap
 from ecoguard.errors import calling
 
 if TYPE_CHECKING:
@@ -27,11 +28,16 @@ class TaggingAdapter:
 
     def tagged(self, resource_type: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
         """ARN -> every tag, for each resource of ``resource_type`` (e.g. ``logs:log-group``) that has
-        at least one of ``keys``. Every page of every listing: one listing per distinct key, in order (AWS
-        ANDs TagFilters on different keys, so keys cannot share a listing)."""
+        at least one of ``keys``. Every page of every listing: one listing per distinct key (AWS ANDs
+        TagFilters on different keys, so keys cannot share a listing), the listings side by side
+        (``overlap.read_all``), their answers taken in the keys' order."""
+
+        def listing(key: str) -> dict[str, dict[str, str]]:
+            return self._listing({"ResourceTypeFilters": [resource_type], "TagFilters": [{"Key": key}]})
+
         found: dict[str, dict[str, str]] = {}
-        for key in dict.fromkeys(keys):
-            found.update(self._listing({"ResourceTypeFilters": [resource_type], "TagFilters": [{"Key": key}]}))
+        for listed in overlap.read_all(listing, list(dict.fromkeys(keys))):
+            found.update(listed)
         return found
 
     def all_tagged(self, resource_type: str) -> dict[str, dict[str, str]]:
