@@ -7,8 +7,8 @@ service's own throttling error, as AWS answers it, and moto never sees the call 
 nothing). A call then takes ``latency_s`` (a control-plane round trip), the service's answer within it: the
 time moto itself took to answer is part of the round trip, not added to it, since a real service's answer
 time is in the round trip a client sees; a call moto takes longer than that to answer takes that long. (The
-simulator's CPU still shares the sweep's process, which a real service's does not.) The SDK's retries, and ecoguard's own
-pacing, then behave as against AWS. ``clock`` and ``sleep`` are seams: the tests run the model on a
+simulator's CPU still shares the sweep's process, which a real service's does not.) The SDK's retries, and
+ecoguard's own pacing, then behave as against AWS. ``clock`` and ``sleep`` are seams: the tests run the model on a
 virtual clock.
 
 A quota is a token bucket refilled at its rate and holding at most one second of it. ``co_tenant``: calls
