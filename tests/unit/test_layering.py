@@ -72,6 +72,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ecoguard.records",
             "ecoguard.finals_behind",
             "ecoguard.pages_ahead",
+            "ecoguard.listed_ahead",
             "ecoguard.claims",
             "ecoguard.batch",
             "ecoguard.last_look",

@@ -102,11 +102,8 @@ def test_given_reads_of_several_pages_at_once_then_no_more_than_read_workers_are
     def collect(page: Page[int]) -> Page[int]:
         started.setdefault(page.next_token, time.monotonic())
 
-        def slotted(item: int) -> None:
-            with pager[0].slots:
-                read(item)
-
-        overlap.read_all(slotted, list(page.items) * 4)
+        overlap.read_all(read, list(page.items) * 4, pool=pager[0].pool)
+        pager[0].call(lambda: read(0))  # the page's round, on the same threads
         finished[page.next_token] = time.monotonic()
         return page
 

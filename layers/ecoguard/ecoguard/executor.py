@@ -64,7 +64,7 @@ from ecoguard.errors import Throttled
 from ecoguard.records import Recorder, finish
 from ecoguard.state import StateConflict, StateStore
 from ecoguard.summary import RunSummary, Trigger
-from ecoguard.units import ActionUnit, Phase, acting
+from ecoguard.units import ActionUnit, Phase, acting, confirms_first
 
 logger = Logger(child=True)
 
@@ -453,4 +453,4 @@ class Executor:
         return routed or self._trigger
 
     def _confirm_first(self, plan: Plan) -> bool:
-        return any(self._units[action.action].confirm_first for action in plan.actions)
+        return confirms_first(self._units, plan)

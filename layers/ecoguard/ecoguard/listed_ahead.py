@@ -1,18 +1,19 @@
 """A sweep's next pages listed, and read, while the page before them is still being read.
 
-A page of some sweeps is a listing, then reads of the listed items (a describe each, overlapped), then a
-round over the whole page (one batched metric query, one state read). While a page waits on that round, and
-on the listing before it, its read threads sit idle: a round trip or three a page. ``ListedAhead`` lists the
-next page as soon as the one before it is listed, and reads it, up to ``DEPTH`` pages ahead of the page the
-sweep takes, so that the later pages' reads fill the threads an earlier page leaves idle.
+A page of some sweeps is a listing, then reads of the listed items (a describe each, overlapped), then a round over
+the whole page (one batched metric query, one state read). While a page waits on that round, and on the listing
+before it, its read threads sit idle: a round trip or three a page. ``ListedAhead`` lists the next page as soon as
+the one before it is listed, and reads it, up to ``DEPTH`` pages ahead of the page the sweep takes, so that the
+later pages' reads fill the threads an earlier page leaves idle.
 
-Only for a sweep whose own writes change nothing it lists or reads (the serving advisor records findings
-and writes only its own open-finding state, which is read per endpoint): a page read early is then the page
-read on time. Every read of every page holds one of ``slots`` while it is made (at most
-``overlap.READ_WORKERS`` reads in flight, as for one page): reading ahead adds no call in flight, it only
-fills idle ones. Pages read ahead that the sweep does not take (it paused at its deadline, or listed again
-from the start) are waited for and dropped: at most ``DEPTH`` pages of reads made for nothing, once a hand-off.
-What reading a page raised is raised where the sweep takes it, as if it had been read then.
+Only for a sweep whose own writes change nothing it lists or reads (the serving advisor records findings and writes
+only its own open-finding state, which is read per endpoint): a page read early is then the page read on time. Every
+call of every page is made on one pool of ``overlap.READ_WORKERS`` threads (``pool`` for a page's reads, ``call``
+for its listing and its round), taken in the order asked, so an earlier page's reads go first: reading ahead adds no
+call in flight (its page threads only wait), it only fills idle ones. Pages read ahead that the sweep does not take
+(it paused at its deadline, or listed again from the start) are waited for and dropped: at most ``DEPTH`` pages of
+reads made for nothing, once a hand-off. What reading a page raised is raised where the sweep takes it, as if it had
+been read then.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class ListedAhead[R, S]:
     def __init__(self, listing: Callable[[str | None], Page[R]], collect: Callable[[Page[R]], Page[S]]) -> None:
         self._listing = listing
         self._collect = collect
-        self.slots = threading.BoundedSemaphore(READ_WORKERS)
-        self._pool = ThreadPoolExecutor(max_workers=DEPTH, thread_name_prefix="ecoguard-listed")
+        self.pool = ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix="ecoguard-read")
+        self._pages = ThreadPoolExecutor(max_workers=DEPTH, thread_name_prefix="ecoguard-listed")
         self._lock = threading.Lock()
         self._ahead: deque[tuple[str, Future[Page[S]]]] = deque()
         self._unbegun: str | None = None  # the next page not begun, once the page before it is listed
@@ -57,9 +58,12 @@ class ListedAhead[R, S]:
             self._fill()
         return self._collect(listed)
 
+    def call[T](self, call: Callable[[], T]) -> T:
+        """``call()`` made on the pages' pool (in a copy of the caller's context: its deadline holds)."""
+        return self.pool.submit(contextvars.copy_context().run, call).result()
+
     def _listed(self, token: str | None) -> Page[R]:
-        with self.slots:
-            return self._listing(token)
+        return self.call(lambda: self._listing(token))
 
     def _fill(self) -> None:
         """Begin the next page if it is known and fewer than ``DEPTH`` are ahead (the lock held)."""
@@ -67,7 +71,7 @@ class ListedAhead[R, S]:
             return
         token, self._unbegun = self._unbegun, None
         context = contextvars.copy_context()
-        self._ahead.append((token, self._pool.submit(context.run, self._read, token, self._generation)))
+        self._ahead.append((token, self._pages.submit(context.run, self._read, token, self._generation)))
 
     def _read(self, token: str, generation: int) -> Page[S]:
         listed = self._listed(token)
@@ -91,7 +95,8 @@ class ListedAhead[R, S]:
     def close(self) -> None:
         """Wait for the pages still being read ahead, and drop them."""
         self._drop()
-        self._pool.shutdown(wait=True)
+        self._pages.shutdown(wait=True)
+        self.pool.shutdown(wait=True)
 
     def __enter__(self) -> ListedAhead[R, S]:
         return self

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 # Threads reading ahead: enough to hide a round trip of tens of milliseconds behind the main thread's
@@ -37,6 +37,8 @@ class ReadAhead[T, R]:
         start: int = 0,
         workers: int = READ_WORKERS,
         window: int | None = None,
+        *,
+        pool: Executor | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -44,7 +46,9 @@ class ReadAhead[T, R]:
         self._items = items
         self._next = start
         self._window = window if window is not None else 2 * workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecoguard-read")
+        # ``pool``: threads shared with other reads (``ecoguard.listed_ahead``), not ended here.
+        self._shared = pool is not None
+        self._pool = pool or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecoguard-read")
         self._futures: dict[int, Future[R]] = {}
 
     def result(self, index: int) -> R:
@@ -68,8 +72,12 @@ class ReadAhead[T, R]:
         """Cancel the reads not started; wait for those running."""
         for future in self._futures.values():
             future.cancel()
+        running = [f for f in self._futures.values() if not f.cancelled()]
         self._futures.clear()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._shared:
+            wait(running)
+        else:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ReadAhead[T, R]:
         return self
@@ -78,13 +86,16 @@ class ReadAhead[T, R]:
         self.close()
 
 
-def read_all[T, R](read: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
-    """``read`` of every item, overlapped on ``workers`` threads (default ``READ_WORKERS``), the results in
-    the items' order; the exception of the first item (in their order) whose read raised, raised here."""
+def read_all[T, R](
+    read: Callable[[T], R], items: Sequence[T], workers: int | None = None, pool: Executor | None = None
+) -> list[R]:
+    """``read`` of every item, overlapped on ``workers`` threads (default ``READ_WORKERS``) or on ``pool``'s,
+    the results in the items' order; the exception of the first item (in their order) whose read raised, raised
+    here."""
     count = workers if workers is not None else READ_WORKERS
     if count <= 1 or len(items) <= 1:
         return [read(item) for item in items]
-    with ReadAhead(read, items, 0, count, window=len(items)) as ahead:
+    with ReadAhead(read, items, 0, count, window=len(items), pool=pool) as ahead:
         return [ahead.result(index) for index in range(len(items))]
 
 

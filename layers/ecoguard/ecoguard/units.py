@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from ecoguard.audit import AuditRecord
-from ecoguard.decisions import PlannedAction
+from ecoguard.decisions import Plan, PlannedAction
 
 type Clients = Callable[[str], Any]
 """A boto3 client factory: service name -> client."""
@@ -186,6 +186,11 @@ class Registry[P]:
 
     def unit(self, action: str, clients: Clients) -> ActionUnit[P]:
         return self.unit_class(action)(self.connect(clients))
+
+
+def confirms_first(units: Mapping[str, ActionUnit[Any]], plan: Plan) -> bool:
+    """Whether ``plan`` makes a change that is made only after its resource is read and decided again."""
+    return any(units[action.action].confirm_first for action in plan.actions)
 
 
 def _short(value: object, limit: int = 160) -> str:

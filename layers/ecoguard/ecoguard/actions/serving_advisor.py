@@ -9,7 +9,6 @@ findings from the guardrail's state, decides consolidation over the page, and ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Protocol
@@ -126,23 +125,22 @@ class ServingAdvisorRunner(GuardrailRunner):
         self,
         refs: Iterable[EndpointRef],
         tags: Mapping[str, Mapping[str, str]],
-        slots: AbstractContextManager[object] | None = None,
+        pages: ListedAhead[EndpointRef, Snapshot] | None = None,
     ) -> list[Snapshot]:
-        """Describe, measure (one batched round for the page) and read the open state of ``refs``; each read
-        holds one of ``slots`` while it is made (``ecoguard.listed_ahead``)."""
+        """Describe, measure (one batched round for the page) and read the open state of ``refs``; every call on
+        ``pages``' pool when the page is one of theirs (``ecoguard.listed_ahead``)."""
         policy = self._policy.serving_advisor
         start, end = window(self._clock(), policy.window_days)
-        slot = slots or nullcontext()
 
         def describe(ref: EndpointRef) -> ServedEndpoint | Unreadable | Gone | None:
             listed = tags.get(ref.arn.lower(), {})
             if is_exempt(listed):  # skipped without describing it (the tagging listing names it exempt)
                 return ServedEndpoint(ref.name, ref.arn, "", (), listed)
-            with slot:
-                return read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
+            return read(GUARDRAIL, ref.resource, partial(self._endpoints.endpoint, ref, listed))
 
         # Each endpoint's reads are its own: overlapped, the results in listing order (ecoguard.overlap).
-        described = [e for e in overlap.read_all(describe, list(refs)) if e is not GONE and e is not None]
+        read_all = overlap.read_all(describe, list(refs), pool=pages.pool if pages else None)
+        described = [e for e in read_all if e is not GONE and e is not None]
         served = [
             e for e in described if isinstance(e, ServedEndpoint) and not (e.serverless or e.inference_components)
         ]
@@ -154,16 +152,21 @@ class ServingAdvisorRunner(GuardrailRunner):
                 e.name, v.name, lookup(v.instance_type or ""), start, end, asynchronous=e.asynchronous
             )
         ]
-        with slot:
-            measured = self._metrics.fetch(queries) if queries else []
-            opened = self._open.get_many([e.name for e in described if isinstance(e, ServedEndpoint)])
-        usage = usage_of(measured, window_hours(policy.window_days)) if queries else {}
+
+        def measured() -> list[tuple[MetricQuery, Series]]:
+            return self._metrics.fetch(queries) if queries else []
+
+        def opened() -> dict[str, OpenFindings]:
+            return self._open.get_many([e.name for e in described if isinstance(e, ServedEndpoint)])
+
+        usage = usage_of(pages.call(measured) if pages else measured(), window_hours(policy.window_days))
+        open_state = pages.call(opened) if pages else opened()
 
         def with_state(e: ServedEndpoint | Unreadable) -> ObservedEndpoint | Unreadable:
             if isinstance(e, Unreadable):
                 return e
             mine = {v.name: usage[key(e.name, v.name)] for v in e.variants if key(e.name, v.name) in usage}
-            return ObservedEndpoint(e, mine, opened[e.name])
+            return ObservedEndpoint(e, mine, open_state[e.name])
 
         observed = [with_state(e) for e in described]
         grouped = consolidation([o for o in observed if isinstance(o, ObservedEndpoint)], policy)
@@ -187,6 +190,6 @@ class ServingAdvisorRunner(GuardrailRunner):
             return self.run_sweep(trigger, lambda _token: Page((), None), self.plan)
         # The advisor changes no endpoint: the next page is listed and read while a page is measured.
         with ListedAhead[EndpointRef, Snapshot](
-            listing, lambda page: Page(self.collect(page.items, tags(), pages.slots), page.next_token)
+            listing, lambda page: Page(self.collect(page.items, tags(), pages), page.next_token)
         ) as pages:
             return self.run_sweep(trigger, pages, self.plan)

@@ -84,7 +84,7 @@ from ecoguard.runner import GuardrailRunner
 from ecoguard.state import StateItem, StateStore
 from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Overlapped, Sweep, SweepResult
-from ecoguard.units import ActionUnit, Clients, Registry
+from ecoguard.units import ActionUnit, Clients, Registry, confirms_first
 from ecoguard.wiring import Wiring
 
 MAX_RESTORES = 99
@@ -232,7 +232,7 @@ class TrainingGuardRunner(GuardrailRunner):
             return None
         plan = decide(observed, self._guard, item.now)
         confirmation = self._confirmation(observed, item.now)
-        if not any(self._units[action.action].confirm_first for action in plan.actions):
+        if not confirms_first(self._units, plan):
             return plan, confirmation
         return confirm.ahead(plan, confirmation, self._wiring.read_clock)
 
