@@ -9,11 +9,12 @@ later pages' reads fill the threads an earlier page leaves idle.
 Only for a sweep whose own writes change nothing it lists or reads (the serving advisor records findings and writes
 only its own open-finding state, which is read per endpoint): a page read early is then the page read on time. Every
 call of every page is made on one pool of ``overlap.READ_WORKERS`` threads (``pool`` for a page's reads, ``call``
-for its listing and its round), taken in the order asked, so an earlier page's reads go first: reading ahead adds no
-call in flight (its page threads only wait), it only fills idle ones. Pages read ahead that the sweep does not take
-(it paused at its deadline, or listed again from the start) are waited for and dropped: at most ``DEPTH`` pages of
-reads made for nothing, once a hand-off. What reading a page raised is raised where the sweep takes it, as if it had
-been read then.
+for its listing and its round), taken in the order asked: reading ahead adds no call in flight (its page threads
+only wait), it fills idle ones, and a page's round may wait behind the next page's reads, which keeps every thread
+busy. Pages read ahead that the sweep does not take (it paused at its deadline, or listed again from the start) are
+waited for and dropped: at most ``DEPTH`` pages of reads made for nothing, once a hand-off (past the hand-off
+margin, a governed call is refused before it is sent: ``ecoguard.deadline``). What reading a page raised is raised
+where the sweep takes it, as if it had been read then.
 """
 
 from __future__ import annotations
