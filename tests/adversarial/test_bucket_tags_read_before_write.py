@@ -63,3 +63,35 @@ def test_given_a_bucket_exempted_after_it_was_read_then_its_lifecycle_is_not_wri
     records = [r for r in stack.records() if r.resource.name == BUCKET]
     assert [r.outcome for r in records] == [Outcome.SKIPPED]
     assert "ecoguard:exempt=true" in records[0].reason
+
+
+def listing_lags_behind(bucket: str) -> None:
+    """The Resource Groups Tagging API answers as it may a short while after a tag change (its listing lags the
+    service's own tags: GetResources API reference): ``bucket`` is not in it, whatever its tags."""
+
+    def stale(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["ResourceTagMappingList"] = [
+            m for m in parsed.get("ResourceTagMappingList", []) if not m["ResourceARN"].endswith(f":::{bucket}")
+        ]
+
+    client("resourcegroupstaggingapi").meta.events.register(
+        "after-call.resource-groups-tagging-api.GetResources", stale
+    )
+
+
+@pytest.mark.parametrize("mode", ["dry-run", "enforce"])
+def test_given_a_bucket_exempt_before_the_sweep_but_missing_from_the_lagging_tag_listing_then_it_is_not_written(
+    stack: Stack, store: FakeS3ConfigStore, mode: str
+) -> None:
+    # The sweep decides first on the tag listing; the bucket's own tags, read last before the write, decide.
+    with as_another_actor():
+        boto3.client("s3", region_name=REGION).put_bucket_tagging(
+            Bucket=BUCKET, Tagging={"TagSet": [{"Key": "ecoguard:exempt", "Value": "true"}]}
+        )
+    before = store.lifecycle.get(BUCKET)
+    listing_lags_behind(BUCKET)
+    stack.invoke(FN, load_event("storage_lifecycle/scheduled-sweep.json"), env={"ECOGUARD_MODE": mode})
+    assert store.lifecycle.get(BUCKET) == before, "nothing written on the exempt bucket"
+    records = [r for r in stack.records() if r.resource.name == BUCKET]
+    assert [r.outcome for r in records] == [Outcome.SKIPPED]
+    assert "ecoguard:exempt=true" in records[0].reason

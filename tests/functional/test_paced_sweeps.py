@@ -81,14 +81,16 @@ def sweep_buckets(
         with lock:
             in_flight[0] -= 1
 
+    # A bucket's first read of its own (its tags come from the sweep's tag listing; in a dry run the tags read last
+    # are read as each plan is queued, on the sweep's thread).
     s3 = client("s3")
-    s3.meta.events.register("before-call.s3.GetBucketTagging", entering)
-    s3.meta.events.register("after-call.s3.GetBucketTagging", leaving)
+    s3.meta.events.register("before-call.s3.GetBucketVersioning", entering)
+    s3.meta.events.register("after-call.s3.GetBucketVersioning", leaving)
     s3_calls, audit_calls = record_calls("s3"), record_calls("dynamodb")
     event = load_event("storage_lifecycle/scheduled-sweep.json") | {"id": run}
     stack.invoke("StorageLifecycleFunction", event, env={"ECOGUARD_MODE": "dry-run"})
-    s3.meta.events.unregister("before-call.s3.GetBucketTagging", entering)
-    s3.meta.events.unregister("after-call.s3.GetBucketTagging", leaving)
+    s3.meta.events.unregister("before-call.s3.GetBucketVersioning", entering)
+    s3.meta.events.unregister("after-call.s3.GetBucketVersioning", leaving)
     # Copies now: the logs stay registered on the cached clients and would count the next run too.
     return Counter(s3_calls.calls), SimpleNamespace(params=list(audit_calls.params)), peak[0]
 

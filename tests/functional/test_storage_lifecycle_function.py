@@ -177,12 +177,13 @@ def test_given_the_sweep_when_it_lists_buckets_then_it_pages_at_the_maximum_in_t
     seeded.invoke(FN, sweep_event(), env={"ECOGUARD_MODE": "dry-run"})
     listings = [p for op, p in calls.params if op == "ListBuckets"]
     assert listings == [{"MaxBuckets": 10_000, "BucketRegion": "us-east-1"}]
-    # Per governed bucket: tags; then, unless exempt, versioning, lifecycle and tiering, and nothing else.
-    # The configuration was read a moment before the write: it is not read again (ecoguard.confirm.FRESH_FOR).
+    # Per governed bucket, unless the tag listing names it exempt: versioning, lifecycle and tiering, and nothing
+    # else. The configuration was read a moment before the write: it is not read again (ecoguard.confirm.FRESH_FOR).
     planned = sum(1 for r in seeded.records() if r.outcome is Outcome.WOULD_APPLY)
     assert planned > 0
-    # Tags once more for each bucket to write, its last look (no IAM Deny backs the exempt tag: THREAT_MODEL.md, 4b).
-    assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1 + planned
+    # The tags come from one tagging-API listing per governing or attribution key; each bucket to write has its
+    # own read last (no IAM Deny backs the exempt tag: THREAT_MODEL.md, 4b), and no other bucket's are read.
+    assert calls.calls["GetBucketTagging"] == planned
     assert calls.calls["GetBucketLifecycleConfiguration"] == len(BUCKETS) - 2
     assert calls.calls["ListBucketIntelligentTieringConfigurations"] == len(BUCKETS) - 2
 
@@ -588,3 +589,19 @@ def test_given_a_dry_run_with_some_savings_unknown_then_the_run_publishes_their_
     ]
     assert metrics["PotentialFoundMonthlyUnknownActions"] == len(any_unknown)  # per action, not per figure
     assert metrics["RunRateAddedMonthlyUsd"] == 0.0  # nothing applied in a dry-run: a true zero
+
+
+def test_given_the_tag_listing_is_refused_then_each_buckets_own_tags_are_read_and_the_sweep_decides_alike(
+    seeded: Stack,
+) -> None:
+    # An SCP or a boundary may deny tag:GetResources: the sweep then reads each bucket's tags, as on an event.
+    seeded.invoke(FN, sweep_event("listed"), env={"ECOGUARD_MODE": "dry-run"})
+    listed = sorted((r.resource.name, r.outcome, r.reason) for r in seeded.records() if r.trigger_id == "listed")
+    injected = fail_calls("resourcegroupstaggingapi", "GetResources", "AccessDeniedException")
+    calls = record_calls("s3")
+    [result] = seeded.invoke(FN, sweep_event("refused"), env={"ECOGUARD_MODE": "dry-run"})
+    assert result["finished"] and injected["GetResources"] >= 1
+    refused = sorted((r.resource.name, r.outcome, r.reason) for r in seeded.records() if r.trigger_id == "refused")
+    assert refused == listed and refused
+    planned = sum(1 for _, outcome, _ in refused if outcome is Outcome.WOULD_APPLY)
+    assert calls.calls["GetBucketTagging"] == len(BUCKETS) - 1 + planned  # each in scope, then each to write

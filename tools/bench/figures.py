@@ -106,6 +106,11 @@ def _not_exempt(sweep: Mapping[str, Any]) -> int:
     return int(sweep["truth"]["listed"] - sweep["truth"].get("exempt_tagged", 0))
 
 
+def _written(sweep: Mapping[str, Any]) -> int:
+    outcomes = sweep.get("outcomes", {})
+    return int(outcomes.get("applied", 0) + outcomes.get("would-apply", 0))
+
+
 def _without_traffic(sweep: Mapping[str, Any]) -> int:
     return int(sweep["truth"].get("without_traffic", 0))
 
@@ -114,9 +119,10 @@ REQUIRED_READS: dict[str, list[tuple[str, str, Justified]]] = {
     "StorageLifecycleFunction": [
         (
             "s3:GetBucketTagging",
-            "every bucket: its tags decide (exempt, data class); S3 has no bulk tag read, and the tagging "
-            "API's lag has no IAM backstop on buckets without S3 ABAC",
-            lambda s: s["truth"]["listed"],
+            "each bucket written: decided first on the tagging API's listing (one per tag key), it is decided "
+            "again on its own tags, read last, since the listing may lag and no IAM Deny backs the exempt tag "
+            "on a bucket without S3 ABAC (THREAT_MODEL 4b)",
+            _written,
         ),
         (
             "s3:GetBucketVersioning",

@@ -53,7 +53,8 @@ FUNCTION_CALLS: Mapping[str, frozenset[str]] = {
     | {"dynamodb:Scan", "s3:PutObject", "ssm:GetParameter", "ce:GetCostAndUsageWithResources"},
     "StorageLifecycleFunction": STACK_PLUMBING | NOTIFY | AUDIT | SWEEP | SETTLE
     | {"s3:ListAllMyBuckets", "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetLifecycleConfiguration",
-       "s3:GetIntelligentTieringConfiguration", "cloudwatch:ListMetrics", "cloudwatch:GetMetricData"},
+       "s3:GetIntelligentTieringConfiguration", "cloudwatch:ListMetrics", "cloudwatch:GetMetricData",
+       "tag:GetResources"},
     "RetrainingGateFunction": STACK_PLUMBING | NOTIFY | AUDIT | SETTLE | {"ssm:GetParameter"}
     | {"sagemaker:DescribeProcessingJob", "sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions",
        "sagemaker:ListTags", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"},

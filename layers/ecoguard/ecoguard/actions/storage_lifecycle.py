@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
+
+from aws_lambda_powertools import Logger
 
 from ecoguard import overlap
 from ecoguard.adapters.bucket_sizes import BucketSizes
 from ecoguard.adapters.metrics import MetricsAdapter
 from ecoguard.adapters.s3 import S3Adapter
 from ecoguard.adapters.sdk_support import SdkTooOld
+from ecoguard.adapters.tagging import TaggingAdapter
 from ecoguard.audit import AuditRecord
 from ecoguard.confirm import Confirmation, Fresh
 from ecoguard.decisions import OUT_OF_SCOPE, Outcome, Plan, PlannedAction, Resource, Skip, Unreadable
@@ -26,6 +29,7 @@ from ecoguard.executor import Executor
 from ecoguard.guardrails.lifecycle_merge import under_floor
 from ecoguard.guardrails.storage_lifecycle import (
     ACTION,
+    DATA_CLASS_TAG,
     GUARDRAIL,
     Bucket,
     BucketConfig,
@@ -34,7 +38,7 @@ from ecoguard.guardrails.storage_lifecycle import (
     in_scope,
 )
 from ecoguard.guardrails.storage_savings import NOT_READ, StoredBytes
-from ecoguard.guardrails.tags import is_exempt
+from ecoguard.guardrails.tags import EXEMPT_TAG, is_exempt
 from ecoguard.paging import Page
 from ecoguard.policy import Policy
 from ecoguard.reading import GONE, Gone, read
@@ -43,6 +47,12 @@ from ecoguard.summary import RunSummary, Trigger
 from ecoguard.sweep import Overlapped, Sweep, SweepResult
 from ecoguard.units import ActionUnit, Clients, Registry
 from ecoguard.wiring import Wiring
+
+logger = Logger(child=True)
+
+# The tagging API's resource type filter for S3: a service alone names all its types (``service[:type]``,
+# GetResources API reference); a bucket is found by its ARN among them.
+TAGGED_TYPE = "s3"
 
 WRITE_PERMISSIONS = frozenset({"s3:PutLifecycleConfiguration", "s3:PutIntelligentTieringConfiguration"})
 READ_PERMISSIONS = frozenset({"s3:GetLifecycleConfiguration", "s3:GetIntelligentTieringConfiguration"})
@@ -141,6 +151,7 @@ class StorageLifecycleRunner(GuardrailRunner):
         sizes: BucketSizes | None = None,
         *,
         write_workers: int | None = None,
+        tagging: TaggingAdapter | None = None,
     ) -> None:
         super().__init__(wiring, REGISTRY.bind(s3))
         self._s3 = s3
@@ -155,13 +166,18 @@ class StorageLifecycleRunner(GuardrailRunner):
         # The current page's buckets' bytes per storage class (their read's exception raised here).
         self._stored: Callable[[], dict[str, StoredBytes]] = dict
         self._sizing: ThreadPoolExecutor | None = None  # reads them beside the page's buckets (a sweep's)
+        # A sweep decides each bucket first on the tagging API's listing of the keys that govern it, read once
+        # beside the first page (``_first_tags``); None: each bucket's own tags (an event, or no tagging client).
+        self._tagging = tagging
+        self._listed: Future[dict[str, dict[str, str]] | None] | None = None
 
     @classmethod
     def build(cls, wiring: Wiring) -> StorageLifecycleRunner:
         s3 = wiring.clients("s3")
         own = replace(wiring, policy=without_own_buckets(wiring.policy, wiring.settings.report_bucket))
         sizes = BucketSizes(MetricsAdapter(wiring.clients("cloudwatch")))
-        return cls(own, S3Adapter(s3, s3.meta.region_name), s3.meta.region_name, sizes=sizes)
+        tagging = TaggingAdapter(wiring.clients("resourcegroupstaggingapi"))
+        return cls(own, S3Adapter(s3, s3.meta.region_name), s3.meta.region_name, sizes=sizes, tagging=tagging)
 
     def on_bucket(self, name: str | None, trigger: Trigger) -> RunSummary:
         executor = self._executor(trigger)
@@ -178,9 +194,14 @@ class StorageLifecycleRunner(GuardrailRunner):
 
     def sweep(self, trigger: Trigger) -> SweepResult:
         executor = self._executor(trigger)
-        # Closed with the sweep: a size read still running is waited for, so none outlives it.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecoguard-sizes") as self._sizing:
-            return self._swept(trigger, executor)
+        # Closed with the sweep: a size read or the tag listing still running is waited for, so none outlives it.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ecoguard-sizes") as self._sizing:
+            if self._tagging is not None:
+                self._listed = self._sizing.submit(contextvars.copy_context().run, self._tags_listed)
+            try:
+                return self._swept(trigger, executor)
+            finally:
+                self._listed = None
 
     def _swept(self, trigger: Trigger, executor: Executor) -> SweepResult:
         try:
@@ -259,8 +280,32 @@ class StorageLifecycleRunner(GuardrailRunner):
             return ObservedBucket(observed.bucket, tags)
         return replace(observed, tags=tags)
 
+    def _tags_listed(self) -> dict[str, dict[str, str]] | None:
+        """Bucket ARN -> every tag, for each bucket with a key that governs it or that the report attributes by:
+        one listing per key, however many buckets there are. None where the listing is refused (each bucket's own
+        tags are read then); throttling is raised, at every bucket, so the sweep pauses."""
+        assert self._tagging is not None
+        keys = (EXEMPT_TAG, DATA_CLASS_TAG, *self._policy.report.attribution_tags)
+        try:
+            return self._tagging.tagged(TAGGED_TYPE, keys)
+        except Throttled:
+            raise
+        except AwsError as exc:
+            logger.warning("the tag listing was refused; each bucket's own tags are read", extra={"error": str(exc)})
+            return None
+
+    def _first_tags(self, bucket: Bucket) -> dict[str, str]:
+        """The tags a bucket is first decided on. In a sweep, the tagging API's listing: it may lag a tag change
+        by a short while, so a bucket about to be written is decided again on its own tags, read last
+        (``_tags_read_now``), and one the listing names exempt is skipped without a write. On an event, or
+        where the listing is refused, the bucket's own (GetBucketTagging)."""
+        listed = self._listed.result() if self._listed is not None else None
+        if listed is not None:
+            return dict(listed.get(bucket.resource.arn, {}))
+        return self._s3.tags(bucket.name)
+
     def _observe(self, bucket: Bucket) -> ObservedBucket:
-        tags = self._s3.tags(bucket.name)
+        tags = self._first_tags(bucket)
         if is_exempt(tags):
             return ObservedBucket(bucket, tags)  # nothing else is read from an exempt bucket
         return ObservedBucket(bucket, tags, self._s3.versioned(bucket.name), self._s3.config(bucket.name))
