@@ -107,17 +107,16 @@ class GuardrailRunner:
         trigger: Trigger,
         pager: Pager[S],
         handle: Handler[S],
-        executor: Callable[[Executor], Executor] = lambda executor: executor,
     ) -> SweepResult:
-        """``sweep`` run from this run's checkpoint with this runner's executor (``executor`` adds to it: a
-        route), its final records written behind it if the runner asks (``finals_behind``)."""
+        """``sweep`` run from this run's checkpoint with this runner's executor, its final records written behind it
+        if the runner asks (``finals_behind``)."""
         if not self.finals_behind:
-            return sweep.run(trigger, executor(self._executor(trigger)), pager, handle)
+            return sweep.run(trigger, self._executor(trigger), pager, handle)
         if self._state is not None:
             # A plan's state is settled after its outcome is written, which a final record written behind breaks.
             raise TypeError(f"the {self.guardrail} runner settles state, so its final records cannot go behind")
         with FinalsBehind(self._audit) as behind:
-            return replace(sweep, audit=behind).run(trigger, executor(self._executor(trigger, behind)), pager, handle)
+            return replace(sweep, audit=behind).run(trigger, self._executor(trigger, behind), pager, handle)
 
 
 def daily(decision: Decision, day: str, advice: frozenset[str] | None = None) -> Trigger | None:
