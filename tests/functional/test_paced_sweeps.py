@@ -15,7 +15,6 @@ is about time, only about counts and outcomes.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any
@@ -29,6 +28,7 @@ from ecoguard import overlap, pacing
 from ecoguard.actions import storage_lifecycle
 from ecoguard.adapters.clients import client
 from ecoguard.decisions import Outcome
+from tests.builders.in_flight import InFlight
 from tests.conftest import REGION, Stack, load_event, record_calls
 from tools.bench.quota import QuotaModel, held
 from tools.bench.seed import seed_buckets
@@ -69,17 +69,8 @@ def sweep_buckets(
     stack: Stack, run: str, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Counter[str], Any, int]:
     monkeypatch.setattr(overlap, "READ_WORKERS", workers)
-    in_flight, peak, lock = [0], [0], threading.Lock()
-
-    def entering(**_: Any) -> None:
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.002)  # a round trip, so that reads made at once are seen at once
-
-    def leaving(**_: Any) -> None:
-        with lock:
-            in_flight[0] -= 1
+    reads = InFlight(hold_s=0.002)  # a round trip, so that reads made at once are seen at once
+    entering, leaving = reads.enter, reads.leave
 
     # A bucket's first read of its own (its tags come from the sweep's tag listing; in a dry run the tags read last
     # are read as each plan is queued, on the sweep's thread).
@@ -92,7 +83,7 @@ def sweep_buckets(
     s3.meta.events.unregister("before-call.s3.GetBucketVersioning", entering)
     s3.meta.events.unregister("after-call.s3.GetBucketVersioning", leaving)
     # Copies now: the logs stay registered on the cached clients and would count the next run too.
-    return Counter(s3_calls.calls), SimpleNamespace(params=list(audit_calls.params)), peak[0]
+    return Counter(s3_calls.calls), SimpleNamespace(params=list(audit_calls.params)), reads.peak
 
 
 def test_given_buckets_read_ahead_on_eight_threads_then_records_their_order_and_calls_are_one_readers(

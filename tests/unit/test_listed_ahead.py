@@ -20,6 +20,7 @@ from ecoguard.guardrails.serving_advisor import GUARDRAIL
 from ecoguard.listed_ahead import DEPTH, ListedAhead
 from ecoguard.paging import Page
 from ecoguard.summary import Trigger
+from tests.builders.in_flight import InFlight
 from tests.builders.serving_advisor import NOW
 from tests.unit.fakes import MemoryAuditTrail, MemoryStateStore, wired
 from tests.unit.test_serving_advisor_sweep import FakeCloudWatch, FakeEndpoints
@@ -85,17 +86,13 @@ def test_given_pages_not_yet_taken_then_no_more_than_depth_are_listed_ahead_of_t
 
 
 def test_given_reads_of_several_pages_at_once_then_no_more_than_read_workers_are_in_flight() -> None:
-    in_flight, most, lock = [0], [0], threading.Lock()
+    reads = InFlight(hold_s=0.005)
     started: dict[str | None, float] = {}
     finished: dict[str | None, float] = {}
 
     def read(_: int) -> None:
-        with lock:
-            in_flight[0] += 1
-            most[0] = max(most[0], in_flight[0])
-        time.sleep(0.005)
-        with lock:
-            in_flight[0] -= 1
+        with reads.held():
+            pass
 
     pager: list[ListedAhead[int, int]] = []
 
@@ -110,7 +107,7 @@ def test_given_reads_of_several_pages_at_once_then_no_more_than_read_workers_are
     with ListedAhead(listing_of([]), collect) as pages:
         pager.append(pages)
         assert len(walk(pages)) == PAGES
-    assert most[0] <= overlap.READ_WORKERS
+    assert reads.peak <= overlap.READ_WORKERS
     assert started["2"] < finished["1"], "the second page was read while the first still was"
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from ecoguard.errors import Throttled
 from ecoguard.overlap import ReadAhead, ahead, kept, read_all
+from tests.builders.in_flight import InFlight
 
 
 def test_given_reads_when_taken_in_order_then_each_result_is_its_items() -> None:
@@ -18,20 +19,15 @@ def test_given_reads_when_taken_in_order_then_each_result_is_its_items() -> None
 
 
 def test_given_reads_that_take_time_then_several_run_at_once_and_no_more_than_the_workers() -> None:
-    running, peak, lock = [0], [0], threading.Lock()
+    reads = InFlight(hold_s=0.01)
 
     def read(i: int) -> int:
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        time.sleep(0.01)
-        with lock:
-            running[0] -= 1
-        return i
+        with reads.held():
+            return i
 
     with ReadAhead(read, list(range(40)), workers=4) as ahead:
         assert [ahead.result(i) for i in range(40)] == list(range(40))
-    assert 1 < peak[0] <= 4
+    assert 1 < reads.peak <= 4
 
 
 def test_given_a_read_that_is_throttled_then_it_is_raised_where_its_result_is_taken_and_not_before() -> None:
