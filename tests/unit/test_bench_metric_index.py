@@ -55,79 +55,33 @@ def cloudwatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
+NOTEBOOKS, CPU = "/aws/sagemaker/NotebookInstances", "CPUUtilization"
+
+
 def _query(
-    ident: str, namespace: str, metric: str, dims: list[tuple[str, str]], stat: str, *, period: int, **more: Any
+    ident: str,
+    stat: str,
+    period: int,
+    dims: dict[str, str],
+    *,
+    namespace: str = NOTEBOOKS,
+    metric: str = CPU,
+    **more: Any,
 ) -> dict[str, Any]:
-    return {
-        "Id": ident,
-        "MetricStat": {
-            "Metric": {
-                "Namespace": namespace,
-                "MetricName": metric,
-                "Dimensions": [{"Name": n, "Value": v} for n, v in dims],
-            },
-            "Period": period,
-            "Stat": stat,
-            **more,
-        },
-    }
+    dimensions = [{"Name": n, "Value": v} for n, v in dims.items()]
+    stat_query = {"Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions}}
+    return {"Id": ident, "MetricStat": {**stat_query, "Period": period, "Stat": stat, **more}}
 
 
 QUERIES = [
-    _query(
-        "a",
-        "/aws/sagemaker/NotebookInstances",
-        "CPUUtilization",
-        [("NotebookInstanceName", "nb-a"), ("Host", "h1")],
-        "Maximum",
-        period=300,
-    ),
-    _query(
-        "b",
-        "/aws/sagemaker/NotebookInstances",
-        "CPUUtilization",
-        [("Host", "h1"), ("NotebookInstanceName", "nb-b")],
-        "Average",
-        period=3600,
-    ),
-    _query(
-        "c",
-        "Other",
-        "CPUUtilization",
-        [("NotebookInstanceName", "nb-c"), ("Host", "h1")],
-        "Sum",
-        period=900,
-        Unit="Percent",
-    ),
-    _query("d", "AWS/SageMaker", "Invocations", [], "SampleCount", period=60),
-    _query(
-        "e",
-        "/aws/sagemaker/NotebookInstances",
-        "CPUUtilization",
-        [("NotebookInstanceName", "nb-z")],
-        "Minimum",
-        period=300,
-    ),
-    _query(
-        "f",
-        "/aws/sagemaker/NotebookInstances",
-        "CPUUtilization",
-        [("NotebookInstanceName", "nb-a")],
-        "p90",
-        period=3600,
-    ),
-    {
-        **_query(
-            "g",
-            "/aws/sagemaker/NotebookInstances",
-            "CPUUtilization",
-            [("NotebookInstanceName", "nb-b"), ("Host", "h1")],
-            "Maximum",
-            period=300,
-        ),
-        "ReturnData": False,
-    },
-    {**_query("h", "Other", "CPUUtilization", [], "Average", period=600), "Label": "named"},
+    _query("a", "Maximum", 300, {"NotebookInstanceName": "nb-a", "Host": "h1"}),
+    _query("b", "Average", 3600, {"Host": "h1", "NotebookInstanceName": "nb-b"}),  # dimensions in another order
+    _query("c", "Sum", 900, {"NotebookInstanceName": "nb-c", "Host": "h1"}, namespace="Other", Unit="Percent"),
+    _query("d", "SampleCount", 60, {}, namespace="AWS/SageMaker", metric="Invocations"),
+    _query("e", "Minimum", 300, {"NotebookInstanceName": "nb-z"}),
+    _query("f", "p90", 3600, {"NotebookInstanceName": "nb-a"}),
+    {**_query("g", "Maximum", 300, {"NotebookInstanceName": "nb-b", "Host": "h1"}), "ReturnData": False},
+    {**_query("h", "Average", 600, {}, namespace="Other"), "Label": "named"},
 ]
 
 
