@@ -208,8 +208,8 @@ class Sweep[T]:
         last_change: Callable[[], None] | None = None,
     ) -> tuple[int, str | None] | None:
         """Carry out what is queued; the item whose plan was the first deferred (and the key of the one
-        before it), if any. A plan that writes state is carried out as soon as it is queued; its outcome
-        is kept with the others'."""
+        before it), if any. Plans that claim or settle state wait in the batch like any other
+        (``Executor.flush``)."""
         executor.flush(self._stop(executor.changes_queued, last_change))
         deferred = executor.first_deferred()
         if deferred is None:
